@@ -1,0 +1,166 @@
+# rstguard - one Makefile for both halves (README.md has the user's view).
+#
+#   make            build/rstscan and build/ngx_http_rstguard_module.so
+#   make test       install what is missing, build, run every Criterion suite
+#   make demo       install what is missing, run the end-to-end demo
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make deps       install the Debian packages (prints the command if not root)
+
+SHELL         := /bin/bash
+.DEFAULT_GOAL := all
+.SUFFIXES:
+
+BUILD       := build
+NGX_SRC     ?= /usr/share/nginx/src
+NGINX       ?= /usr/sbin/nginx
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+# nginx's modules directory and Debian's place for module load files
+NGX_MODDIR  ?= /usr/lib/nginx/modules
+NGX_LOADDIR ?= /usr/share/nginx/modules-available
+NGX_ENABLED ?= /etc/nginx/modules-enabled
+
+CC          ?= cc
+CFLAGS      ?= -O2 -g
+STRICT      := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
+CPPFLAGS    += -Icore -Ianalyzer -Itests/lib -MMD -MP
+LIBS        := -lpcre2-8 -lyaml -ljansson -lz -lpthread -lm
+
+CORE_SRCS   := $(sort $(wildcard core/*.c))
+CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/rg_shipped_rules.o
+AN_MAIN     := analyzer/main.c
+AN_SRCS     := $(filter-out $(AN_MAIN),$(sort $(wildcard analyzer/*.c)))
+AN_OBJS     := $(AN_SRCS:%.c=$(BUILD)/%.o)
+RULES       := $(sort $(wildcard rules/*.yaml))
+
+LIBCORE     := $(BUILD)/libcore.a
+LIBANALYZER := $(BUILD)/libanalyzer.a
+RSTSCAN     := $(BUILD)/rstscan
+
+NGX_BUILD   := $(abspath $(BUILD)/nginx)
+MODULE_SO   := $(BUILD)/ngx_http_rstguard_module.so
+MODULE_FILES = $(sort $(wildcard core/*.c core/*.h module/*.c module/*.h))
+
+TLIB_SRCS   := $(sort $(wildcard tests/lib/*.c))
+TLIB_OBJS   := $(TLIB_SRCS:%.c=$(BUILD)/%.o)
+TUNIT_SRCS  := $(sort $(wildcard tests/unit/*.c))
+TUNIT_OBJS  := $(TUNIT_SRCS:%.c=$(BUILD)/%.o)
+TINT_SRCS   := $(sort $(wildcard tests/integration/*.c))
+TINT_OBJS   := $(TINT_SRCS:%.c=$(BUILD)/%.o)
+TOOL_SRCS   := $(sort $(wildcard tests/tools/*.c))
+TOOLS       := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/%)
+UNIT_TESTS  := $(BUILD)/tests/unit_tests
+INT_TESTS   := $(BUILD)/tests/integration_tests
+
+.PHONY: all module rstscan tools tests deps test check demo install clean FORCE
+
+all: $(RSTSCAN) $(MODULE_SO)
+
+rstscan: $(RSTSCAN)
+module: $(MODULE_SO)
+tools: $(TOOLS)
+tests: $(UNIT_TESTS) $(INT_TESTS) $(TOOLS)
+
+# --- core/ and analyzer/: C11, every warning an error -----------------------
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(STRICT) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(BUILD)/gen/rg_shipped_rules.c: $(RULES) scripts/embed-rules.sh
+	@mkdir -p $(@D)
+	scripts/embed-rules.sh $@ $(RULES)
+
+$(BUILD)/gen/rg_shipped_rules.o: $(BUILD)/gen/rg_shipped_rules.c
+	$(CC) $(STRICT) $(CFLAGS) -Icore -c $< -o $@
+
+$(LIBCORE): $(CORE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(LIBANALYZER): $(AN_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(RSTSCAN): $(BUILD)/analyzer/main.o $(LIBANALYZER) $(LIBCORE)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# --- the nginx module, built the way Debian builds third-party modules ------
+# configure runs again only when module/config or the set of source files
+# changes; an edited .c file is rebuilt by nginx's own make.
+
+$(NGX_BUILD)/sources.list: FORCE
+	@mkdir -p $(@D)
+	@echo "$(MODULE_FILES)" | cmp -s - $@ || echo "$(MODULE_FILES)" > $@
+
+$(NGX_BUILD)/Makefile: module/config $(NGX_BUILD)/sources.list scripts/configure-module.sh
+	NGX_SRC=$(NGX_SRC) scripts/configure-module.sh $(NGX_BUILD) $(abspath module)
+
+$(MODULE_SO): $(NGX_BUILD)/Makefile $(BUILD)/gen/rg_shipped_rules.c FORCE
+	@unset MAKEFLAGS MAKEOVERRIDES MFLAGS; \
+	 $(MAKE) --no-print-directory -f $(NGX_BUILD)/Makefile -C $(NGX_SRC) modules \
+	   > $(NGX_BUILD)/make.log 2>&1 \
+	   || { cat $(NGX_BUILD)/make.log; echo "module build failed" >&2; exit 1; }; \
+	 grep -E '^[[:space:]]+/.*\.c$$' $(NGX_BUILD)/make.log | sed -E 's|^[[:space:]]+|  CC (nginx) |' || true
+	@cmp -s $(NGX_BUILD)/ngx_http_rstguard_module.so $@ \
+	   || { cp $(NGX_BUILD)/ngx_http_rstguard_module.so $@; echo "built $@"; }
+
+# --- tests: Criterion, one runner for unit and integration suites -----------
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(BUILD)/tests/integration/%.o: tests/integration/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(BUILD)/tests/lib/%.o: tests/lib/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(BUILD)/tests/tools/%.o: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(UNIT_TESTS): $(TUNIT_OBJS) $(TLIB_OBJS) $(LIBANALYZER) $(LIBCORE)
+	$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LIBS)
+
+$(INT_TESTS): $(TINT_OBJS) $(TLIB_OBJS) $(LIBANALYZER) $(LIBCORE)
+	$(CC) $(CFLAGS) -o $@ $^ -lcriterion -lnghttp2 $(LIBS)
+
+$(TOOLS): $(BUILD)/%: $(BUILD)/tests/tools/%.o $(TLIB_OBJS) $(LIBCORE)
+	$(CC) $(CFLAGS) -o $@ $^ -lnghttp2 $(LIBS)
+
+# --- the two commands a newcomer runs ----------------------------------------
+
+deps:
+	@scripts/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory check
+
+check: all tests
+	@scripts/run-tests.sh $(UNIT_TESTS) $(INT_TESTS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all tools
+	@scripts/demo.sh
+
+# --- install, as Debian lays a module out ------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rstguard/rules \
+	    $(DESTDIR)$(NGX_MODDIR) $(DESTDIR)$(NGX_LOADDIR) $(DESTDIR)$(NGX_ENABLED)
+	install -m 0755 $(RSTSCAN) $(DESTDIR)$(PREFIX)/bin/rstscan
+	install -m 0644 $(RULES) $(DESTDIR)$(PREFIX)/share/rstguard/rules/
+	install -m 0644 $(MODULE_SO) $(DESTDIR)$(NGX_MODDIR)/ngx_http_rstguard_module.so
+	install -m 0644 config/mod-http-rstguard.conf $(DESTDIR)$(NGX_LOADDIR)/mod-http-rstguard.conf
+	ln -sf $(NGX_LOADDIR)/mod-http-rstguard.conf $(DESTDIR)$(NGX_ENABLED)/50-mod-http-rstguard.conf
+
+clean:
+	rm -rf $(BUILD)
+
+FORCE:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

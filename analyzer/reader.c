@@ -1,0 +1,282 @@
+/*
+ * reader.c - plain and gzip input for rstscan (see reader.h).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "reader.h"
+
+#define RS_READER_INBUF  (256 * 1024)
+
+struct rs_reader {
+    int            fd;
+    int            gzip;
+    int            eof;             /* no more raw input */
+    int            failed;
+    int            stream_end;      /* the last gzip member ended cleanly */
+    uint64_t       raw_offset;
+    z_stream       zs;
+    unsigned char *in;
+    size_t         in_len;          /* bytes of `in` holding raw input */
+    char           path[1024];
+    char           error[1280];
+};
+
+
+static ssize_t rs_reader_fill(rs_reader *r);
+static ssize_t rs_reader_inflate(rs_reader *r, void *buf, size_t cap);
+
+
+rs_reader *
+rs_reader_open(const char *path, char *err, size_t errlen)
+{
+    int          fd;
+    struct stat  st;
+    rs_reader   *r;
+
+    if (strcmp(path, "-") == 0) {
+        fd = STDIN_FILENO;
+
+    } else {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        if (fd == -1) {
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            return NULL;
+        }
+    }
+
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: is a directory", path);
+        if (fd != STDIN_FILENO) {
+            close(fd);
+        }
+        return NULL;
+    }
+
+    r = calloc(1, sizeof(rs_reader));
+    if (r == NULL) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        if (fd != STDIN_FILENO) {
+            close(fd);
+        }
+        return NULL;
+    }
+
+    r->fd = fd;
+    snprintf(r->path, sizeof(r->path), "%s",
+             fd == STDIN_FILENO ? "(stdin)" : path);
+
+    r->in = malloc(RS_READER_INBUF);
+    if (r->in == NULL) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        rs_reader_close(r);
+        return NULL;
+    }
+
+    /* the first bytes decide: gzip magic 1f 8b, else plain */
+    if (rs_reader_fill(r) < 0) {
+        snprintf(err, errlen, "%s", r->error);
+        rs_reader_close(r);
+        return NULL;
+    }
+
+    if (r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b) {
+        r->gzip = 1;
+
+        /* 15 + 16: a gzip wrapper only, with the largest window */
+        if (inflateInit2(&r->zs, 15 + 16) != Z_OK) {
+            snprintf(err, errlen, "%s: cannot start gzip decoder", path);
+            rs_reader_close(r);
+            return NULL;
+        }
+
+        r->zs.next_in = r->in;
+        r->zs.avail_in = (uInt) r->in_len;
+    }
+
+    return r;
+}
+
+
+/* Appends raw input after what is already buffered; -1 on a read error. */
+static ssize_t
+rs_reader_fill(rs_reader *r)
+{
+    ssize_t  n;
+
+    for ( ;; ) {
+        n = read(r->fd, r->in + r->in_len, RS_READER_INBUF - r->in_len);
+
+        if (n >= 0) {
+            break;
+        }
+
+        if (errno != EINTR) {
+            snprintf(r->error, sizeof(r->error), "%s: read error at byte %llu:"
+                     " %s", r->path, (unsigned long long) r->raw_offset,
+                     strerror(errno));
+            r->failed = 1;
+            return -1;
+        }
+    }
+
+    if (n == 0) {
+        r->eof = 1;
+    }
+
+    r->in_len += (size_t) n;
+    r->raw_offset += (uint64_t) n;
+
+    return n;
+}
+
+
+ssize_t
+rs_reader_read(rs_reader *r, void *buf, size_t cap)
+{
+    size_t  n;
+
+    if (r->failed) {
+        return -1;
+    }
+
+    if (r->gzip) {
+        return rs_reader_inflate(r, buf, cap);
+    }
+
+    if (r->in_len == 0 && !r->eof) {
+        if (rs_reader_fill(r) < 0) {
+            return -1;
+        }
+    }
+
+    n = r->in_len < cap ? r->in_len : cap;
+    memcpy(buf, r->in, n);
+    memmove(r->in, r->in + n, r->in_len - n);
+    r->in_len -= n;
+
+    return (ssize_t) n;
+}
+
+
+static ssize_t
+rs_reader_inflate(rs_reader *r, void *buf, size_t cap)
+{
+    int  rc;
+
+    r->zs.next_out = buf;
+    r->zs.avail_out = (uInt) (cap > UINT32_MAX ? UINT32_MAX : cap);
+
+    while (r->zs.avail_out == cap) {
+
+        if (r->zs.avail_in == 0) {
+            if (r->eof) {
+                if (r->stream_end) {
+                    return 0;
+                }
+
+                snprintf(r->error, sizeof(r->error), "%s: truncated gzip"
+                         " input: the stream ends without its trailer after"
+                         " %llu compressed bytes (%lu bytes decoded)",
+                         r->path, (unsigned long long) r->raw_offset,
+                         r->zs.total_out);
+                r->failed = 1;
+                return -1;
+            }
+
+            r->in_len = 0;
+            if (rs_reader_fill(r) < 0) {
+                return -1;
+            }
+
+            r->zs.next_in = r->in;
+            r->zs.avail_in = (uInt) r->in_len;
+            continue;
+        }
+
+        if (r->stream_end) {
+            /* another member follows (cat a.gz b.gz) */
+            if (inflateReset(&r->zs) != Z_OK) {
+                r->failed = 1;
+                return -1;
+            }
+            r->stream_end = 0;
+        }
+
+        rc = inflate(&r->zs, Z_NO_FLUSH);
+
+        if (rc == Z_STREAM_END) {
+            r->stream_end = 1;
+            continue;
+        }
+
+        if (rc != Z_OK && rc != Z_BUF_ERROR) {
+            snprintf(r->error, sizeof(r->error), "%s: corrupt gzip input"
+                     " near compressed byte %llu: %s", r->path,
+                     (unsigned long long) (r->raw_offset - r->zs.avail_in),
+                     r->zs.msg ? r->zs.msg : "inflate failed");
+            r->failed = 1;
+            /* what was decoded in this call is still handed out */
+            return (ssize_t) (cap - r->zs.avail_out) > 0
+                   ? (ssize_t) (cap - r->zs.avail_out) : -1;
+        }
+    }
+
+    return (ssize_t) (cap - r->zs.avail_out);
+}
+
+
+const char *
+rs_reader_error(const rs_reader *r)
+{
+    return r->error;
+}
+
+
+int
+rs_reader_is_gzip(const rs_reader *r)
+{
+    return r->gzip;
+}
+
+
+const char *
+rs_reader_path(const rs_reader *r)
+{
+    return r->path;
+}
+
+
+uint64_t
+rs_reader_raw_offset(const rs_reader *r)
+{
+    return r->raw_offset;
+}
+
+
+void
+rs_reader_close(rs_reader *r)
+{
+    if (r == NULL) {
+        return;
+    }
+
+    if (r->gzip) {
+        inflateEnd(&r->zs);
+    }
+
+    if (r->fd != STDIN_FILENO && r->fd >= 0) {
+        close(r->fd);
+    }
+
+    free(r->in);
+    free(r);
+}

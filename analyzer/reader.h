@@ -1,0 +1,41 @@
+/*
+ * reader.h - one input of rstscan: a file or stdin, plain or gzip.
+ *
+ * The reader hands out uncompressed bytes; it knows nothing of lines or
+ * records.  gzip is recognised by its magic bytes, not by the file name,
+ * and concatenated gzip members (as `cat a.gz b.gz` makes) are read through.
+ * A truncated or corrupt gzip stream is an error that says where it broke;
+ * every byte decoded before that point has already been returned.
+ */
+
+#ifndef RS_READER_H
+#define RS_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct rs_reader  rs_reader;
+
+/*
+ * Opens path ("-" is stdin).  Returns NULL with a message in err (which
+ * names the file) when it cannot be opened, is a directory or unreadable.
+ */
+rs_reader *rs_reader_open(const char *path, char *err, size_t errlen);
+
+/*
+ * Reads up to cap uncompressed bytes.  Returns the count, 0 at the end of
+ * the input, or -1 on an error (rs_reader_error() says what and where).
+ */
+ssize_t rs_reader_read(rs_reader *r, void *buf, size_t cap);
+
+const char *rs_reader_error(const rs_reader *r);
+int rs_reader_is_gzip(const rs_reader *r);
+const char *rs_reader_path(const rs_reader *r);
+
+/* Compressed bytes consumed so far (equal to the output for plain input). */
+uint64_t rs_reader_raw_offset(const rs_reader *r);
+
+void rs_reader_close(rs_reader *r);
+
+#endif /* RS_READER_H */

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# deps.sh - installs the Debian packages rstguard needs to build, test and
+# run its demo.  As root it runs apt-get; otherwise it prints the command.
+set -euo pipefail
+
+packages=(
+    gcc make pkg-config dpkg-dev curl procps
+    nginx nginx-dev
+    libpcre2-dev libyaml-dev libjansson-dev zlib1g-dev
+    libcriterion-dev libnghttp2-dev
+)
+# extra packages a target needs on top (make bench, make fuzz, ...)
+packages+=(${RSTGUARD_EXTRA_PACKAGES:-})
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "rstguard needs these Debian packages: ${missing[*]}" >&2
+    echo "run as root:  apt-get update && $cmd" >&2
+    exit 1
+fi
+
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
