@@ -1,0 +1,36 @@
+/*
+ * rg_nginx_error.h - splits one nginx error-log line into its fields.
+ *
+ *   YYYY/MM/DD HH:MM:SS [level] pid#tid: *cid message, client: A,
+ *   server: S, request: "...", upstream: "...", host: "..."
+ *
+ * `*cid` and the trailing context fields are optional.  The message ends at
+ * the first ", client: " (the context nginx appends); the action is what
+ * follows the last " while " of the message.  Used by rstscan and by the
+ * module's error-log filter on the line nginx formatted; no allocation.
+ */
+
+#ifndef RG_NGINX_ERROR_H
+#define RG_NGINX_ERROR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rg_rules.h"
+
+typedef struct {
+    rg_fields  fields;          /* message, action, level, client, ... */
+    rg_str     time;            /* "2026/11/21 10:00:01" */
+    int        level;           /* 0 emerg .. 8 debug, as nginx numbers them
+                                   (NGX_LOG_STDERR 0, EMERG 1, ... DEBUG 8) */
+    uint64_t   pid;
+    uint64_t   cid;             /* 0 when the line has no *cid */
+} rg_nginx_error;
+
+/*
+ * Parses line[0..len) (without its newline).  Returns 0, or -1 when the line
+ * does not start like an nginx error-log line (fields are then unset).
+ */
+int rg_nginx_error_parse(const char *line, size_t len, rg_nginx_error *out);
+
+#endif /* RG_NGINX_ERROR_H */

@@ -1,0 +1,129 @@
+/*
+ * rg_rules.h - rule files (DESIGN.md section 2) and the matcher.
+ *
+ * A ruleset is loaded once (YAML through libyaml, every pattern compiled
+ * with PCRE2 and JIT), then read-only: any number of threads match against
+ * it, each through its own rg_matcher (its own match data and JIT stack).
+ * Matching allocates nothing.
+ *
+ * Lifecycle:
+ *     rs = rg_ruleset_create();
+ *     rg_ruleset_add_shipped(rs, &err);          -- unless --no-default-rules
+ *     rg_ruleset_add_path(rs, "my.yaml", &err);  -- --rules FILE|DIR
+ *     rg_ruleset_compile(rs, &err);              -- sort by priority, JIT
+ *     m = rg_matcher_create(rs);                 -- one per thread
+ *     rule = rg_match(m, RG_FORMAT_NGINX_ERROR, &fields);
+ *
+ * Errors never print: they fill rg_error with "FILE:LINE:COLUMN: message".
+ */
+
+#ifndef RG_RULES_H
+#define RG_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rg_class.h"
+
+/* Which parser feeds a rule (the rule file's `format:` key). */
+typedef enum {
+    RG_FORMAT_NGINX_ERROR = 0,  /* "nginx-error" */
+    RG_FORMAT_NGINX_ACCESS,     /* "nginx-access" */
+    RG_FORMAT_APACHE_ERROR,     /* "apache-error" */
+    RG_FORMAT_APACHE_ACCESS,    /* "apache-access" */
+    RG_FORMAT_JAVA,             /* "java" */
+    RG_FORMAT_HAPROXY,          /* "haproxy" */
+    RG_FORMAT_GENERIC,          /* "generic" */
+    RG_FORMAT_COUNT
+} rg_format;
+
+/*
+ * The fields a parser fills and a rule may name: `match:` runs on
+ * RG_FIELD_MESSAGE, `where:` on any of them by name.  A field a parser did
+ * not fill has p == NULL, and a `where:` on it does not match.
+ */
+typedef enum {
+    RG_FIELD_MESSAGE = 0,   /* "message": nginx-error: after "pid#tid: [*cid ]"
+                               up to ", client: "; java/generic: the line */
+    RG_FIELD_ACTION,        /* "action": after the last " while " */
+    RG_FIELD_LEVEL,         /* "level": info, error, ... */
+    RG_FIELD_CLIENT,        /* "client" */
+    RG_FIELD_SERVER,        /* "server" */
+    RG_FIELD_REQUEST,       /* "request": the request line */
+    RG_FIELD_UPSTREAM,      /* "upstream" */
+    RG_FIELD_HOST,          /* "host" */
+    RG_FIELD_STATUS,        /* "status" */
+    RG_FIELD_MODULE,        /* "module": apache's [proxy_http:error] */
+    RG_FIELD_TERMINATION,   /* "termination": haproxy's termination state */
+    RG_FIELD_COMPLETION,    /* "completion": $request_completion */
+    RG_FIELD_RECORD,        /* "record": a java record's first line */
+    RG_FIELD_LINE,          /* "line": the whole physical line */
+    RG_FIELD_COUNT
+} rg_field;
+
+typedef struct {
+    const char  *p;
+    size_t       len;
+} rg_str;
+
+typedef struct {
+    rg_str  f[RG_FIELD_COUNT];
+} rg_fields;
+
+typedef struct {
+    char  msg[1024];            /* "rules/x.yaml:12:5: unknown class \"foo\"" */
+} rg_error;
+
+typedef struct rg_ruleset  rg_ruleset;
+typedef struct rg_matcher  rg_matcher;
+typedef struct rg_rule     rg_rule;
+
+/* Subjects longer than this are matched on their first RG_SUBJECT_CAP bytes. */
+#define RG_SUBJECT_CAP  4096
+
+rg_ruleset *rg_ruleset_create(void);
+void rg_ruleset_destroy(rg_ruleset *rs);
+
+/* Adds the rule files compiled in from rules/ (rg_shipped.h); 0 or -1. */
+int rg_ruleset_add_shipped(rg_ruleset *rs, rg_error *err);
+
+/* Adds a file, or every *.yaml / *.yml of a directory in C-locale order. */
+int rg_ruleset_add_path(rg_ruleset *rs, const char *path, rg_error *err);
+
+/* Adds rules from memory; `name` stands for the file in error messages. */
+int rg_ruleset_add_buffer(rg_ruleset *rs, const char *name, const char *buf,
+    size_t len, rg_error *err);
+
+/* Orders rules (priority, then load order) and JIT-compiles; 0 or -1. */
+int rg_ruleset_compile(rg_ruleset *rs, rg_error *err);
+
+size_t rg_ruleset_count(const rg_ruleset *rs);
+
+/* One per thread; NULL when out of memory. */
+rg_matcher *rg_matcher_create(const rg_ruleset *rs);
+void rg_matcher_destroy(rg_matcher *m);
+
+/*
+ * The first rule of `format` (by priority, then file order) whose `match`
+ * and every `where` match; NULL when none does.  A PCRE2 match, depth, heap
+ * or JIT-stack limit counts as a limit hit and as no match for that rule.
+ */
+const rg_rule *rg_match(rg_matcher *m, rg_format format,
+    const rg_fields *fields);
+
+/* Limit hits counted by this matcher so far. */
+uint64_t rg_matcher_limit_hits(const rg_matcher *m);
+
+rg_class rg_rule_class(const rg_rule *rule);
+const char *rg_rule_id(const rg_rule *rule);
+const char *rg_rule_advice(const rg_rule *rule);     /* "" when none */
+
+/* "nginx-error" <-> RG_FORMAT_NGINX_ERROR; -1 when unknown. */
+int rg_format_from_name(const char *name, size_t len);
+const char *rg_format_name(rg_format format);
+
+/* "message" <-> RG_FIELD_MESSAGE; -1 when unknown. */
+int rg_field_from_name(const char *name, size_t len);
+const char *rg_field_name(rg_field field);
+
+#endif /* RG_RULES_H */
