@@ -140,8 +140,10 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory check
 
+# as root, the integration suite runs a second time as an ordinary user
 check: all tests
 	@scripts/run-tests.sh $(UNIT_TESTS) $(INT_TESTS)
+	@scripts/test-as-user.sh $(INT_TESTS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all tools
