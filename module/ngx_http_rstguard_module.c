@@ -12,12 +12,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "rg_class.h"
-
-
-typedef struct {
-    ngx_flag_t  enable;
-} ngx_http_rstguard_loc_conf_t;
+#include "ngx_http_rstguard.h"
 
 
 static void *ngx_http_rstguard_create_loc_conf(ngx_conf_t *cf);

@@ -1,0 +1,186 @@
+/*
+ * Copyright (C) rstguard authors
+ *
+ * ngx_http_rstguard.h: what the module's files share.  The configuration
+ * structures, the shared-memory zone and its counters, the limiter entry
+ * point both the access-log side (modcore) and the error-log side (moderr)
+ * call, and the summary hook moderr implements.
+ */
+
+
+#ifndef _NGX_HTTP_RSTGUARD_H_INCLUDED_
+#define _NGX_HTTP_RSTGUARD_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "rg_class.h"
+#include "rg_limiter.h"
+#include "rg_rules.h"
+
+
+/* which log a decision is for: separate budgets and counters */
+#define NGX_HTTP_RSTGUARD_LOG_ACCESS     0
+#define NGX_HTTP_RSTGUARD_LOG_ERROR      1
+#define NGX_HTTP_RSTGUARD_NLOGS          2
+
+/* flags of ngx_http_rstguard_decide() */
+#define NGX_HTTP_RSTGUARD_TRYLOCK        0x01
+/* decide and charge as usual, but count a hold as "dry_run", not "suppressed" */
+#define NGX_HTTP_RSTGUARD_DRY_RUN        0x02
+
+/* "held" values of ngx_http_rstguard_summary_note() */
+#define NGX_HTTP_RSTGUARD_NOTE_PASSED    0
+#define NGX_HTTP_RSTGUARD_NOTE_HELD      1
+/* the limiter would have held it, but rstguard_dry_run is on: it passed */
+#define NGX_HTTP_RSTGUARD_NOTE_DRY_RUN   2
+
+/* the built-in zone "rstguard on;" uses when no rstguard_zone is declared */
+#define NGX_HTTP_RSTGUARD_DEFAULT_ZONE   "rstguard_default"
+#define NGX_HTTP_RSTGUARD_DEFAULT_SIZE   (1024 * 1024)
+
+/* a bit per rg_class */
+typedef uint32_t  ngx_http_rstguard_mask_t;
+
+#define ngx_http_rstguard_mask_has(m, cls)  (((m) >> (cls)) & 1)
+
+
+/*
+ * Counters live in the zone: every worker reports the same numbers and they
+ * survive reloads.  They are atomics so that "contended" can be counted
+ * without the lock and the status handler can read them without it.
+ * seen = passed + suppressed + dry_run for each log and class.
+ */
+typedef struct {
+    ngx_atomic_t                 seen[NGX_HTTP_RSTGUARD_NLOGS][RG_CLASS_COUNT];
+    ngx_atomic_t                 passed[NGX_HTTP_RSTGUARD_NLOGS][RG_CLASS_COUNT];
+    ngx_atomic_t                 suppressed[NGX_HTTP_RSTGUARD_NLOGS]
+                                           [RG_CLASS_COUNT];
+    ngx_atomic_t                 dry_run[NGX_HTTP_RSTGUARD_NLOGS]
+                                        [RG_CLASS_COUNT];
+    /* try-lock failures: the line passed uncharged */
+    ngx_atomic_t                 contended[NGX_HTTP_RSTGUARD_NLOGS];
+    ngx_atomic_t                 entries;
+    ngx_atomic_t                 evictions;
+} ngx_http_rstguard_counters_t;
+
+
+/* the zone's shared part, in the slab pool */
+typedef struct {
+    ngx_rbtree_t                 rbtree;
+    ngx_rbtree_node_t            sentinel;
+    ngx_queue_t                  queue;         /* LRU, most recent first */
+    rg_bucket                    global[NGX_HTTP_RSTGUARD_NLOGS]
+                                       [RG_CLASS_COUNT];
+    ngx_msec_t                   last_alert;    /* "zone is full" alert */
+    ngx_http_rstguard_counters_t counters;
+} ngx_http_rstguard_shctx_t;
+
+
+/* a zone as this cycle's configuration sees it (rates may change on reload) */
+typedef struct {
+    ngx_http_rstguard_shctx_t   *sh;
+    ngx_slab_pool_t             *shpool;
+    ngx_shm_zone_t              *shm_zone;
+    ngx_str_t                    name;
+    rg_limit                     key_limit;     /* rate=, burst= */
+    rg_limit                     global_limit;  /* global_rate=, global_burst= */
+    ngx_http_complex_value_t     key;           /* key=, $remote_addr */
+    ngx_msec_t                   alert_interval;
+} ngx_http_rstguard_zone_t;
+
+
+/* moderr's per-worker summary table, defined in ngx_http_rstguard_summary.c */
+typedef struct ngx_http_rstguard_summary_s  ngx_http_rstguard_summary_t;
+
+
+typedef struct {
+    ngx_array_t                  zones;     /* ngx_http_rstguard_zone_t * */
+
+    /*
+     * The zone the error-log side decides in: the only declared zone, the
+     * first one when several are declared, or the built-in default zone.
+     * NULL when neither the access-log nor the error-log side is used.
+     */
+    ngx_http_rstguard_zone_t    *zone;
+    ngx_http_rstguard_zone_t    *default_zone;
+
+    ngx_flag_t                   error_log;         /* rstguard_error_log */
+    ngx_msec_t                   summary_interval;  /* 60s */
+
+    /* http-level rstguard_classes and rstguard_dry_run, for the error log */
+    ngx_http_rstguard_mask_t     classes;
+    ngx_http_rstguard_mask_t     explicit_classes;  /* listed by name */
+    ngx_flag_t                   dry_run;
+
+    ngx_str_t                    rules_file;        /* rstguard_rules */
+    ngx_flag_t                   rules_replace;
+    /* shipped rules (unless replace) plus rules_file; compiled, read-only */
+    rg_ruleset                  *rules;
+
+    ngx_http_rstguard_summary_t *summary;
+} ngx_http_rstguard_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                   enable;        /* rstguard on|off|zone= */
+    ngx_str_t                    zone_name;     /* zone=NAME, else empty */
+    ngx_http_rstguard_zone_t    *zone;          /* resolved in merge */
+    ngx_http_rstguard_mask_t     classes;
+    ngx_http_rstguard_mask_t     explicit_classes;
+    ngx_flag_t                   dry_run;
+    ngx_flag_t                   status;        /* rstguard_status */
+
+    /* where "rstguard" was given, for errors found only when merging */
+    u_char                      *conf_file;
+    ngx_uint_t                   conf_line;
+} ngx_http_rstguard_loc_conf_t;
+
+
+extern ngx_module_t  ngx_http_rstguard_module;
+
+
+/*
+ * Decides one abort event: returns NGX_OK (pass), NGX_DECLINED (hold),
+ * NGX_BUSY (zone contended, only when flags has NGX_HTTP_RSTGUARD_TRYLOCK:
+ * the caller passes the line; it was counted as contended).  Charges the key
+ * and global budgets and the zone counters.  With NGX_HTTP_RSTGUARD_DRY_RUN
+ * the budgets are charged the same way and NGX_DECLINED still says "would
+ * hold", but the event is counted as dry_run: the caller passes it.
+ * Never fails a request: when the zone is full the oldest entries are
+ * evicted; if even that fails the event passes.
+ */
+ngx_int_t ngx_http_rstguard_decide(ngx_http_rstguard_main_conf_t *rmcf,
+    ngx_uint_t log, rg_class cls, ngx_str_t *key, ngx_uint_t flags);
+
+/* the same in a given zone (the access log's zone= may differ) */
+ngx_int_t ngx_http_rstguard_zone_decide(ngx_http_rstguard_zone_t *zone,
+    ngx_uint_t log, rg_class cls, ngx_str_t *key, ngx_uint_t flags);
+
+/* zone.c: declares a zone (rstguard_zone and the built-in default) */
+ngx_http_rstguard_zone_t *ngx_http_rstguard_zone_add(ngx_conf_t *cf,
+    ngx_str_t *name, size_t size);
+
+/* request.c: the body filter, the variables and the log-phase handler */
+ngx_int_t ngx_http_rstguard_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_rstguard_request_init(ngx_conf_t *cf);
+
+/* status.c: the content handler of "rstguard_status;" */
+ngx_int_t ngx_http_rstguard_status_handler(ngx_http_request_t *r);
+
+
+/*
+ * Implemented by moderr in ngx_http_rstguard_summary.c.  Notes a decision
+ * for this worker's summaries; held is one of NGX_HTTP_RSTGUARD_NOTE_*;
+ * level is the line's level (NGX_LOG_INFO for access-log decisions); chain
+ * is the error-log chain the line was headed to (for the access log: the
+ * http-level error log); sample is the line (or request) text.
+ */
+void ngx_http_rstguard_summary_note(ngx_http_rstguard_main_conf_t *rmcf,
+    ngx_uint_t log, rg_class cls, ngx_str_t *key, ngx_uint_t held,
+    ngx_uint_t level, ngx_log_t *chain, ngx_str_t *sample);
+
+
+#endif /* _NGX_HTTP_RSTGUARD_H_INCLUDED_ */
