@@ -5,6 +5,8 @@
 #   make demo       install what is missing, run the end-to-end demo
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the Debian packages (prints the command if not root)
+#   make asan       unit and analyzer suites under ASan + UBSan (build/asan)
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS each (build/fuzz)
 
 SHELL         := /bin/bash
 .DEFAULT_GOAL := all
@@ -53,6 +55,7 @@ UNIT_TESTS  := $(BUILD)/tests/unit_tests
 INT_TESTS   := $(BUILD)/tests/integration_tests
 
 .PHONY: all module rstscan tools tests deps test check demo install clean FORCE
+.PHONY: asan fuzz fuzzers
 
 all: $(RSTSCAN) $(MODULE_SO)
 
@@ -148,6 +151,40 @@ check: all tests
 demo: deps
 	@$(MAKE) --no-print-directory all tools
 	@scripts/demo.sh
+
+# --- hardening: sanitizers, fuzzing, valgrind (scripts/asan.sh, fuzz.sh,
+# valgrind.sh).  Sanitized builds live in their own build directories so they
+# never mix with the normal build; warnings are not errors there (the normal
+# build enforces them) so a compiler difference cannot hide a finding.
+
+HARDEN_PACKAGES := clang libclang-rt-14-dev valgrind
+SAN_CFLAGS      := -O1 -g -fno-omit-frame-pointer -Wno-error
+FUZZ_CC         ?= clang-14
+FUZZ_SECONDS    ?= 60
+FUZZ_SRCS       := $(sort $(wildcard tests/fuzz/*.c))
+FUZZERS         := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
+
+asan:
+	@RSTGUARD_EXTRA_PACKAGES="$(HARDEN_PACKAGES)" scripts/deps.sh
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
+	    CFLAGS="$(SAN_CFLAGS) -fsanitize=address,undefined" \
+	    $(BUILD)/asan/tests/unit_tests $(BUILD)/asan/rstscan
+	@scripts/asan.sh $(BUILD)/asan
+
+# inside the sub-make BUILD is build/fuzz: every object carries the fuzzer's
+# coverage instrumentation, only the targets link libFuzzer's main()
+fuzzers: $(FUZZERS)
+
+$(FUZZERS): $(BUILD)/fuzzers/%: $(BUILD)/tests/fuzz/%.o $(LIBANALYZER) $(LIBCORE)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+fuzz:
+	@RSTGUARD_EXTRA_PACKAGES="$(HARDEN_PACKAGES)" scripts/deps.sh
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz CC=$(FUZZ_CC) \
+	    CFLAGS="$(SAN_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined" \
+	    fuzzers
+	@scripts/fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # --- install, as Debian lays a module out ------------------------------------
 

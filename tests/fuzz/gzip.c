@@ -1,0 +1,75 @@
+/*
+ * gzip.c - fuzzes rstscan's reader (analyzer/reader.c) on arbitrary bytes:
+ * plain text, gzip members, concatenated, truncated and corrupt streams.
+ *
+ * The input is handed over through a memfd opened by its /proc path, so the
+ * reader runs its real open/read/inflate code.  The reader must return
+ * every byte or an error that names the input, never crash or loop; output
+ * is capped at 64 MiB so a decompression bomb costs bounded time.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+#include "reader.h"
+
+#define FUZZ_GZIP_MAX_OUT  (64u << 20)
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static char  buf[1 << 16];
+    char         path[64], err[1536];
+    int          fd;
+    size_t       total;
+    ssize_t      n;
+    rs_reader   *r;
+
+    fd = memfd_create("fuzz-gzip", MFD_CLOEXEC);
+    if (fd == -1) {
+        abort();
+    }
+
+    if (size > 0 && write(fd, data, size) != (ssize_t) size) {
+        abort();
+    }
+
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+
+    r = rs_reader_open(path, err, sizeof(err));
+    if (r == NULL) {
+        /* only an unreadable input may fail to open, and it must say so */
+        if (strstr(err, path) == NULL) {
+            abort();
+        }
+        close(fd);
+        return 0;
+    }
+
+    total = 0;
+
+    /* odd read sizes exercise the buffer edges */
+    while ((n = rs_reader_read(r, buf, 1 + (total % sizeof(buf)))) > 0) {
+        total += (size_t) n;
+        if (total > FUZZ_GZIP_MAX_OUT) {
+            break;
+        }
+    }
+
+    if (n < 0 && strstr(rs_reader_error(r), path) == NULL) {
+        abort();            /* an error that does not name its input */
+    }
+
+    if (!rs_reader_is_gzip(r) && total != size) {
+        abort();            /* plain input comes back byte for byte */
+    }
+
+    rs_reader_close(r);
+    close(fd);
+
+    return 0;
+}
