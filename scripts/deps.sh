@@ -8,6 +8,10 @@ packages=(
     nginx nginx-dev
     libpcre2-dev libyaml-dev libjansson-dev zlib1g-dev
     libcriterion-dev libnghttp2-dev
+    uthash-dev
+    # large, needed by the tests only: the HTML report test renders the
+    # report in headless Chromium (make test runs this script, so CI has it)
+    chromium
 )
 # extra packages a target needs on top (make bench, make fuzz, ...)
 packages+=(${RSTGUARD_EXTRA_PACKAGES:-})

@@ -1,0 +1,459 @@
+/*
+ * simulate.c - `rstscan simulate` (see simulate.h).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "buckets.h"
+#include "simulate.h"
+
+/*
+ * Bytes of zone per key bucket when sizing the zone line: a limit_req-like
+ * node (rbtree node, queue link, bucket, an IPv6 text key) rounded up to
+ * its slab class, with room to spare so the zone never evicts live keys.
+ */
+#define RS_SIM_ZONE_BYTES_PER_KEY  256
+#define RS_SIM_ZONE_NAME           "rstguard"
+
+struct rs_sim {
+    rs_sim_config  cfg;
+    rs_buckets    *keys;
+    rg_bucket      global[RS_SIM_LOGS][RG_CLASS_COUNT];
+    rs_sim_result  res;
+};
+
+
+static int rs_sim_opt_value(int argc, char **argv, int *i, const char *name,
+    const char **value);
+static int rs_sim_parse_count(const char *text, uint64_t *n);
+
+
+void
+rs_sim_config_default(rs_sim_config *cfg)
+{
+    int  c;
+
+    memset(cfg, 0, sizeof(rs_sim_config));
+
+    rg_rate_parse(RG_DEFAULT_RATE_TEXT, strlen(RG_DEFAULT_RATE_TEXT),
+                  &cfg->key.rate);
+    cfg->key.burst = RG_DEFAULT_BURST;
+    cfg->global.rate = cfg->key.rate * RG_DEFAULT_GLOBAL_FACTOR;
+    cfg->global.burst = cfg->key.burst * RG_DEFAULT_GLOBAL_FACTOR;
+    cfg->key_mode = RS_SIM_KEY_CLIENT;
+
+    for (c = 0; c < RG_CLASS_COUNT; c++) {
+        if (rg_class_is_client_side((rg_class) c)) {
+            cfg->classes |= 1u << c;
+        }
+    }
+}
+
+
+int
+rs_sim_parse_args(int argc, char **argv, rs_sim_config *cfg,
+    int *first_file, char *err, size_t errlen)
+{
+    int          i, grate, gburst;
+    const char  *v;
+    uint64_t     n;
+
+    rs_sim_config_default(cfg);
+    grate = 0;
+    gburst = 0;
+
+    for (i = 0; i < argc; i++) {
+        const char  *a = argv[i];
+
+        v = NULL;
+
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+
+        if (a[0] != '-' || a[1] == '\0') {
+            break;
+        }
+
+        if (strcmp(a, "--json") == 0) {
+            cfg->json = 1;
+            continue;
+        }
+
+        if (rs_sim_opt_value(argc, argv, &i, "--rate", &v)) {
+            if (v == NULL
+                || rg_rate_parse(v, strlen(v), &cfg->key.rate) != 0)
+            {
+                goto invalid;
+            }
+
+        } else if (rs_sim_opt_value(argc, argv, &i, "--burst", &v)) {
+            if (v == NULL || rs_sim_parse_count(v, &n) != 0) {
+                goto invalid;
+            }
+            cfg->key.burst = n;
+
+        } else if (rs_sim_opt_value(argc, argv, &i, "--global-rate", &v)) {
+            if (v == NULL
+                || rg_rate_parse(v, strlen(v), &cfg->global.rate) != 0)
+            {
+                goto invalid;
+            }
+            grate = 1;
+
+        } else if (rs_sim_opt_value(argc, argv, &i, "--global-burst", &v)) {
+            if (v == NULL || rs_sim_parse_count(v, &n) != 0) {
+                goto invalid;
+            }
+            cfg->global.burst = n;
+            gburst = 1;
+
+        } else if (rs_sim_opt_value(argc, argv, &i, "--key", &v)) {
+            if (v != NULL && strcmp(v, "client") == 0) {
+                cfg->key_mode = RS_SIM_KEY_CLIENT;
+
+            } else if (v != NULL && strcmp(v, "none") == 0) {
+                cfg->key_mode = RS_SIM_KEY_NONE;
+
+            } else {
+                goto invalid;
+            }
+
+        } else {
+            snprintf(err, errlen, "simulate: unknown option \"%s\"", a);
+            return -1;
+        }
+
+        continue;
+
+    invalid:
+        snprintf(err, errlen, "simulate: invalid value %s%s%s for \"%s\"",
+                 v ? "\"" : "", v ? v : "(missing)", v ? "\"" : "", a);
+        return -1;
+    }
+
+    /* unset global budgets follow the per-key ones, as in the module */
+    if (!grate) {
+        cfg->global.rate = cfg->key.rate * RG_DEFAULT_GLOBAL_FACTOR;
+    }
+
+    if (!gburst) {
+        cfg->global.burst = cfg->key.burst * RG_DEFAULT_GLOBAL_FACTOR;
+    }
+
+    if (i >= argc) {
+        snprintf(err, errlen, "simulate: no input file");
+        return -1;
+    }
+
+    *first_file = i;
+
+    return 0;
+}
+
+
+/*
+ * Matches "--name VALUE" and "--name=VALUE".  Returns 1 when argv[*i] is
+ * the option (value NULL when missing), 0 otherwise.
+ */
+static int
+rs_sim_opt_value(int argc, char **argv, int *i, const char *name,
+    const char **value)
+{
+    size_t       len;
+    const char  *a;
+
+    a = argv[*i];
+    len = strlen(name);
+
+    if (strncmp(a, name, len) != 0) {
+        return 0;
+    }
+
+    if (a[len] == '=') {
+        *value = a + len + 1;
+        return 1;
+    }
+
+    if (a[len] != '\0') {
+        return 0;
+    }
+
+    *value = *i + 1 < argc ? argv[++*i] : NULL;
+
+    return 1;
+}
+
+
+static int
+rs_sim_parse_count(const char *text, uint64_t *n)
+{
+    char                *end;
+    unsigned long long   v;
+
+    if (text[0] < '0' || text[0] > '9') {
+        return -1;
+    }
+
+    errno = 0;
+    v = strtoull(text, &end, 10);
+
+    /* the module keeps burst * 1000 in a signed 64-bit excess */
+    if (errno != 0 || *end != '\0' || v > 1000000000ULL) {
+        return -1;
+    }
+
+    *n = v;
+
+    return 0;
+}
+
+
+rs_sim *
+rs_sim_create(const rs_sim_config *cfg)
+{
+    rs_sim  *s;
+
+    s = calloc(1, sizeof(rs_sim));
+    if (s == NULL) {
+        return NULL;
+    }
+
+    s->cfg = *cfg;
+    s->keys = rs_buckets_create(RS_SIM_MAX_KEYS, &cfg->key);
+
+    if (s->keys == NULL) {
+        free(s);
+        return NULL;
+    }
+
+    return s;
+}
+
+
+int
+rs_sim_feed(rs_sim *s, unsigned log, rg_class cls, const char *key,
+    size_t keylen, int has_time, uint64_t time_ms, uint64_t bytes)
+{
+    rg_bucket   *kb;
+    rg_verdict   v;
+
+    if ((int) cls < 0 || cls >= RG_CLASS_COUNT || log >= RS_SIM_LOGS) {
+        return 0;
+    }
+
+    if (!(s->cfg.classes & (1u << cls)) || !has_time) {
+        s->res.untimed += !has_time && (s->cfg.classes & (1u << cls));
+        s->res.kept[cls].records++;
+        s->res.kept[cls].bytes += bytes;
+        return 0;
+    }
+
+    if (s->cfg.key_mode == RS_SIM_KEY_NONE) {
+        key = "";
+        keylen = 0;
+    }
+
+    kb = rs_buckets_get(s->keys, log, cls, key, keylen, time_ms);
+    if (kb == NULL) {
+        return -1;
+    }
+
+    v = rg_limiter_decide(kb, &s->cfg.key, &s->global[log][cls],
+                          &s->cfg.global, time_ms);
+
+    if (v == RG_PASS) {
+        s->res.kept[cls].records++;
+        s->res.kept[cls].bytes += bytes;
+
+    } else {
+        s->res.held[cls].records++;
+        s->res.held[cls].bytes += bytes;
+    }
+
+    return 0;
+}
+
+
+const rs_sim_result *
+rs_sim_get_result(rs_sim *s)
+{
+    s->res.evicted = rs_buckets_forced(s->keys);
+    s->res.peak_keys = rs_buckets_peak(s->keys);
+
+    return &s->res;
+}
+
+
+size_t
+rs_sim_zone_line(const rs_sim_config *cfg, const rs_sim_result *res,
+    char *buf, size_t size)
+{
+    char      rate[32], grate[32];
+    uint64_t  mib;
+    int       n;
+
+    mib = ((uint64_t) res->peak_keys * RS_SIM_ZONE_BYTES_PER_KEY
+           + (1 << 20) - 1) >> 20;
+
+    if (mib == 0) {
+        mib = 1;
+    }
+
+    if (rg_rate_format(cfg->key.rate, rate, sizeof(rate)) == 0
+        || rg_rate_format(cfg->global.rate, grate, sizeof(grate)) == 0)
+    {
+        return 0;
+    }
+
+    n = snprintf(buf, size,
+                 "rstguard_zone zone=" RS_SIM_ZONE_NAME ":%" PRIu64 "m"
+                 " rate=%s burst=%" PRIu64 " global_rate=%s"
+                 " global_burst=%" PRIu64 " key=%s;",
+                 mib, rate, cfg->key.burst, grate, cfg->global.burst,
+                 cfg->key_mode == RS_SIM_KEY_NONE ? "all" : "$remote_addr");
+
+    return n < 0 || (size_t) n >= size ? 0 : (size_t) n;
+}
+
+
+static json_t *
+rs_sim_tally_json(const rs_sim_tally *t)
+{
+    return json_pack("{s:I,s:I}", "records", (json_int_t) t->records,
+                     "bytes", (json_int_t) t->bytes);
+}
+
+
+static int
+rs_sim_print_json(FILE *out, const rs_sim_config *cfg,
+    const rs_sim_result *res, const char *zone)
+{
+    int      c, rc;
+    json_t  *root, *classes, *o;
+
+    root = json_object();
+    classes = json_object();
+
+    if (root == NULL || classes == NULL) {
+        json_decref(root);
+        json_decref(classes);
+        return -1;
+    }
+
+    json_object_set_new(root, "classes", classes);
+
+    for (c = 0; c < RG_CLASS_COUNT; c++) {
+        if (res->kept[c].records + res->held[c].records == 0) {
+            continue;
+        }
+
+        o = json_pack("{s:o,s:o,s:b}",
+                      "kept", rs_sim_tally_json(&res->kept[c]),
+                      "held", rs_sim_tally_json(&res->held[c]),
+                      "limited", (cfg->classes >> c) & 1);
+
+        if (o == NULL || json_object_set_new(classes, rg_class_name(c), o)) {
+            json_decref(root);
+            return -1;
+        }
+    }
+
+    json_object_set_new(root, "zone_line", json_string(zone));
+    json_object_set_new(root, "untimed", json_integer((json_int_t) res->untimed));
+    json_object_set_new(root, "evicted", json_integer((json_int_t) res->evicted));
+
+    rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+
+    if (rc != 0 || fputc('\n', out) == EOF) {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static void
+rs_sim_print_text(FILE *out, const rs_sim_config *cfg,
+    const rs_sim_result *res, const char *zone)
+{
+    int           c;
+    rs_sim_tally  kept, held;
+
+    memset(&kept, 0, sizeof(kept));
+    memset(&held, 0, sizeof(held));
+
+    fprintf(out, "%-18s %12s %14s %12s %14s\n", "class", "kept", "kept bytes",
+            "held", "held bytes");
+
+    for (c = 0; c < RG_CLASS_COUNT; c++) {
+        if (res->kept[c].records + res->held[c].records == 0) {
+            continue;
+        }
+
+        fprintf(out, "%-18s %12" PRIu64 " %14" PRIu64 " %12" PRIu64
+                " %14" PRIu64 "%s\n", rg_class_name(c),
+                res->kept[c].records, res->kept[c].bytes,
+                res->held[c].records, res->held[c].bytes,
+                (cfg->classes >> c) & 1 ? "" : "  (not limited)");
+
+        kept.records += res->kept[c].records;
+        kept.bytes += res->kept[c].bytes;
+        held.records += res->held[c].records;
+        held.bytes += res->held[c].bytes;
+    }
+
+    fprintf(out, "%-18s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %14" PRIu64
+            "\n", "total", kept.records, kept.bytes, held.records, held.bytes);
+
+    if (res->untimed) {
+        fprintf(out, "%" PRIu64 " records had no time and were counted as"
+                " kept\n", res->untimed);
+    }
+
+    if (res->evicted) {
+        fprintf(out, "%" PRIu64 " live key buckets were evicted (more than %d"
+                " keys): the figures are approximate\n", res->evicted,
+                RS_SIM_MAX_KEYS);
+    }
+
+    fprintf(out, "\nto limit like this, in http {}:\n    %s\n", zone);
+}
+
+
+int
+rs_sim_print(FILE *out, const rs_sim_config *cfg, const rs_sim_result *res)
+{
+    char  zone[256];
+
+    if (rs_sim_zone_line(cfg, res, zone, sizeof(zone)) == 0) {
+        return -1;
+    }
+
+    if (cfg->json) {
+        return rs_sim_print_json(out, cfg, res, zone);
+    }
+
+    rs_sim_print_text(out, cfg, res, zone);
+
+    return ferror(out) ? -1 : 0;
+}
+
+
+void
+rs_sim_free(rs_sim *s)
+{
+    if (s == NULL) {
+        return;
+    }
+
+    rs_buckets_free(s->keys);
+    free(s);
+}

@@ -1,0 +1,95 @@
+/*
+ * simulate.h - `rstscan simulate`: replays abort records through the
+ * module's limiter (core/rg_limiter.h) and tallies what it would keep and
+ * what it would hold back.
+ *
+ * The module decides each abort against two budgets: the bucket of its
+ * (log, key, class) at rate/burst, and the bucket of its (log, class) at
+ * global_rate/global_burst.  Only limited classes are decided at all
+ * (by default the client-side ones, as `rstguard_classes` defaults);
+ * every other abort is always kept.  Records must be fed in the order the
+ * log has them; times are the log's, in milliseconds.
+ */
+
+#ifndef RS_SIMULATE_H
+#define RS_SIMULATE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "rg_class.h"
+#include "rg_limiter.h"
+
+/* The module's two logs; their budgets are separate (log=access|error). */
+#define RS_SIM_LOG_ACCESS  0
+#define RS_SIM_LOG_ERROR   1
+#define RS_SIM_LOGS        2
+
+/* Key buckets kept at most: about 40 MiB; beyond, the oldest is evicted. */
+#define RS_SIM_MAX_KEYS    200000
+
+typedef enum {
+    RS_SIM_KEY_CLIENT = 0,      /* key=$remote_addr, the module's default */
+    RS_SIM_KEY_NONE             /* one key for every client */
+} rs_sim_key;
+
+typedef struct {
+    rg_limit     key;           /* rate/burst per key */
+    rg_limit     global;        /* global_rate/global_burst per class */
+    rs_sim_key   key_mode;
+    uint32_t     classes;       /* bit per rg_class: limited classes */
+    int          json;
+} rs_sim_config;
+
+typedef struct {
+    uint64_t  records;
+    uint64_t  bytes;
+} rs_sim_tally;
+
+typedef struct {
+    rs_sim_tally  kept[RG_CLASS_COUNT];
+    rs_sim_tally  held[RG_CLASS_COUNT];
+    uint64_t      untimed;      /* records without a time: kept, counted */
+    uint64_t      evicted;      /* live key buckets evicted (table full) */
+    size_t        peak_keys;
+} rs_sim_result;
+
+typedef struct rs_sim  rs_sim;
+
+/*
+ * Parses the options after `simulate` (argv[0] is the first option).
+ * Fills cfg and sets *first_file to the index of the first FILE.  Returns
+ * 0, or -1 with a message naming the option at fault in err.
+ */
+int rs_sim_parse_args(int argc, char **argv, rs_sim_config *cfg,
+    int *first_file, char *err, size_t errlen);
+
+/* The defaults: 10r/m burst 5, global 10 times that, client keys. */
+void rs_sim_config_default(rs_sim_config *cfg);
+
+rs_sim *rs_sim_create(const rs_sim_config *cfg);
+
+/*
+ * Decides one abort record.  has_time is 0 when the record carried no
+ * usable time (it is then kept and counted as untimed).  Returns 0, or -1
+ * when out of memory.
+ */
+int rs_sim_feed(rs_sim *s, unsigned log, rg_class cls, const char *key,
+    size_t keylen, int has_time, uint64_t time_ms, uint64_t bytes);
+
+const rs_sim_result *rs_sim_get_result(rs_sim *s);
+
+/*
+ * The `rstguard_zone ...;` line that configures the module as simulated,
+ * sized for the keys seen.  Returns the length, 0 if buf is too small.
+ */
+size_t rs_sim_zone_line(const rs_sim_config *cfg, const rs_sim_result *res,
+    char *buf, size_t size);
+
+/* Prints the report as text or, with cfg->json, as one JSON object. */
+int rs_sim_print(FILE *out, const rs_sim_config *cfg,
+    const rs_sim_result *res);
+
+void rs_sim_free(rs_sim *s);
+
+#endif /* RS_SIMULATE_H */

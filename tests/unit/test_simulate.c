@@ -1,0 +1,321 @@
+/* rstscan simulate: the module's budgets replayed over abort records. */
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buckets.h"
+#include "simulate.h"
+
+static int
+parse(rs_sim_config *cfg, char *err, size_t errlen, const char *a0, ...)
+{
+    char        *argv[16];
+    int          argc = 0, first = -1;
+    const char  *a;
+    va_list      ap;
+
+    va_start(ap, a0);
+    for (a = a0; a != NULL && argc < 15; a = va_arg(ap, const char *)) {
+        argv[argc++] = (char *) a;
+    }
+    va_end(ap);
+
+    err[0] = '\0';
+    if (rs_sim_parse_args(argc, argv, cfg, &first, err, errlen) != 0) {
+        return -1;
+    }
+    return first;
+}
+
+Test(simulate, defaults_are_the_modules)
+{
+    rs_sim_config  cfg;
+    char           err[256];
+
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "access.log", NULL), 0);
+    cr_assert_eq(cfg.key.rate, 166);
+    cr_assert_eq(cfg.key.burst, 5);
+    cr_assert_eq(cfg.global.rate, 1660);
+    cr_assert_eq(cfg.global.burst, 50);
+    cr_assert_eq(cfg.key_mode, RS_SIM_KEY_CLIENT);
+    cr_assert_eq(cfg.json, 0);
+    /* the seven client-side classes, nothing else */
+    cr_assert_eq(cfg.classes, 0x7f);
+}
+
+Test(simulate, options_set_both_budgets)
+{
+    rs_sim_config  cfg;
+    char           err[256];
+
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "--rate", "2r/s", "--burst=3",
+                       "--json", "--key", "none", "a", "b", NULL), 6);
+    cr_assert_eq(cfg.key.rate, 2000);
+    cr_assert_eq(cfg.key.burst, 3);
+    cr_assert_eq(cfg.global.rate, 20000);
+    cr_assert_eq(cfg.global.burst, 30);
+    cr_assert_eq(cfg.key_mode, RS_SIM_KEY_NONE);
+    cr_assert_eq(cfg.json, 1);
+
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "--global-rate", "1r/s",
+                       "--global-burst", "0", "--", "-", NULL), 5);
+    cr_assert_eq(cfg.global.rate, 1000);
+    cr_assert_eq(cfg.global.burst, 0);
+}
+
+Test(simulate, bad_options_are_named)
+{
+    rs_sim_config  cfg;
+    char           err[256];
+
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "--rate", "10r/h", "f", NULL), -1);
+    cr_assert_str_eq(err, "simulate: invalid value \"10r/h\" for \"--rate\"");
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "--burst", "-1", "f", NULL), -1);
+    cr_assert_str_eq(err, "simulate: invalid value \"-1\" for \"--burst\"");
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "f", "--burst", NULL), 0);
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "--burst", NULL), -1);
+    cr_assert_str_eq(err, "simulate: invalid value (missing) for \"--burst\"");
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "--key", "ip", "f", NULL), -1);
+    cr_assert_str_eq(err, "simulate: invalid value \"ip\" for \"--key\"");
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "--rates", "1r/s", "f", NULL), -1);
+    cr_assert_str_eq(err, "simulate: unknown option \"--rates\"");
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "--json", NULL), -1);
+    cr_assert_str_eq(err, "simulate: no input file");
+}
+
+static rs_sim *
+sim(const char *rate, uint64_t burst, const char *grate, uint64_t gburst,
+    rs_sim_key mode)
+{
+    rs_sim_config  cfg;
+
+    rs_sim_config_default(&cfg);
+    cr_assert_eq(rg_rate_parse(rate, strlen(rate), &cfg.key.rate), 0);
+    cr_assert_eq(rg_rate_parse(grate, strlen(grate), &cfg.global.rate), 0);
+    cfg.key.burst = burst;
+    cfg.global.burst = gburst;
+    cfg.key_mode = mode;
+    return rs_sim_create(&cfg);
+}
+
+static void
+feed(rs_sim *s, rg_class cls, const char *key, uint64_t ms, uint64_t bytes)
+{
+    cr_assert_eq(rs_sim_feed(s, RS_SIM_LOG_ACCESS, cls, key, strlen(key), 1,
+                             ms, bytes), 0);
+}
+
+Test(simulate, one_key_gets_burst_plus_one_then_the_rate)
+{
+    rs_sim               *s = sim("1r/s", 5, "100r/s", 100, RS_SIM_KEY_CLIENT);
+    const rs_sim_result  *r;
+
+    for (int i = 0; i < 20; i++) {
+        feed(s, RG_CLASS_CLIENT_RESET, "203.0.113.7", 1000, 100);
+    }
+    /* 2 s later two more have drained */
+    for (int i = 0; i < 5; i++) {
+        feed(s, RG_CLASS_CLIENT_RESET, "203.0.113.7", 3000, 100);
+    }
+    /* another class of the same key has its own bucket */
+    feed(s, RG_CLASS_BROKEN_PIPE, "203.0.113.7", 3000, 7);
+    /* upstream classes are never held by default */
+    for (int i = 0; i < 30; i++) {
+        feed(s, RG_CLASS_UPSTREAM_RESET, "203.0.113.7", 3000, 10);
+    }
+
+    r = rs_sim_get_result(s);
+    cr_assert_eq(r->kept[RG_CLASS_CLIENT_RESET].records, 8);
+    cr_assert_eq(r->kept[RG_CLASS_CLIENT_RESET].bytes, 800);
+    cr_assert_eq(r->held[RG_CLASS_CLIENT_RESET].records, 17);
+    cr_assert_eq(r->held[RG_CLASS_CLIENT_RESET].bytes, 1700);
+    cr_assert_eq(r->kept[RG_CLASS_BROKEN_PIPE].records, 1);
+    cr_assert_eq(r->kept[RG_CLASS_UPSTREAM_RESET].records, 30);
+    cr_assert_eq(r->held[RG_CLASS_UPSTREAM_RESET].records, 0);
+    cr_assert_eq(r->peak_keys, 2);
+    rs_sim_free(s);
+}
+
+/* one client_closed from each of n clients at the same moment */
+static const rs_sim_result *
+flood(rs_sim *s, int n)
+{
+    char  key[32];
+
+    for (int i = 0; i < n; i++) {
+        snprintf(key, sizeof(key), "198.51.100.%d", i);
+        feed(s, RG_CLASS_CLIENT_CLOSED, key, 5000, 1);
+    }
+    return rs_sim_get_result(s);
+}
+
+Test(simulate, global_budget_limits_a_flood_of_clients)
+{
+    rs_sim               *s = sim("10r/m", 5, "1r/s", 3, RS_SIM_KEY_CLIENT);
+    const rs_sim_result  *r = flood(s, 10);
+
+    cr_assert_eq(r->kept[RG_CLASS_CLIENT_CLOSED].records, 4);
+    cr_assert_eq(r->held[RG_CLASS_CLIENT_CLOSED].records, 6);
+    rs_sim_free(s);
+}
+
+Test(simulate, key_none_shares_one_bucket)
+{
+    rs_sim               *s = sim("10r/m", 2, "100r/s", 100, RS_SIM_KEY_NONE);
+    const rs_sim_result  *r = flood(s, 10);
+
+    cr_assert_eq(r->kept[RG_CLASS_CLIENT_CLOSED].records, 3);
+    cr_assert_eq(r->held[RG_CLASS_CLIENT_CLOSED].records, 7);
+    cr_assert_eq(r->peak_keys, 1);
+    rs_sim_free(s);
+}
+
+Test(simulate, logs_have_separate_budgets_and_untimed_records_are_kept)
+{
+    rs_sim               *s = sim("10r/m", 0, "100r/s", 100, RS_SIM_KEY_CLIENT);
+    const rs_sim_result  *r;
+
+    cr_assert_eq(rs_sim_feed(s, RS_SIM_LOG_ACCESS, RG_CLASS_CLIENT_RESET,
+                             "a", 1, 1, 0, 1), 0);
+    cr_assert_eq(rs_sim_feed(s, RS_SIM_LOG_ERROR, RG_CLASS_CLIENT_RESET,
+                             "a", 1, 1, 0, 1), 0);
+    cr_assert_eq(rs_sim_feed(s, RS_SIM_LOG_ERROR, RG_CLASS_CLIENT_RESET,
+                             "a", 1, 1, 0, 1), 0);
+    cr_assert_eq(rs_sim_feed(s, RS_SIM_LOG_ERROR, RG_CLASS_CLIENT_RESET,
+                             "a", 1, 0, 0, 1), 0);
+
+    r = rs_sim_get_result(s);
+    cr_assert_eq(r->kept[RG_CLASS_CLIENT_RESET].records, 3);
+    cr_assert_eq(r->held[RG_CLASS_CLIENT_RESET].records, 1);
+    cr_assert_eq(r->untimed, 1);
+    rs_sim_free(s);
+}
+
+/*
+ * A bucket expired the way limit_req expires nodes comes back fresh, so it
+ * takes one more event than the drained bucket it replaced would have.
+ */
+Test(simulate, idle_buckets_expire_like_limit_req_nodes)
+{
+    for (int other = 0; other <= 1; other++) {
+        rs_sim               *s = sim("1r/m", 1, "100r/s", 100,
+                                      RS_SIM_KEY_CLIENT);
+        const rs_sim_result  *r;
+
+        feed(s, RG_CLASS_CLIENT_RESET, "A", 0, 1);
+        feed(s, RG_CLASS_CLIENT_RESET, "A", 1, 1);
+        if (other) {
+            /* a new key 63 s later expires A: unused 60 s and drained */
+            feed(s, RG_CLASS_CLIENT_RESET, "B", 63000, 1);
+        }
+        for (int i = 0; i < 3; i++) {
+            feed(s, RG_CLASS_CLIENT_RESET, "A", 63000, 1);
+        }
+
+        r = rs_sim_get_result(s);
+        cr_assert_eq(r->kept[RG_CLASS_CLIENT_RESET].records,
+                     other ? 5 : 3, "other=%d", other);
+        cr_assert_eq(r->held[RG_CLASS_CLIENT_RESET].records,
+                     other ? 1 : 2, "other=%d", other);
+        rs_sim_free(s);
+    }
+}
+
+Test(simulate, a_full_table_evicts_the_oldest_key)
+{
+    rg_limit     lim = { 1000, 0 };
+    rs_buckets  *t = rs_buckets_create(2, &lim);
+    rg_bucket   *a, *b;
+
+    a = rs_buckets_get(t, 0, RG_CLASS_CLIENT_RESET, "a", 1, 0);
+    a->used = 1;
+    b = rs_buckets_get(t, 0, RG_CLASS_CLIENT_RESET, "b", 1, 0);
+    b->used = 1;
+    /* "a" is used again, so "b" is the oldest */
+    cr_assert_eq(rs_buckets_get(t, 0, RG_CLASS_CLIENT_RESET, "a", 1, 1), a);
+    rs_buckets_get(t, 0, RG_CLASS_CLIENT_RESET, "c", 1, 2);
+    cr_assert_eq(rs_buckets_count(t), 2);
+    cr_assert_eq(rs_buckets_forced(t), 1);
+    cr_assert_eq(rs_buckets_get(t, 0, RG_CLASS_CLIENT_RESET, "a", 1, 3), a);
+    cr_assert_eq(rs_buckets_get(t, 0, RG_CLASS_CLIENT_RESET, "b", 1, 3)->used,
+                 0);
+    rs_buckets_free(t);
+}
+
+Test(simulate, prints_json_with_the_zone_line)
+{
+    rs_sim               *s = sim("10r/m", 1, "100r/m", 10, RS_SIM_KEY_CLIENT);
+    rs_sim_config         cfg;
+    const rs_sim_result  *r;
+    char                 *buf = NULL;
+    size_t                len = 0;
+    FILE                 *out;
+    json_error_t          jerr;
+    json_t               *doc, *expect;
+
+    rs_sim_config_default(&cfg);
+    rg_rate_parse("100r/m", 6, &cfg.global.rate);
+    cfg.key.burst = 1;
+    cfg.global.burst = 10;
+    cfg.json = 1;
+
+    for (int i = 0; i < 4; i++) {
+        feed(s, RG_CLASS_BROKEN_PIPE, "::1", 10, 50);
+    }
+    feed(s, RG_CLASS_TRUNCATED, "::1", 10, 70);
+
+    r = rs_sim_get_result(s);
+    out = open_memstream(&buf, &len);
+    cr_assert_eq(rs_sim_print(out, &cfg, r), 0);
+    fclose(out);
+
+    doc = json_loads(buf, 0, &jerr);
+    cr_assert_not_null(doc, "%s: %s", jerr.text, buf);
+    expect = json_pack("{s:{s:{s:{s:i,s:i},s:{s:i,s:i},s:b},"
+                       "s:{s:{s:i,s:i},s:{s:i,s:i},s:b}},"
+                       "s:s,s:i,s:i}",
+        "classes",
+          "broken_pipe", "kept", "records", 2, "bytes", 100,
+                         "held", "records", 2, "bytes", 100, "limited", 1,
+          "truncated", "kept", "records", 1, "bytes", 70,
+                       "held", "records", 0, "bytes", 0, "limited", 0,
+        "zone_line", "rstguard_zone zone=rstguard:1m rate=10r/m burst=1"
+                     " global_rate=100r/m global_burst=10 key=$remote_addr;",
+        "untimed", 0, "evicted", 0);
+    cr_assert(json_equal(doc, expect), "%s", buf);
+    json_decref(doc);
+    json_decref(expect);
+    free(buf);
+    rs_sim_free(s);
+}
+
+Test(simulate, prints_a_text_table)
+{
+    rs_sim               *s = sim("10r/m", 0, "100r/m", 10, RS_SIM_KEY_CLIENT);
+    rs_sim_config         cfg;
+    char                 *buf = NULL;
+    size_t                len = 0;
+    FILE                 *out;
+
+    rs_sim_config_default(&cfg);
+    cfg.key.burst = 0;
+    feed(s, RG_CLASS_CLIENT_CLOSED, "a", 10, 5);
+    feed(s, RG_CLASS_CLIENT_CLOSED, "a", 10, 5);
+
+    out = open_memstream(&buf, &len);
+    cr_assert_eq(rs_sim_print(out, &cfg, rs_sim_get_result(s)), 0);
+    fclose(out);
+    cr_assert_str_eq(buf,
+        "class                      kept     kept bytes         held     held bytes\n"
+        "client_closed                 1              5            1              5\n"
+        "total                         1              5            1              5\n"
+        "\n"
+        "to limit like this, in http {}:\n"
+        "    rstguard_zone zone=rstguard:1m rate=10r/m burst=0"
+        " global_rate=100r/m global_burst=50 key=$remote_addr;\n");
+    free(buf);
+    rs_sim_free(s);
+}
