@@ -7,6 +7,7 @@
 #   make deps       install the Debian packages (prints the command if not root)
 #   make asan       unit and analyzer suites under ASan + UBSan (build/asan)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each (build/fuzz)
+#   make valgrind   nginx + the module under valgrind: aborts and a reload
 
 SHELL         := /bin/bash
 .DEFAULT_GOAL := all
@@ -55,7 +56,7 @@ UNIT_TESTS  := $(BUILD)/tests/unit_tests
 INT_TESTS   := $(BUILD)/tests/integration_tests
 
 .PHONY: all module rstscan tools tests deps test check demo install clean FORCE
-.PHONY: asan fuzz fuzzers
+.PHONY: asan fuzz fuzzers valgrind
 
 all: $(RSTSCAN) $(MODULE_SO)
 
@@ -185,6 +186,11 @@ fuzz:
 	    CFLAGS="$(SAN_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined" \
 	    fuzzers
 	@scripts/fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+valgrind:
+	@RSTGUARD_EXTRA_PACKAGES="$(HARDEN_PACKAGES)" scripts/deps.sh
+	@$(MAKE) --no-print-directory all
+	@scripts/valgrind.sh
 
 # --- install, as Debian lays a module out ------------------------------------
 
