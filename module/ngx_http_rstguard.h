@@ -30,6 +30,8 @@
 #define NGX_HTTP_RSTGUARD_TRYLOCK        0x01
 /* decide and charge as usual, but count a hold as "dry_run", not "suppressed" */
 #define NGX_HTTP_RSTGUARD_DRY_RUN        0x02
+/* a class that is not limited: only count it as seen and passed */
+#define NGX_HTTP_RSTGUARD_UNLIMITED      0x04
 
 /* "held" values of ngx_http_rstguard_summary_note() */
 #define NGX_HTTP_RSTGUARD_NOTE_PASSED    0

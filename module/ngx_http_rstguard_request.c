@@ -1,0 +1,472 @@
+/*
+ * Copyright (C) rstguard authors
+ *
+ * ngx_http_rstguard_request.c: the access-log side.  Classifies each main
+ * request by the flags nginx leaves on it (DESIGN.md section 4,
+ * NGINX-NOTES.md section 2), watches last_buf in a body filter to catch
+ * cut responses of unknown length, and exposes $rstguard_class,
+ * $rstguard_missing_bytes and $rstguard_log.  nginx's access log runs
+ * before any other log-phase handler, so the limiter decision is taken by
+ * the first getter that needs it, once per request; the log-phase handler
+ * only makes sure it is taken when no access_log asked.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_rstguard.h"
+
+
+typedef struct {
+    off_t                        missing;       /* -1: unknown */
+    rg_class                     cls;
+    unsigned                     last_buf:1;    /* the body filter saw it */
+    unsigned                     body:1;        /* ... and body bytes */
+    unsigned                     classified:1;
+    unsigned                     decided:1;
+    unsigned                     log:1;         /* $rstguard_log */
+} ngx_http_rstguard_ctx_t;
+
+
+static ngx_http_rstguard_ctx_t *ngx_http_rstguard_get_ctx(
+    ngx_http_request_t *r, ngx_uint_t create);
+static void ngx_http_rstguard_ctx_marker(void *data);
+static ngx_uint_t ngx_http_rstguard_logging(ngx_http_request_t *r);
+static ngx_http_rstguard_ctx_t *ngx_http_rstguard_classified(
+    ngx_http_request_t *r);
+static rg_class ngx_http_rstguard_classify(ngx_http_request_t *r,
+    ngx_http_rstguard_ctx_t *ctx);
+static rg_class ngx_http_rstguard_classify_abort(ngx_http_request_t *r);
+static off_t ngx_http_rstguard_missing(ngx_http_request_t *r);
+static void ngx_http_rstguard_decide_request(ngx_http_request_t *r,
+    ngx_http_rstguard_ctx_t *ctx);
+static ngx_int_t ngx_http_rstguard_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static ngx_int_t ngx_http_rstguard_log_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_rstguard_class_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_rstguard_missing_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_rstguard_log_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+static ngx_http_variable_t  ngx_http_rstguard_vars[] = {
+
+    { ngx_string("rstguard_class"), NULL,
+      ngx_http_rstguard_class_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("rstguard_missing_bytes"), NULL,
+      ngx_http_rstguard_missing_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("rstguard_log"), NULL,
+      ngx_http_rstguard_log_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
+/*
+ * Internal redirects zero r->ctx, so the ctx is also hung on the request
+ * pool as a cleanup with a marker handler, where it survives them.
+ */
+
+static ngx_http_rstguard_ctx_t *
+ngx_http_rstguard_get_ctx(ngx_http_request_t *r, ngx_uint_t create)
+{
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_rstguard_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_rstguard_module);
+    if (ctx) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_rstguard_ctx_marker) {
+            ngx_http_set_ctx(r, cln->data, ngx_http_rstguard_module);
+            return cln->data;
+        }
+    }
+
+    if (!create) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_rstguard_ctx_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    ctx = cln->data;
+    ngx_memzero(ctx, sizeof(ngx_http_rstguard_ctx_t));
+    ctx->cls = RG_CLASS_NONE;
+    ctx->missing = -1;
+    ctx->log = 1;
+
+    cln->handler = ngx_http_rstguard_ctx_marker;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_rstguard_module);
+
+    return ctx;
+}
+
+
+static void
+ngx_http_rstguard_ctx_marker(void *data)
+{
+    /* only marks the ctx; the pool frees it */
+}
+
+
+/*
+ * The request's fate is known only once it is being logged:
+ * ngx_http_free_request() sets this action just before the log phase.
+ */
+
+static ngx_uint_t
+ngx_http_rstguard_logging(ngx_http_request_t *r)
+{
+    static const char  action[] = "logging request";
+
+    return r == r->main
+           && r->connection->log->action != NULL
+           && ngx_strcmp(r->connection->log->action, action) == 0;
+}
+
+
+static ngx_http_rstguard_ctx_t *
+ngx_http_rstguard_classified(ngx_http_request_t *r)
+{
+    ngx_http_rstguard_ctx_t  *ctx;
+
+    if (!ngx_http_rstguard_logging(r)) {
+        return NULL;
+    }
+
+    ctx = ngx_http_rstguard_get_ctx(r, 1);
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    if (!ctx->classified) {
+        ctx->classified = 1;
+        ctx->missing = ngx_http_rstguard_missing(r);
+        ctx->cls = ngx_http_rstguard_classify(r, ctx);
+    }
+
+    return ctx;
+}
+
+
+static rg_class
+ngx_http_rstguard_classify(ngx_http_request_t *r, ngx_http_rstguard_ctx_t *ctx)
+{
+    ngx_uint_t  status;
+
+    status = r->headers_out.status;
+
+    /* "return 444" sets c->timedout; upgraded connections never end a body */
+    if (status == NGX_HTTP_CLOSE || r->err_status == NGX_HTTP_CLOSE
+        || status == NGX_HTTP_SWITCHING_PROTOCOLS)
+    {
+        return RG_CLASS_NONE;
+    }
+
+    if (!r->request_complete) {
+        return ngx_http_rstguard_classify_abort(r);
+    }
+
+    if (r->header_only || status == NGX_HTTP_NO_CONTENT
+        || status == NGX_HTTP_NOT_MODIFIED || status < NGX_HTTP_OK)
+    {
+        return RG_CLASS_NONE;
+    }
+
+    /* completed "normally": a Content-Length shortfall or no last_buf */
+
+    if (ctx->missing > 0 || (ctx->body && !ctx->last_buf)) {
+        return RG_CLASS_TRUNCATED;
+    }
+
+    return RG_CLASS_NONE;
+}
+
+
+static rg_class
+ngx_http_rstguard_classify_abort(ngx_http_request_t *r)
+{
+    ngx_connection_t  *c;
+
+    c = r->connection;
+
+    if (c->timedout && (c->read->timedout || c->write->timedout)) {
+        return RG_CLASS_CLIENT_TIMEOUT;
+    }
+
+    if (!c->error) {
+        return RG_CLASS_NONE;
+    }
+
+#if (NGX_HTTP_V2)
+    /* RST_STREAM sets the stream's fake connection's error alone */
+    if (r->stream && !r->stream->connection->connection->error
+        && !c->read->eof)
+    {
+        return RG_CLASS_STREAM_CANCELED;
+    }
+#endif
+
+    if (c->read->eof || c->read->error) {
+        return c->read->error ? RG_CLASS_CLIENT_RESET : RG_CLASS_CLIENT_CLOSED;
+    }
+
+    if (c->write->error) {
+        return RG_CLASS_BROKEN_PIPE;
+    }
+
+    /* an output filter failed, or aio: not the client's doing */
+    return RG_CLASS_NONE;
+}
+
+
+/* promised minus sent body bytes; -1 when the promise is unknown */
+
+static off_t
+ngx_http_rstguard_missing(ngx_http_request_t *r)
+{
+    off_t  expected, body;
+
+    expected = r->header_only ? 0 : r->headers_out.content_length_n;
+
+    if (expected < 0) {
+        return -1;
+    }
+
+    body = r->connection->sent - (off_t) r->header_size;
+
+    if (body < 0) {
+        body = 0;
+    }
+
+    return (expected > body) ? expected - body : 0;
+}
+
+
+static void
+ngx_http_rstguard_decide_request(ngx_http_request_t *r,
+    ngx_http_rstguard_ctx_t *ctx)
+{
+    ngx_int_t                      rc;
+    ngx_str_t                      key;
+    ngx_uint_t                     flags;
+    ngx_http_rstguard_zone_t      *zone;
+    ngx_http_rstguard_loc_conf_t  *rlcf;
+
+    if (ctx->decided) {
+        return;
+    }
+
+    ctx->decided = 1;
+
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rstguard_module);
+    zone = rlcf->zone;
+
+    if (!rlcf->enable || zone == NULL || ctx->cls == RG_CLASS_NONE) {
+        return;
+    }
+
+    flags = rlcf->dry_run ? NGX_HTTP_RSTGUARD_DRY_RUN : 0;
+
+    if (ngx_http_complex_value(r, &zone->key, &key) != NGX_OK) {
+        key.len = 0;
+    }
+
+    if (key.len == 0 || !ngx_http_rstguard_mask_has(rlcf->classes, ctx->cls)) {
+        flags |= NGX_HTTP_RSTGUARD_UNLIMITED;
+    }
+
+    rc = ngx_http_rstguard_zone_decide(zone, NGX_HTTP_RSTGUARD_LOG_ACCESS,
+                                       ctx->cls, &key, flags);
+
+    if (rc == NGX_DECLINED && !rlcf->dry_run) {
+        ctx->log = 0;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_rstguard_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_chain_t                   *cl;
+    ngx_http_rstguard_ctx_t       *ctx;
+    ngx_http_rstguard_loc_conf_t  *rlcf;
+
+    if (r != r->main || in == NULL) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rstguard_module);
+
+    if (!rlcf->enable) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    ctx = ngx_http_rstguard_get_ctx(r, 1);
+
+    if (ctx) {
+        for (cl = in; cl; cl = cl->next) {
+            if (cl->buf->last_buf) {
+                ctx->last_buf = 1;
+            }
+
+            if (ngx_buf_size(cl->buf) > 0) {
+                ctx->body = 1;
+            }
+        }
+    }
+
+    return ngx_http_next_body_filter(r, in);
+}
+
+
+static ngx_int_t
+ngx_http_rstguard_log_handler(ngx_http_request_t *r)
+{
+    ngx_http_rstguard_ctx_t       *ctx;
+    ngx_http_rstguard_loc_conf_t  *rlcf;
+
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rstguard_module);
+
+    if (!rlcf->enable) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_rstguard_classified(r);
+
+    if (ctx) {
+        ngx_http_rstguard_decide_request(r, ctx);
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_rstguard_class_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    const char               *name;
+    ngx_http_rstguard_ctx_t  *ctx;
+
+    ctx = ngx_http_rstguard_classified(r);
+
+    name = (ctx != NULL) ? rg_class_name(ctx->cls) : NULL;
+
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = (u_char *) (name ? name : "");
+    v->len = name ? ngx_strlen(name) : 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_rstguard_missing_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                   *p;
+    ngx_http_rstguard_ctx_t  *ctx;
+
+    ctx = ngx_http_rstguard_classified(r);
+
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = (u_char *) "";
+    v->len = 0;
+
+    if (ctx == NULL || ctx->missing < 0) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_OFF_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->data = p;
+    v->len = ngx_sprintf(p, "%O", ctx->missing) - p;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_rstguard_log_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_rstguard_ctx_t  *ctx;
+
+    ctx = ngx_http_rstguard_classified(r);
+
+    if (ctx) {
+        ngx_http_rstguard_decide_request(r, ctx);
+    }
+
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->len = 1;
+    v->data = (u_char *) ((ctx == NULL || ctx->log) ? "1" : "0");
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_rstguard_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_rstguard_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_rstguard_request_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_rstguard_log_handler;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_rstguard_body_filter;
+
+    return NGX_OK;
+}
