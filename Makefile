@@ -8,6 +8,7 @@
 #   make asan       unit and analyzer suites under ASan + UBSan (build/asan)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each (build/fuzz)
 #   make valgrind   nginx + the module under valgrind: aborts and a reload
+#   make bench      rstscan throughput against cat, grep, rg, GoAccess, gzip
 
 SHELL         := /bin/bash
 .DEFAULT_GOAL := all
@@ -57,6 +58,7 @@ INT_TESTS   := $(BUILD)/tests/integration_tests
 
 .PHONY: all module rstscan tools tests deps test check demo install clean FORCE
 .PHONY: asan fuzz fuzzers valgrind
+.PHONY: bench
 
 all: $(RSTSCAN) $(MODULE_SO)
 
@@ -191,6 +193,18 @@ valgrind:
 	@RSTGUARD_EXTRA_PACKAGES="$(HARDEN_PACKAGES)" scripts/deps.sh
 	@$(MAKE) --no-print-directory all
 	@scripts/valgrind.sh
+
+# --- benchmarks: speed is measured here (bench/RESULTS.md), never in tests ---
+
+BENCH_BINS  := $(BUILD)/loggen $(BUILD)/benchclient
+
+$(BENCH_BINS): $(BUILD)/%: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(STRICT) $(CFLAGS) -o $@ $<
+
+bench: all $(BENCH_BINS)
+	@RSTGUARD_EXTRA_PACKAGES="goaccess ripgrep time" scripts/deps.sh
+	@bench/run.sh
 
 # --- install, as Debian lays a module out ------------------------------------
 
