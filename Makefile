@@ -130,7 +130,7 @@ $(BUILD)/tests/tools/%.o: tests/tools/%.c
 	$(CC) -std=gnu11 -Wall -Wextra -Werror $(CFLAGS) $(CPPFLAGS) -c $< -o $@
 
 $(UNIT_TESTS): $(TUNIT_OBJS) $(TLIB_OBJS) $(LIBANALYZER) $(LIBCORE)
-	$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ -lcriterion -lnghttp2 $(LIBS)
 
 $(INT_TESTS): $(TINT_OBJS) $(TLIB_OBJS) $(LIBANALYZER) $(LIBCORE)
 	$(CC) $(CFLAGS) -o $@ $^ -lcriterion -lnghttp2 $(LIBS)

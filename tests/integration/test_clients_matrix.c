@@ -1,0 +1,587 @@
+/*
+ * The clients of tests/lib against the stock nginx with the module loaded
+ * and `rstguard off`: every client and every upstream mode must produce
+ * exactly the error-log line (text and level) and the access-log status of
+ * NGINX-NOTES.md §1.6.  The module's own tests and the rules rely on these
+ * lines, so a client that drifts must fail here first.
+ *
+ * Each test gets its own nginx and its own upstreams, so the whole error
+ * log (every line at info and above) and the whole access log belong to the
+ * one scenario and are asserted in full.
+ */
+
+#define _GNU_SOURCE             /* memmem */
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rgt_client.h"
+#include "rgt_h2.h"
+#include "rgt_nginx.h"
+#include "rgt_upstream.h"
+
+#define BIG_SIZE     (4 * 1024 * 1024)
+#define READ_BEFORE  16384
+#define SLOW_MS      8000
+#define PROBE_LINE   "closed connection while waiting for request, " \
+                     "client: 127.0.0.1, "
+
+enum { UP_SLOW, UP_TRUNC, UP_CHUNKED, UP_RESET, UP_BIGHDR, UP_LARGE, UP_N };
+
+static rgt_nginx     ngx;
+static rgt_upstream  up[UP_N];
+
+static void
+setup(void)
+{
+    cr_assert_eq(rgt_nginx_init(&ngx), 0);
+}
+
+static void
+teardown(void)
+{
+    rgt_nginx_cleanup(&ngx);
+
+    for (int i = 0; i < UP_N; i++) {
+        rgt_upstream_stop(&up[i]);
+    }
+}
+
+TestSuite(clients_matrix, .init = setup, .fini = teardown, .timeout = 60);
+
+/* PORT0 HTTP/1.1, PORT1 h2c; the %d are the upstream ports, in enum order,
+   then the closed one */
+#define MATRIX_CONF                                                          \
+    RGT_CONF_HEAD                                                            \
+    "http {\n"                                                               \
+    "    @TEMP_PATHS@\n"                                                     \
+    "    log_format m 'st=$status bbs=$body_bytes_sent bs=$bytes_sent '\n"   \
+    "                 'rc=\"$request_completion\" ra=$remote_addr '\n"       \
+    "                 'uri=$request_uri';\n"                                 \
+    "    access_log @PREFIX@/logs/access.log m;\n"                           \
+    "    rstguard off;\n"                                                    \
+    "    sendfile on;\n"                                                     \
+    "    server {\n"                                                         \
+    "        listen 127.0.0.1:@PORT0@ sndbuf=32k;\n"                         \
+    "        listen 127.0.0.1:@PORT1@ http2 sndbuf=32k;\n"                   \
+    "        root @PREFIX@/html;\n"                                          \
+    "        location /slow { proxy_pass http://127.0.0.1:%d; }\n"           \
+    "        location /trunc { proxy_pass http://127.0.0.1:%d; }\n"          \
+    "        location /chunked { proxy_pass http://127.0.0.1:%d; }\n"        \
+    "        location /reset { proxy_pass http://127.0.0.1:%d; }\n"          \
+    "        location /bighdr { proxy_pass http://127.0.0.1:%d; }\n"         \
+    "        location /large { proxy_pass http://127.0.0.1:%d; }\n"          \
+    "        location /refused { proxy_pass http://127.0.0.1:%d; }\n"        \
+    "        location = /drop { return 444; }\n"                             \
+    "        location /timeout/ {\n"                                         \
+    "            send_timeout 1s;\n"                                         \
+    "            alias @PREFIX@/html/;\n"                                    \
+    "        }\n"                                                            \
+    "    }\n"                                                                \
+    "}\n"
+
+static void
+start_all(void)
+{
+    static const rgt_upstream_opts  opts[UP_N] = {
+        [UP_SLOW]    = { .mode = RGT_UP_SLOW, .delay_ms = SLOW_MS },
+        [UP_TRUNC]   = { .mode = RGT_UP_TRUNCATE, .body_len = 100000,
+                         .send_len = 1000 },
+        [UP_CHUNKED] = { .mode = RGT_UP_CHUNKED_TRUNCATE, .send_len = 1000 },
+        [UP_RESET]   = { .mode = RGT_UP_RESET },
+        [UP_BIGHDR]  = { .mode = RGT_UP_BIG_HEADER },
+        [UP_LARGE]   = { .mode = RGT_UP_LARGE, .body_len = BIG_SIZE },
+    };
+    char  conf[8192];
+    int   closed;
+
+    for (int i = 0; i < UP_N; i++) {
+        cr_assert_eq(rgt_upstream_start(&up[i], &opts[i]), 0);
+    }
+
+    closed = rgt_closed_port();
+    cr_assert_gt(closed, 0);
+
+    snprintf(conf, sizeof(conf), MATRIX_CONF, up[UP_SLOW].port,
+             up[UP_TRUNC].port, up[UP_CHUNKED].port, up[UP_RESET].port,
+             up[UP_BIGHDR].port, up[UP_LARGE].port, closed);
+
+    cr_assert_eq(rgt_nginx_write_conf(&ngx, conf), 0);
+    cr_assert_eq(rgt_nginx_make_file(&ngx, "html/big.bin", BIG_SIZE), 0);
+    cr_assert_eq(rgt_nginx_write_file(&ngx, "html/index.html", "hello\n", 6),
+                 0);
+    cr_assert_eq(rgt_nginx_start(&ngx), 0);
+}
+
+static char *
+read_log(const char *rel)
+{
+    char   path[700];
+    char  *text;
+
+    text = rgt_read_file(rgt_nginx_path(&ngx, rel, path, sizeof(path)), NULL);
+    cr_assert_not_null(text, "cannot read %s", path);
+
+    return text;
+}
+
+static void
+wait_error_line(const char *needle)
+{
+    char  path[700];
+
+    rgt_nginx_path(&ngx, "logs/error.log", path, sizeof(path));
+    cr_assert_eq(rgt_wait_lines(path, needle, 1, 10000), 0,
+                 "no \"%s\" in the error log", needle);
+}
+
+/* Is this error-log line at info or above (not notice/debug)? */
+static int
+interesting(const char *line, size_t len)
+{
+    static const char  *levels[] = { "[info]", "[warn]", "[error]",
+                                     "[crit]", "[alert]", "[emerg]" };
+    const char         *hit;
+
+    for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+        hit = memmem(line, len, levels[i], strlen(levels[i]));
+        if (hit != NULL) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+/*
+ * Stops nginx, then asserts that the error log's lines at info and above
+ * are exactly `expected` (each "[level] ... text" given as the level tag
+ * and a substring), in order.
+ */
+static void
+expect_error_log(const char *const expected[][2], size_t n)
+{
+    char        *log, *line, *nl;
+    size_t       seen = 0, len;
+
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+    log = read_log("logs/error.log");
+
+    for (line = log; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (nl == NULL) {
+            nl = line + strlen(line) - 1;
+        }
+        len = (size_t) (nl - line);
+
+        /* the harness's readiness probe (rgt_nginx_start) connects from
+           127.0.0.1 and closes; every client here uses 127.0.0.2+ */
+        if (!interesting(line, len)
+            || memmem(line, len, PROBE_LINE, strlen(PROBE_LINE)) != NULL)
+        {
+            continue;
+        }
+
+        cr_assert_lt(seen, n, "unexpected error-log line: %.*s", (int) len,
+                     line);
+        cr_assert_not_null(memmem(line, len, expected[seen][0],
+                                  strlen(expected[seen][0])),
+                           "line %zu not at %s: %.*s", seen + 1,
+                           expected[seen][0], (int) len, line);
+        cr_assert_not_null(memmem(line, len, expected[seen][1],
+                                  strlen(expected[seen][1])),
+                           "line %zu lacks \"%s\": %.*s", seen + 1,
+                           expected[seen][1], (int) len, line);
+        seen++;
+
+        if (nl[1] == '\0') {
+            break;
+        }
+    }
+
+    cr_assert_eq(seen, n, "%zu of %zu expected error-log lines; log:\n%s",
+                 seen, n, log);
+    free(log);
+}
+
+typedef struct {
+    int     status;
+    long    bbs;
+    long    bs;
+    char    rc[8];
+    char    ra[32];
+    char    uri[256];
+} access_entry;
+
+/* Parses one access-log line of format `m`; 0 or -1. */
+static int
+parse_entry(const char *line, access_entry *e)
+{
+    int          at = -1;
+    const char  *q;
+    size_t       len;
+
+    memset(e, 0, sizeof(*e));
+
+    if (sscanf(line, "st=%d bbs=%ld bs=%ld rc=\"%n", &e->status, &e->bbs,
+               &e->bs, &at) != 3 || at < 0)
+    {
+        return -1;
+    }
+
+    /* rc is often empty, which no scanf conversion matches */
+    q = strchr(line + at, '"');
+    len = q != NULL ? (size_t) (q - line - at) : sizeof(e->rc);
+    if (len >= sizeof(e->rc)) {
+        return -1;
+    }
+    memcpy(e->rc, line + at, len);
+
+    return sscanf(q + 1, " ra=%31s uri=%255s", e->ra, e->uri) == 2 ? 0 : -1;
+}
+
+/* The access log must hold exactly one entry; it is parsed into e. */
+static void
+only_access_entry(access_entry *e)
+{
+    char  *log = read_log("logs/access.log");
+
+    cr_assert_eq(rgt_count_lines(log, "st="), 1, "access log:\n%s", log);
+    cr_assert_eq(parse_entry(log, e), 0, "access log:\n%s", log);
+    free(log);
+}
+
+/* --- HTTP/1.1 static downloads ------------------------------------------ */
+
+/* A download given up after READ_BEFORE bytes: one info line, 200 partial. */
+static void
+abort_mid_download(rgt_abort_how how, const char *from, const char *line)
+{
+    access_entry  e;
+
+    start_all();
+    cr_assert_eq(rgt_abort_download(ngx.port[0], from, "/big.bin", how,
+                                    READ_BEFORE, 200), READ_BEFORE);
+    /* after a FIN nginx has closed when rgt_abort returns; not after RST */
+    wait_error_line("client prematurely closed");
+
+    const char *const  want[][2] = { { "[info]", line } };
+    expect_error_log(want, 1);
+
+    only_access_entry(&e);
+    cr_assert_eq(e.status, 200);
+    cr_assert_gt(e.bbs, READ_BEFORE - 1000);
+    cr_assert_lt(e.bbs, BIG_SIZE);
+    cr_assert_str_eq(e.rc, "");
+    cr_assert_str_eq(e.ra, from);
+}
+
+Test(clients_matrix, fin_mid_static_download)
+{
+    abort_mid_download(RGT_FIN, "127.0.0.2", "client prematurely closed "
+                       "connection while sending response to client, "
+                       "client: 127.0.0.2, server: , request: "
+                       "\"GET /big.bin HTTP/1.1\"");
+}
+
+Test(clients_matrix, rst_mid_static_download)
+{
+    abort_mid_download(RGT_RST, "127.0.0.3", "client prematurely closed "
+                       "connection (104: Connection reset by peer) while "
+                       "sending response to client, client: 127.0.0.3, "
+                       "server: , request: \"GET /big.bin HTTP/1.1\"");
+}
+
+Test(clients_matrix, send_timeout_slow_reader)
+{
+    access_entry  e;
+    long          got;
+
+    start_all();
+    got = rgt_slow_reader(ngx.port[0], "127.0.0.4", "/timeout/big.bin",
+                          READ_BEFORE, 2500);
+    cr_assert_geq(got, READ_BEFORE);
+    cr_assert_lt(got, BIG_SIZE);
+
+    static const char *const  want[][2] = {
+        { "[info]", "client timed out (110: Connection timed out) while "
+                    "sending response to client, client: 127.0.0.4" },
+    };
+    expect_error_log(want, 1);
+
+    only_access_entry(&e);
+    cr_assert_eq(e.status, 200);
+    cr_assert_eq(e.bbs, got - (e.bs - e.bbs));
+    cr_assert_str_eq(e.rc, "");
+}
+
+Test(clients_matrix, keepalive_requests_then_close)
+{
+    char  *log;
+
+    start_all();
+    cr_assert_eq(rgt_http_keepalive(ngx.port[0], "127.0.0.5", "/index.html",
+                                    3), 3);
+    wait_error_line("closed keepalive connection");
+
+    static const char *const  want[][2] = {
+        { "[info]", "client 127.0.0.5 closed keepalive connection" },
+    };
+    expect_error_log(want, 1);
+
+    log = read_log("logs/access.log");
+    cr_assert_eq(rgt_count_lines(log, "st=200 bbs=6 "), 3, "%s", log);
+    cr_assert_eq(rgt_count_lines(log, "rc=\"OK\" ra=127.0.0.5 "), 3, "%s", log);
+    cr_assert_eq(rgt_count_lines(log, "st="), 3, "%s", log);
+    free(log);
+}
+
+/* The only access entry: status, nothing sent, no completion, from. */
+static void
+expect_empty_entry(int status, const char *from)
+{
+    access_entry  e;
+
+    only_access_entry(&e);
+    cr_assert_eq(e.status, status);
+    cr_assert_eq(e.bbs, 0);
+    cr_assert_eq(e.bs, 0);
+    cr_assert_str_eq(e.rc, "");
+    cr_assert_str_eq(e.ra, from);
+}
+
+Test(clients_matrix, return_444_logs_nothing)
+{
+    char  buf[256];
+
+    start_all();
+    cr_assert_eq(rgt_http_get(ngx.port[0], "127.0.0.6", "/drop", buf,
+                              sizeof(buf)), -1);
+    cr_assert_str_eq(buf, "");
+
+    expect_error_log(NULL, 0);
+    expect_empty_entry(444, "127.0.0.6");
+}
+
+/* --- clients giving up while nginx waits for a slow upstream ------------ */
+
+static void
+abort_while_proxying(rgt_abort_how how, const char *from, const char *line)
+{
+    int  fd;
+
+    start_all();
+    fd = rgt_open_request(ngx.port[0], from, "/slow", 0);
+    cr_assert_neq(fd, -1);
+    cr_assert_eq(rgt_upstream_wait_requests(&up[UP_SLOW], 1, 10000), 0);
+    rgt_abort(fd, how, 5000);
+
+    /* nginx closes the upstream connection the moment it notices */
+    cr_assert_eq(rgt_upstream_wait_aborted(&up[UP_SLOW], 1, 10000), 0);
+    cr_assert_eq(rgt_upstream_answered(&up[UP_SLOW]), 1);
+    wait_error_line("epoll_wait() reported");
+
+    const char *const  want[][2] = { { "[info]", line } };
+    expect_error_log(want, 1);
+    expect_empty_entry(499, from);
+}
+
+Test(clients_matrix, rst_while_waiting_for_upstream_is_499)
+{
+    abort_while_proxying(RGT_RST, "127.0.0.7", "epoll_wait() reported that "
+                         "client prematurely closed connection, so upstream "
+                         "connection is closed too (104: Connection reset by "
+                         "peer) while sending request to upstream, client: "
+                         "127.0.0.7");
+}
+
+Test(clients_matrix, fin_while_waiting_for_upstream_is_499)
+{
+    abort_while_proxying(RGT_FIN, "127.0.0.8", "epoll_wait() reported that "
+                         "client prematurely closed connection, so upstream "
+                         "connection is closed too while sending request to "
+                         "upstream, client: 127.0.0.8");
+}
+
+/* --- upstream faults: server-side lines, never client aborts ------------ */
+
+static void
+expect_upstream_fault(const char *path, int status, const char *line)
+{
+    char  resp[4096];
+
+    start_all();
+    cr_assert_eq(rgt_http_get(ngx.port[0], "127.0.0.9", path, resp,
+                              sizeof(resp)), status, "%s", resp);
+
+    const char *const  want[][2] = { { "[error]", line } };
+    expect_error_log(want, 1);
+}
+
+Test(clients_matrix, upstream_truncates_content_length_body)
+{
+    access_entry  e;
+
+    expect_upstream_fault("/trunc", 200, "upstream prematurely closed "
+                          "connection while reading upstream, client: "
+                          "127.0.0.9");
+    only_access_entry(&e);
+    cr_assert_eq(e.status, 200);
+    cr_assert_eq(e.bbs, 1000);
+    cr_assert_str_eq(e.rc, "OK");
+}
+
+Test(clients_matrix, upstream_truncates_chunked_body)
+{
+    access_entry  e;
+
+    expect_upstream_fault("/chunked", 200, "upstream prematurely closed "
+                          "connection while reading upstream, client: "
+                          "127.0.0.9");
+    only_access_entry(&e);
+    cr_assert_eq(e.status, 200);
+    /* 1000 payload bytes re-chunked to the client: "3e8\r\n" ... "\r\n" */
+    cr_assert_eq(e.bbs, 1007, "bbs=%ld", e.bbs);
+    cr_assert_str_eq(e.rc, "OK");
+}
+
+Test(clients_matrix, upstream_reset_is_502)
+{
+    access_entry  e;
+
+    expect_upstream_fault("/reset", 502, "recv() failed (104: Connection "
+                          "reset by peer) while reading response header "
+                          "from upstream, client: 127.0.0.9");
+    only_access_entry(&e);
+    cr_assert_eq(e.status, 502);
+    cr_assert_str_eq(e.rc, "OK");
+}
+
+Test(clients_matrix, upstream_refused_is_502)
+{
+    access_entry  e;
+
+    expect_upstream_fault("/refused", 502, "connect() failed (111: "
+                          "Connection refused) while connecting to upstream, "
+                          "client: 127.0.0.9");
+    only_access_entry(&e);
+    cr_assert_eq(e.status, 502);
+}
+
+Test(clients_matrix, upstream_too_big_header_is_502)
+{
+    access_entry  e;
+
+    expect_upstream_fault("/bighdr", 502, "upstream sent too big header "
+                          "while reading response header from upstream, "
+                          "client: 127.0.0.9");
+    only_access_entry(&e);
+    cr_assert_eq(e.status, 502);
+    cr_assert_str_eq(e.rc, "OK");
+}
+
+Test(clients_matrix, large_upstream_body_spills_then_client_resets)
+{
+    access_entry  e;
+
+    start_all();
+    cr_assert_eq(rgt_abort_download(ngx.port[0], "127.0.0.2", "/large",
+                                    RGT_RST, READ_BEFORE, 500), READ_BEFORE);
+    wait_error_line("while sending to client");
+
+    static const char *const  want[][2] = {
+        { "[warn]", "an upstream response is buffered to a temporary file" },
+        { "[info]", "client prematurely closed connection (104: Connection "
+                    "reset by peer) while sending to client, client: "
+                    "127.0.0.2" },
+    };
+    expect_error_log(want, 2);
+
+    only_access_entry(&e);
+    cr_assert_eq(e.status, 200);
+    cr_assert_lt(e.bbs, BIG_SIZE);
+    cr_assert_str_eq(e.rc, "");
+}
+
+/* --- HTTP/2 stream cancels (h2c prior knowledge, libnghttp2) ------------ */
+
+static int
+wait_slow_request(void *arg)
+{
+    (void) arg;
+    return rgt_upstream_wait_requests(&up[UP_SLOW], 1, 10000);
+}
+
+Test(clients_matrix, h2_cancel_while_proxying_is_499)
+{
+    rgt_h2_result  res;
+    rgt_h2_opts    o = { .from = "127.0.0.3", .path = "/slow",
+                         .how = RGT_H2_CANCEL_WAITING,
+                         .wait_fn = wait_slow_request };
+
+    start_all();
+    cr_assert_eq(rgt_h2_request(ngx.port[1], &o, &res), 0);
+    cr_assert_eq(res.stream_id, 1);
+    cr_assert_eq(res.canceled, 1);
+    cr_assert_eq(res.acked, 1);
+    cr_assert_eq(res.status, 0);
+    cr_assert_eq(rgt_upstream_wait_aborted(&up[UP_SLOW], 1, 10000), 0);
+
+    static const char *const  want[][2] = {
+        { "[info]", "client canceled stream 1 while sending request to "
+                    "upstream, client: 127.0.0.3" },
+    };
+    expect_error_log(want, 1);
+    expect_empty_entry(499, "127.0.0.3");
+}
+
+Test(clients_matrix, h2_cancel_during_static_response)
+{
+    access_entry   e;
+    rgt_h2_result  res;
+    rgt_h2_opts    o = { .from = "127.0.0.4", .path = "/big.bin",
+                         .how = RGT_H2_CANCEL_AFTER_DATA };
+
+    start_all();
+    cr_assert_eq(rgt_h2_request(ngx.port[1], &o, &res), 0);
+    cr_assert_eq(res.status, 200);
+    cr_assert_gt(res.data_bytes, 0);
+    cr_assert_eq(res.canceled, 1);
+    cr_assert_eq(res.acked, 1);
+
+    static const char *const  want[][2] = {
+        { "[info]", "client canceled stream 1 while sending response to "
+                    "client, client: 127.0.0.4" },
+        { "[info]", "client prematurely closed connection while sending "
+                    "response to client, client: 127.0.0.4" },
+    };
+    expect_error_log(want, 2);
+
+    only_access_entry(&e);
+    cr_assert_eq(e.status, 200);
+    cr_assert_gt(e.bbs, 0);
+    cr_assert_lt(e.bbs, BIG_SIZE);
+    cr_assert_str_eq(e.rc, "");
+}
+
+Test(clients_matrix, h2_complete_request)
+{
+    access_entry   e;
+    rgt_h2_result  res;
+    rgt_h2_opts    o = { .from = "127.0.0.5", .path = "/big.bin" };
+
+    start_all();
+    cr_assert_eq(rgt_h2_request(ngx.port[1], &o, &res), 0);
+    cr_assert_eq(res.status, 200);
+    cr_assert_eq(res.data_bytes, BIG_SIZE);
+    cr_assert_eq(res.close_error, 0);
+
+    expect_error_log(NULL, 0);
+
+    only_access_entry(&e);
+    cr_assert_eq(e.status, 200);
+    cr_assert_eq(e.bbs, BIG_SIZE);
+    cr_assert_str_eq(e.rc, "OK");
+}
