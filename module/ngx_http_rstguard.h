@@ -97,6 +97,9 @@ typedef struct {
 /* moderr's per-worker summary table, defined in ngx_http_rstguard_summary.c */
 typedef struct ngx_http_rstguard_summary_s  ngx_http_rstguard_summary_t;
 
+/* moderr's error-log filter (recorded chains, the writer's state), errlog.c */
+typedef struct ngx_http_rstguard_errlog_s  ngx_http_rstguard_errlog_t;
+
 
 typedef struct {
     ngx_array_t                  zones;     /* ngx_http_rstguard_zone_t * */
@@ -123,6 +126,7 @@ typedef struct {
     rg_ruleset                  *rules;
 
     ngx_http_rstguard_summary_t *summary;
+    ngx_http_rstguard_errlog_t  *errlog;
 } ngx_http_rstguard_main_conf_t;
 
 
@@ -178,11 +182,35 @@ ngx_int_t ngx_http_rstguard_status_handler(ngx_http_request_t *r);
  * for this worker's summaries; held is one of NGX_HTTP_RSTGUARD_NOTE_*;
  * level is the line's level (NGX_LOG_INFO for access-log decisions); chain
  * is the error-log chain the line was headed to (for the access log: the
- * http-level error log); sample is the line (or request) text.
+ * http-level error log; NULL means exactly that); sample is the line (or
+ * request) text.  Does nothing before init_process (no table yet).
  */
 void ngx_http_rstguard_summary_note(ngx_http_rstguard_main_conf_t *rmcf,
     ngx_uint_t log, rg_class cls, ngx_str_t *key, ngx_uint_t held,
     ngx_uint_t level, ngx_log_t *chain, ngx_str_t *sample);
+
+/*
+ * summary.c, called by the module's init_process and exit_process: the
+ * worker's table and its timer; exit writes what is left (reload, exit).
+ */
+ngx_int_t ngx_http_rstguard_summary_init_process(ngx_cycle_t *cycle);
+void ngx_http_rstguard_summary_exit_process(ngx_cycle_t *cycle);
+
+/* summary.c: true while summaries are being written (the writer passes them) */
+ngx_uint_t ngx_http_rstguard_summary_emitting(
+    ngx_http_rstguard_main_conf_t *rmcf);
+
+/* summary.c: the http-level error log of a cycle (access-log summaries) */
+ngx_log_t *ngx_http_rstguard_http_error_log(ngx_cycle_t *cycle);
+
+/*
+ * errlog.c, the error-log filter (NGINX-NOTES.md 3.0).  record() is called
+ * from merge_loc_conf for every location (it reads the core module's
+ * error_log of cf->ctx); init_module() from the module's init_module
+ * installs the writer on every chain when rstguard_error_log is on.
+ */
+ngx_int_t ngx_http_rstguard_errlog_record(ngx_conf_t *cf);
+ngx_int_t ngx_http_rstguard_errlog_init_module(ngx_cycle_t *cycle);
 
 
 #endif /* _NGX_HTTP_RSTGUARD_H_INCLUDED_ */
