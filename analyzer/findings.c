@@ -1,0 +1,521 @@
+/*
+ * findings.c - gathers the evidence for the findings (see findings.h).
+ *
+ * The tables are uthash (Debian uthash-dev) with its out-of-memory
+ * handling made non-fatal: an insert that fails is reported, never an
+ * exit.  Each table stops tracking new keys at RS_FIND_MAX_KEYS and counts
+ * what it could not track, so memory stays bounded.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#define HASH_NONFATAL_OOM  1
+#define uthash_nonfatal_oom(obj)  (oom = 1)
+
+#include "findings_impl.h"
+
+#define RS_FIND_MAX_BYTES  ((int64_t) 1 << 20)
+#define RS_FIND_PAGE       4096
+
+
+static void rs_find_times(uint32_t *bins, int64_t ms);
+static void rs_find_buffers(rs_findings *f, const rs_obs *o);
+static int rs_find_navigation(rs_findings *f, const rs_obs *o);
+static int rs_find_response(rs_findings *f, const rs_obs *o);
+static int rs_find_signature(rs_findings *f, const rs_obs *o);
+
+
+rs_findings *
+rs_findings_create(void)
+{
+    int           c;
+    rs_findings  *f;
+
+    f = calloc(1, sizeof(rs_findings));
+    if (f == NULL) {
+        return NULL;
+    }
+
+    f->nav_time = calloc(RS_FIND_BINS, sizeof(uint32_t));
+    f->idle_req = calloc(RS_FIND_BINS, sizeof(uint32_t));
+    f->idle_up = calloc(RS_FIND_BINS, sizeof(uint32_t));
+
+    if (f->nav_time == NULL || f->idle_req == NULL || f->idle_up == NULL) {
+        rs_findings_free(f);
+        return NULL;
+    }
+
+    for (c = 0; c < RG_CLASS_COUNT; c++) {
+        f->first[c] = INT64_MAX;
+        f->last[c] = INT64_MIN;
+    }
+
+    return f;
+}
+
+
+void
+rs_obs_init(rs_obs *o)
+{
+    memset(o, 0, sizeof(rs_obs));
+    o->cls = RG_CLASS_NONE;
+    o->status = -1;
+    o->body_bytes = -1;
+    o->content_length = -1;
+    o->completion = -1;
+    o->request_ms = -1;
+    o->upstream_ms = -1;
+}
+
+
+int
+rs_findings_observe(rs_findings *f, const rs_obs *o)
+{
+    int              rc;
+    rg_class         c;
+    rs_find_minute  *m;
+
+    c = o->cls;
+    rc = 0;
+
+    f->records++;
+    f->bytes += o->bytes;
+
+    if (o->has_time && o->access) {
+        m = rs_find_minute_get(&f->minutes, o->sec / 60);
+        if (m == NULL) {
+            return -1;
+        }
+
+        m->requests++;
+        m->aborts += c != RG_CLASS_NONE;
+
+        if (o->upstream_ms >= 0) {
+            m->upstream_ms += (uint64_t) o->upstream_ms;
+            m->upstream_n++;
+        }
+
+    } else if (o->has_time && c != RG_CLASS_NONE) {
+        m = rs_find_minute_get(&f->minutes, o->sec / 60);
+        if (m == NULL) {
+            return -1;
+        }
+
+        m->aborts++;
+    }
+
+    if (o->access && rs_find_response(f, o) != 0) {
+        rc = -1;
+    }
+
+    if ((int) c < 0 || c >= RG_CLASS_COUNT) {
+        return rc;
+    }
+
+    f->count[c]++;
+    f->cls_bytes[c] += o->bytes;
+
+    if (f->sample[c].len == 0) {
+        rs_find_sample_set(&f->sample[c], o->line, o->line_len);
+    }
+
+    if (o->has_time) {
+        f->first[c] = o->sec < f->first[c] ? o->sec : f->first[c];
+        f->last[c] = o->sec > f->last[c] ? o->sec : f->last[c];
+        f->off_min = o->off_min;
+        f->has_off = o->has_off;
+    }
+
+    if (rs_find_is_navigation(c) && rs_find_navigation(f, o) != 0) {
+        rc = -1;
+    }
+
+    if (rs_find_is_idle_kind(c)) {
+        rs_find_times(f->idle_req, o->request_ms);
+        rs_find_times(f->idle_up, o->upstream_ms);
+    }
+
+    if (c == RG_CLASS_TRUNCATED || c == RG_CLASS_BUFFER_OVERFLOW) {
+        rs_find_buffers(f, o);
+    }
+
+    if (o->signature != NULL && rs_find_signature(f, o) != 0) {
+        rc = -1;
+    }
+
+    return rc;
+}
+
+
+void
+rs_findings_suppressed(rs_findings *f, rg_class cls, uint64_t n)
+{
+    if ((int) cls < 0 || cls >= RG_CLASS_COUNT) {
+        return;
+    }
+
+    f->count[cls] += n;
+    f->suppressed[cls] += n;
+}
+
+
+static void
+rs_find_times(uint32_t *bins, int64_t ms)
+{
+    int64_t  b;
+
+    if (ms < 0) {
+        return;
+    }
+
+    b = ms / RS_FIND_BIN_MS;
+    bins[b < RS_FIND_BINS ? b : RS_FIND_BINS - 1]++;
+}
+
+
+static int
+rs_find_navigation(rs_findings *f, const rs_obs *o)
+{
+    rs_find_key  *k;
+
+    rs_find_times(f->nav_time, o->request_ms);
+
+    if (o->agent != NULL && o->agent_len > 0
+        && !(o->agent_len == 1 && o->agent[0] == '-'))
+    {
+        f->nav_agents++;
+        /* every mainstream browser's User-Agent starts so; bots rarely */
+        f->nav_browsers += o->agent_len >= 8
+                           && memcmp(o->agent, "Mozilla/", 8) == 0;
+    }
+
+    if (o->client == NULL) {
+        return 0;
+    }
+
+    if (f->nav_clients_n >= RS_FIND_MAX_KEYS) {
+        HASH_FIND(hh, f->nav_clients, o->client, o->client_len, k);
+        if (k == NULL) {
+            f->nav_untracked++;
+            return 0;
+        }
+    }
+
+    k = rs_find_key_get(&f->nav_clients, &f->nav_clients_n, o->client,
+                        o->client_len);
+    if (k == NULL) {
+        return -1;
+    }
+
+    k->n++;
+
+    return 0;
+}
+
+
+/*
+ * Output-buffer truncation without the module's fields: the body sizes of
+ * every response that did not end with the user leaving (an empty
+ * $request_completion, 499, 408).
+ */
+static int
+rs_find_response(rs_findings *f, const rs_obs *o)
+{
+    rs_find_key  *u;
+
+    if (o->completion == 1 && o->content_length > 0 && o->body_bytes >= 0
+        && o->body_bytes < o->content_length && o->status >= 200
+        && o->status < 300)
+    {
+        f->cl_short++;
+        f->cl_short_bytes += (uint64_t) (o->content_length - o->body_bytes);
+    }
+
+    if (o->uri == NULL || o->body_bytes < 0 || o->completion == 0
+        || o->status == 499 || o->status == 408 || o->status < 200
+        || o->status >= 300)
+    {
+        return 0;
+    }
+
+    if (f->uris_n >= RS_FIND_MAX_KEYS) {
+        HASH_FIND(hh, f->uris, o->uri, o->uri_len, u);
+        if (u == NULL) {
+            f->uris_untracked++;
+            return 0;
+        }
+    }
+
+    u = rs_find_key_get(&f->uris, &f->uris_n, o->uri, o->uri_len);
+    if (u == NULL) {
+        return -1;
+    }
+
+    return rs_find_uri_add(u, o->body_bytes, 1);
+}
+
+
+int
+rs_find_uri_add(rs_find_key *u, int64_t size, uint64_t count)
+{
+    int             i, slot;
+    rs_find_sizes  *z;
+
+    if (u->sizes == NULL) {
+        u->sizes = calloc(1, sizeof(rs_find_sizes));
+        if (u->sizes == NULL) {
+            return -1;
+        }
+    }
+
+    z = u->sizes;
+    u->n += count;
+
+    if (size > z->max) {
+        z->max = size;
+    }
+
+    if (size <= 0 || size % RS_FIND_PAGE != 0 || size >= RS_FIND_MAX_BYTES) {
+        return 0;
+    }
+
+    /* a URI with more than a few distinct page multiples has no one cut */
+    slot = -1;
+
+    for (i = 0; i < RS_FIND_URI_SIZES; i++) {
+        if (z->size[i] == size) {
+            z->count[i] += count;
+            return 0;
+        }
+
+        if (z->count[i] == 0 && slot < 0) {
+            slot = i;
+        }
+    }
+
+    if (slot >= 0) {
+        z->size[slot] = size;
+        z->count[slot] = count;
+    }
+
+    return 0;
+}
+
+
+static void
+rs_find_buffers(rs_findings *f, const rs_obs *o)
+{
+    rs_buf_kind  k;
+
+    if (o->cls == RG_CLASS_TRUNCATED) {
+        if (!o->access) {
+            f->up_cut++;
+
+            if (f->cut_sample.len == 0) {
+                rs_find_sample_set(&f->cut_sample, o->line, o->line_len);
+            }
+        }
+
+        return;
+    }
+
+    k = o->message != NULL ? rs_find_buffer_kind(o->message, o->message_len)
+                           : rs_find_buffer_kind(o->line, o->line_len);
+    f->buf[k]++;
+
+    if (f->buf_sample[k].len == 0) {
+        rs_find_sample_set(&f->buf_sample[k], o->line, o->line_len);
+    }
+}
+
+
+static int
+rs_find_signature(rs_findings *f, const rs_obs *o)
+{
+    rs_find_key  *k;
+
+    if (f->sigs_n >= RS_FIND_MAX_KEYS) {
+        return 0;
+    }
+
+    k = rs_find_key_get(&f->sigs, &f->sigs_n, o->signature, o->signature_len);
+    if (k == NULL) {
+        return -1;
+    }
+
+    k->n++;
+    k->lines += o->lines;
+    k->bytes += o->bytes;
+
+    return 0;
+}
+
+
+rs_find_key *
+rs_find_key_get(rs_find_key **head, uint64_t *n, const char *p, size_t len)
+{
+    int           oom;
+    rs_find_key  *k;
+
+    if (len > RS_FIND_SAMPLE) {
+        len = RS_FIND_SAMPLE;
+    }
+
+    HASH_FIND(hh, *head, p, len, k);
+
+    if (k != NULL) {
+        return k;
+    }
+
+    k = calloc(1, sizeof(rs_find_key) + len + 1);
+    if (k == NULL) {
+        return NULL;
+    }
+
+    memcpy(k->key, p, len);
+    k->len = len;
+
+    oom = 0;
+    HASH_ADD_KEYPTR(hh, *head, k->key, k->len, k);
+
+    if (oom) {
+        free(k);
+        return NULL;
+    }
+
+    (*n)++;
+
+    return k;
+}
+
+
+rs_find_minute *
+rs_find_minute_get(rs_find_minute **head, int64_t minute)
+{
+    int              oom;
+    rs_find_minute  *m;
+
+    HASH_FIND(hh, *head, &minute, sizeof(int64_t), m);
+
+    if (m != NULL) {
+        return m;
+    }
+
+    m = calloc(1, sizeof(rs_find_minute));
+    if (m == NULL) {
+        return NULL;
+    }
+
+    m->minute = minute;
+
+    oom = 0;
+    HASH_ADD(hh, *head, minute, sizeof(int64_t), m);
+
+    if (oom) {
+        free(m);
+        return NULL;
+    }
+
+    return m;
+}
+
+
+void
+rs_find_sample_set(rs_find_sample *s, const char *p, size_t len)
+{
+    if (p == NULL) {
+        return;
+    }
+
+    if (len > sizeof(s->text) - 1) {
+        len = sizeof(s->text) - 1;
+    }
+
+    memcpy(s->text, p, len);
+    s->text[len] = '\0';
+    s->len = len;
+}
+
+
+int
+rs_find_is_navigation(rg_class cls)
+{
+    return cls == RG_CLASS_CLIENT_CLOSED || cls == RG_CLASS_STREAM_CANCELED
+           || cls == RG_CLASS_CLIENT_RESET || cls == RG_CLASS_BROKEN_PIPE
+           || cls == RG_CLASS_CONN_ABORTED;
+}
+
+
+int
+rs_find_is_idle_kind(rg_class cls)
+{
+    /* a 499 at a fixed request time is a balancer in front giving up */
+    return cls == RG_CLASS_CLIENT_RESET || cls == RG_CLASS_CONN_ABORTED
+           || cls == RG_CLASS_CLIENT_CLOSED || cls == RG_CLASS_CLIENT_TIMEOUT || cls == RG_CLASS_UPSTREAM_RESET
+           || cls == RG_CLASS_UPSTREAM_TIMEOUT
+           || cls == RG_CLASS_UPSTREAM_CLOSED;
+}
+
+
+rs_buf_kind
+rs_find_buffer_kind(const char *p, size_t len)
+{
+    static const struct {
+        const char   *needle;
+        rs_buf_kind   kind;
+    } kinds[] = {
+        { "too big header", RS_BUF_HEADER },
+        { "buffered to a temporary file", RS_BUF_TEMP_FILE },
+        { "JSP Buffer overflow", RS_BUF_JSP },
+        { "been committed", RS_BUF_COMMITTED },
+    };
+
+    size_t  i;
+
+    for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        if (memmem(p, len, kinds[i].needle, strlen(kinds[i].needle))) {
+            return kinds[i].kind;
+        }
+    }
+
+    return RS_BUF_OTHER;
+}
+
+
+static void
+rs_find_free_keys(rs_find_key **head)
+{
+    rs_find_key  *k, *tmp;
+
+    HASH_ITER(hh, *head, k, tmp) {
+        HASH_DELETE(hh, *head, k);
+        free(k->sizes);
+        free(k);
+    }
+}
+
+
+void
+rs_findings_free(rs_findings *f)
+{
+    rs_find_minute  *m, *mtmp;
+
+    if (f == NULL) {
+        return;
+    }
+
+    rs_find_free_keys(&f->nav_clients);
+    rs_find_free_keys(&f->sigs);
+    rs_find_free_keys(&f->uris);
+
+    HASH_ITER(hh, f->minutes, m, mtmp) {
+        HASH_DELETE(hh, f->minutes, m);
+        free(m);
+    }
+
+    free(f->nav_time);
+    free(f->idle_req);
+    free(f->idle_up);
+    free(f);
+}

@@ -1,0 +1,83 @@
+/*
+ * findings.h - why the connections reset: evidence gathered from every
+ * record of a scan, turned into findings with cause, advice and numbers.
+ *
+ * The scan loop hands every record (aborts and ordinary requests alike) to
+ * rs_findings_observe(); the collector keeps only bounded, mergeable state
+ * (counters, histograms, per-minute series, per-URI size tallies), so the
+ * state of several shards adds up to the state of one scan.  At the end
+ * rs_findings_json() applies the thresholds (README "Findings") and
+ * returns the DESIGN.md section 3 `findings` array; every finding carries
+ * the `numbers` it was decided on.
+ */
+
+#ifndef RS_FINDINGS_H
+#define RS_FINDINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "rg_class.h"
+
+/* What one record tells the findings; unknown numbers are -1. */
+typedef struct {
+    rg_class     cls;               /* RG_CLASS_NONE: no abort */
+    int          has_time;
+    int64_t      sec;               /* rs_ts.sec of the record */
+    int32_t      off_min;           /* its offset, when has_off */
+    int          has_off;
+
+    uint64_t     bytes;             /* physical bytes of the record */
+    uint32_t     lines;             /* physical lines of the record */
+    int          access;            /* a request (access log) record */
+
+    const char  *client;            /* NULL when unknown */
+    size_t       client_len;
+    const char  *uri;               /* path without query; NULL: unknown */
+    size_t       uri_len;
+    const char  *agent;             /* $http_user_agent; NULL: unknown */
+    size_t       agent_len;
+    const char  *line;              /* the record's first line (evidence) */
+    size_t       line_len;
+    const char  *message;           /* the rules' message field, or NULL */
+    size_t       message_len;
+    const char  *signature;         /* Java: the exception header line */
+    size_t       signature_len;
+
+    int          status;            /* -1 when unknown */
+    int64_t      body_bytes;        /* $body_bytes_sent, -1 unknown */
+    int64_t      content_length;    /* -1 unknown */
+    int          completion;        /* -1 not logged, 0 empty, 1 "OK" */
+    int64_t      request_ms;        /* $request_time, -1 unknown */
+    int64_t      upstream_ms;       /* $upstream_response_time, -1 */
+} rs_obs;
+
+typedef struct rs_findings  rs_findings;
+
+rs_findings *rs_findings_create(void);
+void rs_findings_free(rs_findings *f);
+
+/* Fills o with "unknown" everywhere (cls RG_CLASS_NONE, numbers -1). */
+void rs_obs_init(rs_obs *o);
+
+/* Notes one record; -1 when out of memory (the record is then lost). */
+int rs_findings_observe(rs_findings *f, const rs_obs *o);
+
+/*
+ * Adds the module's summary of `suppressed` lines it held back: they count
+ * as aborts of cls for the findings (they were real aborts).
+ */
+void rs_findings_suppressed(rs_findings *f, rg_class cls, uint64_t n);
+
+/* The findings, best evidence first; NULL when out of memory. */
+json_t *rs_findings_json(const rs_findings *f);
+
+/*
+ * The URIs whose responses stop at one exact buffer size (DESIGN.md
+ * section 3 `truncations`); NULL when out of memory.
+ */
+json_t *rs_findings_truncations(const rs_findings *f);
+
+#endif /* RS_FINDINGS_H */

@@ -1,0 +1,850 @@
+/*
+ * findings_eval.c - the thresholds: collected evidence in, findings out
+ * (DESIGN.md section 3 `findings`; README "Findings" documents each).
+ */
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "findings_impl.h"
+#include "simulate.h"
+
+/* user_navigation */
+#define RS_NAV_MIN_ABORTS      20
+#define RS_NAV_MIN_CLIENTS     5
+#define RS_NAV_MAX_TOP_SHARE   0.5
+#define RS_NAV_MAX_MEDIAN_MS   10000
+#define RS_NAV_MIN_BROWSERS    0.5
+
+/* overload */
+#define RS_OVL_MIN_MINUTES     5
+#define RS_OVL_MIN_ABORTS      20
+#define RS_OVL_MIN_R           0.7
+#define RS_OVL_PEAKS           5
+
+/* idle_timeout: a cluster within +-2% of one value */
+#define RS_IDLE_MIN_MS         5000
+#define RS_IDLE_MIN_RECORDS    5
+#define RS_IDLE_MIN_SHARE      0.5
+#define RS_IDLE_TOLERANCE      0.02
+
+/* output_buffer */
+#define RS_BUF_MIN_SAME        3
+#define RS_BUF_MAX_URIS        10
+
+/* log_bloat */
+#define RS_BLOAT_MIN_SHARE     0.10
+#define RS_BLOAT_SIGNATURES    5
+
+#define RS_EVIDENCE_MAX        1024
+
+
+static double
+rs_round(double x, double scale)
+{
+    return round(x * scale) / scale;
+}
+
+
+/* "2026-11-21T10:05", with "+01:00" when the log gave an offset */
+static json_t *
+rs_minute_json(const rs_findings *f, int64_t sec)
+{
+    char       buf[48];
+    time_t     t;
+    struct tm  tm;
+    size_t     n;
+    int        off;
+
+    t = (time_t) (sec + (f->has_off ? f->off_min * 60 : 0));
+
+    if (gmtime_r(&t, &tm) == NULL) {
+        return json_null();
+    }
+
+    n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M", &tm);
+
+    if (f->has_off) {
+        off = f->off_min < 0 ? -f->off_min : f->off_min;
+        snprintf(buf + n, sizeof(buf) - n, "%c%02d:%02d",
+                 f->off_min < 0 ? '-' : '+', off / 60, off % 60);
+    }
+
+    return json_string(buf);
+}
+
+
+static int
+rs_add(json_t *arr, const char *kind, rg_class cls, const char *cause,
+    const char *advice, const char *evidence, json_t *numbers)
+{
+    json_t  *o;
+
+    if (numbers == NULL) {
+        return -1;
+    }
+
+    o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "kind", kind,
+                  "class", rg_class_name(cls), "cause", cause,
+                  "advice", advice, "evidence", evidence, "numbers", numbers);
+
+    return o == NULL ? -1 : json_array_append_new(arr, o);
+}
+
+
+/* The value below which half of the histogram's records lie, in ms. */
+static int64_t
+rs_median_ms(const uint32_t *bins, uint64_t *total)
+{
+    uint64_t  n, seen;
+    int       b;
+
+    n = 0;
+
+    for (b = 0; b < RS_FIND_BINS; b++) {
+        n += bins[b];
+    }
+
+    *total = n;
+
+    if (n == 0) {
+        return -1;
+    }
+
+    seen = 0;
+
+    for (b = 0; b < RS_FIND_BINS; b++) {
+        seen += bins[b];
+
+        if (seen * 2 >= n) {
+            break;
+        }
+    }
+
+    return (int64_t) b * RS_FIND_BIN_MS;
+}
+
+
+static int
+rs_eval_navigation(const rs_findings *f, json_t *arr)
+{
+    int           c, top_cls;
+    char          zone[256], evidence[RS_EVIDENCE_MAX], advice[768];
+    uint64_t      aborts, top, tracked, timed;
+    int64_t       median;
+    double        top_share, browsers;
+    rs_find_key  *k, *tmp;
+    rs_sim_config  cfg;
+    rs_sim_result  res;
+
+    aborts = 0;
+    top_cls = RG_CLASS_CLIENT_CLOSED;
+
+    for (c = 0; c < RG_CLASS_COUNT; c++) {
+        if (rs_find_is_navigation((rg_class) c)) {
+            aborts += f->count[c];
+            top_cls = f->count[c] > f->count[top_cls] ? c : top_cls;
+        }
+    }
+
+    top = 0;
+    tracked = 0;
+
+    HASH_ITER(hh, f->nav_clients, k, tmp) {
+        tracked += k->n;
+        top = k->n > top ? k->n : top;
+    }
+
+    top_share = tracked ? (double) top / (double) tracked : 1.0;
+    median = rs_median_ms(f->nav_time, &timed);
+    browsers = f->nav_agents ? (double) f->nav_browsers / f->nav_agents : -1;
+
+    if (aborts < RS_NAV_MIN_ABORTS || f->nav_clients_n < RS_NAV_MIN_CLIENTS
+        || top_share > RS_NAV_MAX_TOP_SHARE
+        || (median >= 0 && median > RS_NAV_MAX_MEDIAN_MS)
+        || (browsers >= 0 && browsers < RS_NAV_MIN_BROWSERS))
+    {
+        return 0;
+    }
+
+    rs_sim_config_default(&cfg);
+    memset(&res, 0, sizeof(res));
+    res.peak_keys = f->nav_clients_n;
+
+    if (rs_sim_zone_line(&cfg, &res, zone, sizeof(zone)) == 0) {
+        return -1;
+    }
+
+    snprintf(evidence, sizeof(evidence),
+             "%" PRIu64 " client aborts from %" PRIu64 " clients, the busiest"
+             " with %.0f%% of them; median request time %s%.1f s; %s%.0f%%"
+             " browser user agents; e.g. %s", aborts, f->nav_clients_n,
+             top_share * 100, median < 0 ? "unknown " : "",
+             median < 0 ? 0.0 : median / 1000.0,
+             browsers < 0 ? "unknown " : "", browsers < 0 ? 0 : browsers * 100,
+             f->sample[top_cls].text);
+
+    snprintf(advice, sizeof(advice),
+             "harmless: log these at a bounded rate with the module, in"
+             " http {}: `%s` and `rstguard on;`, then log through"
+             " `access_log /var/log/nginx/access.log combined"
+             " if=$rstguard_log;`", zone);
+
+    return rs_add(arr, "user_navigation", (rg_class) top_cls,
+        "users leaving pages (Stop, a closed tab, navigating away) close"
+        " connections before the response ends", advice, evidence,
+        json_pack("{s:I,s:I,s:f,s:o,s:o}", "aborts", (json_int_t) aborts,
+                  "clients", (json_int_t) f->nav_clients_n,
+                  "top_client_share", rs_round(top_share, 1000),
+                  "median_request_s", median < 0 ? json_null()
+                      : json_real(median / 1000.0),
+                  "browser_share", browsers < 0 ? json_null()
+                      : json_real(rs_round(browsers, 1000))));
+}
+
+
+/* Pearson's r over n pairs; 0 when either side does not vary. */
+static double
+rs_pearson(const double *x, const double *y, size_t n)
+{
+    size_t  i;
+    double  mx, my, sxy, sxx, syy;
+
+    mx = 0;
+    my = 0;
+
+    for (i = 0; i < n; i++) {
+        mx += x[i];
+        my += y[i];
+    }
+
+    mx /= (double) n;
+    my /= (double) n;
+    sxy = 0;
+    sxx = 0;
+    syy = 0;
+
+    for (i = 0; i < n; i++) {
+        sxy += (x[i] - mx) * (y[i] - my);
+        sxx += (x[i] - mx) * (x[i] - mx);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+
+    return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0;
+}
+
+
+static int
+rs_by_aborts(const void *a, const void *b)
+{
+    const rs_find_minute  *x = *(rs_find_minute * const *) a;
+    const rs_find_minute  *y = *(rs_find_minute * const *) b;
+
+    if (x->aborts != y->aborts) {
+        return x->aborts < y->aborts ? 1 : -1;
+    }
+
+    return x->minute < y->minute ? -1 : x->minute > y->minute;
+}
+
+
+/*
+ * Overload: the share of requests that abort rises with the request rate
+ * or with the upstream's response time (a constant share of aborts that
+ * merely follows the traffic is users navigating, not overload).
+ */
+static int
+rs_eval_overload(const rs_findings *f, json_t *arr)
+{
+    size_t            n, nu, i;
+    uint64_t          aborts;
+    double           *rate, *share, *ushare, *up, r_rate, r_up;
+    rs_find_minute   *m, *tmp, **v;
+    json_t           *peaks;
+    char              evidence[RS_EVIDENCE_MAX];
+    int               rc;
+
+    n = HASH_COUNT(f->minutes);
+
+    if (n < RS_OVL_MIN_MINUTES) {
+        return 0;
+    }
+
+    rc = -1;
+    rate = calloc(n, sizeof(double));
+    share = calloc(n, sizeof(double));
+    ushare = calloc(n, sizeof(double));
+    up = calloc(n, sizeof(double));
+    v = calloc(n, sizeof(rs_find_minute *));
+
+    if (rate == NULL || share == NULL || ushare == NULL || up == NULL
+        || v == NULL)
+    {
+        goto done;
+    }
+
+    n = 0;
+    nu = 0;
+    aborts = 0;
+
+    HASH_ITER(hh, f->minutes, m, tmp) {
+        if (m->requests == 0) {
+            continue;
+        }
+
+        v[n] = m;
+        rate[n] = (double) m->requests;
+        share[n] = (double) m->aborts / (double) m->requests;
+        aborts += m->aborts;
+        n++;
+
+        if (m->upstream_n) {
+            up[nu] = (double) m->upstream_ms / (double) m->upstream_n;
+            ushare[nu] = share[n - 1];
+            nu++;
+        }
+    }
+
+    rc = 0;
+
+    if (n < RS_OVL_MIN_MINUTES || aborts < RS_OVL_MIN_ABORTS) {
+        goto done;
+    }
+
+    r_rate = rs_pearson(rate, share, n);
+    r_up = nu >= RS_OVL_MIN_MINUTES ? rs_pearson(up, ushare, nu) : 0;
+
+    if (r_rate < RS_OVL_MIN_R && r_up < RS_OVL_MIN_R) {
+        goto done;
+    }
+
+    qsort(v, n, sizeof(rs_find_minute *), rs_by_aborts);
+    peaks = json_array();
+
+    for (i = 0; i < n && i < RS_OVL_PEAKS; i++) {
+        json_array_append_new(peaks, json_pack("{s:o,s:I,s:I,s:o}",
+            "minute", rs_minute_json(f, v[i]->minute * 60),
+            "requests", (json_int_t) v[i]->requests,
+            "aborts", (json_int_t) v[i]->aborts,
+            "upstream_response_s", v[i]->upstream_n
+                ? json_real(rs_round((double) v[i]->upstream_ms
+                                     / v[i]->upstream_n / 1000.0, 1000))
+                : json_null()));
+    }
+
+    snprintf(evidence, sizeof(evidence),
+             "over %zu minutes the share of aborted requests rises with the"
+             " request rate (r = %.2f) and with the upstream response time"
+             " (r = %.2f); the worst minute had %" PRIu64 " aborts in %"
+             PRIu64 " requests", n, r_rate, r_up, v[0]->aborts,
+             v[0]->requests);
+
+    rc = rs_add(arr, "overload", RG_CLASS_CLIENT_CLOSED,
+        "the server or its upstream runs out of capacity at peak load:"
+        " clients give up and upstreams reset or time out",
+        "add capacity (workers, upstream servers, connection limits) or shed"
+        " load at the peak minutes listed; check upstream response times"
+        " and worker_connections", evidence,
+        json_pack("{s:I,s:I,s:f,s:f,s:o}", "minutes", (json_int_t) n,
+                  "aborts", (json_int_t) aborts,
+                  "r_request_rate", rs_round(r_rate, 1000),
+                  "r_upstream_time", rs_round(r_up, 1000),
+                  "peak_minutes", peaks));
+
+done:
+
+    free(rate);
+    free(share);
+    free(ushare);
+    free(up);
+    free(v);
+
+    return rc;
+}
+
+
+/* The bins b*(1-2%) .. b*(1+2%), clamped to the histogram. */
+static void
+rs_window(int b, int *lo, int *hi)
+{
+    *lo = (int) floor(b * (1 - RS_IDLE_TOLERANCE));
+    *hi = (int) ceil(b * (1 + RS_IDLE_TOLERANCE));
+    *hi = *hi < RS_FIND_BINS ? *hi : RS_FIND_BINS - 1;
+}
+
+
+/*
+ * The densest +-2% window of a time histogram, at 5 s or more: its record
+ * count, and in value_ms the mean of the times inside it.
+ */
+static uint64_t
+rs_cluster(const uint32_t *bins, uint64_t *total, double *value_ms)
+{
+    int        b, lo, hi, best_b;
+    uint64_t  *sum, best, w;
+    double     acc;
+
+    sum = calloc(RS_FIND_BINS + 1, sizeof(uint64_t));
+    if (sum == NULL) {
+        return 0;
+    }
+
+    for (b = 0; b < RS_FIND_BINS; b++) {
+        sum[b + 1] = sum[b] + bins[b];
+    }
+
+    *total = sum[RS_FIND_BINS];
+    best = 0;
+    best_b = -1;
+
+    for (b = RS_IDLE_MIN_MS / RS_FIND_BIN_MS; b < RS_FIND_BINS; b++) {
+        rs_window(b, &lo, &hi);
+        w = sum[hi + 1] - sum[lo];
+
+        if (w > best) {
+            best = w;
+            best_b = b;
+        }
+    }
+
+    free(sum);
+
+    if (best_b < 0) {
+        return 0;
+    }
+
+    rs_window(best_b, &lo, &hi);
+    acc = 0;
+
+    for (b = lo; b <= hi; b++) {
+        acc += (double) bins[b] * b * RS_FIND_BIN_MS;
+    }
+
+    *value_ms = acc / (double) best;
+
+    return best;
+}
+
+
+static int
+rs_eval_idle(const rs_findings *f, json_t *arr)
+{
+    int          which, c, top_cls;
+    uint64_t     records, timed;
+    double       value, share;
+    char         evidence[RS_EVIDENCE_MAX], advice[512];
+    const char  *field;
+
+    for (which = 0; which < 2; which++) {
+        timed = 0;
+        value = 0;
+        records = rs_cluster(which ? f->idle_up : f->idle_req, &timed, &value);
+        field = which ? "upstream_response_time" : "request_time";
+        share = timed ? (double) records / (double) timed : 0;
+
+        if (records < RS_IDLE_MIN_RECORDS || share < RS_IDLE_MIN_SHARE) {
+            continue;
+        }
+
+        top_cls = RG_CLASS_CLIENT_RESET;
+
+        for (c = 0; c < RG_CLASS_COUNT; c++) {
+            if (rs_find_is_idle_kind((rg_class) c)
+                && f->count[c] > f->count[top_cls])
+            {
+                top_cls = c;
+            }
+        }
+
+        snprintf(evidence, sizeof(evidence),
+                 "%" PRIu64 " of %" PRIu64 " resets and timeouts (%.0f%%) end"
+                 " after %.1f s (+-2%%) of $%s; e.g. %s", records, timed,
+                 share * 100, value / 1000, field, f->sample[top_cls].text);
+
+        snprintf(advice, sizeof(advice),
+                 "keep connections busier than every %.0f s or raise that"
+                 " idle timeout: keepalive_timeout and proxy_read_timeout"
+                 " below it, TCP keepalive (listen ... so_keepalive=on,"
+                 " proxy_socket_keepalive on), or an application heartbeat;"
+                 " otherwise raise the idle timeout of the firewall or load"
+                 " balancer in the path", value / 1000);
+
+        return rs_add(arr, "idle_timeout", (rg_class) top_cls,
+            "a firewall, NAT or load balancer drops connections that stay"
+            " idle for a fixed time", advice, evidence,
+            json_pack("{s:s,s:f,s:I,s:I,s:f}", "field", field,
+                      "value_s", rs_round(value / 1000, 10),
+                      "records", (json_int_t) records,
+                      "timed", (json_int_t) timed,
+                      "share", rs_round(share, 1000)));
+    }
+
+    return 0;
+}
+
+
+typedef struct {
+    const rs_find_key  *uri;
+    int64_t             size;
+    uint64_t            count;
+} rs_cut;
+
+
+static int
+rs_by_count(const void *a, const void *b)
+{
+    const rs_cut  *x = a, *y = b;
+
+    if (x->count != y->count) {
+        return x->count < y->count ? 1 : -1;
+    }
+
+    return strcmp(x->uri->key, y->uri->key);
+}
+
+
+/*
+ * URIs with at least 3 responses of one exact 4 KiB multiple under 1 MiB
+ * while another response for the URI was larger; most responses first.
+ * Returns the count found (all of them, *cuts holds at most max).
+ */
+static size_t
+rs_cuts(const rs_findings *f, rs_cut *cuts, size_t max)
+{
+    int           i;
+    size_t        n;
+    rs_find_key  *u, *tmp;
+
+    n = 0;
+
+    HASH_ITER(hh, f->uris, u, tmp) {
+        for (i = 0; u->sizes != NULL && i < RS_FIND_URI_SIZES; i++) {
+            if (u->sizes->count[i] < RS_BUF_MIN_SAME
+                || u->sizes->max <= u->sizes->size[i])
+            {
+                continue;
+            }
+
+            if (n < max) {
+                cuts[n].uri = u;
+                cuts[n].size = u->sizes->size[i];
+                cuts[n].count = u->sizes->count[i];
+
+            } else {
+                /* keep the largest counts: replace the smallest held */
+                qsort(cuts, max, sizeof(rs_cut), rs_by_count);
+
+                if (u->sizes->count[i] > cuts[max - 1].count) {
+                    cuts[max - 1].uri = u;
+                    cuts[max - 1].size = u->sizes->size[i];
+                    cuts[max - 1].count = u->sizes->count[i];
+                }
+            }
+
+            n++;
+        }
+    }
+
+    qsort(cuts, n < max ? n : max, sizeof(rs_cut), rs_by_count);
+
+    return n;
+}
+
+
+json_t *
+rs_findings_truncations(const rs_findings *f)
+{
+    size_t   n, i;
+    rs_cut   cuts[RS_BUF_MAX_URIS];
+    json_t  *arr;
+    char     evidence[RS_EVIDENCE_MAX];
+
+    arr = json_array();
+    n = rs_cuts(f, cuts, RS_BUF_MAX_URIS);
+
+    for (i = 0; arr != NULL && i < n && i < RS_BUF_MAX_URIS; i++) {
+        snprintf(evidence, sizeof(evidence),
+                 "%" PRIu64 " responses stop at exactly %" PRId64 " bytes (%"
+                 PRId64 " x 4096) while the largest was %" PRId64 " bytes",
+                 cuts[i].count, cuts[i].size, cuts[i].size / 4096,
+                 cuts[i].uri->sizes->max);
+
+        if (json_array_append_new(arr, json_pack("{s:s,s:I,s:[I],s:I,s:s}",
+                "uri", cuts[i].uri->key, "count", (json_int_t) cuts[i].count,
+                "sizes", (json_int_t) cuts[i].size,
+                "largest", (json_int_t) cuts[i].uri->sizes->max,
+                "evidence", evidence)) != 0)
+        {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+
+    return arr;
+}
+
+
+static int
+rs_eval_cut_uris(const rs_findings *f, json_t *arr)
+{
+    size_t  n;
+    rs_cut  cuts[RS_BUF_MAX_URIS];
+    char    evidence[RS_EVIDENCE_MAX];
+
+    n = rs_cuts(f, cuts, RS_BUF_MAX_URIS);
+
+    if (n == 0) {
+        return 0;
+    }
+
+    snprintf(evidence, sizeof(evidence),
+             "%zu URI%s stop at one exact size: %" PRIu64 " responses for %s"
+             " end at %" PRId64 " bytes (%" PRId64 " x 4 KiB) while the"
+             " largest was %" PRId64 " bytes", n, n == 1 ? "" : "s",
+             cuts[0].count, cuts[0].uri->key, cuts[0].size,
+             cuts[0].size / 4096, cuts[0].uri->sizes->max);
+
+    return rs_add(arr, "output_buffer", RG_CLASS_TRUNCATED,
+        "responses are cut at the size of an output buffer: the buffer was"
+        " flushed, then the page failed and the rest was never sent",
+        "find the error logged after the first flush and raise the buffer"
+        " above the largest page: a JSP page's `buffer` (default 8kb, e.g."
+        " <%@ page buffer=\"64kb\" %>), the servlet response buffer"
+        " (setBufferSize), or the proxy buffers in front",
+        evidence,
+        json_pack("{s:I,s:o}", "uris", (json_int_t) n,
+                  "truncations", rs_findings_truncations(f)));
+}
+
+
+static int
+rs_eval_buffers(const rs_findings *f, json_t *arr)
+{
+    static const char  *setting[RS_BUF_KINDS] = {
+        "proxy_buffer_size (fastcgi_buffer_size, uwsgi_buffer_size for"
+        " those upstreams): the response header did not fit",
+        "proxy_buffers and proxy_busy_buffers_size (or"
+        " proxy_max_temp_file_size): the response body spilled to disk",
+        "the JSP page's `buffer` attribute (<%@ page buffer=\"64kb\" %>;"
+        " the default is 8kb)",
+        "the servlet response buffer (response.setBufferSize, or the JSP"
+        " page's `buffer`): the response was committed before the error",
+        "the buffer named in the message"
+    };
+
+    int   k;
+    char  evidence[RS_EVIDENCE_MAX], advice[512];
+
+    for (k = 0; k < RS_BUF_KINDS; k++) {
+        if (f->buf[k] == 0) {
+            continue;
+        }
+
+        snprintf(evidence, sizeof(evidence), "%" PRIu64 " records; e.g. %s",
+                 f->buf[k], f->buf_sample[k].text);
+        snprintf(advice, sizeof(advice), "raise %s", setting[k]);
+
+        if (rs_add(arr, "output_buffer", RG_CLASS_BUFFER_OVERFLOW,
+                   "a response outgrew its buffer", advice, evidence,
+                   json_pack("{s:I}", "records", (json_int_t) f->buf[k])))
+        {
+            return -1;
+        }
+    }
+
+    if (f->up_cut) {
+        snprintf(evidence, sizeof(evidence), "%" PRIu64 " records; e.g. %s",
+                 f->up_cut, f->cut_sample.text);
+
+        if (rs_add(arr, "output_buffer", RG_CLASS_TRUNCATED,
+                   "the upstream closed the connection in the middle of the"
+                   " response body, so the client got a cut response",
+                   "look in the upstream's own log at these times for the"
+                   " error after its output buffer was flushed; check its"
+                   " timeouts and proxy_read_timeout", evidence,
+                   json_pack("{s:I}", "records", (json_int_t) f->up_cut)))
+        {
+            return -1;
+        }
+    }
+
+    if (f->cl_short) {
+        snprintf(evidence, sizeof(evidence),
+                 "%" PRIu64 " responses logged $request_completion OK with"
+                 " fewer body bytes than their Content-Length (%" PRIu64
+                 " bytes missing in all)", f->cl_short, f->cl_short_bytes);
+
+        return rs_add(arr, "output_buffer", RG_CLASS_TRUNCATED,
+            "responses promised a Content-Length they did not deliver: the"
+            " upstream stopped sending after the headers were out",
+            "find the upstream errors at these times; raise the buffer the"
+            " upstream flushes before it fails", evidence,
+            json_pack("{s:I,s:I}", "records", (json_int_t) f->cl_short,
+                      "missing_bytes", (json_int_t) f->cl_short_bytes));
+    }
+
+    return 0;
+}
+
+
+static int
+rs_by_bytes(const void *a, const void *b)
+{
+    const rs_find_key  *x = *(rs_find_key * const *) a;
+    const rs_find_key  *y = *(rs_find_key * const *) b;
+
+    if (x->bytes != y->bytes) {
+        return x->bytes < y->bytes ? 1 : -1;
+    }
+
+    return strcmp(x->key, y->key);
+}
+
+
+static json_t *
+rs_signatures(const rs_findings *f)
+{
+    size_t         n, i;
+    rs_find_key  **v, *k, *tmp;
+    json_t        *arr;
+
+    arr = json_array();
+    n = HASH_COUNT(f->sigs);
+    v = calloc(n + 1, sizeof(rs_find_key *));
+
+    if (arr == NULL || v == NULL) {
+        json_decref(arr);
+        free(v);
+        return NULL;
+    }
+
+    n = 0;
+
+    HASH_ITER(hh, f->sigs, k, tmp) {
+        v[n++] = k;
+    }
+
+    qsort(v, n, sizeof(rs_find_key *), rs_by_bytes);
+
+    for (i = 0; i < n && i < RS_BLOAT_SIGNATURES; i++) {
+        json_array_append_new(arr, json_pack("{s:s,s:I,s:I,s:I}",
+            "signature", v[i]->key, "records", (json_int_t) v[i]->n,
+            "lines", (json_int_t) v[i]->lines,
+            "bytes", (json_int_t) v[i]->bytes));
+    }
+
+    free(v);
+
+    return arr;
+}
+
+
+static int
+rs_eval_bloat(const rs_findings *f, json_t *arr)
+{
+    int       c, top_cls;
+    uint64_t  bytes, records;
+    double    share;
+    char      evidence[RS_EVIDENCE_MAX];
+
+    bytes = 0;
+    records = 0;
+    top_cls = 0;
+
+    for (c = 0; c < RG_CLASS_COUNT; c++) {
+        bytes += f->cls_bytes[c];
+        records += f->count[c] - f->suppressed[c];
+        top_cls = f->cls_bytes[c] > f->cls_bytes[top_cls] ? c : top_cls;
+    }
+
+    share = f->bytes ? (double) bytes / (double) f->bytes : 0;
+
+    if (share < RS_BLOAT_MIN_SHARE) {
+        return 0;
+    }
+
+    snprintf(evidence, sizeof(evidence),
+             "%" PRIu64 " abort records take %" PRIu64 " of the log's %"
+             PRIu64 " bytes (%.1f%%)%s", records, bytes, f->bytes,
+             share * 100, f->sigs != NULL
+                 ? "; Java stack traces of aborts lead, see numbers" : "");
+
+    return rs_add(arr, "log_bloat", (rg_class) top_cls,
+        "harmless aborts are logged in full, over and over",
+        "log them once per client and interval with the module (rstguard_zone"
+        " and access_log ... if=$rstguard_log, rstguard_error_log on); in"
+        " Java catch ClientAbortException and the like and log one line"
+        " without the stack trace", evidence,
+        json_pack("{s:I,s:I,s:I,s:f,s:o}", "records", (json_int_t) records,
+                  "abort_bytes", (json_int_t) bytes,
+                  "total_bytes", (json_int_t) f->bytes,
+                  "share", rs_round(share, 10000),
+                  "stack_traces", rs_signatures(f)));
+}
+
+
+static int
+rs_eval_local(const rs_findings *f, json_t *arr, rg_class cls,
+    const char *kind, const char *cause, const char *advice)
+{
+    char  evidence[RS_EVIDENCE_MAX];
+
+    if (f->count[cls] == 0) {
+        return 0;
+    }
+
+    snprintf(evidence, sizeof(evidence), "%" PRIu64 " record%s; e.g. %s",
+             f->count[cls], f->count[cls] == 1 ? "" : "s",
+             f->sample[cls].text);
+
+    return rs_add(arr, kind, cls, cause, advice, evidence,
+        json_pack("{s:I,s:o,s:o}", "records", (json_int_t) f->count[cls],
+                  "first", f->first[cls] == INT64_MAX ? json_null()
+                      : rs_minute_json(f, f->first[cls]),
+                  "last", f->last[cls] == INT64_MIN ? json_null()
+                      : rs_minute_json(f, f->last[cls])));
+}
+
+
+json_t *
+rs_findings_json(const rs_findings *f)
+{
+    json_t  *arr;
+
+    arr = json_array();
+
+    if (arr == NULL
+        || rs_eval_navigation(f, arr) != 0
+        || rs_eval_overload(f, arr) != 0
+        || rs_eval_idle(f, arr) != 0
+        || rs_eval_cut_uris(f, arr) != 0
+        || rs_eval_buffers(f, arr) != 0
+        || rs_eval_bloat(f, arr) != 0
+        || rs_eval_local(f, arr, RG_CLASS_UPSTREAM_REFUSED, "backend_down",
+               "the upstream refused connections: it was down, restarting,"
+               " or not listening on that address",
+               "check that the backend runs and listens where proxy_pass"
+               " points; add health checks, a backup server or"
+               " proxy_next_upstream")
+        || rs_eval_local(f, arr, RG_CLASS_BIND_IN_USE, "port_in_use",
+               "a server could not bind its port: another process (often an"
+               " old instance that did not exit) holds it",
+               "find the holder (ss -ltnp) and stop it before starting; use"
+               " SO_REUSEADDR; make the service manager wait for the old"
+               " process to exit")
+        || rs_eval_local(f, arr, RG_CLASS_SOCKET_CLOSED, "socket_misuse",
+               "the program used a socket it had already closed: a bug, not"
+               " a network problem",
+               "find the code path that closes the socket (or returns it to"
+               " a pool) and then uses it again; the stack trace names it"))
+    {
+        json_decref(arr);
+        return NULL;
+    }
+
+    return arr;
+}

@@ -1,0 +1,120 @@
+/*
+ * findings_impl.h - the collector's state, shared by findings.c (which
+ * fills it), findings_eval.c (which judges it) and findings_state.c (which
+ * saves and merges it).  Everything here is a sum or a max, so the state of
+ * shards merges into the state of one scan.
+ */
+
+#ifndef RS_FINDINGS_IMPL_H
+#define RS_FINDINGS_IMPL_H
+
+#include <uthash.h>
+
+#include "findings.h"
+
+/* request and upstream times, in 100 ms bins up to one hour */
+#define RS_FIND_BIN_MS      100
+#define RS_FIND_BINS        36000
+
+/* distinct keys kept per table; beyond, new keys are not tracked */
+#define RS_FIND_MAX_KEYS    200000
+
+#define RS_FIND_SAMPLE      512
+#define RS_FIND_URI_SIZES   4
+
+/* one URI's response sizes: the largest, and exact 4 KiB multiples */
+typedef struct {
+    int64_t         max;
+    int64_t         size[RS_FIND_URI_SIZES];
+    uint64_t        count[RS_FIND_URI_SIZES];
+} rs_find_sizes;
+
+/* a counted key: a client, a Java signature, or a URI with its sizes */
+typedef struct {
+    UT_hash_handle  hh;
+    uint64_t        n;
+    uint64_t        lines, bytes;   /* signatures only */
+    rs_find_sizes  *sizes;          /* URIs only */
+    size_t          len;
+    char            key[];
+} rs_find_key;
+
+typedef struct {
+    UT_hash_handle  hh;
+    int64_t         minute;         /* sec / 60 */
+    uint64_t        requests, aborts;
+    uint64_t        upstream_ms, upstream_n;
+} rs_find_minute;
+
+typedef struct {
+    char    text[RS_FIND_SAMPLE];
+    size_t  len;
+} rs_find_sample;
+
+/* what a buffer_overflow record names (findings_eval.c has the advice) */
+typedef enum {
+    RS_BUF_HEADER = 0,              /* upstream sent too big header */
+    RS_BUF_TEMP_FILE,               /* buffered to a temporary file */
+    RS_BUF_JSP,                     /* JSP Buffer overflow */
+    RS_BUF_COMMITTED,               /* after the response was committed */
+    RS_BUF_OTHER,
+    RS_BUF_KINDS
+} rs_buf_kind;
+
+struct rs_findings {
+    uint64_t         records, bytes;
+    uint64_t         count[RG_CLASS_COUNT];     /* suppressed included */
+    uint64_t         suppressed[RG_CLASS_COUNT];
+    uint64_t         cls_bytes[RG_CLASS_COUNT];
+    int64_t          first[RG_CLASS_COUNT], last[RG_CLASS_COUNT];
+    int32_t          off_min;
+    int              has_off;
+    rs_find_sample   sample[RG_CLASS_COUNT];
+
+    /* user navigation */
+    rs_find_key     *nav_clients;
+    uint64_t         nav_clients_n, nav_untracked;
+    uint64_t         nav_agents, nav_browsers;
+    uint32_t        *nav_time;                  /* RS_FIND_BINS */
+
+    /* overload */
+    rs_find_minute  *minutes;
+
+    /* idle timeout: resets and timeouts */
+    uint32_t        *idle_req, *idle_up;        /* RS_FIND_BINS each */
+
+    /* output buffer */
+    rs_find_key     *uris;
+    uint64_t         uris_n, uris_untracked;
+    uint64_t         cl_short, cl_short_bytes;  /* Content-Length shortfall */
+    uint64_t         up_cut;                    /* ... while reading upstream */
+    uint64_t         buf[RS_BUF_KINDS];
+    rs_find_sample   buf_sample[RS_BUF_KINDS];
+    rs_find_sample   cut_sample;
+
+    /* log bloat: Java stack traces of aborts */
+    rs_find_key     *sigs;
+    uint64_t         sigs_n;
+};
+
+/* Finds or adds a key in a counted table; NULL when out of memory. */
+rs_find_key *rs_find_key_get(rs_find_key **head, uint64_t *n,
+    const char *p, size_t len);
+
+/* Adds count responses of `size` bytes to a URI's tally; -1 on OOM. */
+int rs_find_uri_add(rs_find_key *u, int64_t size, uint64_t count);
+
+rs_find_minute *rs_find_minute_get(rs_find_minute **head, int64_t minute);
+
+void rs_find_sample_set(rs_find_sample *s, const char *p, size_t len);
+
+/* The classes whose records are users leaving a page. */
+int rs_find_is_navigation(rg_class cls);
+
+/* The classes whose records are resets or timeouts. */
+int rs_find_is_idle_kind(rg_class cls);
+
+/* Which buffer a buffer_overflow message names. */
+rs_buf_kind rs_find_buffer_kind(const char *p, size_t len);
+
+#endif /* RS_FINDINGS_IMPL_H */

@@ -1,0 +1,382 @@
+/*
+ * The findings' thresholds, each pinned by evidence that shows it and
+ * evidence that must not raise it.  (The end-to-end tests on real log
+ * files are in test_findings_logs.c.)
+ */
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "findings.h"
+
+static rs_findings  *f;
+
+static void setup(void) { f = rs_findings_create(); cr_assert_not_null(f); }
+static void teardown(void) { rs_findings_free(f); }
+
+TestSuite(findings, .init = setup, .fini = teardown);
+
+static rs_obs
+req(int64_t sec, rg_class cls, const char *client, int status)
+{
+    rs_obs  o;
+
+    rs_obs_init(&o);
+    o.cls = cls;
+    o.has_time = 1;
+    o.sec = sec;
+    o.access = 1;
+    o.bytes = 100;
+    o.lines = 1;
+    o.client = client;
+    o.client_len = strlen(client);
+    o.status = status;
+    o.line = "a log line";
+    o.line_len = 10;
+    return o;
+}
+
+static void
+observe(const rs_obs *o)
+{
+    cr_assert_eq(rs_findings_observe(f, o), 0);
+}
+
+/* The findings of one kind; asserts there are exactly `n`. */
+static json_t *
+kind(json_t *all, const char *k, size_t n)
+{
+    json_t  *out = json_array(), *v;
+    size_t   i;
+
+    json_array_foreach(all, i, v) {
+        if (strcmp(json_string_value(json_object_get(v, "kind")), k) == 0) {
+            json_array_append(out, v);
+        }
+    }
+    cr_assert_eq(json_array_size(out), n, "%s: %s", k,
+                 json_dumps(all, JSON_INDENT(1)));
+    return out;
+}
+
+static json_int_t
+num(json_t *finding, const char *key)
+{
+    json_t  *v = json_object_get(json_object_get(finding, "numbers"), key);
+
+    cr_assert(json_is_integer(v), "numbers.%s", key);
+    return json_integer_value(v);
+}
+
+static double
+real(json_t *finding, const char *key)
+{
+    json_t  *v = json_object_get(json_object_get(finding, "numbers"), key);
+
+    cr_assert(json_is_number(v), "numbers.%s", key);
+    return json_number_value(v);
+}
+
+/* n 499s from `clients` browsers, 0.4 s each, plus 10x as many 200s */
+static void
+navigation(int n, int clients, const char *agent, int64_t request_ms)
+{
+    char  ip[32];
+
+    for (int i = 0; i < n; i++) {
+        snprintf(ip, sizeof(ip), "203.0.113.%d", i % clients);
+        rs_obs o = req(1000 + i, RG_CLASS_CLIENT_CLOSED, ip, 499);
+        o.agent = agent;
+        o.agent_len = strlen(agent);
+        o.request_ms = request_ms;
+        observe(&o);
+        for (int j = 0; j < 10; j++) {
+            rs_obs ok = req(1000 + i, RG_CLASS_NONE, ip, 200);
+            observe(&ok);
+        }
+    }
+}
+
+#define FIREFOX "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Firefox/120.0"
+
+Test(findings, user_navigation_from_many_browsers)
+{
+    navigation(40, 20, FIREFOX, 400);
+
+    json_t *all = rs_findings_json(f);
+    json_t *nav = json_array_get(kind(all, "user_navigation", 1), 0);
+
+    cr_assert_str_eq(json_string_value(json_object_get(nav, "class")),
+                     "client_closed");
+    cr_assert_eq(num(nav, "aborts"), 40);
+    cr_assert_eq(num(nav, "clients"), 20);
+    cr_assert_float_eq(real(nav, "top_client_share"), 0.05, 1e-9);
+    cr_assert_float_eq(real(nav, "median_request_s"), 0.4, 1e-9);
+    cr_assert_float_eq(real(nav, "browser_share"), 1.0, 1e-9);
+    const char *advice = json_string_value(json_object_get(nav, "advice"));
+    cr_assert_not_null(strstr(advice, "rstguard_zone zone=rstguard:1m"
+                              " rate=10r/m burst=5"), "%s", advice);
+    cr_assert_not_null(strstr(advice, "if=$rstguard_log"), "%s", advice);
+    kind(all, "overload", 0);
+    json_decref(all);
+}
+
+Test(findings, no_user_navigation_from_one_bot)
+{
+    navigation(40, 20, "curl/8.0", 400);     /* not browsers */
+    json_t *all = rs_findings_json(f);
+    kind(all, "user_navigation", 0);
+    json_decref(all);
+}
+
+Test(findings, no_user_navigation_from_long_requests_or_one_client)
+{
+    navigation(40, 20, FIREFOX, 30000);      /* 30 s each: not navigation */
+    json_t *all = rs_findings_json(f);
+    kind(all, "user_navigation", 0);
+    json_decref(all);
+
+    rs_findings_free(f);
+    f = rs_findings_create();
+    navigation(40, 1, FIREFOX, 400);         /* one client */
+    all = rs_findings_json(f);
+    kind(all, "user_navigation", 0);
+    json_decref(all);
+}
+
+/* minute i has 20*(i+1) requests of which abort_pct(i)% are 499 */
+static void
+traffic(int minutes, int (*abort_pct)(int))
+{
+    for (int m = 0; m < minutes; m++) {
+        int n = 20 * (m + 1), bad = n * abort_pct(m) / 100;
+        for (int i = 0; i < n; i++) {
+            rs_obs o = req(600 + m * 60 + i % 60,
+                           i < bad ? RG_CLASS_CLIENT_CLOSED : RG_CLASS_NONE,
+                           "198.51.100.1", i < bad ? 499 : 200);
+            o.upstream_ms = 50;
+            observe(&o);
+        }
+    }
+}
+
+static int rising(int m) { return 2 + 4 * m; }
+static int flat(int m) { (void) m; return 10; }
+
+Test(findings, overload_when_aborts_rise_with_the_load)
+{
+    traffic(8, rising);
+
+    json_t *all = rs_findings_json(f);
+    json_t *o = json_array_get(kind(all, "overload", 1), 0);
+
+    cr_assert_eq(num(o, "minutes"), 8);
+    cr_assert_gt(real(o, "r_request_rate"), 0.9);
+    json_t *peaks = json_object_get(json_object_get(o, "numbers"),
+                                    "peak_minutes");
+    cr_assert_eq(json_array_size(peaks), 5);
+    json_t *top = json_array_get(peaks, 0);
+    /* minute 7: 160 requests, 30% = 48 aborts, at 00:17 */
+    cr_assert_str_eq(json_string_value(json_object_get(top, "minute")),
+                     "1970-01-01T00:17");
+    cr_assert_eq(json_integer_value(json_object_get(top, "requests")), 160);
+    cr_assert_eq(json_integer_value(json_object_get(top, "aborts")), 48);
+    json_decref(all);
+}
+
+Test(findings, no_overload_when_aborts_only_follow_the_traffic)
+{
+    traffic(8, flat);
+    json_t *all = rs_findings_json(f);
+    kind(all, "overload", 0);
+    json_decref(all);
+}
+
+Test(findings, idle_timeout_when_resets_cluster_at_60s)
+{
+    for (int i = 0; i < 12; i++) {
+        rs_obs o = req(100 + i, RG_CLASS_CLIENT_CLOSED, "192.0.2.1", 499);
+        o.request_ms = 59500 + i * 100;     /* 59.5 .. 60.6 s */
+        observe(&o);
+    }
+    rs_obs o = req(200, RG_CLASS_CLIENT_CLOSED, "192.0.2.1", 499);
+    o.request_ms = 2000;
+    observe(&o);
+
+    json_t *all = rs_findings_json(f);
+    json_t *idle = json_array_get(kind(all, "idle_timeout", 1), 0);
+
+    cr_assert_eq(num(idle, "records"), 12);
+    cr_assert_eq(num(idle, "timed"), 13);
+    cr_assert_float_eq(real(idle, "value_s"), 60.0, 0.11);
+    cr_assert_str_eq(json_string_value(json_object_get(
+        json_object_get(idle, "numbers"), "field")), "request_time");
+    json_decref(all);
+}
+
+Test(findings, no_idle_timeout_when_times_spread)
+{
+    for (int i = 0; i < 30; i++) {
+        rs_obs o = req(100 + i, RG_CLASS_CLIENT_CLOSED, "192.0.2.1", 499);
+        o.request_ms = 5000 + i * 3000;
+        observe(&o);
+    }
+    json_t *all = rs_findings_json(f);
+    kind(all, "idle_timeout", 0);
+    json_decref(all);
+}
+
+static void
+response(const char *uri, int64_t body, int completion, int status)
+{
+    rs_obs o = req(100, RG_CLASS_NONE, "192.0.2.9", status);
+    o.uri = uri;
+    o.uri_len = strlen(uri);
+    o.body_bytes = body;
+    o.completion = completion;
+    observe(&o);
+}
+
+Test(findings, output_buffer_when_a_uri_stops_at_8k)
+{
+    for (int i = 0; i < 3; i++) {
+        response("/report.jsp", 8192, -1, 200);
+    }
+    response("/report.jsp", 31000, -1, 200);
+    response("/other", 4096, -1, 200);
+
+    json_t *all = rs_findings_json(f);
+    json_t *ob = json_array_get(kind(all, "output_buffer", 1), 0);
+    cr_assert_eq(num(ob, "uris"), 1);
+    json_t *t = json_array_get(json_object_get(json_object_get(ob, "numbers"),
+                                               "truncations"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(t, "uri")),
+                     "/report.jsp");
+    cr_assert_eq(json_integer_value(json_object_get(t, "count")), 3);
+    cr_assert_eq(json_integer_value(json_array_get(
+        json_object_get(t, "sizes"), 0)), 8192);
+    cr_assert_eq(json_integer_value(json_object_get(t, "largest")), 31000);
+    json_decref(all);
+}
+
+Test(findings, no_output_buffer_from_users_leaving_or_smaller_pages)
+{
+    /* empty $request_completion: users leaving, never a cut */
+    for (int i = 0; i < 5; i++) {
+        response("/report.jsp", 8192, 0, 200);
+    }
+    response("/report.jsp", 31000, 1, 200);
+    /* the same size, but nothing larger: a page of exactly 8 KiB */
+    for (int i = 0; i < 5; i++) {
+        response("/exact", 8192, 1, 200);
+    }
+    /* 499s stop anywhere */
+    for (int i = 0; i < 5; i++) {
+        response("/big", 16384, -1, 499);
+    }
+    response("/big", 90000, -1, 200);
+
+    json_t *all = rs_findings_json(f);
+    kind(all, "output_buffer", 0);
+    json_decref(all);
+}
+
+Test(findings, output_buffer_names_the_buffer)
+{
+    rs_obs o = req(100, RG_CLASS_BUFFER_OVERFLOW, "192.0.2.9", -1);
+    o.access = 0;
+    o.message = "upstream sent too big header while reading response header"
+                " from upstream";
+    o.message_len = strlen(o.message);
+    observe(&o);
+    observe(&o);
+
+    json_t *all = rs_findings_json(f);
+    json_t *ob = json_array_get(kind(all, "output_buffer", 1), 0);
+    cr_assert_eq(num(ob, "records"), 2);
+    cr_assert_not_null(strstr(json_string_value(json_object_get(ob, "advice")),
+                              "proxy_buffer_size"));
+    json_decref(all);
+}
+
+Test(findings, log_bloat_with_java_signatures)
+{
+    static const char *sig = "org.apache.catalina.connector."
+                             "ClientAbortException: java.io.IOException:"
+                             " Broken pipe";
+    for (int i = 0; i < 4; i++) {
+        rs_obs o = req(100, RG_CLASS_BROKEN_PIPE, "-", -1);
+        o.access = 0;
+        o.bytes = 3000;
+        o.lines = 40;
+        o.signature = sig;
+        o.signature_len = strlen(sig);
+        observe(&o);
+    }
+    for (int i = 0; i < 10; i++) {
+        rs_obs o = req(100, RG_CLASS_NONE, "-", -1);
+        o.access = 0;
+        o.bytes = 100;
+        observe(&o);
+    }
+
+    json_t *all = rs_findings_json(f);
+    json_t *b = json_array_get(kind(all, "log_bloat", 1), 0);
+    cr_assert_eq(num(b, "abort_bytes"), 12000);
+    cr_assert_eq(num(b, "total_bytes"), 13000);
+    cr_assert_float_eq(real(b, "share"), 0.9231, 1e-9);
+    json_t *st = json_array_get(json_object_get(json_object_get(b, "numbers"),
+                                                "stack_traces"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(st, "signature")), sig);
+    cr_assert_eq(json_integer_value(json_object_get(st, "records")), 4);
+    cr_assert_eq(json_integer_value(json_object_get(st, "lines")), 160);
+    cr_assert_eq(json_integer_value(json_object_get(st, "bytes")), 12000);
+    json_decref(all);
+}
+
+Test(findings, no_log_bloat_under_ten_percent)
+{
+    rs_obs o = req(100, RG_CLASS_CLIENT_CLOSED, "x", 499);
+    observe(&o);
+    for (int i = 0; i < 10; i++) {
+        rs_obs ok = req(100, RG_CLASS_NONE, "x", 200);
+        observe(&ok);
+    }
+    json_t *all = rs_findings_json(f);
+    kind(all, "log_bloat", 0);
+    json_decref(all);
+}
+
+Test(findings, backend_down_port_in_use_socket_misuse)
+{
+    rg_class  cls[] = { RG_CLASS_UPSTREAM_REFUSED, RG_CLASS_BIND_IN_USE,
+                        RG_CLASS_SOCKET_CLOSED };
+    const char *kinds[] = { "backend_down", "port_in_use", "socket_misuse" };
+
+    json_t *none = rs_findings_json(f);
+    for (int i = 0; i < 3; i++) {
+        kind(none, kinds[i], 0);
+    }
+    json_decref(none);
+
+    for (int i = 0; i < 3; i++) {
+        rs_obs o = req(120 + i * 60, cls[i], "-", -1);
+        o.access = 0;
+        observe(&o);
+    }
+    rs_findings_suppressed(f, RG_CLASS_UPSTREAM_REFUSED, 5);
+
+    json_t *all = rs_findings_json(f);
+    for (int i = 0; i < 3; i++) {
+        json_t *k = json_array_get(kind(all, kinds[i], 1), 0);
+        cr_assert_eq(num(k, "records"), i == 0 ? 6 : 1);
+        cr_assert_str_eq(json_string_value(json_object_get(k, "class")),
+                         rg_class_name(cls[i]));
+        cr_assert_str_eq(json_string_value(json_object_get(k, "evidence")),
+                         i == 0 ? "6 records; e.g. a log line"
+                                : "1 record; e.g. a log line");
+    }
+    json_decref(all);
+}
