@@ -9,6 +9,7 @@
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each (build/fuzz)
 #   make valgrind   nginx + the module under valgrind: aborts and a reload
 #   make bench      rstscan throughput against cat, grep, rg, GoAccess, gzip
+#   make bench-module  the module's cost per request and under an abort flood
 
 SHELL         := /bin/bash
 .DEFAULT_GOAL := all
@@ -58,7 +59,7 @@ INT_TESTS   := $(BUILD)/tests/integration_tests
 
 .PHONY: all module rstscan tools tests deps test check demo install clean FORCE
 .PHONY: asan fuzz fuzzers valgrind
-.PHONY: bench
+.PHONY: bench bench-module
 
 all: $(RSTSCAN) $(MODULE_SO)
 
@@ -203,8 +204,12 @@ $(BENCH_BINS): $(BUILD)/%: bench/%.c
 	$(CC) $(STRICT) $(CFLAGS) -o $@ $<
 
 bench: all $(BENCH_BINS)
-	@RSTGUARD_EXTRA_PACKAGES="goaccess ripgrep time" scripts/deps.sh
+	@RSTGUARD_EXTRA_PACKAGES="goaccess ripgrep time jq bc" scripts/deps.sh
 	@bench/run.sh
+
+bench-module: all $(BENCH_BINS)
+	@RSTGUARD_EXTRA_PACKAGES="valgrind wrk iproute2 jq bc" scripts/deps.sh
+	@bench/module.sh
 
 # --- install, as Debian lays a module out ------------------------------------
 

@@ -6,6 +6,7 @@
 #   BENCH_SEED=1      generator seed
 #   BENCH_REPS=3      runs per measurement (the best is reported)
 #   BENCH_KEYS=250000 distinct aborting clients in the memory run
+#   BENCH_GEN_ONLY=1  only generate the logs
 #
 # The logs are generated under build/bench/ by build/loggen and reused while
 # the generator and its parameters are unchanged.  Every file is read once
@@ -54,6 +55,9 @@ wait
 gen "keys-error" --type error --size 150M --seed "$seed" --clients "$keys" --abort-pct 80 --distinct &
 gen "keys-access" --type access --size 150M --seed "$seed" --clients "$keys" --abort-pct 80 --distinct &
 wait
+
+# BENCH_GEN_ONLY=1: prepare the logs now, measure later
+[ -z "${BENCH_GEN_ONLY:-}" ] || exit 0
 
 err=$dir/error-$size.log
 acc=$dir/access-$size.log

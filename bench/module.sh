@@ -1,0 +1,347 @@
+#!/usr/bin/env bash
+# module.sh - `make bench-module`: what ngx_http_rstguard_module costs on
+# ordinary traffic and what it saves under an abort flood, the real
+# /usr/sbin/nginx on loopback (NGINX-NOTES.md section 7).
+#
+#   1. instructions per request under callgrind: N keepalive requests for a
+#      6-byte file, (Ir(N) - Ir(0)) / N, stock vs the same config with the
+#      module loaded and enabled (and with every feature on);
+#   2. wrk req/s, module vs stock, median of interleaved runs (for the
+#      record: wrk scatters +-10% on this machine);
+#   3. an abort flood: COUNT aborted requests from 50 client addresses in
+#      SECONDS beside wrk's normal traffic, error_log at info: log bytes and
+#      the normal traffic's req/s, with the module vs without.
+#
+#   BENCH_CG_REQUESTS=5000  BENCH_WRK_ROUNDS=5  BENCH_WRK_SECONDS=4
+#   BENCH_FLOOD_ABORTS=20000  BENCH_FLOOD_SECONDS=10  BENCH_PARTS="1 2 3"
+#
+# Only loopback; every wait is bounded.  Output is Markdown for RESULTS.md.
+set -euo pipefail
+export LC_ALL=C
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$root/build
+nginx=${RSTGUARD_NGINX:-/usr/sbin/nginx}
+so=${RSTGUARD_MODULE:-$build/ngx_http_rstguard_module.so}
+client=$build/benchclient
+cg_n=${BENCH_CG_REQUESTS:-5000}
+wrk_rounds=${BENCH_WRK_ROUNDS:-5}
+wrk_secs=${BENCH_WRK_SECONDS:-4}
+flood_n=${BENCH_FLOOD_ABORTS:-20000}
+flood_secs=${BENCH_FLOOD_SECONDS:-10}
+parts=${BENCH_PARTS:-1 2 3}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/rstguard-benchmod.XXXXXX")
+chmod 0755 "$work"
+pids=()
+cleanup() {
+    local p
+    for p in "${pids[@]}"; do kill -KILL "$p" 2> /dev/null || true; done
+    [ -n "${BENCH_KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+# free_port VAR: sets VAR to a port nothing uses, never one handed out
+# before in this run
+used_ports=" "
+free_port() {
+    local p i
+    for ((i = 0; i < 1000; i++)); do
+        p=$((20000 + RANDOM % 30000))
+        [[ "$used_ports" == *" $p "* ]] && continue
+        ss -Htan "sport = :$p" | grep -q . && continue
+        used_ports+="$p "
+        printf -v "$1" '%s' "$p"
+        return 0
+    done
+    echo "no free port" >&2
+    return 1
+}
+
+# wait_listen PORT SECONDS: until something listens on 127.0.0.1:PORT,
+# without connecting (a probe connection would cost instructions)
+wait_listen() {
+    local i
+    for ((i = 0; i < $2 * 20; i++)); do
+        ss -Htln "sport = :$1" | grep -q . && return 0
+        sleep 0.05
+    done
+    echo "nothing listens on port $1 after $2 s" >&2
+    return 1
+}
+
+# wait_exit PID SECONDS: until the process is gone (SIGKILL after)
+wait_exit() {
+    local i
+    for ((i = 0; i < $2 * 20; i++)); do
+        kill -0 "$1" 2> /dev/null || { wait "$1" 2> /dev/null || true; return 0; }
+        sleep 0.05
+    done
+    kill -KILL "$1" 2> /dev/null || true
+    wait "$1" 2> /dev/null || true
+    echo "process $1 did not exit in $2 s: killed" >&2
+    return 1
+}
+
+# prefix NAME: a fresh nginx prefix with the static files
+prefix() {
+    local p=$work/$1
+    rm -rf "$p"
+    mkdir -p "$p"/{logs,html,tmp,conf}
+    printf 'hello\n' > "$p/html/index.html"
+    head -c 1048576 /dev/zero | tr '\0' 'x' > "$p/html/big.bin"
+    chmod -R a+rX "$p"
+    echo "$p"
+}
+
+temp_paths() {
+    local t
+    for t in client_body proxy fastcgi uwsgi scgi; do
+        echo "    ${t}_temp_path $1/tmp/$t;"
+    done
+}
+
+# conf VARIANT PREFIX PORT [PORT2] [MODE]: writes PREFIX/conf/nginx.conf
+#   variants: stock, module (loaded, `rstguard on;`), full (zone, error-log
+#   filter, access_log if=$rstguard_log)
+#   modes: cg (master_process off, for callgrind), wrk, flood
+conf() {
+    local variant=$1 p=$2 port=$3 port2=${4:-0} mode=${5:-wrk}
+    local load="" http="" ifvar="" level=info
+    case $variant in
+        module) load="load_module $so;"; http="    rstguard on;" ;;
+        full|flood)
+            load="load_module $so;"
+            http="    rstguard_zone zone=bench:10m rate=10r/m burst=5;
+    rstguard on;
+    rstguard_error_log on;"
+            ifvar=" if=\$rstguard_log" ;;
+    esac
+    {
+        echo "$load"
+        if [ "$mode" = cg ]; then
+            echo "daemon off;"
+            echo "master_process off;"
+        else
+            echo "daemon off;"
+            echo "worker_processes $([ "$mode" = flood ] && echo 2 || echo 1);"
+        fi
+        echo "pid $p/nginx.pid;"
+        echo "error_log $p/logs/error.log $level;"
+        echo "events { worker_connections 4096; }"
+        echo "http {"
+        temp_paths "$p"
+        echo "    default_type application/octet-stream;"
+        echo "    keepalive_requests 1000000;"
+        echo "    sendfile on;"
+        [ -n "$http" ] && echo "$http"
+        if [ "$mode" = flood ]; then
+            echo "    server {"
+            echo "        listen 127.0.0.1:$port sndbuf=32k;"
+            echo "        root $p/html;"
+            echo "        access_log $p/logs/flood-access.log combined$ifvar;"
+            echo "    }"
+            echo "    server {"
+            echo "        listen 127.0.0.1:$port2;"
+            echo "        root $p/html;"
+            echo "        access_log $p/logs/normal-access.log combined$ifvar;"
+            [ "$variant" = stock ] || echo "        location = /rstguard-status { rstguard_status; access_log off; }"
+            echo "    }"
+        else
+            echo "    server {"
+            echo "        listen 127.0.0.1:$port;"
+            echo "        root $p/html;"
+            echo "        access_log $p/logs/access.log combined$ifvar;"
+            echo "    }"
+        fi
+        echo "}"
+    } > "$p/conf/nginx.conf"
+}
+
+# check_conf PREFIX: nginx -t; prints the error and fails if rejected
+check_conf() {
+    local out
+    if ! out=$("$nginx" -p "$1" -c "$1/conf/nginx.conf" -t 2>&1); then
+        echo "$out" | grep -v 'test failed' | head -n 2 | sed 's/^nginx: //' | tr '\n' ' '
+        return 1
+    fi
+}
+
+echo "## make bench-module, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo
+echo "- module at $(git -C "$root" rev-parse --short HEAD); $("$nginx" -v 2>&1 | sed 's|.*/||'); $(valgrind --version 2>/dev/null || echo 'no valgrind'); $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)"
+echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- 1. callgrind: instructions per request -----------------------------------
+
+# cg_ir VARIANT N: sets ir, the total Ir of nginx serving N keepalive
+# requests (runs in this shell, so the cleanup trap knows its pid)
+cg_ir() {
+    local p port pid
+    ir=""
+    p=$(prefix "cg-$1-$2")
+    free_port port
+    conf "$1" "$p" "$port" 0 cg
+    valgrind --tool=callgrind --callgrind-out-file="$p/callgrind.out" \
+        "$nginx" -p "$p" -c "$p/conf/nginx.conf" > "$p/valgrind.log" 2>&1 &
+    pid=$!; pids+=("$pid")
+    wait_listen "$port" 120 || { kill -KILL "$pid"; return 1; }
+    "$client" keepalive "$port" "$2" /index.html > "$p/client.log" || { kill -KILL "$pid"; return 1; }
+    sleep 1
+    kill -QUIT "$pid"
+    wait_exit "$pid" 120
+    ir=$(sed -n 's/^summary: *//p' "$p/callgrind.out" | head -n 1)
+    [ -n "$ir" ]
+}
+
+if [[ " $parts " == *" 1 "* ]]; then
+    echo
+    echo "### 1. Instructions per request (callgrind)"
+    echo
+    echo "\`daemon off; master_process off; keepalive_requests 1000000;\`, error_log at info, a combined access log,"
+    echo "$cg_n GET requests for a 6-byte file over one keepalive connection (build/benchclient);"
+    echo "Ir per request = (Ir($cg_n) − Ir(0)) / $cg_n, valgrind --tool=callgrind, SIGQUIT, the \`summary:\` line."
+    echo
+    echo "| config | Ir(0) | Ir($cg_n) | Ir per request | vs stock |"
+    echo "|---|---|---|---|---|"
+    stock_per=""
+    for v in stock module full; do
+        p=$(prefix "cgcheck-$v"); conf "$v" "$p" 1 0 cg
+        if ! why=$(check_conf "$p"); then
+            echo "| $v | — | — | — | not run: $why |"
+            continue
+        fi
+        if ! cg_ir "$v" 0 || ! ir0=$ir || ! cg_ir "$v" "$cg_n" || ! irn=$ir; then
+            echo "| $v | — | — | — | callgrind run failed |"
+            continue
+        fi
+        per=$(echo "scale=1; ($irn - $ir0) / $cg_n" | bc -l)
+        if [ "$v" = stock ]; then stock_per=$per; vs="1.000"
+        elif [ -n "$stock_per" ]; then vs=$(echo "scale=3; $per / $stock_per" | bc -l)
+        else vs="—"; fi
+        echo "| $v | $ir0 | $irn | $per | $vs |"
+    done
+    echo
+    echo "stock = no module; module = \`load_module\` + \`rstguard on;\` (built-in zone); full = also"
+    echo "\`rstguard_zone zone=bench:10m rate=10r/m burst=5; rstguard_error_log on;\` and \`access_log ... if=\$rstguard_log\`."
+    echo "Target: module ≤ 1.02 × stock."
+fi
+
+# --- 2. wrk: req/s, interleaved ------------------------------------------------
+
+# wrk_rps PORT SECONDS [CONNS]: requests per second, or empty
+wrk_rps() {
+    wrk -t1 -c"${3:-8}" -d"$2"s "http://127.0.0.1:$1/index.html" 2> /dev/null \
+        | sed -n 's/^Requests\/sec: *//p'
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR) print (NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+if [[ " $parts " == *" 2 "* ]]; then
+    echo
+    echo "### 2. wrk req/s, module vs stock (for the record)"
+    echo
+    ps=$(prefix wrk-stock); pm=$(prefix wrk-module)
+    free_port port_s; free_port port_m
+    conf stock "$ps" "$port_s"; conf module "$pm" "$port_m"
+    if ! why=$(check_conf "$pm"); then
+        echo "not run: $why"
+    else
+        "$nginx" -p "$ps" -c "$ps/conf/nginx.conf" > /dev/null 2>&1 & pid_s=$!; pids+=("$pid_s")
+        "$nginx" -p "$pm" -c "$pm/conf/nginx.conf" > /dev/null 2>&1 & pid_m=$!; pids+=("$pid_m")
+        wait_listen "$port_s" 10; wait_listen "$port_m" 10
+        wrk_rps "$port_s" 1 > /dev/null; wrk_rps "$port_m" 1 > /dev/null
+        rs=(); rm_=(); ratios=()
+        for ((i = 1; i <= wrk_rounds; i++)); do
+            # ABBA order, so a drift in the machine's load does not favour one
+            if ((i % 2)); then a=$(wrk_rps "$port_s" "$wrk_secs"); b=$(wrk_rps "$port_m" "$wrk_secs")
+            else b=$(wrk_rps "$port_m" "$wrk_secs"); a=$(wrk_rps "$port_s" "$wrk_secs"); fi
+            rs+=("$a"); rm_+=("$b"); ratios+=("$(echo "scale=3; $b / $a" | bc -l)")
+        done
+        kill -QUIT "$pid_s" "$pid_m"; wait_exit "$pid_s" 10; wait_exit "$pid_m" 10
+        echo "\`wrk -t1 -c8 -d${wrk_secs}s\`, /index.html (6 bytes), one worker each, both servers up, $wrk_rounds rounds in ABBA order."
+        echo
+        echo "| round | stock req/s | module req/s | ratio |"
+        echo "|---|---|---|---|"
+        for ((i = 0; i < wrk_rounds; i++)); do
+            echo "| $((i + 1)) | ${rs[i]} | ${rm_[i]} | ${ratios[i]} |"
+        done
+        echo "| **median** | $(printf '%s\n' "${rs[@]}" | median) | $(printf '%s\n' "${rm_[@]}" | median) | **$(printf '%s\n' "${ratios[@]}" | median)** |"
+    fi
+fi
+
+# --- 3. the abort flood -------------------------------------------------------
+
+# flood VARIANT: runs the flood; sets f_err f_acc f_norm f_rps f_client
+# f_lines (abort lines in the error log), f_summ (rstguard summary lines)
+flood() {
+    local p port port2 pid wrk_out
+    p=$(prefix "flood-$1")
+    free_port port; free_port port2
+    conf "$1" "$p" "$port" "$port2" flood
+    check_conf "$p" > "$p/why" || return 1
+    "$nginx" -p "$p" -c "$p/conf/nginx.conf" > /dev/null 2>&1 & pid=$!; pids+=("$pid")
+    wait_listen "$port" 10; wait_listen "$port2" 10
+    wrk -t1 -c4 -d"${flood_secs}"s "http://127.0.0.1:$port2/index.html" > "$p/wrk.out" 2>&1 &
+    wrk_pid=$!
+    f_client=$("$client" abort "$port" "$flood_n" 50 "$flood_secs" /big.bin) || true
+    wait_exit "$wrk_pid" $((flood_secs + 30)) || true
+    sleep 1
+    f_status=""
+    [ "$1" = stock ] || f_status=$(curl -s --max-time 5 "http://127.0.0.1:$port2/rstguard-status" || true)
+    kill -QUIT "$pid"; wait_exit "$pid" 30 || true
+    f_rps=$(sed -n 's/^Requests\/sec: *//p' "$p/wrk.out")
+    f_err=$(stat -c %s "$p/logs/error.log")
+    f_acc=$(stat -c %s "$p/logs/flood-access.log")
+    f_norm=$(stat -c %s "$p/logs/normal-access.log")
+    f_lines=$(grep -c -E 'client prematurely closed connection|Connection reset by peer|Broken pipe' "$p/logs/error.log" || true)
+    f_summ=$(grep -c 'rstguard: log=' "$p/logs/error.log" || true)
+    f_acc_lines=$(wc -l < "$p/logs/flood-access.log")
+}
+
+if [[ " $parts " == *" 3 "* ]]; then
+    echo
+    echo "### 3. Abort flood: $flood_n aborted requests from 50 addresses in ${flood_secs} s"
+    echo
+    echo "nginx with 2 workers, error_log at info. Flood (build/benchclient abort): each client of 127.0.0.10–59 asks for"
+    echo "a 1 MiB file on a \`listen ... sndbuf=32k\` server with a 4 KiB receive buffer, reads the first bytes and resets."
+    echo "Beside it, normal traffic: \`wrk -t1 -c4 -d${flood_secs}s\` for /index.html on a second server with its own"
+    echo "access log. With the module: \`rstguard_zone zone=bench:10m rate=10r/m burst=5\` (default global budget),"
+    echo "\`rstguard on; rstguard_error_log on;\` and \`access_log ... combined if=\$rstguard_log\` on both servers."
+    echo
+    if flood stock; then
+        s_err=$f_err s_acc=$f_acc s_norm=$f_norm s_rps=$f_rps s_client=$f_client
+        s_lines=$f_lines s_acc_lines=$f_acc_lines
+        if flood flood; then
+            red() { echo "scale=2; 100 - 100 * $1 / $2" | bc -l; }
+            echo "| | without module | with module | reduction |"
+            echo "|---|---|---|---|"
+            echo "| aborts made (client) | ${s_client#abort: } | ${f_client#abort: } | |"
+            echo "| error.log bytes | $s_err | $f_err | $(red "$f_err" "$s_err") % |"
+            echo "| error.log abort lines | $s_lines | $f_lines (+ $f_summ rstguard summary lines) | |"
+            echo "| flood access log bytes | $s_acc | $f_acc | $(red "$f_acc" "$s_acc") % |"
+            echo "| flood access log lines | $s_acc_lines | $f_acc_lines | |"
+            echo "| normal access log bytes | $s_norm | $f_norm | (all normal requests kept) |"
+            echo "| normal traffic req/s (wrk) | $s_rps | $f_rps | ratio $(echo "scale=3; $f_rps / $s_rps" | bc -l) |"
+            echo
+            echo "Target: error-log and access-log bytes 99% less; normal req/s no worse than without."
+            if [ -n "$f_status" ]; then
+                echo
+                echo "rstguard_status after the flood (classes with lines only):"
+                echo
+                echo '```json'
+                echo "$f_status" | jq -c '.zones | map_values({entries, evictions, contended,
+                    lines: (.lines | map_values(with_entries(select(.value.seen > 0))))})' 2> /dev/null \
+                    || echo "$f_status" | head -c 600
+                echo '```'
+            fi
+        else
+            echo "with the module: not run: $(cat "$work/flood-flood/why")"
+        fi
+    else
+        echo "not run: $(cat "$work/flood-stock/why")"
+    fi
+fi
+
+echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
