@@ -1,62 +1,107 @@
 #!/usr/bin/env bash
 # demo.sh - the main job end to end: the stock nginx with rstguard on
-# loopback, real client aborts beside normal requests, then rstscan over
-# the logs nginx wrote and over the sample logs shipped in tests/data/.
+# loopback, an abort flood from several client addresses beside normal
+# requests (build/rgt_traffic), the flood held back in the logs (line counts,
+# the rstguard_status counters, the summary lines), then rstscan over the
+# logs nginx wrote and over the sample logs shipped in tests/data/.
+# Leaves no process running, even on failure or Ctrl-C.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build
 nginx=${RSTGUARD_NGINX:-/usr/sbin/nginx}
+traffic=$build/rgt_traffic
+normal=${RSTGUARD_DEMO_NORMAL:-300}
+aborts=${RSTGUARD_DEMO_ABORTS:-3000}
+
 prefix=$(mktemp -d "${TMPDIR:-/tmp}/rstguard-demo.XXXXXX")
+# as root the workers run as nobody: they must read the prefix
 chmod 0755 "$prefix"
 mkdir -p "$prefix"/{logs,html,tmp,conf}
 chmod 0755 "$prefix"/{logs,html,tmp,conf}
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
-        || echo $((20000 + RANDOM % 20000))
+master=
+stop() {
+    [ -n "$master" ] || return 0
+    kill -QUIT "$master" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$master" 2>/dev/null || break; sleep 0.05; done
+    # daemonized nginx leads its own process group: workers go with it
+    kill -KILL -- "-$master" 2>/dev/null || true
+    master=
 }
-port=$(free_port)
-upstream_port=$(free_port)
-while [ "$upstream_port" = "$port" ]; do upstream_port=$(free_port); done
+cleanup() {
+    stop
+    [ -n "${RSTGUARD_DEMO_KEEP:-}" ] && echo "logs kept in $prefix" || rm -rf "$prefix"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-sed -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$port|g" \
+read -r port h2_port upstream_port < <("$traffic" --free-ports 3)
+
+sed -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$port|g" -e "s|@H2_PORT@|$h2_port|g" \
     -e "s|@UPSTREAM_PORT@|$upstream_port|g" \
     -e "s|@MODULE@|$build/ngx_http_rstguard_module.so|g" \
     "$root/config/demo.conf" > "$prefix/conf/nginx.conf"
-head -c 2000000 /dev/zero | tr '\0' 'x' > "$prefix/html/big.bin"
 echo "hello" > "$prefix/html/index.html"
-chmod 0644 "$prefix/html/"*
+chmod 0644 "$prefix/html/index.html"
 
-stop() {
-    if [ -f "$prefix/nginx.pid" ]; then
-        kill -QUIT "$(cat "$prefix/nginx.pid")" 2>/dev/null || true
-        for _ in $(seq 100); do [ -f "$prefix/nginx.pid" ] || break; sleep 0.05; done
-    fi
-}
-trap 'stop; [ -n "${RSTGUARD_DEMO_KEEP:-}" ] || rm -rf "$prefix"' EXIT
-
-echo "== nginx $("$nginx" -v 2>&1 | sed 's|.*/||') with ngx_http_rstguard_module on 127.0.0.1:$port"
+echo "== nginx $("$nginx" -v 2>&1 | sed 's|.*/||') with ngx_http_rstguard_module on" \
+     "127.0.0.1:$port (HTTP/1.1) and :$h2_port (h2c), config/demo.conf:"
+grep -E '^\s*(rstguard|access_log|error_log)' "$prefix/conf/nginx.conf" | sed "s|$prefix|\$PREFIX|g"
 "$nginx" -p "$prefix" -c "$prefix/conf/nginx.conf" -t -q
 "$nginx" -p "$prefix" -c "$prefix/conf/nginx.conf"
+for _ in $(seq 100); do [ -s "$prefix/nginx.pid" ] && break; sleep 0.05; done
+master=$(cat "$prefix/nginx.pid")
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/index.html" && break; sleep 0.05; done
 
-echo "== traffic: 20 normal requests, 10 clients giving up while the backend is slow"
-for i in $(seq 20); do curl -s -o /dev/null "http://127.0.0.1:$port/index.html"; done
-for i in $(seq 10); do
-    curl -s -o /dev/null --max-time 0.3 "http://127.0.0.1:$port/app/big.bin" || true
-done
+echo
+echo "== traffic: $normal normal requests beside $aborts clients giving up while the"
+echo "   backend is slow (TCP RST, FIN and HTTP/2 stream cancels) from 127.0.0.2-127.0.0.9"
+traffic_rc=0
+"$traffic" --port "$port" --h2-port "$h2_port" --upstream-port "$upstream_port" \
+    --normal "$normal" --aborts "$aborts" --kind mix --from 127.0.0.2-127.0.0.9 \
+    --path /index.html --abort-path /slow --concurrency 16 --duration 60 \
+    || traffic_rc=$?
+# the last aborts are still being logged; status first, then stop nginx
 sleep 0.5
+
+echo
+echo "== rstguard_status counters, the same in every worker (JSON at /rstguard_status;"
+echo "   here ?format=prometheus, the lines that are not 0)"
+curl -s "http://127.0.0.1:$port/rstguard_status?format=prometheus" \
+    | grep -v '^#' | grep -v ' 0$' | sed 's/^/  /' || true
 stop
+
+logs=$prefix/logs
+count() { if [ -f "$1" ]; then grep -c -- "${2:-}" "$1" || true; else echo 0; fi; }
+echo
+echo "== what nginx wrote"
+printf '  %-34s %8s lines\n' \
+    "access log, unlimited (reference)" "$(count "$logs/access-unlimited.log")" \
+    "access log, if=\$rstguard_log"     "$(count "$logs/access.log")" \
+    "  of which 499"                    "$(count "$logs/access.log" '" 499 ')" \
+    "  of which 200"                    "$(count "$logs/access.log" '" 200 ')" \
+    "error log"                         "$(count "$logs/error.log")" \
+    "  client-abort lines"              "$(grep -cE 'epoll_wait\(\) reported|client canceled stream' "$logs/error.log" || true)" \
+    "  rstguard summary lines"          "$(count "$logs/error.log" 'rstguard: log=')"
+echo
+echo "== rstguard summary lines (first 5)"
+grep -- 'rstguard: log=' "$logs/error.log" | head -5 | sed 's/^/  /' || echo "  (none)"
 
 echo
 echo "== rstscan over the logs nginx wrote"
-"$build/rstscan" "$prefix/logs/access.log" "$prefix/logs/error.log"
+"$build/rstscan" "$logs/access-unlimited.log" "$logs/access.log" "$logs/error.log"
 echo
 echo "== rstscan over the sample logs in tests/data/samples"
 shopt -s nullglob
 samples=("$root"/tests/data/samples/*)
 if [ ${#samples[@]} -gt 0 ]; then
     "$build/rstscan" "${samples[@]}"
+else
+    echo "  (no samples yet)"
 fi
 echo
+if [ "$traffic_rc" -ne 0 ]; then
+    echo "demo: rgt_traffic reported failures (exit $traffic_rc)" >&2
+    exit 1
+fi
 echo "demo done; nothing left running"
