@@ -179,9 +179,10 @@ rgt_up_send_head(rgt_upstream *u, int fd, size_t content_length)
 
 /*
  * SLOW: waits delay_ms, answering only if nginx is still there.  A
- * readable socket before then means nginx closed (its client gave up).
+ * readable socket before then means nginx closed (its client gave up):
+ * -1, and the connection does not count as answered.
  */
-static void
+static int
 rgt_up_slow(rgt_upstream *u, int fd)
 {
     long long  deadline = rgt_now_ms() + u->opts.delay_ms;
@@ -192,13 +193,13 @@ rgt_up_slow(rgt_upstream *u, int fd)
     while ((left = deadline - rgt_now_ms()) > 0) {
         rc = rgt_up_wait(u, fd, POLLIN | POLLRDHUP, (int) left);
         if (rc == -1) {
-            return;
+            return -1;
         }
 
         if (rc == 1) {
             if (recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK) <= 0) {
                 rgt_up_count(u, &u->aborted);
-                return;
+                return -1;
             }
             /* stray bytes (a pipelined request): keep waiting */
             rgt_msleep(10);
@@ -208,6 +209,8 @@ rgt_up_slow(rgt_upstream *u, int fd)
     if (rgt_up_send_head(u, fd, u->opts.body_len) == 0) {
         rgt_up_send_body(u, fd, u->opts.body_len);
     }
+
+    return 0;
 }
 
 
@@ -227,7 +230,9 @@ rgt_up_serve(rgt_upstream *u, int fd)
     switch (o->mode) {
 
     case RGT_UP_SLOW:
-        rgt_up_slow(u, fd);
+        if (rgt_up_slow(u, fd) != 0) {
+            return;
+        }
         break;
 
     case RGT_UP_TRUNCATE:

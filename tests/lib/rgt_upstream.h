@@ -71,7 +71,8 @@ typedef struct {
     int                active;       /* connection threads alive */
     unsigned long      accepted;     /* connections */
     unsigned long      requests;     /* complete request heads read */
-    unsigned long      answered;     /* responses (or resets) done */
+    unsigned long      answered;     /* responses (or resets) done;
+                                        not the SLOW ones nginx left */
     unsigned long      aborted;      /* peer went away first (SLOW) */
 } rgt_upstream;
 
