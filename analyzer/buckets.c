@@ -121,44 +121,36 @@ rs_buckets_get(rs_buckets *t, unsigned log, rg_class cls, const char *key,
 
 
 /*
- * ngx_http_limit_req_expire(): force removes the tail unconditionally
- * first; then at most two more tail nodes go, each only if unused for 60 s
- * and drained, stopping at the first that is not.
+ * The module's ngx_http_rstguard_expire(): without force, at most two
+ * tail buckets go, each only if unused for 60 s and drained, stopping at
+ * the first that is not; with force, the tail goes whatever its state.
  */
 static void
 rs_buckets_expire(rs_buckets *t, int force, uint64_t now_ms)
 {
     int              n;
-    int64_t          ms, excess;
     rs_bucket_node  *tail;
 
-    for (n = force ? 0 : 1; n < 3; n++) {
+    for (n = 0; n < 2; n++) {
         if (t->lru == NULL) {
             return;
         }
 
         tail = t->lru->prev;
 
-        if (n != 0) {
-            ms = (int64_t) (now_ms - tail->bucket.last_ms);
-            ms = ms < 0 ? -ms : ms;
-
-            if (ms < RS_BUCKET_EXPIRE_MS) {
-                return;
-            }
-
-            excess = tail->bucket.excess
-                     - (int64_t) (t->limit.rate * (uint64_t) ms / 1000);
-
-            if (excess > 0) {
-                return;
-            }
-
-        } else {
-            t->forced++;
+        if (!force
+            && (now_ms - tail->bucket.last_ms < RS_BUCKET_EXPIRE_MS
+                || !rg_bucket_idle(&tail->bucket, &t->limit, now_ms)))
+        {
+            return;
         }
 
         rs_buckets_remove(t, tail);
+
+        if (force) {
+            t->forced++;
+            return;
+        }
     }
 }
 

@@ -2,9 +2,10 @@
  * buckets.h - the per-(log, class, key) leaky buckets of `rstscan simulate`.
  *
  * The module keeps its key buckets in a shared-memory zone the way
- * limit_req keeps its nodes: an rbtree plus an LRU queue, where creating a
- * node first expires up to two entries from the LRU tail that have been
- * unused for 60 s and have drained, and a full zone force-evicts the tail.
+ * limit_req keeps its nodes (module/ngx_http_rstguard_zone.c): an rbtree
+ * plus an LRU queue, where creating a node first expires up to two entries
+ * from the LRU tail that have been unused for 60 s and have drained, and a
+ * full zone force-evicts the tail.
  * A bucket that was expired and comes back starts fresh (excess 0), which
  * can decide later events differently from one that was kept, so the
  * replay has to expire exactly when the module does.  This table does the

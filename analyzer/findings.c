@@ -452,8 +452,8 @@ rs_find_is_idle_kind(rg_class cls)
 {
     /* a 499 at a fixed request time is a balancer in front giving up */
     return cls == RG_CLASS_CLIENT_RESET || cls == RG_CLASS_CONN_ABORTED
-           || cls == RG_CLASS_CLIENT_CLOSED || cls == RG_CLASS_CLIENT_TIMEOUT || cls == RG_CLASS_UPSTREAM_RESET
-           || cls == RG_CLASS_UPSTREAM_TIMEOUT
+           || cls == RG_CLASS_CLIENT_CLOSED || cls == RG_CLASS_CLIENT_TIMEOUT
+           || cls == RG_CLASS_UPSTREAM_RESET || cls == RG_CLASS_UPSTREAM_TIMEOUT
            || cls == RG_CLASS_UPSTREAM_CLOSED;
 }
 

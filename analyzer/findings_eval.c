@@ -190,7 +190,7 @@ rs_eval_navigation(const rs_findings *f, json_t *arr)
 
     snprintf(advice, sizeof(advice),
              "harmless: log these at a bounded rate with the module, in"
-             " http {}: `%s` and `rstguard on;`, then log through"
+             " http {}: `%s` and `rstguard zone=rstguard;`, then log through"
              " `access_log /var/log/nginx/access.log combined"
              " if=$rstguard_log;`", zone);
 

@@ -59,13 +59,11 @@ int
 rs_sim_parse_args(int argc, char **argv, rs_sim_config *cfg,
     int *first_file, char *err, size_t errlen)
 {
-    int          i, grate, gburst;
+    int          i;
     const char  *v;
     uint64_t     n;
 
     rs_sim_config_default(cfg);
-    grate = 0;
-    gburst = 0;
 
     for (i = 0; i < argc; i++) {
         const char  *a = argv[i];
@@ -105,14 +103,14 @@ rs_sim_parse_args(int argc, char **argv, rs_sim_config *cfg,
             {
                 goto invalid;
             }
-            grate = 1;
+            cfg->global_rate_set = 1;
 
         } else if (rs_sim_opt_value(argc, argv, &i, "--global-burst", &v)) {
             if (v == NULL || rs_sim_parse_count(v, &n) != 0) {
                 goto invalid;
             }
             cfg->global.burst = n;
-            gburst = 1;
+            cfg->global_burst_set = 1;
 
         } else if (rs_sim_opt_value(argc, argv, &i, "--key", &v)) {
             if (v != NULL && strcmp(v, "client") == 0) {
@@ -139,11 +137,11 @@ rs_sim_parse_args(int argc, char **argv, rs_sim_config *cfg,
     }
 
     /* unset global budgets follow the per-key ones, as in the module */
-    if (!grate) {
+    if (!cfg->global_rate_set) {
         cfg->global.rate = cfg->key.rate * RG_DEFAULT_GLOBAL_FACTOR;
     }
 
-    if (!gburst) {
+    if (!cfg->global_burst_set) {
         cfg->global.burst = cfg->key.burst * RG_DEFAULT_GLOBAL_FACTOR;
     }
 
@@ -248,16 +246,20 @@ rs_sim_feed(rs_sim *s, unsigned log, rg_class cls, const char *key,
         return 0;
     }
 
-    if (!(s->cfg.classes & (1u << cls)) || !has_time) {
-        s->res.untimed += !has_time && (s->cfg.classes & (1u << cls));
+    if (s->cfg.key_mode == RS_SIM_KEY_NONE) {
+        key = "all";
+        keylen = 3;
+    }
+
+    if (!(s->cfg.classes & (1u << cls)) || !has_time || keylen == 0) {
+        if (s->cfg.classes & (1u << cls)) {
+            s->res.untimed += !has_time;
+            s->res.unkeyed += has_time && keylen == 0;
+        }
+
         s->res.kept[cls].records++;
         s->res.kept[cls].bytes += bytes;
         return 0;
-    }
-
-    if (s->cfg.key_mode == RS_SIM_KEY_NONE) {
-        key = "";
-        keylen = 0;
     }
 
     kb = rs_buckets_get(s->keys, log, cls, key, keylen, time_ms);
@@ -295,7 +297,7 @@ size_t
 rs_sim_zone_line(const rs_sim_config *cfg, const rs_sim_result *res,
     char *buf, size_t size)
 {
-    char      rate[32], grate[32];
+    char      rate[32], grate[48], gburst[48];
     uint64_t  mib;
     int       n;
 
@@ -306,18 +308,34 @@ rs_sim_zone_line(const rs_sim_config *cfg, const rs_sim_result *res,
         mib = 1;
     }
 
-    if (rg_rate_format(cfg->key.rate, rate, sizeof(rate)) == 0
-        || rg_rate_format(cfg->global.rate, grate, sizeof(grate)) == 0)
-    {
+    grate[0] = '\0';
+    gburst[0] = '\0';
+
+    if (rg_rate_format(cfg->key.rate, rate, sizeof(rate)) == 0) {
         return 0;
+    }
+
+    if (cfg->global_rate_set) {
+        memcpy(grate, " global_rate=", 13);
+
+        if (rg_rate_format(cfg->global.rate, grate + 13, sizeof(grate) - 13)
+            == 0)
+        {
+            return 0;
+        }
+    }
+
+    if (cfg->global_burst_set) {
+        snprintf(gburst, sizeof(gburst), " global_burst=%" PRIu64,
+                 cfg->global.burst);
     }
 
     n = snprintf(buf, size,
                  "rstguard_zone zone=" RS_SIM_ZONE_NAME ":%" PRIu64 "m"
-                 " rate=%s burst=%" PRIu64 " global_rate=%s"
-                 " global_burst=%" PRIu64 " key=%s;",
-                 mib, rate, cfg->key.burst, grate, cfg->global.burst,
-                 cfg->key_mode == RS_SIM_KEY_NONE ? "all" : "$remote_addr");
+                 " rate=%s burst=%" PRIu64 "%s%s key=%s;",
+                 mib, rate, cfg->key.burst, grate, gburst,
+                 cfg->key_mode == RS_SIM_KEY_NONE ? RS_SIM_KEY_NONE_VAR
+                                                  : "$remote_addr");
 
     return n < 0 || (size_t) n >= size ? 0 : (size_t) n;
 }
@@ -366,8 +384,17 @@ rs_sim_print_json(FILE *out, const rs_sim_config *cfg,
     }
 
     json_object_set_new(root, "zone_line", json_string(zone));
-    json_object_set_new(root, "untimed", json_integer((json_int_t) res->untimed));
-    json_object_set_new(root, "evicted", json_integer((json_int_t) res->evicted));
+    if (cfg->key_mode == RS_SIM_KEY_NONE) {
+        json_object_set_new(root, "map_line",
+                            json_string(RS_SIM_KEY_NONE_MAP ";"));
+    }
+
+    json_object_set_new(root, "untimed",
+                        json_integer((json_int_t) res->untimed));
+    json_object_set_new(root, "unkeyed",
+                        json_integer((json_int_t) res->unkeyed));
+    json_object_set_new(root, "evicted",
+                        json_integer((json_int_t) res->evicted));
 
     rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
@@ -424,7 +451,19 @@ rs_sim_print_text(FILE *out, const rs_sim_config *cfg,
                 RS_SIM_MAX_KEYS);
     }
 
-    fprintf(out, "\nto limit like this, in http {}:\n    %s\n", zone);
+    if (res->unkeyed) {
+        fprintf(out, "%" PRIu64 " records had no client and were counted as"
+                " kept (the module never limits an empty key)\n",
+                res->unkeyed);
+    }
+
+    fprintf(out, "\nto limit like this, in http {}:\n");
+
+    if (cfg->key_mode == RS_SIM_KEY_NONE) {
+        fprintf(out, "    %s;\n", RS_SIM_KEY_NONE_MAP);
+    }
+
+    fprintf(out, "    %s\n    rstguard zone=" RS_SIM_ZONE_NAME ";\n", zone);
 }
 
 

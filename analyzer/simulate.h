@@ -30,12 +30,19 @@
 
 typedef enum {
     RS_SIM_KEY_CLIENT = 0,      /* key=$remote_addr, the module's default */
-    RS_SIM_KEY_NONE             /* one key for every client */
+    RS_SIM_KEY_NONE             /* one key for every client (a map) */
 } rs_sim_key;
+
+/* --key none: the module needs a variable, so one that is always "all" */
+#define RS_SIM_KEY_NONE_VAR   "$rstguard_all"
+#define RS_SIM_KEY_NONE_MAP   "map $remote_addr " RS_SIM_KEY_NONE_VAR \
+                              " { default all; }"
 
 typedef struct {
     rg_limit     key;           /* rate/burst per key */
     rg_limit     global;        /* global_rate/global_burst per class */
+    int          global_rate_set;   /* given, not derived from rate */
+    int          global_burst_set;
     rs_sim_key   key_mode;
     uint32_t     classes;       /* bit per rg_class: limited classes */
     int          json;
@@ -50,6 +57,7 @@ typedef struct {
     rs_sim_tally  kept[RG_CLASS_COUNT];
     rs_sim_tally  held[RG_CLASS_COUNT];
     uint64_t      untimed;      /* records without a time: kept, counted */
+    uint64_t      unkeyed;      /* no client: the module never limits */
     uint64_t      evicted;      /* live key buckets evicted (table full) */
     size_t        peak_keys;
 } rs_sim_result;
@@ -71,8 +79,9 @@ rs_sim *rs_sim_create(const rs_sim_config *cfg);
 
 /*
  * Decides one abort record.  has_time is 0 when the record carried no
- * usable time (it is then kept and counted as untimed).  Returns 0, or -1
- * when out of memory.
+ * usable time (it is then kept and counted as untimed); an empty key is
+ * kept, as the module never limits a request whose key is empty.  Returns
+ * 0, or -1 when out of memory.
  */
 int rs_sim_feed(rs_sim *s, unsigned log, rg_class cls, const char *key,
     size_t keylen, int has_time, uint64_t time_ms, uint64_t bytes);
@@ -81,7 +90,10 @@ const rs_sim_result *rs_sim_get_result(rs_sim *s);
 
 /*
  * The `rstguard_zone ...;` line that configures the module as simulated,
- * sized for the keys seen.  Returns the length, 0 if buf is too small.
+ * sized for the keys seen.  Global budgets that were not given are left
+ * out: the module derives them from rate and burst exactly as simulate
+ * did (10r/m * 10 is 1660 milli-events, which no "Nr/m" text gives).
+ * Returns the length, 0 if buf is too small.
  */
 size_t rs_sim_zone_line(const rs_sim_config *cfg, const rs_sim_result *res,
     char *buf, size_t size);

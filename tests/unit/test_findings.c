@@ -116,8 +116,9 @@ Test(findings, user_navigation_from_many_browsers)
     cr_assert_float_eq(real(nav, "median_request_s"), 0.4, 1e-9);
     cr_assert_float_eq(real(nav, "browser_share"), 1.0, 1e-9);
     const char *advice = json_string_value(json_object_get(nav, "advice"));
-    cr_assert_not_null(strstr(advice, "rstguard_zone zone=rstguard:1m"
-                              " rate=10r/m burst=5"), "%s", advice);
+    cr_assert_not_null(strstr(advice, "`rstguard_zone zone=rstguard:1m"
+                              " rate=10r/m burst=5 key=$remote_addr;`"),
+                       "%s", advice);
     cr_assert_not_null(strstr(advice, "if=$rstguard_log"), "%s", advice);
     kind(all, "overload", 0);
     json_decref(all);

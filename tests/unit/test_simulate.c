@@ -173,6 +173,29 @@ Test(simulate, key_none_shares_one_bucket)
     rs_sim_free(s);
 }
 
+Test(simulate, key_none_needs_a_map_and_empty_keys_are_never_limited)
+{
+    rs_sim               *s = sim("10r/m", 0, "100r/s", 100, RS_SIM_KEY_CLIENT);
+    rs_sim_config         cfg;
+    const rs_sim_result  *r;
+    char                  line[256];
+
+    feed(s, RG_CLASS_CLIENT_RESET, "", 10, 1);
+    feed(s, RG_CLASS_CLIENT_RESET, "", 10, 1);
+    r = rs_sim_get_result(s);
+    cr_assert_eq(r->kept[RG_CLASS_CLIENT_RESET].records, 2);
+    cr_assert_eq(r->unkeyed, 2);
+    rs_sim_free(s);
+
+    rs_sim_config_default(&cfg);
+    cfg.key_mode = RS_SIM_KEY_NONE;
+    cr_assert_gt(rs_sim_zone_line(&cfg, r, line, sizeof(line)), 0);
+    cr_assert_str_eq(line, "rstguard_zone zone=rstguard:1m rate=10r/m"
+                     " burst=5 key=$rstguard_all;");
+    cr_assert_str_eq(RS_SIM_KEY_NONE_MAP,
+                     "map $remote_addr $rstguard_all { default all; }");
+}
+
 Test(simulate, logs_have_separate_budgets_and_untimed_records_are_kept)
 {
     rs_sim               *s = sim("10r/m", 0, "100r/s", 100, RS_SIM_KEY_CLIENT);
@@ -260,6 +283,8 @@ Test(simulate, prints_json_with_the_zone_line)
     rg_rate_parse("100r/m", 6, &cfg.global.rate);
     cfg.key.burst = 1;
     cfg.global.burst = 10;
+    cfg.global_rate_set = 1;
+    cfg.global_burst_set = 1;
     cfg.json = 1;
 
     for (int i = 0; i < 4; i++) {
@@ -276,7 +301,7 @@ Test(simulate, prints_json_with_the_zone_line)
     cr_assert_not_null(doc, "%s: %s", jerr.text, buf);
     expect = json_pack("{s:{s:{s:{s:i,s:i},s:{s:i,s:i},s:b},"
                        "s:{s:{s:i,s:i},s:{s:i,s:i},s:b}},"
-                       "s:s,s:i,s:i}",
+                       "s:s,s:i,s:i,s:i}",
         "classes",
           "broken_pipe", "kept", "records", 2, "bytes", 100,
                          "held", "records", 2, "bytes", 100, "limited", 1,
@@ -284,7 +309,7 @@ Test(simulate, prints_json_with_the_zone_line)
                        "held", "records", 0, "bytes", 0, "limited", 0,
         "zone_line", "rstguard_zone zone=rstguard:1m rate=10r/m burst=1"
                      " global_rate=100r/m global_burst=10 key=$remote_addr;",
-        "untimed", 0, "evicted", 0);
+        "untimed", 0, "unkeyed", 0, "evicted", 0);
     cr_assert(json_equal(doc, expect), "%s", buf);
     json_decref(doc);
     json_decref(expect);
@@ -315,7 +340,8 @@ Test(simulate, prints_a_text_table)
         "\n"
         "to limit like this, in http {}:\n"
         "    rstguard_zone zone=rstguard:1m rate=10r/m burst=0"
-        " global_rate=100r/m global_burst=50 key=$remote_addr;\n");
+        " key=$remote_addr;\n"
+        "    rstguard zone=rstguard;\n");
     free(buf);
     rs_sim_free(s);
 }
