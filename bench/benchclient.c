@@ -1,10 +1,12 @@
 /*
  * benchclient.c - the two loopback clients `make bench-module` needs.
  *
- *   benchclient keepalive PORT N PATH
+ *   benchclient keepalive PORT N PATH [HEADER...]
  *       N GET requests one after another over one keepalive connection
- *       (N = 0: connect and close), each response read in full.  Under
- *       callgrind, (Ir(N) - Ir(0)) / N is then the cost of one request.
+ *       (N = 0: connect and close), each response read in full.  The
+ *       request has only a Host header unless more are given
+ *       ("User-Agent: curl/7.88.1").  Under callgrind, (Ir(N) - Ir(0)) / N is then the cost of
+ *       one request.
  *
  *   benchclient abort PORT COUNT ADDRS SECONDS PATH
  *       COUNT aborted requests spread evenly over SECONDS, from ADDRS client
@@ -216,18 +218,30 @@ bc_response(int fd, char *buf, size_t *have)
 
 
 static int
-bc_keepalive(int port, long n, const char *path)
+bc_keepalive(int port, long n, const char *path, char **headers, int nh)
 {
-    char    req[1024], *buf;
+    char    req[4096], *buf;
     size_t  have = 0;
     long    i, ok = 0;
-    int     fd, len, status;
+    int     fd, len, k, m;
 
-    len = snprintf(req, sizeof(req),
-                   "GET %s HTTP/1.1\r\nHost: bench.local\r\n"
-                   "User-Agent: benchclient/1.0\r\nAccept: */*\r\n\r\n", path);
+    len = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: bench.local\r\n",
+                   path);
+    for (k = 0; k < nh && len > 0 && (size_t) len < sizeof(req); k++) {
+        m = snprintf(req + len, sizeof(req) - (size_t) len, "%s\r\n",
+                     headers[k]);
+        len = m < 0 ? -1 : len + m;
+    }
+    if (len > 0 && (size_t) len < sizeof(req) - 2) {
+        len += snprintf(req + len, sizeof(req) - (size_t) len, "\r\n");
+    } else {
+        len = -1;
+    }
+
     buf = malloc(BC_BUF);
-    if (buf == NULL || len <= 0 || (size_t) len >= sizeof(req)) {
+    if (buf == NULL || len <= 0) {
+        fprintf(stderr, "benchclient: request too long\n");
+        free(buf);
         return 1;
     }
 
@@ -239,6 +253,8 @@ bc_keepalive(int port, long n, const char *path)
     }
 
     for (i = 0; i < n; i++) {
+        int  status;
+
         if (bc_send_all(fd, req, (size_t) len) != 0) {
             break;
         }
@@ -334,13 +350,13 @@ main(int argc, char **argv)
 {
     long  port, n, addrs, seconds;
 
-    if (argc == 5 && strcmp(argv[1], "keepalive") == 0) {
+    if (argc >= 5 && strcmp(argv[1], "keepalive") == 0) {
         if (bc_number(argv[2], 65535, &port) != 0
             || bc_number(argv[3], 100000000, &n) != 0)
         {
             return 2;
         }
-        return bc_keepalive((int) port, n, argv[4]);
+        return bc_keepalive((int) port, n, argv[4], argv + 5, argc - 5);
     }
 
     if (argc == 7 && strcmp(argv[1], "abort") == 0) {
@@ -356,7 +372,7 @@ main(int argc, char **argv)
     }
 
     fprintf(stderr,
-            "usage: benchclient keepalive PORT N PATH\n"
+            "usage: benchclient keepalive PORT N PATH [HEADER...]\n"
             "       benchclient abort PORT COUNT ADDRS SECONDS PATH\n");
     return 2;
 }

@@ -174,24 +174,53 @@ echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d:
 
 # --- 1. callgrind: instructions per request -----------------------------------
 
-# cg_ir VARIANT N: sets ir, the total Ir of nginx serving N keepalive
-# requests (runs in this shell, so the cleanup trap knows its pid)
+# cg_ir VARIANT N [HEADER...]: sets ir, the total Ir of nginx serving N
+# keepalive requests (runs in this shell, so the cleanup trap knows its pid)
 cg_ir() {
-    local p port pid
+    local v=$1 n=$2 p port pid
+    shift 2
     ir=""
-    p=$(prefix "cg-$1-$2")
+    p=$(prefix "cg-$v-$n")
     free_port port
-    conf "$1" "$p" "$port" 0 cg
+    conf "$v" "$p" "$port" 0 cg
     valgrind --tool=callgrind --callgrind-out-file="$p/callgrind.out" \
         "$nginx" -p "$p" -c "$p/conf/nginx.conf" > "$p/valgrind.log" 2>&1 &
     pid=$!; pids+=("$pid")
     wait_listen "$port" 120 || { kill -KILL "$pid"; return 1; }
-    "$client" keepalive "$port" "$2" /index.html > "$p/client.log" || { kill -KILL "$pid"; return 1; }
+    "$client" keepalive "$port" "$n" /index.html "$@" > "$p/client.log" \
+        || { kill -KILL "$pid"; return 1; }
     sleep 1
     kill -QUIT "$pid"
     wait_exit "$pid" 120
     ir=$(sed -n 's/^summary: *//p' "$p/callgrind.out" | head -n 1)
     [ -n "$ir" ]
+}
+
+# cg_table TITLE [HEADER...]: one table, the three configs
+cg_table() {
+    local title=$1 v why per vs stock_per="" ir0 irn
+    shift
+    echo
+    echo "$title"
+    echo
+    echo "| config | Ir(0) | Ir($cg_n) | Ir per request | vs stock |"
+    echo "|---|---|---|---|---|"
+    for v in stock module full; do
+        p=$(prefix "cgcheck-$v"); conf "$v" "$p" 1 0 cg
+        if ! why=$(check_conf "$p"); then
+            echo "| $v | — | — | — | not run: $why |"
+            continue
+        fi
+        if ! cg_ir "$v" 0 "$@" || ! ir0=$ir || ! cg_ir "$v" "$cg_n" "$@" || ! irn=$ir; then
+            echo "| $v | — | — | — | callgrind run failed |"
+            continue
+        fi
+        per=$(echo "scale=1; ($irn - $ir0) / $cg_n" | bc -l)
+        if [ "$v" = stock ]; then stock_per=$per; vs="1.000"
+        elif [ -n "$stock_per" ]; then vs=$(echo "scale=3; $per / $stock_per" | bc -l)
+        else vs="—"; fi
+        echo "| $v | $ir0 | $irn | $per | **$vs** |"
+    done
 }
 
 if [[ " $parts " == *" 1 "* ]]; then
@@ -201,30 +230,12 @@ if [[ " $parts " == *" 1 "* ]]; then
     echo "\`daemon off; master_process off; keepalive_requests 1000000;\`, error_log at info, a combined access log,"
     echo "$cg_n GET requests for a 6-byte file over one keepalive connection (build/benchclient);"
     echo "Ir per request = (Ir($cg_n) − Ir(0)) / $cg_n, valgrind --tool=callgrind, SIGQUIT, the \`summary:\` line."
-    echo
-    echo "| config | Ir(0) | Ir($cg_n) | Ir per request | vs stock |"
-    echo "|---|---|---|---|---|"
-    stock_per=""
-    for v in stock module full; do
-        p=$(prefix "cgcheck-$v"); conf "$v" "$p" 1 0 cg
-        if ! why=$(check_conf "$p"); then
-            echo "| $v | — | — | — | not run: $why |"
-            continue
-        fi
-        if ! cg_ir "$v" 0 || ! ir0=$ir || ! cg_ir "$v" "$cg_n" || ! irn=$ir; then
-            echo "| $v | — | — | — | callgrind run failed |"
-            continue
-        fi
-        per=$(echo "scale=1; ($irn - $ir0) / $cg_n" | bc -l)
-        if [ "$v" = stock ]; then stock_per=$per; vs="1.000"
-        elif [ -n "$stock_per" ]; then vs=$(echo "scale=3; $per / $stock_per" | bc -l)
-        else vs="—"; fi
-        echo "| $v | $ir0 | $irn | $per | $vs |"
-    done
-    echo
     echo "stock = no module; module = \`load_module\` + \`rstguard on;\` (built-in zone); full = also"
     echo "\`rstguard_zone zone=bench:10m rate=10r/m burst=5; rstguard_error_log on;\` and \`access_log ... if=\$rstguard_log\`."
     echo "Target: module ≤ 1.02 × stock."
+    cg_table "Request with a Host header only (\`GET /index.html HTTP/1.1\`, the setting of the ≈13,200 reference):"
+    cg_table "Request with curl's headers (\`User-Agent: curl/7.88.1\`, \`Accept: */*\`):" \
+        "User-Agent: curl/7.88.1" "Accept: */*"
 fi
 
 # --- 2. wrk: req/s, interleaved ------------------------------------------------
