@@ -61,6 +61,32 @@ typedef enum {
     RG_FIELD_COUNT
 } rg_field;
 
+/*
+ * What each format's parser fills (agreed with the scanner; `match:` always
+ * runs on "message", `where:` may name any field).  A field the parser did
+ * not fill has p == NULL and a `where:` on it fails; a field present but
+ * empty has p != NULL and len 0.
+ *
+ * - nginx-error (rg_nginx_error_parse): message (after "pid#tid: " and the
+ *   optional "*cid ", up to the context nginx appends), action (after the
+ *   last " while " of the message; present and empty when there is none),
+ *   level ("info"), client, server, request, upstream, host (each only when
+ *   the line has it), line.
+ * - nginx-access: message = the status text ("499"); status; completion
+ *   ($request_completion, only when the layout has it: "OK" or ""); client,
+ *   request, host, upstream; line.
+ * - apache-error: message = the text after the bracketed prefix, e.g.
+ *   "(104)Connection reset by peer: AH01102: error reading status line";
+ *   module ("proxy_http"); level; client; line.
+ * - apache-access: message = status; completion = the %X character when the
+ *   layout has it; client, request; line.
+ * - java: rules run on each physical line of a record (message = line =
+ *   that line; record = the record's first line); the record's class is
+ *   decided by rg_java.h from what matched.
+ * - haproxy: message = termination = the 4-character termination state
+ *   ("CD--"); status; client; request; line.
+ * - generic: message = line = the whole line.
+ */
 typedef struct {
     const char  *p;
     size_t       len;
@@ -94,12 +120,26 @@ int rg_ruleset_add_path(rg_ruleset *rs, const char *path, rg_error *err);
 int rg_ruleset_add_buffer(rg_ruleset *rs, const char *name, const char *buf,
     size_t len, rg_error *err);
 
-/* Orders rules (priority, then load order) and JIT-compiles; 0 or -1. */
+/*
+ * Orders rules (priority, then load order) and JIT-compiles; 0 or -1.
+ * Call it after the last add and before rg_matcher_create(); adding rules
+ * later needs another compile (and new matchers).
+ */
 int rg_ruleset_compile(rg_ruleset *rs, rg_error *err);
 
 size_t rg_ruleset_count(const rg_ruleset *rs);
 
-/* One per thread; NULL when out of memory. */
+/*
+ * JIT on (the default) or off, for the next rg_ruleset_compile().  Off, or
+ * where JIT cannot compile a pattern, the interpreter runs it with the
+ * same limits.
+ */
+void rg_ruleset_set_jit(rg_ruleset *rs, int on);
+
+/* How many patterns (rules and prefilters) the last compile JIT-compiled. */
+size_t rg_ruleset_jit_count(const rg_ruleset *rs);
+
+/* One per thread; NULL when out of memory or the ruleset is not compiled. */
 rg_matcher *rg_matcher_create(const rg_ruleset *rs);
 void rg_matcher_destroy(rg_matcher *m);
 
@@ -117,6 +157,7 @@ uint64_t rg_matcher_limit_hits(const rg_matcher *m);
 rg_class rg_rule_class(const rg_rule *rule);
 const char *rg_rule_id(const rg_rule *rule);
 const char *rg_rule_advice(const rg_rule *rule);     /* "" when none */
+rg_format rg_rule_format(const rg_rule *rule);
 
 /* "nginx-error" <-> RG_FORMAT_NGINX_ERROR; -1 when unknown. */
 int rg_format_from_name(const char *name, size_t len);

@@ -1,0 +1,187 @@
+/*
+ * rg_rules_match.c - matchers (one per thread) and rg_match().
+ *
+ * A matcher owns everything a PCRE2 call writes: the match data, the JIT
+ * stack and the match context that carries the limits.  The ruleset is
+ * only read, so any number of matchers share it.  Nothing here allocates
+ * per line (the interpreter keeps its frame vector in the match data,
+ * grown once and reused).
+ */
+
+#include <stdlib.h>
+
+#include "rg_rules_impl.h"
+
+
+struct rg_matcher {
+    const rg_ruleset      *rs;
+    pcre2_match_data      *md;
+    pcre2_match_context   *mctx;
+    pcre2_jit_stack       *stack;
+    uint64_t               limit_hits;
+};
+
+
+rg_matcher *
+rg_matcher_create(const rg_ruleset *rs)
+{
+    rg_matcher  *m;
+
+    if (!rs->compiled) {
+        return NULL;
+    }
+
+    m = calloc(1, sizeof(rg_matcher));
+    if (m == NULL) {
+        return NULL;
+    }
+
+    m->rs = rs;
+    /* one pair: rules answer yes or no, captures are never read */
+    m->md = pcre2_match_data_create(1, NULL);
+    m->mctx = pcre2_match_context_create(NULL);
+    m->stack = pcre2_jit_stack_create(RG_JIT_STACK_MIN, RG_JIT_STACK_MAX,
+                                      NULL);
+
+    if (m->md == NULL || m->mctx == NULL || m->stack == NULL) {
+        rg_matcher_destroy(m);
+        return NULL;
+    }
+
+    pcre2_set_match_limit(m->mctx, RG_MATCH_LIMIT);
+    pcre2_set_depth_limit(m->mctx, RG_DEPTH_LIMIT);
+    pcre2_set_heap_limit(m->mctx, RG_HEAP_LIMIT_KIB);
+    pcre2_jit_stack_assign(m->mctx, NULL, m->stack);
+
+    return m;
+}
+
+
+void
+rg_matcher_destroy(rg_matcher *m)
+{
+    if (m == NULL) {
+        return;
+    }
+
+    pcre2_jit_stack_free(m->stack);
+    pcre2_match_context_free(m->mctx);
+    pcre2_match_data_free(m->md);
+    free(m);
+}
+
+
+uint64_t
+rg_matcher_limit_hits(const rg_matcher *m)
+{
+    return m->limit_hits;
+}
+
+
+/*
+ * 1 match, 0 no match, -1 an error: a PCRE2 match, depth or heap limit, a
+ * JIT stack overflow (or, defensively, any other matching error).
+ */
+static int
+rg_run(rg_matcher *m, const rg_regex *re, const char *p, size_t len)
+{
+    int  rc;
+
+    if (len > RG_SUBJECT_CAP) {
+        len = RG_SUBJECT_CAP;
+    }
+
+    if (re->jit) {
+        rc = pcre2_jit_match(re->code, (PCRE2_SPTR) p, len, 0, 0, m->md,
+                             m->mctx);
+    } else {
+        rc = pcre2_match(re->code, (PCRE2_SPTR) p, len, 0, PCRE2_NO_JIT,
+                         m->md, m->mctx);
+    }
+
+    /* 0 is "matched, ovector too small": still a match */
+    if (rc >= 0) {
+        return 1;
+    }
+
+    return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+}
+
+
+/* Runs one regex; a limit hit counts and is no match. */
+static int
+rg_run_counted(rg_matcher *m, const rg_regex *re, const rg_str *s)
+{
+    int  rc;
+
+    if (s->p == NULL) {
+        return 0;
+    }
+
+    rc = rg_run(m, re, s->p, s->len);
+    if (rc < 0) {
+        m->limit_hits++;
+        return 0;
+    }
+
+    return rc;
+}
+
+
+static int
+rg_rule_matches(rg_matcher *m, const rg_rule *rule, const rg_fields *fields)
+{
+    size_t  i;
+
+    if (!rg_run_counted(m, &rule->match, &fields->f[RG_FIELD_MESSAGE])) {
+        return 0;
+    }
+
+    for (i = 0; i < rule->nwhere; i++) {
+        if (!rg_run_counted(m, &rule->where[i].re,
+                            &fields->f[rule->where[i].field]))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+const rg_rule *
+rg_match(rg_matcher *m, rg_format format, const rg_fields *fields)
+{
+    const rg_format_rules  *fr;
+    const rg_str           *msg = &fields->f[RG_FIELD_MESSAGE];
+    size_t                  i;
+    int                     pre = 1;
+
+    if ((unsigned) format >= RG_FORMAT_COUNT || msg->p == NULL) {
+        return NULL;
+    }
+
+    fr = &m->rs->fmt[format];
+
+    if (fr->prefilter.code != NULL) {
+        /* a limit hit in the prefilter proves nothing: the rules then run
+           one by one and count their own hits */
+        pre = rg_run(m, &fr->prefilter, msg->p, msg->len);
+
+        if (pre == 0 && fr->direct == 0) {
+            return NULL;
+        }
+    }
+
+    for (i = 0; i < fr->n; i++) {
+        if (pre == 0 && fr->rules[i]->in_prefilter) {
+            continue;
+        }
+
+        if (rg_rule_matches(m, fr->rules[i], fields)) {
+            return fr->rules[i];
+        }
+    }
+
+    return NULL;
+}

@@ -1,0 +1,69 @@
+/*
+ * rg_rules_names.c - the names rule files use for formats and fields.
+ */
+
+#include <string.h>
+
+#include "rg_rules.h"
+
+
+static const char *const  rg_format_names[RG_FORMAT_COUNT] = {
+    "nginx-error", "nginx-access", "apache-error", "apache-access", "java",
+    "haproxy", "generic"
+};
+
+static const char *const  rg_field_names[RG_FIELD_COUNT] = {
+    "message", "action", "level", "client", "server", "request", "upstream",
+    "host", "status", "module", "termination", "completion", "record", "line"
+};
+
+
+static int
+rg_name_lookup(const char *const *names, int n, const char *name, size_t len)
+{
+    int  i;
+
+    for (i = 0; i < n; i++) {
+        if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0) {
+            return i;
+        }
+    }
+
+    return -1;
+}
+
+
+int
+rg_format_from_name(const char *name, size_t len)
+{
+    return rg_name_lookup(rg_format_names, RG_FORMAT_COUNT, name, len);
+}
+
+
+const char *
+rg_format_name(rg_format format)
+{
+    if ((int) format < 0 || format >= RG_FORMAT_COUNT) {
+        return NULL;
+    }
+
+    return rg_format_names[format];
+}
+
+
+int
+rg_field_from_name(const char *name, size_t len)
+{
+    return rg_name_lookup(rg_field_names, RG_FIELD_COUNT, name, len);
+}
+
+
+const char *
+rg_field_name(rg_field field)
+{
+    if ((int) field < 0 || field >= RG_FIELD_COUNT) {
+        return NULL;
+    }
+
+    return rg_field_names[field];
+}

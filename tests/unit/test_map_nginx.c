@@ -1,0 +1,278 @@
+/*
+ * Every nginx mapping of DESIGN.md "How a record maps to a class", on whole
+ * error-log lines as Debian's nginx 1.22.1 writes them (the messages are the
+ * ones NGINX-NOTES.md section 1 quotes from real output).
+ */
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "test_rules_helpers.h"
+
+#define CTX ", client: 203.0.113.7, server: shop.example.com"
+#define REQ ", request: \"GET /static/app.js HTTP/1.1\", host: \"shop.example.com\""
+#define UPS ", request: \"GET /api/cart HTTP/1.1\", upstream: \"http://10.0.0.5:8080/api/cart\", host: \"shop.example.com\""
+
+typedef struct {
+    const char  *line;
+    const char  *cls;
+    const char  *rule;          /* NULL: no rule matches */
+} map_case;
+
+
+static void
+check(const map_case *c, size_t n)
+{
+    const rg_rule  *r;
+    size_t          i;
+
+    for (i = 0; i < n; i++) {
+        r = trh_nginx_error(c[i].line);
+        cr_expect_str_eq(trh_class(r), c[i].cls, "line: %s", c[i].line);
+        if (c[i].rule == NULL) {
+            cr_expect_null(r, "line: %s (matched %s)", c[i].line,
+                           r ? rg_rule_id(r) : "");
+        } else {
+            cr_expect_str_eq(r ? rg_rule_id(r) : "(none)", c[i].rule,
+                             "line: %s", c[i].line);
+        }
+    }
+}
+
+#define CHECK(cases) check(cases, sizeof(cases) / sizeof(cases[0]))
+
+TestSuite(map_nginx, .init = trh_shipped_setup, .fini = trh_teardown);
+
+
+Test(map_nginx, client_side_connection_and_request)
+{
+    static const map_case  cases[] = {
+        { "2026/11/21 10:00:01 [info] 2112#2112: *1 client closed connection while waiting for request, client: 198.51.100.23, server: 0.0.0.0:80",
+          "client_closed", "nginx.client_closed.waiting" },
+        { "2026/11/21 10:00:01 [info] 2112#2112: *2 recv() failed (104: Connection reset by peer) while waiting for request, client: 198.51.100.23, server: 0.0.0.0:80",
+          "client_reset", "nginx.client_reset.syscall" },
+        { "2026/11/21 10:00:02 [info] 2112#2112: *3 client timed out (110: Connection timed out) while waiting for request, client: 198.51.100.23, server: 0.0.0.0:80",
+          "client_timeout", "nginx.client_timeout.timed_out" },
+        { "2026/11/21 10:00:02 [info] 2112#2112: *4 client prematurely closed connection while reading client request line, client: 2001:db8::7, server: shop.example.com",
+          "client_closed", "nginx.client_closed.prematurely" },
+        { "2026/11/21 10:00:02 [info] 2112#2112: *5 client prematurely closed connection while reading client request headers" CTX,
+          "client_closed", "nginx.client_closed.prematurely" },
+        { "2026/11/21 10:00:03 [info] 2112#2112: *6 client timed out (110: Connection timed out) while reading client request headers" CTX,
+          "client_timeout", "nginx.client_timeout.timed_out" },
+        { "2026/11/21 10:00:03 [info] 2112#2112: *7 client prematurely closed connection" CTX ", request: \"POST /upload HTTP/1.1\", host: \"shop.example.com\"",
+          "client_closed", "nginx.client_closed.prematurely" },
+        { "2026/11/21 10:00:03 [info] 2112#2112: *8 recv() failed (110: Connection timed out) while reading client request headers" CTX,
+          "client_timeout", "nginx.client_timeout.syscall" },
+    };
+
+    CHECK(cases);
+}
+
+
+Test(map_nginx, client_side_response)
+{
+    static const map_case  cases[] = {
+        { "2026/11/21 10:00:04 [info] 2112#2112: *9 client prematurely closed connection while sending response to client" CTX REQ,
+          "client_closed", "nginx.client_closed.prematurely" },
+        { "2026/11/21 10:00:04 [info] 2112#2112: *10 client prematurely closed connection (104: Connection reset by peer) while sending response to client" CTX REQ,
+          "client_reset", "nginx.client_reset.client_gone" },
+        { "2026/11/21 10:00:04 [info] 2112#2112: *11 sendfile() failed (32: Broken pipe) while sending response to client" CTX REQ,
+          "broken_pipe", "nginx.broken_pipe.syscall" },
+        { "2026/11/21 10:00:05 [info] 2112#2112: *12 writev() failed (32: Broken pipe) while sending to client" CTX UPS,
+          "broken_pipe", "nginx.broken_pipe.syscall" },
+        { "2026/11/21 10:00:05 [info] 2112#2112: *13 writev() failed (104: Connection reset by peer) while sending to client" CTX UPS,
+          "client_reset", "nginx.client_reset.syscall" },
+        { "2026/11/21 10:00:05 [info] 2112#2112: *14 writev() failed (103: Software caused connection abort) while sending to client" CTX UPS,
+          "conn_aborted", "nginx.conn_aborted.syscall" },
+        { "2026/11/21 10:00:06 [info] 2112#2112: *15 client timed out (110: Connection timed out) while sending response to client" CTX REQ,
+          "client_timeout", "nginx.client_timeout.timed_out" },
+        { "2026/11/21 10:00:06 [info] 2112#2112: *16 client timed out (110: Connection timed out) while sending to client" CTX UPS,
+          "client_timeout", "nginx.client_timeout.timed_out" },
+        { "2026/11/21 10:00:06 [info] 2112#2112: *17 client prematurely closed connection (104: Connection reset by peer) while sending to client" CTX UPS,
+          "client_reset", "nginx.client_reset.client_gone" },
+        { "2026/11/21 10:00:07 [info] 2112#2112: *18 SSL_write() failed (104: Connection reset by peer) while sending response to client" CTX REQ,
+          "client_reset", "nginx.client_reset.syscall" },
+        { "2026/11/21 10:00:07 [info] 2112#2112: *19 SSL_write() failed (32: Broken pipe) while sending response to client" CTX REQ,
+          "broken_pipe", "nginx.broken_pipe.syscall" },
+    };
+
+    CHECK(cases);
+}
+
+
+Test(map_nginx, keepalive_close_needs_an_errno)
+{
+    static const map_case  cases[] = {
+        { "2026/11/21 10:00:08 [info] 2112#2112: *20 client 127.0.0.1 closed keepalive connection",
+          "none", NULL },
+        { "2026/11/21 10:00:08 [info] 2112#2112: *21 client 2001:db8:85a3::8a2e:370:7334 closed keepalive connection",
+          "none", NULL },
+        { "2026/11/21 10:00:08 [info] 2112#2112: *22 client 127.0.0.1 closed keepalive connection (104: Connection reset by peer)",
+          "client_reset", "nginx.client_reset.client_gone" },
+    };
+
+    CHECK(cases);
+}
+
+
+Test(map_nginx, client_gone_while_proxying_is_client_side)
+{
+    static const map_case  cases[] = {
+        { "2026/11/21 10:00:09 [info] 2112#2112: *23 epoll_wait() reported that client prematurely closed connection, so upstream connection is closed too while sending request to upstream" CTX UPS,
+          "client_closed", "nginx.client_closed.prematurely" },
+        { "2026/11/21 10:00:09 [info] 2112#2112: *24 epoll_wait() reported that client prematurely closed connection, so upstream connection is closed too while reading response header from upstream" CTX UPS,
+          "client_closed", "nginx.client_closed.prematurely" },
+        { "2026/11/21 10:00:09 [info] 2112#2112: *25 epoll_wait() reported that client prematurely closed connection, so upstream connection is closed too while reading upstream" CTX UPS,
+          "client_closed", "nginx.client_closed.prematurely" },
+        { "2026/11/21 10:00:10 [info] 2112#2112: *26 epoll_wait() reported that client prematurely closed connection, so upstream connection is closed too (104: Connection reset by peer) while reading upstream" CTX UPS,
+          "client_reset", "nginx.client_reset.client_gone" },
+        { "2026/11/21 10:00:10 [info] 2112#2112: *27 epoll_wait() reported that client prematurely closed connection while reading response header from upstream" CTX UPS,
+          "client_closed", "nginx.client_closed.prematurely" },
+        { "2026/11/21 10:00:10 [info] 2112#2112: *28 kevent() reported that client prematurely closed connection, so upstream connection is closed too while sending request to upstream" CTX UPS,
+          "client_closed", "nginx.client_closed.prematurely" },
+        { "2026/11/21 10:00:11 [info] 2112#2112: *29 client prematurely closed connection, so upstream connection is closed too while reading response header from upstream" CTX UPS,
+          "client_closed", "nginx.client_closed.prematurely" },
+        { "2026/11/21 10:00:11 [info] 2112#2112: *30 client canceled stream 1 while sending request to upstream" CTX UPS,
+          "stream_canceled", "nginx.stream_canceled" },
+    };
+
+    CHECK(cases);
+}
+
+
+Test(map_nginx, http2_streams)
+{
+    static const map_case  cases[] = {
+        { "2026/11/21 10:00:12 [info] 2112#2112: *31 client canceled stream 1" CTX REQ,
+          "stream_canceled", "nginx.stream_canceled" },
+        { "2026/11/21 10:00:12 [info] 2112#2112: *32 client terminated stream 1 due to internal error" CTX REQ,
+          "stream_canceled", "nginx.stream_canceled" },
+        { "2026/11/21 10:00:12 [info] 2112#2112: *33 client terminated stream 3 with status 2" CTX REQ,
+          "stream_canceled", "nginx.stream_canceled" },
+        { "2026/11/21 10:00:13 [info] 2112#2112: *34 client refused stream 5" CTX,
+          "stream_canceled", "nginx.stream_canceled" },
+        { "2026/11/21 10:00:13 [info] 2112#2112: *35 client prematurely closed stream: only 100 out of 5000 bytes of request body received" CTX,
+          "stream_canceled", "nginx.stream_canceled" },
+        { "2026/11/21 10:00:13 [info] 2112#2112: *36 recv() failed (104: Connection reset by peer) while processing HTTP/2 connection, client: 203.0.113.7, server: 0.0.0.0:443",
+          "client_reset", "nginx.client_reset.syscall" },
+        { "2026/11/21 10:00:14 [info] 2112#2112: *37 writev() failed (32: Broken pipe) while processing HTTP/2 connection, client: 203.0.113.7, server: 0.0.0.0:443",
+          "broken_pipe", "nginx.broken_pipe.syscall" },
+    };
+
+    CHECK(cases);
+}
+
+
+Test(map_nginx, tls_handshake)
+{
+    static const map_case  cases[] = {
+        { "2026/11/21 10:00:15 [info] 2112#2112: *38 client closed connection while SSL handshaking, client: 192.0.2.44, server: 0.0.0.0:443",
+          "tls_aborted", "nginx.tls_aborted.client_closed" },
+        { "2026/11/21 10:00:15 [info] 2112#2112: *39 peer closed connection in SSL handshake while SSL handshaking, client: 192.0.2.44, server: 0.0.0.0:443",
+          "tls_aborted", "nginx.tls_aborted.peer_closed" },
+        { "2026/11/21 10:00:15 [info] 2112#2112: *40 peer closed connection in SSL handshake (104: Connection reset by peer) while SSL handshaking, client: 192.0.2.44, server: 0.0.0.0:443",
+          "tls_aborted", "nginx.tls_aborted.peer_closed" },
+        { "2026/11/21 10:00:16 [info] 2112#2112: *41 SSL_do_handshake() failed (104: Connection reset by peer) while SSL handshaking, client: 192.0.2.44, server: 0.0.0.0:443",
+          "tls_aborted", "nginx.tls_aborted.errno" },
+        { "2026/11/21 10:00:16 [info] 2112#2112: *42 recv() failed (32: Broken pipe) while SSL handshaking, client: 192.0.2.44, server: 0.0.0.0:443",
+          "tls_aborted", "nginx.tls_aborted.errno" },
+        { "2026/11/21 10:00:16 [info] 2112#2112: *43 SSL_do_handshake() failed (SSL: error:0A0000C1:SSL routines::no shared cipher) while SSL handshaking, client: 192.0.2.44, server: 0.0.0.0:443",
+          "none", NULL },
+        { "2026/11/21 10:00:17 [crit] 2112#2112: *44 SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number) while SSL handshaking, client: 192.0.2.44, server: 0.0.0.0:443",
+          "none", NULL },
+    };
+
+    CHECK(cases);
+}
+
+
+Test(map_nginx, upstream_side)
+{
+    static const map_case  cases[] = {
+        { "2026/11/21 10:00:18 [error] 2112#2112: *45 connect() failed (111: Connection refused) while connecting to upstream" CTX UPS,
+          "upstream_refused", "nginx.upstream_refused" },
+        { "2026/11/21 10:00:18 [error] 2112#2112: *46 connect() to 10.0.0.5:8080 failed (111: Connection refused) while connecting to upstream" CTX UPS,
+          "upstream_refused", "nginx.upstream_refused" },
+        { "2026/11/21 10:00:18 [error] 2112#2112: *47 connect() to unix:/run/php/php8.2-fpm.sock failed (111: Connection refused) while connecting to upstream" CTX
+          ", request: \"GET /index.php HTTP/1.1\", upstream: \"fastcgi://unix:/run/php/php8.2-fpm.sock:\", host: \"shop.example.com\"",
+          "upstream_refused", "nginx.upstream_refused" },
+        { "2026/11/21 10:00:19 [error] 2112#2112: *48 upstream timed out (110: Connection timed out) while connecting to upstream" CTX UPS,
+          "upstream_timeout", "nginx.upstream_timeout.timed_out" },
+        { "2026/11/21 10:00:19 [error] 2112#2112: *49 upstream timed out (110: Connection timed out) while reading response header from upstream" CTX UPS,
+          "upstream_timeout", "nginx.upstream_timeout.timed_out" },
+        { "2026/11/21 10:00:19 [error] 2112#2112: *50 upstream timed out (110: Connection timed out) while reading upstream" CTX UPS,
+          "upstream_timeout", "nginx.upstream_timeout.timed_out" },
+        { "2026/11/21 10:00:20 [error] 2112#2112: *51 connect() failed (110: Connection timed out) while connecting to upstream" CTX UPS,
+          "upstream_timeout", "nginx.upstream_timeout.syscall" },
+        { "2026/11/21 10:00:20 [error] 2112#2112: *52 recv() failed (104: Connection reset by peer) while reading response header from upstream" CTX UPS,
+          "upstream_reset", "nginx.upstream_reset" },
+        { "2026/11/21 10:00:20 [error] 2112#2112: *53 readv() failed (104: Connection reset by peer) while reading upstream" CTX UPS,
+          "upstream_reset", "nginx.upstream_reset" },
+        { "2026/11/21 10:00:21 [error] 2112#2112: *54 writev() failed (104: Connection reset by peer) while sending request to upstream" CTX UPS,
+          "upstream_reset", "nginx.upstream_reset" },
+        { "2026/11/21 10:00:21 [error] 2112#2112: *55 upstream prematurely closed connection while reading response header from upstream" CTX UPS,
+          "upstream_closed", "nginx.upstream_closed" },
+        { "2026/11/21 10:00:21 [error] 2112#2112: *56 upstream prematurely closed connection while reading upstream" CTX UPS,
+          "truncated", "nginx.truncated" },
+        { "2026/11/21 10:00:22 [error] 2112#2112: *57 upstream sent too big header while reading response header from upstream" CTX UPS,
+          "buffer_overflow", "nginx.buffer_overflow.big_header" },
+        { "2026/11/21 10:00:22 [warn] 2112#2112: *58 an upstream response is buffered to a temporary file /var/lib/nginx/proxy/1/00/0000000001 while reading upstream" CTX UPS,
+          "buffer_overflow", "nginx.buffer_overflow.temp_file" },
+        { "2026/11/21 10:00:22 [error] 2112#2112: *59 no live upstreams while connecting to upstream" CTX UPS,
+          "none", NULL },
+    };
+
+    CHECK(cases);
+}
+
+
+Test(map_nginx, phrases_inside_a_uri_are_no_abort)
+{
+    static const map_case  cases[] = {
+        { "2026/11/21 10:00:23 [error] 2112#2112: *60 open() \"/y(104: Connection reset by peer) while sending to client\" failed (2: No such file or directory)" CTX
+          ", request: \"GET /y(104:%20Connection%20reset%20by%20peer)%20while%20sending%20to%20client HTTP/1.1\", host: \"shop.example.com\"",
+          "none", NULL },
+        { "2026/11/21 10:00:23 [error] 2112#2112: *61 open() \"/client prematurely closed connection\" failed (2: No such file or directory)" CTX,
+          "none", NULL },
+        { "2026/11/21 10:00:23 [error] 2112#2112: *62 open() \"/x, client: 6.6.6.6, server: y (104: Connection reset by peer)\" failed (2: No such file or directory)" CTX,
+          "none", NULL },
+        { "2026/11/21 10:00:24 [error] 2112#2112: *63 \"/var/www/upstream timed out/index.html\" is not found (2: No such file or directory)" CTX,
+          "none", NULL },
+        { "2026/11/21 10:00:24 [error] 2112#2112: *64 access forbidden by rule" CTX REQ,
+          "none", NULL },
+        { "2026/11/21 10:00:24 [error] 2112#2112: *65 limiting requests, excess: 10.520 by zone \"one\"" CTX REQ,
+          "none", NULL },
+        { "2026/11/21 10:00:25 [notice] 2112#2112: signal process started",
+          "none", NULL },
+    };
+
+    CHECK(cases);
+}
+
+
+Test(map_nginx, access_log_status_and_completion)
+{
+    cr_assert_str_eq(trh_class(trh_message(RG_FORMAT_NGINX_ACCESS, "499", 0, NULL)),
+                     "client_closed");
+    cr_assert_str_eq(trh_class(trh_message(RG_FORMAT_NGINX_ACCESS, "408", 0, NULL)),
+                     "client_timeout");
+    cr_assert_str_eq(trh_class(trh_message(RG_FORMAT_NGINX_ACCESS, "200",
+                                           RG_FIELD_COMPLETION, "")),
+                     "client_closed");
+    cr_assert_str_eq(trh_class(trh_message(RG_FORMAT_NGINX_ACCESS, "206",
+                                           RG_FIELD_COMPLETION, "")),
+                     "client_closed");
+    cr_assert_str_eq(trh_class(trh_message(RG_FORMAT_NGINX_ACCESS, "200",
+                                           RG_FIELD_COMPLETION, "OK")),
+                     "none");
+    /* plain combined: no completion field, only 499 and 408 count */
+    cr_assert_str_eq(trh_class(trh_message(RG_FORMAT_NGINX_ACCESS, "200", 0, NULL)),
+                     "none");
+    cr_assert_str_eq(trh_class(trh_message(RG_FORMAT_NGINX_ACCESS, "404",
+                                           RG_FIELD_COMPLETION, "")),
+                     "none");
+    cr_assert_str_eq(trh_class(trh_message(RG_FORMAT_NGINX_ACCESS, "502", 0, NULL)),
+                     "none");
+    cr_assert_str_eq(trh_class(trh_message(RG_FORMAT_NGINX_ACCESS, "4990", 0, NULL)),
+                     "none");
+}

@@ -1,0 +1,237 @@
+/* rg_nginx_error_parse: fields, levels, hostile messages, truncated lines. */
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rg_nginx_error.h"
+
+static rg_nginx_error  e;
+
+
+static int
+parse(const char *line)
+{
+    return rg_nginx_error_parse(line, strlen(line), &e);
+}
+
+
+static void
+expect_field(rg_field f, const char *want)
+{
+    const rg_str  *s = &e.fields.f[f];
+
+    if (want == NULL) {
+        cr_expect_null(s->p, "field %s should be unset, is \"%.*s\"",
+                       rg_field_name(f), (int) s->len, s->p);
+        return;
+    }
+
+    cr_assert_not_null(s->p, "field %s unset", rg_field_name(f));
+    cr_expect_eq(s->len, strlen(want), "field %s: \"%.*s\" != \"%s\"",
+                 rg_field_name(f), (int) s->len, s->p, want);
+    cr_expect(memcmp(s->p, want, s->len) == 0, "field %s: \"%.*s\" != \"%s\"",
+              rg_field_name(f), (int) s->len, s->p, want);
+}
+
+
+Test(nginx_error, every_field_of_a_proxied_request)
+{
+    const char  *line = "2026/11/21 10:00:20 [error] 2112#2113: *52 recv() "
+        "failed (104: Connection reset by peer) while reading response header "
+        "from upstream, client: 203.0.113.7, server: shop.example.com, "
+        "request: \"GET /api/cart?id=1 HTTP/1.1\", upstream: "
+        "\"http://10.0.0.5:8080/api/cart?id=1\", host: \"shop.example.com\"";
+
+    cr_assert_eq(parse(line), 0);
+    cr_expect_eq(e.time.len, 19);
+    cr_expect(memcmp(e.time.p, "2026/11/21 10:00:20", 19) == 0);
+    cr_expect_eq(e.level, 4);
+    cr_expect_eq(e.pid, 2112);
+    cr_expect_eq(e.cid, 52);
+    expect_field(RG_FIELD_LEVEL, "error");
+    expect_field(RG_FIELD_MESSAGE, "recv() failed (104: Connection reset by "
+                 "peer) while reading response header from upstream");
+    expect_field(RG_FIELD_ACTION, "reading response header from upstream");
+    expect_field(RG_FIELD_CLIENT, "203.0.113.7");
+    expect_field(RG_FIELD_SERVER, "shop.example.com");
+    expect_field(RG_FIELD_REQUEST, "GET /api/cart?id=1 HTTP/1.1");
+    expect_field(RG_FIELD_UPSTREAM, "http://10.0.0.5:8080/api/cart?id=1");
+    expect_field(RG_FIELD_HOST, "shop.example.com");
+    expect_field(RG_FIELD_LINE, line);
+    expect_field(RG_FIELD_STATUS, NULL);
+    expect_field(RG_FIELD_RECORD, NULL);
+}
+
+
+Test(nginx_error, levels_as_nginx_numbers_them)
+{
+    static const char *const  names[] = {
+        "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"
+    };
+    char  line[128];
+
+    for (int i = 0; i < 8; i++) {
+        snprintf(line, sizeof(line), "2026/11/21 10:00:00 [%s] 1#1: x",
+                 names[i]);
+        cr_assert_eq(parse(line), 0, "%s", line);
+        cr_expect_eq(e.level, i + 1, "%s", names[i]);
+        expect_field(RG_FIELD_LEVEL, names[i]);
+    }
+
+    cr_expect_eq(parse("2026/11/21 10:00:00 [warning] 1#1: x"), -1);
+    cr_expect_eq(parse("2026/11/21 10:00:00 [Info] 1#1: x"), -1);
+}
+
+
+Test(nginx_error, no_connection_no_context)
+{
+    cr_assert_eq(parse("2026/11/21 10:00:25 [notice] 2111#2111: signal "
+                       "process started"), 0);
+    cr_expect_eq(e.cid, 0);
+    cr_expect_eq(e.pid, 2111);
+    expect_field(RG_FIELD_MESSAGE, "signal process started");
+    /* nginx-error always has an action; "" when there is no " while " */
+    expect_field(RG_FIELD_ACTION, "");
+    expect_field(RG_FIELD_CLIENT, NULL);
+    expect_field(RG_FIELD_SERVER, NULL);
+    expect_field(RG_FIELD_REQUEST, NULL);
+    expect_field(RG_FIELD_HOST, NULL);
+}
+
+
+Test(nginx_error, keepalive_line_and_body_abort)
+{
+    cr_assert_eq(parse("2026/11/21 10:00:08 [info] 2112#2112: *22 client "
+                       "127.0.0.1 closed keepalive connection (104: "
+                       "Connection reset by peer)"), 0);
+    expect_field(RG_FIELD_MESSAGE, "client 127.0.0.1 closed keepalive "
+                 "connection (104: Connection reset by peer)");
+    expect_field(RG_FIELD_ACTION, "");
+    expect_field(RG_FIELD_CLIENT, NULL);
+
+    cr_assert_eq(parse("2026/11/21 10:00:03 [info] 2112#2112: *7 client "
+                       "prematurely closed connection, client: 203.0.113.7, "
+                       "server: shop.example.com, request: \"POST /upload "
+                       "HTTP/1.1\", host: \"shop.example.com\""), 0);
+    expect_field(RG_FIELD_MESSAGE, "client prematurely closed connection");
+    expect_field(RG_FIELD_ACTION, "");
+    expect_field(RG_FIELD_CLIENT, "203.0.113.7");
+    expect_field(RG_FIELD_REQUEST, "POST /upload HTTP/1.1");
+    expect_field(RG_FIELD_HOST, "shop.example.com");
+}
+
+
+Test(nginx_error, ipv6_and_unix_clients_and_last_while)
+{
+    cr_assert_eq(parse("2026/11/21 10:00:09 [info] 2112#2112: *23 epoll_wait()"
+                       " reported that client prematurely closed connection, "
+                       "so upstream connection is closed too while sending "
+                       "request to upstream, client: 2001:db8::7, server: "
+                       "[::]:443, request: \"GET / HTTP/2.0\", upstream: "
+                       "\"http://[::1]:8080/\", host: \"[2001:db8::1]\""), 0);
+    expect_field(RG_FIELD_CLIENT, "2001:db8::7");
+    expect_field(RG_FIELD_SERVER, "[::]:443");
+    expect_field(RG_FIELD_ACTION, "sending request to upstream");
+    expect_field(RG_FIELD_UPSTREAM, "http://[::1]:8080/");
+    expect_field(RG_FIELD_HOST, "[2001:db8::1]");
+
+    cr_assert_eq(parse("2026/11/21 10:00:09 [info] 2112#2112: *24 client timed "
+                       "out (110: Connection timed out) while reading client "
+                       "request headers, client: unix:, server: localhost"), 0);
+    expect_field(RG_FIELD_CLIENT, "unix:");
+    expect_field(RG_FIELD_SERVER, "localhost");
+    expect_field(RG_FIELD_ACTION, "reading client request headers");
+}
+
+
+/* The message quotes a URI that imitates nginx's context: the real context
+   is the first ", client: " followed by an address and ", server: ". */
+Test(nginx_error, forged_client_inside_the_message)
+{
+    cr_assert_eq(parse("2026/11/21 10:00:23 [error] 2112#2112: *60 open() "
+                       "\"/x, client: 6.6.6.6\" failed (2: No such file or "
+                       "directory), client: 203.0.113.7, server: "
+                       "shop.example.com, request: \"GET /x, client: 6.6.6.6 "
+                       "HTTP/1.1\", host: \"shop.example.com\""), 0);
+    expect_field(RG_FIELD_MESSAGE, "open() \"/x, client: 6.6.6.6\" failed "
+                 "(2: No such file or directory)");
+    expect_field(RG_FIELD_CLIENT, "203.0.113.7");
+    expect_field(RG_FIELD_SERVER, "shop.example.com");
+    expect_field(RG_FIELD_REQUEST, "GET /x, client: 6.6.6.6 HTTP/1.1");
+
+    /* a full imitation is taken for the context, but the message still
+       starts as nginx wrote it (and no anchored rule matches it) */
+    cr_assert_eq(parse("2026/11/21 10:00:23 [error] 2112#2112: *61 open() "
+                       "\"/x, client: 6.6.6.6, server: y (104: Connection "
+                       "reset by peer) while sending to client\" failed (2: No"
+                       " such file or directory), client: 203.0.113.7, "
+                       "server: shop.example.com"), 0);
+    expect_field(RG_FIELD_MESSAGE, "open() \"/x");
+    expect_field(RG_FIELD_ACTION, "");
+}
+
+
+Test(nginx_error, quoted_values_and_referrer)
+{
+    cr_assert_eq(parse("2026/11/21 10:00:30 [error] 2112#2112: *70 open() "
+                       "\"/a\" failed (2: No such file or directory), client: "
+                       "192.0.2.1, server: s, request: \"GET /a\"b, c HTTP/1.1\""
+                       ", host: \"h\", referrer: \"http://r/\""), 0);
+    expect_field(RG_FIELD_REQUEST, "GET /a\"b, c HTTP/1.1");
+    expect_field(RG_FIELD_HOST, "h");
+    expect_field(RG_FIELD_UPSTREAM, NULL);
+}
+
+
+/* nginx cuts lines at 2048 bytes: the last value has no closing quote. */
+Test(nginx_error, line_cut_by_nginx)
+{
+    cr_assert_eq(parse("2026/11/21 10:00:31 [info] 2112#2112: *71 client "
+                       "prematurely closed connection while sending response "
+                       "to client, client: 192.0.2.1, server: s, request: "
+                       "\"GET /very/long/uri?q=aaaaaaaa"), 0);
+    expect_field(RG_FIELD_REQUEST, "GET /very/long/uri?q=aaaaaaaa");
+    expect_field(RG_FIELD_HOST, NULL);
+
+    cr_assert_eq(parse("2026/11/21 10:00:31 [info] 2112#2112: *72 client "
+                       "prematurely closed connection, client: 192.0.2.1"), 0);
+    expect_field(RG_FIELD_MESSAGE, "client prematurely closed connection");
+    expect_field(RG_FIELD_CLIENT, "192.0.2.1");
+    expect_field(RG_FIELD_SERVER, NULL);
+}
+
+
+Test(nginx_error, not_nginx_lines)
+{
+    static const char *const  bad[] = {
+        "", "hello", "2026/11/21 10:00:31", "2026-11-21 10:00:31 [info] 1#1: x",
+        "2026/11/21 10:00:31 [info] 1#1 x", "2026/11/21 10:00:31 [info] #1: x",
+        "2026/11/21 10:00:31 [info]1#1: x", "2026/11/21 10:00:31 info 1#1: x",
+        "[21/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200",
+    };
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cr_expect_eq(parse(bad[i]), -1, "%s", bad[i]);
+        cr_expect_null(e.fields.f[RG_FIELD_MESSAGE].p);
+        cr_expect_null(e.fields.f[RG_FIELD_LINE].p);
+    }
+
+    /* "*" without a number is part of the message */
+    cr_assert_eq(parse("2026/11/21 10:00:31 [alert] 1#1: *x y"), 0);
+    expect_field(RG_FIELD_MESSAGE, "*x y");
+    cr_expect_eq(e.cid, 0);
+}
+
+
+/* Only the given length is read: no NUL terminator is needed. */
+Test(nginx_error, reads_only_len_bytes)
+{
+    const char  buf[] = "2026/11/21 10:00:01 [info] 7#7: *9 client closed "
+                        "connection while waiting for request, client: 1.2.3.4"
+                        ", server: 0.0.0.0:80XXXX";
+
+    cr_assert_eq(rg_nginx_error_parse(buf, sizeof(buf) - 5, &e), 0);
+    expect_field(RG_FIELD_SERVER, "0.0.0.0:80");
+    expect_field(RG_FIELD_ACTION, "waiting for request");
+}

@@ -1,0 +1,153 @@
+/*
+ * PCRE2 limits: a pattern that explodes on a crafted line stops quickly,
+ * counts one limit hit, is no match for that rule only, and never fails
+ * the run; with JIT and with the interpreter.  Subjects are capped at
+ * RG_SUBJECT_CAP.
+ */
+
+#include <criterion/criterion.h>
+#include <string.h>
+#include <time.h>
+
+#include "test_rules_helpers.h"
+
+static char  line[RG_SUBJECT_CAP + 64];
+
+
+static double
+now(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+
+static const char *
+match_id(rg_matcher *m, const char *s, size_t len)
+{
+    rg_fields       f;
+    const rg_rule  *r;
+
+    memset(&f, 0, sizeof(f));
+    f.f[RG_FIELD_MESSAGE] = (rg_str) { s, len };
+    r = rg_match(m, RG_FORMAT_GENERIC, &f);
+
+    return r ? rg_rule_id(r) : "none";
+}
+
+
+static void
+catastrophic(int jit)
+{
+    static const char  rules[] =
+        "- {id: evil, format: generic, class: client_reset,"
+        " match: '^(a+)+$'}\n"
+        "- {id: tail, format: generic, class: broken_pipe, match: 'b$'}\n";
+    rg_ruleset  *rs = rg_ruleset_create();
+    rg_matcher  *m;
+    rg_error     err = { "" };
+    double       t;
+    size_t       n = RG_SUBJECT_CAP - 1;
+
+    rg_ruleset_set_jit(rs, jit);
+    cr_assert_eq(rg_ruleset_add_buffer(rs, "evil.yaml", rules, strlen(rules),
+                                       &err), 0, "%s", err.msg);
+    cr_assert_eq(rg_ruleset_compile(rs, &err), 0, "%s", err.msg);
+    if (jit) {
+        cr_assert_gt(rg_ruleset_jit_count(rs), 0);
+    } else {
+        cr_assert_eq(rg_ruleset_jit_count(rs), 0);
+    }
+    m = rg_matcher_create(rs);
+    cr_assert_not_null(m);
+
+    /* 4095 'a' then 'b': (a+)+ tries every split of the a's */
+    memset(line, 'a', n);
+    line[n] = 'b';
+
+    t = now();
+    cr_expect_str_eq(match_id(m, line, n + 1), "tail");
+    cr_expect_eq(rg_matcher_limit_hits(m), 1);
+    cr_expect_str_eq(match_id(m, line, n + 1), "tail");
+    cr_expect_eq(rg_matcher_limit_hits(m), 2);
+    /* generous: each hit takes milliseconds, a hang would take years */
+    cr_expect_lt(now() - t, 5.0, "took %.3f s", now() - t);
+
+    /* the same rule still matches what it should, without a hit */
+    cr_expect_str_eq(match_id(m, "aaaa", 4), "evil");
+    cr_expect_str_eq(match_id(m, "x", 1), "none");
+    cr_expect_eq(rg_matcher_limit_hits(m), 2);
+
+    rg_matcher_destroy(m);
+    rg_ruleset_destroy(rs);
+}
+
+
+Test(rules_limits, catastrophic_pattern_with_jit)
+{
+    catastrophic(1);
+}
+
+
+Test(rules_limits, catastrophic_pattern_interpreted)
+{
+    catastrophic(0);
+}
+
+
+/* Matchers count their own hits: one per thread. */
+Test(rules_limits, hits_are_per_matcher)
+{
+    static const char  rules[] =
+        "- {id: evil, format: generic, class: client_reset,"
+        " match: '^(x+x+)+$'}\n";
+    rg_ruleset  *rs = rg_ruleset_create();
+    rg_matcher  *a, *b;
+    rg_error     err = { "" };
+
+    cr_assert_eq(rg_ruleset_add_buffer(rs, "e.yaml", rules, strlen(rules),
+                                       &err), 0, "%s", err.msg);
+    cr_assert_eq(rg_ruleset_compile(rs, &err), 0, "%s", err.msg);
+    a = rg_matcher_create(rs);
+    b = rg_matcher_create(rs);
+
+    memset(line, 'x', 3000);
+    line[3000] = 'z';
+    cr_expect_str_eq(match_id(a, line, 3001), "none");
+    cr_expect_eq(rg_matcher_limit_hits(a), 1);
+    cr_expect_eq(rg_matcher_limit_hits(b), 0);
+    cr_expect_str_eq(match_id(b, "xxx", 3), "evil");
+
+    rg_matcher_destroy(a);
+    rg_matcher_destroy(b);
+    rg_ruleset_destroy(rs);
+}
+
+
+Test(rules_limits, subjects_are_capped)
+{
+    static const char  rules[] =
+        "- {id: end, format: generic, class: client_reset, match: 'X$'}\n";
+    rg_ruleset  *rs = rg_ruleset_create();
+    rg_matcher  *m;
+    rg_error     err = { "" };
+
+    cr_assert_eq(rg_ruleset_add_buffer(rs, "c.yaml", rules, strlen(rules),
+                                       &err), 0, "%s", err.msg);
+    cr_assert_eq(rg_ruleset_compile(rs, &err), 0, "%s", err.msg);
+    m = rg_matcher_create(rs);
+
+    memset(line, 'a', sizeof(line));
+    line[RG_SUBJECT_CAP - 1] = 'X';
+    cr_expect_str_eq(match_id(m, line, RG_SUBJECT_CAP), "end");
+    line[RG_SUBJECT_CAP - 1] = 'a';
+    line[RG_SUBJECT_CAP] = 'X';
+    /* the X is byte 4097: past the cap, so "X$" is not seen */
+    cr_expect_str_eq(match_id(m, line, RG_SUBJECT_CAP + 1), "none");
+    cr_expect_eq(rg_matcher_limit_hits(m), 0);
+
+    rg_matcher_destroy(m);
+    rg_ruleset_destroy(rs);
+}

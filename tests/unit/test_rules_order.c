@@ -1,0 +1,277 @@
+/*
+ * Which rule wins: priority, then load order (files in C-locale name order
+ * within a directory); --rules adds to the shipped rules, and without them
+ * (--no-default-rules) only the given rules count.
+ */
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test_rules_helpers.h"
+
+static rg_error  err;
+
+#define ADD(rs, name, text) \
+    rg_ruleset_add_buffer(rs, name, text, strlen(text), &err)
+
+
+static rg_ruleset *
+compiled(rg_ruleset *rs)
+{
+    cr_assert_eq(rg_ruleset_compile(rs, &err), 0, "%s", err.msg);
+    return rs;
+}
+
+
+static const char *
+match_id(rg_matcher *m, rg_format format, const char *message)
+{
+    rg_fields       f;
+    const rg_rule  *r;
+
+    memset(&f, 0, sizeof(f));
+    f.f[RG_FIELD_MESSAGE].p = message;
+    f.f[RG_FIELD_MESSAGE].len = strlen(message);
+    r = rg_match(m, format, &f);
+
+    return r ? rg_rule_id(r) : "none";
+}
+
+
+Test(rules_order, priority_then_load_order)
+{
+    rg_ruleset  *rs = rg_ruleset_create();
+    rg_matcher  *m;
+
+    cr_assert_eq(ADD(rs, "one.yaml",
+        "- {id: first, format: generic, class: client_reset, match: 'a'}\n"
+        "- {id: low, format: generic, class: broken_pipe, match: 'b',"
+        " priority: -5}\n"), 0, "%s", err.msg);
+    cr_assert_eq(ADD(rs, "two.yaml",
+        "- {id: second, format: generic, class: broken_pipe, match: 'a'}\n"
+        "- {id: high, format: generic, class: client_timeout, match: 'ab',"
+        " priority: 10}\n"
+        "- {id: late, format: generic, class: client_closed, match: 'b'}\n"),
+        0, "%s", err.msg);
+    m = rg_matcher_create(compiled(rs));
+    cr_assert_not_null(m);
+
+    cr_expect_str_eq(match_id(m, RG_FORMAT_GENERIC, "xab"), "high");
+    cr_expect_str_eq(match_id(m, RG_FORMAT_GENERIC, "xa"), "first");
+    /* priority -5 goes after the default 0, though loaded first */
+    cr_expect_str_eq(match_id(m, RG_FORMAT_GENERIC, "xb"), "late");
+    cr_expect_str_eq(match_id(m, RG_FORMAT_GENERIC, "xyz"), "none");
+    /* rules only see lines of their format */
+    cr_expect_str_eq(match_id(m, RG_FORMAT_JAVA, "xab"), "none");
+
+    rg_matcher_destroy(m);
+    rg_ruleset_destroy(rs);
+}
+
+
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+    char   path[512];
+    FILE  *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    cr_assert_eq(fputs(text, f) >= 0, 1);
+    cr_assert_eq(fclose(f), 0);
+}
+
+
+Test(rules_order, directory_loads_yaml_files_in_c_locale_order)
+{
+    char         dir[] = "/tmp/rgt-rules.XXXXXX", cmd[64];
+    rg_ruleset  *rs = rg_ruleset_create();
+    rg_matcher  *m;
+
+    cr_assert_not_null(mkdtemp(dir));
+    write_file(dir, "b.yml",
+               "- {id: from-b, format: generic, class: client_reset, match: x}\n");
+    write_file(dir, "a.yaml",
+               "- {id: from-a, format: generic, class: client_reset, match: x}\n"
+               "- {id: only-a, format: generic, class: client_reset, match: y}\n");
+    /* 'B' (0x42) sorts before 'a' (0x61) in the C locale */
+    write_file(dir, "B.yaml",
+               "- {id: from-B, format: generic, class: client_reset, match: x}\n");
+    write_file(dir, "notes.txt", "not: [yaml\n");
+    write_file(dir, ".hidden.yaml", "not: [yaml\n");
+    write_file(dir, "c.yaml.orig", "not: [yaml\n");
+
+    cr_assert_eq(rg_ruleset_add_path(rs, dir, &err), 0, "%s", err.msg);
+    cr_expect_eq(rg_ruleset_count(rs), 4);
+    m = rg_matcher_create(compiled(rs));
+    cr_expect_str_eq(match_id(m, RG_FORMAT_GENERIC, "x"), "from-B");
+    cr_expect_str_eq(match_id(m, RG_FORMAT_GENERIC, "y"), "only-a");
+
+    rg_matcher_destroy(m);
+    rg_ruleset_destroy(rs);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+
+#define KEEPALIVE "2026/11/21 10:00:08 [info] 2112#2112: *20 client " \
+    "192.0.2.1 closed keepalive connection"
+#define PIPE "2026/11/21 10:00:05 [info] 2112#2112: *12 writev() failed " \
+    "(32: Broken pipe) while sending to client, client: 192.0.2.1, server: s"
+#define CUT "2026/11/21 10:00:21 [error] 2112#2112: *56 upstream prematurely " \
+    "closed connection while reading upstream, client: 192.0.2.1, server: s"
+
+static const char  site_rules[] =
+    "# a site that counts keepalive closes and sees every early close of\n"
+    "# its backend as upstream_closed\n"
+    "- id: site.keepalive\n"
+    "  format: nginx-error\n"
+    "  class: client_closed\n"
+    "  match: '^client \\S+ closed keepalive connection$'\n"
+    "- id: site.upstream_closed\n"
+    "  format: nginx-error\n"
+    "  class: upstream_closed\n"
+    "  match: '^upstream prematurely closed connection\\b'\n"
+    "  priority: 1\n";
+
+
+static const char *
+nginx_class(rg_ruleset *rs, const char *line, const char **id)
+{
+    const rg_rule  *r;
+
+    trh_rs = rs;
+    trh_m = rg_matcher_create(rs);
+    r = trh_nginx_error(line);
+    *id = r ? rg_rule_id(r) : "none";
+    rg_matcher_destroy(trh_m);
+    trh_m = NULL;
+
+    return trh_class(r);
+}
+
+
+Test(rules_order, extra_rules_add_to_the_shipped_ones)
+{
+    rg_ruleset  *rs = rg_ruleset_create();
+    const char  *id;
+
+    cr_assert_eq(rg_ruleset_add_shipped(rs, &err), 0, "%s", err.msg);
+    cr_assert_eq(ADD(rs, "site.yaml", site_rules), 0, "%s", err.msg);
+    compiled(rs);
+
+    cr_expect_str_eq(nginx_class(rs, KEEPALIVE, &id), "client_closed");
+    cr_expect_str_eq(id, "site.keepalive");
+    cr_expect_str_eq(nginx_class(rs, PIPE, &id), "broken_pipe");
+    cr_expect_str_eq(id, "nginx.broken_pipe.syscall");
+    /* priority 1 puts the site's rule before the shipped one */
+    cr_expect_str_eq(nginx_class(rs, CUT, &id), "upstream_closed");
+    cr_expect_str_eq(id, "site.upstream_closed");
+
+    rg_ruleset_destroy(rs);
+}
+
+
+Test(rules_order, extra_rules_alone_replace_the_shipped_ones)
+{
+    rg_ruleset  *rs = rg_ruleset_create();
+    const char  *id;
+
+    cr_assert_eq(ADD(rs, "site.yaml", site_rules), 0, "%s", err.msg);
+    compiled(rs);
+    cr_expect_eq(rg_ruleset_count(rs), 2);
+
+    cr_expect_str_eq(nginx_class(rs, KEEPALIVE, &id), "client_closed");
+    cr_expect_str_eq(nginx_class(rs, PIPE, &id), "none");
+    cr_expect_str_eq(nginx_class(rs, CUT, &id), "upstream_closed");
+
+    rg_ruleset_destroy(rs);
+}
+
+
+/* Patterns that would change meaning inside the prefilter's alternation
+   run on their own and still match exactly as written. */
+Test(rules_order, prefilter_keeps_every_rule_exact)
+{
+    rg_ruleset  *rs = rg_ruleset_create();
+    rg_matcher  *m;
+
+    cr_assert_eq(ADD(rs, "p.yaml",
+        "- {id: backref, format: generic, class: client_reset,"
+        " match: '^(\\w)\\1x'}\n"
+        "- {id: commit, format: generic, class: client_reset,"
+        " match: '^foo(*COMMIT)bar'}\n"
+        "- {id: named, format: generic, class: client_reset,"
+        " match: '^(?<w>q)\\k<w>'}\n"
+        "- {id: extended, format: generic, class: client_reset,"
+        " match: \"(?x) e e # a comment\"}\n"
+        "- {id: quoted, format: generic, class: client_reset,"
+        " match: '\\Q(*)'}\n"
+        "- {id: plain-1, format: generic, class: broken_pipe, match: 'zzz'}\n"
+        "- {id: plain-2, format: generic, class: broken_pipe,"
+        " match: '^foo'}\n"
+        "- {id: caseless, format: generic, class: broken_pipe,"
+        " match: '(?i)^ABC'}\n"), 0, "%s", err.msg);
+    m = rg_matcher_create(compiled(rs));
+
+    cr_expect_str_eq(match_id(m, RG_FORMAT_GENERIC, "aax"), "backref");
+    cr_expect_str_eq(match_id(m, RG_FORMAT_GENERIC, "abx"), "none");
+    cr_expect_str_eq(match_id(m, RG_FORMAT_GENERIC, "foobar"), "commit");
+    /* (*COMMIT) fails only its own rule */
+    cr_expect_str_eq(match_id(m, RG_FORMAT_GENERIC, "foobaz"), "plain-2");
+    cr_expect_str_eq(match_id(m, RG_FORMAT_GENERIC, "qq"), "named");
+    cr_expect_str_eq(match_id(m, RG_FORMAT_GENERIC, "ee"), "extended");
+    cr_expect_str_eq(match_id(m, RG_FORMAT_GENERIC, "a (*) b"), "quoted");
+    cr_expect_str_eq(match_id(m, RG_FORMAT_GENERIC, "xzzz"), "plain-1");
+    cr_expect_str_eq(match_id(m, RG_FORMAT_GENERIC, "abcd"), "caseless");
+    cr_expect_str_eq(match_id(m, RG_FORMAT_GENERIC, "nothing"), "none");
+
+    rg_matcher_destroy(m);
+    rg_ruleset_destroy(rs);
+}
+
+
+Test(rules_order, where_needs_every_field_present)
+{
+    rg_ruleset  *rs = rg_ruleset_create();
+    rg_matcher  *m;
+    rg_fields    f;
+
+    cr_assert_eq(ADD(rs, "w.yaml",
+        "- id: w\n  format: nginx-access\n  class: client_closed\n"
+        "  match: '^2'\n  where: { completion: '^$', host: '^h' }\n"), 0,
+        "%s", err.msg);
+    m = rg_matcher_create(compiled(rs));
+
+    memset(&f, 0, sizeof(f));
+    f.f[RG_FIELD_MESSAGE] = (rg_str) { "200", 3 };
+    f.f[RG_FIELD_HOST] = (rg_str) { "host", 4 };
+    cr_expect_null(rg_match(m, RG_FORMAT_NGINX_ACCESS, &f));
+    f.f[RG_FIELD_COMPLETION] = (rg_str) { "OK", 2 };
+    cr_expect_null(rg_match(m, RG_FORMAT_NGINX_ACCESS, &f));
+    f.f[RG_FIELD_COMPLETION] = (rg_str) { "", 0 };
+    cr_expect_str_eq(trh_class(rg_match(m, RG_FORMAT_NGINX_ACCESS, &f)),
+                     "client_closed");
+    f.f[RG_FIELD_MESSAGE] = (rg_str) { NULL, 0 };
+    cr_expect_null(rg_match(m, RG_FORMAT_NGINX_ACCESS, &f));
+
+    rg_matcher_destroy(m);
+    rg_ruleset_destroy(rs);
+}
+
+
+Test(rules_order, matcher_needs_a_compiled_ruleset)
+{
+    rg_ruleset  *rs = rg_ruleset_create();
+
+    cr_expect_null(rg_matcher_create(rs));
+    compiled(rs);
+    cr_assert_eq(ADD(rs, "late.yaml",
+        "- {id: late, format: generic, class: client_reset, match: x}\n"), 0);
+    cr_expect_null(rg_matcher_create(rs));
+    rg_ruleset_destroy(rs);
+}
