@@ -56,35 +56,35 @@ rs_sim_config_default(rs_sim_config *cfg)
 
 
 int
-rs_sim_parse_args(int argc, char **argv, rs_sim_config *cfg,
-    int *first_file, char *err, size_t errlen)
+rs_sim_parse_args(int argc, char **argv, rs_sim_config *cfg, char **rest,
+    int *nrest, char *err, size_t errlen)
 {
-    int          i;
+    int          i, n;
     const char  *v;
-    uint64_t     n;
+    uint64_t     k;
 
     rs_sim_config_default(cfg);
+    rest[0] = (char *) "rstscan";
+    n = 1;
 
-    for (i = 0; i < argc; i++) {
+    for (i = 1; i < argc; i++) {
         const char  *a = argv[i];
 
         v = NULL;
 
         if (strcmp(a, "--") == 0) {
-            i++;
-            break;
-        }
+            /* the scanner's getopt ends its options here too */
+            while (i < argc) {
+                rest[n++] = argv[i++];
+            }
 
-        if (a[0] != '-' || a[1] == '\0') {
             break;
         }
 
         if (strcmp(a, "--json") == 0) {
             cfg->json = 1;
-            continue;
-        }
 
-        if (rs_sim_opt_value(argc, argv, &i, "--rate", &v)) {
+        } else if (rs_sim_opt_value(argc, argv, &i, "--rate", &v)) {
             if (v == NULL
                 || rg_rate_parse(v, strlen(v), &cfg->key.rate) != 0)
             {
@@ -92,10 +92,10 @@ rs_sim_parse_args(int argc, char **argv, rs_sim_config *cfg,
             }
 
         } else if (rs_sim_opt_value(argc, argv, &i, "--burst", &v)) {
-            if (v == NULL || rs_sim_parse_count(v, &n) != 0) {
+            if (v == NULL || rs_sim_parse_count(v, &k) != 0) {
                 goto invalid;
             }
-            cfg->key.burst = n;
+            cfg->key.burst = k;
 
         } else if (rs_sim_opt_value(argc, argv, &i, "--global-rate", &v)) {
             if (v == NULL
@@ -106,10 +106,10 @@ rs_sim_parse_args(int argc, char **argv, rs_sim_config *cfg,
             cfg->global_rate_set = 1;
 
         } else if (rs_sim_opt_value(argc, argv, &i, "--global-burst", &v)) {
-            if (v == NULL || rs_sim_parse_count(v, &n) != 0) {
+            if (v == NULL || rs_sim_parse_count(v, &k) != 0) {
                 goto invalid;
             }
-            cfg->global.burst = n;
+            cfg->global.burst = k;
             cfg->global_burst_set = 1;
 
         } else if (rs_sim_opt_value(argc, argv, &i, "--key", &v)) {
@@ -124,8 +124,8 @@ rs_sim_parse_args(int argc, char **argv, rs_sim_config *cfg,
             }
 
         } else {
-            snprintf(err, errlen, "simulate: unknown option \"%s\"", a);
-            return -1;
+            /* --format, --log-format, --rules, --since ... and FILEs */
+            rest[n++] = argv[i];
         }
 
         continue;
@@ -145,12 +145,8 @@ rs_sim_parse_args(int argc, char **argv, rs_sim_config *cfg,
         cfg->global.burst = cfg->key.burst * RG_DEFAULT_GLOBAL_FACTOR;
     }
 
-    if (i >= argc) {
-        snprintf(err, errlen, "simulate: no input file");
-        return -1;
-    }
-
-    *first_file = i;
+    rest[n] = NULL;
+    *nrest = n;
 
     return 0;
 }

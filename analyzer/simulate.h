@@ -65,12 +65,15 @@ typedef struct {
 typedef struct rs_sim  rs_sim;
 
 /*
- * Parses the options after `simulate` (argv[0] is the first option).
- * Fills cfg and sets *first_file to the index of the first FILE.  Returns
- * 0, or -1 with a message naming the option at fault in err.
+ * Takes simulate's own options out of argv (argv[0] is "simulate") and
+ * copies every other argument, in order, to rest[1..] after a program
+ * name (rest needs argc + 1 slots; it is NULL-terminated): the scanner's
+ * options (--format, --log-format, --rules, --since ...) and the FILEs,
+ * for the scanner's own parser.  Returns 0, or -1 with a message naming
+ * the option at fault in err.
  */
 int rs_sim_parse_args(int argc, char **argv, rs_sim_config *cfg,
-    int *first_file, char *err, size_t errlen);
+    char **rest, int *nrest, char *err, size_t errlen);
 
 /* The defaults: 10r/m burst 5, global 10 times that, client keys. */
 void rs_sim_config_default(rs_sim_config *cfg);
