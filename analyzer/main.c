@@ -1,100 +1,121 @@
 /*
- * main.c - rstscan's entry point.
- *
- * The first slice: reads every input (plain or gzip) and prints its line
- * and byte counts.  Exit status: 0 clean, 2 when an input could not be read
- * (the other inputs are still scanned).
+ * main.c - rstscan: options, the scan of every input, the report, the
+ * exit status (0 clean, 1 a --fail-on condition held, 2 usage or input
+ * error; 2 wins).  The only place that prints errors or exits.
  */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "reader.h"
+#include "options.h"
+#include "print.h"
+#include "rotate.h"
+#include "scan.h"
 
-#define RS_BUF_SIZE  (1024 * 1024)
 
-
-static int rs_count(const char *path, char *buf);
+static int rs_scan_all(rs_run *run, rs_agg *agg);
 
 
 int
 main(int argc, char **argv)
 {
-    int    i, status;
-    char  *buf;
+    char       err[2048];
+    rs_run     run;
+    rs_agg     agg;
+    rs_report  rep;
+    int        status;
 
-    if (argc < 2) {
-        fprintf(stderr, "usage: rstscan FILE...\n");
+    memset(&run, 0, sizeof(rs_run));
+
+    if (rs_cli_parse(&run.cli, argc, argv, err, sizeof(err)) != 0) {
+        fprintf(stderr, "rstscan: %s\n", err);
+        rs_usage(stderr);
         return 2;
     }
 
-    buf = malloc(RS_BUF_SIZE);
-    if (buf == NULL) {
+    if (run.cli.help) {
+        rs_usage(stdout);
+        return 0;
+    }
+
+    if (rs_run_resolve(&run, err, sizeof(err)) != 0) {
+        fprintf(stderr, "rstscan: %s\n", err);
+        rs_run_free(&run);
+        return 2;
+    }
+
+    rs_agg_init(&agg);
+    status = rs_scan_all(&run, &agg);
+
+    if (rs_report_build(&rep, &agg, &run.report) != 0) {
         fprintf(stderr, "rstscan: out of memory\n");
+        rs_agg_free(&agg);
+        rs_run_free(&run);
         return 2;
     }
 
-    status = 0;
-
-    for (i = 1; i < argc; i++) {
-        if (rs_count(argv[i], buf) != 0) {
-            status = 2;
-        }
+    if (run.cli.json) {
+        rs_print_json(&rep, stdout);
+    } else {
+        rs_print_text(&rep, &run.report, stdout);
     }
 
-    free(buf);
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "rstscan: cannot write the report\n");
+        status = 2;
+    }
+
+    if (status == 0 && rs_fail_on_holds(&run, &rep)) {
+        status = 1;
+    }
+
+    rs_report_free(&rep);
+    rs_agg_free(&agg);
+    rs_run_free(&run);
 
     return status;
 }
 
 
+/* Every input, a rotated set oldest first; 2 when any failed, else 0. */
 static int
-rs_count(const char *path, char *buf)
+rs_scan_all(rs_run *run, rs_agg *agg)
 {
-    char                err[1536];
-    ssize_t             n;
-    rs_reader          *r;
-    unsigned long long  lines, bytes;
-    int                 last_nl;
+    char         err[1024];
+    rs_scanner  *sc;
+    size_t       i;
+    int          status = 0;
 
-    r = rs_reader_open(path, err, sizeof(err));
-    if (r == NULL) {
-        fprintf(stderr, "rstscan: %s\n", err);
-        return -1;
+    if (rs_rotate_order(run->cli.files, run->cli.nfiles) != 0) {
+        fprintf(stderr, "rstscan: out of memory\n");
+        return 2;
     }
 
-    lines = 0;
-    bytes = 0;
-    last_nl = 1;
+    sc = rs_scanner_create(&run->scan, agg, err, sizeof(err));
+    if (sc == NULL) {
+        fprintf(stderr, "rstscan: %s\n", err);
+        return 2;
+    }
 
-    while ((n = rs_reader_read(r, buf, RS_BUF_SIZE)) > 0) {
-        char  *p = buf, *end = buf + n;
+    for (i = 0; i < run->cli.nfiles; i++) {
+        const rs_file  *f;
 
-        while ((p = memchr(p, '\n', (size_t) (end - p))) != NULL) {
-            lines++;
-            p++;
+        if (rs_scan_path(sc, run->cli.files[i]) != 0) {
+            status = 2;
         }
 
-        bytes += (unsigned long long) n;
-        last_nl = buf[n - 1] == '\n';
+        f = &agg->files[agg->nfiles - 1];
+
+        if (f->error != NULL) {
+            fprintf(stderr, "rstscan: %s\n", f->error);
+        } else if (f->detected && !run->cli.json) {
+            fprintf(stderr, "rstscan: %s: format %s (detected)\n", f->path,
+                    f->format);
+        }
     }
 
-    /* a last line without its newline is still a line */
-    if (!last_nl) {
-        lines++;
-    }
+    rs_scanner_destroy(sc);
 
-    printf("%s: %llu lines, %llu bytes%s\n", rs_reader_path(r), lines, bytes,
-           rs_reader_is_gzip(r) ? " (gzip)" : "");
-
-    if (n < 0) {
-        fprintf(stderr, "rstscan: %s\n", rs_reader_error(r));
-        rs_reader_close(r);
-        return -1;
-    }
-
-    rs_reader_close(r);
-
-    return 0;
+    return status;
 }

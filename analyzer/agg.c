@@ -1,0 +1,359 @@
+/*
+ * agg.c - accumulating and merging scan results (see agg.h).
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+
+
+static int rs_agg_key(rs_agg *a, rs_dim dim, int cls, rg_str key,
+    uint64_t n, const rs_ts *ts, uint64_t events);
+static int rs_agg_cell(rs_agg *a, int64_t minute, int cls, uint64_t n);
+static int rs_agg_cells_grow(rs_agg *a);
+static int rs_agg_merge_keys(rs_agg *dst, const rs_agg *src, rs_dim dim);
+
+
+void
+rs_agg_init(rs_agg *a)
+{
+    int  d;
+
+    memset(a, 0, sizeof(rs_agg));
+
+    for (d = 0; d < RS_DIM_COUNT; d++) {
+        rs_keytab_init(&a->keys[d], RS_KEYS_EXACT);
+    }
+}
+
+
+void
+rs_agg_free(rs_agg *a)
+{
+    size_t  i;
+    int     d;
+
+    for (d = 0; d < RS_DIM_COUNT; d++) {
+        rs_keytab_free(&a->keys[d]);
+    }
+
+    for (i = 0; i < a->nfiles; i++) {
+        free(a->files[i].path);
+        free(a->files[i].format);
+        free(a->files[i].error);
+    }
+
+    free(a->files);
+    free(a->cells);
+    memset(a, 0, sizeof(rs_agg));
+}
+
+
+int
+rs_file_set(char **slot, const char *text)
+{
+    free(*slot);
+    *slot = NULL;
+
+    if (text != NULL && (*slot = strdup(text)) == NULL) {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+rs_file *
+rs_agg_file(rs_agg *a, const char *path)
+{
+    rs_file  *f;
+
+    if (a->nfiles == a->files_cap) {
+        size_t  cap = a->files_cap ? a->files_cap * 2 : 8;
+
+        f = realloc(a->files, cap * sizeof(rs_file));
+        if (f == NULL) {
+            return NULL;
+        }
+        a->files = f;
+        a->files_cap = cap;
+    }
+
+    f = &a->files[a->nfiles];
+    memset(f, 0, sizeof(rs_file));
+
+    if (rs_file_set(&f->path, path) != 0) {
+        return NULL;
+    }
+
+    a->nfiles++;
+
+    return f;
+}
+
+
+/*
+ * Counts n for (cls, key) in one dimension; `events` of them (records
+ * seen, not summarised) are remembered for bursts when dim is the client.
+ */
+static int
+rs_agg_key(rs_agg *a, rs_dim dim, int cls, rg_str key, uint64_t n,
+    const rs_ts *ts, uint64_t events)
+{
+    rs_key    *k;
+    uint32_t   before;
+
+    if (key.p == NULL || key.len == 0 || n == 0) {
+        return 0;
+    }
+
+    k = rs_keytab_get(&a->keys[dim], cls, key.p, key.len);
+    if (k == NULL) {
+        return -1;
+    }
+
+    k->count += n;
+
+    if (dim != RS_DIM_CLIENT || events == 0 || !ts->valid) {
+        return 0;
+    }
+
+    if (k->times == NULL) {
+        if (a->ticks >= RS_TICKS_MAX) {
+            a->bursts_approximate = 1;
+            return 0;
+        }
+        k->times = calloc(1, sizeof(rs_times));
+        if (k->times == NULL) {
+            return -1;
+        }
+    }
+
+    before = k->times->n;
+
+    if (a->ticks >= RS_TICKS_MAX && !(before > 0 &&
+        k->times->base + k->times->v[before - 1].d == ts->sec))
+    {
+        a->bursts_approximate = 1;
+        return 0;
+    }
+
+    if (rs_times_add(k->times, ts->sec, ts->off_min, ts->has_off, events)
+        != 0)
+    {
+        return -1;
+    }
+
+    a->ticks += k->times->n - before;
+
+    return 0;
+}
+
+
+static int
+rs_agg_cells_grow(rs_agg *a)
+{
+    rs_cell  *old = a->cells, *c;
+    size_t    cap = a->cells_cap ? a->cells_cap * 2 : 1024, i, j;
+
+    c = calloc(cap, sizeof(rs_cell));
+    if (c == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < a->cells_cap; i++) {
+        if (!old[i].used) {
+            continue;
+        }
+        j = (size_t) ((uint64_t) old[i].minute * 31 + old[i].cls)
+            & (cap - 1);
+        while (c[j].used) {
+            j = (j + 1) & (cap - 1);
+        }
+        c[j] = old[i];
+    }
+
+    free(old);
+    a->cells = c;
+    a->cells_cap = cap;
+
+    return 0;
+}
+
+
+static int
+rs_agg_cell(rs_agg *a, int64_t minute, int cls, uint64_t n)
+{
+    size_t  j;
+
+    if (2 * (a->ncells + 1) > a->cells_cap) {
+        if (a->ncells >= RS_TIMELINE_MAX) {
+            a->timeline_approximate = 1;
+            return 0;
+        }
+        if (rs_agg_cells_grow(a) != 0) {
+            return -1;
+        }
+    }
+
+    j = (size_t) ((uint64_t) minute * 31 + (uint64_t) cls)
+        & (a->cells_cap - 1);
+
+    for ( ;; ) {
+        rs_cell  *c = &a->cells[j];
+
+        if (!c->used) {
+            c->used = 1;
+            c->minute = minute;
+            c->cls = (uint8_t) cls;
+            c->count = n;
+            a->ncells++;
+            return 0;
+        }
+
+        if (c->minute == minute && c->cls == cls) {
+            c->count += n;
+            return 0;
+        }
+
+        j = (j + 1) & (a->cells_cap - 1);
+    }
+}
+
+
+int
+rs_agg_record(rs_agg *a, const rs_record *r)
+{
+    uint64_t       n = r->seen + r->suppressed;
+    rs_class_sum  *s = &a->cls[r->cls];
+    int64_t        minute;
+
+    s->count += n;
+    s->suppressed += r->suppressed;
+    s->bytes += r->bytes;
+
+    if (rs_agg_key(a, RS_DIM_CLIENT, r->cls, r->client, n, &r->ts, r->seen)
+        || rs_agg_key(a, RS_DIM_URI, r->cls, r->uri, n, &r->ts, 0)
+        || rs_agg_key(a, RS_DIM_UPSTREAM, r->cls, r->upstream, n, &r->ts, 0))
+    {
+        return -1;
+    }
+
+    if (!r->ts.valid) {
+        return 0;
+    }
+
+    if (!a->shown.valid) {
+        a->shown = r->ts;
+    }
+
+    minute = r->ts.sec >= 0 ? r->ts.sec / 60 : (r->ts.sec - 59) / 60;
+
+    return rs_agg_cell(a, minute, r->cls, n);
+}
+
+
+static int
+rs_agg_merge_keys(rs_agg *dst, const rs_agg *src, rs_dim dim)
+{
+    const rs_keytab  *t = &src->keys[dim];
+    rs_key           *k;
+    size_t            i;
+    uint32_t          before;
+
+    for (i = 0; i < t->n; i++) {
+        const rs_key  *sk = &t->keys[i];
+
+        k = rs_keytab_get(&dst->keys[dim], sk->cls, rs_keytab_text(t, sk),
+                          sk->len);
+        if (k == NULL) {
+            return -1;
+        }
+
+        k->count += sk->count;
+
+        if (sk->times == NULL) {
+            continue;
+        }
+
+        if (k->times == NULL && (k->times = calloc(1, sizeof(rs_times)))
+                                == NULL)
+        {
+            return -1;
+        }
+
+        before = k->times->n;
+        if (rs_times_merge(k->times, sk->times) != 0) {
+            return -1;
+        }
+        dst->ticks += k->times->n - before;
+    }
+
+    if (t->approximate) {
+        dst->keys[dim].approximate = 1;
+        if (t->dropped_max > dst->keys[dim].dropped_max) {
+            dst->keys[dim].dropped_max = t->dropped_max;
+        }
+    }
+
+    return 0;
+}
+
+
+int
+rs_agg_merge(rs_agg *dst, const rs_agg *src)
+{
+    size_t    i;
+    int       c, d;
+    rs_file  *f;
+
+    dst->lines += src->lines;
+    dst->bytes += src->bytes;
+    dst->unparsed += src->unparsed;
+    dst->limit_hits += src->limit_hits;
+    dst->timeline_approximate |= src->timeline_approximate;
+    dst->bursts_approximate |= src->bursts_approximate;
+
+    for (c = 0; c < RG_CLASS_COUNT; c++) {
+        dst->cls[c].count += src->cls[c].count;
+        dst->cls[c].suppressed += src->cls[c].suppressed;
+        dst->cls[c].bytes += src->cls[c].bytes;
+    }
+
+    for (d = 0; d < RS_DIM_COUNT; d++) {
+        if (rs_agg_merge_keys(dst, src, (rs_dim) d) != 0) {
+            return -1;
+        }
+    }
+
+    for (i = 0; i < src->cells_cap; i++) {
+        if (src->cells[i].used
+            && rs_agg_cell(dst, src->cells[i].minute, src->cells[i].cls,
+                           src->cells[i].count) != 0)
+        {
+            return -1;
+        }
+    }
+
+    if (!dst->shown.valid) {
+        dst->shown = src->shown;
+    }
+
+    for (i = 0; i < src->nfiles; i++) {
+        const rs_file  *s = &src->files[i];
+
+        f = rs_agg_file(dst, s->path);
+        if (f == NULL || rs_file_set(&f->format, s->format)
+            || rs_file_set(&f->error, s->error))
+        {
+            return -1;
+        }
+        f->detected = s->detected;
+        f->lines = s->lines;
+        f->bytes = s->bytes;
+        f->unparsed = s->unparsed;
+    }
+
+    return 0;
+}

@@ -1,0 +1,102 @@
+/*
+ * agg.h - what a scan accumulates, in a form that merges exactly.
+ *
+ * One rs_agg per scan (or per shard, per thread): totals, per-class sums,
+ * per-(class, key) counters for clients, URIs and upstreams, the per-minute
+ * series and, for every (class, client), its event times run-length coded
+ * per second (what bursts are computed from).  rs_agg_merge(a, b) makes a
+ * hold what one scan over both inputs would hold: every counter is a sum,
+ * series and event lists are unions; nothing here depends on the order
+ * shards are merged in.  Only the report (report.h) ranks, cuts to top N
+ * and finds bursts.
+ */
+
+#ifndef RS_AGG_H
+#define RS_AGG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keytab.h"
+#include "rg_class.h"
+#include "rg_rules.h"
+#include "timefmt.h"
+
+typedef enum {
+    RS_DIM_CLIENT = 0,
+    RS_DIM_URI,
+    RS_DIM_UPSTREAM,
+    RS_DIM_COUNT
+} rs_dim;
+
+/* Distinct keys per dimension held exactly (DESIGN.md section 3). */
+#define RS_KEYS_EXACT       200000
+/* (class, minute) cells of the timeline; a year of every class fits */
+#define RS_TIMELINE_MAX     (1u << 21)
+/* (class, client, second) ticks kept for bursts: 16 MiB */
+#define RS_TICKS_MAX        (2u << 20)
+
+typedef struct {
+    uint64_t  count;            /* records seen + suppressed */
+    uint64_t  suppressed;       /* held back, per rstguard summaries */
+    uint64_t  bytes;            /* bytes of the records seen */
+} rs_class_sum;
+
+/* One input as the report lists it. */
+typedef struct {
+    char      *path;
+    char      *format;          /* "nginx-error", ... */
+    int        detected;        /* chosen by --format auto */
+    uint64_t   lines, bytes, unparsed;
+    char      *error;           /* NULL when read to its end */
+} rs_file;
+
+/* A (class, minute) cell: minute = rs_ts.sec / 60 (floor). */
+typedef struct {
+    int64_t   minute;
+    uint64_t  count;
+    uint8_t   cls;
+    uint8_t   used;
+} rs_cell;
+
+typedef struct {
+    uint64_t      lines, bytes, unparsed, limit_hits;
+    rs_class_sum  cls[RG_CLASS_COUNT];
+    rs_keytab     keys[RS_DIM_COUNT];
+
+    rs_cell      *cells;        /* open addressing on (minute, cls) */
+    size_t        ncells, cells_cap;
+    rs_ts         shown;        /* the offset minutes are printed with */
+
+    uint64_t      ticks;        /* rs_tick entries held, all keys */
+    int           timeline_approximate;
+    int           bursts_approximate;
+
+    rs_file      *files;
+    size_t        nfiles, files_cap;
+} rs_agg;
+
+/* One record (or an rstguard summary) as the scan hands it over. */
+typedef struct {
+    rg_class   cls;
+    uint64_t   seen;            /* 1 for a record, 0 for a summary */
+    uint64_t   suppressed;      /* a summary's count */
+    uint64_t   bytes;           /* physical bytes of the record */
+    rs_ts      ts;              /* valid == 0: no time */
+    rg_str     client, uri, upstream;   /* p == NULL or len 0: none */
+} rs_record;
+
+void rs_agg_init(rs_agg *a);
+void rs_agg_free(rs_agg *a);
+
+/* Counts one classified record; -1 when out of memory. */
+int rs_agg_record(rs_agg *a, const rs_record *r);
+
+/* Appends an input's entry (strings copied); NULL when out of memory. */
+rs_file *rs_agg_file(rs_agg *a, const char *path);
+int rs_file_set(char **slot, const char *text);
+
+/* dst += src (src is unchanged); -1 when out of memory. */
+int rs_agg_merge(rs_agg *dst, const rs_agg *src);
+
+#endif /* RS_AGG_H */

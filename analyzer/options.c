@@ -1,0 +1,388 @@
+/*
+ * options.c - rstscan's options (see options.h).
+ */
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "options.h"
+
+typedef struct {
+    const char  *name;
+    const char  *arg;           /* NULL: a flag */
+    const char  *help;
+} rs_option;
+
+enum {
+    RS_OPT_FORMAT = 0, RS_OPT_LOG_FORMAT, RS_OPT_RULES, RS_OPT_NO_DEFAULT,
+    RS_OPT_JSON, RS_OPT_TOP, RS_OPT_BURST, RS_OPT_SINCE, RS_OPT_UNTIL,
+    RS_OPT_TZ, RS_OPT_FAIL_ON, RS_OPT_HELP, RS_OPT_COUNT
+};
+
+static const rs_option  rs_options[RS_OPT_COUNT] = {
+    { "format", "FORMAT", "auto (default), nginx-error, nginx-access,"
+      " apache-error, apache-access, java, haproxy or generic" },
+    { "log-format", "STRING", "the nginx log_format of access logs"
+      " (default: combined)" },
+    { "rules", "FILE|DIR", "add rule files (repeatable)" },
+    { "no-default-rules", NULL, "do not load the shipped rules" },
+    { "json", NULL, "print the report as JSON" },
+    { "top", "N", "entries per top list (default 10)" },
+    { "burst", "N/SECONDS", "a burst is N records of one class from one"
+      " client within SECONDS (default 10/60)" },
+    { "since", "TIME", "skip records before TIME (2026-11-21 10:00:00)" },
+    { "until", "TIME", "skip records after TIME" },
+    { "tz", "ZONE", "zone of timestamps without an offset (UTC, +01:00,"
+      " Europe/Berlin)" },
+    { "fail-on", "CLASS|bloat=PCT", "exit 1 when CLASS was seen, or when"
+      " aborts are PCT% or more of the log's bytes (repeatable)" },
+    { "help", NULL, "print this help" },
+};
+
+
+static int rs_parse_uint(const char *s, uint64_t max, uint64_t *out);
+static int rs_resolve_values(rs_run *run, char *err, size_t errlen);
+static int rs_resolve_rules(rs_run *run, char *err, size_t errlen);
+static int rs_resolve_fail_on(rs_run *run, char *err, size_t errlen);
+
+
+void
+rs_usage(FILE *out)
+{
+    char    left[64];
+    size_t  i;
+
+    fprintf(out, "usage: rstscan [OPTIONS] FILE...   (FILE may be -,"
+            " plain or gzip)\n\n");
+
+    for (i = 0; i < RS_OPT_COUNT; i++) {
+        snprintf(left, sizeof(left), "--%s%s%s", rs_options[i].name,
+                 rs_options[i].arg ? " " : "",
+                 rs_options[i].arg ? rs_options[i].arg : "");
+        fprintf(out, "  %-30s %s\n", left, rs_options[i].help);
+    }
+
+    fprintf(out, "\nexit status: 0 clean, 1 a --fail-on condition held,"
+            " 2 usage or input error\n");
+}
+
+
+int
+rs_cli_parse(rs_cli *cli, int argc, char **argv, char *err, size_t errlen)
+{
+    struct option  longopts[RS_OPT_COUNT + 1];
+    int            i, c;
+
+    memset(cli, 0, sizeof(rs_cli));
+    memset(longopts, 0, sizeof(longopts));
+
+    for (i = 0; i < RS_OPT_COUNT; i++) {
+        longopts[i].name = rs_options[i].name;
+        longopts[i].has_arg = rs_options[i].arg ? required_argument
+                                                : no_argument;
+        longopts[i].val = 1000 + i;
+    }
+
+    optind = 1;
+    opterr = 0;
+
+    while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+        switch (c - 1000) {
+        case RS_OPT_FORMAT: cli->format = optarg; break;
+        case RS_OPT_LOG_FORMAT: cli->log_format = optarg; break;
+        case RS_OPT_NO_DEFAULT: cli->no_default_rules = 1; break;
+        case RS_OPT_JSON: cli->json = 1; break;
+        case RS_OPT_TOP: cli->top = optarg; break;
+        case RS_OPT_BURST: cli->burst = optarg; break;
+        case RS_OPT_SINCE: cli->since = optarg; break;
+        case RS_OPT_UNTIL: cli->until = optarg; break;
+        case RS_OPT_TZ: cli->tz = optarg; break;
+        case RS_OPT_HELP: cli->help = 1; return 0;
+
+        case RS_OPT_RULES:
+            if (cli->nrules == RS_MAX_RULE_PATHS) {
+                snprintf(err, errlen, "too many --rules");
+                return -1;
+            }
+            cli->rules[cli->nrules++] = optarg;
+            break;
+
+        case RS_OPT_FAIL_ON:
+            if (cli->nfail_on == RS_MAX_FAIL_ON) {
+                snprintf(err, errlen, "too many --fail-on");
+                return -1;
+            }
+            cli->fail_on[cli->nfail_on++] = optarg;
+            break;
+
+        default:
+            if (optopt >= 1000) {
+                snprintf(err, errlen, "option \"%s\" needs a value",
+                         argv[optind - 1]);
+            } else {
+                snprintf(err, errlen, "unknown option \"%s\"",
+                         argv[optind - 1]);
+            }
+            return -1;
+        }
+    }
+
+    cli->files = (const char **) argv + optind;
+    cli->nfiles = (size_t) (argc - optind);
+
+    if (cli->nfiles == 0) {
+        snprintf(err, errlen, "no input given (use - for stdin)");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* Decimal, no sign, at most max; 0 or -1 (no atoi: STYLE.md). */
+static int
+rs_parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+    uint64_t  v = 0;
+
+    if (*s == '\0') {
+        return -1;
+    }
+
+    for ( ; *s; s++) {
+        if (*s < '0' || *s > '9') {
+            return -1;
+        }
+        v = v * 10 + (uint64_t) (*s - '0');
+        if (v > max) {
+            return -1;
+        }
+    }
+
+    *out = v;
+    return 0;
+}
+
+
+int
+rs_run_resolve(rs_run *run, char *err, size_t errlen)
+{
+    time_t     now = time(NULL);
+    struct tm  tm;
+
+    memset(&run->scan, 0, sizeof(rs_scan_config));
+    run->scan.format = -1;
+    run->scan.log_format = run->cli.log_format;
+    run->scan.tz = run->cli.tz;
+    gmtime_r(&now, &tm);
+    run->scan.year = tm.tm_year + 1900;
+
+    if (rs_resolve_values(run, err, errlen) != 0
+        || rs_resolve_fail_on(run, err, errlen) != 0
+        || rs_resolve_rules(run, err, errlen) != 0)
+    {
+        return -1;
+    }
+
+    run->scan.rules = run->rules;
+
+    return 0;
+}
+
+
+static int
+rs_resolve_values(rs_run *run, char *err, size_t errlen)
+{
+    rs_cli       *cli = &run->cli;
+    uint64_t      v;
+    const char   *slash;
+    char          num[32], msg[512];
+    rs_tz         tz;
+    rs_parser    *ps;
+
+    if (cli->format != NULL && strcmp(cli->format, "auto") != 0) {
+        run->scan.format = rg_format_from_name(cli->format,
+                                               strlen(cli->format));
+        if (run->scan.format < 0) {
+            snprintf(err, errlen, "unknown --format \"%s\"", cli->format);
+            return -1;
+        }
+    }
+
+    run->report.top = 10;
+    if (cli->top != NULL) {
+        if (rs_parse_uint(cli->top, 1000000, &v) != 0) {
+            snprintf(err, errlen, "invalid --top \"%s\": expected a number",
+                     cli->top);
+            return -1;
+        }
+        run->report.top = (size_t) v;
+    }
+
+    run->report.burst_n = 10;
+    run->report.burst_seconds = 60;
+    if (cli->burst != NULL) {
+        slash = strchr(cli->burst, '/');
+        if (slash == NULL || (size_t) (slash - cli->burst) >= sizeof(num)) {
+            goto bad_burst;
+        }
+        memcpy(num, cli->burst, (size_t) (slash - cli->burst));
+        num[slash - cli->burst] = '\0';
+        if (rs_parse_uint(num, 1000000000, &run->report.burst_n) != 0
+            || run->report.burst_n == 0
+            || rs_parse_uint(slash + 1, 100000000, &v) != 0 || v == 0)
+        {
+            goto bad_burst;
+        }
+        run->report.burst_seconds = (int64_t) v;
+    }
+
+    if (cli->since != NULL && rs_time_parse_arg(cli->since, &run->scan.since))
+    {
+        snprintf(err, errlen, "invalid --since \"%s\": expected a time such"
+                 " as 2026-11-21 10:00:00", cli->since);
+        return -1;
+    }
+
+    if (cli->until != NULL && rs_time_parse_arg(cli->until, &run->scan.until))
+    {
+        snprintf(err, errlen, "invalid --until \"%s\": expected a time such"
+                 " as 2026-11-21 10:00:00", cli->until);
+        return -1;
+    }
+
+    if (cli->tz != NULL) {
+        if (rs_tz_init(&tz, cli->tz, err, errlen) != 0) {
+            return -1;
+        }
+        rs_tz_apply(&tz, &run->scan.since);
+        rs_tz_apply(&tz, &run->scan.until);
+    }
+
+    /* a bad layout is a usage error before any input is read */
+    ps = malloc(sizeof(rs_parser));
+    if (ps == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (rs_parser_init(ps, cli->log_format, msg, sizeof(msg)) != 0) {
+        snprintf(err, errlen, "invalid --log-format: %s", msg);
+        free(ps);
+        return -1;
+    }
+    free(ps);
+
+    return 0;
+
+bad_burst:
+
+    snprintf(err, errlen, "invalid --burst \"%s\": expected N/SECONDS such"
+             " as 10/60", cli->burst);
+    return -1;
+}
+
+
+static int
+rs_resolve_fail_on(rs_run *run, char *err, size_t errlen)
+{
+    size_t       i;
+    const char  *s;
+    char        *end;
+
+    for (i = 0; i < run->cli.nfail_on; i++) {
+        rs_fail_on  *f = &run->fail_on[run->nfail_on++];
+
+        s = run->cli.fail_on[i];
+        memset(f, 0, sizeof(rs_fail_on));
+
+        if (strncmp(s, "bloat=", 6) == 0) {
+            f->bloat = 1;
+            f->pct = strtod(s + 6, &end);
+            if (end == s + 6 || *end != '\0' || f->pct < 0 || f->pct > 100) {
+                snprintf(err, errlen, "invalid --fail-on \"%s\": bloat=PCT"
+                         " needs a percentage from 0 to 100", s);
+                return -1;
+            }
+            continue;
+        }
+
+        f->cls = rg_class_from_name(s, strlen(s));
+        if (f->cls == RG_CLASS_NONE) {
+            snprintf(err, errlen, "invalid --fail-on \"%s\": not a class nor"
+                     " bloat=PCT", s);
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+rs_resolve_rules(rs_run *run, char *err, size_t errlen)
+{
+    rg_error  e;
+    size_t    i;
+
+    run->rules = rg_ruleset_create();
+    if (run->rules == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
+    if (!run->cli.no_default_rules
+        && rg_ruleset_add_shipped(run->rules, &e) != 0)
+    {
+        goto failed;
+    }
+
+    for (i = 0; i < run->cli.nrules; i++) {
+        if (rg_ruleset_add_path(run->rules, run->cli.rules[i], &e) != 0) {
+            goto failed;
+        }
+    }
+
+    if (rg_ruleset_compile(run->rules, &e) != 0) {
+        goto failed;
+    }
+
+    return 0;
+
+failed:
+
+    snprintf(err, errlen, "%s", e.msg);
+    return -1;
+}
+
+
+void
+rs_run_free(rs_run *run)
+{
+    rg_ruleset_destroy(run->rules);
+    run->rules = NULL;
+}
+
+
+int
+rs_fail_on_holds(const rs_run *run, const rs_report *rep)
+{
+    size_t  i;
+    double  bloat;
+
+    bloat = rep->agg->bytes ? 100.0 * (double) rep->abort_bytes
+                              / (double) rep->agg->bytes : 0.0;
+
+    for (i = 0; i < run->nfail_on; i++) {
+        const rs_fail_on  *f = &run->fail_on[i];
+
+        if (f->bloat ? (rep->agg->bytes > 0 && bloat >= f->pct)
+                     : rep->agg->cls[f->cls].count > 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}

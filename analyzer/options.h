@@ -1,0 +1,71 @@
+/*
+ * options.h - rstscan's command line, in two stages (STYLE.md):
+ *
+ *   argv -> rs_cli (validated raw values) -> rs_run (compiled rules, scan
+ *   configuration, report options, --fail-on conditions)
+ *
+ * One table (options.c) drives getopt_long and generates --help.
+ */
+
+#ifndef RS_OPTIONS_H
+#define RS_OPTIONS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "report.h"
+#include "rg_rules.h"
+#include "scan.h"
+
+#define RS_MAX_RULE_PATHS  64
+#define RS_MAX_FAIL_ON     32
+
+typedef struct {
+    int           json;
+    int           help;
+    int           no_default_rules;
+    const char   *format;
+    const char   *log_format;
+    const char   *rules[RS_MAX_RULE_PATHS];
+    size_t        nrules;
+    const char   *top;
+    const char   *burst;
+    const char   *since, *until, *tz;
+    const char   *fail_on[RS_MAX_FAIL_ON];
+    size_t        nfail_on;
+    const char  **files;        /* into argv */
+    size_t        nfiles;
+} rs_cli;
+
+typedef struct {
+    int      bloat;             /* 1: bloat=PCT, 0: a class */
+    rg_class cls;
+    double   pct;
+} rs_fail_on;
+
+typedef struct {
+    rs_cli          cli;
+    rs_scan_config  scan;
+    rs_report_opts  report;
+    rg_ruleset     *rules;
+    rs_fail_on      fail_on[RS_MAX_FAIL_ON];
+    size_t          nfail_on;
+} rs_run;
+
+/*
+ * argv -> cli.  0, or -1 with err (usage errors: unknown option, missing
+ * value, no input).
+ */
+int rs_cli_parse(rs_cli *cli, int argc, char **argv, char *err,
+    size_t errlen);
+
+/* cli -> run: values checked, rules loaded and compiled; 0 or -1 + err. */
+int rs_run_resolve(rs_run *run, char *err, size_t errlen);
+void rs_run_free(rs_run *run);
+
+/* Whether a --fail-on condition holds for the report. */
+int rs_fail_on_holds(const rs_run *run, const rs_report *rep);
+
+void rs_usage(FILE *out);
+
+#endif /* RS_OPTIONS_H */

@@ -1,0 +1,87 @@
+/*
+ * parse.h - the format parsers: one physical line in, rg_fields out.
+ *
+ * Each parser fills the fields /work/notes/fields.md lists for its format
+ * (what rules match), the record's time, and what the aggregates key on.
+ * Fields point into the line or into the parser's scratch buffer, so they
+ * are valid until the next call.  0, or -1 when the line is not of the
+ * format (an unparsed line).  No allocation.
+ */
+
+#ifndef RS_PARSE_H
+#define RS_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "logformat.h"
+#include "rg_rules.h"
+#include "timefmt.h"
+
+typedef struct {
+    rg_fields  f;
+    rs_ts      ts;
+    rg_str     uri;             /* the request's path, without the query */
+    int        status;          /* -1 when the line has none */
+    int64_t    body_bytes;      /* -1 when unknown */
+    int64_t    content_length;  /* -1 when unknown */
+    unsigned   has_completion:1;
+
+    /* an rstguard summary line (DESIGN.md section 4) */
+    unsigned   summary:1;
+    rg_class   sum_class;
+    uint64_t   sum_suppressed;
+    int        sum_dry_run;
+    rg_str     sum_key;
+} rs_parsed;
+
+typedef struct {
+    rs_logformat  layout;           /* nginx-access: combined or --log-format */
+    rs_logformat  apache[2];        /* combined with %X, without */
+    char          scratch[4096];    /* apache-error's joined message */
+} rs_parser;
+
+/*
+ * Prepares a parser; layout is an nginx log_format string (NULL: combined).
+ * 0, or -1 with err naming what is wrong in the layout.
+ */
+int rs_parser_init(rs_parser *ps, const char *layout, char *err,
+    size_t errlen);
+
+/* Splits an access line by a layout into fields (nginx and Apache). */
+int rs_parse_layout(const rs_logformat *lf, const char *p, size_t len,
+    rs_parsed *out);
+
+typedef int (*rs_parse_fn)(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
+
+int rs_parse_nginx_error(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
+int rs_parse_nginx_access(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
+int rs_parse_apache_error(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
+int rs_parse_apache_access(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
+int rs_parse_haproxy(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
+int rs_parse_generic(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
+
+/*
+ * Java: a record starts at a line that begins with a Tomcat, Logback or
+ * Log4j timestamp; returns 1 for such a line (fields and time filled), 0
+ * for a continuation line (message = the line).
+ */
+int rs_parse_java(rs_parser *ps, const char *p, size_t len, rs_parsed *out);
+
+/* Empties a result: no field, no time, no status or sizes. */
+void rs_parsed_reset(rs_parsed *out);
+
+/* The parser of a format. */
+rs_parse_fn rs_parser_for(rg_format format);
+
+/* "GET /a/b?x=1 HTTP/1.1" -> "/a/b"; empty when there is no path. */
+rg_str rs_request_path(rg_str request);
+
+#endif /* RS_PARSE_H */

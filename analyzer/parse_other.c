@@ -1,0 +1,248 @@
+/*
+ * parse_other.c - HAProxy, Java and generic lines; the parser table.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "parse.h"
+
+
+static const char *rs_token(const char *p, const char *end, rg_str *tok);
+static size_t rs_leading_time(const char *p, size_t len, rs_ts *ts);
+
+
+int
+rs_parser_init(rs_parser *ps, const char *layout, char *err, size_t errlen)
+{
+    memset(ps, 0, sizeof(rs_parser));
+
+    if (rs_logformat_compile(&ps->apache[0], "$remote_addr $1 $remote_user"
+            " [$time_local] \"$request\" $status $body_bytes_sent"
+            " \"$http_referer\" \"$http_user_agent\" $request_completion",
+            err, errlen) != 0
+        || rs_logformat_compile(&ps->apache[1], "$remote_addr $1"
+            " $remote_user [$time_local] \"$request\" $status"
+            " $body_bytes_sent \"$http_referer\" \"$http_user_agent\"",
+            err, errlen) != 0)
+    {
+        return -1;
+    }
+
+    return rs_logformat_compile(&ps->layout,
+                                layout ? layout : RS_LOGFORMAT_COMBINED,
+                                err, errlen);
+}
+
+
+void
+rs_parsed_reset(rs_parsed *out)
+{
+    memset(out, 0, sizeof(rs_parsed));
+    out->status = -1;
+    out->body_bytes = -1;
+    out->content_length = -1;
+}
+
+
+rg_str
+rs_request_path(rg_str request)
+{
+    rg_str       path = { NULL, 0 };
+    const char  *p = request.p, *end = request.p + request.len, *q;
+
+    if (p == NULL) {
+        return path;
+    }
+
+    q = memchr(p, ' ', request.len);
+    if (q == NULL) {
+        return path;
+    }
+
+    for (p = q + 1, q = p; q < end && *q != ' ' && *q != '?'; q++) {
+        /* skip */
+    }
+
+    path.p = p;
+    path.len = (size_t) (q - p);
+
+    return path;
+}
+
+
+/* The next space-separated token; NULL at the end. */
+static const char *
+rs_token(const char *p, const char *end, rg_str *tok)
+{
+    const char  *q;
+
+    while (p < end && *p == ' ') {
+        p++;
+    }
+
+    if (p == end) {
+        return NULL;
+    }
+
+    q = memchr(p, ' ', (size_t) (end - p));
+    if (q == NULL) {
+        q = end;
+    }
+
+    tok->p = p;
+    tok->len = (size_t) (q - p);
+
+    return q;
+}
+
+
+/*
+ * 10.0.0.1:52000 [21/Nov/2026:10:00:00.123] fe be/srv 10/0/30/-1/40 -1 0
+ *     - - CD-- 1/1/0/0/0 0/0 "GET /x HTTP/1.1"
+ */
+int
+rs_parse_haproxy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
+{
+    const char  *end = p + len, *q = p, *r;
+    rg_str       t[10];
+    int          i, slashes;
+    size_t       k;
+
+    (void) ps;
+    rs_parsed_reset(out);
+
+    for (i = 0; i < 10; i++) {
+        q = rs_token(q, end, &t[i]);
+        if (q == NULL) {
+            return -1;
+        }
+    }
+
+    if (t[1].len < 22 || t[1].p[0] != '['
+        || t[1].p[t[1].len - 1] != ']'
+        || rs_time_haproxy(t[1].p + 1, t[1].len - 2, &out->ts)
+           != t[1].len - 2)
+    {
+        return -1;
+    }
+
+    for (slashes = 0, k = 0; k < t[4].len; k++) {
+        slashes += t[4].p[k] == '/';
+    }
+
+    if (slashes != 4 || t[9].len != 4 || t[5].len == 0) {
+        return -1;
+    }
+
+    /* 10.0.0.1:52000, ::1:52000: the port follows the last colon */
+    r = memrchr(t[0].p, ':', t[0].len);
+    out->f.f[RG_FIELD_CLIENT].p = t[0].p;
+    out->f.f[RG_FIELD_CLIENT].len = r ? (size_t) (r - t[0].p) : t[0].len;
+
+    out->f.f[RG_FIELD_MESSAGE] = t[9];
+    out->f.f[RG_FIELD_TERMINATION] = t[9];
+    out->f.f[RG_FIELD_STATUS] = t[5];
+    out->f.f[RG_FIELD_UPSTREAM] = t[3];
+    out->status = -1;
+
+    if (t[5].len == 3 && t[5].p[0] >= '0' && t[5].p[0] <= '9') {
+        out->status = (t[5].p[0] - '0') * 100 + (t[5].p[1] - '0') * 10
+                      + (t[5].p[2] - '0');
+    }
+
+    q = memchr(q, '"', (size_t) (end - q));
+    if (q != NULL && end - q >= 2 && end[-1] == '"') {
+        out->f.f[RG_FIELD_REQUEST].p = q + 1;
+        out->f.f[RG_FIELD_REQUEST].len = (size_t) (end - q - 2);
+        out->uri = rs_request_path(out->f.f[RG_FIELD_REQUEST]);
+    }
+
+    out->f.f[RG_FIELD_LINE].p = p;
+    out->f.f[RG_FIELD_LINE].len = len;
+
+    return 0;
+}
+
+
+/* A Tomcat, Logback/Log4j or ISO timestamp at the start of a line. */
+static size_t
+rs_leading_time(const char *p, size_t len, rs_ts *ts)
+{
+    size_t  n;
+
+    if (len < 19) {
+        return 0;
+    }
+
+    if (p[4] == '-') {
+        return rs_time_iso(p, len, ts);
+    }
+
+    if (p[2] == '-') {
+        return rs_time_tomcat(p, len, ts);
+    }
+
+    if (p[0] == '[' && (n = rs_leading_time(p + 1, len - 1, ts)) != 0) {
+        return n + 1;
+    }
+
+    return 0;
+}
+
+
+int
+rs_parse_java(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
+{
+    size_t  n;
+
+    (void) ps;
+    rs_parsed_reset(out);
+
+    out->f.f[RG_FIELD_MESSAGE].p = p;
+    out->f.f[RG_FIELD_MESSAGE].len = len;
+    out->f.f[RG_FIELD_LINE] = out->f.f[RG_FIELD_MESSAGE];
+
+    n = rs_leading_time(p, len, &out->ts);
+
+    /* a record's first line: the time, then a space */
+    return n != 0 && n < len && (p[n] == ' ' || p[n] == ']') ? 1 : 0;
+}
+
+
+int
+rs_parse_generic(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
+{
+    (void) ps;
+    rs_parsed_reset(out);
+
+    out->f.f[RG_FIELD_MESSAGE].p = p;
+    out->f.f[RG_FIELD_MESSAGE].len = len;
+    out->f.f[RG_FIELD_LINE] = out->f.f[RG_FIELD_MESSAGE];
+
+    rs_leading_time(p, len, &out->ts);
+
+    return 0;
+}
+
+
+rs_parse_fn
+rs_parser_for(rg_format format)
+{
+    switch (format) {
+    case RG_FORMAT_NGINX_ERROR:
+        return rs_parse_nginx_error;
+    case RG_FORMAT_NGINX_ACCESS:
+        return rs_parse_nginx_access;
+    case RG_FORMAT_APACHE_ERROR:
+        return rs_parse_apache_error;
+    case RG_FORMAT_APACHE_ACCESS:
+        return rs_parse_apache_access;
+    case RG_FORMAT_HAPROXY:
+        return rs_parse_haproxy;
+    case RG_FORMAT_JAVA:
+        return rs_parse_java;
+    default:
+        return rs_parse_generic;
+    }
+}

@@ -1,0 +1,422 @@
+/*
+ * scan.c - drives one input through the pipeline (see scan.h).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect.h"
+#include "reader.h"
+#include "rg_java.h"
+#include "scan.h"
+#include "searcher.h"
+#include "syslog.h"
+
+
+/* The Java record being folded; core's rg_java_record decides its class. */
+typedef struct {
+    int             open;
+    int             overflow;   /* hit a limit: the rest is not part of it */
+    int             in_range;
+    uint64_t        bytes, lines;
+    rs_ts           ts;
+    rg_java_record  jr;
+} rs_record_state;
+
+struct rs_scanner {
+    const rs_scan_config  *cfg;
+    rs_agg                *agg;
+    rg_matcher            *matcher;
+    rs_parser              parser;
+    rs_tz                  tz;
+
+    /* the input being scanned */
+    rg_format              format;
+    rs_parse_fn            parse;
+    rs_file               *file;
+    int                    in_range;    /* of the last timed line */
+    int                    failed;      /* out of memory */
+    rs_record_state        rec;
+};
+
+
+static void rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r);
+static void rs_scan_line(rs_scanner *sc, const rs_line *ln);
+static void rs_scan_java(rs_scanner *sc, const char *p, size_t len,
+    uint64_t bytes, const rs_ts *sys);
+static void rs_record_close(rs_scanner *sc);
+static int rs_in_range(rs_scanner *sc, rs_ts *ts);
+static void rs_count_line(rs_scanner *sc, uint64_t bytes, int unparsed);
+static void rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes);
+static void rs_emit(rs_scanner *sc, rg_class cls, const rs_parsed *out,
+    uint64_t bytes);
+static rg_str rs_upstream_key(rg_str up);
+
+
+rs_scanner *
+rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
+    size_t errlen)
+{
+    rs_scanner  *sc;
+
+    sc = calloc(1, sizeof(rs_scanner));
+    if (sc == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    sc->cfg = cfg;
+    sc->agg = agg;
+
+    if (rs_parser_init(&sc->parser, cfg->log_format, err, errlen) != 0
+        || (cfg->tz != NULL && rs_tz_init(&sc->tz, cfg->tz, err, errlen)))
+    {
+        free(sc);
+        return NULL;
+    }
+
+    sc->matcher = rg_matcher_create(cfg->rules);
+    if (sc->matcher == NULL) {
+        snprintf(err, errlen, "out of memory");
+        free(sc);
+        return NULL;
+    }
+
+    return sc;
+}
+
+
+void
+rs_scanner_destroy(rs_scanner *sc)
+{
+    if (sc != NULL) {
+        rg_matcher_destroy(sc->matcher);
+        free(sc);
+    }
+}
+
+
+int
+rs_scan_path(rs_scanner *sc, const char *path)
+{
+    char          err[1536];
+    rs_reader    *r;
+    rs_searcher  *s;
+    const char   *head;
+    size_t        hlen;
+
+    sc->file = rs_agg_file(sc->agg, path);
+    if (sc->file == NULL) {
+        return -1;
+    }
+
+    r = rs_reader_open(path, err, sizeof(err));
+    if (r == NULL) {
+        rs_file_set(&sc->file->error, err);
+        return -1;
+    }
+
+    s = rs_searcher_create(r);
+    if (s == NULL) {
+        rs_file_set(&sc->file->error, "out of memory");
+        rs_reader_close(r);
+        return -1;
+    }
+
+    if (sc->cfg->format >= 0) {
+        sc->format = (rg_format) sc->cfg->format;
+    } else {
+        rs_searcher_peek(s, &head, &hlen);
+        sc->format = rs_detect(&sc->parser, head, hlen);
+        sc->file->detected = 1;
+    }
+
+    rs_file_set(&sc->file->format, rg_format_name(sc->format));
+
+    rs_scan_lines(sc, s, r);
+
+    rs_searcher_destroy(s);
+    rs_reader_close(r);
+
+    return sc->file->error != NULL ? -1 : 0;
+}
+
+
+static void
+rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
+{
+    rs_line   ln;
+    int       rc;
+    uint64_t  hits = rg_matcher_limit_hits(sc->matcher);
+
+    sc->parse = rs_parser_for(sc->format);
+    sc->in_range = !sc->cfg->since.valid;
+    memset(&sc->rec, 0, sizeof(rs_record_state));
+
+    while ((rc = rs_searcher_next(s, &ln)) > 0) {
+        rs_scan_line(sc, &ln);
+    }
+
+    rs_record_close(sc);
+
+    sc->agg->limit_hits += rg_matcher_limit_hits(sc->matcher) - hits;
+
+    if (rc < 0) {
+        rs_file_set(&sc->file->error, rs_reader_error(r));
+    } else if (sc->failed) {
+        rs_file_set(&sc->file->error, "out of memory");
+    }
+}
+
+
+/*
+ * Whether a timed record is inside --since/--until (both inclusive); an
+ * untimed line goes with the last timed one before it.
+ */
+static int
+rs_in_range(rs_scanner *sc, rs_ts *ts)
+{
+    if (!ts->valid) {
+        return sc->in_range;
+    }
+
+    if (sc->cfg->tz != NULL) {
+        rs_tz_apply(&sc->tz, ts);
+    }
+
+    sc->in_range = (!sc->cfg->since.valid || ts->sec >= sc->cfg->since.sec)
+                   && (!sc->cfg->until.valid
+                       || ts->sec <= sc->cfg->until.sec);
+
+    return sc->in_range;
+}
+
+
+static void
+rs_count_line(rs_scanner *sc, uint64_t bytes, int unparsed)
+{
+    sc->file->lines++;
+    sc->file->bytes += bytes;
+    sc->file->unparsed += unparsed;
+    sc->agg->lines++;
+    sc->agg->bytes += bytes;
+    sc->agg->unparsed += unparsed;
+}
+
+
+static void
+rs_scan_line(rs_scanner *sc, const rs_line *ln)
+{
+    const char  *p = ln->p;
+    size_t       len = ln->len, skip;
+    rs_ts        sys;
+    rs_parsed    out;
+
+    memset(&sys, 0, sizeof(rs_ts));
+    skip = rs_syslog_prefix(p, len, sc->cfg->year, &sys);
+    p += skip;
+    len -= skip;
+
+    if (sc->format == RG_FORMAT_JAVA) {
+        rs_scan_java(sc, p, len, ln->bytes, &sys);
+        return;
+    }
+
+    if (sc->parse(&sc->parser, p, len, &out) != 0) {
+        if (rs_in_range(sc, &sys)) {
+            rs_count_line(sc, ln->bytes, 1);
+        }
+        return;
+    }
+
+    if (!out.ts.valid) {
+        out.ts = sys;
+    }
+
+    if (!rs_in_range(sc, &out.ts)) {
+        return;
+    }
+
+    rs_count_line(sc, ln->bytes, 0);
+    rs_classify(sc, &out, ln->bytes);
+}
+
+
+static void
+rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes)
+{
+    const rg_rule  *rule;
+    rg_class        cls;
+
+    if (out->summary) {
+        /* what the module held back; dry runs held back nothing */
+        if (!out->sum_dry_run) {
+            rs_record  r;
+
+            memset(&r, 0, sizeof(rs_record));
+            r.cls = out->sum_class;
+            r.suppressed = out->sum_suppressed;
+            r.ts = out->ts;
+            r.client = out->sum_key;
+            if (rs_agg_record(sc->agg, &r) != 0) {
+                sc->failed = 1;
+            }
+        }
+        return;
+    }
+
+    rule = rg_match(sc->matcher, sc->format, &out->f);
+    cls = rule ? rg_rule_class(rule) : RG_CLASS_NONE;
+
+    /* a 2xx the server called complete that carried fewer body bytes than
+       it promised was cut short ($request_completion, Content-Length) */
+    if (cls == RG_CLASS_NONE && out->has_completion
+        && out->status >= 200 && out->status < 300
+        && out->f.f[RG_FIELD_COMPLETION].len == 2
+        && out->content_length >= 0 && out->body_bytes >= 0
+        && out->body_bytes < out->content_length)
+    {
+        cls = RG_CLASS_TRUNCATED;
+    }
+
+    if (cls != RG_CLASS_NONE) {
+        rs_emit(sc, cls, out, bytes);
+    }
+}
+
+
+static void
+rs_emit(rs_scanner *sc, rg_class cls, const rs_parsed *out, uint64_t bytes)
+{
+    rs_record  r;
+
+    memset(&r, 0, sizeof(rs_record));
+    r.cls = cls;
+    r.seen = 1;
+    r.bytes = bytes;
+    r.ts = out->ts;
+    r.client = out->f.f[RG_FIELD_CLIENT];
+    r.uri = out->uri;
+    r.upstream = rs_upstream_key(out->f.f[RG_FIELD_UPSTREAM]);
+
+    if (rs_agg_record(sc->agg, &r) != 0) {
+        sc->failed = 1;
+    }
+}
+
+
+/*
+ * The upstream a top list counts: the server, not the URI nginx's error
+ * log appends ("http://10.0.0.1:8080/api" -> "10.0.0.1:8080"), and of an
+ * access log's list of tries ("10.0.0.1:80, 10.0.0.2:80") the last one,
+ * which gave the response.
+ */
+static rg_str
+rs_upstream_key(rg_str up)
+{
+    const char  *p, *end, *q;
+
+    if (up.p == NULL) {
+        return up;
+    }
+
+    p = up.p;
+    end = up.p + up.len;
+
+    for (q = end; q > p; q--) {
+        if (q[-1] == ' ' && q - 1 > p && (q[-2] == ',' || q[-2] == ':')) {
+            p = q;
+            break;
+        }
+    }
+
+    q = memmem(p, (size_t) (end - p), "://", 3);
+    if (q != NULL) {
+        p = q + 3;
+    }
+
+    q = memchr(p, '/', (size_t) (end - p));
+    up.p = p;
+    up.len = (size_t) ((q ? q : end) - p);
+
+    return up;
+}
+
+
+/*
+ * Java: a timestamped line opens a record, the lines after it continue it
+ * (up to RS_RECORD_MAX_BYTES / _LINES; beyond, a limit hit, and the rest
+ * are unparsed).  Rules run on every line of the record.
+ */
+static void
+rs_scan_java(rs_scanner *sc, const char *p, size_t len, uint64_t bytes,
+    const rs_ts *sys)
+{
+    rs_record_state  *rec = &sc->rec;
+    rs_parsed         out;
+    int               start;
+
+    start = rs_parse_java(&sc->parser, p, len, &out);
+
+    if (start) {
+        rs_record_close(sc);
+        rec->open = 1;
+        rec->bytes = 0;
+        rec->lines = 0;
+        rec->ts = out.ts.valid ? out.ts : *sys;
+        rec->in_range = rs_in_range(sc, &rec->ts);
+
+    } else if (rec->open && (rec->lines + 1 > RS_RECORD_MAX_LINES
+                             || rec->bytes + bytes > RS_RECORD_MAX_BYTES))
+    {
+        rs_record_close(sc);
+        rec->overflow = 1;
+        sc->agg->limit_hits++;
+    }
+
+    if (!rec->open) {
+        /* before the first record, or past a record's limit */
+        if (rec->overflow ? rec->in_range : rs_in_range(sc, &out.ts)) {
+            rs_count_line(sc, bytes, 1);
+        }
+        return;
+    }
+
+    rec->lines++;
+    rec->bytes += bytes;
+
+    if (rec->in_range) {
+        rs_count_line(sc, bytes, 0);
+        rg_java_record_line(&rec->jr, sc->matcher, p, len, start);
+    }
+}
+
+
+static void
+rs_record_close(rs_scanner *sc)
+{
+    rs_record_state  *rec = &sc->rec;
+    rs_parsed         out;
+    rg_class          cls;
+
+    if (!rec->open) {
+        return;
+    }
+
+    rec->open = 0;
+    rec->overflow = 0;
+
+    if (!rec->in_range) {
+        return;
+    }
+
+    cls = rg_java_record_class(&rec->jr);
+    if (cls == RG_CLASS_NONE) {
+        return;
+    }
+
+    rs_parsed_reset(&out);
+    out.ts = rec->ts;
+    rs_emit(sc, cls, &out, rec->bytes);
+}

@@ -1,0 +1,52 @@
+/*
+ * scan.h - one input through the pipeline:
+ *
+ *   reader -> searcher (lines) -> syslog prefix -> format parser (rg_fields)
+ *     -> time range -> matcher (rg_match; Java records folded) -> rs_agg
+ *
+ * A scanner is one thread's worth of state: its own matcher, parser and
+ * aggregate.  The run configuration it reads is shared and read-only.
+ */
+
+#ifndef RS_SCAN_H
+#define RS_SCAN_H
+
+#include <stdint.h>
+
+#include "agg.h"
+#include "parse.h"
+#include "rg_rules.h"
+#include "timefmt.h"
+#include "tz.h"
+
+/* Java records: at most this many bytes and lines (DESIGN.md section 1). */
+#define RS_RECORD_MAX_BYTES  (1024 * 1024)
+#define RS_RECORD_MAX_LINES  10000
+
+typedef struct {
+    int                format;      /* rg_format, or -1 for auto */
+    const char        *log_format;  /* nginx layout; NULL: combined */
+    const rg_ruleset  *rules;
+    const char        *tz;          /* NULL: offset-less times stay naive */
+    rs_ts              since, until;    /* valid == 0: open */
+    int                year;        /* for BSD syslog times */
+} rs_scan_config;
+
+typedef struct rs_scanner  rs_scanner;
+
+/*
+ * NULL with err set when the layout or the zone is invalid or memory is
+ * short.  The scanner adds to agg, which the caller owns.
+ */
+rs_scanner *rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg,
+    char *err, size_t errlen);
+void rs_scanner_destroy(rs_scanner *sc);
+
+/*
+ * Scans one input (path, "-" for stdin) into the aggregate and appends its
+ * rs_file entry.  Returns 0, or -1 when it could not be opened or read to
+ * its end (the entry's error says why; what was read is counted).
+ */
+int rs_scan_path(rs_scanner *sc, const char *path);
+
+#endif /* RS_SCAN_H */

@@ -1,0 +1,99 @@
+/*
+ * syslog.c - recognises the syslog/journald prefix (see syslog.h).
+ */
+
+#include <string.h>
+
+#include "syslog.h"
+
+
+static size_t rs_syslog_tag(const char *p, size_t len);
+
+
+size_t
+rs_syslog_prefix(const char *line, size_t len, int year, rs_ts *ts)
+{
+    size_t  i = 0, n, host, tag;
+
+    /* "<PRI>", then the time */
+    if (len > 0 && line[0] == '<') {
+        for (i = 1; i < len && i < 5 && line[i] >= '0' && line[i] <= '9'; i++) {
+            /* skip */
+        }
+        if (i == 1 || i >= len || line[i] != '>') {
+            return 0;
+        }
+        i++;
+    }
+
+    if (len - i < 16) {
+        return 0;
+    }
+
+    if (line[i] >= 'A' && line[i] <= 'Z') {
+        n = rs_time_syslog(line + i, len - i, year, ts);
+    } else if (line[i] >= '0' && line[i] <= '9' && line[i + 4] == '-') {
+        n = rs_time_iso(line + i, len - i, ts);
+    } else {
+        return 0;
+    }
+
+    if (n == 0 || i + n >= len || line[i + n] != ' ') {
+        return 0;
+    }
+
+    i += n + 1;
+
+    /* the host: anything up to a space */
+    for (host = i; i < len && line[i] != ' '; i++) {
+        /* skip */
+    }
+
+    if (i == host || i >= len) {
+        return 0;
+    }
+
+    i++;
+    tag = rs_syslog_tag(line + i, len - i);
+
+    return tag == 0 ? 0 : i + tag;
+}
+
+
+/* "nginx[12]: " or "nginx: "; the length or 0. */
+static size_t
+rs_syslog_tag(const char *p, size_t len)
+{
+    size_t  i, d;
+
+    for (i = 0; i < len && i < 64; i++) {
+        char  c = p[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'
+              || c == '/'))
+        {
+            break;
+        }
+    }
+
+    if (i == 0 || i >= len) {
+        return 0;
+    }
+
+    if (p[i] == '[') {
+        for (d = i + 1; d < len && p[d] >= '0' && p[d] <= '9'; d++) {
+            /* skip */
+        }
+        if (d == i + 1 || d >= len || p[d] != ']') {
+            return 0;
+        }
+        i = d + 1;
+    }
+
+    if (i + 1 >= len || p[i] != ':' || p[i + 1] != ' ') {
+        return i + 1 == len && p[i] == ':' ? i + 1 : 0;
+    }
+
+    return i + 2;
+}

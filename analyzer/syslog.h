@@ -1,0 +1,27 @@
+/*
+ * syslog.h - the prefix syslog and journald put before a program's line.
+ *
+ *   Nov 21 10:00:00 host nginx[12]: <the line nginx wrote>
+ *   <13>Nov 21 10:00:00 host nginx: ...
+ *   2026-11-21T10:00:00+00:00 host nginx[12]: ...   (journalctl -o short-iso,
+ *                                                    rsyslog's high-precision)
+ *
+ * It is recognised and stripped before every format's parser, so a log
+ * shipped through syslog reads like the file the program would write.
+ */
+
+#ifndef RS_SYSLOG_H
+#define RS_SYSLOG_H
+
+#include <stddef.h>
+
+#include "timefmt.h"
+
+/*
+ * When line[0..len) starts with a syslog prefix, returns its length and
+ * sets *ts (syslog's own time; `year` fills the year BSD syslog leaves
+ * out); else returns 0.
+ */
+size_t rs_syslog_prefix(const char *line, size_t len, int year, rs_ts *ts);
+
+#endif /* RS_SYSLOG_H */

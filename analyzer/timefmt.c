@@ -1,0 +1,386 @@
+/*
+ * timefmt.c - timestamp parsers and the one formatter (see timefmt.h).
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "timefmt.h"
+
+
+static int rs_digits(const char *p, size_t n, int *out);
+static size_t rs_frac(const char *p, size_t len);
+static size_t rs_offset(const char *p, size_t len, rs_ts *ts);
+static size_t rs_hms(const char *p, size_t len, int *hh, int *mm, int *ss);
+static int rs_set(rs_ts *ts, int y, int mo, int d, int hh, int mm, int ss);
+
+
+int64_t
+rs_civil_to_sec(int year, int mon, int day, int hh, int mm, int ss)
+{
+    /* Howard Hinnant's days_from_civil */
+    int64_t   y = (int64_t) year - (mon <= 2);
+    int64_t   era = (y >= 0 ? y : y - 399) / 400;
+    int64_t   yoe = y - era * 400;
+    int64_t   doy = (153 * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    int64_t   doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t   days = era * 146097 + doe - 719468;
+
+    return days * 86400 + hh * 3600 + mm * 60 + ss;
+}
+
+
+int
+rs_month_from_name(const char *p)
+{
+    static const char  names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    int                i;
+
+    for (i = 0; i < 12; i++) {
+        if (memcmp(p, names + i * 3, 3) == 0) {
+            return i + 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* n decimal digits exactly; 0 or -1. */
+static int
+rs_digits(const char *p, size_t n, int *out)
+{
+    int     v = 0;
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') {
+            return -1;
+        }
+        v = v * 10 + (p[i] - '0');
+    }
+
+    *out = v;
+    return 0;
+}
+
+
+/* An optional fraction: [.,]digits; returns the bytes it takes. */
+static size_t
+rs_frac(const char *p, size_t len)
+{
+    size_t  i;
+
+    if (len < 2 || (p[0] != '.' && p[0] != ',')
+        || p[1] < '0' || p[1] > '9')
+    {
+        return 0;
+    }
+
+    for (i = 1; i < len && p[i] >= '0' && p[i] <= '9'; i++) {
+        /* skip */
+    }
+
+    return i;
+}
+
+
+/* An optional offset: Z, +hh:mm, +hhmm, +hh; converts ts to UTC. */
+static size_t
+rs_offset(const char *p, size_t len, rs_ts *ts)
+{
+    int     hh, mm = 0, sign;
+    size_t  n;
+
+    if (len >= 1 && p[0] == 'Z') {
+        ts->has_off = 1;
+        ts->off_min = 0;
+        return 1;
+    }
+
+    if (len < 3 || (p[0] != '+' && p[0] != '-') || rs_digits(p + 1, 2, &hh)) {
+        return 0;
+    }
+
+    sign = p[0] == '-' ? -1 : 1;
+    n = 3;
+
+    if (len >= 6 && p[3] == ':' && rs_digits(p + 4, 2, &mm) == 0) {
+        n = 6;
+
+    } else if (len >= 5 && rs_digits(p + 3, 2, &mm) == 0) {
+        n = 5;
+    }
+
+    if (hh > 23 || mm > 59) {
+        return 0;
+    }
+
+    ts->has_off = 1;
+    ts->off_min = sign * (hh * 60 + mm);
+    ts->sec -= (int64_t) ts->off_min * 60;
+
+    return n;
+}
+
+
+/* HH:MM:SS; returns 8 or 0. */
+static size_t
+rs_hms(const char *p, size_t len, int *hh, int *mm, int *ss)
+{
+    if (len < 8 || p[2] != ':' || p[5] != ':'
+        || rs_digits(p, 2, hh) || rs_digits(p + 3, 2, mm)
+        || rs_digits(p + 6, 2, ss) || *hh > 23 || *mm > 59 || *ss > 60)
+    {
+        return 0;
+    }
+
+    return 8;
+}
+
+
+static int
+rs_set(rs_ts *ts, int y, int mo, int d, int hh, int mm, int ss)
+{
+    if (mo < 1 || mo > 12 || d < 1 || d > 31) {
+        return -1;
+    }
+
+    ts->sec = rs_civil_to_sec(y, mo, d, hh, mm, ss);
+    ts->off_min = 0;
+    ts->has_off = 0;
+    ts->valid = 1;
+
+    return 0;
+}
+
+
+size_t
+rs_time_nginx_error(const char *p, size_t len, rs_ts *ts)
+{
+    int  y, mo, d, hh, mm, ss;
+
+    if (len < 19 || p[4] != '/' || p[7] != '/' || p[10] != ' '
+        || rs_digits(p, 4, &y) || rs_digits(p + 5, 2, &mo)
+        || rs_digits(p + 8, 2, &d) || rs_hms(p + 11, 8, &hh, &mm, &ss) == 0
+        || rs_set(ts, y, mo, d, hh, mm, ss))
+    {
+        return 0;
+    }
+
+    return 19;
+}
+
+
+size_t
+rs_time_local(const char *p, size_t len, rs_ts *ts)
+{
+    int     y, mo, d, hh, mm, ss;
+    size_t  n;
+
+    if (len < 26 || p[2] != '/' || p[6] != '/' || p[11] != ':'
+        || p[20] != ' ' || rs_digits(p, 2, &d)
+        || (mo = rs_month_from_name(p + 3)) == 0 || rs_digits(p + 7, 4, &y)
+        || rs_hms(p + 12, 8, &hh, &mm, &ss) == 0
+        || rs_set(ts, y, mo, d, hh, mm, ss))
+    {
+        return 0;
+    }
+
+    n = rs_offset(p + 21, len - 21, ts);
+    if (n != 5) {
+        ts->valid = 0;
+        return 0;
+    }
+
+    return 26;
+}
+
+
+size_t
+rs_time_iso(const char *p, size_t len, rs_ts *ts)
+{
+    int     y, mo, d, hh, mm, ss;
+    size_t  n;
+
+    if (len < 19 || p[4] != '-' || p[7] != '-'
+        || (p[10] != 'T' && p[10] != ' ')
+        || rs_digits(p, 4, &y) || rs_digits(p + 5, 2, &mo)
+        || rs_digits(p + 8, 2, &d) || rs_hms(p + 11, 8, &hh, &mm, &ss) == 0
+        || rs_set(ts, y, mo, d, hh, mm, ss))
+    {
+        return 0;
+    }
+
+    n = 19;
+    n += rs_frac(p + n, len - n);
+    n += rs_offset(p + n, len - n, ts);
+
+    return n;
+}
+
+
+size_t
+rs_time_tomcat(const char *p, size_t len, rs_ts *ts)
+{
+    int     y, mo, d, hh, mm, ss;
+    size_t  n;
+
+    if (len < 20 || p[2] != '-' || p[6] != '-' || p[11] != ' '
+        || rs_digits(p, 2, &d) || (mo = rs_month_from_name(p + 3)) == 0
+        || rs_digits(p + 7, 4, &y) || rs_hms(p + 12, 8, &hh, &mm, &ss) == 0
+        || rs_set(ts, y, mo, d, hh, mm, ss))
+    {
+        return 0;
+    }
+
+    n = 20;
+    return n + rs_frac(p + n, len - n);
+}
+
+
+size_t
+rs_time_apache_error(const char *p, size_t len, rs_ts *ts)
+{
+    int     y, mo, d, hh, mm, ss;
+    size_t  n;
+
+    /* "Sat Nov 21 10:00:00.123456 2026"; the day may be " 1" */
+    if (len < 24 || p[3] != ' ' || p[7] != ' ' || p[10] != ' '
+        || (mo = rs_month_from_name(p + 4)) == 0
+        || rs_hms(p + 11, len - 11, &hh, &mm, &ss) == 0)
+    {
+        return 0;
+    }
+
+    if (rs_digits(p + 8, 2, &d) && !(p[8] == ' ' && !rs_digits(p + 9, 1, &d))) {
+        return 0;
+    }
+
+    n = 19;
+    n += rs_frac(p + n, len - n);
+
+    if (len < n + 5 || p[n] != ' ' || rs_digits(p + n + 1, 4, &y)
+        || rs_set(ts, y, mo, d, hh, mm, ss))
+    {
+        return 0;
+    }
+
+    return n + 5;
+}
+
+
+size_t
+rs_time_haproxy(const char *p, size_t len, rs_ts *ts)
+{
+    int     y, mo, d, hh, mm, ss;
+    size_t  n;
+
+    if (len < 20 || p[2] != '/' || p[6] != '/' || p[11] != ':'
+        || rs_digits(p, 2, &d) || (mo = rs_month_from_name(p + 3)) == 0
+        || rs_digits(p + 7, 4, &y) || rs_hms(p + 12, 8, &hh, &mm, &ss) == 0
+        || rs_set(ts, y, mo, d, hh, mm, ss))
+    {
+        return 0;
+    }
+
+    n = 20;
+    return n + rs_frac(p + n, len - n);
+}
+
+
+size_t
+rs_time_syslog(const char *p, size_t len, int year, rs_ts *ts)
+{
+    int  mo, d, hh, mm, ss;
+
+    /* "Nov 21 10:00:00" or "Nov  1 10:00:00" */
+    if (len < 15 || p[3] != ' ' || p[6] != ' '
+        || (mo = rs_month_from_name(p)) == 0
+        || rs_hms(p + 7, 8, &hh, &mm, &ss) == 0)
+    {
+        return 0;
+    }
+
+    if (rs_digits(p + 4, 2, &d) && !(p[4] == ' ' && !rs_digits(p + 5, 1, &d))) {
+        return 0;
+    }
+
+    if (rs_set(ts, year, mo, d, hh, mm, ss)) {
+        return 0;
+    }
+
+    return 15;
+}
+
+
+int
+rs_time_parse_arg(const char *s, rs_ts *ts)
+{
+    char    buf[64];
+    size_t  len = strlen(s), n;
+
+    if (len >= sizeof(buf) - 4) {
+        return -1;
+    }
+
+    memcpy(buf, s, len + 1);
+
+    /* "2026-11-21" and "2026-11-21 10:00" get the missing parts */
+    if (len == 10) {
+        memcpy(buf + len, " 00:00:00", 10);
+        len += 9;
+
+    } else if (len >= 16 && (len == 16 || buf[16] != ':')) {
+        memmove(buf + 19, buf + 16, len - 16 + 1);
+        memcpy(buf + 16, ":00", 3);
+        len += 3;
+    }
+
+    n = rs_time_iso(buf, len, ts);
+    if (n == 0) {
+        n = rs_time_nginx_error(buf, len, ts);
+    }
+
+    return n == len && n != 0 ? 0 : -1;
+}
+
+
+char *
+rs_time_format(const rs_ts *ts, int with_seconds, char *buf, size_t size)
+{
+    int64_t  t, days, z, era, doe, yoe, doy, mp;
+    int      y, m, d, sod, off;
+
+    t = ts->sec + (ts->has_off ? (int64_t) ts->off_min * 60 : 0);
+    days = (t >= 0 ? t : t - 86399) / 86400;
+    sod = (int) (t - days * 86400);
+
+    /* Howard Hinnant's civil_from_days */
+    z = days + 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    d = (int) (doy - (153 * mp + 2) / 5 + 1);
+    m = (int) (mp < 10 ? mp + 3 : mp - 9);
+    y = (int) (yoe + era * 400 + (m <= 2));
+
+    if (with_seconds) {
+        snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d,
+                 sod / 3600, sod / 60 % 60, sod % 60);
+    } else {
+        snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d", y, m, d,
+                 sod / 3600, sod / 60 % 60);
+    }
+
+    if (ts->has_off) {
+        off = ts->off_min < 0 ? -ts->off_min : ts->off_min;
+        size_t n = strlen(buf);
+        snprintf(buf + n, size - n, "%c%02d:%02d",
+                 ts->off_min < 0 ? '-' : '+', off / 60, off % 60);
+    }
+
+    return buf;
+}

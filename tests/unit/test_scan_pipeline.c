@@ -1,0 +1,548 @@
+/*
+ * rstscan's pipeline end to end on real files: format detection, the
+ * syslog prefix, rotation order, --since/--until/--tz, Java folding and
+ * its limits, every bad input (missing, directory, truncated gzip, NUL,
+ * CRLF, invalid UTF-8, a line of several MiB, an empty file) and merging
+ * aggregates.  Rules: the shipped ones plus a few for the formats whose
+ * shipped rules are pinned by their own tests.
+ */
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "agg.h"
+#include "report.h"
+#include "rotate.h"
+#include "scan.h"
+#include "searcher.h"
+
+static char         dir[] = "/tmp/rgt-scan.XXXXXX";
+static rg_ruleset  *rules;
+
+/* test rules for formats other than nginx (ids do not clash: test.*) */
+static const char  test_rules[] =
+    "- id: test.haproxy.cd\n  format: haproxy\n  class: client_closed\n"
+    "  match: '^C[DRH]'\n"
+    "- id: test.apache.reset\n  format: apache-error\n"
+    "  class: client_reset\n  match: '^\\(104\\)'\n"
+    "- id: test.java.pipe\n  format: java\n  class: broken_pipe\n"
+    "  match: 'Broken pipe'\n"
+    "- id: test.java.abort\n  format: java\n  class: client_closed\n"
+    "  match: 'ClientAbortException'\n"
+    "- id: test.generic\n  format: generic\n  class: conn_aborted\n"
+    "  match: 'Software caused connection abort'\n";
+
+static void
+setup(void)
+{
+    rg_error  err;
+
+    cr_assert_not_null(mkdtemp(dir));
+    rules = rg_ruleset_create();
+    cr_assert_eq(rg_ruleset_add_shipped(rules, &err), 0, "%s", err.msg);
+    cr_assert_eq(rg_ruleset_add_buffer(rules, "test.yaml", test_rules,
+                                       strlen(test_rules), &err), 0,
+                 "%s", err.msg);
+    cr_assert_eq(rg_ruleset_compile(rules, &err), 0, "%s", err.msg);
+}
+
+static void
+teardown(void)
+{
+    char  cmd[64];
+
+    rg_ruleset_destroy(rules);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(scan_pipeline, .init = setup, .fini = teardown, .timeout = 30);
+
+static const char *
+path_of(const char *name)
+{
+    static char  buf[4][256];
+    static int   i;
+
+    i = (i + 1) % 4;
+    snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
+    return buf[i];
+}
+
+static const char *
+write_file(const char *name, const char *data, size_t len)
+{
+    const char  *p = path_of(name);
+    FILE        *f = fopen(p, "wb");
+
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+    return p;
+}
+
+#define write_text(name, text) write_file(name, text, strlen(text))
+
+static void
+scan_cfg(rs_agg *agg, const rs_scan_config *cfg, const char **files,
+    size_t n)
+{
+    char         err[256];
+    rs_scanner  *sc;
+
+    rs_agg_init(agg);
+    sc = rs_scanner_create(cfg, agg, err, sizeof(err));
+    cr_assert_not_null(sc, "%s", err);
+    for (size_t i = 0; i < n; i++) {
+        rs_scan_path(sc, files[i]);
+    }
+    rs_scanner_destroy(sc);
+}
+
+static void
+scan1(rs_agg *agg, const char *file)
+{
+    rs_scan_config  cfg = { .format = -1, .rules = rules, .year = 2026 };
+
+    scan_cfg(agg, &cfg, &file, 1);
+}
+
+#define NGX_RESET(t, ip)                                                    \
+    "2026/11/21 " t " [info] 1#1: *1 recv() failed (104: Connection reset" \
+    " by peer) while reading client request line, client: " ip ","        \
+    " server: s\n"
+
+#define NGX_CLOSED(t, ip)                                                   \
+    "2026/11/21 " t " [info] 1#1: *2 client prematurely closed connection" \
+    " while sending response to client, client: " ip ", server: s,"       \
+    " request: \"GET /f HTTP/1.1\", host: \"h\"\n"
+
+/* --- detection ----------------------------------------------------------- */
+
+Test(scan_pipeline, auto_detects_every_format)
+{
+    static const struct { const char *name, *text, *format; } c[] = {
+        { "a", NGX_RESET("10:00:00", "1.1.1.1"), "nginx-error" },
+        { "b", "1.1.1.1 - - [21/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\""
+               " 499 0 \"-\" \"-\"\n", "nginx-access" },
+        { "c", "[Sat Nov 21 10:00:00.1 2026] [proxy:error] [pid 1:tid 2]"
+               " (104)Connection reset by peer: [client 1.1.1.1:1] AH01\n",
+               "apache-error" },
+        { "d", "1.1.1.1 - - [21/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\""
+               " 200 5 \"-\" \"-\" X\n", "apache-access" },
+        { "e", "Nov 21 10:00:00 lb haproxy[1]: 1.1.1.1:5 [21/Nov/2026:"
+               "10:00:00.1] fe be/s 1/0/1/-1/2 -1 0 - - CD-- 1/1/0/0/0 0/0"
+               " \"GET / HTTP/1.1\"\n", "haproxy" },
+        { "f", "21-Nov-2026 10:00:00.123 SEVERE [exec-1] x\n\tat a.b(c)\n",
+               "java" },
+        { "g", "nothing known here\n", "generic" },
+        { "h", "", "generic" },
+    };
+    rs_agg  agg;
+
+    for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        scan1(&agg, write_text(c[i].name, c[i].text));
+        cr_assert_str_eq(agg.files[0].format, c[i].format, "file %s",
+                         c[i].name);
+        cr_assert_eq(agg.files[0].detected, 1);
+        cr_assert_null(agg.files[0].error);
+        rs_agg_free(&agg);
+    }
+}
+
+Test(scan_pipeline, syslog_prefix_is_stripped_for_every_format)
+{
+    rs_agg  agg;
+
+    scan1(&agg, write_text("s.log",
+        "Nov 21 10:00:00 web1 nginx[12]: " NGX_RESET("10:00:00", "1.1.1.1")
+        "<13>Nov 21 10:00:01 web1 nginx: " NGX_RESET("10:00:01", "1.1.1.1")
+        "2026-11-21T10:00:02+00:00 web1 nginx[12]: "
+        NGX_CLOSED("10:00:02", "2.2.2.2")));
+    cr_assert_str_eq(agg.files[0].format, "nginx-error");
+    cr_assert_eq(agg.lines, 3);
+    cr_assert_eq(agg.unparsed, 0);
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_RESET].count, 2);
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_CLOSED].count, 1);
+    rs_agg_free(&agg);
+
+    scan1(&agg, write_text("h.log", "Nov 21 10:00:00 lb haproxy[1]:"
+        " 1.1.1.1:5 [21/Nov/2026:10:00:00.1] fe be/s 1/0/1/-1/2 -1 0 - -"
+        " CD-- 1/1/0/0/0 0/0 \"GET / HTTP/1.1\"\n"));
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_CLOSED].count, 1);
+    rs_agg_free(&agg);
+}
+
+/* --- rotation ------------------------------------------------------------ */
+
+Test(scan_pipeline, rotated_sets_read_oldest_first)
+{
+    const char  *in[] = {
+        "other.log", "access.log", "access.log.1", "access.log.10.gz",
+        "access.log.2.gz", "error.log-20261121", "error.log",
+        "error.log-20261119.gz", "access.log-20261120", "-",
+    };
+    const char  *want[] = {
+        "other.log", "access.log.10.gz", "access.log.2.gz", "access.log.1",
+        "access.log-20261120", "access.log", "error.log-20261119.gz",
+        "error.log-20261121", "error.log", "-",
+    };
+
+    cr_assert_eq(rs_rotate_order(in, 10), 0);
+    for (int i = 0; i < 10; i++) {
+        cr_assert_str_eq(in[i], want[i], "position %d", i);
+    }
+}
+
+/* --- time range and zone ------------------------------------------------- */
+
+Test(scan_pipeline, since_until_and_tz)
+{
+    rs_scan_config  cfg = { .format = -1, .year = 2026 };
+    rs_agg          agg;
+    const char     *f;
+
+    cfg.rules = rules;
+    f = write_text("t.log", NGX_RESET("09:59:59", "1.1.1.1")
+                   NGX_RESET("10:00:00", "1.1.1.1") "untimed junk\n"
+                   NGX_RESET("10:05:00", "1.1.1.1")
+                   NGX_RESET("10:05:01", "1.1.1.1"));
+
+    cr_assert_eq(rs_time_parse_arg("2026-11-21 10:00", &cfg.since), 0);
+    cr_assert_eq(rs_time_parse_arg("2026-11-21 10:05:00", &cfg.until), 0);
+    scan_cfg(&agg, &cfg, &f, 1);
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_RESET].count, 2);
+    /* the untimed line goes with the timed line before it */
+    cr_assert_eq(agg.lines, 3);
+    cr_assert_eq(agg.unparsed, 1);
+    rs_agg_free(&agg);
+
+    /* --tz gives naive times an offset: 10:00 at +02:00 is 08:00 UTC */
+    cfg.tz = "+02:00";
+    cr_assert_eq(rs_time_parse_arg("2026-11-21T08:00:00Z", &cfg.since), 0);
+    cr_assert_eq(rs_time_parse_arg("2026-11-21T08:05:00Z", &cfg.until), 0);
+    scan_cfg(&agg, &cfg, &f, 1);
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_RESET].count, 2);
+    rs_agg_free(&agg);
+
+    cfg.tz = "Europe/Berlin";      /* UTC+1 in November */
+    cr_assert_eq(rs_time_parse_arg("2026-11-21T09:00:00Z", &cfg.since), 0);
+    cr_assert_eq(rs_time_parse_arg("2026-11-21T09:05:00Z", &cfg.until), 0);
+    scan_cfg(&agg, &cfg, &f, 1);
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_RESET].count, 2);
+
+    rs_report       rep;
+    rs_report_opts  o = { .top = 10, .burst_n = 10, .burst_seconds = 60 };
+    char            buf[64];
+
+    cr_assert_eq(rs_report_build(&rep, &agg, &o), 0);
+    cr_assert_eq(rep.ntimeline[RG_CLASS_CLIENT_RESET], 2);
+    cr_assert_str_eq(rs_time_format(&rep.timeline[RG_CLASS_CLIENT_RESET][0]
+                                    .minute, 0, buf, sizeof(buf)),
+                     "2026-11-21T10:00+01:00");
+    rs_report_free(&rep);
+    rs_agg_free(&agg);
+}
+
+/* --- Java records -------------------------------------------------------- */
+
+Test(scan_pipeline, java_stack_trace_is_one_record)
+{
+    rs_agg       agg;
+#define JAVA_RECORD                                                         \
+        "21-Nov-2026 10:00:00.123 SEVERE [exec-1] Servlet failed\n"           \
+        " org.apache.catalina.connector.ClientAbortException:"              \
+        " java.io.IOException: Broken pipe\n"                                \
+        "\tat org.apache.catalina.connector.OutputBuffer.doFlush(X.java:1)\n" \
+        "Caused by: java.io.IOException: Broken pipe\n"                      \
+        "\t... 12 more\n"
+    const char  *text =
+        "orphan continuation line\n"
+        JAVA_RECORD
+        "21-Nov-2026 10:00:01.000 INFO [main] started\n"
+        "21-Nov-2026 10:00:02.000 WARNING [exec-2] org.apache.catalina"
+        ".connector.ClientAbortException\n";
+
+    scan1(&agg, write_text("j.log", text));
+    cr_assert_str_eq(agg.files[0].format, "java");
+    cr_assert_eq(agg.lines, 8);
+    cr_assert_eq(agg.unparsed, 1);
+    cr_assert_eq(agg.cls[RG_CLASS_BROKEN_PIPE].count, 1);
+    /* the whole record: its five physical lines */
+    cr_assert_eq(agg.cls[RG_CLASS_BROKEN_PIPE].bytes, strlen(JAVA_RECORD));
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_CLOSED].count, 1);
+    rs_agg_free(&agg);
+}
+
+Test(scan_pipeline, java_record_limit_is_a_limit_hit)
+{
+    rs_agg   agg;
+    char    *text, *p;
+    size_t   cap = 128 + 10005 * 24;
+
+    text = malloc(cap);
+    p = text + sprintf(text, "21-Nov-2026 10:00:00.123 SEVERE x\n");
+    for (int i = 0; i < 10004; i++) {
+        p += sprintf(p, "\tat a.b(c:%05d)\n", i);
+    }
+    p += sprintf(p, "21-Nov-2026 10:00:01.000 INFO next\n");
+
+    scan1(&agg, write_file("big.log", text, (size_t) (p - text)));
+    cr_assert_eq(agg.limit_hits, 1);
+    cr_assert_eq(agg.lines, 10006);
+    /* 10,000 lines in the record, the 5 after it unparsed */
+    cr_assert_eq(agg.unparsed, 5);
+    rs_agg_free(&agg);
+    free(text);
+}
+
+/* --- bad input ----------------------------------------------------------- */
+
+Test(scan_pipeline, missing_and_directory_are_named_and_others_scanned)
+{
+    rs_scan_config  cfg = { .format = -1, .year = 2026 };
+    rs_agg          agg;
+    const char     *files[3];
+
+    cfg.rules = rules;
+    files[0] = path_of("none.log");
+    files[1] = dir;
+    files[2] = write_text("ok.log", NGX_RESET("10:00:00", "1.1.1.1"));
+    scan_cfg(&agg, &cfg, files, 3);
+
+    cr_assert_eq(agg.nfiles, 3);
+    cr_assert_not_null(strstr(agg.files[0].error, "none.log: No such file"));
+    cr_assert_null(agg.files[0].format);
+    cr_assert_not_null(strstr(agg.files[1].error, "is a directory"));
+    cr_assert_null(agg.files[2].error);
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_RESET].count, 1);
+    rs_agg_free(&agg);
+}
+
+Test(scan_pipeline, truncated_gzip_counts_what_was_read)
+{
+    rs_agg       agg;
+    char        *text, *gz;
+    size_t       n = 0, glen;
+    const char  *line = NGX_RESET("10:00:00", "1.1.1.1");
+    gzFile       g;
+    FILE        *f;
+    const char  *p = path_of("t.log.gz");
+
+    text = malloc(2000 * strlen(line));
+    for (int i = 0; i < 2000; i++) {
+        memcpy(text + n, line, strlen(line));
+        n += strlen(line);
+    }
+    g = gzopen(p, "wb");
+    gzwrite(g, text, (unsigned) n);
+    gzclose(g);
+
+    gz = malloc(1 << 20);
+    f = fopen(p, "rb");
+    glen = fread(gz, 1, 1 << 20, f);
+    fclose(f);
+    write_file("t.log.gz", gz, glen / 2);
+
+    scan1(&agg, p);
+    cr_assert_not_null(agg.files[0].error);
+    cr_assert_not_null(strstr(agg.files[0].error, "t.log.gz: truncated gzip"),
+                       "%s", agg.files[0].error);
+    cr_assert(agg.lines > 0 && agg.lines < 2000, "%lu lines",
+              (unsigned long) agg.lines);
+    /* every whole line decoded was counted, and the cut one as a line */
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_RESET].count,
+                 agg.bytes / strlen(line));
+    cr_assert_eq(agg.lines, (agg.bytes + strlen(line) - 1) / strlen(line));
+    rs_agg_free(&agg);
+    free(text);
+    free(gz);
+}
+
+Test(scan_pipeline, nul_crlf_utf8_and_empty_are_handled)
+{
+    rs_agg  agg;
+    char    text[1024];
+    size_t  n = 0;
+
+    n += (size_t) sprintf(text + n, "%s", NGX_RESET("10:00:00", "1.1.1.1"));
+    text[n - 1] = '\r';
+    text[n++] = '\n';
+    memcpy(text + n, "\0\0\0\0\n", 5);
+    n += 5;
+    n += (size_t) sprintf(text + n, "\xff\xfe invalid \xc3\x28 utf-8\n");
+    n += (size_t) sprintf(text + n, "%s", NGX_CLOSED("10:00:01", "2.2.2.2"));
+
+    scan1(&agg, write_file("n.log", text, n));
+    cr_assert_str_eq(agg.files[0].format, "nginx-error");
+    cr_assert_eq(agg.lines, 4);
+    cr_assert_eq(agg.bytes, n);
+    cr_assert_eq(agg.unparsed, 2);
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_RESET].count, 1);
+    /* the CR is part of the record's bytes */
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_RESET].bytes,
+                 strlen(NGX_RESET("10:00:00", "1.1.1.1")) + 1);
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_CLOSED].count, 1);
+    rs_agg_free(&agg);
+
+    scan1(&agg, write_text("empty.log", ""));
+    cr_assert_eq(agg.lines, 0);
+    cr_assert_eq(agg.bytes, 0);
+    cr_assert_null(agg.files[0].error);
+    rs_agg_free(&agg);
+}
+
+Test(scan_pipeline, line_of_several_mib_is_capped_and_counted)
+{
+    size_t       big = 5u << 20, n;
+    char        *text = malloc(big + 1024);
+    const char  *head = "2026/11/21 10:00:00 [info] 1#1: *1 recv() failed"
+                        " (104: Connection reset by peer) while reading"
+                        " client request line, client: 9.9.9.9, request:"
+                        " \"GET /";
+    rs_agg       agg;
+
+    n = strlen(head);
+    memcpy(text, head, n);
+    memset(text + n, 'a', big - n);
+    n = big;
+    text[n++] = '\n';
+    n += (size_t) sprintf(text + n, "%s", NGX_CLOSED("10:00:01", "2.2.2.2"));
+
+    scan1(&agg, write_file("long.log", text, n));
+    cr_assert_eq(agg.lines, 2);
+    cr_assert_eq(agg.bytes, n);
+    /* the message is at the start: still classified, all bytes counted */
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_RESET].count, 1);
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_RESET].bytes, big + 1);
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_CLOSED].count, 1);
+    rs_agg_free(&agg);
+    free(text);
+}
+
+Test(scan_pipeline, searcher_hands_out_capped_long_lines)
+{
+    const char  *p;
+    size_t       big = 3u << 20;
+    char        *text = malloc(big + 16), err[256];
+    rs_reader   *r;
+    rs_searcher *s;
+    rs_line      ln;
+
+    memset(text, 'x', big);
+    memcpy(text + big, "\nok\r\nlast", 9);
+    p = write_file("l.txt", text, big + 9);
+
+    r = rs_reader_open(p, err, sizeof(err));
+    cr_assert_not_null(r);
+    s = rs_searcher_create(r);
+    cr_assert_eq(rs_searcher_next(s, &ln), 1);
+    cr_assert_eq(ln.truncated, 1);
+    cr_assert_eq(ln.len, RS_LINE_CAP);
+    cr_assert_eq(ln.bytes, big + 1);
+    cr_assert_eq(rs_searcher_next(s, &ln), 1);
+    cr_assert_eq(ln.len, 2);
+    cr_assert_eq(ln.bytes, 4);
+    cr_assert_eq(memcmp(ln.p, "ok", 2), 0);
+    cr_assert_eq(rs_searcher_next(s, &ln), 1);
+    cr_assert_eq(ln.len, 4);
+    cr_assert_eq(ln.bytes, 4);
+    cr_assert_eq(ln.lineno, 3);
+    cr_assert_eq(rs_searcher_next(s, &ln), 0);
+    rs_searcher_destroy(s);
+    rs_reader_close(r);
+    free(text);
+}
+
+/* --- access-log classes and merging -------------------------------------- */
+
+Test(scan_pipeline, completion_and_content_length)
+{
+    rs_scan_config  cfg = { .format = RG_FORMAT_NGINX_ACCESS, .year = 2026 };
+    rs_agg          agg;
+    const char     *f;
+
+    cfg.rules = rules;
+    cfg.log_format = "$remote_addr [$time_local] \"$request\" $status"
+                     " $body_bytes_sent \"$request_completion\""
+                     " $sent_http_content_length";
+    f = write_text("c.log",
+        "1.1.1.1 [21/Nov/2026:10:00:00 +0000] \"GET /a HTTP/1.1\" 200 100"
+        " \"OK\" 100\n"                                  /* complete */
+        "1.1.1.1 [21/Nov/2026:10:00:00 +0000] \"GET /a HTTP/1.1\" 200 50"
+        " \"\" 100\n"                                    /* client left */
+        "1.1.1.1 [21/Nov/2026:10:00:00 +0000] \"GET /a HTTP/1.1\" 200 40"
+        " \"OK\" 100\n"                                  /* cut short */
+        "1.1.1.1 [21/Nov/2026:10:00:00 +0000] \"GET /a HTTP/1.1\" 404 40"
+        " \"\" -\n"                                      /* no abort */
+        "1.1.1.1 [21/Nov/2026:10:00:00 +0000] \"GET /a HTTP/1.1\" 499 0"
+        " \"\" -\n");
+    scan_cfg(&agg, &cfg, &f, 1);
+    cr_assert_eq(agg.unparsed, 0);
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_CLOSED].count, 2);
+    cr_assert_eq(agg.cls[RG_CLASS_TRUNCATED].count, 1);
+    rs_agg_free(&agg);
+
+    /* plain combined: only 499 and 408 */
+    cfg.log_format = NULL;
+    f = write_text("comb.log",
+        "1.1.1.1 - - [21/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5"
+        " \"-\" \"-\"\n"
+        "1.1.1.1 - - [21/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 499 0"
+        " \"-\" \"-\"\n"
+        "1.1.1.1 - - [21/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 408 0"
+        " \"-\" \"-\"\n");
+    scan_cfg(&agg, &cfg, &f, 1);
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_CLOSED].count, 1);
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_TIMEOUT].count, 1);
+    cr_assert_eq(agg.cls[RG_CLASS_TRUNCATED].count, 0);
+    rs_agg_free(&agg);
+}
+
+Test(scan_pipeline, merged_shards_equal_one_scan)
+{
+    rs_scan_config  cfg = { .format = -1, .year = 2026 };
+    rs_agg          one, a, b;
+    const char     *files[2];
+    rs_report       r1, r2;
+    rs_report_opts  o = { .top = 10, .burst_n = 3, .burst_seconds = 60 };
+
+    cfg.rules = rules;
+    files[0] = write_text("x1.log", NGX_RESET("10:00:00", "1.1.1.1")
+                          NGX_RESET("10:00:10", "1.1.1.1")
+                          NGX_CLOSED("10:00:20", "2.2.2.2"));
+    files[1] = write_text("x2.log", NGX_RESET("10:00:20", "1.1.1.1")
+                          NGX_RESET("10:02:00", "3.3.3.3"));
+    scan_cfg(&one, &cfg, files, 2);
+    scan_cfg(&a, &cfg, files, 1);
+    scan_cfg(&b, &cfg, files + 1, 1);
+    cr_assert_eq(rs_agg_merge(&a, &b), 0);
+
+    cr_assert_eq(a.lines, one.lines);
+    cr_assert_eq(a.bytes, one.bytes);
+    cr_assert_eq(a.nfiles, 2);
+    cr_assert_eq(memcmp(a.cls, one.cls, sizeof(one.cls)), 0);
+
+    cr_assert_eq(rs_report_build(&r1, &one, &o), 0);
+    cr_assert_eq(rs_report_build(&r2, &a, &o), 0);
+    cr_assert_eq(r1.nclasses, r2.nclasses);
+    cr_assert_eq(r2.classes[0].ntop[RS_DIM_CLIENT], 2);
+    cr_assert_str_eq(r2.classes[0].top[RS_DIM_CLIENT][0].key, "1.1.1.1");
+    cr_assert_eq(r2.classes[0].top[RS_DIM_CLIENT][0].count, 3);
+    /* the burst spans both shards */
+    cr_assert_eq(r1.nbursts, 1);
+    cr_assert_eq(r2.nbursts, 1);
+    cr_assert_eq(r2.bursts[0].count, 3);
+    cr_assert_str_eq(r2.bursts[0].key, "1.1.1.1");
+    cr_assert_eq(r2.ntimeline[RG_CLASS_CLIENT_RESET], 2);
+    cr_assert_eq(r2.timeline[RG_CLASS_CLIENT_RESET][0].count, 3);
+
+    rs_report_free(&r1);
+    rs_report_free(&r2);
+    rs_agg_free(&one);
+    rs_agg_free(&a);
+    rs_agg_free(&b);
+}
