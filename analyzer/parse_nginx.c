@@ -2,19 +2,20 @@
  * parse_nginx.c - nginx error and access lines (see parse.h).
  *
  * The error-line split is core's (rg_nginx_error_parse, shared with the
- * module); here it gains the time and the rstguard summary lines the module
- * writes (DESIGN.md section 4), whose suppressed counts add to the report.
+ * module), and so is the grammar of the summary lines the module writes
+ * (rg_summary_parse); here a line gains its time, and a summary's
+ * suppressed count is handed to the report.
  */
 
 #include <string.h>
 
 #include "parse.h"
 #include "rg_nginx_error.h"
+#include "rg_summary.h"
 
 
-static int rs_parse_summary(const char *p, size_t len, rs_parsed *out);
-static const char *rs_kv(const char *p, const char *end, const char *key,
-    size_t *vlen);
+static int rs_parse_summary(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
 static int64_t rs_number(rg_str s);
 
 
@@ -25,7 +26,6 @@ rs_parse_nginx_error(rs_parser *ps, const char *p, size_t len,
     rg_nginx_error  ne;
     rg_str          msg;
 
-    (void) ps;
     rs_parsed_reset(out);
 
     if (rg_nginx_error_parse(p, len, &ne) != 0
@@ -40,52 +40,44 @@ rs_parse_nginx_error(rs_parser *ps, const char *p, size_t len,
     out->uri = rs_request_path(out->f.f[RG_FIELD_REQUEST]);
 
     msg = out->f.f[RG_FIELD_MESSAGE];
-    if (msg.len > 10 && memcmp(msg.p, "rstguard: ", 10) == 0) {
+    if (msg.len > RG_SUMMARY_PREFIX_LEN
+        && memcmp(msg.p, RG_SUMMARY_PREFIX, RG_SUMMARY_PREFIX_LEN) == 0)
+    {
         /* the rest of the line: sample="..." may hold ", client: " */
-        rs_parse_summary(msg.p, (size_t) (p + len - msg.p), out);
+        rs_parse_summary(ps, msg.p, (size_t) (p + len - msg.p), out);
     }
 
     return 0;
 }
 
 
-/* "key=value" or key="quoted value" of a summary; NULL when absent. */
-static const char *
-rs_kv(const char *p, const char *end, const char *key, size_t *vlen)
+/*
+ * A summary the module wrote (core's strict grammar, rg_summary.h); its
+ * key is unescaped into the parser's scratch buffer.  A line that does
+ * not follow the grammar is an ordinary line.
+ */
+static int
+rs_parse_summary(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
 {
-    size_t       klen = strlen(key);
-    const char  *q, *v;
+    rg_summary  sum;
+    size_t      n;
 
-    for (q = p; (q = memmem(q, (size_t) (end - q), key, klen)) != NULL;
-         q += klen)
-    {
-        if (q > p && q[-1] != ' ') {
-            continue;
-        }
-
-        v = q + klen;
-
-        if (v < end && *v == '"') {
-            const char  *e;
-
-            for (e = v + 1; e < end && *e != '"'; e++) {
-                if (*e == '\\' && e + 1 < end) {
-                    e++;
-                }
-            }
-            *vlen = (size_t) (e - v - 1);
-            return v + 1;
-        }
-
-        for (q = v; q < end && *q != ' '; q++) {
-            /* skip */
-        }
-
-        *vlen = (size_t) (q - v);
-        return v;
+    if (rg_summary_parse(p, len, &sum) != 0) {
+        return -1;
     }
 
-    return NULL;
+    out->summary = 1;
+    out->sum_class = sum.cls;
+    out->sum_suppressed = sum.suppressed;
+    out->sum_dry_run = sum.dry_run;
+
+    n = rg_summary_unescape(&sum.key, ps->scratch, sizeof(ps->scratch));
+    if (n != (size_t) -1) {
+        out->sum_key.p = ps->scratch;
+        out->sum_key.len = n;
+    }
+
+    return 0;
 }
 
 
@@ -107,38 +99,6 @@ rs_number(rg_str s)
     }
 
     return v;
-}
-
-
-/* A summary that does not follow the grammar is an ordinary line. */
-static int
-rs_parse_summary(const char *p, size_t len, rs_parsed *out)
-{
-    const char  *end = p + len;
-    rg_str       cls, sup, dry, key;
-
-    cls.p = rs_kv(p, end, "class=", &cls.len);
-    sup.p = rs_kv(p, end, "suppressed=", &sup.len);
-    dry.p = rs_kv(p, end, "dry_run=", &dry.len);
-    key.p = rs_kv(p, end, "key=", &key.len);
-
-    if (cls.p == NULL || sup.p == NULL || rs_number(sup) < 0) {
-        return -1;
-    }
-
-    out->sum_class = rg_class_from_name(cls.p, cls.len);
-    if (out->sum_class == RG_CLASS_NONE) {
-        return -1;
-    }
-
-    out->summary = 1;
-    out->sum_suppressed = (uint64_t) rs_number(sup);
-    out->sum_dry_run = dry.p != NULL && rs_number(dry) == 1;
-    if (key.p != NULL) {
-        out->sum_key = key;
-    }
-
-    return 0;
 }
 
 

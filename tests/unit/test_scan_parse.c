@@ -238,10 +238,13 @@ Test(scan_parse, rstguard_summary_line)
     str_eq(out.sum_key, "203.0.113.7");
 
     cr_assert_eq(parse(rs_parse_nginx_error, "2026/11/21 10:01:00 [info]"
-        " 1#1: rstguard: log=access class=client_closed key=\"k\""
-        " suppressed=9 passed=0 window=60s dry_run=1 sample=\"\"", &out), 0);
+        " 1#1: rstguard: log=access class=client_closed key=\"k\\\"q\""
+        " suppressed=9 passed=0 window=60s first=\"2026/11/21 10:00:01\""
+        " last=\"2026/11/21 10:00:59\" worker=1 dry_run=1 sample=\"\"",
+        &out), 0);
     cr_assert_eq(out.summary, 1);
     cr_assert_eq(out.sum_dry_run, 1);
+    str_eq(out.sum_key, "k\"q");
 
     /* not the grammar: an ordinary line */
     cr_assert_eq(parse(rs_parse_nginx_error, "2026/11/21 10:01:00 [info]"

@@ -1,0 +1,174 @@
+/*
+ * rstscan as a user runs it: the --json object key by key and value by
+ * value on a fixture (tests/data/scan), the text report, stdin, --fail-on
+ * and every exit status, invalid rules and layouts, bad inputs.
+ */
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char  out[1 << 16], errtext[1 << 14];
+
+/*
+ * Runs rstscan from the repository root with args (a shell fragment);
+ * returns its exit status, stdout in out, stderr in errtext.
+ */
+static int
+run(const char *args)
+{
+    char    cmd[4096];
+    FILE   *p, *e;
+    size_t  n;
+    int     st;
+
+    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' %s 2>/tmp/rgt-scan-cli.%d",
+             getenv("RSTGUARD_ROOT"), getenv("RSTGUARD_RSTSCAN"), args,
+             (int) getpid());
+    p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    n = fread(out, 1, sizeof(out) - 1, p);
+    out[n] = '\0';
+    st = pclose(p);
+
+    snprintf(cmd, sizeof(cmd), "/tmp/rgt-scan-cli.%d", (int) getpid());
+    e = fopen(cmd, "r");
+    cr_assert_not_null(e);
+    n = fread(errtext, 1, sizeof(errtext) - 1, e);
+    errtext[n] = '\0';
+    fclose(e);
+    unlink(cmd);
+
+    cr_assert(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+#define FIX  "tests/data/scan/"
+
+Test(scan_cli, json_matches_the_fixture_exactly)
+{
+    json_error_t  je;
+    json_t       *got, *want, *c;
+    char          path[1024];
+
+    cr_assert_eq(run("--json --burst 3/60 " FIX "error.log " FIX
+                     "access.log"), 0, "%s", errtext);
+    got = json_loads(out, 0, &je);
+    cr_assert_not_null(got, "%s: %s", je.text, out);
+
+    snprintf(path, sizeof(path), "%s/" FIX "expected.json",
+             getenv("RSTGUARD_ROOT"));
+    want = json_load_file(path, 0, &je);
+    cr_assert_not_null(want, "%s", je.text);
+    cr_assert(json_equal(got, want), "got %s", out);
+
+    /* what the fixture pins, spelled out: 4 resets seen + 40 a summary
+       held back, 4 lines of 163 bytes; two 499s and one error-log close;
+       the three resets of 203.0.113.7 within 19 s are one burst */
+    c = json_object_get(json_object_get(got, "classes"), "client_reset");
+    cr_assert_eq(json_integer_value(json_object_get(c, "count")), 44);
+    cr_assert_eq(json_integer_value(json_object_get(c, "suppressed")), 40);
+    cr_assert_eq(json_integer_value(json_object_get(c, "bytes")), 4 * 163);
+    c = json_object_get(json_object_get(got, "classes"), "client_closed");
+    cr_assert_eq(json_integer_value(json_object_get(c, "count")), 3);
+    cr_assert_eq(json_array_size(json_object_get(got, "bursts")), 1);
+    cr_assert_eq(json_array_size(json_object_get(got, "findings")), 0);
+    cr_assert_str_eq(errtext, "");
+
+    json_decref(got);
+    json_decref(want);
+}
+
+Test(scan_cli, text_report_and_detection_note)
+{
+    cr_assert_eq(run(FIX "error.log"), 0);
+    cr_assert_not_null(strstr(errtext, FIX "error.log: format nginx-error"
+                              " (detected)"), "%s", errtext);
+    cr_assert_not_null(strstr(out, "rstscan: 1 file, 9 lines, 1.5 KiB (1523"
+                              " bytes)\n"), "%s", out);
+    cr_assert_not_null(strstr(out, "unparsed lines: 1, limit hits: 0\n"));
+    cr_assert_not_null(strstr(out, "client_reset     client             44"
+                              "           40            652   42.81%\n"),
+                       "%s", out);
+    cr_assert_not_null(strstr(out, "client_reset, top clients:\n"
+                              "            40  203.0.113.9\n"
+                              "             4  203.0.113.7\n"), "%s", out);
+    cr_assert_not_null(strstr(out, "timeline, per minute:\n"));
+    cr_assert_not_null(strstr(out, "  2026-11-21T10:04                     "
+                              "40                0                0\n"),
+                       "%s", out);
+}
+
+Test(scan_cli, stdin_and_explicit_format)
+{
+    cr_assert_eq(run("--json --format nginx-access - < " FIX "access.log"),
+                 0, "%s", errtext);
+    cr_assert_not_null(strstr(out, "\"path\": \"-\""), "%s", out);
+    cr_assert_not_null(strstr(out, "\"lines\": 4,"), "%s", out);
+    cr_assert_not_null(strstr(out, "\"client_closed\": {\n      \"count\": 2"),
+                       "%s", out);
+}
+
+Test(scan_cli, fail_on_and_exit_statuses)
+{
+    cr_assert_eq(run("--fail-on client_reset " FIX "error.log"), 1);
+    cr_assert_eq(run("--fail-on upstream_refused " FIX "error.log"), 0);
+    /* aborts are 1 kB of the 1.5 kB: 50% holds, 90% does not */
+    cr_assert_eq(run("--fail-on bloat=50 " FIX "error.log"), 1);
+    cr_assert_eq(run("--fail-on bloat=90 " FIX "error.log"), 0);
+    /* an input error wins over a held condition */
+    cr_assert_eq(run("--fail-on client_reset " FIX "error.log /nonexistent"),
+                 2);
+    cr_assert_not_null(strstr(errtext, "rstscan: /nonexistent: No such file"
+                              " or directory\n"), "%s", errtext);
+    /* the other file was still scanned */
+    cr_assert_not_null(strstr(out, "client_reset"));
+
+    cr_assert_eq(run("--fail-on nonsense " FIX "error.log"), 2);
+    cr_assert_not_null(strstr(errtext, "invalid --fail-on \"nonsense\""));
+    cr_assert_eq(run("--fail-on bloat=x " FIX "error.log"), 2);
+    cr_assert_eq(run("--top x " FIX "error.log"), 2);
+    cr_assert_eq(run("--burst 10 " FIX "error.log"), 2);
+    cr_assert_not_null(strstr(errtext, "invalid --burst \"10\""));
+    cr_assert_eq(run("--since yesterday " FIX "error.log"), 2);
+    cr_assert_eq(run("--tz Mars/Olympus " FIX "error.log"), 2);
+    cr_assert_not_null(strstr(errtext, "unknown --tz zone \"Mars/Olympus\""));
+    cr_assert_eq(run("--bogus " FIX "error.log"), 2);
+    cr_assert_not_null(strstr(errtext, "unknown option \"--bogus\""));
+    cr_assert_eq(run(""), 2);
+    cr_assert_not_null(strstr(errtext, "no input given"));
+    cr_assert_eq(run("--help"), 0);
+    cr_assert_not_null(strstr(out, "--fail-on CLASS|bloat=PCT"));
+}
+
+Test(scan_cli, invalid_rules_and_layout_are_usage_errors)
+{
+    cr_assert_eq(run("--rules " FIX "bad-rule.yaml " FIX "error.log"), 2);
+    cr_assert_not_null(strstr(errtext, FIX "bad-rule.yaml:7:"), "%s",
+                       errtext);
+    cr_assert_eq(out[0], '\0');
+
+    cr_assert_eq(run("--log-format '$remote_addr $nope' " FIX "access.log"),
+                 2);
+    cr_assert_str_eq(errtext, "rstscan: invalid --log-format: unknown"
+                     " variable \"$nope\" at column 14\n");
+}
+
+Test(scan_cli, rules_replace_and_add)
+{
+    /* without the shipped rules, only the file's one rule classifies */
+    cr_assert_eq(run("--json --no-default-rules --rules " FIX "one-rule.yaml "
+                     FIX "error.log"), 0, "%s", errtext);
+    cr_assert_not_null(strstr(out, "\"client_reset\": {\n      \"count\": 44"),
+                       "%s", out);
+    cr_assert_null(strstr(out, "\"upstream_timeout\""));
+
+    cr_assert_eq(run("--json --no-default-rules " FIX "error.log"), 0);
+    /* a summary still counts what the module held back */
+    cr_assert_not_null(strstr(out, "\"client_reset\": {\n      \"count\": 40"),
+                       "%s", out);
+}
