@@ -21,6 +21,11 @@
 #include "rgt_nginx.h"
 
 
+static int rgt_pick_ports(rgt_nginx *n);
+static int rgt_start_once(rgt_nginx *n);
+static int rgt_bound(rgt_nginx *n, pid_t pid);
+
+
 static const char *
 rgt_env(const char *name, const char *def)
 {
@@ -44,33 +49,45 @@ rgt_msleep(int ms)
 }
 
 
+/*
+ * A free loopback port below the kernel's ephemeral range (32768+), so the
+ * client sockets of concurrent test runs never take it between the check
+ * here and nginx's bind(); rgt_nginx_start() still retries on EADDRINUSE.
+ */
 static int
 rgt_free_port(void)
 {
-    int                 fd, port;
+    static unsigned     seed;
+    int                 fd, port, try, one = 1;
     struct sockaddr_in  sin;
-    socklen_t           len = sizeof(sin);
 
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd == -1) {
-        return -1;
+    if (seed == 0) {
+        seed = (unsigned) getpid() ^ (unsigned) time(NULL);
     }
 
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (try = 0; try < 200; try++) {
+        port = 20000 + (int) (rand_r(&seed) % 12000);
 
-    if (bind(fd, (struct sockaddr *) &sin, sizeof(sin)) == -1
-        || getsockname(fd, (struct sockaddr *) &sin, &len) == -1)
-    {
+        fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd == -1) {
+            return -1;
+        }
+
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        memset(&sin, 0, sizeof(sin));
+        sin.sin_family = AF_INET;
+        sin.sin_port = htons((unsigned short) port);
+        sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+        if (bind(fd, (struct sockaddr *) &sin, sizeof(sin)) == 0) {
+            close(fd);
+            return port;
+        }
+
         close(fd);
-        return -1;
     }
 
-    port = ntohs(sin.sin_port);
-    close(fd);
-
-    return port;
+    return -1;
 }
 
 
@@ -93,7 +110,6 @@ rgt_mkdir(const char *prefix, const char *rel)
 int
 rgt_nginx_init(rgt_nginx *n)
 {
-    int          i, j;
     const char  *tmp;
 
     memset(n, 0, sizeof(*n));
@@ -112,6 +128,15 @@ rgt_nginx_init(rgt_nginx *n)
     }
 
     snprintf(n->conf, sizeof(n->conf), "%s/conf/nginx.conf", n->prefix);
+
+    return rgt_pick_ports(n);
+}
+
+
+static int
+rgt_pick_ports(rgt_nginx *n)
+{
+    int  i, j;
 
     for (i = 0; i < RGT_PORTS; i++) {
         do {
@@ -220,6 +245,11 @@ rgt_nginx_write_conf(rgt_nginx *n, const char *tmpl)
     size_t  size = strlen(tmpl) * 2 + 65536;
     char   *buf;
     int     rc;
+
+    if (n->tmpl != tmpl) {
+        free(n->tmpl);
+        n->tmpl = strdup(tmpl);
+    }
 
     buf = malloc(size);
     if (buf == NULL) {
@@ -399,8 +429,8 @@ rgt_port_ready(int port)
 }
 
 
-int
-rgt_nginx_start(rgt_nginx *n)
+static int
+rgt_start_once(rgt_nginx *n)
 {
     int    i, fd, status;
     pid_t  pid;
@@ -436,7 +466,7 @@ rgt_nginx_start(rgt_nginx *n)
             return -1;
         }
 
-        if (rgt_port_ready(n->port[0])) {
+        if (rgt_bound(n, pid) && rgt_port_ready(n->port[0])) {
             return 0;
         }
 
@@ -444,6 +474,75 @@ rgt_nginx_start(rgt_nginx *n)
     }
 
     rgt_nginx_stop(n);
+
+    return -1;
+}
+
+
+/* True once nginx has bound every port: it writes its pid file after. */
+static int
+rgt_bound(rgt_nginx *n, pid_t pid)
+{
+    char   path[PATH_MAX], *text;
+    int    ours;
+
+    if (n->tmpl != NULL && strstr(n->tmpl, "pid @PREFIX@/nginx.pid") == NULL) {
+        return 1;               /* a custom pid path: the port check decides */
+    }
+
+    snprintf(path, sizeof(path), "%s/nginx.pid", n->prefix);
+    text = rgt_read_file(path, NULL);
+    ours = text != NULL && atoi(text) == (int) pid;
+    free(text);
+
+    return ours;
+}
+
+
+static int
+rgt_port_taken(rgt_nginx *n)
+{
+    char   path[PATH_MAX], *text;
+    int    taken;
+
+    snprintf(path, sizeof(path), "%s/logs/stderr.log", n->prefix);
+    text = rgt_read_file(path, NULL);
+    taken = text != NULL && strstr(text, "Address already in use") != NULL;
+    free(text);
+
+    return taken;
+}
+
+
+int
+rgt_nginx_start(rgt_nginx *n)
+{
+    int   attempt;
+    char  path[PATH_MAX];
+
+    for (attempt = 0; attempt < 5; attempt++) {
+        if (rgt_start_once(n) == 0) {
+            return 0;
+        }
+
+        if (n->tmpl == NULL || !rgt_port_taken(n)) {
+            return -1;
+        }
+
+        /* another test took a port between the check and bind(): again */
+        snprintf(path, sizeof(path), "%s/logs/stderr.log", n->prefix);
+        if (truncate(path, 0) == -1) {
+            return -1;
+        }
+        snprintf(path, sizeof(path), "%s/logs/error.log", n->prefix);
+        if (truncate(path, 0) == -1 && errno != ENOENT) {
+            return -1;
+        }
+
+        if (rgt_pick_ports(n) != 0 || rgt_nginx_write_conf(n, n->tmpl) != 0) {
+            return -1;
+        }
+    }
 
     return -1;
 }
@@ -577,6 +676,9 @@ rgt_nginx_cleanup(rgt_nginx *n)
     char  cmd[PATH_MAX + 32];
 
     rgt_nginx_stop(n);
+
+    free(n->tmpl);
+    n->tmpl = NULL;
 
     if (getenv("RGT_KEEP") != NULL || n->prefix[0] == '\0') {
         return;

@@ -22,6 +22,7 @@ typedef struct {
     char   conf[600];
     int    port[RGT_PORTS];
     pid_t  pid;                 /* the master, 0 when not running */
+    char  *tmpl;                /* the last template, to re-pick ports */
 } rgt_nginx;
 
 /*
@@ -52,7 +53,12 @@ int rgt_nginx_make_file(rgt_nginx *n, const char *rel, size_t size);
 /* Runs `nginx -t`; returns its exit status, its output in out. */
 int rgt_nginx_test_conf(rgt_nginx *n, char *out, size_t outlen);
 
-/* Starts nginx in the foreground and waits until PORT0 accepts; 0 or -1. */
+/*
+ * Starts nginx in the foreground and waits until it has bound its ports
+ * (its pid file names it) and PORT0 accepts; 0 or -1.  When another process
+ * took one of the ports meanwhile, new ports are picked, the template is
+ * expanded again and nginx is started again (a few times).
+ */
 int rgt_nginx_start(rgt_nginx *n);
 
 /* Sends a signal to the master (SIGHUP reload, SIGUSR1 reopen). */
