@@ -57,7 +57,7 @@ TOOLS       := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/%)
 UNIT_TESTS  := $(BUILD)/tests/unit_tests
 INT_TESTS   := $(BUILD)/tests/integration_tests
 
-.PHONY: all module rstscan tools tests deps test check demo install clean FORCE
+.PHONY: all module rstscan tools tests deps test check demo install clean lint FORCE
 .PHONY: asan fuzz fuzzers valgrind
 .PHONY: bench bench-module
 
@@ -224,6 +224,10 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+# layering, banned functions, white space, nginx conventions in module/
+lint:
+	@scripts/lint.sh
 
 FORCE:
 
