@@ -1,0 +1,104 @@
+/*
+ * Apache 2.4 mappings of DESIGN.md "How a record maps to a class": error-log
+ * messages (after the bracketed prefix) with their module, access-log
+ * status and %X.
+ */
+
+#include <criterion/criterion.h>
+
+#include "test_rules_helpers.h"
+
+TestSuite(map_apache, .init = trh_shipped_setup, .fini = trh_teardown);
+
+typedef struct {
+    const char  *module;
+    const char  *message;
+    const char  *cls;
+} apache_case;
+
+
+Test(map_apache, error_log)
+{
+    static const apache_case  cases[] = {
+        { "core", "(104)Connection reset by peer: AH00574: "
+          "ap_content_length_filter: apr_bucket_read() failed",
+          "client_reset" },
+        { "proxy_http", "(104)Connection reset by peer: AH01102: error "
+          "reading status line from remote server 127.0.0.1:8080",
+          "upstream_reset" },
+        { "proxy", "(104)Connection reset by peer: AH00957: HTTP: attempt "
+          "to connect to 10.0.0.5:8080 (10.0.0.5) failed", "upstream_reset" },
+        { "proxy_fcgi", "(104)Connection reset by peer: AH01075: Error "
+          "dispatching request to : ", "upstream_reset" },
+        { "core", "(OS 10054)An existing connection was forcibly closed by "
+          "the remote host.  : AH00574: ap_content_length_filter: "
+          "apr_bucket_read() failed", "client_reset" },
+        { "core", "(32)Broken pipe: AH00574: ap_content_length_filter: "
+          "apr_bucket_read() failed", "broken_pipe" },
+        { "http", "(32)Broken pipe: AH01075: Error sending response",
+          "broken_pipe" },
+        { "proxy", "(111)Connection refused: AH00957: HTTP: attempt to "
+          "connect to 127.0.0.1:8080 (127.0.0.1) failed",
+          "upstream_refused" },
+        { "core", "(70007)The timeout specified has expired: AH01382: "
+          "Request header read timeout", "client_timeout" },
+        { "proxy_http", "(70007)The timeout specified has expired: AH01102: "
+          "error reading status line from remote server 10.0.0.5:8080",
+          "upstream_timeout" },
+        { "core", "(103)Software caused connection abort: AH00574: "
+          "ap_content_length_filter: apr_bucket_read() failed",
+          "conn_aborted" },
+        { "core", "(OS 10053)An established connection was aborted by the "
+          "software in your host machine.  : AH00574: "
+          "ap_content_length_filter: apr_bucket_read() failed",
+          "conn_aborted" },
+        /* not aborts */
+        { "core", "AH00126: Invalid URI in request GET /%(104)Connection "
+          "reset by peer HTTP/1.1", "none" },
+        { "authz_core", "AH01630: client denied by server configuration: "
+          "/var/www/html/.git", "none" },
+        { "ssl", "AH02032: Hostname example.com provided via SNI and "
+          "hostname www.example.com provided via HTTP have no compatible SSL "
+          "setup", "none" },
+        { "php7", "PHP Warning:  Undefined variable $x in "
+          "/var/www/html/index.php on line 3", "none" },
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cr_expect_str_eq(trh_class(trh_message(RG_FORMAT_APACHE_ERROR,
+                                               cases[i].message,
+                                               RG_FIELD_MODULE,
+                                               cases[i].module)),
+                         cases[i].cls, "[%s] %s", cases[i].module,
+                         cases[i].message);
+    }
+}
+
+
+Test(map_apache, access_log)
+{
+    cr_expect_str_eq(trh_class(trh_message(RG_FORMAT_APACHE_ACCESS, "408",
+                                           RG_FIELD_COMPLETION, "-")),
+                     "client_timeout");
+    cr_expect_str_eq(trh_class(trh_message(RG_FORMAT_APACHE_ACCESS, "408",
+                                           0, NULL)),
+                     "client_timeout");
+    cr_expect_str_eq(trh_class(trh_message(RG_FORMAT_APACHE_ACCESS, "200",
+                                           RG_FIELD_COMPLETION, "X")),
+                     "client_closed");
+    cr_expect_str_eq(trh_class(trh_message(RG_FORMAT_APACHE_ACCESS, "206",
+                                           RG_FIELD_COMPLETION, "X")),
+                     "client_closed");
+    cr_expect_str_eq(trh_class(trh_message(RG_FORMAT_APACHE_ACCESS, "200",
+                                           RG_FIELD_COMPLETION, "+")),
+                     "none");
+    cr_expect_str_eq(trh_class(trh_message(RG_FORMAT_APACHE_ACCESS, "200",
+                                           RG_FIELD_COMPLETION, "-")),
+                     "none");
+    cr_expect_str_eq(trh_class(trh_message(RG_FORMAT_APACHE_ACCESS, "200",
+                                           0, NULL)),
+                     "none");
+    cr_expect_str_eq(trh_class(trh_message(RG_FORMAT_APACHE_ACCESS, "499",
+                                           0, NULL)),
+                     "none");
+}
