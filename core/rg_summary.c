@@ -247,6 +247,17 @@ rg_quoted(rg_cursor *c, rg_str *out)
             {
                 return -1;
             }
+            /* only the bytes the writer spells \xHH (found by make fuzz:
+               "\x2b" for "+" is not in the grammar) */
+            ch = (unsigned char) ((c->p[2] <= '9' ? c->p[2] - '0'
+                                                  : c->p[2] - 'a' + 10) * 16
+                                  + (c->p[3] <= '9' ? c->p[3] - '0'
+                                                    : c->p[3] - 'a' + 10));
+            if ((ch >= 0x20 && ch != 0x7f)
+                || ch == '\n' || ch == '\r' || ch == '\t')
+            {
+                return -1;
+            }
             c->p += 4;
             break;
         default:

@@ -12,9 +12,20 @@
 #include "findings.h"
 
 static rs_findings  *f;
+static json_t       *kinds;     /* what kind() returned, freed at teardown */
 
-static void setup(void) { f = rs_findings_create(); cr_assert_not_null(f); }
-static void teardown(void) { rs_findings_free(f); }
+static void setup(void)
+{
+    f = rs_findings_create();
+    cr_assert_not_null(f);
+    kinds = json_array();
+}
+
+static void teardown(void)
+{
+    rs_findings_free(f);
+    json_decref(kinds);
+}
 
 TestSuite(findings, .init = setup, .fini = teardown);
 
@@ -58,6 +69,7 @@ kind(json_t *all, const char *k, size_t n)
     }
     cr_assert_eq(json_array_size(out), n, "%s: %s", k,
                  json_dumps(all, JSON_INDENT(1)));
+    json_array_append_new(kinds, out);
     return out;
 }
 
