@@ -224,8 +224,11 @@ rs_report_timeline(rs_report *rep)
     }
 
     for (c = 0; c < RG_CLASS_COUNT; c++) {
-        qsort(rep->timeline[c], rep->ntimeline[c], sizeof(rs_point),
-              rs_point_cmp);
+        /* a class without points has no array: qsort(NULL) is undefined */
+        if (rep->ntimeline[c] > 1) {
+            qsort(rep->timeline[c], rep->ntimeline[c], sizeof(rs_point),
+                  rs_point_cmp);
+        }
     }
 
     return 0;
@@ -380,7 +383,9 @@ rs_report_bursts(rs_report *rep, const rs_report_opts *o)
         }
     }
 
-    qsort(rep->bursts, rep->nbursts, sizeof(rs_burst), rs_burst_cmp);
+    if (rep->nbursts > 1) {
+        qsort(rep->bursts, rep->nbursts, sizeof(rs_burst), rs_burst_cmp);
+    }
 
     return 0;
 }
