@@ -1,0 +1,61 @@
+/*
+ * rgt_mod.h - helpers for the module's access-log, status and config
+ * integration tests: a tiny in-process upstream, access-log tallies in the
+ * tests' line layout, and the rstguard_status document.
+ *
+ * Tests log with RGT_MOD_LOG_FORMAT, so one needle selects a (key, class,
+ * decision) triple: "a=127.0.0.2 c=client_closed l=0 ".
+ */
+
+#ifndef RGT_MOD_H
+#define RGT_MOD_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stddef.h>
+
+#include "rgt_nginx.h"
+
+#define RGT_MOD_LOG_FORMAT                                                   \
+    "'a=$remote_addr c=$rstguard_class l=$rstguard_log s=$status "           \
+    "m=$rstguard_missing_bytes u=$uri'"
+
+/*
+ * An upstream on 127.0.0.1:port, one thread per connection.  A request
+ * for a path containing "/trunc" gets a 200 promising Content-Length
+ * 100000 with 1000 bytes of body, then a close; any other request is never
+ * answered (a slow upstream) until nginx goes away or 10 seconds pass.
+ */
+typedef struct {
+    int                 fd;
+    int                 port;
+    volatile int        stop;
+    pthread_t           acceptor;
+    int                 running;
+} rgt_mod_up;
+
+int rgt_mod_up_start(rgt_mod_up *up, int port);
+void rgt_mod_up_stop(rgt_mod_up *up);
+
+/* Lines with "a=ADDR c=CLS " and, unless log is NULL, "l=LOG ". */
+size_t rgt_mod_count(const char *text, const char *addr, const char *cls,
+    const char *log);
+
+/* Waits (10 s at most) until the file under the prefix has n such lines. */
+int rgt_mod_wait_lines(rgt_nginx *n, const char *rel, const char *needle,
+    size_t lines);
+
+/* Waits (5 s at most) until a file exists. */
+int rgt_mod_wait_file(const char *path);
+
+/* GETs path on port; the body (caller frees) and the status, or NULL. */
+char *rgt_mod_get(int port, const char *path, int *status);
+
+/* GET /status (a rstguard_status location) on PORT0 as JSON, or NULL. */
+json_t *rgt_mod_status(rgt_nginx *n);
+
+/* zones.NAME.lines.LOG.CLASS.OUTCOME of a status document; -1 if absent. */
+long rgt_mod_counter(json_t *doc, const char *zone, const char *log,
+    const char *cls, const char *outcome);
+
+#endif /* RGT_MOD_H */
