@@ -15,6 +15,8 @@
 #include "ngx_http_rstguard.h"
 
 
+static ngx_int_t ngx_http_rstguard_init_process(ngx_cycle_t *cycle);
+static void ngx_http_rstguard_exit_process(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_rstguard_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_rstguard_postconfiguration(ngx_conf_t *cf);
 static void *ngx_http_rstguard_create_main_conf(ngx_conf_t *cf);
@@ -39,6 +41,8 @@ static char *ngx_http_rstguard_rules(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_rstguard_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_rstguard_load_rules(ngx_conf_t *cf,
+    ngx_http_rstguard_main_conf_t *rmcf);
 
 
 static ngx_command_t  ngx_http_rstguard_commands[] = {
@@ -125,10 +129,10 @@ ngx_module_t  ngx_http_rstguard_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_rstguard_init_process,        /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_rstguard_exit_process,        /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -136,6 +140,22 @@ ngx_module_t  ngx_http_rstguard_module = {
 
 static ngx_str_t  ngx_http_rstguard_default_zone_name =
     ngx_string(NGX_HTTP_RSTGUARD_DEFAULT_ZONE);
+
+
+/* each worker keeps its own summary table (summary.c) */
+
+static ngx_int_t
+ngx_http_rstguard_init_process(ngx_cycle_t *cycle)
+{
+    return ngx_http_rstguard_summary_init_process(cycle);
+}
+
+
+static void
+ngx_http_rstguard_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_rstguard_summary_exit_process(cycle);
+}
 
 
 static void *
@@ -649,6 +669,7 @@ ngx_http_rstguard_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     value = cf->args->elts;
+    rmcf->rules_replace = 0;
 
     if (cf->args->nelts == 3) {
         if (ngx_strcmp(value[2].data, "replace") != 0) {
@@ -664,6 +685,10 @@ ngx_http_rstguard_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     rmcf->rules_file = value[1];
 
     if (ngx_conf_full_name(cf->cycle, &rmcf->rules_file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_rstguard_load_rules(cf, rmcf) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -688,6 +713,59 @@ ngx_http_rstguard_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     clcf->handler = ngx_http_rstguard_status_handler;
 
     return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_rstguard_rules_cleanup(void *data)
+{
+    rg_ruleset_destroy(data);
+}
+
+
+/*
+ * Rules are loaded and compiled once, at configuration time: the shipped
+ * rules (unless "replace") and the rstguard_rules file.  Errors come from
+ * the rules engine as "FILE:LINE:COLUMN: message".
+ */
+
+static ngx_int_t
+ngx_http_rstguard_load_rules(ngx_conf_t *cf,
+    ngx_http_rstguard_main_conf_t *rmcf)
+{
+    rg_error             err;
+    rg_ruleset          *rs;
+    ngx_pool_cleanup_t  *cln;
+
+    rs = rg_ruleset_create();
+    if (rs == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        rg_ruleset_destroy(rs);
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_rstguard_rules_cleanup;
+    cln->data = rs;
+
+    err.msg[0] = '\0';
+
+    if ((!rmcf->rules_replace && rg_ruleset_add_shipped(rs, &err) != 0)
+        || (rmcf->rules_file.len
+            && rg_ruleset_add_path(rs, (char *) rmcf->rules_file.data, &err)
+               != 0)
+        || rg_ruleset_compile(rs, &err) != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err.msg);
+        return NGX_ERROR;
+    }
+
+    rmcf->rules = rs;
+
+    return NGX_OK;
 }
 
 
@@ -731,6 +809,13 @@ ngx_http_rstguard_postconfiguration(ngx_conf_t *cf)
     }
 
     rmcf->zone = (rmcf->zones.nelts > 0) ? zones[0] : NULL;
+
+    /* the error-log filter needs rules even without rstguard_rules */
+    if (rmcf->error_log && rmcf->rules == NULL
+        && ngx_http_rstguard_load_rules(cf, rmcf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     return ngx_http_rstguard_request_init(cf);
 }

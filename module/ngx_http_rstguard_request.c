@@ -262,11 +262,12 @@ static void
 ngx_http_rstguard_decide_request(ngx_http_request_t *r,
     ngx_http_rstguard_ctx_t *ctx)
 {
-    ngx_int_t                      rc;
-    ngx_str_t                      key;
-    ngx_uint_t                     flags;
-    ngx_http_rstguard_zone_t      *zone;
-    ngx_http_rstguard_loc_conf_t  *rlcf;
+    ngx_int_t                       rc;
+    ngx_str_t                       key;
+    ngx_uint_t                      flags, held;
+    ngx_http_rstguard_zone_t       *zone;
+    ngx_http_rstguard_loc_conf_t   *rlcf;
+    ngx_http_rstguard_main_conf_t  *rmcf;
 
     if (ctx->decided) {
         return;
@@ -294,9 +295,25 @@ ngx_http_rstguard_decide_request(ngx_http_request_t *r,
     rc = ngx_http_rstguard_zone_decide(zone, NGX_HTTP_RSTGUARD_LOG_ACCESS,
                                        ctx->cls, &key, flags);
 
-    if (rc == NGX_DECLINED && !rlcf->dry_run) {
-        ctx->log = 0;
+    if (flags & NGX_HTTP_RSTGUARD_UNLIMITED) {
+        return;
     }
+
+    if (rc == NGX_DECLINED) {
+        held = rlcf->dry_run ? NGX_HTTP_RSTGUARD_NOTE_DRY_RUN
+                             : NGX_HTTP_RSTGUARD_NOTE_HELD;
+        ctx->log = rlcf->dry_run ? 1 : 0;
+
+    } else {
+        held = NGX_HTTP_RSTGUARD_NOTE_PASSED;
+    }
+
+    /* access-log summaries go to the http-level error log (chain NULL) */
+    rmcf = ngx_http_get_module_main_conf(r, ngx_http_rstguard_module);
+
+    ngx_http_rstguard_summary_note(rmcf, NGX_HTTP_RSTGUARD_LOG_ACCESS,
+                                   ctx->cls, &key, held, NGX_LOG_INFO, NULL,
+                                   &r->request_line);
 }
 
 

@@ -18,24 +18,33 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rgt_abort.h"
 #include "rgt_client.h"
+#include "rgt_h2.h"
 #include "rgt_mod.h"
 #include "rgt_nginx.h"
+#include "rgt_upstream.h"
 
 static rgt_nginx     ngx;
-static rgt_mod_up    up;
+static rgt_upstream  slow, trunc;
 
 static void setup(void)
 {
+    rgt_upstream_opts  so = { .mode = RGT_UP_SLOW, .delay_ms = 20000 };
+    rgt_upstream_opts  to = { .mode = RGT_UP_TRUNCATE };
+
     cr_assert_eq(rgt_nginx_init(&ngx), 0);
-    cr_assert_eq(rgt_mod_up_start(&up, ngx.port[1]), 0);
+
+    so.port = ngx.port[1];
+    to.port = ngx.port[2];
+    cr_assert_eq(rgt_upstream_start(&slow, &so), 0);
+    cr_assert_eq(rgt_upstream_start(&trunc, &to), 0);
 }
 
 static void teardown(void)
 {
     rgt_nginx_cleanup(&ngx);
-    rgt_mod_up_stop(&up);
+    rgt_upstream_stop(&slow);
+    rgt_upstream_stop(&trunc);
 }
 
 TestSuite(mod_access, .init = setup, .fini = teardown, .timeout = 90);
@@ -55,7 +64,9 @@ TestSuite(mod_access, .init = setup, .fini = teardown, .timeout = 90);
     "        listen 127.0.0.1:@PORT0@ sndbuf=32k;\n"                         \
     "        root @PREFIX@/html;\n"                                          \
     "        location = /444 { return 444; }\n"                              \
-    "        location /up/ { proxy_pass http://127.0.0.1:@PORT1@; }\n"       \
+    "        listen 127.0.0.1:@PORT3@ http2;\n"                              \
+    "        location /slow-up/ { proxy_pass http://127.0.0.1:@PORT1@; }\n"  \
+    "        location /trunc-up/ { proxy_pass http://127.0.0.1:@PORT2@; }\n" \
     "        location /slow/ { alias @PREFIX@/html/; send_timeout 1s; }\n"   \
     "        location = /status { rstguard_status; access_log off; }\n"      \
     "    }\n"                                                                \
@@ -85,6 +96,19 @@ write_conf(const char *rate, const char *burst, const char *extra)
 /* 1r/m burst=1: of REPEAT quick aborts per (key, class), 2 pass */
 #define KEPT    2
 
+/* an h2c stream cancel from `from`: RST_STREAM(CANCEL) */
+static void
+h2_cancel(const char *from, const char *path, rgt_h2_how how)
+{
+    rgt_h2_opts    o = { .from = from, .path = path, .how = how,
+                         .wait_ms = 150 };
+    rgt_h2_result  res;
+
+    cr_assert_eq(rgt_h2_request(ngx.port[3], &o, &res), 0);
+    cr_assert(res.canceled && res.acked);
+}
+
+
 static void
 run_traffic(void)
 {
@@ -92,16 +116,20 @@ run_traffic(void)
 
     for (i = 0; i < REPEAT; i++) {
         /* FIN and RST while nginx waits on the slow upstream: 499 */
-        cr_assert_eq(rgt_abort(ngx.port[0], "127.0.0.2", "/up/slow",
-                               RGT_ABORT_FIN, 0, 150), 0);
-        cr_assert_eq(rgt_abort(ngx.port[0], "127.0.0.3", "/up/slow",
-                               RGT_ABORT_RST, 0, 150), 0);
+        cr_assert_eq(rgt_abort_waiting(ngx.port[0], "127.0.0.2",
+                                       "/slow-up/a", RGT_FIN, 150), 0);
+        cr_assert_eq(rgt_abort_waiting(ngx.port[0], "127.0.0.3",
+                                       "/slow-up/a", RGT_RST, 150), 0);
 
         /* FIN and RST in the middle of a large static download */
-        cr_assert_eq(rgt_abort(ngx.port[0], "127.0.0.4", "/big.bin",
-                               RGT_ABORT_FIN, 16384, 150), 0);
-        cr_assert_eq(rgt_abort(ngx.port[0], "127.0.0.5", "/big.bin",
-                               RGT_ABORT_RST, 16384, 150), 0);
+        cr_assert_eq(rgt_abort_download(ngx.port[0], "127.0.0.4", "/big.bin",
+                                        RGT_FIN, 16384, 150), 16384);
+        cr_assert_eq(rgt_abort_download(ngx.port[0], "127.0.0.5", "/big.bin",
+                                        RGT_RST, 16384, 150), 16384);
+
+        /* HTTP/2 stream cancels: mid-download and waiting on upstream */
+        h2_cancel("127.0.0.10", "/big.bin", RGT_H2_CANCEL_AFTER_DATA);
+        h2_cancel("127.0.0.11", "/slow-up/b", RGT_H2_CANCEL_WAITING);
 
         /* return 444 is not an abort; neither are normal requests */
         cr_assert_eq(rgt_http_get(ngx.port[0], "127.0.0.7", "/444", NULL, 0),
@@ -112,14 +140,16 @@ run_traffic(void)
                                   NULL, 0), 404);
 
         /* the upstream promises 100000 bytes and sends 1000 */
-        cr_assert_eq(rgt_http_get(ngx.port[0], "127.0.0.9", "/up/trunc",
+        cr_assert_eq(rgt_http_get(ngx.port[0], "127.0.0.9", "/trunc-up/c",
                                   NULL, 0), 200);
     }
 
     /* send timeouts (1s) run side by side */
     for (i = 0; i < REPEAT; i++) {
-        fd[i] = rgt_stall(ngx.port[0], "127.0.0.6", "/slow/big.bin", 16384);
+        fd[i] = rgt_open_request(ngx.port[0], "127.0.0.6", "/slow/big.bin",
+                                 RGT_SMALL_RCVBUF);
         cr_assert_neq(fd[i], -1);
+        cr_assert_eq(rgt_read_some(fd[i], 16384, 5000), 16384);
     }
 
     cr_assert_eq(rgt_mod_wait_lines(&ngx, "logs/all.log", "a=127.0.0.6 ",
@@ -129,7 +159,7 @@ run_traffic(void)
         close(fd[i]);
     }
 
-    cr_assert_eq(rgt_mod_wait_lines(&ngx, "logs/all.log", "a=", 9 * REPEAT),
+    cr_assert_eq(rgt_mod_wait_lines(&ngx, "logs/all.log", "a=", 11 * REPEAT),
                  0);
 }
 
@@ -145,6 +175,8 @@ static const struct {
     { "127.0.0.4", "client_closed", 1 },
     { "127.0.0.5", "client_reset", 1 },
     { "127.0.0.6", "client_timeout", 1 },
+    { "127.0.0.10", "stream_canceled", 1 },
+    { "127.0.0.11", "stream_canceled", 1 },
     { "127.0.0.9", "truncated", 0 },   /* server-side: never held */
 };
 
@@ -172,7 +204,7 @@ check_reference(const char *all, const char *kept)
     cr_assert_eq(rgt_count_lines(all, "a=127.0.0.8 c= l=1 s=404 "), REPEAT);
     cr_assert_eq(rgt_count_lines(all, "c=truncated l=1 s=200 m=99000 "),
                  REPEAT);
-    cr_assert_eq(rgt_count_lines(all, "a="), 9 * REPEAT);
+    cr_assert_eq(rgt_count_lines(all, "a="), 11 * REPEAT);
 }
 
 
@@ -213,8 +245,8 @@ check_status(int dry_run)
     static const char  *cls[] = { "client_closed", "client_reset",
                                   "client_timeout", "truncated",
                                   "broken_pipe", "stream_canceled" };
-    static const long   keys[] = { 2, 2, 1, 1, 0, 0 };
-    static const long   held[] = { 1, 1, 1, 0, 0, 0 };
+    static const long   keys[] = { 2, 2, 1, 1, 0, 2 };
+    static const long   held[] = { 1, 1, 1, 0, 0, 1 };
 
     json_t  *doc;
     size_t   i;
@@ -310,15 +342,15 @@ Test(mod_access, budgets_and_counters_survive_reload_and_reopen)
 
     /* KEPT aborts spend the key's burst */
     for (int i = 0; i < KEPT; i++) {
-        cr_assert_eq(rgt_abort(ngx.port[0], "127.0.0.2", "/up/slow",
-                               RGT_ABORT_FIN, 0, 150), 0);
+        cr_assert_eq(rgt_abort_waiting(ngx.port[0], "127.0.0.2",
+                                       "/slow-up/a", RGT_FIN, 150), 0);
     }
     cr_assert_eq(rgt_mod_wait_lines(&ngx, "logs/all.log", "a=", KEPT), 0);
 
     /* the zone (same name and size) and its buckets survive the reload */
     cr_assert_eq(rgt_nginx_reload(&ngx), 0);
-    cr_assert_eq(rgt_abort(ngx.port[0], "127.0.0.2", "/up/slow",
-                           RGT_ABORT_FIN, 0, 150), 0);
+    cr_assert_eq(rgt_abort_waiting(ngx.port[0], "127.0.0.2", "/slow-up/a",
+                                   RGT_FIN, 150), 0);
     cr_assert_eq(rgt_mod_wait_lines(&ngx, "logs/all.log", "a=", KEPT + 1), 0);
 
     /* and a USR1 reopen changes nothing either */
@@ -328,8 +360,8 @@ Test(mod_access, budgets_and_counters_survive_reload_and_reopen)
     cr_assert_eq(rgt_nginx_signal(&ngx, SIGUSR1), 0);
     cr_assert_eq(rgt_mod_wait_file(path), 0);
 
-    cr_assert_eq(rgt_abort(ngx.port[0], "127.0.0.2", "/up/slow",
-                           RGT_ABORT_FIN, 0, 150), 0);
+    cr_assert_eq(rgt_abort_waiting(ngx.port[0], "127.0.0.2", "/slow-up/a",
+                                   RGT_FIN, 150), 0);
     cr_assert_eq(rgt_http_get(ngx.port[0], "127.0.0.8", "/index.html",
                               NULL, 0), 200);
     cr_assert_eq(rgt_mod_wait_lines(&ngx, "logs/all.log", "a=", KEPT + 3), 0);
@@ -347,8 +379,8 @@ Test(mod_access, budgets_and_counters_survive_reload_and_reopen)
     /* a reload may change the rate: the next abort passes again */
     cr_assert_eq(write_conf("60r/s", "100", ""), 0);
     cr_assert_eq(rgt_nginx_reload(&ngx), 0);
-    cr_assert_eq(rgt_abort(ngx.port[0], "127.0.0.2", "/up/slow",
-                           RGT_ABORT_FIN, 0, 150), 0);
+    cr_assert_eq(rgt_abort_waiting(ngx.port[0], "127.0.0.2", "/slow-up/a",
+                                   RGT_FIN, 150), 0);
     cr_assert_eq(rgt_mod_wait_lines(&ngx, "logs/all.log", "a=", KEPT + 4), 0);
 
     cr_assert_eq(rgt_nginx_stop(&ngx), 0);

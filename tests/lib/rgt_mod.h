@@ -1,7 +1,7 @@
 /*
  * rgt_mod.h - helpers for the module's access-log, status and config
- * integration tests: a tiny in-process upstream, access-log tallies in the
- * tests' line layout, and the rstguard_status document.
+ * integration tests: access-log tallies in the tests' line layout and the
+ * rstguard_status document.
  *
  * Tests log with RGT_MOD_LOG_FORMAT, so one needle selects a (key, class,
  * decision) triple: "a=127.0.0.2 c=client_closed l=0 ".
@@ -11,7 +11,6 @@
 #define RGT_MOD_H
 
 #include <jansson.h>
-#include <pthread.h>
 #include <stddef.h>
 
 #include "rgt_nginx.h"
@@ -19,23 +18,6 @@
 #define RGT_MOD_LOG_FORMAT                                                   \
     "'a=$remote_addr c=$rstguard_class l=$rstguard_log s=$status "           \
     "m=$rstguard_missing_bytes u=$uri'"
-
-/*
- * An upstream on 127.0.0.1:port, one thread per connection.  A request
- * for a path containing "/trunc" gets a 200 promising Content-Length
- * 100000 with 1000 bytes of body, then a close; any other request is never
- * answered (a slow upstream) until nginx goes away or 10 seconds pass.
- */
-typedef struct {
-    int                 fd;
-    int                 port;
-    volatile int        stop;
-    pthread_t           acceptor;
-    int                 running;
-} rgt_mod_up;
-
-int rgt_mod_up_start(rgt_mod_up *up, int port);
-void rgt_mod_up_stop(rgt_mod_up *up);
 
 /* Lines with "a=ADDR c=CLS " and, unless log is NULL, "l=LOG ". */
 size_t rgt_mod_count(const char *text, const char *addr, const char *cls,

@@ -1,0 +1,256 @@
+/*
+ * Configuration errors: every bad argument of the module's directives
+ * fails the real `nginx -t` with a message that names it; and the good
+ * cases it must accept (the built-in default zone, zone=, the classes
+ * list, a rules file added to or replacing the shipped rules).
+ */
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rgt_client.h"
+#include "rgt_mod.h"
+#include "rgt_nginx.h"
+
+static rgt_nginx  ngx;
+
+static void setup(void) { cr_assert_eq(rgt_nginx_init(&ngx), 0); }
+static void teardown(void) { rgt_nginx_cleanup(&ngx); }
+
+TestSuite(mod_config, .init = setup, .fini = teardown, .timeout = 60);
+
+/* %s is the http-level part, %s the location part */
+#define CONFIG_CONF                                                          \
+    RGT_CONF_HEAD                                                            \
+    "http {\n"                                                               \
+    "    @TEMP_PATHS@\n"                                                     \
+    "    access_log off;\n"                                                  \
+    "%s\n"                                                                   \
+    "    server {\n"                                                         \
+    "        listen 127.0.0.1:@PORT0@;\n"                                    \
+    "        root @PREFIX@/html;\n"                                          \
+    "        location / {\n"                                                 \
+    "%s\n"                                                                   \
+    "        }\n"                                                            \
+    "        location = /status { rstguard_status; }\n"                      \
+    "    }\n"                                                                \
+    "}\n"
+
+
+/* writes the config and runs nginx -t; its exit status, output in out */
+static int
+nginx_t(const char *http, const char *loc, char *out, size_t size)
+{
+    char  conf[8192];
+
+    snprintf(conf, sizeof(conf), CONFIG_CONF, http, loc);
+    cr_assert_eq(rgt_nginx_write_conf(&ngx, conf), 0);
+
+    return rgt_nginx_test_conf(&ngx, out, size);
+}
+
+
+static const struct {
+    const char  *name;
+    const char  *http;
+    const char  *loc;
+    const char  *message;       /* must appear in nginx -t's output */
+} bad[] = {
+    { "unknown class",
+      "rstguard_classes client_closed bogus_class;", "",
+      "unknown class \"bogus_class\"" },
+    { "unknown class in a location",
+      "", "rstguard_classes client_rest;",
+      "unknown class \"client_rest\"" },
+    { "bad rate unit",
+      "rstguard_zone zone=z:1m rate=10r/h;", "",
+      "invalid rate \"rate=10r/h\"" },
+    { "zero rate",
+      "rstguard_zone zone=z:1m rate=0r/s;", "",
+      "invalid rate \"rate=0r/s\"" },
+    { "bad global rate",
+      "rstguard_zone zone=z:1m rate=10r/m global_rate=fast;", "",
+      "invalid rate \"global_rate=fast\"" },
+    { "bad burst",
+      "rstguard_zone zone=z:1m rate=10r/m burst=-1;", "",
+      "invalid burst value \"burst=-1\"" },
+    { "bad global burst",
+      "rstguard_zone zone=z:1m rate=10r/m global_burst=many;", "",
+      "invalid burst value \"global_burst=many\"" },
+    { "zone too small",
+      "rstguard_zone zone=z:16k rate=10r/m;", "",
+      "zone \"zone=z:16k\" is too small" },
+    { "zone without size",
+      "rstguard_zone zone=z rate=10r/m;", "",
+      "invalid zone size \"zone=z\"" },
+    { "zone without rate",
+      "rstguard_zone zone=z:1m burst=5;", "",
+      "\"rstguard_zone\" must have \"rate\" parameter" },
+    { "zone without zone",
+      "rstguard_zone rate=10r/m burst=5;", "",
+      "\"rstguard_zone\" must have \"zone\" parameter" },
+    { "unknown parameter",
+      "rstguard_zone zone=z:1m rate=10r/m bust=5;", "",
+      "invalid parameter \"bust=5\"" },
+    { "key not a variable",
+      "rstguard_zone zone=z:1m rate=10r/m key=remote_addr;", "",
+      "key \"remote_addr\" is not a variable" },
+    { "key not only a variable",
+      "rstguard_zone zone=z:1m rate=10r/m key=$;", "",
+      "key \"$\" is not a variable" },
+    { "duplicate zone",
+      "rstguard_zone zone=z:1m rate=10r/m;\n"
+      "rstguard_zone zone=z:1m rate=20r/m;", "",
+      "duplicate rstguard zone \"z\"" },
+    { "two zones and no zone=",
+      "rstguard_zone zone=a:1m rate=10r/m;\n"
+      "rstguard_zone zone=b:1m rate=20r/m;", "rstguard on;",
+      "\"rstguard on\" is ambiguous: 2 rstguard zones are declared" },
+    { "two zones, rstguard on at http level",
+      "rstguard_zone zone=a:1m rate=10r/m;\n"
+      "rstguard_zone zone=b:1m rate=20r/m;\nrstguard on;", "",
+      "choose one with \"rstguard zone=NAME\"" },
+    { "unknown zone",
+      "rstguard_zone zone=a:1m rate=10r/m;", "rstguard zone=nope;",
+      "unknown rstguard zone \"nope\"" },
+    { "unknown zone and no zones",
+      "", "rstguard zone=nope;",
+      "unknown rstguard zone \"nope\"" },
+    { "bad rstguard value",
+      "", "rstguard maybe;",
+      "invalid value \"maybe\" in \"rstguard\" directive" },
+    { "rstguard_zone in a location",
+      "", "rstguard_zone zone=z:1m rate=10r/m;",
+      "\"rstguard_zone\" directive is not allowed here" },
+    { "rstguard_error_log in a location",
+      "", "rstguard_error_log on;",
+      "\"rstguard_error_log\" directive is not allowed here" },
+    { "bad summary interval",
+      "rstguard_summary_interval soon;", "",
+      "\"rstguard_summary_interval\" directive invalid value" },
+    { "bad dry run",
+      "", "rstguard_dry_run perhaps;",
+      "invalid value \"perhaps\" in \"rstguard_dry_run\" directive" },
+    { "status with an argument",
+      "", "rstguard_status json;",
+      "invalid number of arguments in \"rstguard_status\" directive" },
+    { "unreadable rules file",
+      "rstguard_rules /nonexistent/rstguard-rules.yaml;", "",
+      "/nonexistent/rstguard-rules.yaml" },
+    { "rules with a bad option",
+      "rstguard_rules /nonexistent/rstguard-rules.yaml add;", "",
+      "invalid parameter \"add\", it must be \"replace\"" },
+};
+
+
+Test(mod_config, every_bad_argument_fails_nginx_t_naming_it)
+{
+    char    out[8192];
+    size_t  i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cr_assert_eq(nginx_t(bad[i].http, bad[i].loc, out, sizeof(out)), 1,
+                     "%s: nginx -t passed\n%s", bad[i].name, out);
+        cr_assert_not_null(strstr(out, bad[i].message),
+                           "%s: expected '%s' in\n%s", bad[i].name,
+                           bad[i].message, out);
+        cr_assert_not_null(strstr(out, "[emerg]"), "%s\n%s", bad[i].name,
+                           out);
+    }
+}
+
+
+Test(mod_config, invalid_rules_file_fails_with_file_line_column)
+{
+    char         out[8192], path[600], http[1024];
+    const char  *yaml =
+        "- id: local.one\n"
+        "  format: nginx-error\n"
+        "  class: client_reset\n"
+        "  match: '^x'\n"
+        "- id: local.two\n"
+        "  format: nginx-error\n"
+        "  class: no_such_class\n"
+        "  match: '^y'\n";
+
+    cr_assert_eq(rgt_nginx_write_file(&ngx, "conf/bad.yaml", yaml,
+                                      strlen(yaml)), 0);
+    rgt_nginx_path(&ngx, "conf/bad.yaml", path, sizeof(path));
+    snprintf(http, sizeof(http), "rstguard_rules %s;", path);
+
+    cr_assert_eq(nginx_t(http, "", out, sizeof(out)), 1, "%s", out);
+
+    /* FILE:LINE:COLUMN of the bad value, from the rules engine */
+    char  where[700];
+
+    snprintf(where, sizeof(where), "%s:7:", path);
+    cr_assert_not_null(strstr(out, where), "%s", out);
+    cr_assert_not_null(strstr(out, "no_such_class"), "%s", out);
+}
+
+
+Test(mod_config, good_configurations_pass_nginx_t)
+{
+    char        out[8192], path[600], http[1024];
+    const char  *yaml =
+        "- id: local.only\n"
+        "  format: nginx-error\n"
+        "  class: client_reset\n"
+        "  match: '^local only'\n";
+
+    static const struct { const char *http, *loc; } good[] = {
+        { "rstguard on;", "" },
+        { "", "rstguard on;" },
+        { "rstguard_zone zone=a:1m rate=10r/m;\n"
+          "rstguard_zone zone=b:64k rate=2r/s burst=0 global_rate=1r/s "
+          "global_burst=3 key=$binary_remote_addr;",
+          "rstguard zone=b; rstguard_classes truncated client_reset;" },
+        { "rstguard_zone zone=a:1m rate=10r/m;", "rstguard on;" },
+        { "rstguard_error_log on; rstguard_summary_interval 5s;",
+          "rstguard off; rstguard_dry_run on;" },
+    };
+
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        cr_assert_eq(nginx_t(good[i].http, good[i].loc, out, sizeof(out)), 0,
+                     "%s %s\n%s", good[i].http, good[i].loc, out);
+    }
+
+    cr_assert_eq(rgt_nginx_write_file(&ngx, "conf/local.yaml", yaml,
+                                      strlen(yaml)), 0);
+    rgt_nginx_path(&ngx, "conf/local.yaml", path, sizeof(path));
+
+    snprintf(http, sizeof(http), "rstguard_rules %s;", path);
+    cr_assert_eq(nginx_t(http, "", out, sizeof(out)), 0, "%s", out);
+
+    snprintf(http, sizeof(http), "rstguard_rules %s replace;", path);
+    cr_assert_eq(nginx_t(http, "", out, sizeof(out)), 0, "%s", out);
+}
+
+
+Test(mod_config, rstguard_on_without_zone_uses_the_builtin_default)
+{
+    char    out[8192];
+    json_t *doc, *z;
+
+    (void) out;
+    cr_assert_eq(nginx_t("", "rstguard on;", out, sizeof(out)), 0, "%s", out);
+    cr_assert_eq(rgt_nginx_start(&ngx), 0);
+
+    doc = rgt_mod_status(&ngx);
+    cr_assert_not_null(doc);
+
+    z = json_object_get(json_object_get(doc, "zones"), "rstguard_default");
+    cr_assert_not_null(z);
+    cr_assert_str_eq(json_string_value(json_object_get(z, "rate")), "10r/m");
+    cr_assert_eq(json_integer_value(json_object_get(z, "burst")), 5);
+    cr_assert_str_eq(json_string_value(json_object_get(z, "global_rate")),
+                     "100r/m");
+    cr_assert_eq(json_integer_value(json_object_get(z, "global_burst")), 50);
+    cr_assert_eq(json_object_size(json_object_get(doc, "zones")), 1);
+    json_decref(doc);
+
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+}
