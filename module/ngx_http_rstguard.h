@@ -28,7 +28,7 @@
 
 /* flags of ngx_http_rstguard_decide() */
 #define NGX_HTTP_RSTGUARD_TRYLOCK        0x01
-/* decide and charge as usual, but count a hold as "dry_run", not "suppressed" */
+/* decide and charge as usual; count a hold as "dry_run", not "suppressed" */
 #define NGX_HTTP_RSTGUARD_DRY_RUN        0x02
 /* a class that is not limited: only count it as seen and passed */
 #define NGX_HTTP_RSTGUARD_UNLIMITED      0x04
@@ -57,7 +57,8 @@ typedef uint32_t  ngx_http_rstguard_mask_t;
  */
 typedef struct {
     ngx_atomic_t                 seen[NGX_HTTP_RSTGUARD_NLOGS][RG_CLASS_COUNT];
-    ngx_atomic_t                 passed[NGX_HTTP_RSTGUARD_NLOGS][RG_CLASS_COUNT];
+    ngx_atomic_t                 passed[NGX_HTTP_RSTGUARD_NLOGS]
+                                       [RG_CLASS_COUNT];
     ngx_atomic_t                 suppressed[NGX_HTTP_RSTGUARD_NLOGS]
                                            [RG_CLASS_COUNT];
     ngx_atomic_t                 dry_run[NGX_HTTP_RSTGUARD_NLOGS]
@@ -88,7 +89,7 @@ typedef struct {
     ngx_shm_zone_t              *shm_zone;
     ngx_str_t                    name;
     rg_limit                     key_limit;     /* rate=, burst= */
-    rg_limit                     global_limit;  /* global_rate=, global_burst= */
+    rg_limit                     global_limit;  /* global_rate= global_burst= */
     ngx_http_complex_value_t     key;           /* key=, $remote_addr */
     ngx_msec_t                   alert_interval;
 } ngx_http_rstguard_zone_t;

@@ -291,7 +291,8 @@ ngx_http_rstguard_expire(ngx_http_rstguard_zone_t *zone, ngx_uint_t force)
         ngx_rbtree_delete(&sh->rbtree, node);
         ngx_slab_free_locked(zone->shpool, node);
 
-        (void) ngx_atomic_fetch_add(&sh->counters.entries, (ngx_atomic_int_t) -1);
+        (void) ngx_atomic_fetch_add(&sh->counters.entries,
+                                    (ngx_atomic_int_t) -1);
 
         if (force) {
             (void) ngx_atomic_fetch_add(&sh->counters.evictions, 1);
