@@ -13,6 +13,7 @@
 #define _GNU_SOURCE             /* memmem */
 
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +34,25 @@ enum { UP_SLOW, UP_TRUNC, UP_CHUNKED, UP_RESET, UP_BIGHDR, UP_LARGE, UP_N };
 static rgt_nginx     ngx;
 static rgt_upstream  up[UP_N];
 
+static const rgt_upstream_opts  up_opts[UP_N] = {
+    [UP_SLOW]    = { .mode = RGT_UP_SLOW, .delay_ms = SLOW_MS },
+    [UP_TRUNC]   = { .mode = RGT_UP_TRUNCATE, .body_len = 100000,
+                     .send_len = 1000 },
+    [UP_CHUNKED] = { .mode = RGT_UP_CHUNKED_TRUNCATE, .send_len = 1000 },
+    [UP_RESET]   = { .mode = RGT_UP_RESET },
+    [UP_BIGHDR]  = { .mode = RGT_UP_BIG_HEADER },
+    [UP_LARGE]   = { .mode = RGT_UP_LARGE, .body_len = BIG_SIZE },
+};
+
+/* upstreams first: nginx's ports are then picked among the ports still
+   free, and none of them can be taken by an upstream before nginx binds */
 static void
 setup(void)
 {
+    for (int i = 0; i < UP_N; i++) {
+        cr_assert_eq(rgt_upstream_start(&up[i], &up_opts[i]), 0);
+    }
+
     cr_assert_eq(rgt_nginx_init(&ngx), 0);
 }
 
@@ -85,24 +102,18 @@ TestSuite(clients_matrix, .init = setup, .fini = teardown, .timeout = 60);
 static void
 start_all(void)
 {
-    static const rgt_upstream_opts  opts[UP_N] = {
-        [UP_SLOW]    = { .mode = RGT_UP_SLOW, .delay_ms = SLOW_MS },
-        [UP_TRUNC]   = { .mode = RGT_UP_TRUNCATE, .body_len = 100000,
-                         .send_len = 1000 },
-        [UP_CHUNKED] = { .mode = RGT_UP_CHUNKED_TRUNCATE, .send_len = 1000 },
-        [UP_RESET]   = { .mode = RGT_UP_RESET },
-        [UP_BIGHDR]  = { .mode = RGT_UP_BIG_HEADER },
-        [UP_LARGE]   = { .mode = RGT_UP_LARGE, .body_len = BIG_SIZE },
-    };
     char  conf[8192];
-    int   closed;
+    int   closed, taken;
 
-    for (int i = 0; i < UP_N; i++) {
-        cr_assert_eq(rgt_upstream_start(&up[i], &opts[i]), 0);
-    }
-
-    closed = rgt_closed_port();
-    cr_assert_gt(closed, 0);
+    /* a closed port, and not one picked for nginx */
+    do {
+        closed = rgt_closed_port();
+        cr_assert_gt(closed, 0);
+        taken = 0;
+        for (int i = 0; i < RGT_PORTS; i++) {
+            taken |= closed == ngx.port[i];
+        }
+    } while (taken);
 
     snprintf(conf, sizeof(conf), MATRIX_CONF, up[UP_SLOW].port,
              up[UP_TRUNC].port, up[UP_CHUNKED].port, up[UP_RESET].port,
@@ -122,7 +133,7 @@ read_log(const char *rel)
     char  *text;
 
     text = rgt_read_file(rgt_nginx_path(&ngx, rel, path, sizeof(path)), NULL);
-    cr_assert_not_null(text, "cannot read %s", path);
+    cr_assert_not_null(text, "cannot read %s: %s", path, strerror(errno));
 
     return text;
 }
@@ -522,7 +533,7 @@ Test(clients_matrix, h2_cancel_while_proxying_is_499)
                          .wait_fn = wait_slow_request };
 
     start_all();
-    cr_assert_eq(rgt_h2_request(ngx.port[1], &o, &res), 0);
+    cr_assert_eq(rgt_h2_request(ngx.port[1], &o, &res), 0, "%s", res.error);
     cr_assert_eq(res.stream_id, 1);
     cr_assert_eq(res.canceled, 1);
     cr_assert_eq(res.acked, 1);
@@ -545,7 +556,7 @@ Test(clients_matrix, h2_cancel_during_static_response)
                          .how = RGT_H2_CANCEL_AFTER_DATA };
 
     start_all();
-    cr_assert_eq(rgt_h2_request(ngx.port[1], &o, &res), 0);
+    cr_assert_eq(rgt_h2_request(ngx.port[1], &o, &res), 0, "%s", res.error);
     cr_assert_eq(res.status, 200);
     cr_assert_gt(res.data_bytes, 0);
     cr_assert_eq(res.canceled, 1);
@@ -573,7 +584,7 @@ Test(clients_matrix, h2_complete_request)
     rgt_h2_opts    o = { .from = "127.0.0.5", .path = "/big.bin" };
 
     start_all();
-    cr_assert_eq(rgt_h2_request(ngx.port[1], &o, &res), 0);
+    cr_assert_eq(rgt_h2_request(ngx.port[1], &o, &res), 0, "%s", res.error);
     cr_assert_eq(res.status, 200);
     cr_assert_eq(res.data_bytes, BIG_SIZE);
     cr_assert_eq(res.close_error, 0);

@@ -130,6 +130,18 @@ rgt_h2_close_cb(nghttp2_session *session, int32_t stream_id,
 }
 
 
+static int
+rgt_h2_fail(rgt_h2_result *res, const char *what, int err)
+{
+    if (res->error[0] == '\0') {
+        snprintf(res->error, sizeof(res->error), "%s: %s", what,
+                 err < 0 ? nghttp2_strerror(err) : strerror(err));
+    }
+
+    return -1;
+}
+
+
 /* RST_STREAM, then a PING whose ACK proves nginx has handled it. */
 static int
 rgt_h2_cancel(nghttp2_session *s, rgt_h2_conn *c)
@@ -169,14 +181,14 @@ static int
 rgt_h2_loop(nghttp2_session *s, rgt_h2_conn *c, long long deadline)
 {
     uint8_t        buf[16384];
-    ssize_t        n;
+    ssize_t        n, rc;
     long long      left;
     struct pollfd  pfd;
 
     while (!rgt_h2_done(c)) {
         left = deadline - rgt_now_ms();
         if (left <= 0) {
-            return -1;
+            return rgt_h2_fail(c->res, "timed out", ETIMEDOUT);
         }
 
         pfd.fd = c->fd;
@@ -191,25 +203,29 @@ rgt_h2_loop(nghttp2_session *s, rgt_h2_conn *c, long long deadline)
             continue;
         }
         if (n <= 0) {
-            return -1;
+            return rgt_h2_fail(c->res, "recv", n == 0 ? ECONNRESET : errno);
         }
 
-        if (nghttp2_session_mem_recv(s, buf, (size_t) n) < 0) {
-            return -1;
+        rc = nghttp2_session_mem_recv(s, buf, (size_t) n);
+        if (rc < 0) {
+            return rgt_h2_fail(c->res, "nghttp2_session_mem_recv", (int) rc);
         }
 
         if (c->cancel_now && rgt_h2_cancel(s, c) != 0) {
-            return -1;
+            return rgt_h2_fail(c->res, "cancel", errno);
         }
 
-        if (nghttp2_session_send(s) != 0 || c->failed) {
-            return -1;
+        rc = nghttp2_session_send(s);
+        if (rc != 0 || c->failed) {
+            return rgt_h2_fail(c->res, "nghttp2_session_send",
+                               c->failed ? errno : (int) rc);
         }
 
         if (c->opts->how == RGT_H2_COMPLETE && c->res->closed
             && c->res->close_error != NGHTTP2_NO_ERROR)
         {
-            return -1;
+            return rgt_h2_fail(c->res, "stream reset by nginx",
+                               NGHTTP2_ERR_STREAM_CLOSED);
         }
     }
 
@@ -277,12 +293,12 @@ rgt_h2_request(int port, const rgt_h2_opts *opts, rgt_h2_result *res)
 
     c.fd = rgt_connect(port, opts->from, 0);
     if (c.fd == -1) {
-        return -1;
+        return rgt_h2_fail(res, "connect", errno);
     }
 
     if (nghttp2_session_callbacks_new(&cbs) != 0) {
         close(c.fd);
-        return -1;
+        return rgt_h2_fail(res, "nghttp2_session_callbacks_new", ENOMEM);
     }
 
     nghttp2_session_callbacks_set_send_callback(cbs, rgt_h2_send_cb);
@@ -296,11 +312,13 @@ rgt_h2_request(int port, const rgt_h2_opts *opts, rgt_h2_result *res)
 
     if (nghttp2_session_client_new(&s, cbs, &c) != 0) {
         s = NULL;
+        rgt_h2_fail(res, "nghttp2_session_client_new", ENOMEM);
         goto done;
     }
 
     /* the client magic goes out with the first send */
     if (nghttp2_submit_settings(s, NGHTTP2_FLAG_NONE, NULL, 0) != 0) {
+        rgt_h2_fail(res, "nghttp2_submit_settings", ENOMEM);
         goto done;
     }
 
@@ -308,6 +326,7 @@ rgt_h2_request(int port, const rgt_h2_opts *opts, rgt_h2_result *res)
                                             sizeof(nv) / sizeof(nv[0]),
                                             NULL, NULL);
     if (res->stream_id < 0 || nghttp2_session_send(s) != 0) {
+        rgt_h2_fail(res, "sending the request", errno);
         goto done;
     }
 
@@ -319,6 +338,7 @@ rgt_h2_request(int port, const rgt_h2_opts *opts, rgt_h2_result *res)
         }
 
         if (rgt_h2_cancel(s, &c) != 0) {
+            rgt_h2_fail(res, "cancel", errno);
             goto done;
         }
     }

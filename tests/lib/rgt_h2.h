@@ -45,6 +45,7 @@ typedef struct {
     int       closed;         /* the stream is closed */
     uint32_t  close_error;    /* error code the stream closed with */
     int       acked;          /* the PING after the cancel came back */
+    char      error[128];     /* why the exchange failed, "" if it did not */
 } rgt_h2_result;
 
 /*

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -439,7 +440,18 @@ rgt_upstream_start(rgt_upstream *u, const rgt_upstream_opts *opts)
     pthread_cond_init(&u->idle, NULL);
     u->wake[0] = u->wake[1] = -1;
 
-    u->listen_fd = rgt_up_listen(o->port, &u->port);
+    if (o->port > 0) {
+        u->listen_fd = rgt_up_listen(o->port, &u->port);
+    } else {
+        /* below the ephemeral range, like every other test port */
+        for (int i = 0; i < 100; i++) {
+            u->listen_fd = rgt_up_listen(rgt_free_tcp_port(), &u->port);
+            if (u->listen_fd != -1) {
+                break;
+            }
+        }
+    }
+
     if (u->listen_fd == -1) {
         return -1;
     }
@@ -575,19 +587,64 @@ rgt_upstream_wait_aborted(rgt_upstream *u, unsigned long n, int timeout_ms)
 }
 
 
+/* The low end of the kernel's ephemeral range (32768 if unreadable). */
+static int
+rgt_ephemeral_low(void)
+{
+    int    low = 32768, high;
+    FILE  *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+
+    if (f != NULL) {
+        if (fscanf(f, "%d %d", &low, &high) != 2 || low < 2048) {
+            low = 32768;
+        }
+        fclose(f);
+    }
+
+    return low;
+}
+
+
+/*
+ * A port below the ephemeral range, never one the kernel hands out as the
+ * source port of an outgoing connection: with a machine full of loopback
+ * clients, a port picked by binding port 0 is soon some client's source
+ * port, and nginx's later bind() of it fails (nginx then retries for 2.5 s
+ * with its other ports already up).  Probed with bind + listen.
+ */
 int
 rgt_free_tcp_port(void)
 {
-    int  fd, port;
+    int       fd, port, bound, low, span, i;
+    unsigned  r;
 
-    fd = rgt_up_listen(0, &port);
-    if (fd == -1) {
-        return -1;
+    low = rgt_ephemeral_low();
+    span = low - 1 - 10000;
+
+    if (span < 100) {
+        fd = rgt_up_listen(0, &bound);
+        if (fd == -1) {
+            return -1;
+        }
+        close(fd);
+        return bound;
     }
 
-    close(fd);
+    for (i = 0; i < 1000; i++) {
+        if (getrandom(&r, sizeof(r), 0) != sizeof(r)) {
+            r = (unsigned) rand();
+        }
 
-    return port;
+        port = 10000 + (int) (r % (unsigned) span);
+
+        fd = rgt_up_listen(port, &bound);
+        if (fd != -1) {
+            close(fd);
+            return port;
+        }
+    }
+
+    return -1;
 }
 
 

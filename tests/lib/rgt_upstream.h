@@ -99,9 +99,9 @@ int rgt_upstream_wait_aborted(rgt_upstream *u, unsigned long n,
     int timeout_ms);
 
 /*
- * A free 127.0.0.1 TCP port (bound, read back, released); -1 on error.
- * Nothing listens on it, so it also serves as a closed port for
- * "connect() failed (111: Connection refused)".
+ * A free 127.0.0.1 TCP port below the kernel's ephemeral range (so no
+ * outgoing connection takes it as its source port before nginx binds it),
+ * probed with bind + listen and released; -1 on error.
  */
 int rgt_free_tcp_port(void);
 
