@@ -223,7 +223,8 @@ rg_ngx_context(const char *msg, const char *end, const char **addr_end)
 
         if (a != NULL
             && (a == end
-                || ((size_t) (end - a) >= sl && memcmp(a, RG_CTX_SERVER, sl) == 0)))
+                || ((size_t) (end - a) >= sl
+                    && memcmp(a, RG_CTX_SERVER, sl) == 0)))
         {
             *addr_end = a;
             return c;

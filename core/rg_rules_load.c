@@ -248,8 +248,9 @@ rg_load_check_id(rg_load_ctx *ctx, const char *id, const yaml_node_t *node)
         if (strcmp(r->id, id) == 0) {
             snprintf(first, sizeof(first), "%s:%u:%u", r->file, r->line,
                      r->column);
-            rg_load_error(ctx, node, "duplicate id \"%s\" (first defined at %s)",
-                          id, first);
+            rg_load_error(ctx, node,
+                          "duplicate id \"%s\" (first defined at %s)", id,
+                          first);
             return -1;
         }
     }
