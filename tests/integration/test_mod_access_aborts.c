@@ -184,7 +184,7 @@ static const struct {
 
 
 static void
-check_reference(const char *all, const char *kept)
+check_reference(const char *all, const char *kept, const char *errors)
 {
     size_t  i;
 
@@ -196,6 +196,15 @@ check_reference(const char *all, const char *kept)
         cr_assert_eq(rgt_mod_count(all, expected[i].addr, expected[i].cls,
                                    NULL), REPEAT, "%s %s\n%s",
                      expected[i].addr, expected[i].cls, all);
+
+        /* dry-run summaries say what would have been held, and add nothing */
+        cr_assert_eq(rgt_mod_summary_suppressed(errors, "access",
+                                                expected[i].cls,
+                                                expected[i].addr, 1),
+                     expected[i].limited ? REPEAT - KEPT : 0);
+        cr_assert_eq(rgt_mod_summary_suppressed(errors, "access",
+                                                expected[i].cls,
+                                                expected[i].addr, 0), 0);
     }
 
     cr_assert_eq(rgt_count_lines(all, "a=127.0.0.7 c= l=1 s=444 "), REPEAT);
@@ -211,9 +220,11 @@ check_reference(const char *all, const char *kept)
 /* kept + held per (key, class) equals the reference, exactly */
 
 static void
-check_limited(const char *all, const char *kept, const char *ref)
+check_limited(const char *all, const char *kept, const char *ref,
+    const char *errors)
 {
     size_t  i, want_kept;
+    long    summed;
 
     for (i = 0; i < NEXPECTED; i++) {
         size_t  k = rgt_mod_count(kept, expected[i].addr, expected[i].cls,
@@ -226,6 +237,12 @@ check_limited(const char *all, const char *kept, const char *ref)
         want_kept = expected[i].limited ? KEPT : REPEAT;
 
         cr_assert_eq(k + h, r, "%s %s", expected[i].addr, expected[i].cls);
+
+        /* what the summaries say was held accounts for the rest */
+        summed = rgt_mod_summary_suppressed(errors, "access", expected[i].cls,
+                                            expected[i].addr, 0);
+        cr_assert_eq((size_t) summed + k, r, "%s %s: summaries %ld",
+                     expected[i].addr, expected[i].cls, summed);
         cr_assert_eq(k, want_kept, "%s %s kept %zu\n%s", expected[i].addr,
                      expected[i].cls, k, all);
         cr_assert_eq(h, REPEAT - want_kept);
@@ -279,7 +296,7 @@ check_status(int dry_run)
 
 
 static char *
-run_once(int dry_run, char **kept)
+run_once(int dry_run, char **kept, char **errors)
 {
     char  path[600], *all;
 
@@ -296,13 +313,17 @@ run_once(int dry_run, char **kept)
                                        sizeof(path)), NULL);
     *kept = rgt_read_file(rgt_nginx_path(&ngx, "logs/access.log", path,
                                          sizeof(path)), NULL);
+    *errors = rgt_read_file(rgt_nginx_path(&ngx, "logs/error.log", path,
+                                           sizeof(path)), NULL);
     cr_assert_not_null(all);
     cr_assert_not_null(*kept);
+    cr_assert_not_null(*errors);
 
     /* the next run starts from empty logs and a fresh zone (RGT_KEEP=1
        keeps both runs' logs side by side) */
-    for (int i = 0; i < 2; i++) {
-        const char  *rel = i ? "logs/access.log" : "logs/all.log";
+    for (int i = 0; i < 3; i++) {
+        const char  *rel = i == 0 ? "logs/all.log"
+                         : i == 1 ? "logs/access.log" : "logs/error.log";
         char         to[600];
 
         snprintf(to, sizeof(to), "%s.%s",
@@ -317,14 +338,16 @@ run_once(int dry_run, char **kept)
 
 Test(mod_access, limited_plus_held_equals_dry_run_reference)
 {
-    char  *ref_all, *ref_kept, *all, *kept;
+    char  *ref_all, *ref_kept, *ref_errors, *all, *kept, *errors;
 
-    ref_all = run_once(1, &ref_kept);
-    check_reference(ref_all, ref_kept);
+    ref_all = run_once(1, &ref_kept, &ref_errors);
+    check_reference(ref_all, ref_kept, ref_errors);
 
-    all = run_once(0, &kept);
-    check_limited(all, kept, ref_all);
+    all = run_once(0, &kept, &errors);
+    check_limited(all, kept, ref_all, errors);
 
+    free(ref_errors);
+    free(errors);
     free(ref_all);
     free(ref_kept);
     free(all);

@@ -28,6 +28,44 @@ rgt_mod_count(const char *text, const char *addr, const char *cls,
 }
 
 
+long
+rgt_mod_summary_suppressed(const char *text, const char *log,
+    const char *cls, const char *key, int dry_run)
+{
+    char         head[256], flag[16];
+    long         sum = 0;
+    const char  *line, *nl, *p;
+
+    snprintf(head, sizeof(head), "rstguard: log=%s class=%s key=\"%s\" ",
+             log, cls, key);
+    snprintf(flag, sizeof(flag), " dry_run=%d ", dry_run);
+
+    for (line = text; line != NULL && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        p = strstr(line, head);
+
+        if (p == NULL || (nl != NULL && p > nl)) {
+            continue;
+        }
+
+        const char  *f = strstr(p, flag);
+
+        if (f == NULL || (nl != NULL && f > nl)) {
+            continue;
+        }
+
+        p = strstr(p, " suppressed=");
+        if (p == NULL || (nl != NULL && p > nl)) {
+            return -1;
+        }
+
+        sum += strtol(p + sizeof(" suppressed=") - 1, NULL, 10);
+    }
+
+    return sum;
+}
+
+
 int
 rgt_mod_wait_lines(rgt_nginx *n, const char *rel, const char *needle,
     size_t lines)

@@ -23,6 +23,14 @@
 size_t rgt_mod_count(const char *text, const char *addr, const char *cls,
     const char *log);
 
+/*
+ * Sums suppressed= over the rstguard summary lines of an error log for
+ * (log, class, key) with the given dry_run flag (every worker writes its
+ * own); -1 when a matching line does not parse.
+ */
+long rgt_mod_summary_suppressed(const char *text, const char *log,
+    const char *cls, const char *key, int dry_run);
+
 /* Waits (10 s at most) until the file under the prefix has n such lines. */
 int rgt_mod_wait_lines(rgt_nginx *n, const char *rel, const char *needle,
     size_t lines);
