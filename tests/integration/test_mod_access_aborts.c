@@ -29,22 +29,14 @@ static rgt_upstream  slow, trunc;
 
 static void setup(void)
 {
-    rgt_upstream_opts  so = { .mode = RGT_UP_SLOW, .delay_ms = 20000 };
-    rgt_upstream_opts  to = { .mode = RGT_UP_TRUNCATE };
-
     cr_assert_eq(rgt_nginx_init(&ngx), 0);
-
-    so.port = ngx.port[1];
-    to.port = ngx.port[2];
-    cr_assert_eq(rgt_upstream_start(&slow, &so), 0);
-    cr_assert_eq(rgt_upstream_start(&trunc, &to), 0);
+    cr_assert_eq(rgt_mod_upstreams_start(&ngx, &slow, &trunc), 0);
 }
 
 static void teardown(void)
 {
     rgt_nginx_cleanup(&ngx);
-    rgt_upstream_stop(&slow);
-    rgt_upstream_stop(&trunc);
+    rgt_mod_upstreams_stop(&slow, &trunc);
 }
 
 TestSuite(mod_access, .init = setup, .fini = teardown, .timeout = 90);

@@ -11,6 +11,37 @@
 #include "rgt_mod.h"
 
 
+int
+rgt_mod_upstreams_start(rgt_nginx *n, rgt_upstream *slow,
+    rgt_upstream *trunc)
+{
+    rgt_upstream_opts  so = { .mode = RGT_UP_SLOW, .delay_ms = 20000 };
+    rgt_upstream_opts  to = { .mode = RGT_UP_TRUNCATE };
+
+    so.port = n->port[1];
+    to.port = n->port[2];
+
+    if (rgt_upstream_start(slow, &so) != 0) {
+        return -1;
+    }
+
+    if (rgt_upstream_start(trunc, &to) != 0) {
+        rgt_upstream_stop(slow);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+void
+rgt_mod_upstreams_stop(rgt_upstream *slow, rgt_upstream *trunc)
+{
+    rgt_upstream_stop(slow);
+    rgt_upstream_stop(trunc);
+}
+
+
 size_t
 rgt_mod_count(const char *text, const char *addr, const char *cls,
     const char *log)

@@ -14,10 +14,20 @@
 #include <stddef.h>
 
 #include "rgt_nginx.h"
+#include "rgt_upstream.h"
 
 #define RGT_MOD_LOG_FORMAT                                                   \
     "'a=$remote_addr c=$rstguard_class l=$rstguard_log s=$status "           \
     "m=$rstguard_missing_bytes u=$uri'"
+
+/*
+ * The two upstreams the module tests proxy to: a slow one (never answers
+ * in time) on PORT1 and a truncating one (Content-Length 100000, 1000
+ * bytes sent) on PORT2.  0 or -1; stop with rgt_mod_upstreams_stop().
+ */
+int rgt_mod_upstreams_start(rgt_nginx *n, rgt_upstream *slow,
+    rgt_upstream *trunc);
+void rgt_mod_upstreams_stop(rgt_upstream *slow, rgt_upstream *trunc);
 
 /* Lines with "a=ADDR c=CLS " and, unless log is NULL, "l=LOG ". */
 size_t rgt_mod_count(const char *text, const char *addr, const char *cls,
