@@ -31,8 +31,8 @@ typedef enum {
 
 /* Distinct keys per dimension held exactly (DESIGN.md section 3). */
 #define RS_KEYS_EXACT       200000
-/* (class, minute) cells of the timeline; a year of every class fits */
-#define RS_TIMELINE_MAX     (1u << 21)
+/* (class, minute) cells of the timeline: a month of six classes, 12 MiB */
+#define RS_TIMELINE_MAX     (1u << 18)
 /* (class, client, second) ticks kept for bursts: 16 MiB */
 #define RS_TICKS_MAX        (2u << 20)
 

@@ -39,18 +39,33 @@ rs_keytab_free(rs_keytab *t)
 }
 
 
-/* FNV-1a over the class and the text. */
+/*
+ * The class and the text, eight bytes at a time with a multiply-xorshift
+ * mix (a byte-wise FNV was a visible share of a scan's time).
+ */
 static uint64_t
 rs_hash(int cls, const char *p, size_t len)
 {
-    uint64_t  h = 14695981039346656037ULL ^ (uint64_t) cls;
-    size_t    i;
+    uint64_t  h = 0x9e3779b97f4a7c15ULL * (uint64_t) (cls + 1) ^ len, w;
 
-    h *= 1099511628211ULL;
-    for (i = 0; i < len; i++) {
-        h ^= (unsigned char) p[i];
-        h *= 1099511628211ULL;
+    while (len >= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+        p += 8;
+        len -= 8;
     }
+
+    if (len > 0) {
+        w = 0;
+        memcpy(&w, p, len);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+        h ^= h >> 29;
+    }
+
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
 
     return h;
 }

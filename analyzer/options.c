@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "options.h"
 
@@ -174,6 +175,9 @@ rs_run_resolve(rs_run *run, char *err, size_t errlen)
 
     memset(&run->scan, 0, sizeof(rs_scan_config));
     run->scan.format = -1;
+    /* two threads per large file: the machine this is built for has two
+       cores, and a third thread would only wait on the same cores */
+    run->scan.threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
     run->scan.log_format = run->cli.log_format;
     run->scan.tz = run->cli.tz;
     gmtime_r(&now, &tm);

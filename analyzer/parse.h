@@ -21,7 +21,10 @@
 typedef struct {
     rg_fields  f;
     rs_ts      ts;
-    rg_str     uri;             /* the request's path, without the query */
+    /* a time parsed only when asked for (rs_parsed_time): most lines of
+       an error log are no abort and need none */
+    rg_str     ts_text;
+    size_t   (*ts_parse)(const char *p, size_t len, rs_ts *ts);
     int        status;          /* -1 when the line has none */
     int64_t    body_bytes;      /* -1 when unknown */
     int64_t    content_length;  /* -1 when unknown */
@@ -77,6 +80,9 @@ int rs_parse_java(rs_parser *ps, const char *p, size_t len, rs_parsed *out);
 
 /* Empties a result: no field, no time, no status or sizes. */
 void rs_parsed_reset(rs_parsed *out);
+
+/* Makes out->ts valid when the line has a time. */
+void rs_parsed_time(rs_parsed *out);
 
 /* The parser of a format. */
 rs_parse_fn rs_parser_for(rg_format format);

@@ -28,16 +28,15 @@ rs_parse_nginx_error(rs_parser *ps, const char *p, size_t len,
 
     rs_parsed_reset(out);
 
-    if (rg_nginx_error_parse(p, len, &ne) != 0
-        || rs_time_nginx_error(p, len, &out->ts) == 0)
-    {
+    if (rg_nginx_error_parse(p, len, &ne) != 0) {
         return -1;
     }
 
     out->f = ne.fields;
     out->f.f[RG_FIELD_LINE].p = p;
     out->f.f[RG_FIELD_LINE].len = len;
-    out->uri = rs_request_path(out->f.f[RG_FIELD_REQUEST]);
+    out->ts_text = ne.time;
+    out->ts_parse = rs_time_nginx_error;
 
     msg = out->f.f[RG_FIELD_MESSAGE];
     if (msg.len > RG_SUMMARY_PREFIX_LEN
@@ -175,7 +174,6 @@ rs_parse_layout(const rs_logformat *lf, const char *p, size_t len,
 
     out->f.f[RG_FIELD_LINE].p = p;
     out->f.f[RG_FIELD_LINE].len = len;
-    out->uri = rs_request_path(v.v[RS_V_REQUEST]);
 
     return 0;
 }

@@ -45,6 +45,17 @@ rs_parsed_reset(rs_parsed *out)
 }
 
 
+void
+rs_parsed_time(rs_parsed *out)
+{
+    if (!out->ts.valid && out->ts_parse != NULL
+        && out->ts_parse(out->ts_text.p, out->ts_text.len, &out->ts) == 0)
+    {
+        out->ts.valid = 0;
+    }
+}
+
+
 rg_str
 rs_request_path(rg_str request)
 {
@@ -155,7 +166,6 @@ rs_parse_haproxy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
     if (q != NULL && end - q >= 2 && end[-1] == '"') {
         out->f.f[RG_FIELD_REQUEST].p = q + 1;
         out->f.f[RG_FIELD_REQUEST].len = (size_t) (end - q - 2);
-        out->uri = rs_request_path(out->f.f[RG_FIELD_REQUEST]);
     }
 
     out->f.f[RG_FIELD_LINE].p = p;

@@ -1,9 +1,12 @@
 /*
- * print_json.c - the --json report (DESIGN.md section 3), built as one
- * jansson tree and dumped once.
+ * print_json.c - the --json report (DESIGN.md section 3).  Every value is
+ * built and encoded by jansson; only the members that grow with the input
+ * (timeline, bursts) are written element by element.
  */
 
 #include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "print.h"
 
@@ -11,8 +14,10 @@
 static json_t *rs_json_files(const rs_agg *a);
 static json_t *rs_json_classes(const rs_report *rep);
 static json_t *rs_json_top(const rs_top *top, size_t n);
-static json_t *rs_json_timeline(const rs_report *rep);
-static json_t *rs_json_bursts(const rs_report *rep);
+static int rs_json_put(FILE *out, json_t *v, int indent, size_t flags);
+static int rs_json_member(FILE *out, const char *key, json_t *v, int first);
+static int rs_json_timeline(const rs_report *rep, FILE *out);
+static int rs_json_bursts(const rs_report *rep, FILE *out);
 static json_t *rs_json_str(const char *s);
 
 
@@ -88,12 +93,63 @@ rs_json_classes(const rs_report *rep)
 }
 
 
-static json_t *
-rs_json_timeline(const rs_report *rep)
+/*
+ * Writes v (then frees it) as jansson dumps it, every line after the first
+ * indented by `indent` more spaces, so a member sits at its depth.
+ * Returns -1 when v is NULL (out of memory) or cannot be dumped.
+ */
+static int
+rs_json_put(FILE *out, json_t *v, int indent, size_t flags)
 {
-    json_t  *obj = json_object(), *arr;
-    size_t   i, j;
-    char     buf[64];
+    char  *text, *p, *nl;
+
+    if (v == NULL) {
+        return -1;
+    }
+
+    text = json_dumps(v, flags | JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+    json_decref(v);
+    if (text == NULL) {
+        return -1;
+    }
+
+    for (p = text; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+        fwrite(p, 1, (size_t) (nl + 1 - p), out);
+        fprintf(out, "%*s", indent, "");
+    }
+    fputs(p, out);
+    free(text);
+
+    return 0;
+}
+
+
+/* `"key": value` at depth 1, the value dumped by jansson. */
+static int
+rs_json_member(FILE *out, const char *key, json_t *v, int first)
+{
+    fputs(first ? "\n  " : ",\n  ", out);
+    rs_json_put(out, json_string(key), 0, 0);
+    fputs(": ", out);
+
+    return rs_json_put(out, v, 2, JSON_INDENT(2));
+}
+
+
+/*
+ * The two members that grow with the input (a point per class and
+ * minute, a burst per client and episode) are written element by element,
+ * so the report never holds them as one jansson tree: memory stays
+ * bounded whatever the time span.
+ */
+static int
+rs_json_timeline(const rs_report *rep, FILE *out)
+{
+    size_t  i, j;
+    char    buf[64];
+    int     rc = 0, first = 1;
+
+    fputs(",\n  \"timeline\": {", out);
 
     /* in the order of the classes object */
     for (i = 0; i < rep->nclasses; i++) {
@@ -103,40 +159,53 @@ rs_json_timeline(const rs_report *rep)
             continue;
         }
 
-        arr = json_array();
-        for (j = 0; j < rep->ntimeline[c]; j++) {
+        fputs(first ? "\n    " : ",\n    ", out);
+        first = 0;
+        rs_json_put(out, json_string(rg_class_name(c)), 0, 0);
+        fputs(": [", out);
+
+        for (j = 0; j < rep->ntimeline[c] && rc == 0; j++) {
             const rs_point  *pt = &rep->timeline[c][j];
 
-            json_array_append_new(arr, json_pack("{s:s, s:I}",
+            fputs(j ? ",\n      " : "\n      ", out);
+            rc = rs_json_put(out, json_pack("{s:s, s:I}",
                 "minute", rs_time_format(&pt->minute, 0, buf, sizeof(buf)),
-                "count", (json_int_t) pt->count));
+                "count", (json_int_t) pt->count), 0, 0);
         }
-        json_object_set_new(obj, rg_class_name(c), arr);
+
+        fputs("\n    ]", out);
     }
 
-    return obj;
+    fputs(first ? "}" : "\n  }", out);
+
+    return rc;
 }
 
 
-static json_t *
-rs_json_bursts(const rs_report *rep)
+static int
+rs_json_bursts(const rs_report *rep, FILE *out)
 {
-    json_t  *arr = json_array();
-    size_t   i;
-    char     start[64], end[64];
+    size_t  i;
+    char    start[64], end[64];
+    int     rc = 0;
 
-    for (i = 0; i < rep->nbursts; i++) {
+    fputs(",\n  \"bursts\": [", out);
+
+    for (i = 0; i < rep->nbursts && rc == 0; i++) {
         const rs_burst  *b = &rep->bursts[i];
 
-        json_array_append_new(arr, json_pack("{s:s, s:o, s:s, s:s, s:I}",
+        fputs(i ? ",\n    " : "\n    ", out);
+        rc = rs_json_put(out, json_pack("{s:s, s:o, s:s, s:s, s:I}",
             "class", rg_class_name(b->cls),
             "key", rs_json_str(b->key),
             "start", rs_time_format(&b->start, 1, start, sizeof(start)),
             "end", rs_time_format(&b->end, 1, end, sizeof(end)),
-            "count", (json_int_t) b->count));
+            "count", (json_int_t) b->count), 0, 0);
     }
 
-    return arr;
+    fputs(rep->nbursts ? "\n  ]" : "]", out);
+
+    return rc;
 }
 
 
@@ -144,35 +213,29 @@ int
 rs_print_json(const rs_report *rep, FILE *out)
 {
     const rs_agg  *a = rep->agg;
-    json_t        *root;
     int            rc;
 
-    root = json_pack("{s:o, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:[], s:[],"
-                     " s:{s:b, s:I, s:b, s:b}}",
-        "files", rs_json_files(a),
-        "lines", (json_int_t) a->lines,
-        "bytes", (json_int_t) a->bytes,
-        "unparsed", (json_int_t) a->unparsed,
-        "limit_hits", (json_int_t) a->limit_hits,
-        "classes", rs_json_classes(rep),
-        "timeline", rs_json_timeline(rep),
-        "bursts", rs_json_bursts(rep),
-        "truncations",
-        "findings",
-        "approximate",
-            "top", rep->keys_approximate,
-            "top_error", (json_int_t) rs_report_key_error(rep),
-            "timeline", a->timeline_approximate,
-            "bursts", a->bursts_approximate);
+    fputs("{", out);
 
-    if (root == NULL) {
-        return -1;
-    }
+    rc = rs_json_member(out, "files", rs_json_files(a), 1)
+         | rs_json_member(out, "lines", json_integer((json_int_t) a->lines), 0)
+         | rs_json_member(out, "bytes", json_integer((json_int_t) a->bytes), 0)
+         | rs_json_member(out, "unparsed",
+                          json_integer((json_int_t) a->unparsed), 0)
+         | rs_json_member(out, "limit_hits",
+                          json_integer((json_int_t) a->limit_hits), 0)
+         | rs_json_member(out, "classes", rs_json_classes(rep), 0)
+         | rs_json_timeline(rep, out)
+         | rs_json_bursts(rep, out)
+         | rs_json_member(out, "truncations", json_array(), 0)
+         | rs_json_member(out, "findings", json_array(), 0)
+         | rs_json_member(out, "approximate", json_pack("{s:b, s:I, s:b, s:b}",
+               "top", rep->keys_approximate,
+               "top_error", (json_int_t) rs_report_key_error(rep),
+               "timeline", a->timeline_approximate,
+               "bursts", a->bursts_approximate), 0);
 
-    rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER
-                               | JSON_REAL_PRECISION(6));
-    fputc('\n', out);
-    json_decref(root);
+    fputs("\n}\n", out);
 
-    return rc;
+    return rc != 0 || ferror(out) ? -1 : 0;
 }

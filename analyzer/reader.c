@@ -22,6 +22,7 @@ struct rs_reader {
     int            failed;
     int            stream_end;      /* the last gzip member ended cleanly */
     uint64_t       raw_offset;
+    uint64_t       limit;           /* raw bytes left to read (a range) */
     z_stream       zs;
     unsigned char *in;
     size_t         in_len;          /* bytes of `in` holding raw input */
@@ -32,13 +33,15 @@ struct rs_reader {
 
 static ssize_t rs_reader_fill(rs_reader *r);
 static ssize_t rs_reader_inflate(rs_reader *r, void *buf, size_t cap);
+static ssize_t rs_reader_sys(rs_reader *r, void *buf, size_t cap);
+static rs_reader *rs_reader_new(int fd, const char *path, char *err,
+    size_t errlen);
 
 
 rs_reader *
 rs_reader_open(const char *path, char *err, size_t errlen)
 {
     int          fd;
-    struct stat  st;
     rs_reader   *r;
 
     if (strcmp(path, "-") == 0) {
@@ -52,6 +55,74 @@ rs_reader_open(const char *path, char *err, size_t errlen)
             return NULL;
         }
     }
+
+    r = rs_reader_new(fd, path, err, errlen);
+    if (r == NULL) {
+        return NULL;
+    }
+
+    /* the first bytes decide: gzip magic 1f 8b, else plain */
+    if (rs_reader_fill(r) < 0) {
+        snprintf(err, errlen, "%s", r->error);
+        rs_reader_close(r);
+        return NULL;
+    }
+
+    if (r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b) {
+        r->gzip = 1;
+
+        /* 15 + 16: a gzip wrapper only, with the largest window */
+        if (inflateInit2(&r->zs, 15 + 16) != Z_OK) {
+            snprintf(err, errlen, "%s: cannot start gzip decoder", path);
+            r->gzip = 0;
+            rs_reader_close(r);
+            return NULL;
+        }
+
+        r->zs.next_in = r->in;
+        r->zs.avail_in = (uInt) r->in_len;
+    }
+
+    return r;
+}
+
+
+rs_reader *
+rs_reader_open_range(const char *path, uint64_t off, uint64_t len,
+    char *err, size_t errlen)
+{
+    int         fd;
+    rs_reader  *r;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+
+    if (lseek(fd, (off_t) off, SEEK_SET) == (off_t) -1) {
+        snprintf(err, errlen, "%s: cannot seek to byte %llu: %s", path,
+                 (unsigned long long) off, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+
+    r = rs_reader_new(fd, path, err, errlen);
+    if (r != NULL) {
+        r->limit = len;
+        r->raw_offset = off;
+    }
+
+    return r;
+}
+
+
+/* A reader of fd (closed on failure); NULL with err set. */
+static rs_reader *
+rs_reader_new(int fd, const char *path, char *err, size_t errlen)
+{
+    struct stat  st;
+    rs_reader   *r;
 
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         snprintf(err, errlen, "%s: is a directory", path);
@@ -71,6 +142,7 @@ rs_reader_open(const char *path, char *err, size_t errlen)
     }
 
     r->fd = fd;
+    r->limit = UINT64_MAX;
     snprintf(r->path, sizeof(r->path), "%s",
              fd == STDIN_FILENO ? "(stdin)" : path);
 
@@ -81,42 +153,31 @@ rs_reader_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
 
-    /* the first bytes decide: gzip magic 1f 8b, else plain */
-    if (rs_reader_fill(r) < 0) {
-        snprintf(err, errlen, "%s", r->error);
-        rs_reader_close(r);
-        return NULL;
-    }
-
-    if (r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b) {
-        r->gzip = 1;
-
-        /* 15 + 16: a gzip wrapper only, with the largest window */
-        if (inflateInit2(&r->zs, 15 + 16) != Z_OK) {
-            snprintf(err, errlen, "%s: cannot start gzip decoder", path);
-            rs_reader_close(r);
-            return NULL;
-        }
-
-        r->zs.next_in = r->in;
-        r->zs.avail_in = (uInt) r->in_len;
-    }
-
     return r;
 }
 
 
-/* Appends raw input after what is already buffered; -1 on a read error. */
+/* One read(2) of at most cap bytes (and what is left of a range). */
 static ssize_t
-rs_reader_fill(rs_reader *r)
+rs_reader_sys(rs_reader *r, void *buf, size_t cap)
 {
     ssize_t  n;
 
+    if (cap > r->limit) {
+        cap = (size_t) r->limit;
+    }
+
+    if (cap == 0) {
+        return 0;
+    }
+
     for ( ;; ) {
-        n = read(r->fd, r->in + r->in_len, RS_READER_INBUF - r->in_len);
+        n = read(r->fd, buf, cap);
 
         if (n >= 0) {
-            break;
+            r->limit -= (uint64_t) n;
+            r->raw_offset += (uint64_t) n;
+            return n;
         }
 
         if (errno != EINTR) {
@@ -127,13 +188,26 @@ rs_reader_fill(rs_reader *r)
             return -1;
         }
     }
+}
+
+
+/* Appends raw input after what is already buffered; -1 on a read error. */
+static ssize_t
+rs_reader_fill(rs_reader *r)
+{
+    ssize_t  n;
+
+    n = rs_reader_sys(r, r->in + r->in_len, RS_READER_INBUF - r->in_len);
+
+    if (n < 0) {
+        return -1;
+    }
 
     if (n == 0) {
         r->eof = 1;
     }
 
     r->in_len += (size_t) n;
-    r->raw_offset += (uint64_t) n;
 
     return n;
 }
@@ -152,10 +226,10 @@ rs_reader_read(rs_reader *r, void *buf, size_t cap)
         return rs_reader_inflate(r, buf, cap);
     }
 
-    if (r->in_len == 0 && !r->eof) {
-        if (rs_reader_fill(r) < 0) {
-            return -1;
-        }
+    /* plain input goes straight into the caller's buffer, once the bytes
+       read to sniff for gzip are handed out */
+    if (r->in_len == 0) {
+        return r->eof ? 0 : rs_reader_sys(r, buf, cap);
     }
 
     n = r->in_len < cap ? r->in_len : cap;

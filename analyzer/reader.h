@@ -24,6 +24,13 @@ typedef struct rs_reader  rs_reader;
 rs_reader *rs_reader_open(const char *path, char *err, size_t errlen);
 
 /*
+ * Opens bytes [off, off + len) of a plain file, for scanning one file in
+ * parallel ranges; no gzip detection.  NULL with err set, as above.
+ */
+rs_reader *rs_reader_open_range(const char *path, uint64_t off, uint64_t len,
+    char *err, size_t errlen);
+
+/*
  * Reads up to cap uncompressed bytes.  Returns the count, 0 at the end of
  * the input, or -1 on an error (rs_reader_error() says what and where).
  */

@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "detect.h"
 #include "reader.h"
 #include "rg_java.h"
 #include "scan.h"
+#include "scan_split.h"
 #include "searcher.h"
 #include "syslog.h"
 
@@ -37,6 +39,7 @@ struct rs_scanner {
     rs_file               *file;
     int                    in_range;    /* of the last timed line */
     int                    failed;      /* out of memory */
+    rs_ts                  sys;         /* the line's syslog time, if any */
     rs_record_state        rec;
 };
 
@@ -49,8 +52,9 @@ static void rs_record_close(rs_scanner *sc);
 static int rs_in_range(rs_scanner *sc, rs_ts *ts);
 static void rs_count_line(rs_scanner *sc, uint64_t bytes, int unparsed);
 static void rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes);
-static void rs_emit(rs_scanner *sc, rg_class cls, const rs_parsed *out,
+static void rs_emit(rs_scanner *sc, rg_class cls, rs_parsed *out,
     uint64_t bytes);
+static void rs_scan_time(rs_scanner *sc, rs_parsed *out);
 static rg_str rs_upstream_key(rg_str up);
 
 
@@ -105,6 +109,7 @@ rs_scan_path(rs_scanner *sc, const char *path)
     rs_searcher  *s;
     const char   *head;
     size_t        hlen;
+    struct stat   st;
 
     sc->file = rs_agg_file(sc->agg, path);
     if (sc->file == NULL) {
@@ -134,12 +139,88 @@ rs_scan_path(rs_scanner *sc, const char *path)
 
     rs_file_set(&sc->file->format, rg_format_name(sc->format));
 
+    /* a large plain file is cut in two at a line and scanned by two
+       threads (Java records may span the cut: not those) */
+    if (sc->cfg->threads > 1 && !rs_reader_is_gzip(r)
+        && sc->format != RG_FORMAT_JAVA && strcmp(path, "-") != 0
+        && stat(path, &st) == 0 && S_ISREG(st.st_mode)
+        && (uint64_t) st.st_size >= RS_SPLIT_MIN)
+    {
+        rs_file  *f = sc->file;
+
+        rs_searcher_destroy(s);
+        rs_reader_close(r);
+        rs_scan_split(sc, path, (uint64_t) st.st_size);
+        sc->file = f;
+        return f->error != NULL ? -1 : 0;
+    }
+
     rs_scan_lines(sc, s, r);
 
     rs_searcher_destroy(s);
     rs_reader_close(r);
 
     return sc->file->error != NULL ? -1 : 0;
+}
+
+
+int
+rs_scan_range(rs_scanner *sc, rs_file *file, const char *path,
+    rg_format format, uint64_t off, uint64_t len)
+{
+    char          err[1536];
+    rs_reader    *r;
+    rs_searcher  *s;
+
+    sc->file = file;
+    sc->format = format;
+
+    r = rs_reader_open_range(path, off, len, err, sizeof(err));
+    if (r == NULL) {
+        return rs_file_set(&file->error, err), -1;
+    }
+
+    s = rs_searcher_create(r);
+    if (s == NULL) {
+        rs_file_set(&file->error, "out of memory");
+        rs_reader_close(r);
+        return -1;
+    }
+
+    rs_scan_lines(sc, s, r);
+
+    rs_searcher_destroy(s);
+    rs_reader_close(r);
+
+    return file->error != NULL ? -1 : 0;
+}
+
+
+rs_agg *
+rs_scanner_agg(rs_scanner *sc)
+{
+    return sc->agg;
+}
+
+
+const rs_scan_config *
+rs_scanner_config(rs_scanner *sc)
+{
+    return sc->cfg;
+}
+
+
+rg_format
+rs_scanner_format(rs_scanner *sc)
+{
+    return sc->format;
+}
+
+
+rs_file *
+rs_scanner_file(rs_scanner *sc)
+{
+    return sc->file;
 }
 
 
@@ -215,6 +296,7 @@ rs_scan_line(rs_scanner *sc, const rs_line *ln)
 
     memset(&sys, 0, sizeof(rs_ts));
     skip = rs_syslog_prefix(p, len, sc->cfg->year, &sys);
+    sc->sys = sys;
     p += skip;
     len -= skip;
 
@@ -230,12 +312,11 @@ rs_scan_line(rs_scanner *sc, const rs_line *ln)
         return;
     }
 
-    if (!out.ts.valid) {
-        out.ts = sys;
-    }
-
-    if (!rs_in_range(sc, &out.ts)) {
-        return;
+    if (sc->cfg->since.valid || sc->cfg->until.valid) {
+        rs_scan_time(sc, &out);
+        if (!rs_in_range(sc, &out.ts)) {
+            return;
+        }
     }
 
     rs_count_line(sc, ln->bytes, 0);
@@ -252,6 +333,7 @@ rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes)
     if (out->summary) {
         /* what the module held back; dry runs held back nothing */
         if (!out->sum_dry_run) {
+            rs_scan_time(sc, out);
             rs_record  r;
 
             memset(&r, 0, sizeof(rs_record));
@@ -286,10 +368,28 @@ rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes)
 }
 
 
+/* The record's time, once it is needed: the line's, else syslog's. */
 static void
-rs_emit(rs_scanner *sc, rg_class cls, const rs_parsed *out, uint64_t bytes)
+rs_scan_time(rs_scanner *sc, rs_parsed *out)
+{
+    rs_parsed_time(out);
+
+    if (!out->ts.valid) {
+        out->ts = sc->sys;
+    }
+
+    if (sc->cfg->tz != NULL) {
+        rs_tz_apply(&sc->tz, &out->ts);     /* once: it sets has_off */
+    }
+}
+
+
+static void
+rs_emit(rs_scanner *sc, rg_class cls, rs_parsed *out, uint64_t bytes)
 {
     rs_record  r;
+
+    rs_scan_time(sc, out);
 
     memset(&r, 0, sizeof(rs_record));
     r.cls = cls;
@@ -297,7 +397,7 @@ rs_emit(rs_scanner *sc, rg_class cls, const rs_parsed *out, uint64_t bytes)
     r.bytes = bytes;
     r.ts = out->ts;
     r.client = out->f.f[RG_FIELD_CLIENT];
-    r.uri = out->uri;
+    r.uri = rs_request_path(out->f.f[RG_FIELD_REQUEST]);
     r.upstream = rs_upstream_key(out->f.f[RG_FIELD_UPSTREAM]);
 
     if (rs_agg_record(sc->agg, &r) != 0) {

@@ -30,6 +30,7 @@ typedef struct {
     const char        *tz;          /* NULL: offset-less times stay naive */
     rs_ts              since, until;    /* valid == 0: open */
     int                year;        /* for BSD syslog times */
+    int                threads;     /* scanning threads per file, >= 1 */
 } rs_scan_config;
 
 typedef struct rs_scanner  rs_scanner;

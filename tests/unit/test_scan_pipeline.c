@@ -245,6 +245,21 @@ Test(scan_pipeline, since_until_and_tz)
                      "2026-11-21T10:00+01:00");
     rs_report_free(&rep);
     rs_agg_free(&agg);
+
+    /* without a range the zone still applies, to every format */
+    memset(&cfg.since, 0, sizeof(rs_ts));
+    memset(&cfg.until, 0, sizeof(rs_ts));
+    cfg.tz = "-03:30";
+    scan_cfg(&agg, &cfg, &f, 1);
+    cr_assert_eq(rs_report_build(&rep, &agg, &o), 0);
+    cr_assert_eq(rep.ntimeline[RG_CLASS_CLIENT_RESET], 3);
+    cr_assert_str_eq(rs_time_format(&rep.timeline[RG_CLASS_CLIENT_RESET][0]
+                                    .minute, 0, buf, sizeof(buf)),
+                     "2026-11-21T09:59-03:30");
+    cr_assert_eq(rep.timeline[RG_CLASS_CLIENT_RESET][0].minute.sec,
+                 rs_civil_to_sec(2026, 11, 21, 13, 29, 0));
+    rs_report_free(&rep);
+    rs_agg_free(&agg);
 }
 
 /* --- Java records -------------------------------------------------------- */
@@ -545,4 +560,63 @@ Test(scan_pipeline, merged_shards_equal_one_scan)
     rs_agg_free(&one);
     rs_agg_free(&a);
     rs_agg_free(&b);
+}
+
+/* A file cut in two and scanned by two threads counts exactly the same. */
+Test(scan_pipeline, two_threads_count_what_one_does)
+{
+    rs_scan_config  cfg = { .format = -1, .year = 2026 };
+    rs_agg          one, two;
+    rs_report       r1, r2;
+    rs_report_opts  o = { .top = 5, .burst_n = 3, .burst_seconds = 60 };
+    size_t          cap = 10u << 20, n = 0;
+    char           *text = malloc(cap + 512);
+    const char     *f;
+    int             i = 0;
+
+    cfg.rules = rules;
+    while (n < 9u << 20) {
+        n += (size_t) sprintf(text + n, i % 3 ? "2026/11/21 10:%02d:%02d"
+            " [info] 1#1: *1 recv() failed (104: Connection reset by peer)"
+            " while reading client request line, client: 10.0.%d.%d,"
+            " server: s\n" : "2026/11/21 10:%02d:%02d [notice] 1#1: some"
+            " ordinary line %d %d\n", i / 60 % 60, i % 60, i % 7, i % 251);
+        i++;
+    }
+    f = write_file("split.log", text, n);
+    free(text);
+
+    cfg.threads = 1;
+    scan_cfg(&one, &cfg, &f, 1);
+    cfg.threads = 2;
+    scan_cfg(&two, &cfg, &f, 1);
+
+    cr_assert_eq(two.nfiles, 1);
+    cr_assert_eq(two.files[0].lines, (uint64_t) i);
+    cr_assert_eq(two.files[0].bytes, n);
+    cr_assert_eq(two.lines, one.lines);
+    cr_assert_eq(two.bytes, one.bytes);
+    cr_assert_eq(memcmp(two.cls, one.cls, sizeof(one.cls)), 0);
+    cr_assert_eq(two.cls[RG_CLASS_CLIENT_RESET].count, (uint64_t) (i - (i + 2) / 3));
+
+    cr_assert_eq(rs_report_build(&r1, &one, &o), 0);
+    cr_assert_eq(rs_report_build(&r2, &two, &o), 0);
+    cr_assert_eq(r1.nbursts, r2.nbursts);
+    for (size_t k = 0; k < r1.nbursts; k++) {
+        cr_assert_str_eq(r1.bursts[k].key, r2.bursts[k].key);
+        cr_assert_eq(r1.bursts[k].count, r2.bursts[k].count);
+    }
+    for (size_t k = 0; k < r1.classes[0].ntop[RS_DIM_CLIENT]; k++) {
+        cr_assert_str_eq(r1.classes[0].top[RS_DIM_CLIENT][k].key,
+                         r2.classes[0].top[RS_DIM_CLIENT][k].key);
+        cr_assert_eq(r1.classes[0].top[RS_DIM_CLIENT][k].count,
+                     r2.classes[0].top[RS_DIM_CLIENT][k].count);
+    }
+    cr_assert_eq(r1.ntimeline[RG_CLASS_CLIENT_RESET],
+                 r2.ntimeline[RG_CLASS_CLIENT_RESET]);
+
+    rs_report_free(&r1);
+    rs_report_free(&r2);
+    rs_agg_free(&one);
+    rs_agg_free(&two);
 }

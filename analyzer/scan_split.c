@@ -1,0 +1,135 @@
+/*
+ * scan_split.c - two threads over one plain file (see scan_split.h).
+ */
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scan_split.h"
+
+typedef struct {
+    rs_scanner   *sc;
+    rs_file       file;         /* this half's counts */
+    const char   *path;
+    rg_format     format;
+    uint64_t      off, len;
+} rs_half;
+
+
+static void *rs_half_run(void *arg);
+static uint64_t rs_split_point(const char *path, uint64_t size);
+
+
+static void *
+rs_half_run(void *arg)
+{
+    rs_half  *h = arg;
+
+    rs_scan_range(h->sc, &h->file, h->path, h->format, h->off, h->len);
+
+    return NULL;
+}
+
+
+/*
+ * The offset just after the first newline at or after the middle; 0 when
+ * there is none (one huge line: no split).
+ */
+static uint64_t
+rs_split_point(const char *path, uint64_t size)
+{
+    char      buf[65536];
+    uint64_t  off = size / 2;
+    ssize_t   n;
+    char     *nl;
+    int       fd;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        return 0;
+    }
+
+    while (off < size) {
+        n = pread(fd, buf, sizeof(buf), (off_t) off);
+        if (n <= 0) {
+            break;
+        }
+
+        nl = memchr(buf, '\n', (size_t) n);
+        if (nl != NULL) {
+            close(fd);
+            off += (uint64_t) (nl - buf) + 1;
+            return off < size ? off : 0;
+        }
+
+        off += (uint64_t) n;
+    }
+
+    close(fd);
+    return 0;
+}
+
+
+void
+rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
+{
+    char        err[256];
+    rs_agg      agg2;
+    rs_half     h[2];
+    rs_file    *f = rs_scanner_file(sc);
+    uint64_t    cut;
+    pthread_t   tid;
+    int         started, i;
+
+    cut = rs_split_point(path, size);
+
+    memset(h, 0, sizeof(h));
+    rs_agg_init(&agg2);
+
+    for (i = 0; i < 2; i++) {
+        h[i].path = path;
+        h[i].format = rs_scanner_format(sc);
+    }
+
+    h[0].sc = sc;
+    h[0].len = cut ? cut : size;
+    h[1].off = cut;
+    h[1].len = size - cut;
+    h[1].sc = cut ? rs_scanner_create(rs_scanner_config(sc), &agg2, err,
+                                      sizeof(err))
+                  : NULL;
+
+    started = h[1].sc != NULL
+              && pthread_create(&tid, NULL, rs_half_run, &h[1]) == 0;
+
+    if (!started) {
+        /* one thread then, over the whole file */
+        h[0].len = size;
+    }
+
+    rs_half_run(&h[0]);
+
+    if (started) {
+        pthread_join(tid, NULL);
+        if (rs_agg_merge(rs_scanner_agg(sc), &agg2) != 0) {
+            rs_file_set(&h[1].file.error, "out of memory");
+        }
+    }
+
+    /* the halves' counts and the first error, in file order */
+    for (i = 0; i < (started ? 2 : 1); i++) {
+        f->lines += h[i].file.lines;
+        f->bytes += h[i].file.bytes;
+        f->unparsed += h[i].file.unparsed;
+        if (h[i].file.error != NULL && f->error == NULL) {
+            rs_file_set(&f->error, h[i].file.error);
+        }
+        rs_file_set(&h[i].file.error, NULL);
+    }
+
+    rs_scanner_destroy(h[1].sc);
+    rs_agg_free(&agg2);
+}

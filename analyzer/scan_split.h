@@ -1,0 +1,32 @@
+/*
+ * scan_split.h - one large plain file scanned by two threads.
+ *
+ * The file is cut at the first line end after its middle; each half is
+ * scanned by its own scanner (matcher, parser, aggregate) and the second
+ * half's aggregate is merged into the first's, which is exact because
+ * every aggregate is (agg.h).  For scan.c only.
+ */
+
+#ifndef RS_SCAN_SPLIT_H
+#define RS_SCAN_SPLIT_H
+
+#include <stdint.h>
+
+#include "scan.h"
+
+/* Files smaller than this are not worth a thread. */
+#define RS_SPLIT_MIN  (8u << 20)
+
+/* Scans path (size bytes, format already chosen) into sc's aggregate. */
+void rs_scan_split(rs_scanner *sc, const char *path, uint64_t size);
+
+/* Scans bytes [off, off + len) of path into sc, counting lines in file. */
+int rs_scan_range(rs_scanner *sc, rs_file *file, const char *path,
+    rg_format format, uint64_t off, uint64_t len);
+
+rs_agg *rs_scanner_agg(rs_scanner *sc);
+const rs_scan_config *rs_scanner_config(rs_scanner *sc);
+rg_format rs_scanner_format(rs_scanner *sc);
+rs_file *rs_scanner_file(rs_scanner *sc);
+
+#endif /* RS_SCAN_SPLIT_H */
