@@ -67,8 +67,9 @@ sleep 0.5
 echo
 echo "== rstguard_status counters, the same in every worker (JSON at /rstguard_status;"
 echo "   here ?format=prometheus, the lines that are not 0)"
-curl -s "http://127.0.0.1:$port/rstguard_status?format=prometheus" \
-    | grep -v '^#' | grep -v ' 0$' | sed 's/^/  /' || true
+metrics=$(curl -s "http://127.0.0.1:$port/rstguard_status?format=prometheus" || true)
+grep -v '^#' <<< "$metrics" | grep -v ' 0$' | sed 's/^/  /' || true
+held=$(grep 'outcome="suppressed"' <<< "$metrics" | awk '{ n += $NF } END { print n + 0 }')
 stop
 
 logs=$prefix/logs
@@ -85,7 +86,16 @@ printf '  %-34s %8s lines\n' \
     "  rstguard summary lines"          "$(count "$logs/error.log" 'rstguard: log=')"
 echo
 echo "== rstguard summary lines (first 5)"
-grep -- 'rstguard: log=' "$logs/error.log" | head -5 | sed 's/^/  /' || echo "  (none)"
+summaries=$(grep -- 'rstguard: log=' "$logs/error.log" || true)
+if [ -n "$summaries" ]; then
+    # a here-string, not a pipe: head closing early must not fail the demo
+    head -5 <<< "$summaries" | sed 's/^/  /'
+    echo "  ... $(wc -l <<< "$summaries") summary lines account for" \
+         "$(grep -o 'suppressed=[0-9]*' <<< "$summaries" | awk -F= '{ n += $2 } END { print n + 0 }')" \
+         "lines held back; rstguard_status said $held"
+else
+    echo "  (none)"
+fi
 
 echo
 echo "== rstscan over the logs nginx wrote"
