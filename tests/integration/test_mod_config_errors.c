@@ -254,3 +254,49 @@ Test(mod_config, rstguard_on_without_zone_uses_the_builtin_default)
 
     cr_assert_eq(rgt_nginx_stop(&ngx), 0);
 }
+
+
+/* config/rstguard.conf, as a user drops it into conf.d/, passes nginx -t */
+Test(mod_config, shipped_example_passes_nginx_t)
+{
+    char    src[600], out[8192], conf[2048], *text, *p;
+    size_t  len;
+    FILE   *f;
+
+    snprintf(src, sizeof(src), "%s/config/rstguard.conf",
+             getenv("RSTGUARD_ROOT"));
+    text = rgt_read_file(src, &len);
+    cr_assert_not_null(text, "%s", src);
+
+    /* its logs go under the prefix instead of /var/log/nginx */
+    rgt_nginx_path(&ngx, "conf/rstguard.conf", src, sizeof(src));
+    f = fopen(src, "w");
+    cr_assert_not_null(f);
+
+    for (char *line = text; *line; line = p) {
+        p = strchr(line, '\n');
+        p = p ? p + 1 : line + strlen(line);
+
+        char  *at = strstr(line, "/var/log/nginx/");
+
+        if (at != NULL && at < p) {
+            fprintf(f, "%.*s%s/logs/%.*s", (int) (at - line), line,
+                    ngx.prefix, (int) (p - at - 15), at + 15);
+        } else {
+            fprintf(f, "%.*s", (int) (p - line), line);
+        }
+    }
+
+    fclose(f);
+    free(text);
+
+    snprintf(conf, sizeof(conf), "%s",
+             RGT_CONF_HEAD
+             "http {\n"
+             "    @TEMP_PATHS@\n"
+             "    include @PREFIX@/conf/rstguard.conf;\n"
+             "    server { listen 127.0.0.1:@PORT0@; }\n"
+             "}\n");
+    cr_assert_eq(rgt_nginx_write_conf(&ngx, conf), 0);
+    cr_assert_eq(rgt_nginx_test_conf(&ngx, out, sizeof(out)), 0, "%s", out);
+}
