@@ -128,7 +128,7 @@ ngx_module_t  ngx_http_rstguard_module = {
     ngx_http_rstguard_commands,            /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_http_rstguard_errlog_init_module,  /* init module */
     ngx_http_rstguard_init_process,        /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -244,6 +244,11 @@ ngx_http_rstguard_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_uint_t                      i, nzones;
     ngx_http_rstguard_zone_t      **zones;
     ngx_http_rstguard_main_conf_t  *rmcf;
+
+    /* every error-log chain, for the error-log filter (errlog.c) */
+    if (ngx_http_rstguard_errlog_record(cf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     if (conf->enable == NGX_CONF_UNSET) {
         conf->enable = prev->enable;

@@ -338,6 +338,15 @@ rgt_nginx_path(rgt_nginx *n, const char *rel, char *buf, size_t size)
 }
 
 
+char *
+rgt_nginx_read(rgt_nginx *n, const char *rel)
+{
+    char  path[1024];
+
+    return rgt_read_file(rgt_nginx_path(n, rel, path, sizeof(path)), NULL);
+}
+
+
 /* Runs nginx with extra arguments, output into out; returns exit status. */
 static int
 rgt_nginx_run(rgt_nginx *n, const char *arg, char *out, size_t outlen)

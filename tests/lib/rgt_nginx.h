@@ -80,6 +80,9 @@ void rgt_nginx_cleanup(rgt_nginx *n);
 const char *rgt_nginx_path(rgt_nginx *n, const char *rel, char *buf,
     size_t size);
 
+/* Reads a file under the prefix, as rgt_read_file; NULL on error. */
+char *rgt_nginx_read(rgt_nginx *n, const char *rel);
+
 /* Reads a whole file (NUL-terminated, caller frees); NULL on error. */
 char *rgt_read_file(const char *path, size_t *len);
 

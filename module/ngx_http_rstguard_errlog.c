@@ -1,0 +1,582 @@
+
+/*
+ * Copyright (C) rstguard authors
+ *
+ * The error-log filter (rstguard_error_log on; NGINX-NOTES.md 3.0).
+ *
+ * Every error-log chain is recorded while merging locations and, in
+ * init_module, every node of every chain gets rstguard's writer, which
+ * keeps the node's own writer and wdata to call them itself.  One
+ * ngx_log_error_core() call hands the same buffer to every node of a
+ * chain, so the line is classified and decided once, at the head (node 0),
+ * and the decision is reused by the other nodes only when the buffer, its
+ * length and its bytes are the very same.  The writer never blocks: the
+ * zone is only try-locked; calls from other threads, re-entrant calls and
+ * rstguard's own summaries pass untouched.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_rstguard.h"
+#include "rg_escape.h"
+#include "rg_nginx_error.h"
+
+
+/* a node's saved writer; wdata of every patched node points to one */
+typedef struct {
+    ngx_log_writer_pt               writer;     /* NULL: a file node */
+    void                           *wdata;
+    ngx_log_t                      *head;       /* the chain it belongs to */
+    ngx_uint_t                      index;      /* 0 for the head */
+    ngx_http_rstguard_errlog_t     *el;
+} ngx_http_rstguard_errlog_node_t;
+
+
+struct ngx_http_rstguard_errlog_s {
+    ngx_array_t                     chains;     /* ngx_log_t *, distinct */
+    ngx_http_rstguard_main_conf_t  *rmcf;
+
+    /* per process (each worker has its own copy after fork) */
+    rg_matcher                     *matcher;
+    ngx_uint_t                      matcher_tried;
+    ngx_uint_t                      busy;
+    /* ngx_http_log_error, learnt from a verified HTTP connection */
+    ngx_log_handler_pt              http_handler;
+
+    /* the decision for the line being written */
+    u_char                         *line;
+    size_t                          line_len;
+    ngx_uint_t                      pass;
+    u_char                         *out;
+    size_t                          out_len;
+    u_char                          copy[NGX_MAX_ERROR_STR];
+    u_char                          escaped[NGX_MAX_ERROR_STR
+                                            * RG_ESCAPE_MAX_GROWTH];
+};
+
+
+static void ngx_http_rstguard_errlog_writer(ngx_log_t *log, ngx_uint_t level,
+    u_char *buf, size_t len);
+static void ngx_http_rstguard_errlog_decide(ngx_http_rstguard_errlog_t *el,
+    ngx_log_t *log, ngx_http_rstguard_errlog_node_t *ln, ngx_uint_t level,
+    u_char *buf, size_t len);
+static ngx_uint_t ngx_http_rstguard_errlog_filter(
+    ngx_http_rstguard_errlog_t *el, ngx_log_t *log,
+    ngx_http_rstguard_errlog_node_t *ln, ngx_uint_t level, u_char *buf,
+    size_t len);
+static ngx_int_t ngx_http_rstguard_errlog_matcher(
+    ngx_http_rstguard_errlog_t *el);
+static void ngx_http_rstguard_errlog_matcher_cleanup(void *data);
+static ngx_int_t ngx_http_rstguard_errlog_client(
+    ngx_http_rstguard_errlog_t *el, ngx_log_t *log, ngx_str_t *addr);
+static u_char *ngx_http_rstguard_errlog_escape(u_char *buf, size_t *len,
+    u_char *out, size_t size);
+static void ngx_http_rstguard_errlog_write_escaped(ngx_log_t *log,
+    ngx_http_rstguard_errlog_node_t *ln, ngx_uint_t level, u_char *buf,
+    size_t len);
+static void ngx_http_rstguard_errlog_write(ngx_log_t *log,
+    ngx_http_rstguard_errlog_node_t *ln, ngx_uint_t level, u_char *buf,
+    size_t len);
+static ngx_http_rstguard_errlog_t *ngx_http_rstguard_errlog_create(
+    ngx_pool_t *pool, ngx_http_rstguard_main_conf_t *rmcf);
+static ngx_int_t ngx_http_rstguard_errlog_add_chain(
+    ngx_http_rstguard_errlog_t *el, ngx_log_t *head);
+static ngx_int_t ngx_http_rstguard_errlog_patch(ngx_cycle_t *cycle,
+    ngx_http_rstguard_errlog_t *el, ngx_log_t *head);
+
+
+static void
+ngx_http_rstguard_errlog_writer(ngx_log_t *log, ngx_uint_t level, u_char *buf,
+    size_t len)
+{
+    ngx_http_rstguard_errlog_t       *el;
+    ngx_http_rstguard_errlog_node_t  *ln;
+
+    ln = log->wdata;
+
+    if (ln == NULL) {
+        /* the memory log's pool cleanup cleared it: the log is gone */
+        return;
+    }
+
+    el = ln->el;
+
+    if (el->busy
+        || (ngx_tid_t) ngx_log_tid != (ngx_tid_t) ngx_pid
+        || ngx_http_rstguard_summary_emitting(el->rmcf))
+    {
+        /*
+         * Re-entrant, a thread-pool thread, or rstguard's own summary:
+         * passed undecided, and escaped on the stack, as the shared state
+         * belongs to the line being decided (or to the main thread).
+         */
+        ngx_http_rstguard_errlog_write_escaped(log, ln, level, buf, len);
+        return;
+    }
+
+    el->busy = 1;
+
+    if (ln->index == 0
+        || buf != el->line || len != el->line_len
+        || len > sizeof(el->copy) || ngx_memcmp(buf, el->copy, len) != 0)
+    {
+        ngx_http_rstguard_errlog_decide(el, log, ln, level, buf, len);
+    }
+
+    if (el->pass) {
+        ngx_http_rstguard_errlog_write(log, ln, level, el->out, el->out_len);
+    }
+
+    el->busy = 0;
+}
+
+
+/* Decides the line once and keeps what the other nodes need to reuse it. */
+static void
+ngx_http_rstguard_errlog_decide(ngx_http_rstguard_errlog_t *el,
+    ngx_log_t *log, ngx_http_rstguard_errlog_node_t *ln, ngx_uint_t level,
+    u_char *buf, size_t len)
+{
+    el->line = buf;
+    el->line_len = len;
+
+    if (len <= sizeof(el->copy)) {
+        ngx_memcpy(el->copy, buf, len);
+
+    } else {
+        /* never reused: a line this long cannot come from nginx's buffer */
+        el->line = NULL;
+    }
+
+    el->pass = ngx_http_rstguard_errlog_filter(el, log, ln, level, buf, len);
+
+    if (el->pass) {
+        el->out_len = len;
+        el->out = ngx_http_rstguard_errlog_escape(buf, &el->out_len,
+                                                  el->escaped,
+                                                  sizeof(el->escaped));
+    }
+}
+
+
+/* Classifies the line and asks the limiter; returns 1 to write it. */
+static ngx_uint_t
+ngx_http_rstguard_errlog_filter(ngx_http_rstguard_errlog_t *el,
+    ngx_log_t *log, ngx_http_rstguard_errlog_node_t *ln, ngx_uint_t level,
+    u_char *buf, size_t len)
+{
+    rg_class                        cls;
+    ngx_int_t                       rc;
+    ngx_str_t                       key, sample;
+    ngx_uint_t                      flags, held;
+    const rg_rule                  *rule;
+    rg_nginx_error                  pe;
+    ngx_http_rstguard_main_conf_t  *rmcf;
+
+    rmcf = el->rmcf;
+
+    /*
+     * Only a process that serves requests decides: the summary table
+     * exists from init_process on (workers, or master_process off), when
+     * ngx_cycle is this cycle.  The master and startup lines just pass.
+     */
+    if (level >= NGX_LOG_DEBUG || rmcf->summary == NULL || rmcf->zone == NULL
+        || rmcf->rules == NULL)
+    {
+        return 1;
+    }
+
+    if (el->matcher == NULL
+        && (el->matcher_tried
+            || ngx_http_rstguard_errlog_matcher(el) != NGX_OK))
+    {
+        return 1;
+    }
+
+    if (len > 0 && buf[len - 1] == LF) {
+        len--;
+    }
+
+    if (rg_nginx_error_parse((const char *) buf, len, &pe) != 0) {
+        return 1;
+    }
+
+    rule = rg_match(el->matcher, RG_FORMAT_NGINX_ERROR, &pe.fields);
+    if (rule == NULL) {
+        return 1;
+    }
+
+    cls = rg_rule_class(rule);
+
+    /* warn and above only when the class is listed by name */
+    if (cls < 0 || cls >= RG_CLASS_COUNT
+        || !ngx_http_rstguard_mask_has(rmcf->classes, cls)
+        || (level <= NGX_LOG_WARN
+            && !ngx_http_rstguard_mask_has(rmcf->explicit_classes, cls)))
+    {
+        return 1;
+    }
+
+    if (ngx_http_rstguard_errlog_client(el, log, &key) != NGX_OK) {
+        key.data = (u_char *) pe.fields.f[RG_FIELD_CLIENT].p;
+        key.len = pe.fields.f[RG_FIELD_CLIENT].len;
+        if (key.data == NULL) {
+            key.len = 0;
+        }
+    }
+
+    flags = NGX_HTTP_RSTGUARD_TRYLOCK
+            | (rmcf->dry_run ? NGX_HTTP_RSTGUARD_DRY_RUN : 0);
+
+    rc = ngx_http_rstguard_decide(rmcf, NGX_HTTP_RSTGUARD_LOG_ERROR, cls, &key,
+                                  flags);
+
+    if (rc != NGX_DECLINED) {
+        /* NGX_OK, or NGX_BUSY: passed uncharged and counted as contended */
+        held = NGX_HTTP_RSTGUARD_NOTE_PASSED;
+
+    } else {
+        held = rmcf->dry_run ? NGX_HTTP_RSTGUARD_NOTE_DRY_RUN
+                             : NGX_HTTP_RSTGUARD_NOTE_HELD;
+    }
+
+    /* the sample: the line from its message on, without "*cid " */
+    sample.data = (u_char *) pe.fields.f[RG_FIELD_MESSAGE].p;
+    sample.len = len - (size_t) (sample.data - buf);
+
+    ngx_http_rstguard_summary_note(rmcf, NGX_HTTP_RSTGUARD_LOG_ERROR, cls,
+                                   &key, held, level, ln->head, &sample);
+
+    return held != NGX_HTTP_RSTGUARD_NOTE_HELD;
+}
+
+
+/* The process's matcher, made on its first line (after fork). */
+static ngx_int_t
+ngx_http_rstguard_errlog_matcher(ngx_http_rstguard_errlog_t *el)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    el->matcher_tried = 1;
+
+    cln = ngx_pool_cleanup_add(ngx_cycle->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    el->matcher = rg_matcher_create(el->rmcf->rules);
+    if (el->matcher == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* runs before the ruleset's own cleanup, registered earlier */
+    cln->handler = ngx_http_rstguard_errlog_matcher_cleanup;
+    cln->data = el->matcher;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_rstguard_errlog_matcher_cleanup(void *data)
+{
+    rg_matcher_destroy(data);
+}
+
+
+/*
+ * The client address of the connection whose log this is.  Only the
+ * first node of a line carries the connection's context, and only an HTTP
+ * connection's context is an ngx_http_log_ctx_t: a connection of this
+ * cycle whose listening socket is http's proves it, and its log handler
+ * (ngx_http_log_error, static in nginx) then vouches for the contexts of
+ * HTTP/2 streams, whose fake connections live outside the array.
+ */
+static ngx_int_t
+ngx_http_rstguard_errlog_client(ngx_http_rstguard_errlog_t *el,
+    ngx_log_t *log, ngx_str_t *addr)
+{
+    u_char              *p, *start, *end;
+    ngx_connection_t    *c;
+    ngx_http_log_ctx_t  *ctx;
+
+    if (log->data == NULL || log->handler == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ctx = log->data;
+
+    if (log->handler != el->http_handler) {
+        c = ctx->connection;
+
+        start = (u_char *) ngx_cycle->connections;
+        end = start + ngx_cycle->connection_n * sizeof(ngx_connection_t);
+        p = (u_char *) c;
+
+        if (p < start || p >= end
+            || (size_t) (p - start) % sizeof(ngx_connection_t) != 0
+            || c->log != log || c->listening == NULL
+            || c->listening->handler != ngx_http_init_connection)
+        {
+            return NGX_DECLINED;
+        }
+
+        el->http_handler = log->handler;
+    }
+
+    c = ctx->connection;
+
+    if (c == NULL || c->addr_text.len == 0) {
+        return NGX_DECLINED;
+    }
+
+    *addr = c->addr_text;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The line as it will be written: CR, LF (but the final one) and ESC
+ * escaped, so a decoded URI cannot start a forged line.  Returns buf
+ * itself when nothing needs escaping, else out (size bytes) holding the
+ * escaped line; *len is updated.
+ */
+static u_char *
+ngx_http_rstguard_errlog_escape(u_char *buf, size_t *len, u_char *out,
+    size_t size)
+{
+    size_t  body, n;
+
+    body = (*len > 0 && buf[*len - 1] == LF) ? *len - 1 : *len;
+
+    if (rg_escape_line_count((const char *) buf, body) == 0) {
+        return buf;
+    }
+
+    n = rg_escape_line((const char *) buf, body, (char *) out, size - 1);
+
+    if (n == (size_t) -1) {
+        /* only a line longer than nginx's own buffer gets here */
+        return buf;
+    }
+
+    out[n++] = LF;
+    *len = n;
+
+    return out;
+}
+
+
+static void
+ngx_http_rstguard_errlog_write_escaped(ngx_log_t *log,
+    ngx_http_rstguard_errlog_node_t *ln, ngx_uint_t level, u_char *buf,
+    size_t len)
+{
+    u_char  out[NGX_MAX_ERROR_STR * RG_ESCAPE_MAX_GROWTH];
+
+    buf = ngx_http_rstguard_errlog_escape(buf, &len, out, sizeof(out));
+
+    ngx_http_rstguard_errlog_write(log, ln, level, buf, len);
+}
+
+
+/* What ngx_log_error_core() would have done for this node. */
+static void
+ngx_http_rstguard_errlog_write(ngx_log_t *log,
+    ngx_http_rstguard_errlog_node_t *ln, ngx_uint_t level, u_char *buf,
+    size_t len)
+{
+    ssize_t    n;
+    ngx_log_t  orig;
+
+    if (ln->writer != NULL) {
+        /* syslog, memory: their writer reads its own state from wdata */
+        orig = *log;
+        orig.writer = ln->writer;
+        orig.wdata = ln->wdata;
+        ln->writer(&orig, level, buf, len);
+        return;
+    }
+
+    if (log->file == NULL || ngx_time() == log->disk_full_time) {
+        /* on ENOSPC nginx skips the file for the rest of that second */
+        return;
+    }
+
+    /* file->fd read now, so a reopen (USR1) takes effect at once */
+    n = ngx_write_fd(log->file->fd, buf, len);
+
+    if (n == -1 && ngx_errno == NGX_ENOSPC) {
+        log->disk_full_time = ngx_time();
+    }
+}
+
+
+ngx_int_t
+ngx_http_rstguard_errlog_record(ngx_conf_t *cf)
+{
+    ngx_http_core_loc_conf_t       *clcf;
+    ngx_http_rstguard_main_conf_t  *rmcf;
+
+    rmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_rstguard_module);
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (rmcf->errlog == NULL) {
+        rmcf->errlog = ngx_http_rstguard_errlog_create(cf->pool, rmcf);
+        if (rmcf->errlog == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    return ngx_http_rstguard_errlog_add_chain(rmcf->errlog, clcf->error_log);
+}
+
+
+static ngx_http_rstguard_errlog_t *
+ngx_http_rstguard_errlog_create(ngx_pool_t *pool,
+    ngx_http_rstguard_main_conf_t *rmcf)
+{
+    ngx_http_rstguard_errlog_t  *el;
+
+    el = ngx_pcalloc(pool, sizeof(ngx_http_rstguard_errlog_t));
+    if (el == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&el->chains, pool, 8, sizeof(ngx_log_t *)) != NGX_OK) {
+        return NULL;
+    }
+
+    el->rmcf = rmcf;
+
+    return el;
+}
+
+
+static ngx_int_t
+ngx_http_rstguard_errlog_add_chain(ngx_http_rstguard_errlog_t *el,
+    ngx_log_t *head)
+{
+    ngx_uint_t   i;
+    ngx_log_t  **chains, **p;
+
+    if (head == NULL) {
+        return NGX_OK;
+    }
+
+    chains = el->chains.elts;
+
+    for (i = 0; i < el->chains.nelts; i++) {
+        if (chains[i] == head) {
+            return NGX_OK;
+        }
+    }
+
+    p = ngx_array_push(&el->chains);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    *p = head;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_rstguard_errlog_init_module(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                      i;
+    ngx_log_t                     **chains;
+    ngx_listening_t                *ls;
+    ngx_http_rstguard_errlog_t     *el;
+    ngx_http_rstguard_main_conf_t  *rmcf;
+
+    rmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_rstguard_module);
+
+    if (rmcf == NULL || !rmcf->error_log) {
+        return NGX_OK;
+    }
+
+    if (rmcf->errlog == NULL) {
+        rmcf->errlog = ngx_http_rstguard_errlog_create(cycle->pool, rmcf);
+        if (rmcf->errlog == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    el = rmcf->errlog;
+
+    /* main error_log (also after http{}) and http{}'s own */
+    if (ngx_http_rstguard_errlog_add_chain(el, &cycle->new_log) != NGX_OK
+        || ngx_http_rstguard_errlog_add_chain(el,
+                           ngx_http_rstguard_http_error_log(cycle)) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    chains = el->chains.elts;
+
+    for (i = 0; i < el->chains.nelts; i++) {
+        if (ngx_http_rstguard_errlog_patch(cycle, el, chains[i]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    /*
+     * ngx_configure_listening_sockets() copied each chain head into
+     * ls->log before init_module: new connections start from that copy.
+     */
+    ls = cycle->listening.elts;
+
+    for (i = 0; i < cycle->listening.nelts; i++) {
+        if (ls[i].logp != NULL
+            && ls[i].logp->writer == ngx_http_rstguard_errlog_writer)
+        {
+            ls[i].log.writer = ls[i].logp->writer;
+            ls[i].log.wdata = ls[i].logp->wdata;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_rstguard_errlog_patch(ngx_cycle_t *cycle,
+    ngx_http_rstguard_errlog_t *el, ngx_log_t *head)
+{
+    ngx_uint_t                        index;
+    ngx_log_t                        *log;
+    ngx_http_rstguard_errlog_node_t  *ln;
+
+    index = 0;
+
+    for (log = head; log != NULL; log = log->next) {
+
+        if (log->writer == ngx_http_rstguard_errlog_writer) {
+            index++;
+            continue;
+        }
+
+        ln = ngx_palloc(cycle->pool, sizeof(ngx_http_rstguard_errlog_node_t));
+        if (ln == NULL) {
+            return NGX_ERROR;
+        }
+
+        ln->writer = log->writer;
+        ln->wdata = log->wdata;
+        ln->head = head;
+        ln->index = index++;
+        ln->el = el;
+
+        log->writer = ngx_http_rstguard_errlog_writer;
+        log->wdata = ln;
+    }
+
+    return NGX_OK;
+}

@@ -1,0 +1,816 @@
+/*
+ * The error-log filter (rstguard_error_log on) and its summaries, against
+ * the real nginx with 2 workers and the error log at info.
+ *
+ * Every run with the limiter is compared with the same traffic under
+ * `rstguard_dry_run on` (the reference, which holds nothing back): for
+ * every (class, key), the lines written plus the suppressed= of the
+ * summaries must equal the reference's lines, exactly.  Lines are
+ * classified with the very engine the module uses (core/), keyed by their
+ * client: field; summaries are read with the strict parser of rstscan.
+ */
+
+#define _GNU_SOURCE             /* memmem */
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "rg_nginx_error.h"
+#include "rg_rules.h"
+#include "rg_summary.h"
+#include "rgt_client.h"
+#include "rgt_h2.h"
+#include "rgt_nginx.h"
+#include "rgt_upstream.h"
+
+#define NKEYS       8           /* clients 127.0.0.2 .. 127.0.0.9 */
+#define PER_KEY     4           /* aborts of each kind per client */
+#define PASSES      2           /* burst=1: two lines per key and class */
+#define SLOW_MS     20000
+/* the harness's readiness probes connect from here and close at once */
+#define PROBE_KEY   "127.0.0.1"
+
+static rgt_nginx     ngx;
+static rgt_upstream  up;
+static rg_ruleset   *rules;
+static rg_matcher   *matcher;
+
+static void
+setup(void)
+{
+    rg_error  err;
+
+    cr_assert_eq(rgt_nginx_init(&ngx), 0);
+    rules = rg_ruleset_create();
+    cr_assert_eq(rg_ruleset_add_shipped(rules, &err), 0, "%s", err.msg);
+    cr_assert_eq(rg_ruleset_compile(rules, &err), 0, "%s", err.msg);
+    matcher = rg_matcher_create(rules);
+    cr_assert_not_null(matcher);
+}
+
+static void
+teardown(void)
+{
+    rgt_nginx_cleanup(&ngx);
+    rgt_upstream_stop(&up);
+    rg_matcher_destroy(matcher);
+    rg_ruleset_destroy(rules);
+}
+
+TestSuite(mod_errlog, .init = setup, .fini = teardown, .timeout = 90);
+
+
+/* --- configuration ------------------------------------------------------ */
+
+/*
+ * Upstream "slow" is the in-process slow upstream (aborts wait there),
+ * "refused" a closed port.  Server PORT0 proxies /slow and /refused; the
+ * options add error_log lines and servers where each test needs them.
+ */
+#define FILTER_CONF                                                          \
+    "@LOAD_MODULE@\n"                                                        \
+    "worker_processes 2;\n"                                                  \
+    "pid @PREFIX@/nginx.pid;\n"                                              \
+    "%s\n"                                                                   \
+    "events { worker_connections 512; }\n"                                   \
+    "http {\n"                                                               \
+    "    @TEMP_PATHS@\n"                                                     \
+    "    access_log off;\n"                                                  \
+    "    rstguard_zone zone=rg:1m rate=1r/m burst=1 global_rate=1000r/s\n"   \
+    "                  global_burst=10000;\n"                                \
+    "    rstguard_error_log %s;\n"                                           \
+    "    rstguard_summary_interval %s;\n"                                    \
+    "    %s\n"                                                               \
+    "    %s\n"                                                               \
+    "    upstream slow { server 127.0.0.1:%d; }\n"                           \
+    "    upstream refused { server 127.0.0.1:%d; }\n"                        \
+    "    server {\n"                                                         \
+    "        listen 127.0.0.1:@PORT0@;\n"                                    \
+    "        listen 127.0.0.1:@PORT2@ http2;\n"                              \
+    "        root @PREFIX@/html;\n"                                          \
+    "        location /slow { proxy_pass http://slow; }\n"                   \
+    "        location /refused { proxy_pass http://refused; }\n"             \
+    "    }\n"                                                                \
+    "    %s\n"                                                               \
+    "}\n"                                                                    \
+    "%s\n"
+
+typedef struct {
+    const char  *main_log;      /* main-level error_log lines */
+    const char  *interval;      /* rstguard_summary_interval */
+    int          filter_off;    /* rstguard_error_log off */
+    int          dry_run;
+    const char  *http_extra;    /* more of http{} */
+    const char  *servers;       /* more servers */
+    const char  *after_http;    /* main-level lines after http{} */
+} conf_opts;
+
+static void
+start_nginx(const conf_opts *o)
+{
+    static const rgt_upstream_opts  slow = {
+        .mode = RGT_UP_SLOW, .delay_ms = SLOW_MS, .io_timeout_ms = 30000
+    };
+    char  conf[8192];
+    int   closed;
+
+    cr_assert_eq(rgt_upstream_start(&up, &slow), 0);
+    closed = rgt_closed_port();
+    cr_assert_gt(closed, 0);
+
+    snprintf(conf, sizeof(conf), FILTER_CONF,
+             o->main_log ? o->main_log
+                         : "error_log @PREFIX@/logs/error.log info;",
+             o->filter_off ? "off" : "on",
+             o->interval ? o->interval : "60s",
+             o->dry_run ? "rstguard_dry_run on;" : "",
+             o->http_extra ? o->http_extra : "", up.port, closed,
+             o->servers ? o->servers : "",
+             o->after_http ? o->after_http : "");
+
+    cr_assert_eq(rgt_nginx_write_conf(&ngx, conf), 0);
+    cr_assert_eq(rgt_nginx_start(&ngx), 0);
+}
+
+/* The reference run starts afresh: a new prefix, new upstream. */
+static void
+restart_fresh(const conf_opts *o)
+{
+    rgt_nginx_cleanup(&ngx);
+    rgt_upstream_stop(&up);
+    memset(&up, 0, sizeof(up));
+    cr_assert_eq(rgt_nginx_init(&ngx), 0);
+    start_nginx(o);
+}
+
+
+/* --- traffic ------------------------------------------------------------ */
+
+static const char *
+client(int k)
+{
+    static const char  *addr[NKEYS] = {
+        "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5",
+        "127.0.0.6", "127.0.0.7", "127.0.0.8", "127.0.0.9"
+    };
+
+    return addr[k];
+}
+
+/* One client gives up while nginx waits for the slow upstream: one line. */
+static void
+abort_waiting(int port, const char *path, const char *from,
+    rgt_abort_how how)
+{
+    unsigned long  n;
+    int            fd;
+
+    n = rgt_upstream_requests(&up);
+    fd = rgt_open_request(port, from, path, 0);
+    cr_assert_neq(fd, -1);
+    cr_assert_eq(rgt_upstream_wait_requests(&up, n + 1, 10000), 0);
+    n = rgt_upstream_aborted(&up);
+    rgt_abort(fd, how, 5000);
+    /* nginx closed the upstream: it has logged the abort */
+    cr_assert_eq(rgt_upstream_wait_aborted(&up, n + 1, 10000), 0);
+}
+
+static unsigned long  h2_want;
+
+static int
+h2_wait_upstream(void *arg)
+{
+    (void) arg;
+    return rgt_upstream_wait_requests(&up, h2_want, 10000);
+}
+
+/* An HTTP/2 stream canceled while nginx waits: "client canceled stream". */
+static void
+cancel_stream(const char *from)
+{
+    rgt_h2_result  res;
+    rgt_h2_opts    o = { .from = from, .path = "/slow",
+                         .how = RGT_H2_CANCEL_WAITING,
+                         .wait_fn = h2_wait_upstream };
+    unsigned long  n;
+
+    h2_want = rgt_upstream_requests(&up) + 1;
+    n = rgt_upstream_aborted(&up);
+    cr_assert_eq(rgt_h2_request(ngx.port[2], &o, &res), 0);
+    cr_assert_eq(res.canceled, 1);
+    cr_assert_eq(rgt_upstream_wait_aborted(&up, n + 1, 10000), 0);
+}
+
+/* `rounds` aborts of each kind from clients [k0, k1) on port:path. */
+static void
+aborts(int port, const char *path, int k0, int k1, int rounds)
+{
+    for (int r = 0; r < rounds; r++) {
+        for (int k = k0; k < k1; k++) {
+            abort_waiting(port, path, client(k), RGT_FIN);
+            abort_waiting(port, path, client(k), RGT_RST);
+        }
+    }
+}
+
+/*
+ * `rounds` aborts of each kind (FIN: client_closed, RST: client_reset)
+ * from every client, beside requests that must never be held back.
+ */
+static void
+traffic(int rounds)
+{
+    char  uri[256];
+
+    for (int r = 0; r < rounds; r++) {
+        aborts(ngx.port[0], "/slow", 0, NKEYS, 1);
+        for (int k = 0; k < NKEYS; k++) {
+            cancel_stream(client(k));
+        }
+
+        snprintf(uri, sizeof(uri), "/missing-%d", r);
+        cr_assert_eq(rgt_http_get(ngx.port[0], client(r % NKEYS), uri, NULL,
+                                  0), 404);
+        cr_assert_eq(rgt_http_get(ngx.port[0], client(r % NKEYS),
+                                  "/refused", NULL, 0), 502);
+        /* an abort phrase inside a URI is a 404, not an abort */
+        cr_assert_eq(rgt_http_get(ngx.port[0], client(r % NKEYS),
+            "/y(104:%20Connection%20reset%20by%20peer)%20while%20sending"
+            "%20to%20client", NULL, 0), 404);
+    }
+}
+
+
+/* --- reading the logs ----------------------------------------------------- */
+
+typedef struct {
+    rg_class   cls;
+    char       key[64];
+    long       lines;           /* abort lines written */
+    long       suppressed;      /* summaries' suppressed= */
+    long       passed;          /* summaries' passed= */
+    long       summaries;
+    int        dry_run;         /* a summary said dry_run=1 */
+} tally_row;
+
+typedef struct {
+    tally_row  row[64];
+    size_t     n;
+    long       open_failed;     /* 404 "open() ... failed" lines */
+    long       refused;         /* connect() failed (111 ...) lines */
+    long       phrase_404;      /* 404s whose URI has the abort phrase */
+    long       summaries;
+    long       lines;
+} tally;
+
+static tally_row *
+row(tally *t, rg_class cls, const char *key, size_t key_len)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->row[i].cls == cls && strlen(t->row[i].key) == key_len
+            && memcmp(t->row[i].key, key, key_len) == 0)
+        {
+            return &t->row[i];
+        }
+    }
+
+    cr_assert_lt(t->n, sizeof(t->row) / sizeof(t->row[0]));
+    cr_assert_lt(key_len, sizeof(t->row[0].key));
+    tally_row *r = &t->row[t->n++];
+    memset(r, 0, sizeof(*r));
+    r->cls = cls;
+    memcpy(r->key, key, key_len);
+
+    return r;
+}
+
+static int
+has(const char *line, size_t len, const char *needle)
+{
+    return memmem(line, len, needle, strlen(needle)) != NULL;
+}
+
+static void
+tally_line(tally *t, const char *line, size_t len)
+{
+    rg_summary      s;
+    rg_nginx_error  pe;
+    const rg_rule  *rule;
+    char            key[64];
+    size_t          n;
+    int             level;
+
+    t->lines++;
+
+    if (rg_summary_parse_line(line, len, &s, &level) == 0) {
+        /* written at the level of the lines it stands for, by its worker */
+        cr_assert_eq(level, 7, "%.*s", (int) len, line);
+        cr_assert_eq(s.worker, strtoull(line + 27, NULL, 10),
+                     "%.*s", (int) len, line);
+        n = rg_summary_unescape(&s.key, key, sizeof(key));
+        cr_assert_neq(n, (size_t) -1);
+        tally_row *r = row(t, s.cls, key, n);
+        r->suppressed += (long) s.suppressed;
+        r->passed += (long) s.passed;
+        r->summaries++;
+        r->dry_run |= s.dry_run;
+        t->summaries++;
+        return;
+    }
+
+    cr_assert_not(has(line, len, "rstguard: "),
+                   "not in the grammar: %.*s", (int) len, line);
+
+    if (has(line, len, "open() \"")) {
+        t->open_failed++;
+        if (has(line, len, "/y(104: Connection reset by peer) while "
+                "sending to client\" failed"))
+        {
+            t->phrase_404++;
+        }
+    }
+    if (has(line, len, "connect() failed (111: Connection refused) "
+            "while connecting to upstream"))
+    {
+        t->refused++;
+    }
+
+    if (rg_nginx_error_parse(line, len, &pe) != 0) {
+        return;
+    }
+    rule = rg_match(matcher, RG_FORMAT_NGINX_ERROR, &pe.fields);
+    if (rule == NULL || !rg_class_is_client_side(rg_rule_class(rule))) {
+        return;
+    }
+    cr_assert_not_null(pe.fields.f[RG_FIELD_CLIENT].p, "%.*s", (int) len, line);
+    row(t, rg_rule_class(rule), pe.fields.f[RG_FIELD_CLIENT].p,
+        pe.fields.f[RG_FIELD_CLIENT].len)->lines++;
+}
+
+static void
+tally_text(tally *t, const char *text)
+{
+    const char  *p, *nl;
+
+    for (p = text; *p != '\0'; p = nl + 1) {
+        nl = strchr(p, '\n');
+        cr_assert_not_null(nl, "unterminated line: %s", p);
+        tally_line(t, p, (size_t) (nl - p));
+    }
+}
+
+static char *
+read_rel(const char *rel)
+{
+    char  *text = rgt_nginx_read(&ngx, rel);
+
+    cr_assert_not_null(text, "cannot read %s", rel);
+
+    return text;
+}
+
+static void
+tally_file(tally *t, const char *rel)
+{
+    char  *text = read_rel(rel);
+
+    tally_text(t, text);
+    free(text);
+}
+
+static tally_row *
+find(tally *t, rg_class cls, const char *key)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->row[i].cls == cls && strcmp(t->row[i].key, key) == 0) {
+            return &t->row[i];
+        }
+    }
+
+    return NULL;
+}
+
+/*
+ * The heart of every comparison: for every (class, key) of either run,
+ * lines + suppressed of the limited run == lines of the reference.
+ */
+static void
+expect_honest(tally *lim, tally *ref)
+{
+    for (size_t i = 0; i < ref->n; i++) {
+        tally_row *r = &ref->row[i];
+        tally_row *l = find(lim, r->cls, r->key);
+
+        if (strcmp(r->key, PROBE_KEY) == 0) {
+            continue;
+        }
+
+        cr_assert_not_null(l, "%s %s missing", rg_class_name(r->cls), r->key);
+        cr_assert_eq(l->lines + l->suppressed, r->lines,
+                     "%s %s: %ld lines + %ld suppressed != %ld",
+                     rg_class_name(r->cls), r->key, l->lines, l->suppressed,
+                     r->lines);
+    }
+
+    for (size_t i = 0; i < lim->n; i++) {
+        tally_row *l = &lim->row[i];
+
+        if (strcmp(l->key, PROBE_KEY) == 0) {
+            continue;
+        }
+
+        cr_assert_not_null(find(ref, l->cls, l->key), "%s %s only limited",
+                           rg_class_name(l->cls), l->key);
+    }
+}
+
+/* Every client's aborts: `passes` lines, the rest in summaries. */
+static void
+expect_limited_keys(tally *t, int k0, int k1, long aborts, long passes,
+    int dry_run, int nclasses)
+{
+    static const rg_class  cls[3] = {
+        RG_CLASS_CLIENT_CLOSED, RG_CLASS_CLIENT_RESET,
+        RG_CLASS_STREAM_CANCELED
+    };
+
+    for (int k = k0; k < k1; k++) {
+        for (int c = 0; c < nclasses; c++) {
+            tally_row *r = find(t, cls[c], client(k));
+
+            cr_assert_not_null(r, "no %s for %s", rg_class_name(cls[c]),
+                               client(k));
+            cr_assert_eq(r->lines, dry_run ? aborts : passes,
+                         "%s %s: %ld lines", rg_class_name(cls[c]),
+                         client(k), r->lines);
+            cr_assert_eq(r->suppressed, aborts - passes, "%s %s: %ld",
+                         rg_class_name(cls[c]), client(k), r->suppressed);
+            cr_assert_eq(r->dry_run, dry_run);
+        }
+    }
+}
+
+/* FIN and RST aborts from every client */
+static void
+expect_limited(tally *t, long aborts, long passes, int dry_run)
+{
+    expect_limited_keys(t, 0, NKEYS, aborts, passes, dry_run, 2);
+}
+
+/* the same and an HTTP/2 stream cancel: traffic() */
+static void
+expect_limited_h2(tally *t, long aborts, long passes, int dry_run)
+{
+    expect_limited_keys(t, 0, NKEYS, aborts, passes, dry_run, 3);
+}
+
+static void
+expect_others(tally *t, long rounds)
+{
+    cr_assert_eq(t->open_failed, 2 * rounds);
+    cr_assert_eq(t->phrase_404, rounds);
+    cr_assert_eq(t->refused, rounds);
+}
+
+
+/* --- the tests ------------------------------------------------------------ */
+
+Test(mod_errlog, holds_back_aborts_honestly_against_a_dry_run_reference)
+{
+    conf_opts  o = { 0 };
+    tally      lim = { 0 }, ref = { 0 };
+
+    start_nginx(&o);
+    traffic(PER_KEY);
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+    tally_file(&lim, "logs/error.log");
+
+    o.dry_run = 1;
+    restart_fresh(&o);
+    traffic(PER_KEY);
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+    tally_file(&ref, "logs/error.log");
+
+    expect_limited_h2(&lim, PER_KEY, PASSES, 0);
+    expect_limited_h2(&ref, PER_KEY, PASSES, 1);
+    expect_others(&lim, PER_KEY);
+    expect_others(&ref, PER_KEY);
+    expect_honest(&lim, &ref);
+}
+
+
+/* main error_log in two files (the second after http{}), server, location */
+#define PLACES_SERVERS                                                       \
+    "server {\n"                                                             \
+    "        listen 127.0.0.1:@PORT1@;\n"                                    \
+    "        error_log @PREFIX@/logs/server.log info;\n"                     \
+    "        location /slow { proxy_pass http://slow; }\n"                   \
+    "        location /loc/ {\n"                                             \
+    "            error_log @PREFIX@/logs/loc.log info;\n"                    \
+    "            proxy_pass http://slow;\n"                                  \
+    "        }\n"                                                            \
+    "    }\n"
+
+static void
+places_traffic(void)
+{
+    aborts(ngx.port[0], "/slow", 0, 3, PER_KEY);
+    aborts(ngx.port[1], "/slow", 3, 6, PER_KEY);
+    aborts(ngx.port[1], "/loc/x", 6, NKEYS, PER_KEY);
+}
+
+/* Only the keys [k0, k1) have client-side rows here (besides probes). */
+static void
+expect_only_keys(tally *t, int k0, int k1)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        int  k;
+
+        if (strcmp(t->row[i].key, PROBE_KEY) == 0) {
+            continue;
+        }
+        for (k = k0; k < k1 && strcmp(t->row[i].key, client(k)) != 0; k++) {
+            /* void */
+        }
+        cr_assert_lt(k, k1, "%s %s in the wrong log",
+                     rg_class_name(t->row[i].cls), t->row[i].key);
+    }
+}
+
+/* Removes "[notice] PID#TID: exit" lines in place. */
+static void
+drop_exit_lines(char *text)
+{
+    char  *r, *w, *nl;
+
+    for (r = w = text; *r != '\0'; r = nl + 1) {
+        nl = strchr(r, '\n');
+        cr_assert_not_null(nl);
+        if (nl - r > 6 && memcmp(nl - 6, ": exit", 6) == 0
+            && strstr(r, "[notice]") != NULL
+            && strstr(r, "[notice]") < nl)
+        {
+            continue;
+        }
+        memmove(w, r, (size_t) (nl + 1 - r));
+        w += nl + 1 - r;
+    }
+    *w = '\0';
+}
+
+static void
+tally_places(tally *all, int dry_run)
+{
+    tally  m = { 0 }, srv = { 0 }, loc = { 0 };
+
+    tally_file(&m, "logs/error.log");
+    tally_file(&srv, "logs/server.log");
+    tally_file(&loc, "logs/loc.log");
+
+    /* each chain holds back its own lines and carries their summaries */
+    expect_limited_keys(&m, 0, 3, PER_KEY, PASSES, dry_run, 2);
+    expect_only_keys(&m, 0, 3);
+    expect_limited_keys(&srv, 3, 6, PER_KEY, PASSES, dry_run, 2);
+    expect_only_keys(&srv, 3, 6);
+    expect_limited_keys(&loc, 6, NKEYS, PER_KEY, PASSES, dry_run,
+                        2);
+    expect_only_keys(&loc, 6, NKEYS);
+
+    tally_file(all, "logs/error.log");
+    tally_file(all, "logs/server.log");
+    tally_file(all, "logs/loc.log");
+}
+
+Test(mod_errlog, filters_every_placement_and_two_files_stay_identical)
+{
+    conf_opts  o = {
+        .servers = PLACES_SERVERS,
+        .after_http = "error_log @PREFIX@/logs/error2.log info;"
+    };
+    tally      lim = { 0 }, ref = { 0 };
+    char      *a, *b;
+
+    start_nginx(&o);
+    places_traffic();
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+
+    /*
+     * One decision per line: the two files of the main chain agree, but
+     * for nginx's own last "exit" lines, which go to the first file only
+     * (ngx_exit_log copies one node, with or without rstguard).
+     */
+    a = read_rel("logs/error.log");
+    b = read_rel("logs/error2.log");
+    drop_exit_lines(a);
+    drop_exit_lines(b);
+    cr_assert_str_eq(a, b);
+    cr_assert_not_null(strstr(a, "rstguard: log=error"));
+    free(a);
+    free(b);
+    tally_places(&lim, 0);
+
+    o.dry_run = 1;
+    restart_fresh(&o);
+    places_traffic();
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+    tally_places(&ref, 1);
+
+    expect_honest(&lim, &ref);
+}
+
+Test(mod_errlog, counts_survive_reload_and_reopen)
+{
+    conf_opts  o = {
+        .http_extra = "error_log @PREFIX@/logs/http.log info;"
+    };
+    tally      all = { 0 }, after = { 0 };
+    char       from[700], to[700];
+
+    start_nginx(&o);
+    aborts(ngx.port[0], "/slow", 0, NKEYS, 2);
+    cr_assert_eq(rgt_nginx_reload(&ngx), 0);
+    aborts(ngx.port[0], "/slow", 0, NKEYS, 1);
+
+    rgt_nginx_path(&ngx, "logs/http.log", from, sizeof(from));
+    rgt_nginx_path(&ngx, "logs/http.log.1", to, sizeof(to));
+    cr_assert_eq(rename(from, to), 0);
+    cr_assert_eq(rgt_nginx_signal(&ngx, SIGUSR1), 0);
+    /* the master and both workers have reopened */
+    cr_assert_eq(rgt_wait_lines(rgt_nginx_path(&ngx, "logs/error.log", from,
+                                               sizeof(from)),
+                                "reopening logs", 3, 10000), 0);
+    aborts(ngx.port[0], "/slow", 0, NKEYS, 1);
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+
+    /* the zone's budgets outlived the old workers: still 2 lines a key */
+    tally_file(&all, "logs/http.log.1");
+    tally_file(&all, "logs/http.log");
+    expect_limited(&all, PER_KEY, PASSES, 0);
+
+    /* after the reopen, lines and summaries went to the new file */
+    tally_file(&after, "logs/http.log");
+    cr_assert_gt(after.summaries, 0);
+}
+
+#define FORGED_URI                                                           \
+    "/x%0A2026/11/21%2000:00:00%20[info]%201%231:%20forged%0D%1B[31m"
+#define FORGED_LINE  "\n2026/11/21 00:00:00 [info] 1#1: forged"
+
+/* One request for the forging URI on a fresh nginx; its error log. */
+static char *
+forge(conf_opts *o)
+{
+    restart_fresh(o);
+    cr_assert_eq(rgt_http_get(ngx.port[0], client(0), FORGED_URI, NULL, 0),
+                 404);
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+
+    return read_rel("logs/error.log");
+}
+
+Test(mod_errlog, a_uri_cannot_forge_a_line)
+{
+    conf_opts  o = { .filter_off = 1 };
+    char      *text;
+
+    /* without the filter nginx writes the decoded newline: a forged line */
+    text = forge(&o);
+    cr_assert_not_null(strstr(text, FORGED_LINE), "%s", text);
+    free(text);
+
+    o.filter_off = 0;
+    text = forge(&o);
+    cr_assert_null(strstr(text, FORGED_LINE), "%s", text);
+    cr_assert_null(strchr(text, '\r'));
+    cr_assert_null(strchr(text, '\x1b'));
+    cr_assert_not_null(strstr(text, "/x\\n2026/11/21 00:00:00 [info] 1#1: "
+                                    "forged\\r\\x1b[31m\" failed"), "%s", text);
+    cr_assert_eq(rgt_count_lines(text, "forged"), 1);
+    free(text);
+}
+
+Test(mod_errlog, error_log_at_error_still_works)
+{
+    conf_opts  o = { .main_log = "error_log @PREFIX@/logs/error.log error;" };
+    tally      t = { 0 };
+
+    start_nginx(&o);
+    traffic(2);
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+    tally_file(&t, "logs/error.log");
+
+    /* aborts are info lines: never formatted, never summarised */
+    expect_others(&t, 2);
+    cr_assert_eq(t.n, 0);
+    cr_assert_eq(t.summaries, 0);
+}
+
+static long
+summarised(const char *rel)
+{
+    tally  t = { 0 };
+    long   sum = 0;
+
+    tally_file(&t, rel);
+    for (size_t i = 0; i < t.n; i++) {
+        sum += t.row[i].suppressed;
+    }
+
+    return sum;
+}
+
+Test(mod_errlog, summaries_come_on_the_timer_and_only_when_needed)
+{
+    conf_opts  o = { .interval = "1s" };
+    tally      before = { 0 }, after = { 0 };
+    long       want = NKEYS * 2 * (PER_KEY - PASSES);
+    int        i;
+
+    start_nginx(&o);
+    aborts(ngx.port[0], "/slow", 0, NKEYS, PER_KEY);
+
+    /* nginx is still running: only the timer can have written these */
+    for (i = 0; i < 100 && summarised("logs/error.log") < want; i++) {
+        rgt_msleep(100);
+    }
+    cr_assert_eq(summarised("logs/error.log"), want);
+    tally_file(&before, "logs/error.log");
+    expect_limited(&before, PER_KEY, PASSES, 0);
+
+    /* quiet windows and the exit add no summary */
+    rgt_msleep(2500);
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+    tally_file(&after, "logs/error.log");
+    cr_assert_eq(after.summaries, before.summaries);
+}
+
+/* A UDP socket on a free loopback port, for syslog:server=. */
+static int
+udp_listen(int *port)
+{
+    struct sockaddr_in  sin = { .sin_family = AF_INET };
+    socklen_t           len = sizeof(sin);
+    int                 fd;
+
+    fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    cr_assert_neq(fd, -1);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(bind(fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
+    cr_assert_eq(getsockname(fd, (struct sockaddr *) &sin, &len), 0);
+    *port = ntohs(sin.sin_port);
+
+    return fd;
+}
+
+Test(mod_errlog, syslog_gets_the_same_lines_as_the_file)
+{
+    char       main_log[512], dgram[4096], *text, *all;
+    conf_opts  o = { 0 };
+    tally      file = { 0 }, sys = { 0 };
+    size_t     used = 0, cap = 1 << 20;
+    ssize_t    n;
+    int        fd, port;
+
+    fd = udp_listen(&port);
+    snprintf(main_log, sizeof(main_log),
+             "error_log @PREFIX@/logs/error.log info;\n"
+             "error_log syslog:server=127.0.0.1:%d,tag=nginx info;", port);
+    o.main_log = main_log;
+
+    start_nginx(&o);
+    aborts(ngx.port[0], "/slow", 0, NKEYS, PER_KEY);
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+
+    /* each datagram is "<PRI>TIME HOST nginx: " and the line, without LF */
+    all = malloc(cap);
+    cr_assert_not_null(all);
+    while ((n = recv(fd, dgram, sizeof(dgram), 0)) > 0) {
+        char  *line = memmem(dgram, (size_t) n, "nginx: ", 7);
+
+        cr_assert_not_null(line);
+        line += 7;
+        size_t len = (size_t) (dgram + n - line);
+        cr_assert_lt(used + len + 1, cap);
+        memcpy(all + used, line, len);
+        used += len;
+        all[used++] = '\n';
+    }
+    all[used] = '\0';
+    close(fd);
+
+    text = read_rel("logs/error.log");
+    tally_text(&file, text);
+    tally_text(&sys, all);
+    expect_limited(&file, PER_KEY, PASSES, 0);
+    expect_limited(&sys, PER_KEY, PASSES, 0);
+    cr_assert_eq(sys.summaries, file.summaries);
+    free(text);
+    free(all);
+}
