@@ -42,12 +42,24 @@ static rgt_upstream  up;
 static rg_ruleset   *rules;
 static rg_matcher   *matcher;
 
+static const rgt_upstream_opts  slow = {
+    .mode = RGT_UP_SLOW, .delay_ms = SLOW_MS, .io_timeout_ms = 30000
+};
+
+/* the upstream first: nginx's ports are then picked among those still free */
+static void
+start_upstream_and_prefix(void)
+{
+    cr_assert_eq(rgt_upstream_start(&up, &slow), 0);
+    cr_assert_eq(rgt_nginx_init(&ngx), 0);
+}
+
 static void
 setup(void)
 {
     rg_error  err;
 
-    cr_assert_eq(rgt_nginx_init(&ngx), 0);
+    start_upstream_and_prefix();
     rules = rg_ruleset_create();
     cr_assert_eq(rg_ruleset_add_shipped(rules, &err), 0, "%s", err.msg);
     cr_assert_eq(rg_ruleset_compile(rules, &err), 0, "%s", err.msg);
@@ -115,15 +127,18 @@ typedef struct {
 static void
 start_nginx(const conf_opts *o)
 {
-    static const rgt_upstream_opts  slow = {
-        .mode = RGT_UP_SLOW, .delay_ms = SLOW_MS, .io_timeout_ms = 30000
-    };
     char  conf[8192];
-    int   closed;
+    int   closed, taken;
 
-    cr_assert_eq(rgt_upstream_start(&up, &slow), 0);
-    closed = rgt_closed_port();
-    cr_assert_gt(closed, 0);
+    /* a closed port, and not one picked for nginx */
+    do {
+        closed = rgt_closed_port();
+        cr_assert_gt(closed, 0);
+        taken = 0;
+        for (int i = 0; i < RGT_PORTS; i++) {
+            taken |= closed == ngx.port[i];
+        }
+    } while (taken);
 
     snprintf(conf, sizeof(conf), FILTER_CONF,
              o->main_log ? o->main_log
@@ -146,7 +161,7 @@ restart_fresh(const conf_opts *o)
     rgt_nginx_cleanup(&ngx);
     rgt_upstream_stop(&up);
     memset(&up, 0, sizeof(up));
-    cr_assert_eq(rgt_nginx_init(&ngx), 0);
+    start_upstream_and_prefix();
     start_nginx(o);
 }
 
