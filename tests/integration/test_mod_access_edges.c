@@ -1,0 +1,174 @@
+/*
+ * Classification edge cases (NGINX-NOTES.md section 2): responses without
+ * a body are never "truncated" (HEAD, 304, 204), a chunked response cut by
+ * the upstream is (no last_buf, length unknown), also after an internal
+ * redirect (which zeroes module ctx), and the request-reading aborts:
+ * a header timeout (408) and a body cut short (400).
+ */
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "rgt_client.h"
+#include "rgt_mod.h"
+#include "rgt_nginx.h"
+#include "rgt_upstream.h"
+
+static rgt_nginx     ngx;
+static rgt_upstream  slow, trunc, chunked;
+
+static void setup(void)
+{
+    rgt_upstream_opts  co = { .mode = RGT_UP_CHUNKED_TRUNCATE };
+
+    cr_assert_eq(rgt_nginx_init(&ngx), 0);
+    cr_assert_eq(rgt_mod_upstreams_start(&ngx, &slow, &trunc), 0);
+
+    co.port = ngx.port[3];
+    cr_assert_eq(rgt_upstream_start(&chunked, &co), 0);
+}
+
+static void teardown(void)
+{
+    rgt_nginx_cleanup(&ngx);
+    rgt_mod_upstreams_stop(&slow, &trunc);
+    rgt_upstream_stop(&chunked);
+}
+
+TestSuite(mod_edges, .init = setup, .fini = teardown, .timeout = 60);
+
+#define EDGES_CONF                                                           \
+    RGT_CONF_HEAD                                                            \
+    "http {\n"                                                               \
+    "    @TEMP_PATHS@\n"                                                     \
+    "    log_format rg " RGT_MOD_LOG_FORMAT ";\n"                            \
+    "    access_log @PREFIX@/logs/all.log rg;\n"                             \
+    "    rstguard on;\n"                                                     \
+    "    client_header_timeout 1s;\n"                                        \
+    "    if_modified_since before;\n"                                        \
+    "    server {\n"                                                         \
+    "        listen 127.0.0.1:@PORT0@;\n"                                    \
+    "        root @PREFIX@/html;\n"                                          \
+    "        location = /nothing { return 204; }\n"                          \
+    "        location /slow-up/ { proxy_pass http://127.0.0.1:@PORT1@; }\n"  \
+    "        location /chunked-up/ { proxy_pass http://127.0.0.1:@PORT3@; }\n" \
+    "        location /redirected/ { try_files /nope @chunked; }\n"          \
+    "        location @chunked { proxy_pass http://127.0.0.1:@PORT3@; }\n"   \
+    "    }\n"                                                                \
+    "}\n"
+
+
+/* sends a raw request from `from`; returns the response's status or -1 */
+static int
+raw(const char *from, const char *req)
+{
+    int      fd, status = -1;
+    char     buf[4096];
+    ssize_t  got;
+
+    fd = rgt_connect(ngx.port[0], from, 0);
+    cr_assert_neq(fd, -1);
+    cr_assert_eq(rgt_send_all(fd, req, strlen(req)), 0);
+
+    /* the status line comes in the first segment */
+    got = recv(fd, buf, sizeof(buf) - 1, 0);
+    buf[got > 0 ? got : 0] = '\0';
+    rgt_read_some(fd, (size_t) -1, 5000);
+    close(fd);
+
+    if (sscanf(buf, "HTTP/1.%*c %d", &status) != 1) {
+        return -1;
+    }
+
+    return status;
+}
+
+
+Test(mod_edges, bodiless_responses_are_not_truncated_cut_chunked_ones_are)
+{
+    char  path[600], *log;
+
+    cr_assert_eq(rgt_nginx_write_conf(&ngx, EDGES_CONF), 0);
+    cr_assert_eq(rgt_nginx_make_file(&ngx, "html/big.bin", 1 << 20), 0);
+    cr_assert_eq(rgt_nginx_start(&ngx), 0);
+
+    /* HEAD keeps the entity's Content-Length and sends no body */
+    cr_assert_eq(raw("127.0.0.2", "HEAD /big.bin HTTP/1.1\r\nHost: x\r\n"
+                     "Connection: close\r\n\r\n"), 200);
+    cr_assert_eq(raw("127.0.0.3", "GET /big.bin HTTP/1.1\r\nHost: x\r\n"
+                     "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT\r\n"
+                     "Connection: close\r\n\r\n"), 304);
+    cr_assert_eq(rgt_http_get(ngx.port[0], "127.0.0.4", "/nothing", NULL, 0),
+                 204);
+
+    /* a chunked body without its last chunk; and the same after a redirect */
+    cr_assert_eq(rgt_http_get(ngx.port[0], "127.0.0.5", "/chunked-up/a",
+                              NULL, 0), 200);
+    cr_assert_eq(rgt_http_get(ngx.port[0], "127.0.0.6", "/redirected/b",
+                              NULL, 0), 200);
+
+    cr_assert_eq(rgt_mod_wait_lines(&ngx, "logs/all.log", "a=", 5), 0);
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+
+    log = rgt_read_file(rgt_nginx_path(&ngx, "logs/all.log", path,
+                                       sizeof(path)), NULL);
+    cr_assert_not_null(log);
+
+    cr_assert_eq(rgt_count_lines(log, "a=127.0.0.2 c= l=1 s=200 m=0 "), 1,
+                 "%s", log);
+    cr_assert_eq(rgt_count_lines(log, "a=127.0.0.3 c= l=1 s=304 "), 1,
+                 "%s", log);
+    cr_assert_eq(rgt_count_lines(log, "a=127.0.0.4 c= l=1 s=204 "), 1,
+                 "%s", log);
+    /* unknown length: truncated, missing bytes unknown (empty) */
+    cr_assert_eq(rgt_count_lines(log, "a=127.0.0.5 c=truncated l=1 s=200 m= "),
+                 1, "%s", log);
+    cr_assert_eq(rgt_count_lines(log, "a=127.0.0.6 c=truncated l=1 s=200 m= "),
+                 1, "%s", log);
+    free(log);
+}
+
+
+Test(mod_edges, request_reading_aborts_timeout_and_cut_body)
+{
+    int   fd;
+    char  path[600], *log;
+
+    cr_assert_eq(rgt_nginx_write_conf(&ngx, EDGES_CONF), 0);
+    cr_assert_eq(rgt_nginx_start(&ngx), 0);
+
+    /* half a request head, then silence: client_header_timeout (1s) */
+    fd = rgt_connect(ngx.port[0], "127.0.0.7", 0);
+    cr_assert_neq(fd, -1);
+    cr_assert_eq(rgt_send_all(fd, "GET /x HTTP/1.1\r\nHost: x\r\n", 26), 0);
+    cr_assert_eq(rgt_mod_wait_lines(&ngx, "logs/all.log", "a=127.0.0.7 ", 1),
+                 0);
+    close(fd);
+
+    /* a body promised 1000 bytes long, 10 sent, then FIN */
+    fd = rgt_connect(ngx.port[0], "127.0.0.8", 0);
+    cr_assert_neq(fd, -1);
+    const char  *post = "POST /slow-up/p HTTP/1.1\r\nHost: x\r\n"
+                        "Content-Length: 1000\r\n\r\n0123456789";
+    cr_assert_eq(rgt_send_all(fd, post, strlen(post)), 0);
+    rgt_msleep(150);
+    shutdown(fd, SHUT_WR);
+    cr_assert_eq(rgt_mod_wait_lines(&ngx, "logs/all.log", "a=127.0.0.8 ", 1),
+                 0);
+    close(fd);
+
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+
+    log = rgt_read_file(rgt_nginx_path(&ngx, "logs/all.log", path,
+                                       sizeof(path)), NULL);
+    cr_assert_not_null(log);
+    cr_assert_eq(rgt_count_lines(log, "a=127.0.0.7 c=client_timeout l=1 "
+                                      "s=408 "), 1, "%s", log);
+    cr_assert_eq(rgt_count_lines(log, "a=127.0.0.8 c=client_closed l=1 "
+                                      "s=400 "), 1, "%s", log);
+    free(log);
+}
