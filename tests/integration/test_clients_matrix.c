@@ -596,3 +596,55 @@ Test(clients_matrix, h2_complete_request)
     cr_assert_eq(e.bbs, BIG_SIZE);
     cr_assert_str_eq(e.rc, "OK");
 }
+
+/* --- HTTP/2: the whole TCP connection reset (curl's way of giving up) --- */
+
+Test(clients_matrix, h2_connection_reset_while_proxying_is_499)
+{
+    rgt_h2_result  res;
+    rgt_h2_opts    o = { .from = "127.0.0.6", .path = "/slow",
+                         .how = RGT_H2_RESET_WAITING,
+                         .wait_fn = wait_slow_request };
+
+    start_all();
+    cr_assert_eq(rgt_h2_request(ngx.port[1], &o, &res), 0, "%s", res.error);
+    cr_assert_eq(res.canceled, 1);
+    cr_assert_eq(res.status, 0);
+    cr_assert_eq(rgt_upstream_wait_aborted(&up[UP_SLOW], 1, 10000), 0);
+    wait_error_line("while processing HTTP/2 connection");
+
+    static const char *const  want[][2] = {
+        { "[info]", "recv() failed (104: Connection reset by peer) while "
+                    "processing HTTP/2 connection, client: 127.0.0.6" },
+    };
+    expect_error_log(want, 1);
+    expect_empty_entry(499, "127.0.0.6");
+}
+
+Test(clients_matrix, h2_connection_reset_mid_static_response)
+{
+    access_entry   e;
+    rgt_h2_result  res;
+    rgt_h2_opts    o = { .from = "127.0.0.7", .path = "/big.bin",
+                         .how = RGT_H2_RESET_AFTER_DATA };
+
+    start_all();
+    cr_assert_eq(rgt_h2_request(ngx.port[1], &o, &res), 0, "%s", res.error);
+    cr_assert_eq(res.status, 200);
+    cr_assert_gt(res.data_bytes, 0);
+    wait_error_line("client prematurely closed connection");
+
+    static const char *const  want[][2] = {
+        { "[info]", "recv() failed (104: Connection reset by peer) while "
+                    "processing HTTP/2 connection, client: 127.0.0.7" },
+        { "[info]", "client prematurely closed connection while sending "
+                    "response to client, client: 127.0.0.7" },
+    };
+    expect_error_log(want, 2);
+
+    only_access_entry(&e);
+    cr_assert_eq(e.status, 200);
+    cr_assert_gt(e.bbs, 0);
+    cr_assert_lt(e.bbs, BIG_SIZE);
+    cr_assert_str_eq(e.rc, "");
+}

@@ -87,7 +87,10 @@ rgt_h2_data_cb(nghttp2_session *session, uint8_t flags, int32_t stream_id,
 
     c->res->data_bytes += len;
 
-    if (c->opts->how == RGT_H2_CANCEL_AFTER_DATA && !c->res->canceled) {
+    if ((c->opts->how == RGT_H2_CANCEL_AFTER_DATA
+         || c->opts->how == RGT_H2_RESET_AFTER_DATA)
+        && !c->res->canceled)
+    {
         c->cancel_now = 1;
     }
 
@@ -151,6 +154,15 @@ rgt_h2_cancel(nghttp2_session *s, rgt_h2_conn *c)
 
     c->cancel_now = 0;
 
+    if (c->opts->how == RGT_H2_RESET_WAITING
+        || c->opts->how == RGT_H2_RESET_AFTER_DATA)
+    {
+        rgt_close_rst(c->fd);
+        c->fd = -1;
+        c->res->canceled = 1;
+        return 0;
+    }
+
     if (nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, c->res->stream_id,
                                   code) != 0
         || nghttp2_submit_ping(s, NGHTTP2_FLAG_NONE, NULL) != 0)
@@ -172,7 +184,8 @@ rgt_h2_done(rgt_h2_conn *c)
         return c->res->closed;
     }
 
-    return c->res->acked;
+    /* a reset connection is done the moment it is reset */
+    return c->res->acked || c->fd == -1;
 }
 
 
@@ -213,6 +226,10 @@ rgt_h2_loop(nghttp2_session *s, rgt_h2_conn *c, long long deadline)
 
         if (c->cancel_now && rgt_h2_cancel(s, c) != 0) {
             return rgt_h2_fail(c->res, "cancel", errno);
+        }
+
+        if (c->fd == -1) {
+            return 0;
         }
 
         rc = nghttp2_session_send(s);
@@ -330,7 +347,9 @@ rgt_h2_request(int port, const rgt_h2_opts *opts, rgt_h2_result *res)
         goto done;
     }
 
-    if (opts->how == RGT_H2_CANCEL_WAITING) {
+    if (opts->how == RGT_H2_CANCEL_WAITING
+        || opts->how == RGT_H2_RESET_WAITING)
+    {
         if (opts->wait_fn != NULL) {
             opts->wait_fn(opts->wait_arg);
         } else {
@@ -345,7 +364,7 @@ rgt_h2_request(int port, const rgt_h2_opts *opts, rgt_h2_result *res)
 
     rc = rgt_h2_loop(s, &c, deadline);
 
-    if (rc == 0) {
+    if (rc == 0 && c.fd != -1) {
         rgt_h2_goodbye(s, &c);
     }
 
@@ -356,7 +375,10 @@ done:
     }
 
     nghttp2_session_callbacks_del(cbs);
-    close(c.fd);
+
+    if (c.fd != -1) {
+        close(c.fd);
+    }
 
     return rc;
 }

@@ -21,7 +21,12 @@
 typedef enum {
     RGT_H2_COMPLETE = 0,      /* read the whole response */
     RGT_H2_CANCEL_WAITING,    /* cancel before any response byte */
-    RGT_H2_CANCEL_AFTER_DATA  /* cancel on the first DATA frame */
+    RGT_H2_CANCEL_AFTER_DATA, /* cancel on the first DATA frame */
+    /* no RST_STREAM: the whole TCP connection is reset (SO_LINGER 0), as
+       curl does on a timeout; nginx logs "recv() failed (104: ...) while
+       processing HTTP/2 connection" */
+    RGT_H2_RESET_WAITING,
+    RGT_H2_RESET_AFTER_DATA
 } rgt_h2_how;
 
 typedef struct {
@@ -29,8 +34,8 @@ typedef struct {
     const char  *path;        /* request path, "/" if NULL */
     rgt_h2_how   how;
     uint32_t     error_code;  /* RST_STREAM code; 0 means NGHTTP2_CANCEL */
-    int          wait_ms;     /* CANCEL_WAITING: delay before the cancel */
-    /* CANCEL_WAITING: called instead of the delay (e.g. wait until the
+    int          wait_ms;     /* *_WAITING: delay before the abort */
+    /* *_WAITING: called instead of the delay (e.g. wait until the
        upstream saw the request); its result is ignored */
     int        (*wait_fn)(void *arg);
     void        *wait_arg;
@@ -41,7 +46,7 @@ typedef struct {
     int       status;         /* :status, 0 if no HEADERS came */
     size_t    data_bytes;     /* DATA payload received on the stream */
     int32_t   stream_id;
-    int       canceled;       /* our RST_STREAM went out */
+    int       canceled;       /* our RST_STREAM (or TCP reset) went out */
     int       closed;         /* the stream is closed */
     uint32_t  close_error;    /* error code the stream closed with */
     int       acked;          /* the PING after the cancel came back */
