@@ -626,7 +626,7 @@ Test(clients_matrix, h2_connection_reset_mid_static_response)
     access_entry   e;
     rgt_h2_result  res;
     rgt_h2_opts    o = { .from = "127.0.0.7", .path = "/big.bin",
-                         .how = RGT_H2_RESET_AFTER_DATA };
+                         .how = RGT_H2_RESET_AFTER_DATA, .settle_ms = 200 };
 
     start_all();
     cr_assert_eq(rgt_h2_request(ngx.port[1], &o, &res), 0, "%s", res.error);

@@ -224,8 +224,12 @@ rgt_h2_loop(nghttp2_session *s, rgt_h2_conn *c, long long deadline)
             return rgt_h2_fail(c->res, "nghttp2_session_mem_recv", (int) rc);
         }
 
-        if (c->cancel_now && rgt_h2_cancel(s, c) != 0) {
-            return rgt_h2_fail(c->res, "cancel", errno);
+        if (c->cancel_now) {
+            rgt_msleep(c->opts->settle_ms);
+
+            if (rgt_h2_cancel(s, c) != 0) {
+                return rgt_h2_fail(c->res, "cancel", errno);
+            }
         }
 
         if (c->fd == -1) {

@@ -39,6 +39,10 @@ typedef struct {
        upstream saw the request); its result is ignored */
     int        (*wait_fn)(void *arg);
     void        *wait_arg;
+    /* *_AFTER_DATA: pause this long without reading before the abort, so
+       nginx is blocked on a full window or socket when it comes; a TCP
+       reset that meets nginx mid-write is logged as writev() failed */
+    int          settle_ms;
     int          timeout_ms;  /* whole exchange; 0 means 10000 */
 } rgt_h2_opts;
 
