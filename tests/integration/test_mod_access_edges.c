@@ -3,7 +3,8 @@
  * a body are never "truncated" (HEAD, 304, 204), a chunked response cut by
  * the upstream is (no last_buf, length unknown), also after an internal
  * redirect (which zeroes module ctx), and the request-reading aborts:
- * a header timeout (408) and a body cut short (400).
+ * a header timeout (408) and a body cut short (400); and only the classes
+ * rstguard_classes lists are ever held back.
  */
 
 #include <criterion/criterion.h>
@@ -47,6 +48,7 @@ TestSuite(mod_edges, .init = setup, .fini = teardown, .timeout = 60);
     "    @TEMP_PATHS@\n"                                                     \
     "    log_format rg " RGT_MOD_LOG_FORMAT ";\n"                            \
     "    access_log @PREFIX@/logs/all.log rg;\n"                             \
+    "    rstguard_zone zone=strict:1m rate=1r/m burst=0;\n"                  \
     "    rstguard on;\n"                                                     \
     "    client_header_timeout 1s;\n"                                        \
     "    if_modified_since before;\n"                                        \
@@ -55,6 +57,10 @@ TestSuite(mod_edges, .init = setup, .fini = teardown, .timeout = 60);
     "        root @PREFIX@/html;\n"                                          \
     "        location = /nothing { return 204; }\n"                          \
     "        location /slow-up/ { proxy_pass http://127.0.0.1:@PORT1@; }\n"  \
+    "        location /only-reset/ {\n"                                      \
+    "            proxy_pass http://127.0.0.1:@PORT1@;\n"                     \
+    "            rstguard_classes client_reset;\n"                           \
+    "        }\n"                                                            \
     "        location /chunked-up/ { proxy_pass http://127.0.0.1:@PORT3@; }\n" \
     "        location /redirected/ { try_files /nope @chunked; }\n"          \
     "        location @chunked { proxy_pass http://127.0.0.1:@PORT3@; }\n"   \
@@ -170,5 +176,35 @@ Test(mod_edges, request_reading_aborts_timeout_and_cut_body)
                                       "s=408 "), 1, "%s", log);
     cr_assert_eq(rgt_count_lines(log, "a=127.0.0.8 c=client_closed l=1 "
                                       "s=400 "), 1, "%s", log);
+    free(log);
+}
+
+
+Test(mod_edges, only_listed_classes_are_held)
+{
+    char  path[600], *log;
+
+    cr_assert_eq(rgt_nginx_write_conf(&ngx, EDGES_CONF), 0);
+    cr_assert_eq(rgt_nginx_start(&ngx), 0);
+
+    /* burst=0: a key's second abort of a limited class is held */
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(rgt_abort_waiting(ngx.port[0], "127.0.0.2",
+                                       "/only-reset/a", RGT_FIN, 150), 0);
+        cr_assert_eq(rgt_abort_waiting(ngx.port[0], "127.0.0.2",
+                                       "/only-reset/a", RGT_RST, 150), 0);
+    }
+    cr_assert_eq(rgt_mod_wait_lines(&ngx, "logs/all.log", "a=", 6), 0);
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+
+    log = rgt_read_file(rgt_nginx_path(&ngx, "logs/all.log", path,
+                                       sizeof(path)), NULL);
+    cr_assert_not_null(log);
+    cr_assert_eq(rgt_mod_count(log, "127.0.0.2", "client_closed", "1"), 3,
+                 "%s", log);
+    cr_assert_eq(rgt_mod_count(log, "127.0.0.2", "client_reset", "1"), 1,
+                 "%s", log);
+    cr_assert_eq(rgt_mod_count(log, "127.0.0.2", "client_reset", "0"), 2,
+                 "%s", log);
     free(log);
 }
