@@ -13,6 +13,7 @@
 #define _GNU_SOURCE             /* memmem */
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,8 +326,12 @@ tally_line(tally *t, const char *line, size_t len)
     t->lines++;
 
     if (rg_summary_parse_line(line, len, &s, &level) == 0) {
-        /* written at the level of the lines it stands for, by its worker */
-        cr_assert_eq(level, 7, "%.*s", (int) len, line);
+        /*
+         * Written at the level of the lines it stands for (client-side
+         * lines are info, upstream ones error), by its worker.
+         */
+        cr_assert_eq(level, rg_class_is_client_side(s.cls) ? 7 : 4,
+                     "%.*s", (int) len, line);
         cr_assert_eq(s.worker, strtoull(line + 27, NULL, 10),
                      "%.*s", (int) len, line);
         n = rg_summary_unescape(&s.key, key, sizeof(key));
@@ -361,7 +366,7 @@ tally_line(tally *t, const char *line, size_t len)
         return;
     }
     rule = rg_match(matcher, RG_FORMAT_NGINX_ERROR, &pe.fields);
-    if (rule == NULL || !rg_class_is_client_side(rg_rule_class(rule))) {
+    if (rule == NULL) {
         return;
     }
     cr_assert_not_null(pe.fields.f[RG_FIELD_CLIENT].p, "%.*s", (int) len, line);
@@ -497,19 +502,69 @@ expect_others(tally *t, long rounds)
 
 /* --- the tests ------------------------------------------------------------ */
 
+#define STATUS_SERVER                                                        \
+    "server {\n"                                                             \
+    "        listen 127.0.0.1:@PORT3@;\n"                                    \
+    "        location = /status { rstguard_status; }\n"                      \
+    "    }\n"
+
+/* The zone's error-log counter `what` of class cls, from rstguard_status. */
+static long long
+status_count(const char *cls, const char *what)
+{
+    static char   resp[65536];
+    const char   *body;
+    json_error_t  jerr;
+    json_t       *doc, *v;
+    long long     n;
+
+    cr_assert_eq(rgt_http_get(ngx.port[3], NULL, "/status", resp,
+                              sizeof(resp) - 1), 200);
+    body = strstr(resp, "\r\n\r\n");
+    cr_assert_not_null(body);
+    doc = json_loads(body + 4, 0, &jerr);
+    cr_assert_not_null(doc, "%s: %s", jerr.text, body);
+    v = json_object_get(json_object_get(json_object_get(json_object_get(
+            json_object_get(json_object_get(doc, "zones"), "rg"), "lines"),
+            "error"), cls), what);
+    cr_assert(json_is_integer(v), "%s", body);
+    n = json_integer_value(v);
+    json_decref(doc);
+
+    return n;
+}
+
+/* The zone counted what the summaries say was held back. */
+static void
+expect_status(int dry_run)
+{
+    static const char  *cls[3] = {
+        "client_closed", "client_reset", "stream_canceled"
+    };
+
+    for (int c = 0; c < 3; c++) {
+        cr_assert_eq(status_count(cls[c], dry_run ? "dry_run" : "suppressed"),
+                     NKEYS * (PER_KEY - PASSES), "%s", cls[c]);
+        cr_assert_eq(status_count(cls[c], dry_run ? "suppressed" : "dry_run"),
+                     0, "%s", cls[c]);
+    }
+}
+
 Test(mod_errlog, holds_back_aborts_honestly_against_a_dry_run_reference)
 {
-    conf_opts  o = { 0 };
+    conf_opts  o = { .servers = STATUS_SERVER };
     tally      lim = { 0 }, ref = { 0 };
 
     start_nginx(&o);
     traffic(PER_KEY);
+    expect_status(0);
     cr_assert_eq(rgt_nginx_stop(&ngx), 0);
     tally_file(&lim, "logs/error.log");
 
     o.dry_run = 1;
     restart_fresh(&o);
     traffic(PER_KEY);
+    expect_status(1);
     cr_assert_eq(rgt_nginx_stop(&ngx), 0);
     tally_file(&ref, "logs/error.log");
 
@@ -723,7 +778,9 @@ Test(mod_errlog, error_log_at_error_still_works)
 
     /* aborts are info lines: never formatted, never summarised */
     expect_others(&t, 2);
-    cr_assert_eq(t.n, 0);
+    for (size_t i = 0; i < t.n; i++) {
+        cr_assert_eq(t.row[i].cls, RG_CLASS_UPSTREAM_REFUSED);
+    }
     cr_assert_eq(t.summaries, 0);
 }
 
@@ -828,4 +885,61 @@ Test(mod_errlog, syslog_gets_the_same_lines_as_the_file)
     cr_assert_eq(sys.summaries, file.summaries);
     free(text);
     free(all);
+}
+
+/* Four refused upstream connections from every client ([error] lines). */
+static void
+refused(void)
+{
+    for (int k = 0; k < NKEYS; k++) {
+        for (int i = 0; i < PER_KEY; i++) {
+            cr_assert_eq(rgt_http_get(ngx.port[0], client(k), "/refused",
+                                      NULL, 0), 502);
+        }
+    }
+}
+
+Test(mod_errlog, only_listed_classes_are_held_and_warn_or_above_only_by_name)
+{
+    conf_opts  o = { 0 };
+    tally      def = { 0 }, named = { 0 };
+
+    /* default classes: client-side only, so every [error] refusal stays */
+    start_nginx(&o);
+    refused();
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+    tally_file(&def, "logs/error.log");
+    for (int k = 0; k < NKEYS; k++) {
+        tally_row *r = find(&def, RG_CLASS_UPSTREAM_REFUSED, client(k));
+
+        cr_assert_not_null(r);
+        cr_assert_eq(r->lines, PER_KEY);
+        cr_assert_eq(r->summaries, 0);
+    }
+
+    /* named: an [error] class is held; client_reset, not named, is not */
+    o.http_extra = "rstguard_classes client_closed upstream_refused;";
+    restart_fresh(&o);
+    refused();
+    aborts(ngx.port[0], "/slow", 0, NKEYS, PER_KEY);
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+    tally_file(&named, "logs/error.log");
+
+    for (int k = 0; k < NKEYS; k++) {
+        tally_row *r = find(&named, RG_CLASS_UPSTREAM_REFUSED, client(k));
+
+        cr_assert_not_null(r);
+        cr_assert_eq(r->lines, PASSES);
+        cr_assert_eq(r->suppressed, PER_KEY - PASSES);
+
+        r = find(&named, RG_CLASS_CLIENT_CLOSED, client(k));
+        cr_assert_not_null(r);
+        cr_assert_eq(r->lines, PASSES);
+        cr_assert_eq(r->suppressed, PER_KEY - PASSES);
+
+        r = find(&named, RG_CLASS_CLIENT_RESET, client(k));
+        cr_assert_not_null(r);
+        cr_assert_eq(r->lines, PER_KEY);
+        cr_assert_eq(r->summaries, 0);
+    }
 }
