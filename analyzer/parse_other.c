@@ -60,11 +60,14 @@ rg_str
 rs_request_path(rg_str request)
 {
     rg_str       path = { NULL, 0 };
-    const char  *p = request.p, *end = request.p + request.len, *q;
+    const char  *p = request.p, *end, *q;
 
+    /* NULL + 0 is undefined too (make fuzz, target log_format) */
     if (p == NULL) {
         return path;
     }
+
+    end = p + request.len;
 
     q = memchr(p, ' ', request.len);
     if (q == NULL) {

@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "parse.h"
 #include "rg_summary.h"
 
 #define SUMMARY_HEAD                                                         \
@@ -74,4 +75,27 @@ Test(fuzz_regressions, summary_parse_then_format_is_the_identity)
     n = rg_summary_format(out, sizeof(out), &raw);
     cr_assert_eq(n, sizeof(line) - 1);
     cr_assert_eq(memcmp(out, line, n), 0, "%.*s", (int) n, out);
+}
+
+/*
+ * fuzz target log_format: a layout without $request ("\xa2") left the
+ * request field NULL, and rs_request_path computed NULL + 0 (undefined
+ * behaviour UBSan reports) before checking for NULL.
+ */
+Test(fuzz_regressions, request_path_of_a_layout_without_request)
+{
+    rs_parser  ps;
+    rs_parsed  out;
+    char       err[256];
+    rg_str     none = { NULL, 0 }, path;
+
+    path = rs_request_path(none);
+    cr_assert_null(path.p);
+    cr_assert_eq(path.len, 0);
+
+    cr_assert_eq(rs_parser_init(&ps, "\xa2", err, sizeof(err)), 0, "%s", err);
+    rs_parsed_reset(&out);
+    cr_assert_eq(rs_parse_nginx_access(&ps, "\xa2", 1, &out), 0);
+    cr_assert_null(out.f.f[RG_FIELD_REQUEST].p);
+    cr_assert_null(out.uri.p);
 }
