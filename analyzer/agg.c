@@ -13,6 +13,8 @@ static int rs_agg_key(rs_agg *a, rs_dim dim, int cls, rg_str key,
 static int rs_agg_cell(rs_agg *a, int64_t minute, int cls, uint64_t n);
 static int rs_agg_cells_grow(rs_agg *a);
 static int rs_agg_merge_keys(rs_agg *dst, const rs_agg *src, rs_dim dim);
+static int rs_agg_merge_times(rs_agg *dst, rs_dim dim, int cls,
+    const char *key, size_t len, const rs_keytab *st, const rs_kcell *sc);
 
 
 void
@@ -101,53 +103,31 @@ static int
 rs_agg_key(rs_agg *a, rs_dim dim, int cls, rg_str key, uint64_t n,
     const rs_ts *ts, uint64_t events)
 {
-    rs_key    *k;
-    uint32_t   before;
+    rs_kcell  *c;
+    int        rc;
 
     if (key.p == NULL || key.len == 0 || n == 0) {
         return 0;
     }
 
-    k = rs_keytab_get(&a->keys[dim], cls, key.p, key.len);
-    if (k == NULL) {
+    c = rs_keytab_cell(&a->keys[dim], cls, key.p, key.len);
+    if (c == NULL) {
         return -1;
     }
 
-    k->count += n;
+    c->count += n;
 
     if (dim != RS_DIM_CLIENT || events == 0 || !ts->valid) {
         return 0;
     }
 
-    if (k->times == NULL) {
-        if (a->ticks >= RS_TICKS_MAX) {
-            a->bursts_approximate = 1;
-            return 0;
-        }
-        k->times = calloc(1, sizeof(rs_times));
-        if (k->times == NULL) {
-            return -1;
-        }
-    }
-
-    before = k->times->n;
-
-    if (a->ticks >= RS_TICKS_MAX && !(before > 0 &&
-        k->times->base + k->times->v[before - 1].d == ts->sec))
-    {
+    rc = rs_kcell_event(&a->keys[dim], c, ts->sec, ts->off_min, ts->has_off,
+                        events, a->ticks < RS_TICKS_MAX, &a->ticks);
+    if (rc > 0) {
         a->bursts_approximate = 1;
-        return 0;
     }
 
-    if (rs_times_add(k->times, ts->sec, ts->off_min, ts->has_off, events)
-        != 0)
-    {
-        return -1;
-    }
-
-    a->ticks += k->times->n - before;
-
-    return 0;
+    return rc < 0 ? -1 : 0;
 }
 
 
@@ -254,40 +234,68 @@ rs_agg_record(rs_agg *a, const rs_record *r)
 }
 
 
+/* Adds the events of src's cell sc (of table st) to dst's cell. */
+static int
+rs_agg_merge_times(rs_agg *dst, rs_dim dim, int cls, const char *key,
+    size_t len, const rs_keytab *st, const rs_kcell *sc)
+{
+    const rs_times  *tm;
+    rs_times         one;
+    rs_tick          tick;
+    rs_kcell        *c;
+    uint32_t         i;
+    int              rc = 0;
+
+    tm = rs_kcell_times(st, sc, &one, &tick);
+
+    for (i = 0; i < tm->n && rc >= 0; i++) {
+        /* the cell moves when the table grows: found again each time */
+        c = rs_keytab_cell(&dst->keys[dim], cls, key, len);
+        if (c == NULL) {
+            return -1;
+        }
+
+        rc = rs_kcell_event(&dst->keys[dim], c, tm->base + tm->v[i].d,
+                            tm->off_min, tm->has_off, tm->v[i].n,
+                            dst->ticks < RS_TICKS_MAX, &dst->ticks);
+        if (rc > 0) {
+            dst->bursts_approximate = 1;
+        }
+    }
+
+    return rc < 0 ? -1 : 0;
+}
+
+
 static int
 rs_agg_merge_keys(rs_agg *dst, const rs_agg *src, rs_dim dim)
 {
     const rs_keytab  *t = &src->keys[dim];
-    rs_key           *k;
+    const rs_kcell   *sc;
+    rs_kcell         *c;
     size_t            i;
-    uint32_t          before;
 
     for (i = 0; i < t->n; i++) {
         const rs_key  *sk = &t->keys[i];
+        const char    *key = rs_keytab_text(t, sk);
 
-        k = rs_keytab_get(&dst->keys[dim], sk->cls, rs_keytab_text(t, sk),
-                          sk->len);
-        if (k == NULL) {
-            return -1;
-        }
-
-        k->count += sk->count;
-
-        if (sk->times == NULL) {
-            continue;
-        }
-
-        if (k->times == NULL && (k->times = calloc(1, sizeof(rs_times)))
-                                == NULL)
+        for (sc = rs_keytab_first(t, sk); sc != NULL;
+             sc = rs_keytab_next(t, sc))
         {
-            return -1;
-        }
+            c = rs_keytab_cell(&dst->keys[dim], sc->cls, key, sk->len);
+            if (c == NULL) {
+                return -1;
+            }
 
-        before = k->times->n;
-        if (rs_times_merge(k->times, sk->times) != 0) {
-            return -1;
+            c->count += sc->count;
+
+            if (dim == RS_DIM_CLIENT
+                && rs_agg_merge_times(dst, dim, sc->cls, key, sk->len, t, sc)
+                   != 0)
+            {
+                return -1;
+            }
         }
-        dst->ticks += k->times->n - before;
     }
 
     if (t->approximate) {

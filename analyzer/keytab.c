@@ -8,10 +8,13 @@
 #include "keytab.h"
 
 
-static uint64_t rs_hash(int cls, const char *p, size_t len);
-static int rs_keytab_grow(rs_keytab *t);
+static uint32_t rs_hash(const char *p, size_t len);
+static int rs_grow(void **arr, size_t *cap, size_t need, size_t size);
 static int rs_keytab_rehash(rs_keytab *t, size_t nslots);
+static rs_key *rs_keytab_add(rs_keytab *t, uint32_t h, const char *p,
+    size_t len);
 static int rs_keytab_prune(rs_keytab *t);
+static uint64_t rs_key_total(const rs_keytab *t, const rs_key *k);
 static int rs_tick_cmp(const void *a, const void *b);
 
 
@@ -28,10 +31,12 @@ rs_keytab_free(rs_keytab *t)
 {
     size_t  i;
 
-    for (i = 0; i < t->n; i++) {
-        rs_times_free(t->keys[i].times);
+    for (i = 0; i < t->ntimes; i++) {
+        rs_times_free(t->times[i]);
     }
 
+    free(t->times);
+    free(t->cells);
     free(t->keys);
     free(t->slots);
     free(t->arena);
@@ -40,13 +45,13 @@ rs_keytab_free(rs_keytab *t)
 
 
 /*
- * The class and the text, eight bytes at a time with a multiply-xorshift
- * mix (a byte-wise FNV was a visible share of a scan's time).
+ * Eight bytes at a time with a multiply-xorshift mix (a byte-wise FNV was
+ * a visible share of a scan's time).
  */
-static uint64_t
-rs_hash(int cls, const char *p, size_t len)
+static uint32_t
+rs_hash(const char *p, size_t len)
 {
-    uint64_t  h = 0x9e3779b97f4a7c15ULL * (uint64_t) (cls + 1) ^ len, w;
+    uint64_t  h = 0x9e3779b97f4a7c15ULL ^ len, w;
 
     while (len >= 8) {
         memcpy(&w, p, 8);
@@ -67,7 +72,34 @@ rs_hash(int cls, const char *p, size_t len)
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
 
-    return h;
+    return (uint32_t) h;
+}
+
+
+/* Makes room for `need` elements, growing by half; 0 or -1. */
+static int
+rs_grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+    size_t  c = *cap ? *cap : 64;
+    void   *p;
+
+    if (need <= *cap) {
+        return 0;
+    }
+
+    while (c < need) {
+        c += c / 2;
+    }
+
+    p = realloc(*arr, c * size);
+    if (p == NULL) {
+        return -1;
+    }
+
+    *arr = p;
+    *cap = c;
+
+    return 0;
 }
 
 
@@ -99,143 +131,32 @@ rs_keytab_rehash(rs_keytab *t, size_t nslots)
 }
 
 
-static int
-rs_keytab_grow(rs_keytab *t)
+static rs_key *
+rs_keytab_add(rs_keytab *t, uint32_t h, const char *p, size_t len)
 {
-    rs_key  *keys;
-    size_t   cap;
-
-    if (t->n == t->cap) {
-        cap = t->cap ? t->cap * 2 : 256;
-        keys = realloc(t->keys, cap * sizeof(rs_key));
-        if (keys == NULL) {
-            return -1;
-        }
-        t->keys = keys;
-        t->cap = cap;
-    }
-
-    if (2 * (t->n + 1) > t->nslots) {
-        return rs_keytab_rehash(t, t->nslots ? t->nslots * 2 : 512);
-    }
-
-    return 0;
-}
-
-
-/*
- * Drops the keys whose count is at most a threshold chosen so that about
- * half of the table goes, then rebuilds the arena and the slots.
- */
-static int
-rs_keytab_prune(rs_keytab *t)
-{
-    uint64_t  threshold = 1, below;
-    size_t    i, n;
-    char     *arena;
-    size_t    alen = 0;
-
-    for ( ;; ) {
-        for (below = 0, i = 0; i < t->n; i++) {
-            below += t->keys[i].count <= threshold;
-        }
-        if (below >= t->n / 2 || threshold > (1ULL << 40)) {
-            break;
-        }
-        threshold *= 2;
-    }
-
-    arena = malloc(t->acap);
-    if (arena == NULL) {
-        return -1;
-    }
-
-    for (n = 0, i = 0; i < t->n; i++) {
-        rs_key  k = t->keys[i];
-
-        if (k.count <= threshold) {
-            rs_times_free(k.times);
-            continue;
-        }
-
-        memcpy(arena + alen, t->arena + k.off, k.len);
-        k.off = (uint32_t) alen;
-        alen += k.len;
-        t->keys[n++] = k;
-    }
-
-    free(t->arena);
-    t->arena = arena;
-    t->alen = alen;
-    t->n = n;
-    t->approximate = 1;
-    if (threshold > t->dropped_max) {
-        t->dropped_max = threshold;
-    }
-
-    return rs_keytab_rehash(t, t->nslots);
-}
-
-
-rs_key *
-rs_keytab_get(rs_keytab *t, int cls, const char *p, size_t len)
-{
-    uint64_t  h;
-    size_t    j;
-    rs_key   *k;
-    char     *arena;
-
-    if (len > RS_KEY_MAX) {
-        len = RS_KEY_MAX;
-    }
-
-    h = rs_hash(cls, p, len);
-
-    if (t->nslots > 0) {
-        for (j = h & (t->nslots - 1); t->slots[j] != 0;
-             j = (j + 1) & (t->nslots - 1))
-        {
-            k = &t->keys[t->slots[j] - 1];
-            if (k->hash == h && k->cls == cls && k->len == len
-                && memcmp(t->arena + k->off, p, len) == 0)
-            {
-                return k;
-            }
-        }
-    }
+    rs_key  *k;
+    size_t   j;
 
     if (t->limit > 0 && t->n >= t->limit && rs_keytab_prune(t) != 0) {
         return NULL;
     }
 
-    if (rs_keytab_grow(t) != 0) {
+    if (rs_grow((void **) &t->keys, &t->cap, t->n + 1, sizeof(rs_key))
+        || rs_grow((void **) &t->arena, &t->acap, t->alen + len + 1, 1)
+        || (2 * (t->n + 1) > t->nslots
+            && rs_keytab_rehash(t, t->nslots ? t->nslots * 2 : 1024)))
+    {
         return NULL;
-    }
-
-    if (t->alen + len > t->acap) {
-        size_t  acap = t->acap ? t->acap * 2 : 16384;
-
-        while (acap < t->alen + len) {
-            acap *= 2;
-        }
-        arena = realloc(t->arena, acap);
-        if (arena == NULL) {
-            return NULL;
-        }
-        t->arena = arena;
-        t->acap = acap;
     }
 
     memcpy(t->arena + t->alen, p, len);
 
-    k = &t->keys[t->n];
-    memset(k, 0, sizeof(rs_key));
+    k = &t->keys[t->n++];
     k->hash = h;
     k->off = (uint32_t) t->alen;
     k->len = (uint32_t) len;
-    k->cls = (uint8_t) cls;
+    k->cell = 0;
     t->alen += len;
-    t->n++;
 
     for (j = h & (t->nslots - 1); t->slots[j] != 0;
          j = (j + 1) & (t->nslots - 1))
@@ -248,10 +169,261 @@ rs_keytab_get(rs_keytab *t, int cls, const char *p, size_t len)
 }
 
 
+rs_kcell *
+rs_keytab_cell(rs_keytab *t, int cls, const char *p, size_t len)
+{
+    uint32_t   h, i;
+    size_t     j;
+    rs_key    *k = NULL;
+    rs_kcell  *c;
+
+    if (len > RS_KEY_MAX) {
+        len = RS_KEY_MAX;
+    }
+
+    h = rs_hash(p, len);
+
+    for (j = t->nslots ? h & (t->nslots - 1) : 0;
+         t->nslots > 0 && t->slots[j] != 0; j = (j + 1) & (t->nslots - 1))
+    {
+        rs_key  *e = &t->keys[t->slots[j] - 1];
+
+        if (e->hash == h && e->len == len
+            && memcmp(t->arena + e->off, p, len) == 0)
+        {
+            k = e;
+            break;
+        }
+    }
+
+    if (k == NULL && (k = rs_keytab_add(t, h, p, len)) == NULL) {
+        return NULL;
+    }
+
+    for (i = k->cell; i != 0; i = t->cells[i - 1].next) {
+        if (t->cells[i - 1].cls == cls) {
+            return &t->cells[i - 1];
+        }
+    }
+
+    if (rs_grow((void **) &t->cells, &t->cells_cap, t->ncells + 1,
+                sizeof(rs_kcell)))
+    {
+        return NULL;
+    }
+
+    c = &t->cells[t->ncells++];
+    memset(c, 0, sizeof(rs_kcell));
+    c->cls = (uint8_t) cls;
+    c->next = k->cell;
+    k->cell = (uint32_t) t->ncells;
+
+    return c;
+}
+
+
 const char *
 rs_keytab_text(const rs_keytab *t, const rs_key *k)
 {
     return t->arena + k->off;
+}
+
+
+rs_kcell *
+rs_keytab_first(const rs_keytab *t, const rs_key *k)
+{
+    return k->cell ? &t->cells[k->cell - 1] : NULL;
+}
+
+
+rs_kcell *
+rs_keytab_next(const rs_keytab *t, const rs_kcell *c)
+{
+    return c->next ? &t->cells[c->next - 1] : NULL;
+}
+
+
+static uint64_t
+rs_key_total(const rs_keytab *t, const rs_key *k)
+{
+    const rs_kcell  *c;
+    uint64_t         n = 0;
+
+    for (c = rs_keytab_first(t, k); c != NULL; c = rs_keytab_next(t, c)) {
+        n += c->count;
+    }
+
+    return n;
+}
+
+
+/*
+ * Drops the keys whose total is at most a threshold chosen so that about
+ * half of the table goes, then compacts keys, texts, cells and lists.
+ */
+static int
+rs_keytab_prune(rs_keytab *t)
+{
+    uint64_t   threshold = 1, below;
+    size_t     i, n = 0, alen = 0, ncells = 0, ntimes = 0;
+    rs_kcell  *cells, *c;
+    rs_times **times;
+
+    for ( ;; ) {
+        for (below = 0, i = 0; i < t->n; i++) {
+            below += rs_key_total(t, &t->keys[i]) <= threshold;
+        }
+        if (below >= t->n / 2 || threshold > (1ULL << 40)) {
+            break;
+        }
+        threshold *= 2;
+    }
+
+    cells = malloc((t->ncells ? t->ncells : 1) * sizeof(rs_kcell));
+    times = malloc((t->ntimes ? t->ntimes : 1) * sizeof(rs_times *));
+    if (cells == NULL || times == NULL) {
+        free(cells);
+        free(times);
+        return -1;
+    }
+
+    for (i = 0; i < t->n; i++) {
+        rs_key  k = t->keys[i];
+        int     keep = rs_key_total(t, &k) > threshold;
+
+        k.cell = 0;
+
+        for (c = rs_keytab_first(t, &t->keys[i]); c != NULL;
+             c = rs_keytab_next(t, c))
+        {
+            if (!keep) {
+                if (c->times) {
+                    rs_times_free(t->times[c->times - 1]);
+                }
+                continue;
+            }
+
+            cells[ncells] = *c;
+            if (c->times) {
+                times[ntimes++] = t->times[c->times - 1];
+                cells[ncells].times = (uint32_t) ntimes;
+            }
+            cells[ncells].next = k.cell;
+            k.cell = (uint32_t) ++ncells;
+        }
+
+        if (keep) {
+            memmove(t->arena + alen, t->arena + k.off, k.len);
+            k.off = (uint32_t) alen;
+            alen += k.len;
+            t->keys[n++] = k;
+        }
+    }
+
+    free(t->cells);
+    free(t->times);
+    t->cells = cells;
+    t->times = times;
+    t->times_cap = t->ntimes ? t->ntimes : 1;
+    t->cells_cap = t->ncells ? t->ncells : 1;
+    t->ncells = ncells;
+    t->ntimes = ntimes;
+    t->alen = alen;
+    t->n = n;
+    t->approximate = 1;
+    if (threshold > t->dropped_max) {
+        t->dropped_max = threshold;
+    }
+
+    return rs_keytab_rehash(t, t->nslots);
+}
+
+
+int
+rs_kcell_event(rs_keytab *t, rs_kcell *c, int64_t when, int32_t off_min,
+    int has_off, uint64_t n, int may_grow, uint64_t *ticks)
+{
+    rs_times  *tm;
+    uint32_t   before;
+
+    if (c->times == 0) {
+        if (c->n0 == 0 || c->t0 == when) {
+            if (c->n0 == 0) {
+                c->t0 = when;
+                c->off_min = (int16_t) off_min;
+                c->has_off = (uint8_t) has_off;
+            }
+            c->n0 += (uint32_t) n;
+            return 0;
+        }
+
+        if (!may_grow) {
+            return 1;
+        }
+
+        if (rs_grow((void **) &t->times, &t->times_cap, t->ntimes + 1,
+                    sizeof(rs_times *)))
+        {
+            return -1;
+        }
+
+        tm = rs_times_new();
+        if (tm == NULL
+            || rs_times_add(tm, c->t0, c->off_min, c->has_off, c->n0) != 0)
+        {
+            rs_times_free(tm);
+            return -1;
+        }
+
+        t->times[t->ntimes++] = tm;
+        c->times = (uint32_t) t->ntimes;
+        c->n0 = 0;
+        *ticks += 1;
+    }
+
+    tm = t->times[c->times - 1];
+    before = tm->n;
+
+    if (!may_grow && !(before > 0 && tm->base + tm->v[before - 1].d == when))
+    {
+        return 1;
+    }
+
+    if (rs_times_add(tm, when, off_min, has_off, n) != 0) {
+        return -1;
+    }
+
+    *ticks += tm->n - before;
+
+    return 0;
+}
+
+
+const rs_times *
+rs_kcell_times(const rs_keytab *t, const rs_kcell *c, rs_times *one,
+    rs_tick *tick)
+{
+    if (c->times != 0) {
+        rs_times_normalize(t->times[c->times - 1]);
+        return t->times[c->times - 1];
+    }
+
+    memset(one, 0, sizeof(rs_times));
+    if (c->n0 == 0) {
+        return one;
+    }
+
+    tick->d = 0;
+    tick->n = c->n0;
+    one->base = c->t0;
+    one->off_min = c->off_min;
+    one->has_off = c->has_off;
+    one->sorted = 1;
+    one->n = 1;
+    one->cap = 1;
+    one->v = tick;
+
+    return one;
 }
 
 
@@ -262,7 +434,7 @@ rs_times_add(rs_times *tm, int64_t t, int32_t off_min, int has_off,
     int64_t   d;
     rs_tick  *v;
 
-    if (tm->n == 0 && tm->cap == 0) {
+    if (tm->n == 0) {
         tm->base = t;
         tm->off_min = off_min;
         tm->has_off = (uint8_t) has_off;
@@ -282,7 +454,16 @@ rs_times_add(rs_times *tm, int64_t t, int32_t off_min, int has_off,
     if (tm->n == tm->cap) {
         uint32_t  cap = tm->cap ? tm->cap * 2 : 4;
 
-        v = realloc(tm->v, cap * sizeof(rs_tick));
+        /* the first ticks live in the header's allocation */
+        if (tm->v == RS_TIMES_INLINE(tm)) {
+            v = malloc(cap * sizeof(rs_tick));
+            if (v != NULL) {
+                memcpy(v, tm->v, tm->n * sizeof(rs_tick));
+            }
+        } else {
+            v = realloc(tm->v, cap * sizeof(rs_tick));
+        }
+
         if (v == NULL) {
             return -1;
         }
@@ -311,13 +492,13 @@ rs_tick_cmp(const void *a, const void *b)
 }
 
 
-int
+void
 rs_times_normalize(rs_times *tm)
 {
     uint32_t  i, n;
 
     if (tm->sorted) {
-        return 0;
+        return;
     }
 
     qsort(tm->v, tm->n, sizeof(rs_tick), rs_tick_cmp);
@@ -332,25 +513,23 @@ rs_times_normalize(rs_times *tm)
 
     tm->n = n;
     tm->sorted = 1;
-
-    return 0;
 }
 
 
-int
-rs_times_merge(rs_times *dst, const rs_times *src)
+rs_times *
+rs_times_new(void)
 {
-    uint32_t  i;
+    rs_times  *tm;
 
-    for (i = 0; i < src->n; i++) {
-        if (rs_times_add(dst, src->base + src->v[i].d, src->off_min,
-                         src->has_off, src->v[i].n) != 0)
-        {
-            return -1;
-        }
+    /* one allocation for the header and its first ticks: most lists stay
+       that short, and a malloc less per client counts at 200,000 keys */
+    tm = calloc(1, sizeof(rs_times) + RS_TIMES_FIRST * sizeof(rs_tick));
+    if (tm != NULL) {
+        tm->v = RS_TIMES_INLINE(tm);
+        tm->cap = RS_TIMES_FIRST;
     }
 
-    return 0;
+    return tm;
 }
 
 
@@ -358,7 +537,9 @@ void
 rs_times_free(rs_times *tm)
 {
     if (tm != NULL) {
-        free(tm->v);
+        if (tm->v != RS_TIMES_INLINE(tm)) {
+            free(tm->v);
+        }
         free(tm);
     }
 }

@@ -1,15 +1,21 @@
 /*
- * keytab.h - exact per-(class, key) counters with a memory bound.
+ * keytab.h - exact per-(class, key) counters within a memory bound.
  *
- * A small open-addressing table: nothing packaged fits (glib's GHashTable
- * aborts on allocation failure, hsearch(3) is one global table and cannot
- * delete), and this one keeps every key string in one arena so a table of
- * 200,000 keys costs a few MiB.  Counts are exact until a table holds
- * `limit` keys; then the keys with the smallest counts are dropped (lossy
- * counting), `approximate` is set and `dropped_max` says how large a
- * dropped count was, which bounds the error of every count still held.
+ * A key (a client, a URI, an upstream) is stored once, its text in one
+ * arena, with a chain of class cells: most keys abort in one or two
+ * classes, so a key costs about 16 bytes, its text and 32 bytes per
+ * class.  A small open-addressing table of our own: uthash (which
+ * findings uses) costs a malloc and a 56-byte handle per entry, and
+ * pruning here is one pass over three arrays.
  *
- * An entry may also carry its event times (rs_times) for burst detection.
+ * Counts are exact until a table holds `limit` keys; then the keys with
+ * the smallest totals are dropped (lossy counting), `approximate` is set
+ * and `dropped_max` says how large a dropped count was, which bounds the
+ * error of every count still held.
+ *
+ * A cell may also keep its events' times (for bursts): inline while they
+ * fall in one second, in an rs_times list from the second second on.
+ * Pointers to cells stay valid only until the next insertion.
  */
 
 #ifndef RS_KEYTAB_H
@@ -18,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Event times of one key, run-length coded per second. */
+/* Event times of one cell, run-length coded per second. */
 typedef struct {
     int32_t   d;                /* seconds after rs_times.base */
     uint32_t  n;                /* events in that second */
@@ -33,25 +39,39 @@ typedef struct {
     rs_tick  *v;
 } rs_times;
 
+/* One class of one key. */
 typedef struct {
-    uint64_t   hash;
     uint64_t   count;
-    rs_times  *times;           /* NULL unless events are kept */
-    uint32_t   off;             /* key text in the arena */
-    uint32_t   len;
+    int64_t    t0;              /* the inline second (rs_ts.sec) */
+    uint32_t   n0;              /* events in it; 0: none */
+    uint32_t   next;            /* the key's next cell, index + 1; 0: none */
+    uint32_t   times;           /* its rs_times, index + 1; 0: inline only */
+    int16_t    off_min;         /* the inline second's offset */
+    uint8_t    has_off;
     uint8_t    cls;
+} rs_kcell;
+
+typedef struct {
+    uint32_t   hash;
+    uint32_t   off;             /* text in the arena */
+    uint32_t   len;
+    uint32_t   cell;            /* first cell, index + 1 */
 } rs_key;
 
 typedef struct {
-    rs_key    *keys;
-    size_t     n, cap;
-    uint32_t  *slots;           /* index + 1 into keys; 0 is empty */
-    size_t     nslots;          /* a power of two, at least 2n */
-    char      *arena;
-    size_t     alen, acap;
-    size_t     limit;           /* keys held before pruning */
-    uint64_t   dropped_max;
-    int        approximate;
+    rs_key     *keys;
+    size_t      n, cap;
+    uint32_t   *slots;          /* key index + 1; 0 is empty */
+    size_t      nslots;         /* a power of two, at least 2n */
+    rs_kcell   *cells;
+    size_t      ncells, cells_cap;
+    rs_times  **times;
+    size_t      ntimes, times_cap;
+    char       *arena;
+    size_t      alen, acap;
+    size_t      limit;          /* keys held before pruning */
+    uint64_t    dropped_max;
+    int         approximate;
 } rs_keytab;
 
 /* Keys longer than this are cut (a URI of 1 MiB is one key, not 1 MiB). */
@@ -60,21 +80,40 @@ typedef struct {
 void rs_keytab_init(rs_keytab *t, size_t limit);
 void rs_keytab_free(rs_keytab *t);
 
-/* Finds or adds (cls, key); NULL when out of memory. */
-rs_key *rs_keytab_get(rs_keytab *t, int cls, const char *p, size_t len);
+/* The cell of (cls, key), added when new; NULL when out of memory. */
+rs_kcell *rs_keytab_cell(rs_keytab *t, int cls, const char *p, size_t len);
 
 const char *rs_keytab_text(const rs_keytab *t, const rs_key *k);
+
+/* A key's cells: rs_keytab_first(t, k), then rs_keytab_next(t, c). */
+rs_kcell *rs_keytab_first(const rs_keytab *t, const rs_key *k);
+rs_kcell *rs_keytab_next(const rs_keytab *t, const rs_kcell *c);
+
+/*
+ * Adds n events at second `when` to a cell.  A list is started only when
+ * may_grow (the caller's tick budget); *ticks counts list entries added.
+ * Returns 0, 1 when the events were dropped for the budget, -1 when out
+ * of memory.
+ */
+int rs_kcell_event(rs_keytab *t, rs_kcell *c, int64_t when, int32_t off_min,
+    int has_off, uint64_t n, int may_grow, uint64_t *ticks);
+
+/* The cell's event times, sorted; one/tick are scratch for the inline. */
+const rs_times *rs_kcell_times(const rs_keytab *t, const rs_kcell *c,
+    rs_times *one, rs_tick *tick);
 
 /* Adds n events at time t; grows the list; -1 when out of memory. */
 int rs_times_add(rs_times *tm, int64_t t, int32_t off_min, int has_off,
     uint64_t n);
 
-/* Sorts and merges repeats; -1 when out of memory. */
-int rs_times_normalize(rs_times *tm);
+/* Sorts and merges repeats. */
+void rs_times_normalize(rs_times *tm);
 
-/* Adds every event of src to dst; -1 when out of memory. */
-int rs_times_merge(rs_times *dst, const rs_times *src);
-
+/* An empty list with room for RS_TIMES_FIRST ticks; NULL on no memory. */
+rs_times *rs_times_new(void);
 void rs_times_free(rs_times *tm);
+
+#define RS_TIMES_FIRST      2
+#define RS_TIMES_INLINE(tm) ((rs_tick *) ((tm) + 1))
 
 #endif /* RS_KEYTAB_H */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,29 @@
 #include "reader.h"
 
 #define RS_READER_INBUF  (256 * 1024)
+
+/* gzip is inflated by a thread of its own into a ring of blocks, so
+   decompression and parsing run on both cores */
+#define RS_PREFETCH_BLOCKS  4
+#define RS_PREFETCH_BLOCK   (1024 * 1024)
+
+typedef struct {
+    char     *data;
+    ssize_t   len;              /* bytes, 0 at the end, -1 on an error */
+    size_t    pos;              /* bytes handed out */
+    int       full;
+} rs_block;
+
+typedef struct {
+    pthread_t        tid;
+    pthread_mutex_t  lock;
+    pthread_cond_t   cond;
+    rs_block         blocks[RS_PREFETCH_BLOCKS];
+    unsigned         head;      /* the block the reader takes next */
+    unsigned         tail;      /* the block the inflater fills next */
+    int              stop;
+    int              done;      /* the consumer saw the end or an error */
+} rs_prefetch;
 
 struct rs_reader {
     int            fd;
@@ -26,6 +50,7 @@ struct rs_reader {
     z_stream       zs;
     unsigned char *in;
     size_t         in_len;          /* bytes of `in` holding raw input */
+    rs_prefetch   *pf;              /* gzip: the inflating thread */
     char           path[1024];
     char           error[1280];
 };
@@ -36,6 +61,10 @@ static ssize_t rs_reader_inflate(rs_reader *r, void *buf, size_t cap);
 static ssize_t rs_reader_sys(rs_reader *r, void *buf, size_t cap);
 static rs_reader *rs_reader_new(int fd, const char *path, char *err,
     size_t errlen);
+static int rs_prefetch_start(rs_reader *r);
+static void *rs_prefetch_run(void *arg);
+static ssize_t rs_prefetch_read(rs_reader *r, void *buf, size_t cap);
+static void rs_prefetch_stop(rs_reader *r);
 
 
 rs_reader *
@@ -81,6 +110,9 @@ rs_reader_open(const char *path, char *err, size_t errlen)
 
         r->zs.next_in = r->in;
         r->zs.avail_in = (uInt) r->in_len;
+
+        /* without a thread the same inflate runs in the caller's */
+        rs_prefetch_start(r);
     }
 
     return r;
@@ -176,7 +208,9 @@ rs_reader_sys(rs_reader *r, void *buf, size_t cap)
 
         if (n >= 0) {
             r->limit -= (uint64_t) n;
-            r->raw_offset += (uint64_t) n;
+            /* atomic: a progress line may read it from another thread */
+            __atomic_fetch_add(&r->raw_offset, (uint64_t) n,
+                               __ATOMIC_RELAXED);
             return n;
         }
 
@@ -217,6 +251,10 @@ ssize_t
 rs_reader_read(rs_reader *r, void *buf, size_t cap)
 {
     size_t  n;
+
+    if (r->pf != NULL) {
+        return rs_prefetch_read(r, buf, cap);
+    }
 
     if (r->failed) {
         return -1;
@@ -332,7 +370,7 @@ rs_reader_path(const rs_reader *r)
 uint64_t
 rs_reader_raw_offset(const rs_reader *r)
 {
-    return r->raw_offset;
+    return __atomic_load_n(&r->raw_offset, __ATOMIC_RELAXED);
 }
 
 
@@ -342,6 +380,8 @@ rs_reader_close(rs_reader *r)
     if (r == NULL) {
         return;
     }
+
+    rs_prefetch_stop(r);
 
     if (r->gzip) {
         inflateEnd(&r->zs);
@@ -353,4 +393,161 @@ rs_reader_close(rs_reader *r)
 
     free(r->in);
     free(r);
+}
+
+
+/*
+ * The inflating thread.  It owns the zlib stream, the fd and r->error
+ * until it publishes its last block (end or error); the mutex orders that
+ * before the reader looks at them.
+ */
+static int
+rs_prefetch_start(rs_reader *r)
+{
+    rs_prefetch  *pf;
+    int           i;
+
+    pf = calloc(1, sizeof(rs_prefetch));
+    if (pf == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < RS_PREFETCH_BLOCKS; i++) {
+        pf->blocks[i].data = malloc(RS_PREFETCH_BLOCK);
+        if (pf->blocks[i].data == NULL) {
+            goto failed;
+        }
+    }
+
+    if (pthread_mutex_init(&pf->lock, NULL) != 0) {
+        goto failed;
+    }
+
+    if (pthread_cond_init(&pf->cond, NULL) != 0) {
+        pthread_mutex_destroy(&pf->lock);
+        goto failed;
+    }
+
+    r->pf = pf;
+
+    if (pthread_create(&pf->tid, NULL, rs_prefetch_run, r) != 0) {
+        pthread_cond_destroy(&pf->cond);
+        pthread_mutex_destroy(&pf->lock);
+        r->pf = NULL;
+        goto failed;
+    }
+
+    return 0;
+
+failed:
+
+    for (i = 0; i < RS_PREFETCH_BLOCKS; i++) {
+        free(pf->blocks[i].data);
+    }
+    free(pf);
+
+    return -1;
+}
+
+
+static void *
+rs_prefetch_run(void *arg)
+{
+    rs_reader    *r = arg;
+    rs_prefetch  *pf = r->pf;
+    rs_block     *b;
+    ssize_t       n;
+
+    for ( ;; ) {
+        pthread_mutex_lock(&pf->lock);
+        b = &pf->blocks[pf->tail];
+        while (b->full && !pf->stop) {
+            pthread_cond_wait(&pf->cond, &pf->lock);
+        }
+        if (pf->stop) {
+            pthread_mutex_unlock(&pf->lock);
+            return NULL;
+        }
+        pthread_mutex_unlock(&pf->lock);
+
+        n = r->failed ? -1 : rs_reader_inflate(r, b->data, RS_PREFETCH_BLOCK);
+
+        pthread_mutex_lock(&pf->lock);
+        b->len = n;
+        b->pos = 0;
+        b->full = 1;
+        pf->tail = (pf->tail + 1) % RS_PREFETCH_BLOCKS;
+        pthread_cond_broadcast(&pf->cond);
+        pthread_mutex_unlock(&pf->lock);
+
+        if (n <= 0) {
+            return NULL;
+        }
+    }
+}
+
+
+static ssize_t
+rs_prefetch_read(rs_reader *r, void *buf, size_t cap)
+{
+    rs_prefetch  *pf = r->pf;
+    rs_block     *b;
+    size_t        n;
+
+    pthread_mutex_lock(&pf->lock);
+    b = &pf->blocks[pf->head];
+    while (!b->full) {
+        pthread_cond_wait(&pf->cond, &pf->lock);
+    }
+    pthread_mutex_unlock(&pf->lock);
+
+    if (b->len <= 0) {
+        /* the end or the error stays: every later read returns it too */
+        pf->done = 1;
+        return b->len;
+    }
+
+    n = (size_t) b->len - b->pos;
+    if (n > cap) {
+        n = cap;
+    }
+
+    memcpy(buf, b->data + b->pos, n);
+    b->pos += n;
+
+    if (b->pos == (size_t) b->len) {
+        pthread_mutex_lock(&pf->lock);
+        b->full = 0;
+        pf->head = (pf->head + 1) % RS_PREFETCH_BLOCKS;
+        pthread_cond_broadcast(&pf->cond);
+        pthread_mutex_unlock(&pf->lock);
+    }
+
+    return (ssize_t) n;
+}
+
+
+static void
+rs_prefetch_stop(rs_reader *r)
+{
+    rs_prefetch  *pf = r->pf;
+    int           i;
+
+    if (pf == NULL) {
+        return;
+    }
+
+    pthread_mutex_lock(&pf->lock);
+    pf->stop = 1;
+    pthread_cond_broadcast(&pf->cond);
+    pthread_mutex_unlock(&pf->lock);
+    pthread_join(pf->tid, NULL);
+
+    pthread_cond_destroy(&pf->cond);
+    pthread_mutex_destroy(&pf->lock);
+    for (i = 0; i < RS_PREFETCH_BLOCKS; i++) {
+        free(pf->blocks[i].data);
+    }
+    free(pf);
+    r->pf = NULL;
 }

@@ -11,7 +11,6 @@
 static int rs_report_tops(rs_report *rep, const rs_report_opts *o);
 static int rs_report_timeline(rs_report *rep);
 static int rs_report_bursts(rs_report *rep, const rs_report_opts *o);
-static int rs_top_cmp(const void *a, const void *b);
 static int rs_class_cmp(const void *a, const void *b);
 static int rs_point_cmp(const void *a, const void *b);
 static int rs_burst_cmp(const void *a, const void *b);
@@ -104,73 +103,161 @@ rs_class_cmp(const void *a, const void *b)
 }
 
 
+/* A candidate while selecting: its text still in the arena. */
+typedef struct {
+    const char  *p;
+    uint32_t     len;
+    uint64_t     count;
+} rs_cand;
+
+
+/* Whether x ranks below y: fewer records, then the later key. */
 static int
-rs_top_cmp(const void *a, const void *b)
+rs_cand_worse(const rs_cand *x, const rs_cand *y)
 {
-    const rs_top  *x = a, *y = b;
+    size_t  n = x->len < y->len ? x->len : y->len;
+    int     c;
 
     if (x->count != y->count) {
-        return x->count < y->count ? 1 : -1;
+        return x->count < y->count;
     }
 
-    return strcmp(x->key, y->key);
+    c = memcmp(x->p, y->p, n);
+    return c != 0 ? c > 0 : x->len > y->len;
+}
+
+
+/* Restores the heap (worst at the root) below position i. */
+static void
+rs_heap_down(rs_cand *h, size_t n, size_t i)
+{
+    size_t   w, l;
+    rs_cand  t;
+
+    for ( ;; ) {
+        w = i;
+        l = 2 * i + 1;
+        if (l < n && rs_cand_worse(&h[l], &h[w])) {
+            w = l;
+        }
+        if (l + 1 < n && rs_cand_worse(&h[l + 1], &h[w])) {
+            w = l + 1;
+        }
+        if (w == i) {
+            return;
+        }
+        t = h[i];
+        h[i] = h[w];
+        h[w] = t;
+        i = w;
+    }
+}
+
+
+static void
+rs_heap_up(rs_cand *h, size_t i)
+{
+    rs_cand  t;
+
+    while (i > 0 && rs_cand_worse(&h[i], &h[(i - 1) / 2])) {
+        t = h[i];
+        h[i] = h[(i - 1) / 2];
+        h[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
 }
 
 
 /*
- * Key texts are not NUL-terminated in the arena: the report gets its own
- * copies, laid out after the rs_top array of each list.
+ * The top list of one class in one dimension: a bounded heap of the N
+ * best keys while walking the table (memory O(N), not O(keys)), then
+ * their texts copied NUL-terminated after the rs_top array.
  */
 static int
-rs_report_tops(rs_report *rep, const rs_report_opts *o)
+rs_report_top(rs_class_report *cr, const rs_keytab *t, rs_dim d, size_t top)
 {
-    const rs_keytab  *t;
-    rs_top           *all;
-    size_t            i, j, n, total, keep;
-    int               d;
+    const rs_kcell  *c;
+    rs_cand         *h, x;
+    rs_top          *out;
+    char            *text;
+    size_t           n = 0, i, j, total = 0;
 
-    for (d = 0; d < RS_DIM_COUNT; d++) {
-        t = &rep->agg->keys[d];
+    if (top == 0) {
+        return 0;
+    }
 
-        for (i = 0; i < rep->nclasses; i++) {
-            rs_class_report  *cr = &rep->classes[i];
+    h = malloc(top * sizeof(rs_cand));
+    if (h == NULL) {
+        return -1;
+    }
 
-            for (n = 0, total = 0, j = 0; j < t->n; j++) {
-                if (t->keys[j].cls == cr->cls) {
-                    n++;
-                    total += t->keys[j].len + 1;
-                }
-            }
+    for (j = 0; j < t->n; j++) {
+        const rs_key  *k = &t->keys[j];
 
-            if (n == 0) {
+        for (c = rs_keytab_first(t, k); c != NULL; c = rs_keytab_next(t, c)) {
+            if (c->cls != cr->cls) {
                 continue;
             }
 
-            all = malloc(n * sizeof(rs_top) + total);
-            if (all == NULL) {
+            x.p = rs_keytab_text(t, k);
+            x.len = k->len;
+            x.count = c->count;
+
+            if (n < top) {
+                h[n] = x;
+                rs_heap_up(h, n++);
+            } else if (rs_cand_worse(&h[0], &x)) {
+                h[0] = x;
+                rs_heap_down(h, n, 0);
+            }
+        }
+    }
+
+    for (i = 0; i < n; i++) {
+        total += h[i].len + 1;
+    }
+
+    out = malloc(n * sizeof(rs_top) + total + 1);
+    if (out == NULL) {
+        free(h);
+        return -1;
+    }
+
+    /* pop worst first into the back: best first in the list */
+    text = (char *) (out + n);
+    for (i = n; i > 0; i--) {
+        x = h[0];
+        h[0] = h[i - 1];
+        rs_heap_down(h, i - 1, 0);
+
+        memcpy(text, x.p, x.len);
+        text[x.len] = '\0';
+        out[i - 1].key = text;
+        out[i - 1].count = x.count;
+        text += x.len + 1;
+    }
+
+    free(h);
+    cr->top[d] = out;
+    cr->ntop[d] = n;
+
+    return 0;
+}
+
+
+static int
+rs_report_tops(rs_report *rep, const rs_report_opts *o)
+{
+    size_t  i;
+    int     d;
+
+    for (d = 0; d < RS_DIM_COUNT; d++) {
+        for (i = 0; i < rep->nclasses; i++) {
+            if (rs_report_top(&rep->classes[i], &rep->agg->keys[d],
+                              (rs_dim) d, o->top) != 0)
+            {
                 return -1;
             }
-
-            char  *text = (char *) (all + n);
-
-            for (n = 0, j = 0; j < t->n; j++) {
-                const rs_key  *k = &t->keys[j];
-
-                if (k->cls != cr->cls) {
-                    continue;
-                }
-                memcpy(text, rs_keytab_text(t, k), k->len);
-                text[k->len] = '\0';
-                all[n].key = text;
-                all[n].count = k->count;
-                text += k->len + 1;
-                n++;
-            }
-
-            qsort(all, n, sizeof(rs_top), rs_top_cmp);
-            keep = n < o->top ? n : o->top;
-            cr->top[d] = all;
-            cr->ntop[d] = keep;
         }
     }
 
@@ -344,46 +431,50 @@ static int
 rs_report_bursts(rs_report *rep, const rs_report_opts *o)
 {
     const rs_keytab  *t = &rep->agg->keys[RS_DIM_CLIENT];
+    const rs_kcell   *c;
+    const rs_times   *tm;
+    rs_times          one;
+    rs_tick           tick;
     size_t            i, cap = 0, first;
     char             *key;
 
     for (i = 0; i < t->n; i++) {
-        rs_key  *k = &t->keys[i];
+        const rs_key  *k = &t->keys[i];
 
-        if (k->times == NULL || k->count < o->burst_n) {
-            continue;
-        }
-
-        if (rs_times_normalize(k->times) != 0) {
-            return -1;
-        }
-
-        first = rep->nbursts;
-        if (rs_bursts_find(k->times, o->burst_n, o->burst_seconds,
-                           (rg_class) k->cls, NULL, &rep->bursts,
-                           &rep->nbursts, &cap) != 0)
+        for (c = rs_keytab_first(t, k); c != NULL; c = rs_keytab_next(t, c))
         {
-            return -1;
-        }
+            if (c->count < o->burst_n) {
+                continue;
+            }
 
-        if (rep->nbursts == first) {
-            continue;
-        }
+            tm = rs_kcell_times(t, c, &one, &tick);
+            first = rep->nbursts;
+            if (rs_bursts_find(tm, o->burst_n, o->burst_seconds,
+                               (rg_class) c->cls, NULL, &rep->bursts,
+                               &rep->nbursts, &cap) != 0)
+            {
+                return -1;
+            }
 
-        /* one NUL-terminated copy of the key for this key's bursts */
-        key = strndup(rs_keytab_text(t, k), k->len);
-        if (key == NULL) {
-            rep->nbursts = first;
-            return -1;
-        }
+            if (rep->nbursts == first) {
+                continue;
+            }
 
-        rep->bursts[first].key_owned = 1;
-        for ( ; first < rep->nbursts; first++) {
-            rep->bursts[first].key = key;
+            /* one NUL-terminated copy of the key for this cell's bursts */
+            key = strndup(rs_keytab_text(t, k), k->len);
+            if (key == NULL) {
+                rep->nbursts = first;
+                return -1;
+            }
+
+            rep->bursts[first].key_owned = 1;
+            for ( ; first < rep->nbursts; first++) {
+                rep->bursts[first].key = key;
+            }
         }
     }
 
-    if (rep->nbursts > 1) {
+    if (rep->nbursts > 0) {
         qsort(rep->bursts, rep->nbursts, sizeof(rs_burst), rs_burst_cmp);
     }
 

@@ -2,6 +2,7 @@
  * scan.c - drives one input through the pipeline (see scan.h).
  */
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,8 @@ struct rs_scanner {
     rs_file               *file;
     int                    in_range;    /* of the last timed line */
     int                    failed;      /* out of memory */
+    pthread_mutex_t       *lock;        /* the aggregate is shared */
+    uint64_t               lines, bytes, unparsed, limit_hits;
     rs_ts                  sys;         /* the line's syslog time, if any */
     rs_record_state        rec;
 };
@@ -55,6 +58,9 @@ static void rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes);
 static void rs_emit(rs_scanner *sc, rg_class cls, rs_parsed *out,
     uint64_t bytes);
 static void rs_scan_time(rs_scanner *sc, rs_parsed *out);
+static void rs_scan_lock(rs_scanner *sc);
+static void rs_scan_unlock(rs_scanner *sc);
+static int rs_scan_record(rs_scanner *sc, const rs_record *r);
 static rg_str rs_upstream_key(rg_str up);
 
 
@@ -203,6 +209,45 @@ rs_scanner_agg(rs_scanner *sc)
 }
 
 
+void
+rs_scanner_set_lock(rs_scanner *sc, pthread_mutex_t *lock)
+{
+    sc->lock = lock;
+}
+
+
+static void
+rs_scan_lock(rs_scanner *sc)
+{
+    if (sc->lock != NULL) {
+        pthread_mutex_lock(sc->lock);
+    }
+}
+
+
+static void
+rs_scan_unlock(rs_scanner *sc)
+{
+    if (sc->lock != NULL) {
+        pthread_mutex_unlock(sc->lock);
+    }
+}
+
+
+/* One record into the aggregate, which another thread may share. */
+static int
+rs_scan_record(rs_scanner *sc, const rs_record *r)
+{
+    int  rc;
+
+    rs_scan_lock(sc);
+    rc = rs_agg_record(sc->agg, r);
+    rs_scan_unlock(sc);
+
+    return rc;
+}
+
+
 const rs_scan_config *
 rs_scanner_config(rs_scanner *sc)
 {
@@ -241,7 +286,16 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
 
     rs_record_close(sc);
 
-    sc->agg->limit_hits += rg_matcher_limit_hits(sc->matcher) - hits;
+    sc->limit_hits += rg_matcher_limit_hits(sc->matcher) - hits;
+
+    /* this input's totals go to the aggregate once, at its end */
+    rs_scan_lock(sc);
+    sc->agg->lines += sc->lines;
+    sc->agg->bytes += sc->bytes;
+    sc->agg->unparsed += sc->unparsed;
+    sc->agg->limit_hits += sc->limit_hits;
+    rs_scan_unlock(sc);
+    sc->lines = sc->bytes = sc->unparsed = sc->limit_hits = 0;
 
     if (rc < 0) {
         rs_file_set(&sc->file->error, rs_reader_error(r));
@@ -280,9 +334,9 @@ rs_count_line(rs_scanner *sc, uint64_t bytes, int unparsed)
     sc->file->lines++;
     sc->file->bytes += bytes;
     sc->file->unparsed += unparsed;
-    sc->agg->lines++;
-    sc->agg->bytes += bytes;
-    sc->agg->unparsed += unparsed;
+    sc->lines++;
+    sc->bytes += bytes;
+    sc->unparsed += unparsed;
 }
 
 
@@ -341,7 +395,7 @@ rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes)
             r.suppressed = out->sum_suppressed;
             r.ts = out->ts;
             r.client = out->sum_key;
-            if (rs_agg_record(sc->agg, &r) != 0) {
+            if (rs_scan_record(sc, &r) != 0) {
                 sc->failed = 1;
             }
         }
@@ -400,7 +454,7 @@ rs_emit(rs_scanner *sc, rg_class cls, rs_parsed *out, uint64_t bytes)
     r.uri = rs_request_path(out->f.f[RG_FIELD_REQUEST]);
     r.upstream = rs_upstream_key(out->f.f[RG_FIELD_UPSTREAM]);
 
-    if (rs_agg_record(sc->agg, &r) != 0) {
+    if (rs_scan_record(sc, &r) != 0) {
         sc->failed = 1;
     }
 }
@@ -472,7 +526,7 @@ rs_scan_java(rs_scanner *sc, const char *p, size_t len, uint64_t bytes,
     {
         rs_record_close(sc);
         rec->overflow = 1;
-        sc->agg->limit_hits++;
+        sc->limit_hits++;
     }
 
     if (!rec->open) {

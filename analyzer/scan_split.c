@@ -76,47 +76,56 @@ rs_split_point(const char *path, uint64_t size)
 void
 rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
 {
-    char        err[256];
-    rs_agg      agg2;
-    rs_half     h[2];
-    rs_file    *f = rs_scanner_file(sc);
-    uint64_t    cut;
-    pthread_t   tid;
-    int         started, i;
+    char             err[256];
+    rs_half          h[2];
+    rs_file         *f = rs_scanner_file(sc);
+    uint64_t         cut;
+    pthread_t        tid;
+    pthread_mutex_t  lock;
+    int              started = 0, locked = 0, i;
 
     cut = rs_split_point(path, size);
 
     memset(h, 0, sizeof(h));
-    rs_agg_init(&agg2);
-
     for (i = 0; i < 2; i++) {
         h[i].path = path;
         h[i].format = rs_scanner_format(sc);
     }
 
     h[0].sc = sc;
-    h[0].len = cut ? cut : size;
-    h[1].off = cut;
-    h[1].len = size - cut;
-    h[1].sc = cut ? rs_scanner_create(rs_scanner_config(sc), &agg2, err,
-                                      sizeof(err))
-                  : NULL;
+    h[0].len = size;
 
-    started = h[1].sc != NULL
-              && pthread_create(&tid, NULL, rs_half_run, &h[1]) == 0;
+    locked = cut > 0 && pthread_mutex_init(&lock, NULL) == 0;
 
-    if (!started) {
-        /* one thread then, over the whole file */
-        h[0].len = size;
+    if (locked) {
+        h[1].sc = rs_scanner_create(rs_scanner_config(sc), rs_scanner_agg(sc),
+                                    err, sizeof(err));
+        if (h[1].sc != NULL) {
+            rs_scanner_set_lock(sc, &lock);
+            rs_scanner_set_lock(h[1].sc, &lock);
+            h[0].len = cut;
+            h[1].off = cut;
+            h[1].len = size - cut;
+            started = pthread_create(&tid, NULL, rs_half_run, &h[1]) == 0;
+            if (!started) {
+                h[0].len = size;
+            }
+        }
     }
 
     rs_half_run(&h[0]);
 
     if (started) {
         pthread_join(tid, NULL);
-        if (rs_agg_merge(rs_scanner_agg(sc), &agg2) != 0) {
-            rs_file_set(&h[1].file.error, "out of memory");
-        }
+    }
+
+    if (h[1].sc != NULL) {
+        rs_scanner_set_lock(sc, NULL);
+        rs_scanner_destroy(h[1].sc);
+    }
+
+    if (locked) {
+        pthread_mutex_destroy(&lock);
     }
 
     /* the halves' counts and the first error, in file order */
@@ -129,7 +138,4 @@ rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
         }
         rs_file_set(&h[i].file.error, NULL);
     }
-
-    rs_scanner_destroy(h[1].sc);
-    rs_agg_free(&agg2);
 }

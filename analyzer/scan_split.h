@@ -2,14 +2,16 @@
  * scan_split.h - one large plain file scanned by two threads.
  *
  * The file is cut at the first line end after its middle; each half is
- * scanned by its own scanner (matcher, parser, aggregate) and the second
- * half's aggregate is merged into the first's, which is exact because
- * every aggregate is (agg.h).  For scan.c only.
+ * scanned by its own scanner (matcher, parser: the per-line work runs on
+ * both cores) into the one aggregate, under a mutex (aborts are a few
+ * percent of the lines, so it is rarely contended, and the keys are held
+ * once, not once per thread).  For scan.c only.
  */
 
 #ifndef RS_SCAN_SPLIT_H
 #define RS_SCAN_SPLIT_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "scan.h"
@@ -25,6 +27,9 @@ int rs_scan_range(rs_scanner *sc, rs_file *file, const char *path,
     rg_format format, uint64_t off, uint64_t len);
 
 rs_agg *rs_scanner_agg(rs_scanner *sc);
+
+/* Records go to the aggregate under lock (NULL: not shared). */
+void rs_scanner_set_lock(rs_scanner *sc, pthread_mutex_t *lock);
 const rs_scan_config *rs_scanner_config(rs_scanner *sc);
 rg_format rs_scanner_format(rs_scanner *sc);
 rs_file *rs_scanner_file(rs_scanner *sc);

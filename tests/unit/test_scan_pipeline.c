@@ -620,3 +620,107 @@ Test(scan_pipeline, two_threads_count_what_one_does)
     rs_agg_free(&one);
     rs_agg_free(&two);
 }
+
+/* --- key tables ---------------------------------------------------------- */
+
+Test(scan_pipeline, keytab_is_exact_below_its_limit_and_says_when_not)
+{
+    rs_keytab  t;
+    rs_kcell  *c;
+    char       key[32];
+
+    rs_keytab_init(&t, 1000);
+    for (int i = 0; i < 1000; i++) {
+        int  n = snprintf(key, sizeof(key), "10.0.%d.%d", i / 256, i % 256);
+
+        for (int cls = 0; cls < 3; cls++) {
+            c = rs_keytab_cell(&t, cls, key, (size_t) n);
+            cr_assert_not_null(c);
+            c->count += (uint64_t) (i % 5 == 0 ? 100 : 1);
+        }
+    }
+    cr_assert_eq(t.n, 1000);
+    cr_assert_eq(t.ncells, 3000);
+    cr_assert_eq(t.approximate, 0);
+
+    /* the 1001st key prunes: the 800 keys of total 3 go, the 200 of 300
+       stay with their counts, and "new" comes in */
+    c = rs_keytab_cell(&t, 0, "new", 3);
+    cr_assert_not_null(c);
+    cr_assert_eq(t.approximate, 1);
+    cr_assert_eq(t.dropped_max, 4);
+    cr_assert_eq(t.n, 201);
+    cr_assert_eq(t.ncells, 601);
+    for (size_t i = 0; i < t.n - 1; i++) {
+        const rs_kcell  *k;
+        int              cells = 0;
+
+        for (k = rs_keytab_first(&t, &t.keys[i]); k != NULL;
+             k = rs_keytab_next(&t, k))
+        {
+            cr_assert_eq(k->count, 100);
+            cells++;
+        }
+        cr_assert_eq(cells, 3);
+    }
+    cr_assert_eq(memcmp(rs_keytab_text(&t, &t.keys[0]), "10.0.0.0", 8), 0);
+    cr_assert_eq(memcmp(rs_keytab_text(&t, &t.keys[199]), "10.0.3.227", 10),
+                 0);                                /* i = 995 */
+    rs_keytab_free(&t);
+}
+
+Test(scan_pipeline, top_lists_rank_by_count_then_key)
+{
+    rs_agg          agg;
+    rs_report       rep;
+    rs_report_opts  o = { .top = 2, .burst_n = 10, .burst_seconds = 60 };
+    rs_record       r;
+    const char     *keys[] = { "b", "a", "c", "a", "d", "c" };
+
+    rs_agg_init(&agg);
+    memset(&r, 0, sizeof(r));
+    r.cls = RG_CLASS_BROKEN_PIPE;
+    r.seen = 1;
+    for (int i = 0; i < 6; i++) {
+        r.client.p = keys[i];
+        r.client.len = 1;
+        cr_assert_eq(rs_agg_record(&agg, &r), 0);
+    }
+
+    cr_assert_eq(rs_report_build(&rep, &agg, &o), 0);
+    cr_assert_eq(rep.classes[0].ntop[RS_DIM_CLIENT], 2);
+    cr_assert_str_eq(rep.classes[0].top[RS_DIM_CLIENT][0].key, "a");
+    cr_assert_eq(rep.classes[0].top[RS_DIM_CLIENT][0].count, 2);
+    cr_assert_str_eq(rep.classes[0].top[RS_DIM_CLIENT][1].key, "c");
+    rs_report_free(&rep);
+    rs_agg_free(&agg);
+}
+
+Test(scan_pipeline, bursts_merge_overlapping_windows)
+{
+    rs_times  *tm = rs_times_new();
+    rs_burst  *b = NULL;
+    size_t     n = 0, cap = 0;
+    /* 3 in 60 s: 0,10,20 | 50 overlaps (10..50) | 200,201,259 | 400 alone */
+    int64_t    at[] = { 0, 10, 20, 50, 200, 201, 259, 400, 1000, 1059 };
+
+    for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+        cr_assert_eq(rs_times_add(tm, 1000000 + at[i], 0, 0, 1), 0);
+    }
+    cr_assert_eq(rs_times_add(tm, 1000000 + 1059, 0, 0, 1), 0);
+
+    cr_assert_eq(rs_bursts_find(tm, 3, 60, RG_CLASS_CLIENT_RESET, "k", &b,
+                                &n, &cap), 0);
+    cr_assert_eq(n, 3);
+    cr_assert_eq(b[0].start.sec, 1000000);
+    cr_assert_eq(b[0].end.sec, 1000050);
+    cr_assert_eq(b[0].count, 4);
+    cr_assert_eq(b[1].start.sec, 1000200);
+    cr_assert_eq(b[1].end.sec, 1000259);
+    cr_assert_eq(b[1].count, 3);
+    /* two events in one second count twice */
+    cr_assert_eq(b[2].start.sec, 1001000);
+    cr_assert_eq(b[2].count, 3);
+    free(b);
+    rs_times_free(tm);
+}
