@@ -255,6 +255,10 @@ ngx_http_rstguard_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->zone_name = prev->zone_name;
         conf->conf_file = prev->conf_file;
         conf->conf_line = prev->conf_line;
+
+    } else if (conf->enable == 1 && conf->zone_name.len == 0) {
+        /* "rstguard on" under "rstguard zone=NAME" keeps that zone */
+        conf->zone_name = prev->zone_name;
     }
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);

@@ -209,6 +209,9 @@ Test(mod_config, good_configurations_pass_nginx_t)
           "global_burst=3 key=$binary_remote_addr;",
           "rstguard zone=b; rstguard_classes truncated client_reset;" },
         { "rstguard_zone zone=a:1m rate=10r/m;", "rstguard on;" },
+        { "rstguard_zone zone=a:1m rate=10r/m;\n"
+          "rstguard_zone zone=b:1m rate=20r/m;\nrstguard zone=b;",
+          "rstguard on;" },
         { "rstguard_error_log on; rstguard_summary_interval 5s;",
           "rstguard off; rstguard_dry_run on;" },
     };
