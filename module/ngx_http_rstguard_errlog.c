@@ -67,6 +67,9 @@ static ngx_uint_t ngx_http_rstguard_errlog_filter(
     ngx_http_rstguard_errlog_t *el, ngx_log_t *log,
     ngx_http_rstguard_errlog_node_t *ln, ngx_uint_t level, u_char *buf,
     size_t len);
+static rg_class ngx_http_rstguard_errlog_classify(
+    ngx_http_rstguard_errlog_t *el, ngx_uint_t level, u_char *buf, size_t len,
+    rg_nginx_error *pe);
 static ngx_int_t ngx_http_rstguard_errlog_matcher(
     ngx_http_rstguard_errlog_t *el);
 static void ngx_http_rstguard_errlog_matcher_cleanup(void *data);
@@ -171,9 +174,64 @@ ngx_http_rstguard_errlog_filter(ngx_http_rstguard_errlog_t *el,
     rg_class                        cls;
     ngx_int_t                       rc;
     ngx_str_t                       key, sample;
-    ngx_uint_t                      flags, held;
-    const rg_rule                  *rule;
+    ngx_uint_t                      held;
     rg_nginx_error                  pe;
+    ngx_http_rstguard_main_conf_t  *rmcf;
+
+    rmcf = el->rmcf;
+
+    if (len > 0 && buf[len - 1] == LF) {
+        len--;
+    }
+
+    cls = ngx_http_rstguard_errlog_classify(el, level, buf, len, &pe);
+    if (cls == RG_CLASS_NONE) {
+        return 1;
+    }
+
+    if (ngx_http_rstguard_errlog_client(el, log, &key) != NGX_OK) {
+        /* no verified HTTP connection: the line's own "client:" field */
+        key.data = (u_char *) pe.fields.f[RG_FIELD_CLIENT].p;
+        key.len = (key.data != NULL) ? pe.fields.f[RG_FIELD_CLIENT].len : 0;
+    }
+
+    rc = ngx_http_rstguard_decide(rmcf, NGX_HTTP_RSTGUARD_LOG_ERROR, cls, &key,
+                                  NGX_HTTP_RSTGUARD_TRYLOCK
+                                  | (rmcf->dry_run ? NGX_HTTP_RSTGUARD_DRY_RUN
+                                                   : 0));
+
+    if (rc != NGX_DECLINED) {
+        /* NGX_OK, or NGX_BUSY: passed uncharged and counted as contended */
+        held = NGX_HTTP_RSTGUARD_NOTE_PASSED;
+
+    } else {
+        held = rmcf->dry_run ? NGX_HTTP_RSTGUARD_NOTE_DRY_RUN
+                             : NGX_HTTP_RSTGUARD_NOTE_HELD;
+    }
+
+    /* the sample: the line from its message on, without "*cid " */
+    sample.data = (pe.fields.f[RG_FIELD_MESSAGE].p != NULL)
+                  ? (u_char *) pe.fields.f[RG_FIELD_MESSAGE].p : buf;
+    sample.len = len - (size_t) (sample.data - buf);
+
+    ngx_http_rstguard_summary_note(rmcf, NGX_HTTP_RSTGUARD_LOG_ERROR, cls,
+                                   &key, held, level, ln->head, &sample);
+
+    return held != NGX_HTTP_RSTGUARD_NOTE_HELD;
+}
+
+
+/*
+ * The class of a line the filter may hold back, or RG_CLASS_NONE: not an
+ * abort, not a limited class, at warn or above without being named, or
+ * not in a process that serves requests.
+ */
+static rg_class
+ngx_http_rstguard_errlog_classify(ngx_http_rstguard_errlog_t *el,
+    ngx_uint_t level, u_char *buf, size_t len, rg_nginx_error *pe)
+{
+    rg_class                        cls;
+    const rg_rule                  *rule;
     ngx_http_rstguard_main_conf_t  *rmcf;
 
     rmcf = el->rmcf;
@@ -186,71 +244,36 @@ ngx_http_rstguard_errlog_filter(ngx_http_rstguard_errlog_t *el,
     if (level >= NGX_LOG_DEBUG || rmcf->summary == NULL || rmcf->zone == NULL
         || rmcf->rules == NULL)
     {
-        return 1;
+        return RG_CLASS_NONE;
     }
 
     if (el->matcher == NULL
         && (el->matcher_tried
             || ngx_http_rstguard_errlog_matcher(el) != NGX_OK))
     {
-        return 1;
+        return RG_CLASS_NONE;
     }
 
-    if (len > 0 && buf[len - 1] == LF) {
-        len--;
+    if (rg_nginx_error_parse((const char *) buf, len, pe) != 0) {
+        return RG_CLASS_NONE;
     }
 
-    if (rg_nginx_error_parse((const char *) buf, len, &pe) != 0) {
-        return 1;
-    }
-
-    rule = rg_match(el->matcher, RG_FORMAT_NGINX_ERROR, &pe.fields);
+    rule = rg_match(el->matcher, RG_FORMAT_NGINX_ERROR, &pe->fields);
     if (rule == NULL) {
-        return 1;
+        return RG_CLASS_NONE;
     }
 
     cls = rg_rule_class(rule);
 
-    /* warn and above only when the class is listed by name */
     if (cls < 0 || cls >= RG_CLASS_COUNT
         || !ngx_http_rstguard_mask_has(rmcf->classes, cls)
         || (level <= NGX_LOG_WARN
             && !ngx_http_rstguard_mask_has(rmcf->explicit_classes, cls)))
     {
-        return 1;
+        return RG_CLASS_NONE;
     }
 
-    if (ngx_http_rstguard_errlog_client(el, log, &key) != NGX_OK) {
-        key.data = (u_char *) pe.fields.f[RG_FIELD_CLIENT].p;
-        key.len = pe.fields.f[RG_FIELD_CLIENT].len;
-        if (key.data == NULL) {
-            key.len = 0;
-        }
-    }
-
-    flags = NGX_HTTP_RSTGUARD_TRYLOCK
-            | (rmcf->dry_run ? NGX_HTTP_RSTGUARD_DRY_RUN : 0);
-
-    rc = ngx_http_rstguard_decide(rmcf, NGX_HTTP_RSTGUARD_LOG_ERROR, cls, &key,
-                                  flags);
-
-    if (rc != NGX_DECLINED) {
-        /* NGX_OK, or NGX_BUSY: passed uncharged and counted as contended */
-        held = NGX_HTTP_RSTGUARD_NOTE_PASSED;
-
-    } else {
-        held = rmcf->dry_run ? NGX_HTTP_RSTGUARD_NOTE_DRY_RUN
-                             : NGX_HTTP_RSTGUARD_NOTE_HELD;
-    }
-
-    /* the sample: the line from its message on, without "*cid " */
-    sample.data = (u_char *) pe.fields.f[RG_FIELD_MESSAGE].p;
-    sample.len = len - (size_t) (sample.data - buf);
-
-    ngx_http_rstguard_summary_note(rmcf, NGX_HTTP_RSTGUARD_LOG_ERROR, cls,
-                                   &key, held, level, ln->head, &sample);
-
-    return held != NGX_HTTP_RSTGUARD_NOTE_HELD;
+    return cls;
 }
 
 
