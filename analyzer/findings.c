@@ -125,6 +125,7 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
         f->last[c] = o->sec > f->last[c] ? o->sec : f->last[c];
         f->off_min = o->off_min;
         f->has_off = o->has_off;
+        f->timed = 1;
     }
 
     if (rs_find_is_navigation(c) && rs_find_navigation(f, o) != 0) {
@@ -145,6 +146,83 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
     }
 
     return rc;
+}
+
+
+static int
+rs_is_access(rg_format format)
+{
+    return format == RG_FORMAT_NGINX_ACCESS
+           || format == RG_FORMAT_APACHE_ACCESS
+           || format == RG_FORMAT_HAPROXY;
+}
+
+
+void
+rs_findings_seen(void *ctx, const rs_seen *seen)
+{
+    rs_findings      *f = ctx;
+    rs_obs            o;
+    const rs_parsed  *p = seen->parsed;
+    const rg_str     *c;
+    rg_str            uri;
+
+    if (seen->suppressed) {
+        rs_findings_suppressed(f, seen->cls, seen->suppressed);
+        return;
+    }
+
+    rs_obs_init(&o);
+    o.cls = seen->cls;
+    o.has_time = seen->ts.valid;
+    o.sec = seen->ts.sec;
+    o.off_min = seen->ts.off_min;
+    o.has_off = seen->ts.has_off;
+    o.bytes = seen->bytes;
+    o.lines = (uint32_t) seen->lines;
+    o.access = rs_is_access(seen->format);
+    o.line = seen->line.p;
+    o.line_len = seen->line.len;
+    o.signature = seen->cls != RG_CLASS_NONE ? seen->signature.p : NULL;
+    o.signature_len = seen->signature.len;
+
+    if (p != NULL) {
+        c = &p->f.f[RG_FIELD_CLIENT];
+        o.client = c->p != NULL && c->len > 0 ? c->p : NULL;
+        o.client_len = c->len;
+        uri = rs_request_path(p->f.f[RG_FIELD_REQUEST]);
+        o.uri = uri.p;
+        o.uri_len = uri.len;
+        o.agent = p->agent.p;
+        o.agent_len = p->agent.len;
+        o.message = p->f.f[RG_FIELD_MESSAGE].p;
+        o.message_len = p->f.f[RG_FIELD_MESSAGE].len;
+        o.status = p->status;
+        o.body_bytes = p->body_bytes;
+        o.content_length = p->content_length;
+        o.completion = !p->has_completion ? -1
+                       : p->f.f[RG_FIELD_COMPLETION].len > 0;
+        o.request_ms = p->request_ms;
+        o.upstream_ms = p->upstream_ms;
+    }
+
+    if (rs_findings_observe(f, &o) != 0) {
+        f->lost++;
+    }
+}
+
+
+void
+rs_findings_total_bytes(rs_findings *f, uint64_t bytes)
+{
+    f->bytes = bytes;
+}
+
+
+uint64_t
+rs_findings_lost(const rs_findings *f)
+{
+    return f->lost;
 }
 
 

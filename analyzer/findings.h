@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "rg_class.h"
+#include "scan.h"
 
 /* What one record tells the findings; unknown numbers are -1. */
 typedef struct {
@@ -66,10 +67,36 @@ void rs_obs_init(rs_obs *o);
 int rs_findings_observe(rs_findings *f, const rs_obs *o);
 
 /*
+ * The scanner's observer (rs_scan_config.observe, ctx the rs_findings):
+ * turns what the scan saw into an rs_obs, and a summary into
+ * rs_findings_suppressed().
+ */
+void rs_findings_seen(void *ctx, const rs_seen *seen);
+
+/*
+ * The bytes of everything read (unparsed lines included), for the share of
+ * log_bloat; without it, the bytes of the records observed.
+ */
+void rs_findings_total_bytes(rs_findings *f, uint64_t bytes);
+
+/* Records lost for want of memory (the findings may be incomplete). */
+uint64_t rs_findings_lost(const rs_findings *f);
+
+/*
  * Adds the module's summary of `suppressed` lines it held back: they count
  * as aborts of cls for the findings (they were real aborts).
  */
 void rs_findings_suppressed(rs_findings *f, rg_class cls, uint64_t n);
+
+/*
+ * dst += src, as if src's records had come after dst's; src is unchanged.
+ * -1 when out of memory.
+ */
+int rs_findings_merge(rs_findings *dst, const rs_findings *src);
+
+/* For the scanner's second thread: a fresh collector, and its merge. */
+void *rs_findings_fork(void *ctx);
+int rs_findings_join(void *ctx, void *child);
 
 /* The findings, best evidence first; NULL when out of memory. */
 json_t *rs_findings_json(const rs_findings *f);

@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "findings_impl.h"
 #include "simulate.h"
+#include "timefmt.h"
 
 /* user_navigation */
 #define RS_NAV_MIN_ABORTS      20
@@ -54,27 +54,15 @@ rs_round(double x, double scale)
 static json_t *
 rs_minute_json(const rs_findings *f, int64_t sec)
 {
-    char       buf[48];
-    time_t     t;
-    struct tm  tm;
-    size_t     n;
-    int        off;
+    char   buf[48];
+    rs_ts  ts;
 
-    t = (time_t) (sec + (f->has_off ? f->off_min * 60 : 0));
+    ts.sec = sec;
+    ts.off_min = f->off_min;
+    ts.has_off = (uint8_t) f->has_off;
+    ts.valid = 1;
 
-    if (gmtime_r(&t, &tm) == NULL) {
-        return json_null();
-    }
-
-    n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M", &tm);
-
-    if (f->has_off) {
-        off = f->off_min < 0 ? -f->off_min : f->off_min;
-        snprintf(buf + n, sizeof(buf) - n, "%c%02d:%02d",
-                 f->off_min < 0 ? '-' : '+', off / 60, off % 60);
-    }
-
-    return json_string(buf);
+    return json_string(rs_time_format(&ts, 0, buf, sizeof(buf)));
 }
 
 

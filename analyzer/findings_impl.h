@@ -62,13 +62,14 @@ typedef enum {
 } rs_buf_kind;
 
 struct rs_findings {
-    uint64_t         records, bytes;
+    uint64_t         records, bytes, lost;
     uint64_t         count[RG_CLASS_COUNT];     /* suppressed included */
     uint64_t         suppressed[RG_CLASS_COUNT];
     uint64_t         cls_bytes[RG_CLASS_COUNT];
     int64_t          first[RG_CLASS_COUNT], last[RG_CLASS_COUNT];
-    int32_t          off_min;
+    int32_t          off_min;       /* of the last timed abort */
     int              has_off;
+    int              timed;         /* any timed abort at all */
     rs_find_sample   sample[RG_CLASS_COUNT];
 
     /* user navigation */

@@ -13,7 +13,7 @@ static const char *rs_var_names[RS_V_OTHER] = {
     "status", "body_bytes_sent", "bytes_sent", "request_time",
     "upstream_response_time", "upstream_status", "upstream_addr",
     "request_completion", "sent_http_content_length", "http_referer",
-    "http_user_agent", "request_length", "host",
+    "http_user_agent", "request_length", "host", "msec", "rstguard_class",
 };
 
 /* other nginx variables a layout may log; their text is skipped */
@@ -21,7 +21,7 @@ static const char *rs_other_vars[] = {
     "remote_port", "server_addr", "server_port", "server_name",
     "server_protocol", "request_method", "request_uri", "uri",
     "document_uri", "args", "query_string", "scheme", "https",
-    "connection", "connection_requests", "msec", "pipe", "time_msec",
+    "connection", "connection_requests", "pipe", "time_msec",
     "gzip_ratio", "request_id", "request_body", "request_filename",
     "realpath_root", "document_root", "hostname", "nginx_version", "pid",
     "binary_remote_addr", "proxy_add_x_forwarded_for", "proxy_protocol_addr",
@@ -32,7 +32,7 @@ static const char *rs_other_vars[] = {
     "upstream_cache_status", "upstream_bytes_received",
     "upstream_bytes_sent", "upstream_response_length", "limit_req_status",
     "limit_conn_status", "tcpinfo_rtt", "tcpinfo_rttvar",
-    "rstguard_class", "rstguard_missing_bytes", "rstguard_log",
+    "rstguard_missing_bytes", "rstguard_log",
     "geoip_country_code", "cookie", "is_args", "sent_trailer",
 };
 

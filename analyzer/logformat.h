@@ -33,6 +33,8 @@ typedef enum {
     RS_V_HTTP_USER_AGENT,
     RS_V_REQUEST_LENGTH,
     RS_V_HOST,
+    RS_V_MSEC,
+    RS_V_RSTGUARD_CLASS,
     RS_V_OTHER,                 /* a variable rstscan does not read */
     RS_V_COUNT
 } rs_var;

@@ -8,13 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "findings.h"
 #include "options.h"
 #include "print.h"
 #include "rotate.h"
 #include "scan.h"
+#include "simulate.h"
 
 
 static int rs_scan_all(rs_run *run, rs_agg *agg);
+static int rs_main_simulate(int argc, char **argv);
 
 
 int
@@ -23,10 +26,15 @@ main(int argc, char **argv)
     char       err[2048];
     rs_run     run;
     rs_agg     agg;
-    rs_report  rep;
-    int        status;
+    rs_report     rep;
+    rs_findings  *findings;
+    int           status;
 
     memset(&run, 0, sizeof(rs_run));
+
+    if (argc > 1 && strcmp(argv[1], "simulate") == 0) {
+        return rs_main_simulate(argc - 1, argv + 1);
+    }
 
     if (rs_cli_parse(&run.cli, argc, argv, err, sizeof(err)) != 0) {
         fprintf(stderr, "rstscan: %s\n", err);
@@ -45,15 +53,39 @@ main(int argc, char **argv)
         return 2;
     }
 
+    findings = rs_findings_create();
+    if (findings == NULL) {
+        fprintf(stderr, "rstscan: out of memory\n");
+        rs_run_free(&run);
+        return 2;
+    }
+
+    run.scan.observe = rs_findings_seen;
+    run.scan.observe_ctx = findings;
+    run.scan.observe_fork = rs_findings_fork;
+    run.scan.observe_join = rs_findings_join;
+
     rs_agg_init(&agg);
     status = rs_scan_all(&run, &agg);
+    rs_findings_total_bytes(findings, agg.bytes);
 
-    if (rs_report_build(&rep, &agg, &run.report) != 0) {
+    if (rs_report_build(&rep, &agg, &run.report) != 0
+        || (rep.findings = rs_findings_json(findings)) == NULL
+        || (rep.truncations = rs_findings_truncations(findings)) == NULL)
+    {
         fprintf(stderr, "rstscan: out of memory\n");
+        rs_findings_free(findings);
         rs_agg_free(&agg);
         rs_run_free(&run);
         return 2;
     }
+
+    if (rs_findings_lost(findings)) {
+        fprintf(stderr, "rstscan: out of memory: the findings miss %llu"
+                " records\n", (unsigned long long) rs_findings_lost(findings));
+    }
+
+    rs_findings_free(findings);
 
     if (run.cli.json) {
         rs_print_json(&rep, stdout);
@@ -116,6 +148,74 @@ rs_scan_all(rs_run *run, rs_agg *agg)
     }
 
     rs_scanner_destroy(sc);
+
+    return status;
+}
+
+
+/*
+ * rstscan simulate: simulate's options out, the rest through the
+ * scanner's own option parser, every abort into the limiter replay.
+ */
+static int
+rs_main_simulate(int argc, char **argv)
+{
+    char           err[2048], **rest;
+    int            nrest, status;
+    rs_run         run;
+    rs_agg         agg;
+    rs_sim        *sim;
+    rs_sim_config  cfg;
+
+    memset(&run, 0, sizeof(rs_run));
+    rest = calloc((size_t) argc + 2, sizeof(char *));
+
+    if (rest == NULL
+        || rs_sim_parse_args(argc, argv, &cfg, rest, &nrest, err,
+                             sizeof(err)) != 0
+        || rs_cli_parse(&run.cli, nrest, rest, err, sizeof(err)) != 0)
+    {
+        fprintf(stderr, "rstscan: %s\n", rest ? err : "out of memory");
+        fprintf(stderr, "usage: rstscan simulate [--rate R] [--burst N]"
+                " [--global-rate R] [--global-burst N] [--key client|none]"
+                " [--json] [SCAN OPTIONS] FILE...\n");
+        free(rest);
+        return 2;
+    }
+
+    run.cli.json = cfg.json;
+
+    if (rs_run_resolve(&run, err, sizeof(err)) != 0
+        || (sim = rs_sim_create(&cfg)) == NULL)
+    {
+        fprintf(stderr, "rstscan: %s\n", err);
+        rs_run_free(&run);
+        free(rest);
+        return 2;
+    }
+
+    run.scan.observe = rs_sim_seen;
+    run.scan.observe_ctx = sim;
+
+    rs_agg_init(&agg);
+    status = rs_scan_all(&run, &agg);
+
+    if (rs_sim_failed(sim)) {
+        fprintf(stderr, "rstscan: out of memory: the replay is incomplete\n");
+        status = 2;
+    }
+
+    if (rs_sim_print(stdout, &cfg, rs_sim_get_result(sim)) != 0
+        || fflush(stdout) != 0)
+    {
+        fprintf(stderr, "rstscan: cannot write the report\n");
+        status = 2;
+    }
+
+    rs_sim_free(sim);
+    rs_agg_free(&agg);
+    rs_run_free(&run);
+    free(rest);
 
     return status;
 }

@@ -30,6 +30,14 @@ typedef struct {
     int64_t    content_length;  /* -1 when unknown */
     unsigned   has_completion:1;
 
+    /* what findings and simulate read; -1 or p == NULL when not logged */
+    int        ms;              /* milliseconds within ts.sec ($msec) */
+    int64_t    request_ms;      /* $request_time */
+    int64_t    upstream_ms;     /* $upstream_response_time (the last try) */
+    rg_str     agent;           /* $http_user_agent */
+    unsigned   has_logged_class:1;  /* the layout logs $rstguard_class */
+    rg_class   logged_class;    /* the module's class, RG_CLASS_NONE: none */
+
     /* an rstguard summary line (DESIGN.md section 4) */
     unsigned   summary:1;
     rg_class   sum_class;

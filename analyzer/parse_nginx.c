@@ -17,6 +17,9 @@
 static int rs_parse_summary(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);
 static int64_t rs_number(rg_str s);
+static int64_t rs_seconds_ms(rg_str s);
+static void rs_parse_extras(const rs_logformat *lf, const rs_lf_values *v,
+    rs_parsed *out);
 
 
 int
@@ -155,6 +158,12 @@ rs_parse_layout(const rs_logformat *lf, const char *p, size_t len,
         }
     }
 
+    rs_parse_extras(lf, &v, out);
+
+    if (lf->has[RS_V_MSEC] && out->ms < 0) {
+        return -1;
+    }
+
     if (lf->has[RS_V_REQUEST_COMPLETION]) {
         out->f.f[RG_FIELD_COMPLETION] = v.v[RS_V_REQUEST_COMPLETION];
         out->has_completion = 1;
@@ -176,4 +185,88 @@ rs_parse_layout(const rs_logformat *lf, const char *p, size_t len,
     out->f.f[RG_FIELD_LINE].len = len;
 
     return 0;
+}
+
+
+/*
+ * "60.003" ($request_time, $msec) -> 60003; "-" or anything else -> -1.
+ * Of a list of tries ("0.050, 60.001" or "0.050 : 60.001") the last.
+ */
+static int64_t
+rs_seconds_ms(rg_str s)
+{
+    const char  *p, *end, *dot;
+    rg_str       whole, frac;
+    int64_t      sec, ms;
+    size_t       i;
+
+    if (s.p == NULL) {
+        return -1;
+    }
+
+    end = s.p + s.len;
+
+    for (p = end; p > s.p && p[-1] != ' '; p--) {
+        /* the last element of a list */
+    }
+
+    dot = memchr(p, '.', (size_t) (end - p));
+    whole.p = p;
+    whole.len = (size_t) ((dot ? dot : end) - p);
+    sec = rs_number(whole);
+
+    if (sec < 0) {
+        return -1;
+    }
+
+    ms = 0;
+
+    if (dot != NULL) {
+        frac.p = dot + 1;
+        frac.len = (size_t) (end - dot - 1);
+
+        if (frac.len == 0 || frac.len > 3 || rs_number(frac) < 0) {
+            return -1;
+        }
+
+        for (i = 0; i < 3; i++) {
+            ms = ms * 10 + (i < frac.len ? frac.p[i] - '0' : 0);
+        }
+    }
+
+    return sec * 1000 + ms;
+}
+
+
+/* $msec, $request_time, $upstream_response_time, $http_user_agent and
+   the module's $rstguard_class */
+static void
+rs_parse_extras(const rs_logformat *lf, const rs_lf_values *v,
+    rs_parsed *out)
+{
+    int64_t  ms;
+    rg_str   s;
+
+    if (lf->has[RS_V_MSEC] && (ms = rs_seconds_ms(v->v[RS_V_MSEC])) >= 0) {
+        out->ms = (int) (ms % 1000);
+
+        if (!out->ts.valid) {
+            /* seconds since the epoch: UTC */
+            out->ts.sec = ms / 1000;
+            out->ts.off_min = 0;
+            out->ts.has_off = 1;
+            out->ts.valid = 1;
+        }
+    }
+
+    out->request_ms = rs_seconds_ms(v->v[RS_V_REQUEST_TIME]);
+    out->upstream_ms = rs_seconds_ms(v->v[RS_V_UPSTREAM_RESPONSE_TIME]);
+    out->agent = v->v[RS_V_HTTP_USER_AGENT];
+
+    if (lf->has[RS_V_RSTGUARD_CLASS]) {
+        s = v->v[RS_V_RSTGUARD_CLASS];
+        out->has_logged_class = 1;
+        out->logged_class = s.p != NULL ? rg_class_from_name(s.p, s.len)
+                                        : RG_CLASS_NONE;
+    }
 }

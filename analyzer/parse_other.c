@@ -42,6 +42,10 @@ rs_parsed_reset(rs_parsed *out)
     out->status = -1;
     out->body_bytes = -1;
     out->content_length = -1;
+    out->ms = -1;
+    out->request_ms = -1;
+    out->upstream_ms = -1;
+    out->logged_class = RG_CLASS_NONE;
 }
 
 

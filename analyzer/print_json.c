@@ -227,8 +227,10 @@ rs_print_json(const rs_report *rep, FILE *out)
          | rs_json_member(out, "classes", rs_json_classes(rep), 0)
          | rs_json_timeline(rep, out)
          | rs_json_bursts(rep, out)
-         | rs_json_member(out, "truncations", json_array(), 0)
-         | rs_json_member(out, "findings", json_array(), 0)
+         | rs_json_member(out, "truncations", rep->truncations
+                          ? json_incref(rep->truncations) : json_array(), 0)
+         | rs_json_member(out, "findings", rep->findings
+                          ? json_incref(rep->findings) : json_array(), 0)
          | rs_json_member(out, "approximate", json_pack("{s:b, s:I, s:b, s:b}",
                "top", rep->keys_approximate,
                "top_error", (json_int_t) rs_report_key_error(rep),

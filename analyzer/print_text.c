@@ -232,6 +232,7 @@ rs_print_text(const rs_report *rep, const rs_report_opts *o, FILE *out)
     rs_text_tops(rep, out);
     rs_text_timeline(rep, out);
     rs_text_bursts(rep, o, out);
+    rs_print_findings_text(rep->findings, out);
 
     return ferror(out) ? -1 : 0;
 }

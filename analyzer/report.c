@@ -64,6 +64,11 @@ rs_report_free(rs_report *rep)
     size_t  i;
     int     d;
 
+    json_decref(rep->findings);
+    json_decref(rep->truncations);
+    rep->findings = NULL;
+    rep->truncations = NULL;
+
     for (i = 0; i < rep->nclasses; i++) {
         for (d = 0; d < RS_DIM_COUNT; d++) {
             free(rep->classes[i].top[d]);

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "agg.h"
 
 typedef struct {
@@ -58,6 +60,8 @@ typedef struct {
     size_t            nbursts;
     uint64_t          abort_bytes;  /* bytes of every class together */
     int               keys_approximate;
+    json_t           *findings;     /* findings.h; NULL: none computed */
+    json_t           *truncations;  /* owned: rs_report_free drops them */
 } rs_report;
 
 /* Builds the report; agg must outlive it.  0, or -1 when out of memory. */

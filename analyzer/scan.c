@@ -25,6 +25,8 @@ typedef struct {
     uint64_t        bytes, lines;
     rs_ts           ts;
     rg_java_record  jr;
+    char            first[256], sig[256];   /* for observers */
+    size_t          first_len, sig_len;
 } rs_record_state;
 
 struct rs_scanner {
@@ -62,6 +64,7 @@ static void rs_scan_lock(rs_scanner *sc);
 static void rs_scan_unlock(rs_scanner *sc);
 static int rs_scan_record(rs_scanner *sc, const rs_record *r);
 static rg_str rs_upstream_key(rg_str up);
+static void rs_observe(rs_scanner *sc, rs_seen *seen);
 
 
 rs_scanner *
@@ -148,6 +151,7 @@ rs_scan_path(rs_scanner *sc, const char *path)
     /* a large plain file is cut in two at a line and scanned by two
        threads (Java records may span the cut: not those) */
     if (sc->cfg->threads > 1 && !rs_reader_is_gzip(r)
+        && (sc->cfg->observe == NULL || sc->cfg->observe_fork != NULL)
         && sc->format != RG_FORMAT_JAVA && strcmp(path, "-") != 0
         && stat(path, &st) == 0 && S_ISREG(st.st_mode)
         && (uint64_t) st.st_size >= RS_SPLIT_MIN)
@@ -383,6 +387,7 @@ rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes)
 {
     const rg_rule  *rule;
     rg_class        cls;
+    rs_seen         seen;
 
     if (out->summary) {
         /* what the module held back; dry runs held back nothing */
@@ -398,12 +403,23 @@ rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes)
             if (rs_scan_record(sc, &r) != 0) {
                 sc->failed = 1;
             }
+
+            memset(&seen, 0, sizeof(rs_seen));
+            seen.cls = out->sum_class;
+            seen.ts = out->ts;
+            seen.suppressed = out->sum_suppressed;
+            rs_observe(sc, &seen);
         }
         return;
     }
 
-    rule = rg_match(sc->matcher, sc->format, &out->f);
-    cls = rule ? rg_rule_class(rule) : RG_CLASS_NONE;
+    if (out->has_logged_class) {
+        /* the module classified the request itself ($rstguard_class) */
+        cls = out->logged_class;
+    } else {
+        rule = rg_match(sc->matcher, sc->format, &out->f);
+        cls = rule ? rg_rule_class(rule) : RG_CLASS_NONE;
+    }
 
     /* a 2xx the server called complete that carried fewer body bytes than
        it promised was cut short ($request_completion, Content-Length) */
@@ -418,6 +434,26 @@ rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes)
 
     if (cls != RG_CLASS_NONE) {
         rs_emit(sc, cls, out, bytes);
+    }
+
+    memset(&seen, 0, sizeof(rs_seen));
+    seen.cls = cls;
+    seen.parsed = out;
+    seen.ts = out->ts;
+    seen.ms = out->ms;
+    seen.bytes = bytes;
+    seen.lines = 1;
+    seen.line = out->f.f[RG_FIELD_LINE];
+    rs_observe(sc, &seen);
+}
+
+
+static void
+rs_observe(rs_scanner *sc, rs_seen *seen)
+{
+    if (sc->cfg->observe != NULL) {
+        seen->format = sc->format;
+        sc->cfg->observe(sc->cfg->observe_ctx, seen);
     }
 }
 
@@ -520,6 +556,9 @@ rs_scan_java(rs_scanner *sc, const char *p, size_t len, uint64_t bytes,
         rec->lines = 0;
         rec->ts = out.ts.valid ? out.ts : *sys;
         rec->in_range = rs_in_range(sc, &rec->ts);
+        rec->first_len = len < sizeof(rec->first) ? len : sizeof(rec->first);
+        memcpy(rec->first, p, rec->first_len);
+        rec->sig_len = 0;
 
     } else if (rec->open && (rec->lines + 1 > RS_RECORD_MAX_LINES
                              || rec->bytes + bytes > RS_RECORD_MAX_BYTES))
@@ -540,6 +579,14 @@ rs_scan_java(rs_scanner *sc, const char *p, size_t len, uint64_t bytes,
     rec->lines++;
     rec->bytes += bytes;
 
+    /* the exception header: the first continuation line not indented */
+    if (!start && rec->sig_len == 0 && len > 0 && p[0] != ' '
+        && p[0] != '\t')
+    {
+        rec->sig_len = len < sizeof(rec->sig) ? len : sizeof(rec->sig);
+        memcpy(rec->sig, p, rec->sig_len);
+    }
+
     if (rec->in_range) {
         rs_count_line(sc, bytes, 0);
         rg_java_record_line(&rec->jr, sc->matcher, p, len, start);
@@ -553,6 +600,7 @@ rs_record_close(rs_scanner *sc)
     rs_record_state  *rec = &sc->rec;
     rs_parsed         out;
     rg_class          cls;
+    rs_seen           seen;
 
     if (!rec->open) {
         return;
@@ -566,11 +614,22 @@ rs_record_close(rs_scanner *sc)
     }
 
     cls = rg_java_record_class(&rec->jr);
-    if (cls == RG_CLASS_NONE) {
-        return;
+
+    if (cls != RG_CLASS_NONE) {
+        rs_parsed_reset(&out);
+        out.ts = rec->ts;
+        rs_emit(sc, cls, &out, rec->bytes);
     }
 
-    rs_parsed_reset(&out);
-    out.ts = rec->ts;
-    rs_emit(sc, cls, &out, rec->bytes);
+    memset(&seen, 0, sizeof(rs_seen));
+    seen.cls = cls;
+    seen.ts = rec->ts;
+    seen.ms = -1;
+    seen.bytes = rec->bytes;
+    seen.lines = rec->lines;
+    seen.line.p = rec->first;
+    seen.line.len = rec->first_len;
+    seen.signature.p = rec->sig_len ? rec->sig : NULL;
+    seen.signature.len = rec->sig_len;
+    rs_observe(sc, &seen);
 }

@@ -23,6 +23,26 @@
 #define RS_RECORD_MAX_BYTES  (1024 * 1024)
 #define RS_RECORD_MAX_LINES  10000
 
+/*
+ * What the scan saw of one record (an abort or not) or of one rstguard
+ * summary, for observers beyond the aggregate (findings, simulate).  The
+ * pointers are valid during the call only.
+ */
+typedef struct {
+    rg_format          format;
+    rg_class           cls;         /* RG_CLASS_NONE: no abort */
+    const rs_parsed   *parsed;      /* NULL for a Java record, a summary */
+    rs_ts              ts;          /* valid == 0: no time */
+    int                ms;          /* milliseconds within ts.sec, or -1 */
+    uint64_t           bytes;       /* physical bytes of the record */
+    uint64_t           lines;
+    rg_str             line;        /* its first line, at most 256 bytes */
+    rg_str             signature;   /* Java: the exception header line */
+    uint64_t           suppressed;  /* a summary: what it held back */
+} rs_seen;
+
+typedef void (*rs_observe_fn)(void *ctx, const rs_seen *seen);
+
 typedef struct {
     int                format;      /* rg_format, or -1 for auto */
     const char        *log_format;  /* nginx layout; NULL: combined */
@@ -31,6 +51,13 @@ typedef struct {
     rs_ts              since, until;    /* valid == 0: open */
     int                year;        /* for BSD syslog times */
     int                threads;     /* scanning threads per file, >= 1 */
+    rs_observe_fn      observe;     /* NULL: none */
+    void              *observe_ctx;
+    /* a fresh context for a second thread and its merge back into
+       observe_ctx; without them an observed file is scanned by one
+       thread, in order (simulate needs the order) */
+    void            *(*observe_fork)(void *ctx);
+    int              (*observe_join)(void *ctx, void *child);
 } rs_scan_config;
 
 typedef struct rs_scanner  rs_scanner;

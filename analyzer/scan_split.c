@@ -82,6 +82,7 @@ rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
     uint64_t         cut;
     pthread_t        tid;
     pthread_mutex_t  lock;
+    rs_scan_config   cfg2;
     int              started = 0, locked = 0, i;
 
     cut = rs_split_point(path, size);
@@ -95,11 +96,17 @@ rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
     h[0].sc = sc;
     h[0].len = size;
 
-    locked = cut > 0 && pthread_mutex_init(&lock, NULL) == 0;
+    /* the second half gets its own observer context, merged back below */
+    cfg2 = *rs_scanner_config(sc);
+    cfg2.observe_ctx = cut > 0 && cfg2.observe != NULL
+                       ? cfg2.observe_fork(cfg2.observe_ctx) : NULL;
+
+    locked = cut > 0 && (cfg2.observe == NULL || cfg2.observe_ctx != NULL)
+             && pthread_mutex_init(&lock, NULL) == 0;
 
     if (locked) {
-        h[1].sc = rs_scanner_create(rs_scanner_config(sc), rs_scanner_agg(sc),
-                                    err, sizeof(err));
+        h[1].sc = rs_scanner_create(&cfg2, rs_scanner_agg(sc), err,
+                                    sizeof(err));
         if (h[1].sc != NULL) {
             rs_scanner_set_lock(sc, &lock);
             rs_scanner_set_lock(h[1].sc, &lock);
@@ -126,6 +133,13 @@ rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
 
     if (locked) {
         pthread_mutex_destroy(&lock);
+    }
+
+    if (cfg2.observe_ctx != NULL
+        && cfg2.observe_join(rs_scanner_config(sc)->observe_ctx,
+                             cfg2.observe_ctx) != 0)
+    {
+        rs_file_set(&h[1].file.error, "out of memory");
     }
 
     /* the halves' counts and the first error, in file order */

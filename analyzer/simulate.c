@@ -22,6 +22,7 @@
 
 struct rs_sim {
     rs_sim_config  cfg;
+    int            failed;
     rs_buckets    *keys;
     rg_bucket      global[RS_SIM_LOGS][RG_CLASS_COUNT];
     rs_sim_result  res;
@@ -276,6 +277,44 @@ rs_sim_feed(rs_sim *s, unsigned log, rg_class cls, const char *key,
     }
 
     return 0;
+}
+
+
+void
+rs_sim_seen(void *ctx, const rs_seen *seen)
+{
+    rs_sim        *s = ctx;
+    unsigned       log;
+    uint64_t       ms;
+    const rg_str  *client;
+
+    /* a summary stands for lines that were never written: not replayed */
+    if (seen->cls == RG_CLASS_NONE || seen->suppressed) {
+        return;
+    }
+
+    log = seen->format == RG_FORMAT_NGINX_ACCESS
+          || seen->format == RG_FORMAT_APACHE_ACCESS
+          || seen->format == RG_FORMAT_HAPROXY
+          ? RS_SIM_LOG_ACCESS : RS_SIM_LOG_ERROR;
+
+    client = seen->parsed ? &seen->parsed->f.f[RG_FIELD_CLIENT] : NULL;
+    ms = (uint64_t) seen->ts.sec * 1000 + (seen->ms > 0 ? seen->ms : 0);
+
+    if (rs_sim_feed(s, log, seen->cls, client && client->p ? client->p : "",
+                    client && client->p ? client->len : 0, seen->ts.valid,
+                    ms, seen->bytes)
+        != 0)
+    {
+        s->failed = 1;
+    }
+}
+
+
+int
+rs_sim_failed(const rs_sim *s)
+{
+    return s->failed;
 }
 
 

@@ -19,6 +19,7 @@
 
 #include "rg_class.h"
 #include "rg_limiter.h"
+#include "scan.h"
 
 /* The module's two logs; their budgets are separate (log=access|error). */
 #define RS_SIM_LOG_ACCESS  0
@@ -88,6 +89,15 @@ rs_sim *rs_sim_create(const rs_sim_config *cfg);
  */
 int rs_sim_feed(rs_sim *s, unsigned log, rg_class cls, const char *key,
     size_t keylen, int has_time, uint64_t time_ms, uint64_t bytes);
+
+/*
+ * The scanner's observer (rs_scan_config.observe, ctx the rs_sim): feeds
+ * every abort record, keyed by its client, as the module would see it.
+ */
+void rs_sim_seen(void *ctx, const rs_seen *seen);
+
+/* 1 when a record was lost for want of memory. */
+int rs_sim_failed(const rs_sim *s);
 
 const rs_sim_result *rs_sim_get_result(rs_sim *s);
 

@@ -393,3 +393,38 @@ Test(findings, backend_down_port_in_use_socket_misuse)
     }
     json_decref(all);
 }
+
+/* Two collectors merged hold what one over the same records holds. */
+Test(findings, merged_collectors_equal_one)
+{
+    rs_findings  *one = f, *a = rs_findings_create(), *b = rs_findings_create();
+
+    for (int pass = 0; pass < 3; pass++) {
+        f = pass == 0 ? one : pass == 1 ? a : b;
+        if (pass != 2) {
+            navigation(40, 20, FIREFOX, 400);
+            for (int i = 0; i < 3; i++) {
+                response("/report.jsp", 8192, -1, 200);
+            }
+        }
+        if (pass != 1) {
+            traffic(8, rising);
+            response("/report.jsp", 31000, -1, 200);
+            rs_obs o = req(100, RG_CLASS_UPSTREAM_REFUSED, "-", -1);
+            observe(&o);
+        }
+    }
+
+    cr_assert_eq(rs_findings_merge(a, b), 0);
+    json_t *want = rs_findings_json(one), *got = rs_findings_json(a);
+    cr_assert(json_equal(want, got), "%s\n---\n%s",
+              json_dumps(want, JSON_INDENT(1)), json_dumps(got, JSON_INDENT(1)));
+    /* the cut URI needs both halves: three at 8 KiB here, the larger there */
+    kind(got, "output_buffer", 1);
+    kind(got, "backend_down", 1);
+    json_decref(want);
+    json_decref(got);
+    rs_findings_free(b);
+    f = one;
+    rs_findings_free(a);
+}

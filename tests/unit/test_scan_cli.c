@@ -76,7 +76,8 @@ Test(scan_cli, json_matches_the_fixture_exactly)
     c = json_object_get(json_object_get(got, "classes"), "client_closed");
     cr_assert_eq(json_integer_value(json_object_get(c, "count")), 3);
     cr_assert_eq(json_array_size(json_object_get(got, "bursts")), 1);
-    cr_assert_eq(json_array_size(json_object_get(got, "findings")), 0);
+    /* 9 abort records are 1420 of the 1905 bytes: log bloat */
+    cr_assert_eq(json_array_size(json_object_get(got, "findings")), 1);
     cr_assert_str_eq(errtext, "");
 
     json_decref(got);

@@ -142,18 +142,19 @@ Test(scan_parse, every_layout_variable)
         " $upstream_response_time $upstream_status $upstream_addr"
         " \"$request_completion\" $sent_http_content_length"
         " \"$http_referer\" \"$http_user_agent\" $request_length $host"
-        " ${http_x_forwarded_for}|$arg_id";
+        " $msec $rstguard_class ${http_x_forwarded_for}|$arg_id";
     const char   *line =
         "2001:db8::7 alice [21/Nov/2026:10:00:00 +0000]"
         " 2026-11-21T10:00:00+00:00 \"GET /a?b=1 HTTP/1.1\" 200 1000 1250"
         " 0.120 0.001, 0.100 502, 200 10.0.0.1:80, 10.0.0.2:80 \"OK\" 4096"
-        " \"https://ref/\" \"curl/8 (x)\" 321 example.com 1.2.3.4|77";
+        " \"https://ref/\" \"curl/8 (x)\" 321 example.com 1795269703.512"
+        " client_reset 1.2.3.4|77";
     static const char  *want[RS_V_OTHER] = {
         "2001:db8::7", "alice", "21/Nov/2026:10:00:00 +0000",
         "2026-11-21T10:00:00+00:00", "GET /a?b=1 HTTP/1.1", "200", "1000",
         "1250", "0.120", "0.001, 0.100", "502, 200",
         "10.0.0.1:80, 10.0.0.2:80", "OK", "4096", "https://ref/",
-        "curl/8 (x)", "321", "example.com",
+        "curl/8 (x)", "321", "example.com", "1795269703.512", "client_reset",
     };
 
     cr_assert_eq(rs_logformat_compile(&lf, layout, err, sizeof(err)), 0,

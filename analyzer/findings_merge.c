@@ -1,0 +1,157 @@
+/*
+ * findings_merge.c - adds one collector's state to another (see
+ * findings.h): every counter is a sum, every histogram bin a sum, the
+ * first and last times a min and a max, and samples come from whichever
+ * side saw the class first, so halves of a file (or shards of a log, in
+ * order) merge into what one collector over everything would hold.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "findings_impl.h"
+
+
+static int rs_merge_keys(rs_find_key **dst, uint64_t *ndst,
+    const rs_find_key *src);
+static void rs_merge_sample(rs_find_sample *dst, const rs_find_sample *src);
+
+
+int
+rs_findings_merge(rs_findings *dst, const rs_findings *src)
+{
+    int              c, b;
+    rs_find_minute  *m, *tmp, *d;
+
+    dst->records += src->records;
+    dst->bytes += src->bytes;
+    dst->lost += src->lost;
+
+    for (c = 0; c < RG_CLASS_COUNT; c++) {
+        dst->count[c] += src->count[c];
+        dst->suppressed[c] += src->suppressed[c];
+        dst->cls_bytes[c] += src->cls_bytes[c];
+        dst->first[c] = src->first[c] < dst->first[c] ? src->first[c]
+                                                      : dst->first[c];
+        dst->last[c] = src->last[c] > dst->last[c] ? src->last[c]
+                                                   : dst->last[c];
+        rs_merge_sample(&dst->sample[c], &src->sample[c]);
+    }
+
+    if (src->timed) {
+        dst->off_min = src->off_min;
+        dst->has_off = src->has_off;
+        dst->timed = 1;
+    }
+
+    for (b = 0; b < RS_FIND_BINS; b++) {
+        dst->nav_time[b] += src->nav_time[b];
+        dst->idle_req[b] += src->idle_req[b];
+        dst->idle_up[b] += src->idle_up[b];
+    }
+
+    dst->nav_untracked += src->nav_untracked;
+    dst->nav_agents += src->nav_agents;
+    dst->nav_browsers += src->nav_browsers;
+    dst->uris_untracked += src->uris_untracked;
+    dst->cl_short += src->cl_short;
+    dst->cl_short_bytes += src->cl_short_bytes;
+    dst->up_cut += src->up_cut;
+    rs_merge_sample(&dst->cut_sample, &src->cut_sample);
+
+    for (b = 0; b < RS_BUF_KINDS; b++) {
+        dst->buf[b] += src->buf[b];
+        rs_merge_sample(&dst->buf_sample[b], &src->buf_sample[b]);
+    }
+
+    HASH_ITER(hh, src->minutes, m, tmp) {
+        d = rs_find_minute_get(&dst->minutes, m->minute);
+        if (d == NULL) {
+            return -1;
+        }
+
+        d->requests += m->requests;
+        d->aborts += m->aborts;
+        d->upstream_ms += m->upstream_ms;
+        d->upstream_n += m->upstream_n;
+    }
+
+    if (rs_merge_keys(&dst->nav_clients, &dst->nav_clients_n,
+                      src->nav_clients) != 0
+        || rs_merge_keys(&dst->sigs, &dst->sigs_n, src->sigs) != 0
+        || rs_merge_keys(&dst->uris, &dst->uris_n, src->uris) != 0)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+rs_merge_keys(rs_find_key **dst, uint64_t *ndst, const rs_find_key *src)
+{
+    int                 i;
+    rs_find_key        *d;
+    const rs_find_key  *k, *tmp;
+
+    HASH_ITER(hh, (rs_find_key *) src, k, tmp) {
+        d = rs_find_key_get(dst, ndst, k->key, k->len);
+        if (d == NULL) {
+            return -1;
+        }
+
+        if (k->sizes == NULL) {
+            d->n += k->n;
+            d->lines += k->lines;
+            d->bytes += k->bytes;
+            continue;
+        }
+
+        /* a URI: its largest response, then each page multiple */
+        if (rs_find_uri_add(d, k->sizes->max, 0) != 0) {
+            return -1;
+        }
+
+        d->n += k->n;
+
+        for (i = 0; i < RS_FIND_URI_SIZES; i++) {
+            if (k->sizes->count[i] > 0) {
+                rs_find_uri_add(d, k->sizes->size[i], k->sizes->count[i]);
+                d->n -= k->sizes->count[i];
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+rs_merge_sample(rs_find_sample *dst, const rs_find_sample *src)
+{
+    if (dst->len == 0 && src->len > 0) {
+        *dst = *src;
+    }
+}
+
+
+void *
+rs_findings_fork(void *ctx)
+{
+    (void) ctx;
+
+    return rs_findings_create();
+}
+
+
+int
+rs_findings_join(void *ctx, void *child)
+{
+    int  rc;
+
+    rc = rs_findings_merge(ctx, child);
+    rs_findings_free(child);
+
+    return rc;
+}
