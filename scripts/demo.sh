@@ -20,6 +20,7 @@ mkdir -p "$prefix"/{logs,html,tmp,conf}
 chmod 0755 "$prefix"/{logs,html,tmp,conf}
 
 master=
+traffic_pid=
 stop() {
     [ -n "$master" ] || return 0
     kill -QUIT "$master" 2>/dev/null || true
@@ -29,6 +30,10 @@ stop() {
     master=
 }
 cleanup() {
+    if [ -n "$traffic_pid" ]; then
+        kill -TERM "$traffic_pid" 2>/dev/null || true
+        wait "$traffic_pid" 2>/dev/null || true
+    fi
     stop
     [ -n "${RSTGUARD_DEMO_KEEP:-}" ] && echo "logs kept in $prefix" || rm -rf "$prefix"
 }
@@ -57,10 +62,14 @@ echo
 echo "== traffic: $normal normal requests beside $aborts clients giving up while the"
 echo "   backend is slow (TCP RST, FIN and HTTP/2 stream cancels) from 127.0.0.2-127.0.0.9"
 traffic_rc=0
+# in the background so a TERM is handled at once (bash defers traps while a
+# foreground child runs); cleanup ends it
 "$traffic" --port "$port" --h2-port "$h2_port" --upstream-port "$upstream_port" \
     --normal "$normal" --aborts "$aborts" --kind mix --from 127.0.0.2-127.0.0.9 \
-    --path /index.html --abort-path /slow --concurrency 16 --duration 60 \
-    || traffic_rc=$?
+    --path /index.html --abort-path /slow --concurrency 16 --duration 60 &
+traffic_pid=$!
+wait "$traffic_pid" || traffic_rc=$?
+traffic_pid=
 # the last aborts are still being logged; status first, then stop nginx
 sleep 0.5
 
