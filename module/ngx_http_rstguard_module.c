@@ -15,6 +15,20 @@
 #include "ngx_http_rstguard.h"
 
 
+/* the parameters of one rstguard_zone directive, as parsed */
+typedef struct {
+    ngx_str_t                    name;
+    size_t                       size;
+    uint64_t                     rate;
+    uint64_t                     burst;
+    uint64_t                     grate;
+    uint64_t                     gburst;
+    ngx_uint_t                   have_grate;
+    ngx_uint_t                   have_gburst;
+    ngx_str_t                    key;
+} ngx_http_rstguard_zone_args_t;
+
+
 static ngx_int_t ngx_http_rstguard_init_process(ngx_cycle_t *cycle);
 static void ngx_http_rstguard_exit_process(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_rstguard_preconfiguration(ngx_conf_t *cf);
@@ -31,6 +45,10 @@ static char *ngx_http_rstguard(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_rstguard_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_rstguard_zone_arg(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_http_rstguard_zone_args_t *args);
+static char *ngx_http_rstguard_zone_size(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_http_rstguard_zone_args_t *args);
 static char *ngx_http_rstguard_zone_rate(ngx_conf_t *cf, ngx_str_t *value,
     size_t skip, uint64_t *rate);
 static char *ngx_http_rstguard_zone_burst(ngx_conf_t *cf, ngx_str_t *value,
@@ -431,154 +449,49 @@ ngx_http_rstguard(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static char *
 ngx_http_rstguard_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    u_char                            *p;
-    size_t                             size;
-    ssize_t                            n;
-    uint64_t                           rate, burst, grate, gburst;
-    ngx_str_t                         *value, name, s, key;
-    ngx_uint_t                         i, have_grate, have_gburst;
+    ngx_str_t                         *value;
+    ngx_uint_t                         i;
     ngx_http_rstguard_zone_t          *zone;
+    ngx_http_rstguard_zone_args_t      args;
     ngx_http_compile_complex_value_t   ccv;
 
     value = cf->args->elts;
 
-    size = 0;
-    rate = 0;
-    burst = RG_DEFAULT_BURST;
-    grate = 0;
-    gburst = 0;
-    have_grate = 0;
-    have_gburst = 0;
-    name.len = 0;
-    ngx_str_set(&key, "$remote_addr");
+    ngx_memzero(&args, sizeof(ngx_http_rstguard_zone_args_t));
+    args.burst = RG_DEFAULT_BURST;
+    ngx_str_set(&args.key, "$remote_addr");
 
     for (i = 1; i < cf->args->nelts; i++) {
-
-        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
-
-            name.data = value[i].data + 5;
-
-            p = (u_char *) ngx_strchr(name.data, ':');
-
-            if (p == NULL) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid zone size \"%V\"", &value[i]);
-                return NGX_CONF_ERROR;
-            }
-
-            name.len = p - name.data;
-
-            s.data = p + 1;
-            s.len = value[i].data + value[i].len - s.data;
-
-            n = ngx_parse_size(&s);
-
-            if (n == NGX_ERROR || name.len == 0) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid zone size \"%V\"", &value[i]);
-                return NGX_CONF_ERROR;
-            }
-
-            if (n < (ssize_t) (8 * ngx_pagesize)) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "zone \"%V\" is too small", &value[i]);
-                return NGX_CONF_ERROR;
-            }
-
-            size = n;
-            continue;
+        if (ngx_http_rstguard_zone_arg(cf, &value[i], &args) != NGX_CONF_OK) {
+            return NGX_CONF_ERROR;
         }
+    }
 
-        if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
-            if (ngx_http_rstguard_zone_rate(cf, &value[i], 5, &rate)
-                != NGX_CONF_OK)
-            {
-                return NGX_CONF_ERROR;
-            }
-
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "global_rate=", 12) == 0) {
-            if (ngx_http_rstguard_zone_rate(cf, &value[i], 12, &grate)
-                != NGX_CONF_OK)
-            {
-                return NGX_CONF_ERROR;
-            }
-
-            have_grate = 1;
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
-            if (ngx_http_rstguard_zone_burst(cf, &value[i], 6, &burst)
-                != NGX_CONF_OK)
-            {
-                return NGX_CONF_ERROR;
-            }
-
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "global_burst=", 13) == 0) {
-            if (ngx_http_rstguard_zone_burst(cf, &value[i], 13, &gburst)
-                != NGX_CONF_OK)
-            {
-                return NGX_CONF_ERROR;
-            }
-
-            have_gburst = 1;
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "key=", 4) == 0) {
-            key.data = value[i].data + 4;
-            key.len = value[i].len - 4;
-
-            if (key.len < 2 || key.data[0] != '$') {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "key \"%V\" is not a variable", &key);
-                return NGX_CONF_ERROR;
-            }
-
-            continue;
-        }
-
+    if (args.name.len == 0 || args.rate == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid parameter \"%V\"", &value[i]);
+                           "\"%V\" must have \"%s\" parameter",
+                           &cmd->name, args.name.len ? "rate" : "zone");
         return NGX_CONF_ERROR;
     }
 
-    if (name.len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" must have \"zone\" parameter",
-                           &cmd->name);
-        return NGX_CONF_ERROR;
-    }
-
-    if (rate == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" must have \"rate\" parameter",
-                           &cmd->name);
-        return NGX_CONF_ERROR;
-    }
-
-    zone = ngx_http_rstguard_zone_add(cf, &name, size);
+    zone = ngx_http_rstguard_zone_add(cf, &args.name, args.size);
     if (zone == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    zone->key_limit.rate = rate;
-    zone->key_limit.burst = burst;
-    zone->global_limit.rate = have_grate ? grate
-                                         : rate * RG_DEFAULT_GLOBAL_FACTOR;
-    zone->global_limit.burst = have_gburst ? gburst
-                                           : burst * RG_DEFAULT_GLOBAL_FACTOR;
+    zone->key_limit.rate = args.rate;
+    zone->key_limit.burst = args.burst;
+    zone->global_limit.rate = args.have_grate
+                              ? args.grate
+                              : args.rate * RG_DEFAULT_GLOBAL_FACTOR;
+    zone->global_limit.burst = args.have_gburst
+                               ? args.gburst
+                               : args.burst * RG_DEFAULT_GLOBAL_FACTOR;
 
     ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
 
     ccv.cf = cf;
-    ccv.value = &key;
+    ccv.value = &args.key;
     ccv.complex_value = &zone->key;
 
     if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
@@ -587,9 +500,101 @@ ngx_http_rstguard_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (zone->key.lengths == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "key \"%V\" is not a variable", &key);
+                           "key \"%V\" is not a variable", &args.key);
         return NGX_CONF_ERROR;
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/* one NAME=VALUE parameter of rstguard_zone */
+
+static char *
+ngx_http_rstguard_zone_arg(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_http_rstguard_zone_args_t *args)
+{
+    if (ngx_strncmp(value->data, "zone=", 5) == 0) {
+        return ngx_http_rstguard_zone_size(cf, value, args);
+    }
+
+    if (ngx_strncmp(value->data, "rate=", 5) == 0) {
+        return ngx_http_rstguard_zone_rate(cf, value, 5, &args->rate);
+    }
+
+    if (ngx_strncmp(value->data, "global_rate=", 12) == 0) {
+        args->have_grate = 1;
+        return ngx_http_rstguard_zone_rate(cf, value, 12, &args->grate);
+    }
+
+    if (ngx_strncmp(value->data, "burst=", 6) == 0) {
+        return ngx_http_rstguard_zone_burst(cf, value, 6, &args->burst);
+    }
+
+    if (ngx_strncmp(value->data, "global_burst=", 13) == 0) {
+        args->have_gburst = 1;
+        return ngx_http_rstguard_zone_burst(cf, value, 13, &args->gburst);
+    }
+
+    if (ngx_strncmp(value->data, "key=", 4) == 0) {
+        args->key.data = value->data + 4;
+        args->key.len = value->len - 4;
+
+        if (args->key.len < 2 || args->key.data[0] != '$') {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "key \"%V\" is not a variable", &args->key);
+            return NGX_CONF_ERROR;
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\"", value);
+    return NGX_CONF_ERROR;
+}
+
+
+/* zone=NAME:SIZE, at least 8 pages like limit_req_zone */
+
+static char *
+ngx_http_rstguard_zone_size(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_http_rstguard_zone_args_t *args)
+{
+    u_char     *p;
+    ssize_t     n;
+    ngx_str_t   s;
+
+    args->name.data = value->data + 5;
+
+    p = (u_char *) ngx_strchr(args->name.data, ':');
+
+    if (p == NULL || p == args->name.data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone size \"%V\"", value);
+        return NGX_CONF_ERROR;
+    }
+
+    args->name.len = p - args->name.data;
+
+    s.data = p + 1;
+    s.len = value->data + value->len - s.data;
+
+    n = ngx_parse_size(&s);
+
+    if (n == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone size \"%V\"", value);
+        return NGX_CONF_ERROR;
+    }
+
+    if (n < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "zone \"%V\" is too small", value);
+        return NGX_CONF_ERROR;
+    }
+
+    args->size = n;
 
     return NGX_CONF_OK;
 }

@@ -31,6 +31,48 @@ static ngx_chain_t *ngx_http_rstguard_status_dump(ngx_http_request_t *r,
     json_t *doc);
 
 
+/* the longest sample line, without the zone name */
+#define NGX_HTTP_RSTGUARD_PROM_LINE  160
+
+
+typedef u_char *(*ngx_http_rstguard_prom_pt)(u_char *p,
+    ngx_http_rstguard_zone_t *z);
+
+
+static u_char *ngx_http_rstguard_prom_lines(u_char *p,
+    ngx_http_rstguard_zone_t *z);
+static u_char *ngx_http_rstguard_prom_entries(u_char *p,
+    ngx_http_rstguard_zone_t *z);
+static u_char *ngx_http_rstguard_prom_evictions(u_char *p,
+    ngx_http_rstguard_zone_t *z);
+static u_char *ngx_http_rstguard_prom_contended(u_char *p,
+    ngx_http_rstguard_zone_t *z);
+
+
+/* each family's samples stay together, as the exposition format wants */
+static const struct {
+    const char                  *head;
+    ngx_http_rstguard_prom_pt    samples;
+} ngx_http_rstguard_prom_metrics[] = {
+
+    { "# HELP rstguard_lines_total Abort events rstguard decided, "
+      "by outcome.\n# TYPE rstguard_lines_total counter\n",
+      ngx_http_rstguard_prom_lines },
+
+    { "# HELP rstguard_zone_entries Buckets in the zone.\n"
+      "# TYPE rstguard_zone_entries gauge\n",
+      ngx_http_rstguard_prom_entries },
+
+    { "# HELP rstguard_zone_evictions_total Buckets evicted from a full "
+      "zone.\n# TYPE rstguard_zone_evictions_total counter\n",
+      ngx_http_rstguard_prom_evictions },
+
+    { "# HELP rstguard_contended_total Lines passed uncharged because "
+      "the zone was locked.\n# TYPE rstguard_contended_total counter\n",
+      ngx_http_rstguard_prom_contended }
+};
+
+
 ngx_int_t
 ngx_http_rstguard_status_handler(ngx_http_request_t *r)
 {
@@ -237,19 +279,15 @@ ngx_http_rstguard_status_dump(ngx_http_request_t *r, json_t *doc)
 }
 
 
-#define NGX_HTTP_RSTGUARD_PROM_LINE  160
-
 static ngx_chain_t *
 ngx_http_rstguard_status_prometheus(ngx_http_request_t *r,
     ngx_http_rstguard_main_conf_t *rmcf)
 {
-    size_t                          size;
-    rg_class                        c;
-    ngx_buf_t                      *b;
-    ngx_uint_t                      i, log;
-    ngx_chain_t                    *out;
-    ngx_http_rstguard_zone_t      **zp, *z;
-    ngx_http_rstguard_counters_t   *cnt;
+    size_t                      size;
+    ngx_buf_t                  *b;
+    ngx_uint_t                  i, m;
+    ngx_chain_t                *out;
+    ngx_http_rstguard_zone_t  **zp;
 
     zp = rmcf->zones.elts;
 
@@ -267,78 +305,17 @@ ngx_http_rstguard_status_prometheus(ngx_http_request_t *r,
         return NULL;
     }
 
-    b->last = ngx_cpymem(b->last,
-        "# HELP rstguard_lines_total Abort events rstguard decided, "
-        "by outcome.\n# TYPE rstguard_lines_total counter\n",
-        sizeof("# HELP rstguard_lines_total Abort events rstguard decided, "
-               "by outcome.\n# TYPE rstguard_lines_total counter\n") - 1);
+    for (m = 0; m < sizeof(ngx_http_rstguard_prom_metrics)
+                    / sizeof(ngx_http_rstguard_prom_metrics[0]); m++)
+    {
+        b->last = ngx_cpymem(b->last, ngx_http_rstguard_prom_metrics[m].head,
+                       ngx_strlen(ngx_http_rstguard_prom_metrics[m].head));
 
-    for (i = 0; i < rmcf->zones.nelts; i++) {
-        z = zp[i];
-
-        if (z->sh == NULL) {
-            continue;
-        }
-
-        cnt = &z->sh->counters;
-
-        for (log = 0; log < NGX_HTTP_RSTGUARD_NLOGS; log++) {
-            for (c = 0; c < RG_CLASS_COUNT; c++) {
-                b->last = ngx_sprintf(b->last,
-                    "rstguard_lines_total{zone=\"%V\",log=\"%s\","
-                    "class=\"%s\",outcome=\"passed\"} %uA\n"
-                    "rstguard_lines_total{zone=\"%V\",log=\"%s\","
-                    "class=\"%s\",outcome=\"suppressed\"} %uA\n"
-                    "rstguard_lines_total{zone=\"%V\",log=\"%s\","
-                    "class=\"%s\",outcome=\"dry_run\"} %uA\n",
-                    &z->name, ngx_http_rstguard_log_names[log],
-                    rg_class_name(c), cnt->passed[log][c],
-                    &z->name, ngx_http_rstguard_log_names[log],
-                    rg_class_name(c), cnt->suppressed[log][c],
-                    &z->name, ngx_http_rstguard_log_names[log],
-                    rg_class_name(c), cnt->dry_run[log][c]);
+        for (i = 0; i < rmcf->zones.nelts; i++) {
+            if (zp[i]->sh) {
+                b->last = ngx_http_rstguard_prom_metrics[m].samples(b->last,
+                                                                    zp[i]);
             }
-        }
-    }
-
-    b->last = ngx_sprintf(b->last,
-        "# HELP rstguard_zone_entries Buckets in the zone.\n"
-        "# TYPE rstguard_zone_entries gauge\n");
-
-    for (i = 0; i < rmcf->zones.nelts; i++) {
-        if (zp[i]->sh) {
-            b->last = ngx_sprintf(b->last,
-                                  "rstguard_zone_entries{zone=\"%V\"} %uA\n",
-                                  &zp[i]->name, zp[i]->sh->counters.entries);
-        }
-    }
-
-    b->last = ngx_sprintf(b->last,
-        "# HELP rstguard_zone_evictions_total Buckets evicted from a full "
-        "zone.\n# TYPE rstguard_zone_evictions_total counter\n");
-
-    for (i = 0; i < rmcf->zones.nelts; i++) {
-        if (zp[i]->sh) {
-            b->last = ngx_sprintf(b->last,
-                             "rstguard_zone_evictions_total{zone=\"%V\"} %uA\n",
-                             &zp[i]->name, zp[i]->sh->counters.evictions);
-        }
-    }
-
-    b->last = ngx_sprintf(b->last,
-        "# HELP rstguard_contended_total Lines passed uncharged because "
-        "the zone was locked.\n# TYPE rstguard_contended_total counter\n");
-
-    for (i = 0; i < rmcf->zones.nelts; i++) {
-        if (zp[i]->sh == NULL) {
-            continue;
-        }
-
-        for (log = 0; log < NGX_HTTP_RSTGUARD_NLOGS; log++) {
-            b->last = ngx_sprintf(b->last,
-                       "rstguard_contended_total{zone=\"%V\",log=\"%s\"} %uA\n",
-                       &zp[i]->name, ngx_http_rstguard_log_names[log],
-                       zp[i]->sh->counters.contended[log]);
         }
     }
 
@@ -349,4 +326,66 @@ ngx_http_rstguard_status_prometheus(ngx_http_request_t *r,
     out->next = NULL;
 
     return out;
+}
+
+
+static u_char *
+ngx_http_rstguard_prom_lines(u_char *p, ngx_http_rstguard_zone_t *z)
+{
+    rg_class                       c;
+    ngx_uint_t                     log, o;
+    ngx_http_rstguard_counters_t  *cnt;
+
+    static const char  *outcome[] = { "passed", "suppressed", "dry_run" };
+
+    cnt = &z->sh->counters;
+
+    for (log = 0; log < NGX_HTTP_RSTGUARD_NLOGS; log++) {
+        for (c = 0; c < RG_CLASS_COUNT; c++) {
+            ngx_atomic_uint_t  v[3] = { cnt->passed[log][c],
+                                        cnt->suppressed[log][c],
+                                        cnt->dry_run[log][c] };
+
+            for (o = 0; o < 3; o++) {
+                p = ngx_sprintf(p, "rstguard_lines_total{zone=\"%V\","
+                                "log=\"%s\",class=\"%s\",outcome=\"%s\"} "
+                                "%uA\n",
+                                &z->name, ngx_http_rstguard_log_names[log],
+                                rg_class_name(c), outcome[o], v[o]);
+            }
+        }
+    }
+
+    return p;
+}
+
+
+static u_char *
+ngx_http_rstguard_prom_entries(u_char *p, ngx_http_rstguard_zone_t *z)
+{
+    return ngx_sprintf(p, "rstguard_zone_entries{zone=\"%V\"} %uA\n",
+                       &z->name, z->sh->counters.entries);
+}
+
+
+static u_char *
+ngx_http_rstguard_prom_evictions(u_char *p, ngx_http_rstguard_zone_t *z)
+{
+    return ngx_sprintf(p, "rstguard_zone_evictions_total{zone=\"%V\"} %uA\n",
+                       &z->name, z->sh->counters.evictions);
+}
+
+
+static u_char *
+ngx_http_rstguard_prom_contended(u_char *p, ngx_http_rstguard_zone_t *z)
+{
+    ngx_uint_t  log;
+
+    for (log = 0; log < NGX_HTTP_RSTGUARD_NLOGS; log++) {
+        p = ngx_sprintf(p, "rstguard_contended_total{zone=\"%V\",log=\"%s\"} "
+                        "%uA\n", &z->name, ngx_http_rstguard_log_names[log],
+                        z->sh->counters.contended[log]);
+    }
+
+    return p;
 }
