@@ -8,6 +8,9 @@
 #include "keytab.h"
 
 
+/* A slot: the key's hash above, its index + 1 below (0: empty). */
+#define RS_SLOT(h, i)  (((uint64_t) (h) << 32) | (uint64_t) ((i) + 1))
+
 static uint32_t rs_hash(const char *p, size_t len);
 static int rs_grow(void **arr, size_t *cap, size_t need, size_t size);
 static int rs_keytab_rehash(rs_keytab *t, size_t nslots);
@@ -106,10 +109,10 @@ rs_grow(void **arr, size_t *cap, size_t need, size_t size)
 static int
 rs_keytab_rehash(rs_keytab *t, size_t nslots)
 {
-    uint32_t  *slots;
+    uint64_t  *slots;
     size_t     i, j;
 
-    slots = calloc(nslots, sizeof(uint32_t));
+    slots = calloc(nslots, sizeof(uint64_t));
     if (slots == NULL) {
         return -1;
     }
@@ -120,7 +123,7 @@ rs_keytab_rehash(rs_keytab *t, size_t nslots)
         {
             /* linear probing */
         }
-        slots[j] = (uint32_t) (i + 1);
+        slots[j] = RS_SLOT(t->keys[i].hash, i);
     }
 
     free(t->slots);
@@ -163,7 +166,7 @@ rs_keytab_add(rs_keytab *t, uint32_t h, const char *p, size_t len)
     {
         /* linear probing */
     }
-    t->slots[j] = (uint32_t) t->n;
+    t->slots[j] = RS_SLOT(h, t->n - 1);
 
     return k;
 }
@@ -183,14 +186,19 @@ rs_keytab_cell(rs_keytab *t, int cls, const char *p, size_t len)
 
     h = rs_hash(p, len);
 
+    /* the slot's tag (the hash) is checked before the key is touched:
+       a probe past another key costs no cache miss */
     for (j = t->nslots ? h & (t->nslots - 1) : 0;
          t->nslots > 0 && t->slots[j] != 0; j = (j + 1) & (t->nslots - 1))
     {
-        rs_key  *e = &t->keys[t->slots[j] - 1];
+        rs_key  *e;
 
-        if (e->hash == h && e->len == len
-            && memcmp(t->arena + e->off, p, len) == 0)
-        {
+        if ((uint32_t) (t->slots[j] >> 32) != h) {
+            continue;
+        }
+
+        e = &t->keys[(uint32_t) t->slots[j] - 1];
+        if (e->len == len && memcmp(t->arena + e->off, p, len) == 0) {
             k = e;
             break;
         }

@@ -61,7 +61,7 @@ typedef struct {
 typedef struct {
     rs_key     *keys;
     size_t      n, cap;
-    uint32_t   *slots;          /* key index + 1; 0 is empty */
+    uint64_t   *slots;          /* hash << 32 | key index + 1; 0 empty */
     size_t      nslots;         /* a power of two, at least 2n */
     rs_kcell   *cells;
     size_t      ncells, cells_cap;

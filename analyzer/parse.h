@@ -19,7 +19,7 @@
 #include "timefmt.h"
 
 typedef struct {
-    rg_fields  f;
+    rg_fields  f;               /* first: parsers clear what follows it */
     rs_ts      ts;
     /* a time parsed only when asked for (rs_parsed_time): most lines of
        an error log are no abort and need none */

@@ -7,6 +7,7 @@
  * suppressed count is handed to the report.
  */
 
+#include <stddef.h>
 #include <string.h>
 
 #include "parse.h"
@@ -29,12 +30,15 @@ rs_parse_nginx_error(rs_parser *ps, const char *p, size_t len,
     rg_nginx_error  ne;
     rg_str          msg;
 
-    rs_parsed_reset(out);
-
     if (rg_nginx_error_parse(p, len, &ne) != 0) {
         return -1;
     }
 
+    /* the fields are all copied: only the rest needs clearing */
+    memset(&out->ts, 0, sizeof(rs_parsed) - offsetof(rs_parsed, ts));
+    out->status = -1;
+    out->body_bytes = -1;
+    out->content_length = -1;
     out->f = ne.fields;
     out->f.f[RG_FIELD_LINE].p = p;
     out->f.f[RG_FIELD_LINE].len = len;
