@@ -466,11 +466,14 @@ rs_report_bursts(rs_report *rep, const rs_report_opts *o)
             }
 
             /* one NUL-terminated copy of the key for this cell's bursts */
-            key = strndup(rs_keytab_text(t, k), k->len);
+            /* memcpy, not strndup: the arena text has no NUL after it */
+            key = malloc(k->len + 1);
             if (key == NULL) {
                 rep->nbursts = first;
                 return -1;
             }
+            memcpy(key, rs_keytab_text(t, k), k->len);
+            key[k->len] = '\0';
 
             rep->bursts[first].key_owned = 1;
             for ( ; first < rep->nbursts; first++) {
