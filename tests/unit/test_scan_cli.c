@@ -146,6 +146,17 @@ Test(scan_cli, fail_on_and_exit_statuses)
     cr_assert_not_null(strstr(out, "--fail-on CLASS|bloat=PCT"));
 }
 
+/* A file that opens but cannot be read (EIO): named, the others read. */
+Test(scan_cli, read_error_is_named_and_other_inputs_scanned)
+{
+    cr_assert_eq(run("--json /proc/self/mem " FIX "access.log"), 2);
+    cr_assert_str_eq(errtext, "rstscan: /proc/self/mem: read error at byte 0:"
+                     " Input/output error\n");
+    cr_assert_not_null(strstr(out, "\"error\": \"/proc/self/mem: read error"
+                              " at byte 0: Input/output error\""), "%s", out);
+    cr_assert_not_null(strstr(out, "\"lines\": 4,"), "%s", out);
+}
+
 Test(scan_cli, invalid_rules_and_layout_are_usage_errors)
 {
     cr_assert_eq(run("--rules " FIX "bad-rule.yaml " FIX "error.log"), 2);
