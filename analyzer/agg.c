@@ -234,6 +234,13 @@ rs_agg_record(rs_agg *a, const rs_record *r)
 }
 
 
+int
+rs_agg_add_cell(rs_agg *a, int64_t minute, int cls, uint64_t n)
+{
+    return rs_agg_cell(a, minute, cls, n);
+}
+
+
 /* Adds the events of src's cell sc (of table st) to dst's cell. */
 static int
 rs_agg_merge_times(rs_agg *dst, rs_dim dim, int cls, const char *key,

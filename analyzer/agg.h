@@ -96,6 +96,9 @@ int rs_agg_record(rs_agg *a, const rs_record *r);
 rs_file *rs_agg_file(rs_agg *a, const char *path);
 int rs_file_set(char **slot, const char *text);
 
+/* Adds n to the (minute, cls) cell of the timeline; -1 out of memory. */
+int rs_agg_add_cell(rs_agg *a, int64_t minute, int cls, uint64_t n);
+
 /* dst += src (src is unchanged); -1 when out of memory. */
 int rs_agg_merge(rs_agg *dst, const rs_agg *src);
 

@@ -98,6 +98,14 @@ int rs_findings_merge(rs_findings *dst, const rs_findings *src);
 void *rs_findings_fork(void *ctx);
 int rs_findings_join(void *ctx, void *child);
 
+/*
+ * The collector's whole state as JSON (for --partial), and the merge of
+ * such a state into f (for merge); NULL / -1 with err on error.
+ */
+json_t *rs_findings_state(const rs_findings *f);
+int rs_findings_merge_state(rs_findings *f, const json_t *state, char *err,
+    size_t errlen);
+
 /* The findings, best evidence first; NULL when out of memory. */
 json_t *rs_findings_json(const rs_findings *f);
 

@@ -10,6 +10,7 @@
 
 #include "findings.h"
 #include "options.h"
+#include "partial.h"
 #include "print.h"
 #include "rotate.h"
 #include "scan.h"
@@ -18,6 +19,7 @@
 
 static int rs_scan_all(rs_run *run, rs_agg *agg);
 static int rs_main_simulate(int argc, char **argv);
+static int rs_merge_all(rs_run *run, rs_agg *agg, rs_findings *findings);
 
 
 int
@@ -28,12 +30,19 @@ main(int argc, char **argv)
     rs_agg     agg;
     rs_report     rep;
     rs_findings  *findings;
-    int           status;
+    int           status, merge;
 
     memset(&run, 0, sizeof(rs_run));
 
     if (argc > 1 && strcmp(argv[1], "simulate") == 0) {
         return rs_main_simulate(argc - 1, argv + 1);
+    }
+
+    /* rstscan merge [OPTIONS] PART...: the same options, shards for files */
+    merge = argc > 1 && strcmp(argv[1], "merge") == 0;
+    if (merge) {
+        argc--;
+        argv++;
     }
 
     if (rs_cli_parse(&run.cli, argc, argv, err, sizeof(err)) != 0) {
@@ -66,8 +75,23 @@ main(int argc, char **argv)
     run.scan.observe_join = rs_findings_join;
 
     rs_agg_init(&agg);
-    status = rs_scan_all(&run, &agg);
+    status = merge ? rs_merge_all(&run, &agg, findings)
+                   : rs_scan_all(&run, &agg);
     rs_findings_total_bytes(findings, agg.bytes);
+
+    if (run.cli.partial) {
+        if (rs_partial_write(stdout, &agg, findings) != 0
+            || fflush(stdout) != 0)
+        {
+            fprintf(stderr, "rstscan: cannot write the partial document\n");
+            status = 2;
+        }
+
+        rs_findings_free(findings);
+        rs_agg_free(&agg);
+        rs_run_free(&run);
+        return status;
+    }
 
     if (rs_report_build(&rep, &agg, &run.report) != 0
         || (rep.findings = rs_findings_json(findings)) == NULL
@@ -216,6 +240,27 @@ rs_main_simulate(int argc, char **argv)
     rs_agg_free(&agg);
     rs_run_free(&run);
     free(rest);
+
+    return status;
+}
+
+
+/* merge: every --partial document, in the order given; 2 when any failed */
+static int
+rs_merge_all(rs_run *run, rs_agg *agg, rs_findings *findings)
+{
+    char    err[2048];
+    size_t  i;
+    int     status = 0;
+
+    for (i = 0; i < run->cli.nfiles; i++) {
+        if (rs_partial_read(run->cli.files[i], agg, findings, err,
+                            sizeof(err)) != 0)
+        {
+            fprintf(stderr, "rstscan: %s\n", err);
+            status = 2;
+        }
+    }
 
     return status;
 }

@@ -19,7 +19,8 @@ typedef struct {
 enum {
     RS_OPT_FORMAT = 0, RS_OPT_LOG_FORMAT, RS_OPT_RULES, RS_OPT_NO_DEFAULT,
     RS_OPT_JSON, RS_OPT_TOP, RS_OPT_BURST, RS_OPT_SINCE, RS_OPT_UNTIL,
-    RS_OPT_TZ, RS_OPT_FAIL_ON, RS_OPT_HELP, RS_OPT_COUNT
+    RS_OPT_TZ, RS_OPT_FAIL_ON, RS_OPT_PARTIAL, RS_OPT_HTML, RS_OPT_HELP,
+    RS_OPT_COUNT
 };
 
 static const rs_option  rs_options[RS_OPT_COUNT] = {
@@ -39,6 +40,10 @@ static const rs_option  rs_options[RS_OPT_COUNT] = {
       " Europe/Berlin)" },
     { "fail-on", "CLASS|bloat=PCT", "exit 1 when CLASS was seen, or when"
       " aborts are PCT% or more of the log's bytes (repeatable)" },
+    { "partial", NULL, "print this shard's mergeable state (JSON) for"
+      " `rstscan merge`" },
+    { "html", "FILE", "also write the report as one self-contained HTML"
+      " file" },
     { "help", NULL, "print this help" },
 };
 
@@ -56,7 +61,12 @@ rs_usage(FILE *out)
     size_t  i;
 
     fprintf(out, "usage: rstscan [OPTIONS] FILE...   (FILE may be -,"
-            " plain or gzip)\n\n");
+            " plain or gzip)\n"
+            "       rstscan merge [OPTIONS] PART.json...   (of --partial)\n"
+            "       rstscan simulate [--rate R] [--burst N] [--global-rate R]"
+            " [--global-burst N]\n"
+            "                        [--key client|none] [--json]"
+            " [OPTIONS] FILE...\n\n");
 
     for (i = 0; i < RS_OPT_COUNT; i++) {
         snprintf(left, sizeof(left), "--%s%s%s", rs_options[i].name,
@@ -100,6 +110,8 @@ rs_cli_parse(rs_cli *cli, int argc, char **argv, char *err, size_t errlen)
         case RS_OPT_SINCE: cli->since = optarg; break;
         case RS_OPT_UNTIL: cli->until = optarg; break;
         case RS_OPT_TZ: cli->tz = optarg; break;
+        case RS_OPT_PARTIAL: cli->partial = 1; break;
+        case RS_OPT_HTML: cli->html = optarg; break;
         case RS_OPT_HELP: cli->help = 1; return 0;
 
         case RS_OPT_RULES:

@@ -24,6 +24,8 @@ typedef struct {
     int           json;
     int           help;
     int           no_default_rules;
+    int           partial;      /* --partial: print the mergeable state */
+    const char   *html;         /* --html FILE */
     const char   *format;
     const char   *log_format;
     const char   *rules[RS_MAX_RULE_PATHS];

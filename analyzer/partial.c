@@ -1,0 +1,426 @@
+/*
+ * partial.c - the --partial document (see partial.h), written and read
+ * with libjansson.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "partial.h"
+
+static const char  *rs_dims[RS_DIM_COUNT] = { "client", "uri", "upstream" };
+
+
+static json_t *rs_partial_keys(const rs_keytab *t);
+static json_t *rs_partial_times(const rs_keytab *t, const rs_kcell *c);
+static int rs_partial_load(const json_t *doc, rs_agg *a, rs_findings *f,
+    char *err, size_t errlen);
+static int rs_partial_load_keys(const json_t *keys, rs_agg *a, rs_dim dim);
+
+
+static json_t *
+rs_str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+
+json_t *
+rs_json_bytes(const char *p, size_t len)
+{
+    json_t  *s;
+    char    *copy;
+    size_t   i;
+
+    s = json_stringn(p, len);
+    if (s != NULL || p == NULL) {
+        return s;
+    }
+
+    copy = malloc(len + 1);
+    if (copy == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < len; i++) {
+        copy[i] = (unsigned char) p[i] < 0x80 && p[i] != '\0' ? p[i] : '?';
+    }
+
+    s = json_stringn(copy, len);
+    free(copy);
+
+    return s;
+}
+
+
+static json_t *
+rs_partial_times(const rs_keytab *t, const rs_kcell *c)
+{
+    const rs_times  *tm;
+    rs_times         one;
+    rs_tick          tick;
+    json_t          *arr;
+    uint32_t         i;
+
+    arr = json_array();
+    tm = rs_kcell_times(t, c, &one, &tick);
+
+    for (i = 0; arr != NULL && i < tm->n; i++) {
+        json_array_append_new(arr, json_pack("[I,i,b,I]",
+            (json_int_t) (tm->base + tm->v[i].d), (int) tm->off_min,
+            (int) tm->has_off, (json_int_t) tm->v[i].n));
+    }
+
+    return arr;
+}
+
+
+/* [[key, class, count, [[second, off_min, has_off, n], ...]], ...] */
+static json_t *
+rs_partial_keys(const rs_keytab *t)
+{
+    size_t           i;
+    json_t          *entries;
+    const rs_kcell  *c;
+
+    entries = json_array();
+
+    for (i = 0; entries != NULL && i < t->n; i++) {
+        const rs_key  *k = &t->keys[i];
+
+        for (c = rs_keytab_first(t, k); c; c = rs_keytab_next(t, c)) {
+            if (json_array_append_new(entries, json_pack("[o,s,I,o]",
+                    rs_json_bytes(rs_keytab_text(t, k), k->len),
+                    rg_class_name((rg_class) c->cls), (json_int_t) c->count,
+                    rs_partial_times(t, c))) != 0)
+            {
+                json_decref(entries);
+                return NULL;
+            }
+        }
+    }
+
+    return json_pack("{s:b,s:I,s:o}", "approximate", t->approximate,
+                     "dropped_max", (json_int_t) t->dropped_max,
+                     "entries", entries);
+}
+
+
+int
+rs_partial_write(FILE *out, const rs_agg *a, const rs_findings *f)
+{
+    size_t   i;
+    int      c, rc;
+    json_t  *doc, *files, *classes, *timeline, *keys;
+
+    files = json_array();
+    classes = json_object();
+    timeline = json_array();
+    keys = json_object();
+
+    for (i = 0; i < a->nfiles; i++) {
+        const rs_file  *fl = &a->files[i];
+
+        json_array_append_new(files, json_pack("{s:o,s:o,s:b,s:I,s:I,s:I,"
+            "s:o}", "path", rs_str_or_null(fl->path),
+            "format", rs_str_or_null(fl->format), "detected", fl->detected,
+            "lines", (json_int_t) fl->lines, "bytes", (json_int_t) fl->bytes,
+            "unparsed", (json_int_t) fl->unparsed,
+            "error", rs_str_or_null(fl->error)));
+    }
+
+    for (c = 0; c < RG_CLASS_COUNT; c++) {
+        if (a->cls[c].count || a->cls[c].bytes) {
+            json_object_set_new(classes, rg_class_name((rg_class) c),
+                json_pack("[I,I,I]", (json_int_t) a->cls[c].count,
+                          (json_int_t) a->cls[c].suppressed,
+                          (json_int_t) a->cls[c].bytes));
+        }
+    }
+
+    for (i = 0; i < a->cells_cap; i++) {
+        if (a->cells[i].used) {
+            json_array_append_new(timeline, json_pack("[I,s,I]",
+                (json_int_t) a->cells[i].minute,
+                rg_class_name((rg_class) a->cells[i].cls),
+                (json_int_t) a->cells[i].count));
+        }
+    }
+
+    for (c = 0; c < RS_DIM_COUNT; c++) {
+        json_object_set_new(keys, rs_dims[c], rs_partial_keys(&a->keys[c]));
+    }
+
+    doc = json_pack("{s:i,s:I,s:I,s:I,s:I,s:b,s:b,s:o,s:o,s:o,s:o,s:o,s:o}",
+        "rstscan_partial", RS_PARTIAL_VERSION,
+        "lines", (json_int_t) a->lines, "bytes", (json_int_t) a->bytes,
+        "unparsed", (json_int_t) a->unparsed,
+        "limit_hits", (json_int_t) a->limit_hits,
+        "timeline_approximate", a->timeline_approximate,
+        "bursts_approximate", a->bursts_approximate,
+        "shown", a->shown.valid
+                 ? json_pack("{s:I,s:i,s:b}", "sec", (json_int_t) a->shown.sec,
+                             "off_min", (int) a->shown.off_min,
+                             "has_off", (int) a->shown.has_off)
+                 : json_null(),
+        "files", files, "classes", classes, "timeline", timeline,
+        "keys", keys, "findings", rs_findings_state(f));
+
+    if (doc == NULL) {
+        return -1;
+    }
+
+    rc = json_dumpf(doc, out, JSON_COMPACT);
+    json_decref(doc);
+
+    return rc != 0 || fputc('\n', out) == EOF ? -1 : 0;
+}
+
+
+int
+rs_partial_read(const char *path, rs_agg *a, rs_findings *f, char *err,
+    size_t errlen)
+{
+    json_t        *doc;
+    json_error_t   je;
+    rs_agg         tmp;
+    char           why[512];
+    int            rc;
+
+    doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (doc == NULL && je.line < 1) {
+        /* not opened or not read: jansson's text names the cause */
+        snprintf(err, errlen, "%s: %s", path, je.text);
+        return -1;
+    }
+
+    if (doc == NULL) {
+        snprintf(err, errlen, "%s:%d:%d: not a partial document: %s", path,
+                 je.line, je.column, je.text);
+        return -1;
+    }
+
+    rs_agg_init(&tmp);
+    rc = rs_partial_load(doc, &tmp, f, why, sizeof(why));
+    json_decref(doc);
+
+    if (rc == 0 && rs_agg_merge(a, &tmp) != 0) {
+        snprintf(why, sizeof(why), "out of memory");
+        rc = -1;
+    }
+
+    rs_agg_free(&tmp);
+
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: %s", path, why);
+    }
+
+    return rc;
+}
+
+
+/* A class name of the document; RG_CLASS_NONE when unknown. */
+static rg_class
+rs_partial_class(const json_t *v)
+{
+    const char  *s = json_string_value(v);
+
+    return s ? rg_class_from_name(s, strlen(s)) : RG_CLASS_NONE;
+}
+
+
+static int
+rs_partial_load(const json_t *doc, rs_agg *a, rs_findings *f, char *err,
+    size_t errlen)
+{
+    json_int_t    version, n[3], sec, minute, hits;
+    int           tapprox, bapprox, off, has_off, detected;
+    json_t       *files, *classes, *timeline, *keys, *shown, *state, *v;
+    json_error_t  je;
+    const char   *name, *fpath, *format, *error;
+    size_t        i;
+    rg_class      c;
+    rs_file      *fl;
+
+    if (json_unpack_ex((json_t *) doc, &je, 0, "{s:I}", "rstscan_partial",
+                       &version) != 0
+        || version != RS_PARTIAL_VERSION)
+    {
+        snprintf(err, errlen, "not an rstscan partial document of version"
+                 " %d", RS_PARTIAL_VERSION);
+        return -1;
+    }
+
+    if (json_unpack_ex((json_t *) doc, &je, 0, "{s:I,s:I,s:I,s:I,s:b,s:b,"
+                       "s:o,s:o,s:o,s:o,s:o,s:o}",
+                       "lines", &n[0], "bytes", &n[1], "unparsed", &n[2],
+                       "limit_hits", &hits, "timeline_approximate", &tapprox,
+                       "bursts_approximate", &bapprox, "shown", &shown,
+                       "files", &files, "classes", &classes,
+                       "timeline", &timeline, "keys", &keys,
+                       "findings", &state) != 0)
+    {
+        snprintf(err, errlen, "%s", je.text);
+        return -1;
+    }
+
+    a->lines = (uint64_t) n[0];
+    a->bytes = (uint64_t) n[1];
+    a->unparsed = (uint64_t) n[2];
+    a->limit_hits = (uint64_t) hits;
+    a->timeline_approximate = tapprox;
+    a->bursts_approximate = bapprox;
+
+    if (json_is_object(shown)) {
+        if (json_unpack_ex(shown, &je, 0, "{s:I,s:i,s:b}", "sec", &sec,
+                           "off_min", &off, "has_off", &has_off) != 0)
+        {
+            snprintf(err, errlen, "shown: %s", je.text);
+            return -1;
+        }
+
+        a->shown.sec = sec;
+        a->shown.off_min = off;
+        a->shown.has_off = (uint8_t) has_off;
+        a->shown.valid = 1;
+    }
+
+    json_array_foreach(files, i, v) {
+        json_t  *jformat, *jerror;
+
+        if (json_unpack_ex(v, &je, 0, "{s:s,s:o,s:b,s:I,s:I,s:I,s:o}",
+                           "path", &fpath, "format", &jformat,
+                           "detected", &detected, "lines", &n[0],
+                           "bytes", &n[1], "unparsed", &n[2],
+                           "error", &jerror) != 0)
+        {
+            snprintf(err, errlen, "files[%zu]: %s", i, je.text);
+            return -1;
+        }
+
+        /* both may be null */
+        format = json_string_value(jformat);
+        error = json_string_value(jerror);
+
+        fl = rs_agg_file(a, fpath);
+        if (fl == NULL || rs_file_set(&fl->format, format)
+            || rs_file_set(&fl->error, error))
+        {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+
+        fl->detected = detected;
+        fl->lines = (uint64_t) n[0];
+        fl->bytes = (uint64_t) n[1];
+        fl->unparsed = (uint64_t) n[2];
+    }
+
+    json_object_foreach(classes, name, v) {
+        c = rg_class_from_name(name, strlen(name));
+
+        if (c == RG_CLASS_NONE
+            || json_unpack_ex(v, &je, 0, "[I,I,I]", &n[0], &n[1], &n[2]))
+        {
+            snprintf(err, errlen, "classes: bad entry \"%s\"", name);
+            return -1;
+        }
+
+        a->cls[c].count = (uint64_t) n[0];
+        a->cls[c].suppressed = (uint64_t) n[1];
+        a->cls[c].bytes = (uint64_t) n[2];
+    }
+
+    json_array_foreach(timeline, i, v) {
+        json_t  *cls;
+
+        if (json_unpack_ex(v, &je, 0, "[I,o,I]", &minute, &cls, &n[0]) != 0
+            || (c = rs_partial_class(cls)) == RG_CLASS_NONE)
+        {
+            snprintf(err, errlen, "timeline[%zu]: bad entry", i);
+            return -1;
+        }
+
+        if (rs_agg_add_cell(a, minute, c, (uint64_t) n[0]) != 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+
+    for (i = 0; i < RS_DIM_COUNT; i++) {
+        if (rs_partial_load_keys(json_object_get(keys, rs_dims[i]), a,
+                                 (rs_dim) i) != 0)
+        {
+            snprintf(err, errlen, "keys.%s: bad entry or out of memory",
+                     rs_dims[i]);
+            return -1;
+        }
+    }
+
+    return rs_findings_merge_state(f, state, err, errlen);
+}
+
+
+static int
+rs_partial_load_keys(const json_t *keys, rs_agg *a, rs_dim dim)
+{
+    size_t        i, j, len;
+    json_t       *entries, *e, *times, *tk, *cls;
+    json_int_t    count, sec, n;
+    int           approx, off, has_off, rc;
+    const char   *key;
+    rs_keytab    *t = &a->keys[dim];
+    rs_kcell     *c;
+    rg_class      k;
+    json_int_t    dropped;
+
+    if (json_unpack((json_t *) keys, "{s:b,s:I,s:o}", "approximate", &approx,
+                    "dropped_max", &dropped, "entries", &entries) != 0
+        || !json_is_array(entries))
+    {
+        return -1;
+    }
+
+    t->approximate |= approx;
+    t->dropped_max = (uint64_t) dropped > t->dropped_max
+                     ? (uint64_t) dropped : t->dropped_max;
+
+    json_array_foreach(entries, i, e) {
+        if (json_unpack(e, "[s%,o,I,o]", &key, &len, &cls, &count, &times)
+            != 0 || (k = rs_partial_class(cls)) == RG_CLASS_NONE
+            || !json_is_array(times))
+        {
+            return -1;
+        }
+
+        c = rs_keytab_cell(t, k, key, len);
+        if (c == NULL) {
+            return -1;
+        }
+
+        c->count += (uint64_t) count;
+
+        json_array_foreach(times, j, tk) {
+            if (json_unpack(tk, "[I,i,b,I]", &sec, &off, &has_off, &n) != 0)
+            {
+                return -1;
+            }
+
+            /* the cell moves when the table grows: found again each time */
+            c = rs_keytab_cell(t, k, key, len);
+            if (c == NULL) {
+                return -1;
+            }
+
+            rc = rs_kcell_event(t, c, sec, off, has_off, (uint64_t) n,
+                                a->ticks < RS_TICKS_MAX, &a->ticks);
+            if (rc < 0) {
+                return -1;
+            }
+
+            a->bursts_approximate |= rc > 0;
+        }
+    }
+
+    return 0;
+}
