@@ -230,10 +230,17 @@ rs_lf_find(int var, const char *p, const char *end, const rs_lf_token *next)
     }
 
     for ( ;; ) {
-        if (next->len == 1) {
+        /* memchr for the first byte, then compare: literals are short and
+           memmem's setup cost more than the search on every line */
+        for ( ;; ) {
             q = memchr(q, next->lit[0], (size_t) (end - q));
-        } else {
-            q = memmem(q, (size_t) (end - q), next->lit, next->len);
+            if (q == NULL || next->len == 1
+                || ((size_t) (end - q) >= next->len
+                    && memcmp(q + 1, next->lit + 1, next->len - 1) == 0))
+            {
+                break;
+            }
+            q++;
         }
 
         if (q == NULL || !list) {
