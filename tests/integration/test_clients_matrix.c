@@ -29,7 +29,8 @@
 #define PROBE_LINE   "closed connection while waiting for request, " \
                      "client: 127.0.0.1, "
 
-enum { UP_SLOW, UP_TRUNC, UP_CHUNKED, UP_RESET, UP_BIGHDR, UP_LARGE, UP_N };
+enum { UP_SLOW, UP_TRUNC, UP_CHUNKED, UP_RESET, UP_BIGHDR, UP_LARGE,
+       UP_RESET_BODY, UP_N };
 
 static rgt_nginx     ngx;
 static rgt_upstream  up[UP_N];
@@ -42,6 +43,8 @@ static const rgt_upstream_opts  up_opts[UP_N] = {
     [UP_RESET]   = { .mode = RGT_UP_RESET },
     [UP_BIGHDR]  = { .mode = RGT_UP_BIG_HEADER },
     [UP_LARGE]   = { .mode = RGT_UP_LARGE, .body_len = BIG_SIZE },
+    [UP_RESET_BODY] = { .mode = RGT_UP_RESET_AFTER_HEADERS,
+                        .body_len = 100000, .send_len = 1000 },
 };
 
 /* upstreams first: nginx's ports are then picked among the ports still
@@ -84,12 +87,16 @@ TestSuite(clients_matrix, .init = setup, .fini = teardown, .timeout = 60);
     "        listen 127.0.0.1:@PORT0@ sndbuf=32k;\n"                         \
     "        listen 127.0.0.1:@PORT1@ http2 sndbuf=32k;\n"                   \
     "        root @PREFIX@/html;\n"                                          \
+    "        client_header_timeout 1s;\n"                                    \
+    "        client_body_timeout 1s;\n"                                      \
+    "        location /upload { proxy_pass http://127.0.0.1:%d; }\n"         \
     "        location /slow { proxy_pass http://127.0.0.1:%d; }\n"           \
     "        location /trunc { proxy_pass http://127.0.0.1:%d; }\n"          \
     "        location /chunked { proxy_pass http://127.0.0.1:%d; }\n"        \
     "        location /reset { proxy_pass http://127.0.0.1:%d; }\n"          \
     "        location /bighdr { proxy_pass http://127.0.0.1:%d; }\n"         \
     "        location /large { proxy_pass http://127.0.0.1:%d; }\n"          \
+    "        location /resetbody { proxy_pass http://127.0.0.1:%d; }\n"      \
     "        location /refused { proxy_pass http://127.0.0.1:%d; }\n"        \
     "        location = /drop { return 444; }\n"                             \
     "        location /timeout/ {\n"                                         \
@@ -116,8 +123,10 @@ start_all(void)
     } while (taken);
 
     snprintf(conf, sizeof(conf), MATRIX_CONF, up[UP_SLOW].port,
+             up[UP_SLOW].port,
              up[UP_TRUNC].port, up[UP_CHUNKED].port, up[UP_RESET].port,
-             up[UP_BIGHDR].port, up[UP_LARGE].port, closed);
+             up[UP_BIGHDR].port, up[UP_LARGE].port, up[UP_RESET_BODY].port,
+             closed);
 
     cr_assert_eq(rgt_nginx_write_conf(&ngx, conf), 0);
     cr_assert_eq(rgt_nginx_make_file(&ngx, "html/big.bin", BIG_SIZE), 0);
@@ -470,6 +479,23 @@ Test(clients_matrix, upstream_reset_is_502)
     cr_assert_str_eq(e.rc, "OK");
 }
 
+Test(clients_matrix, upstream_reset_mid_body_keeps_200)
+{
+    access_entry  e;
+
+    /* buffered: the event pipe reads with readv(), not recv() */
+    expect_upstream_fault("/resetbody", 200, "readv() failed (104: "
+                          "Connection reset by peer) while reading upstream, "
+                          "client: 127.0.0.9");
+    only_access_entry(&e);
+    cr_assert_eq(e.status, 200);
+    /* the header went out; the 1000 body bytes nginx held in its buffer
+       (proxy_buffering on) are dropped with the error: a cut response
+       with nothing of the body and $request_completion OK */
+    cr_assert_eq(e.bbs, 0, "bbs=%ld", e.bbs);
+    cr_assert_str_eq(e.rc, "OK");
+}
+
 Test(clients_matrix, upstream_refused_is_502)
 {
     access_entry  e;
@@ -647,4 +673,89 @@ Test(clients_matrix, h2_connection_reset_mid_static_response)
     cr_assert_gt(e.bbs, 0);
     cr_assert_lt(e.bbs, BIG_SIZE);
     cr_assert_str_eq(e.rc, "");
+}
+
+/* --- aborts and timeouts while nginx still reads the request ----------- */
+
+#define CUT_LINE     "GET /cut-in-the-line"
+#define CUT_HEADERS  "GET /cut-in-headers HTTP/1.1\r\nHost: localhost\r\n"
+#define CUT_BODY     "POST /upload HTTP/1.1\r\nHost: localhost\r\n"        \
+                     "Content-Length: 100000\r\n\r\n0123456789"
+
+static void
+abort_in_request(const char *data, rgt_abort_how how, const char *from,
+    const char *needle, const char *line, const char *uri)
+{
+    access_entry  e;
+
+    start_all();
+    cr_assert_eq(rgt_abort_partial(ngx.port[0], from, data, strlen(data),
+                                   how, 200), 0);
+    wait_error_line(needle);
+
+    const char *const  want[][2] = { { "[info]", line } };
+    expect_error_log(want, 1);
+
+    only_access_entry(&e);
+    cr_assert_eq(e.status, 400);
+    cr_assert_eq(e.bbs, 0);
+    cr_assert_eq(e.bs, 0);
+    cr_assert_str_eq(e.ra, from);
+    cr_assert_str_eq(e.uri, uri);
+}
+
+Test(clients_matrix, fin_in_request_line_is_400)
+{
+    abort_in_request(CUT_LINE, RGT_FIN, "127.0.0.2", "request line",
+                     "client prematurely closed connection while reading "
+                     "client request line, client: 127.0.0.2", "-");
+}
+
+Test(clients_matrix, fin_in_headers_is_400)
+{
+    abort_in_request(CUT_HEADERS, RGT_FIN, "127.0.0.3", "request headers",
+                     "client prematurely closed connection while reading "
+                     "client request headers, client: 127.0.0.3",
+                     "/cut-in-headers");
+}
+
+Test(clients_matrix, rst_in_headers_is_400)
+{
+    abort_in_request(CUT_HEADERS, RGT_RST, "127.0.0.4", "request headers",
+                     "recv() failed (104: Connection reset by peer) while "
+                     "reading client request headers, client: 127.0.0.4",
+                     "/cut-in-headers");
+}
+
+Test(clients_matrix, fin_in_request_body_is_400_without_while)
+{
+    abort_in_request(CUT_BODY, RGT_FIN, "127.0.0.5", "prematurely",
+                     "client prematurely closed connection, client: "
+                     "127.0.0.5, server: , request: \"POST /upload "
+                     "HTTP/1.1\"", "/upload");
+}
+
+Test(clients_matrix, header_timeout_is_408)
+{
+    start_all();
+    cr_assert_eq(rgt_stall_partial(ngx.port[0], "127.0.0.6", CUT_HEADERS,
+                                   strlen(CUT_HEADERS), 10000), 0);
+
+    static const char *const  want[][2] = {
+        { "[info]", "client timed out (110: Connection timed out) while "
+                    "reading client request headers, client: 127.0.0.6" },
+    };
+    expect_error_log(want, 1);
+    expect_empty_entry(408, "127.0.0.6");
+}
+
+Test(clients_matrix, body_timeout_is_408_and_logs_nothing)
+{
+    start_all();
+    cr_assert_eq(rgt_stall_partial(ngx.port[0], "127.0.0.7", CUT_BODY,
+                                   strlen(CUT_BODY), 10000), 0);
+
+    expect_error_log(NULL, 0);
+    expect_empty_entry(408, "127.0.0.7");
+    cr_assert_eq(rgt_upstream_requests(&up[UP_SLOW]), 0);
 }

@@ -176,26 +176,44 @@ rgt_now_ms(void)
 }
 
 
-int
-rgt_open_request(int port, const char *from, const char *path, int rcvbuf)
+/* "GET path HTTP/1.1" with Connection: close, into req. */
+static void
+rgt_get_request(char *req, size_t size, const char *path)
 {
-    int   fd;
-    char  req[2048];
+    snprintf(req, size, "GET %s HTTP/1.1\r\nHost: localhost\r\n"
+             "Connection: close\r\n\r\n", path);
+}
+
+
+/* Connects and sends len bytes; the fd, or -1. */
+static int
+rgt_connect_send(int port, const char *from, int rcvbuf, const char *data,
+    size_t len)
+{
+    int  fd;
 
     fd = rgt_connect(port, from, rcvbuf);
     if (fd == -1) {
         return -1;
     }
 
-    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: localhost\r\n"
-             "Connection: close\r\n\r\n", path);
-
-    if (rgt_send_all(fd, req, strlen(req)) != 0) {
+    if (rgt_send_all(fd, data, len) != 0) {
         close(fd);
         return -1;
     }
 
     return fd;
+}
+
+
+int
+rgt_open_request(int port, const char *from, const char *path, int rcvbuf)
+{
+    char  req[2048];
+
+    rgt_get_request(req, sizeof(req), path);
+
+    return rgt_connect_send(port, from, rcvbuf, req, strlen(req));
 }
 
 
@@ -267,17 +285,11 @@ int
 rgt_abort_waiting(int port, const char *from, const char *path,
     rgt_abort_how how, int wait_ms)
 {
-    int  fd;
+    char  req[2048];
 
-    fd = rgt_open_request(port, from, path, 0);
-    if (fd == -1) {
-        return -1;
-    }
+    rgt_get_request(req, sizeof(req), path);
 
-    rgt_msleep(wait_ms);
-    rgt_abort(fd, how, 5000);
-
-    return 0;
+    return rgt_abort_partial(port, from, req, strlen(req), how, wait_ms);
 }
 
 
@@ -392,4 +404,61 @@ rgt_http_keepalive(int port, const char *from, const char *path, int n)
     close(fd);
 
     return ok;
+}
+
+
+int
+rgt_abort_partial(int port, const char *from, const char *data, size_t len,
+    rgt_abort_how how, int wait_ms)
+{
+    int  fd;
+
+    fd = rgt_connect_send(port, from, 0, data, len);
+    if (fd == -1) {
+        return -1;
+    }
+
+    /* nginx has read what came and waits for the rest */
+    rgt_msleep(wait_ms);
+    rgt_abort(fd, how, 5000);
+
+    return 0;
+}
+
+
+long
+rgt_stall_partial(int port, const char *from, const char *data, size_t len,
+    int timeout_ms)
+{
+    int            fd;
+    char           buf[4096];
+    long           got = 0;
+    ssize_t        n;
+    struct pollfd  pfd;
+
+    fd = rgt_connect_send(port, from, 0, data, len);
+    if (fd == -1) {
+        return -1;
+    }
+
+    pfd.fd = fd;
+    pfd.events = POLLIN;
+
+    for ( ;; ) {
+        if (poll(&pfd, 1, timeout_ms) <= 0) {
+            close(fd);
+            return -1;
+        }
+
+        n = recv(fd, buf, sizeof(buf), 0);
+        if (n <= 0) {
+            break;
+        }
+
+        got += n;
+    }
+
+    close(fd);
+
+    return got;
 }

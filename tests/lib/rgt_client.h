@@ -97,4 +97,25 @@ long rgt_slow_reader(int port, const char *from, const char *path,
  */
 int rgt_http_keepalive(int port, const char *from, const char *path, int n);
 
+/*
+ * Sends len bytes of a request nginx is still reading (a cut request line,
+ * headers without their blank line, a body shorter than its
+ * Content-Length), waits wait_ms and aborts the chosen way.  0 or -1.
+ * FIN in the headers -> "client prematurely closed connection while
+ * reading client request headers", 400; RST -> "recv() failed (104: ...)";
+ * in the body -> "client prematurely closed connection" (no "while"), 400.
+ */
+int rgt_abort_partial(int port, const char *from, const char *data,
+    size_t len, rgt_abort_how how, int wait_ms);
+
+/*
+ * Sends len bytes of an unfinished request and waits (at most timeout_ms)
+ * for nginx to give up and close: client_header_timeout -> "client timed
+ * out (110: ...) while reading client request headers", 408;
+ * client_body_timeout -> nothing logged, 408.  Returns the bytes nginx
+ * sent before closing (0: the 408 is only logged), or -1 on timeout.
+ */
+long rgt_stall_partial(int port, const char *from, const char *data,
+    size_t len, int timeout_ms);
+
 #endif /* RGT_CLIENT_H */
