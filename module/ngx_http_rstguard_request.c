@@ -140,12 +140,17 @@ ngx_http_rstguard_logging(ngx_http_request_t *r)
 }
 
 
+/* NULL unless rstguard is on where the request ended and it is logged */
+
 static ngx_http_rstguard_ctx_t *
 ngx_http_rstguard_classified(ngx_http_request_t *r)
 {
-    ngx_http_rstguard_ctx_t  *ctx;
+    ngx_http_rstguard_ctx_t       *ctx;
+    ngx_http_rstguard_loc_conf_t  *rlcf;
 
-    if (!ngx_http_rstguard_logging(r)) {
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rstguard_module);
+
+    if (!rlcf->enable || !ngx_http_rstguard_logging(r)) {
         return NULL;
     }
 
@@ -355,14 +360,7 @@ ngx_http_rstguard_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 static ngx_int_t
 ngx_http_rstguard_log_handler(ngx_http_request_t *r)
 {
-    ngx_http_rstguard_ctx_t       *ctx;
-    ngx_http_rstguard_loc_conf_t  *rlcf;
-
-    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rstguard_module);
-
-    if (!rlcf->enable) {
-        return NGX_OK;
-    }
+    ngx_http_rstguard_ctx_t  *ctx;
 
     ctx = ngx_http_rstguard_classified(r);
 

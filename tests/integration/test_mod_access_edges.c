@@ -4,10 +4,12 @@
  * the upstream is (no last_buf, length unknown), also after an internal
  * redirect (which zeroes module ctx), and the request-reading aborts:
  * a header timeout (408) and a body cut short (400); and only the classes
- * rstguard_classes lists are ever held back.
+ * rstguard_classes lists are ever held back; where rstguard is off, nothing
+ * is classified, held or counted.
  */
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,11 @@ TestSuite(mod_edges, .init = setup, .fini = teardown, .timeout = 60);
     "        root @PREFIX@/html;\n"                                          \
     "        location = /nothing { return 204; }\n"                          \
     "        location /slow-up/ { proxy_pass http://127.0.0.1:@PORT1@; }\n"  \
+    "        location /off-up/ {\n"                                          \
+    "            proxy_pass http://127.0.0.1:@PORT1@;\n"                     \
+    "            rstguard off;\n"                                            \
+    "        }\n"                                                            \
+    "        location = /status { rstguard_status; access_log off; }\n"      \
     "        location /only-reset/ {\n"                                      \
     "            proxy_pass http://127.0.0.1:@PORT1@;\n"                     \
     "            rstguard_classes client_reset;\n"                           \
@@ -94,9 +101,26 @@ raw(const char *from, const char *req)
 }
 
 
-Test(mod_edges, bodiless_responses_are_not_truncated_cut_chunked_ones_are)
+/* waits for n access-log lines, stops nginx and returns all.log */
+static char *
+stop_and_read(size_t n)
 {
     char  path[600], *log;
+
+    cr_assert_eq(rgt_mod_wait_lines(&ngx, "logs/all.log", "a=", n), 0);
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+
+    log = rgt_read_file(rgt_nginx_path(&ngx, "logs/all.log", path,
+                                       sizeof(path)), NULL);
+    cr_assert_not_null(log);
+
+    return log;
+}
+
+
+Test(mod_edges, bodiless_responses_are_not_truncated_cut_chunked_ones_are)
+{
+    char  *log;
 
     cr_assert_eq(rgt_nginx_write_conf(&ngx, EDGES_CONF), 0);
     cr_assert_eq(rgt_nginx_make_file(&ngx, "html/big.bin", 1 << 20), 0);
@@ -117,12 +141,7 @@ Test(mod_edges, bodiless_responses_are_not_truncated_cut_chunked_ones_are)
     cr_assert_eq(rgt_http_get(ngx.port[0], "127.0.0.6", "/redirected/b",
                               NULL, 0), 200);
 
-    cr_assert_eq(rgt_mod_wait_lines(&ngx, "logs/all.log", "a=", 5), 0);
-    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
-
-    log = rgt_read_file(rgt_nginx_path(&ngx, "logs/all.log", path,
-                                       sizeof(path)), NULL);
-    cr_assert_not_null(log);
+    log = stop_and_read(5);
 
     cr_assert_eq(rgt_count_lines(log, "a=127.0.0.2 c= l=1 s=200 m=0 "), 1,
                  "%s", log);
@@ -141,8 +160,8 @@ Test(mod_edges, bodiless_responses_are_not_truncated_cut_chunked_ones_are)
 
 Test(mod_edges, request_reading_aborts_timeout_and_cut_body)
 {
-    int   fd;
-    char  path[600], *log;
+    int    fd;
+    char  *log;
 
     cr_assert_eq(rgt_nginx_write_conf(&ngx, EDGES_CONF), 0);
     cr_assert_eq(rgt_nginx_start(&ngx), 0);
@@ -167,11 +186,7 @@ Test(mod_edges, request_reading_aborts_timeout_and_cut_body)
                  0);
     close(fd);
 
-    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
-
-    log = rgt_read_file(rgt_nginx_path(&ngx, "logs/all.log", path,
-                                       sizeof(path)), NULL);
-    cr_assert_not_null(log);
+    log = stop_and_read(2);
     cr_assert_eq(rgt_count_lines(log, "a=127.0.0.7 c=client_timeout l=1 "
                                       "s=408 "), 1, "%s", log);
     cr_assert_eq(rgt_count_lines(log, "a=127.0.0.8 c=client_closed l=1 "
@@ -182,7 +197,7 @@ Test(mod_edges, request_reading_aborts_timeout_and_cut_body)
 
 Test(mod_edges, only_listed_classes_are_held)
 {
-    char  path[600], *log;
+    char  *log;
 
     cr_assert_eq(rgt_nginx_write_conf(&ngx, EDGES_CONF), 0);
     cr_assert_eq(rgt_nginx_start(&ngx), 0);
@@ -194,17 +209,39 @@ Test(mod_edges, only_listed_classes_are_held)
         cr_assert_eq(rgt_abort_waiting(ngx.port[0], "127.0.0.2",
                                        "/only-reset/a", RGT_RST, 150), 0);
     }
-    cr_assert_eq(rgt_mod_wait_lines(&ngx, "logs/all.log", "a=", 6), 0);
-    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
-
-    log = rgt_read_file(rgt_nginx_path(&ngx, "logs/all.log", path,
-                                       sizeof(path)), NULL);
-    cr_assert_not_null(log);
+    log = stop_and_read(6);
     cr_assert_eq(rgt_mod_count(log, "127.0.0.2", "client_closed", "1"), 3,
                  "%s", log);
     cr_assert_eq(rgt_mod_count(log, "127.0.0.2", "client_reset", "1"), 1,
                  "%s", log);
     cr_assert_eq(rgt_mod_count(log, "127.0.0.2", "client_reset", "0"), 2,
+                 "%s", log);
+    free(log);
+}
+
+
+Test(mod_edges, rstguard_off_classifies_holds_and_counts_nothing)
+{
+    char    *log;
+    json_t  *doc;
+
+    cr_assert_eq(rgt_nginx_write_conf(&ngx, EDGES_CONF), 0);
+    cr_assert_eq(rgt_nginx_start(&ngx), 0);
+
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(rgt_abort_waiting(ngx.port[0], "127.0.0.9", "/off-up/a",
+                                       RGT_RST, 150), 0);
+    }
+    cr_assert_eq(rgt_mod_wait_lines(&ngx, "logs/all.log", "a=", 3), 0);
+
+    doc = rgt_mod_status(&ngx);
+    cr_assert_not_null(doc);
+    cr_assert_eq(rgt_mod_counter(doc, "strict", "access", "client_reset",
+                                 "seen"), 0);
+    json_decref(doc);
+
+    log = stop_and_read(3);
+    cr_assert_eq(rgt_count_lines(log, "a=127.0.0.9 c= l=1 s=499 m= "), 3,
                  "%s", log);
     free(log);
 }
