@@ -147,12 +147,13 @@ rs_scan_path(rs_scanner *sc, const char *path)
     }
 
     rs_file_set(&sc->file->format, rg_format_name(sc->format));
+    sc->parse = rs_parser_for(sc->format);
 
-    /* a large plain file is cut in two at a line and scanned by two
-       threads (Java records may span the cut: not those) */
+    /* a large plain file is cut in two before a record and scanned by
+       two threads */
     if (sc->cfg->threads > 1 && !rs_reader_is_gzip(r)
         && (sc->cfg->observe == NULL || sc->cfg->observe_fork != NULL)
-        && sc->format != RG_FORMAT_JAVA && strcmp(path, "-") != 0
+        && strcmp(path, "-") != 0
         && stat(path, &st) == 0 && S_ISREG(st.st_mode)
         && (uint64_t) st.st_size >= RS_SPLIT_MIN)
     {
@@ -203,6 +204,28 @@ rs_scan_range(rs_scanner *sc, rs_file *file, const char *path,
     rs_reader_close(r);
 
     return file->error != NULL ? -1 : 0;
+}
+
+
+int
+rs_scan_starts_record(rs_scanner *sc, const char *line, size_t len)
+{
+    rs_parsed  out;
+    rs_ts      sys;
+    size_t     skip;
+    int        rc;
+
+    memset(&sys, 0, sizeof(rs_ts));
+    skip = rs_syslog_prefix(line, len, sc->cfg->year, &sys);
+    rc = sc->parse(&sc->parser, line + skip, len - skip, &out);
+
+    if (rc != (sc->format == RG_FORMAT_JAVA ? 1 : 0)) {
+        return 0;
+    }
+
+    rs_parsed_time(&out);
+
+    return out.ts.valid || sys.valid;
 }
 
 

@@ -4,8 +4,9 @@
  *   reader -> searcher (lines) -> syslog prefix -> format parser (rg_fields)
  *     -> time range -> matcher (rg_match; Java records folded) -> rs_agg
  *
- * A scanner is one thread's worth of state: its own matcher, parser and
- * aggregate.  The run configuration it reads is shared and read-only.
+ * A scanner is one thread's worth of state: its own matcher and parser;
+ * the aggregate it adds to may be shared with another scanner under a
+ * mutex (scan_split.h).  The run configuration is shared and read-only.
  */
 
 #ifndef RS_SCAN_H

@@ -20,7 +20,8 @@ typedef struct {
 
 
 static void *rs_half_run(void *arg);
-static uint64_t rs_split_point(const char *path, uint64_t size);
+static uint64_t rs_split_point(rs_scanner *sc, const char *path,
+    uint64_t size);
 
 
 static void *
@@ -35,14 +36,18 @@ rs_half_run(void *arg)
 
 
 /*
- * The offset just after the first newline at or after the middle; 0 when
- * there is none (one huge line: no split).
+ * Where the second half starts: the first line after the middle that
+ * begins a timed record of the format (a Java record's first line, an
+ * nginx line with its time), so no record spans the cut and every line
+ * of the second half has a timed line before it in its own half, as
+ * --since/--until want.  0 when none is found within RS_SPLIT_SEEK bytes:
+ * no split.
  */
 static uint64_t
-rs_split_point(const char *path, uint64_t size)
+rs_split_point(rs_scanner *sc, const char *path, uint64_t size)
 {
-    char      buf[65536];
-    uint64_t  off = size / 2;
+    char      buf[RS_SPLIT_WINDOW];
+    uint64_t  pos = size / 2, start;
     ssize_t   n;
     char     *nl;
     int       fd;
@@ -52,20 +57,33 @@ rs_split_point(const char *path, uint64_t size)
         return 0;
     }
 
-    while (off < size) {
-        n = pread(fd, buf, sizeof(buf), (off_t) off);
+    while (pos < size && pos < size / 2 + RS_SPLIT_SEEK) {
+        n = pread(fd, buf, sizeof(buf), (off_t) pos);
         if (n <= 0) {
             break;
         }
 
         nl = memchr(buf, '\n', (size_t) n);
-        if (nl != NULL) {
-            close(fd);
-            off += (uint64_t) (nl - buf) + 1;
-            return off < size ? off : 0;
+        if (nl == NULL) {
+            pos += (uint64_t) n;
+            continue;
         }
 
-        off += (uint64_t) n;
+        start = pos + (uint64_t) (nl - buf) + 1;
+        n = start < size ? pread(fd, buf, sizeof(buf), (off_t) start) : 0;
+        if (n <= 0) {
+            break;
+        }
+
+        nl = memchr(buf, '\n', (size_t) n);
+        if (rs_scan_starts_record(sc, buf,
+                                  nl ? (size_t) (nl - buf) : (size_t) n))
+        {
+            close(fd);
+            return start;
+        }
+
+        pos = start;
     }
 
     close(fd);
@@ -85,7 +103,7 @@ rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
     rs_scan_config   cfg2;
     int              started = 0, locked = 0, i;
 
-    cut = rs_split_point(path, size);
+    cut = rs_split_point(sc, path, size);
 
     memset(h, 0, sizeof(h));
     for (i = 0; i < 2; i++) {

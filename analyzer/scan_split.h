@@ -1,7 +1,7 @@
 /*
  * scan_split.h - one large plain file scanned by two threads.
  *
- * The file is cut at the first line end after its middle; each half is
+ * The file is cut before the first record after its middle; each half is
  * scanned by its own scanner (matcher, parser: the per-line work runs on
  * both cores) into the one aggregate, under a mutex (aborts are a few
  * percent of the lines, so it is rarely contended, and the keys are held
@@ -17,7 +17,10 @@
 #include "scan.h"
 
 /* Files smaller than this are not worth a thread. */
-#define RS_SPLIT_MIN  (8u << 20)
+#define RS_SPLIT_MIN     (8u << 20)
+/* How far past the middle a record start is looked for. */
+#define RS_SPLIT_SEEK    (16u << 20)
+#define RS_SPLIT_WINDOW  65536
 
 /* Scans path (size bytes, format already chosen) into sc's aggregate. */
 void rs_scan_split(rs_scanner *sc, const char *path, uint64_t size);
@@ -25,6 +28,9 @@ void rs_scan_split(rs_scanner *sc, const char *path, uint64_t size);
 /* Scans bytes [off, off + len) of path into sc, counting lines in file. */
 int rs_scan_range(rs_scanner *sc, rs_file *file, const char *path,
     rg_format format, uint64_t off, uint64_t len);
+
+/* Whether line[0..len) starts a timed record of the scanner's format. */
+int rs_scan_starts_record(rs_scanner *sc, const char *line, size_t len);
 
 rs_agg *rs_scanner_agg(rs_scanner *sc);
 

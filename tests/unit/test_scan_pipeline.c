@@ -724,3 +724,45 @@ Test(scan_pipeline, bursts_merge_overlapping_windows)
     free(b);
     rs_times_free(tm);
 }
+
+/* Java records are cut between records: two threads fold the same. */
+Test(scan_pipeline, two_threads_fold_java_records_the_same)
+{
+    rs_scan_config  cfg = { .format = -1, .year = 2026 };
+    rs_agg          one, two;
+    size_t          cap = 10u << 20, n = 0;
+    char           *text = malloc(cap + 1024);
+    const char     *f;
+    int             i = 0;
+
+    cfg.rules = rules;
+    while (n < 9u << 20) {
+        n += (size_t) sprintf(text + n, "21-Nov-2026 10:%02d:%02d.000 SEVERE"
+            " [exec-%d] Servlet failed\n", i / 60 % 60, i % 60, i % 9);
+        /* long traces, so the middle of the file falls inside one */
+        for (int k = 0; k < 40; k++) {
+            n += (size_t) sprintf(text + n, "\tat org.example.Frame%d.run"
+                                  "(Frame.java:%d)\n", k, i);
+        }
+        n += (size_t) sprintf(text + n, i % 2 ? "Caused by: java.io"
+            ".IOException: Broken pipe\n" : "\t... 7 more\n");
+        i++;
+    }
+    f = write_file("java-split.log", text, n);
+    free(text);
+
+    cfg.threads = 1;
+    scan_cfg(&one, &cfg, &f, 1);
+    cfg.threads = 2;
+    scan_cfg(&two, &cfg, &f, 1);
+
+    cr_assert_str_eq(two.files[0].format, "java");
+    cr_assert_eq(two.files[0].lines, (uint64_t) i * 42);
+    cr_assert_eq(two.files[0].bytes, n);
+    cr_assert_eq(two.unparsed, 0);
+    cr_assert_eq(two.cls[RG_CLASS_BROKEN_PIPE].count, (uint64_t) i / 2);
+    cr_assert_eq(memcmp(two.cls, one.cls, sizeof(one.cls)), 0);
+    cr_assert_eq(two.lines, one.lines);
+    rs_agg_free(&one);
+    rs_agg_free(&two);
+}
