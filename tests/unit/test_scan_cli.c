@@ -146,6 +146,41 @@ Test(scan_cli, fail_on_and_exit_statuses)
     cr_assert_not_null(strstr(out, "--fail-on CLASS|bloat=PCT"));
 }
 
+/* The shell's order (x.log x.log.1 x.log.2.gz) is read oldest first. */
+Test(scan_cli, rotated_set_is_read_oldest_first)
+{
+    char  dir[] = "/tmp/rgt-rot.XXXXXX", args[1024];
+
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(args, sizeof(args), "cd '%s' && cp " FIX "error.log %s/x.log &&"
+             " cp " FIX "error.log %s/x.log.1 && gzip -c " FIX "error.log >"
+             " %s/x.log.2.gz", getenv("RSTGUARD_ROOT"), dir, dir, dir);
+    cr_assert_eq(system(args), 0);
+
+    snprintf(args, sizeof(args), "--json %s/x.log %s/x.log.1 %s/x.log.2.gz",
+             dir, dir, dir);
+    cr_assert_eq(run(args), 0, "%s", errtext);
+
+    json_t  *rep = json_loads(out, 0, NULL), *files;
+    char     want[3][256];
+
+    cr_assert_not_null(rep);
+    files = json_object_get(rep, "files");
+    snprintf(want[0], sizeof(want[0]), "%s/x.log.2.gz", dir);
+    snprintf(want[1], sizeof(want[1]), "%s/x.log.1", dir);
+    snprintf(want[2], sizeof(want[2]), "%s/x.log", dir);
+    for (int i = 0; i < 3; i++) {
+        cr_assert_str_eq(json_string_value(json_object_get(
+            json_array_get(files, (size_t) i), "path")), want[i]);
+    }
+    /* three copies: three times the fixture's counts */
+    cr_assert_eq(json_integer_value(json_object_get(rep, "lines")), 27);
+    json_decref(rep);
+
+    snprintf(args, sizeof(args), "rm -rf %s", dir);
+    cr_assert_eq(system(args), 0);
+}
+
 /* A file that opens but cannot be read (EIO): named, the others read. */
 Test(scan_cli, read_error_is_named_and_other_inputs_scanned)
 {
