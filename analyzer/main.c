@@ -4,11 +4,13 @@
  * error; 2 wins).  The only place that prints errors or exits.
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "findings.h"
+#include "html.h"
 #include "options.h"
 #include "partial.h"
 #include "print.h"
@@ -20,6 +22,7 @@
 static int rs_scan_all(rs_run *run, rs_agg *agg);
 static int rs_main_simulate(int argc, char **argv);
 static int rs_merge_all(rs_run *run, rs_agg *agg, rs_findings *findings);
+static int rs_write_html(const rs_report *rep, const char *path);
 
 
 int
@@ -119,6 +122,10 @@ main(int argc, char **argv)
 
     if (fflush(stdout) != 0) {
         fprintf(stderr, "rstscan: cannot write the report\n");
+        status = 2;
+    }
+
+    if (run.cli.html != NULL && rs_write_html(&rep, run.cli.html) != 0) {
         status = 2;
     }
 
@@ -263,4 +270,28 @@ rs_merge_all(rs_run *run, rs_agg *agg, rs_findings *findings)
     }
 
     return status;
+}
+
+
+/* --html FILE: the page, written whole or reported */
+static int
+rs_write_html(const rs_report *rep, const char *path)
+{
+    FILE  *f;
+    int    rc;
+
+    f = fopen(path, "w");
+    if (f == NULL) {
+        fprintf(stderr, "rstscan: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+
+    rc = rs_print_html(rep, f);
+
+    if (fclose(f) != 0 || rc != 0) {
+        fprintf(stderr, "rstscan: %s: cannot write the HTML report\n", path);
+        return -1;
+    }
+
+    return 0;
 }
