@@ -96,6 +96,7 @@ TestSuite(mod_errlog, .init = setup, .fini = teardown, .timeout = 90);
     "http {\n"                                                               \
     "    @TEMP_PATHS@\n"                                                     \
     "    access_log off;\n"                                                  \
+    "    %s\n"                                                               \
     "    rstguard_zone zone=rg:1m rate=1r/m burst=1 global_rate=1000r/s\n"   \
     "                  global_burst=10000;\n"                                \
     "    rstguard_error_log %s;\n"                                           \
@@ -117,6 +118,7 @@ TestSuite(mod_errlog, .init = setup, .fini = teardown, .timeout = 90);
 
 typedef struct {
     const char  *main_log;      /* main-level error_log lines */
+    const char  *zone;          /* http{} lines before the usual zone */
     const char  *interval;      /* rstguard_summary_interval */
     int          filter_off;    /* rstguard_error_log off */
     int          dry_run;
@@ -144,6 +146,7 @@ start_nginx(const conf_opts *o)
     snprintf(conf, sizeof(conf), FILTER_CONF,
              o->main_log ? o->main_log
                          : "error_log @PREFIX@/logs/error.log info;",
+             o->zone ? o->zone : "",
              o->filter_off ? "off" : "on",
              o->interval ? o->interval : "60s",
              o->dry_run ? "rstguard_dry_run on;" : "",
@@ -942,4 +945,63 @@ Test(mod_errlog, only_listed_classes_are_held_and_warn_or_above_only_by_name)
         cr_assert_eq(r->lines, PER_KEY);
         cr_assert_eq(r->summaries, 0);
     }
+}
+
+/*
+ * A zone too small for its keys: the "is full" alert is logged from
+ * inside the limiter, i.e. while rstguard's writer is deciding a line.
+ * That nested line must pass untouched (no deadlock, no lost line), and
+ * every key, evicted or not, keeps being decided.
+ */
+#define TINY_ZONE                                                            \
+    "rstguard_zone zone=tiny:32k rate=1r/m burst=0 global_rate=1000r/s "     \
+    "global_burst=10000;"
+#define NTINY  600
+
+Test(mod_errlog, a_full_zone_alerts_from_inside_the_writer_and_loses_nothing)
+{
+    conf_opts  o = { .http_extra = "rstguard_classes client_closed;" };
+    char       from[32], *text;
+    int        fd;
+
+    /* the tiny zone is the first declared one: the error log's zone */
+    o.zone = TINY_ZONE;
+    start_nginx(&o);
+
+    for (int i = 0; i < NTINY; i++) {
+        snprintf(from, sizeof(from), "127.0.%d.%d", 1 + i / 200, 1 + i % 200);
+        fd = rgt_connect(ngx.port[0], from, 0);
+        cr_assert_neq(fd, -1);
+        close(fd);
+    }
+
+    /* every client's first line passes (burst=0, each key is new) */
+    for (int i = 0; i < 100; i++) {
+        text = read_rel("logs/error.log");
+        size_t  got = rgt_count_lines(text, "client closed connection while "
+                                            "waiting for request, client: "
+                                            "127.0.");
+        free(text);
+        if (got >= NTINY) {
+            break;
+        }
+        rgt_msleep(100);
+    }
+
+    cr_assert_eq(rgt_http_get(ngx.port[0], client(0), "/missing", NULL, 0),
+                 404);
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+
+    text = read_rel("logs/error.log");
+    for (int i = 0; i < NTINY; i++) {
+        char  needle[96];
+
+        snprintf(needle, sizeof(needle), "waiting for request, client: "
+                 "127.0.%d.%d, server", 1 + i / 200, 1 + i % 200);
+        cr_assert_eq(rgt_count_lines(text, needle), 1, "%s", needle);
+    }
+    cr_assert_eq(rgt_count_lines(text, "[alert]"), 1, "%s", text);
+    cr_assert_eq(rgt_count_lines(text, "rstguard zone \"tiny\" is full"), 1);
+    cr_assert_eq(rgt_count_lines(text, "rstguard: "), 0);
+    free(text);
 }
