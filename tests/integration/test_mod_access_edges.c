@@ -5,7 +5,7 @@
  * redirect (which zeroes module ctx), and the request-reading aborts:
  * a header timeout (408) and a body cut short (400); and only the classes
  * rstguard_classes lists are ever held back; where rstguard is off, nothing
- * is classified, held or counted.
+ * is classified, held or counted; a failed write is broken_pipe.
  */
 
 #include <criterion/criterion.h>
@@ -22,7 +22,7 @@
 #include "rgt_upstream.h"
 
 static rgt_nginx     ngx;
-static rgt_upstream  slow, trunc, chunked;
+static rgt_upstream  slow, trunc, chunked, large;
 
 static void setup(void)
 {
@@ -40,6 +40,7 @@ static void teardown(void)
     rgt_nginx_cleanup(&ngx);
     rgt_mod_upstreams_stop(&slow, &trunc);
     rgt_upstream_stop(&chunked);
+    rgt_upstream_stop(&large);
 }
 
 TestSuite(mod_edges, .init = setup, .fini = teardown, .timeout = 60);
@@ -243,5 +244,48 @@ Test(mod_edges, rstguard_off_classifies_holds_and_counts_nothing)
     log = stop_and_read(3);
     cr_assert_eq(rgt_count_lines(log, "a=127.0.0.9 c= l=1 s=499 m= "), 3,
                  "%s", log);
+    free(log);
+}
+
+
+/*
+ * With proxy_ignore_client_abort nginx does not watch the client while it
+ * relays, so a reset is only found when writing fails: broken_pipe.
+ */
+Test(mod_edges, write_failure_is_broken_pipe)
+{
+    char               conf[4096], *log;
+    rgt_upstream_opts  lo = { .mode = RGT_UP_LARGE };
+
+    cr_assert_eq(rgt_upstream_start(&large, &lo), 0);
+
+    snprintf(conf, sizeof(conf),
+             RGT_CONF_HEAD
+             "http {\n"
+             "    @TEMP_PATHS@\n"
+             "    log_format rg " RGT_MOD_LOG_FORMAT ";\n"
+             "    access_log @PREFIX@/logs/all.log rg;\n"
+             "    rstguard on;\n"
+             "    server {\n"
+             "        listen 127.0.0.1:@PORT0@ sndbuf=32k;\n"
+             "        location / {\n"
+             "            proxy_pass http://127.0.0.1:%d;\n"
+             "            proxy_buffering off;\n"
+             "            proxy_ignore_client_abort on;\n"
+             "        }\n"
+             "    }\n"
+             "}\n", large.port);
+    cr_assert_eq(rgt_nginx_write_conf(&ngx, conf), 0);
+    cr_assert_eq(rgt_nginx_start(&ngx), 0);
+
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(rgt_abort_download(ngx.port[0], "127.0.0.2", "/large",
+                                        RGT_RST, 16384, 150), 16384);
+    }
+
+    log = stop_and_read(3);
+
+    cr_assert_eq(rgt_count_lines(log, "a=127.0.0.2 c=broken_pipe l=1 s=200 "),
+                 3, "%s", log);
     free(log);
 }
