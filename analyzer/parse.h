@@ -50,6 +50,8 @@ typedef struct {
     rs_logformat  layout;           /* nginx-access: combined or --log-format */
     rs_logformat  apache[2];        /* combined with %X, without */
     char          scratch[4096];    /* apache-error's joined message */
+    char          tc_text[26];      /* the last $time_local parsed ... */
+    rs_ts         tc_ts;            /* ... and its value */
 } rs_parser;
 
 /*
@@ -60,8 +62,8 @@ int rs_parser_init(rs_parser *ps, const char *layout, char *err,
     size_t errlen);
 
 /* Splits an access line by a layout into fields (nginx and Apache). */
-int rs_parse_layout(const rs_logformat *lf, const char *p, size_t len,
-    rs_parsed *out);
+int rs_parse_layout(rs_parser *ps, const rs_logformat *lf, const char *p,
+    size_t len, rs_parsed *out);
 
 typedef int (*rs_parse_fn)(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);

@@ -186,7 +186,7 @@ rs_parse_apache_access(rs_parser *ps, const char *p, size_t len,
     rg_str  c;
 
     /* combined with %X, then plain combined */
-    if (rs_parse_layout(&ps->apache[0], p, len, out) == 0) {
+    if (rs_parse_layout(ps, &ps->apache[0], p, len, out) == 0) {
         c = out->f.f[RG_FIELD_COMPLETION];
 
         /* %X is one character: X aborted, + kept alive, - closed */
@@ -195,7 +195,7 @@ rs_parse_apache_access(rs_parser *ps, const char *p, size_t len,
         }
     }
 
-    if (rs_parse_layout(&ps->apache[1], p, len, out) == 0) {
+    if (rs_parse_layout(ps, &ps->apache[1], p, len, out) == 0) {
         return 0;
     }
 

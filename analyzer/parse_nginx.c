@@ -114,7 +114,7 @@ rs_parse_nginx_access(rs_parser *ps, const char *p, size_t len,
 {
     rg_str  *c = &out->f.f[RG_FIELD_COMPLETION];
 
-    if (rs_parse_layout(&ps->layout, p, len, out) != 0) {
+    if (rs_parse_layout(ps, &ps->layout, p, len, out) != 0) {
         return -1;
     }
 
@@ -128,8 +128,8 @@ rs_parse_nginx_access(rs_parser *ps, const char *p, size_t len,
 
 
 int
-rs_parse_layout(const rs_logformat *lf, const char *p, size_t len,
-    rs_parsed *out)
+rs_parse_layout(rs_parser *ps, const rs_logformat *lf, const char *p,
+    size_t len, rs_parsed *out)
 {
     rs_lf_values  v;
     rg_str        s;
@@ -151,8 +151,19 @@ rs_parse_layout(const rs_logformat *lf, const char *p, size_t len,
 
     if (lf->has[RS_V_TIME_LOCAL]) {
         s = v.v[RS_V_TIME_LOCAL];
-        if (rs_time_local(s.p, s.len, &out->ts) != s.len) {
+
+        /* busy logs repeat a second on many lines: parse it once */
+        if (s.len == sizeof(ps->tc_text) && ps->tc_ts.valid
+            && memcmp(s.p, ps->tc_text, s.len) == 0)
+        {
+            out->ts = ps->tc_ts;
+
+        } else if (rs_time_local(s.p, s.len, &out->ts) != s.len) {
             return -1;
+
+        } else if (s.len == sizeof(ps->tc_text)) {
+            memcpy(ps->tc_text, s.p, s.len);
+            ps->tc_ts = out->ts;
         }
 
     } else if (lf->has[RS_V_TIME_ISO8601]) {

@@ -78,12 +78,16 @@ rs_request_path(rg_str request)
         return path;
     }
 
-    for (p = q + 1, q = p; q < end && *q != ' ' && *q != '?'; q++) {
-        /* skip */
+    /* the path ends at the next space, or before at a '?' */
+    p = q + 1;
+    q = memchr(p, ' ', (size_t) (end - p));
+    if (q != NULL) {
+        end = q;
     }
+    q = memchr(p, '?', (size_t) (end - p));
 
     path.p = p;
-    path.len = (size_t) (q - p);
+    path.len = (size_t) ((q ? q : end) - p);
 
     return path;
 }

@@ -33,16 +33,31 @@ rs_civil_to_sec(int year, int mon, int day, int hh, int mm, int ss)
 int
 rs_month_from_name(const char *p)
 {
-    static const char  names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    int                i;
-
-    for (i = 0; i < 12; i++) {
-        if (memcmp(p, names + i * 3, 3) == 0) {
-            return i + 1;
-        }
+    /* a switch on the letters: this runs for every access-log line */
+    switch (p[0]) {
+    case 'J':
+        return p[1] == 'a' && p[2] == 'n' ? 1
+               : p[1] == 'u' && p[2] == 'n' ? 6
+               : p[1] == 'u' && p[2] == 'l' ? 7 : 0;
+    case 'F':
+        return p[1] == 'e' && p[2] == 'b' ? 2 : 0;
+    case 'M':
+        return p[1] == 'a' && p[2] == 'r' ? 3
+               : p[1] == 'a' && p[2] == 'y' ? 5 : 0;
+    case 'A':
+        return p[1] == 'p' && p[2] == 'r' ? 4
+               : p[1] == 'u' && p[2] == 'g' ? 8 : 0;
+    case 'S':
+        return p[1] == 'e' && p[2] == 'p' ? 9 : 0;
+    case 'O':
+        return p[1] == 'c' && p[2] == 't' ? 10 : 0;
+    case 'N':
+        return p[1] == 'o' && p[2] == 'v' ? 11 : 0;
+    case 'D':
+        return p[1] == 'e' && p[2] == 'c' ? 12 : 0;
+    default:
+        return 0;
     }
-
-    return 0;
 }
 
 
