@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "html.h"
 #include "options.h"
 #include "partial.h"
+#include "progress.h"
 #include "print.h"
 #include "rotate.h"
 #include "scan.h"
@@ -23,6 +25,7 @@ static int rs_scan_all(rs_run *run, rs_agg *agg);
 static int rs_main_simulate(int argc, char **argv);
 static int rs_merge_all(rs_run *run, rs_agg *agg, rs_findings *findings);
 static int rs_write_html(const rs_report *rep, const char *path);
+static uint64_t rs_total_size(const rs_run *run);
 
 
 int
@@ -33,6 +36,7 @@ main(int argc, char **argv)
     rs_agg     agg;
     rs_report     rep;
     rs_findings  *findings;
+    rs_progress  *progress;
     int           status, merge;
 
     memset(&run, 0, sizeof(rs_run));
@@ -77,9 +81,16 @@ main(int argc, char **argv)
     run.scan.observe_fork = rs_findings_fork;
     run.scan.observe_join = rs_findings_join;
 
+    /* a progress line on a terminal's stderr, nothing otherwise */
+    progress = merge ? NULL : rs_progress_create(stderr, rs_total_size(&run),
+                                                 NULL);
+    run.scan.progress = progress ? rs_progress_add : NULL;
+    run.scan.progress_ctx = progress;
+
     rs_agg_init(&agg);
     status = merge ? rs_merge_all(&run, &agg, findings)
                    : rs_scan_all(&run, &agg);
+    rs_progress_done(progress);
     rs_findings_total_bytes(findings, agg.bytes);
 
     if (run.cli.partial) {
@@ -169,6 +180,7 @@ rs_scan_all(rs_run *run, rs_agg *agg)
         }
 
         f = &agg->files[agg->nfiles - 1];
+        rs_progress_clear(run->scan.progress_ctx);
 
         if (f->error != NULL) {
             fprintf(stderr, "rstscan: %s\n", f->error);
@@ -294,4 +306,40 @@ rs_write_html(const rs_report *rep, const char *path)
     }
 
     return 0;
+}
+
+
+/* The bytes to read when every input is a plain file; 0: not known. */
+static uint64_t
+rs_total_size(const rs_run *run)
+{
+    size_t        i;
+    uint64_t      total = 0;
+    struct stat   st;
+    FILE         *f;
+    unsigned char magic[2];
+
+    for (i = 0; i < run->cli.nfiles; i++) {
+        if (stat(run->cli.files[i], &st) != 0 || !S_ISREG(st.st_mode)) {
+            return 0;
+        }
+
+        /* gzip: the inflated size is not known ahead */
+        f = fopen(run->cli.files[i], "rb");
+        if (f == NULL) {
+            return 0;
+        }
+
+        if (fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f
+            && magic[1] == 0x8b)
+        {
+            fclose(f);
+            return 0;
+        }
+
+        fclose(f);
+        total += (uint64_t) st.st_size;
+    }
+
+    return total;
 }

@@ -3,6 +3,7 @@
  */
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,8 @@ struct rs_progress {
     uint64_t      total;
     uint64_t      start, last;
     int           shown;
+    atomic_ullong done;         /* rs_progress_add's total */
+    atomic_flag   drawing;
 };
 
 
@@ -49,6 +52,8 @@ rs_progress_create(FILE *out, uint64_t total, rs_clock_fn clock)
 
     p->out = out;
     p->total = total;
+    atomic_init(&p->done, 0);
+    atomic_flag_clear(&p->drawing);
     p->clock = clock ? clock : rs_progress_clock;
     p->start = p->clock();
 
@@ -122,6 +127,35 @@ rs_progress_update(rs_progress *p, uint64_t done)
     }
 
     fflush(p->out);
+}
+
+
+void
+rs_progress_add(void *ctx, uint64_t bytes)
+{
+    rs_progress         *p = ctx;
+    unsigned long long   done;
+
+    if (p == NULL) {
+        return;
+    }
+
+    done = atomic_fetch_add(&p->done, bytes) + bytes;
+
+    if (!atomic_flag_test_and_set(&p->drawing)) {
+        rs_progress_update(p, done);
+        atomic_flag_clear(&p->drawing);
+    }
+}
+
+
+void
+rs_progress_clear(rs_progress *p)
+{
+    if (p != NULL && p->shown) {
+        fputs("\r\033[K", p->out);
+        fflush(p->out);
+    }
 }
 
 

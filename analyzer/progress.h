@@ -29,6 +29,16 @@ rs_progress *rs_progress_create(FILE *out, uint64_t total, rs_clock_fn clock);
 /* done is the bytes read so far, across every input. */
 void rs_progress_update(rs_progress *p, uint64_t done);
 
+/*
+ * Adds bytes read to the running total and redraws (rs_scan_config's
+ * progress callback, ctx the rs_progress): safe from several threads;
+ * a thread that finds another drawing skips the drawing.
+ */
+void rs_progress_add(void *ctx, uint64_t bytes);
+
+/* Erases the line for a message; the next update draws it again. */
+void rs_progress_clear(rs_progress *p);
+
 /* Erases the line (if one was shown) and frees p. */
 void rs_progress_done(rs_progress *p);
 

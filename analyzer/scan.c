@@ -302,6 +302,7 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
     rs_line   ln;
     int       rc;
     uint64_t  hits = rg_matcher_limit_hits(sc->matcher);
+    uint64_t  n = 0, done = 0;
 
     sc->parse = rs_parser_for(sc->format);
     sc->in_range = !sc->cfg->since.valid;
@@ -309,6 +310,16 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
 
     while ((rc = rs_searcher_next(s, &ln)) > 0) {
         rs_scan_line(sc, &ln);
+        done += ln.bytes;
+
+        if ((++n & 0xffff) == 0 && sc->cfg->progress != NULL) {
+            sc->cfg->progress(sc->cfg->progress_ctx, done);
+            done = 0;
+        }
+    }
+
+    if (sc->cfg->progress != NULL) {
+        sc->cfg->progress(sc->cfg->progress_ctx, done);
     }
 
     rs_record_close(sc);

@@ -59,6 +59,10 @@ typedef struct {
        thread, in order (simulate needs the order) */
     void            *(*observe_fork)(void *ctx);
     int              (*observe_join)(void *ctx, void *child);
+    /* bytes read since the last call, every 64 Ki lines, from any thread
+       (progress.h); NULL: none */
+    void             (*progress)(void *ctx, uint64_t bytes);
+    void              *progress_ctx;
 } rs_scan_config;
 
 typedef struct rs_scanner  rs_scanner;
