@@ -215,9 +215,9 @@ cg_table() {
             echo "| $v | — | — | — | callgrind run failed |"
             continue
         fi
-        per=$(echo "scale=1; ($irn - $ir0) / $cg_n" | bc -l)
+        per=$(printf '%.1f' "$(echo "scale=3; ($irn - $ir0) / $cg_n" | bc -l)")
         if [ "$v" = stock ]; then stock_per=$per; vs="1.000"
-        elif [ -n "$stock_per" ]; then vs=$(echo "scale=3; $per / $stock_per" | bc -l)
+        elif [ -n "$stock_per" ]; then vs=$(printf '%.3f' "$(echo "scale=6; $per / $stock_per" | bc -l)")
         else vs="—"; fi
         echo "| $v | $ir0 | $irn | $per | **$vs** |"
     done
@@ -267,7 +267,7 @@ if [[ " $parts " == *" 2 "* ]]; then
             # ABBA order, so a drift in the machine's load does not favour one
             if ((i % 2)); then a=$(wrk_rps "$port_s" "$wrk_secs"); b=$(wrk_rps "$port_m" "$wrk_secs")
             else b=$(wrk_rps "$port_m" "$wrk_secs"); a=$(wrk_rps "$port_s" "$wrk_secs"); fi
-            rs+=("$a"); rm_+=("$b"); ratios+=("$(echo "scale=3; $b / $a" | bc -l)")
+            rs+=("$a"); rm_+=("$b"); ratios+=("$(printf '%.3f' "$(echo "scale=6; $b / $a" | bc -l)")")
         done
         kill -QUIT "$pid_s" "$pid_m"; wait_exit "$pid_s" 10; wait_exit "$pid_m" 10
         echo "\`wrk -t1 -c8 -d${wrk_secs}s\`, /index.html (6 bytes), one worker each, both servers up, $wrk_rounds rounds in ABBA order."
@@ -305,8 +305,12 @@ flood() {
     f_err=$(stat -c %s "$p/logs/error.log")
     f_acc=$(stat -c %s "$p/logs/flood-access.log")
     f_norm=$(stat -c %s "$p/logs/normal-access.log")
-    f_lines=$(grep -c -E 'client prematurely closed connection|Connection reset by peer|Broken pipe' "$p/logs/error.log" || true)
+    # abort lines nginx wrote; summary lines quote a sample, so they are
+    # counted apart
+    f_lines=$(grep -v 'rstguard: log=' "$p/logs/error.log" \
+        | grep -c -E 'client prematurely closed connection|Connection reset by peer|Broken pipe' || true)
     f_summ=$(grep -c 'rstguard: log=' "$p/logs/error.log" || true)
+    f_summ_bytes=$(grep 'rstguard: log=' "$p/logs/error.log" | wc -c)
     f_acc_lines=$(wc -l < "$p/logs/flood-access.log")
 }
 
@@ -324,16 +328,17 @@ if [[ " $parts " == *" 3 "* ]]; then
         s_err=$f_err s_acc=$f_acc s_norm=$f_norm s_rps=$f_rps s_client=$f_client
         s_lines=$f_lines s_acc_lines=$f_acc_lines
         if flood flood; then
-            red() { echo "scale=2; 100 - 100 * $1 / $2" | bc -l; }
+            red() { printf '%.2f' "$(echo "scale=6; 100 - 100 * $1 / $2" | bc -l)"; }
             echo "| | without module | with module | reduction |"
             echo "|---|---|---|---|"
             echo "| aborts made (client) | ${s_client#abort: } | ${f_client#abort: } | |"
             echo "| error.log bytes | $s_err | $f_err | $(red "$f_err" "$s_err") % |"
-            echo "| error.log abort lines | $s_lines | $f_lines (+ $f_summ rstguard summary lines) | |"
+            echo "| error.log abort lines | $s_lines | $f_lines | |"
+            echo "| error.log rstguard summary lines | 0 | $f_summ ($f_summ_bytes bytes) | |"
             echo "| flood access log bytes | $s_acc | $f_acc | $(red "$f_acc" "$s_acc") % |"
             echo "| flood access log lines | $s_acc_lines | $f_acc_lines | |"
             echo "| normal access log bytes | $s_norm | $f_norm | (all normal requests kept) |"
-            echo "| normal traffic req/s (wrk) | $s_rps | $f_rps | ratio $(echo "scale=3; $f_rps / $s_rps" | bc -l) |"
+            echo "| normal traffic req/s (wrk) | $s_rps | $f_rps | ratio $(printf '%.3f' "$(echo "scale=6; $f_rps / $s_rps" | bc -l)") |"
             echo
             echo "Target: error-log and access-log bytes 99% less; normal req/s no worse than without."
             if [ -n "$f_status" ]; then

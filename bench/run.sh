@@ -83,7 +83,7 @@ run() {
 }
 
 mbs() { echo "scale=0; $1 / 1000000 / $2" | bc -l; }
-ratio() { echo "scale=2; $1 / $2" | bc -l; }
+ratio() { printf '%.3f' "$(echo "scale=6; $1 / $2" | bc -l)"; }
 bytes_of() { stat -c %s "$1"; }
 warm() { cat "$@" > /dev/null; }
 
