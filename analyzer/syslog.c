@@ -8,6 +8,9 @@
 
 
 static size_t rs_syslog_tag(const char *p, size_t len);
+static size_t rs_syslog_5424(const char *line, size_t len, size_t i,
+    rs_ts *ts);
+static size_t rs_syslog_word(const char *line, size_t len, size_t i);
 
 
 size_t
@@ -24,6 +27,11 @@ rs_syslog_prefix(const char *line, size_t len, int year, rs_ts *ts)
             return 0;
         }
         i++;
+
+        /* RFC 5424: "<PRI>1 TIME HOST APP PROCID MSGID SD MSG" */
+        if (len - i > 2 && line[i] == '1' && line[i + 1] == ' ') {
+            return rs_syslog_5424(line, len, i + 2, ts);
+        }
     }
 
     if (len - i < 16) {
@@ -96,4 +104,72 @@ rs_syslog_tag(const char *p, size_t len)
     }
 
     return i + 2;
+}
+
+
+/* The index after a space-ended word at i; 0 when there is none. */
+static size_t
+rs_syslog_word(const char *line, size_t len, size_t i)
+{
+    const char  *sp;
+
+    if (i >= len) {
+        return 0;
+    }
+
+    sp = memchr(line + i, ' ', len - i);
+
+    return sp == NULL || sp == line + i ? 0 : (size_t) (sp - line) + 1;
+}
+
+
+/* From the time on: TIME HOST APP-NAME PROCID MSGID, then "-" or [SD]. */
+static size_t
+rs_syslog_5424(const char *line, size_t len, size_t i, rs_ts *ts)
+{
+    size_t       n, field;
+    const char  *end;
+
+    n = line[i] == '-' ? 1 : rs_time_iso(line + i, len - i, ts);
+    if (n == 0 || i + n >= len || line[i + n] != ' ') {
+        return 0;
+    }
+    i += n + 1;
+
+    for (field = 0; field < 4 && i != 0; field++) {
+        i = rs_syslog_word(line, len, i);
+    }
+
+    if (i == 0 || i >= len) {
+        return 0;
+    }
+
+    if (line[i] == '-') {
+        i++;
+
+    } else if (line[i] == '[') {
+        /* structured data: [id k="v" ...][...]; "]" inside a value is
+           escaped as \] */
+        while (i < len && line[i] == '[') {
+            for (end = line + i + 1; end < line + len && *end != ']'; end++) {
+                if (*end == '\\' && end + 1 < line + len) {
+                    end++;
+                }
+            }
+            if (end == line + len) {
+                return 0;
+            }
+            i = (size_t) (end - line) + 1;
+        }
+
+    } else {
+        return 0;
+    }
+
+    /* the message follows one space (none when it is empty) */
+    if (i < len && line[i] == ' ') {
+        i++;
+    }
+
+    return i;
 }

@@ -5,6 +5,7 @@
  *   <13>Nov 21 10:00:00 host nginx: ...
  *   2026-11-21T10:00:00+00:00 host nginx[12]: ...   (journalctl -o short-iso,
  *                                                    rsyslog's high-precision)
+ *   <13>1 2026-11-21T10:00:00Z host nginx 12 - - ... (RFC 5424)
  *
  * It is recognised and stripped before every format's parser, so a log
  * shipped through syslog reads like the file the program would write.

@@ -127,6 +127,17 @@ Test(scan_parse, syslog_and_journald_prefixes)
     cr_assert_str_eq(fmt(&ts, 1), "2026-11-21T10:00:00+01:00");
     cr_assert_eq(rs_syslog_prefix(d, strlen(d), 2026, &ts), 0);
     cr_assert_eq(rs_syslog_prefix(e, strlen(e), 2026, &ts), 0);
+
+    /* RFC 5424, with and without structured data */
+    const char  *f = "<13>1 2026-11-21T10:00:00.5+01:00 web1 nginx 12 - - x";
+    const char  *g = "<13>1 2026-11-21T10:00:00Z web1 nginx - ID7"
+                     " [a@1 k=\"v\\]\"][b@2] x";
+    const char  *h = "<13>1 2026-11-21T10:00:00Z web1 nginx 12 - junk x";
+
+    cr_assert_eq(rs_syslog_prefix(f, strlen(f), 2026, &ts), strlen(f) - 1);
+    cr_assert_str_eq(fmt(&ts, 1), "2026-11-21T10:00:00+01:00");
+    cr_assert_eq(rs_syslog_prefix(g, strlen(g), 2026, &ts), strlen(g) - 1);
+    cr_assert_eq(rs_syslog_prefix(h, strlen(h), 2026, &ts), 0);
 }
 
 /* --- nginx log_format layouts -------------------------------------------- */

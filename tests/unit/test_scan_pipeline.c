@@ -161,11 +161,13 @@ Test(scan_pipeline, syslog_prefix_is_stripped_for_every_format)
         "Nov 21 10:00:00 web1 nginx[12]: " NGX_RESET("10:00:00", "1.1.1.1")
         "<13>Nov 21 10:00:01 web1 nginx: " NGX_RESET("10:00:01", "1.1.1.1")
         "2026-11-21T10:00:02+00:00 web1 nginx[12]: "
-        NGX_CLOSED("10:00:02", "2.2.2.2")));
+        NGX_CLOSED("10:00:02", "2.2.2.2")
+        "<13>1 2026-11-21T10:00:03Z web1 nginx 12 - - "
+        NGX_RESET("10:00:03", "1.1.1.1")));
     cr_assert_str_eq(agg.files[0].format, "nginx-error");
-    cr_assert_eq(agg.lines, 3);
+    cr_assert_eq(agg.lines, 4);
     cr_assert_eq(agg.unparsed, 0);
-    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_RESET].count, 2);
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_RESET].count, 3);
     cr_assert_eq(agg.cls[RG_CLASS_CLIENT_CLOSED].count, 1);
     rs_agg_free(&agg);
 
