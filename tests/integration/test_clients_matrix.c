@@ -97,6 +97,11 @@ TestSuite(clients_matrix, .init = setup, .fini = teardown, .timeout = 60);
     "        location /bighdr { proxy_pass http://127.0.0.1:%d; }\n"         \
     "        location /large { proxy_pass http://127.0.0.1:%d; }\n"          \
     "        location /resetbody { proxy_pass http://127.0.0.1:%d; }\n"      \
+    "        location /ignore {\n"                                           \
+    "            proxy_pass http://127.0.0.1:%d;\n"                          \
+    "            proxy_ignore_client_abort on;\n"                            \
+    "            proxy_max_temp_file_size 0;\n"                              \
+    "        }\n"                                                            \
     "        location /refused { proxy_pass http://127.0.0.1:%d; }\n"        \
     "        location = /drop { return 444; }\n"                             \
     "        location /timeout/ {\n"                                         \
@@ -126,7 +131,7 @@ start_all(void)
              up[UP_SLOW].port,
              up[UP_TRUNC].port, up[UP_CHUNKED].port, up[UP_RESET].port,
              up[UP_BIGHDR].port, up[UP_LARGE].port, up[UP_RESET_BODY].port,
-             closed);
+             up[UP_LARGE].port, closed);
 
     cr_assert_eq(rgt_nginx_write_conf(&ngx, conf), 0);
     cr_assert_eq(rgt_nginx_make_file(&ngx, "html/big.bin", BIG_SIZE), 0);
@@ -277,15 +282,16 @@ only_access_entry(access_entry *e)
 
 /* A download given up after READ_BEFORE bytes: one info line, 200 partial. */
 static void
-abort_mid_download(rgt_abort_how how, const char *from, const char *line)
+abort_download_of(const char *path, rgt_abort_how how, const char *from,
+    const char *needle, const char *line)
 {
     access_entry  e;
 
     start_all();
-    cr_assert_eq(rgt_abort_download(ngx.port[0], from, "/big.bin", how,
+    cr_assert_eq(rgt_abort_download(ngx.port[0], from, path, how,
                                     READ_BEFORE, 200), READ_BEFORE);
     /* after a FIN nginx has closed when rgt_abort returns; not after RST */
-    wait_error_line("client prematurely closed");
+    wait_error_line(needle);
 
     const char *const  want[][2] = { { "[info]", line } };
     expect_error_log(want, 1);
@@ -296,6 +302,13 @@ abort_mid_download(rgt_abort_how how, const char *from, const char *line)
     cr_assert_lt(e.bbs, BIG_SIZE);
     cr_assert_str_eq(e.rc, "");
     cr_assert_str_eq(e.ra, from);
+}
+
+static void
+abort_mid_download(rgt_abort_how how, const char *from, const char *line)
+{
+    abort_download_of("/big.bin", how, from, "client prematurely closed",
+                      line);
 }
 
 Test(clients_matrix, fin_mid_static_download)
@@ -758,4 +771,25 @@ Test(clients_matrix, body_timeout_is_408_and_logs_nothing)
     expect_error_log(NULL, 0);
     expect_empty_entry(408, "127.0.0.7");
     cr_assert_eq(rgt_upstream_requests(&up[UP_SLOW]), 0);
+}
+
+/* --- write errors: nginx told not to watch the client (ignore_client_abort)
+   finds out only when it writes ------------------------------------------ */
+
+static void
+write_error(rgt_abort_how how, const char *from, const char *line)
+{
+    abort_download_of("/ignore", how, from, "while sending to client", line);
+}
+
+Test(clients_matrix, rst_seen_only_by_a_write_is_104)
+{
+    write_error(RGT_RST, "127.0.0.8", "writev() failed (104: Connection "
+                "reset by peer) while sending to client, client: 127.0.0.8");
+}
+
+Test(clients_matrix, fin_then_rst_seen_only_by_a_write_is_broken_pipe)
+{
+    write_error(RGT_FIN_RST, "127.0.0.9", "writev() failed (32: Broken "
+                "pipe) while sending to client, client: 127.0.0.9");
 }

@@ -227,6 +227,13 @@ rgt_abort(int fd, rgt_abort_how how, int timeout_ms)
         return 0;
     }
 
+    if (how == RGT_FIN_RST) {
+        shutdown(fd, SHUT_WR);
+        rgt_msleep(100);
+        rgt_close_rst(fd);
+        return 0;
+    }
+
     if (shutdown(fd, SHUT_WR) == 0) {
         drained = rgt_read_some(fd, (size_t) -1, timeout_ms);
     }

@@ -40,7 +40,11 @@ size_t rgt_read_some(int fd, size_t n, int timeout_ms);
  */
 typedef enum {
     RGT_FIN = 0,   /* shutdown(SHUT_WR), then read to nginx's close */
-    RGT_RST        /* SO_LINGER {1, 0} and close(): a TCP reset */
+    RGT_RST,       /* SO_LINGER {1, 0} and close(): a TCP reset */
+    /* shutdown(SHUT_WR), 100 ms, then the reset: nginx's socket is in
+       CLOSE_WAIT when the RST comes, so its next write fails with EPIPE
+       (32: Broken pipe) instead of ECONNRESET */
+    RGT_FIN_RST
 } rgt_abort_how;
 
 /* The socket buffer a mid-response abort uses, so it lands mid-body. */
