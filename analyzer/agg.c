@@ -46,9 +46,44 @@ rs_agg_free(rs_agg *a)
         free(a->files[i].error);
     }
 
+    for (i = 0; i < a->nlimit_rules; i++) {
+        free(a->limit_rules[i].id);
+    }
+
+    free(a->limit_rules);
     free(a->files);
     free(a->cells);
     memset(a, 0, sizeof(rs_agg));
+}
+
+
+int
+rs_agg_limit_rule(rs_agg *a, const char *id, uint64_t hits)
+{
+    size_t          i;
+    rs_limit_rule  *v;
+
+    /* a handful of rules at most: a linear search is enough */
+    for (i = 0; i < a->nlimit_rules; i++) {
+        if (strcmp(a->limit_rules[i].id, id) == 0) {
+            a->limit_rules[i].hits += hits;
+            return 0;
+        }
+    }
+
+    v = realloc(a->limit_rules, (a->nlimit_rules + 1) * sizeof(rs_limit_rule));
+    if (v == NULL) {
+        return -1;
+    }
+    a->limit_rules = v;
+
+    v[a->nlimit_rules].id = strdup(id);
+    if (v[a->nlimit_rules].id == NULL) {
+        return -1;
+    }
+    v[a->nlimit_rules++].hits = hits;
+
+    return 0;
 }
 
 
@@ -327,6 +362,14 @@ rs_agg_merge(rs_agg *dst, const rs_agg *src)
     dst->bytes += src->bytes;
     dst->unparsed += src->unparsed;
     dst->limit_hits += src->limit_hits;
+
+    for (i = 0; i < src->nlimit_rules; i++) {
+        if (rs_agg_limit_rule(dst, src->limit_rules[i].id,
+                              src->limit_rules[i].hits) != 0)
+        {
+            return -1;
+        }
+    }
     dst->timeline_approximate |= src->timeline_approximate;
     dst->bursts_approximate |= src->bursts_approximate;
 

@@ -59,8 +59,16 @@ typedef struct {
     uint8_t   used;
 } rs_cell;
 
+/* A rule that hit PCRE2's limits, and how often (DESIGN.md section 2). */
+typedef struct {
+    char         *id;
+    uint64_t      hits;
+} rs_limit_rule;
+
 typedef struct {
     uint64_t      lines, bytes, unparsed, limit_hits;
+    rs_limit_rule *limit_rules;     /* in the order first seen */
+    size_t        nlimit_rules;
     rs_class_sum  cls[RG_CLASS_COUNT];
     rs_keytab     keys[RS_DIM_COUNT];
 
@@ -98,6 +106,9 @@ int rs_file_set(char **slot, const char *text);
 
 /* Adds n to the (minute, cls) cell of the timeline; -1 out of memory. */
 int rs_agg_add_cell(rs_agg *a, int64_t minute, int cls, uint64_t n);
+
+/* Adds hits to the rule's limit-hit count; -1 when out of memory. */
+int rs_agg_limit_rule(rs_agg *a, const char *id, uint64_t hits);
 
 /* dst += src (src is unchanged); -1 when out of memory. */
 int rs_agg_merge(rs_agg *dst, const rs_agg *src);

@@ -29,6 +29,23 @@ rs_json_str(const char *s)
 }
 
 
+/* [{"id": "...", "hits": N}]: the rules that hit PCRE2's limits. */
+static json_t *
+rs_json_limit_rules(const rs_agg *a)
+{
+    size_t   i;
+    json_t  *arr = json_array();
+
+    for (i = 0; arr != NULL && i < a->nlimit_rules; i++) {
+        json_array_append_new(arr, json_pack("{s:s, s:I}",
+            "id", a->limit_rules[i].id,
+            "hits", (json_int_t) a->limit_rules[i].hits));
+    }
+
+    return arr;
+}
+
+
 static json_t *
 rs_json_files(const rs_agg *a)
 {
@@ -224,6 +241,7 @@ rs_print_json(const rs_report *rep, FILE *out)
                           json_integer((json_int_t) a->unparsed), 0)
          | rs_json_member(out, "limit_hits",
                           json_integer((json_int_t) a->limit_hits), 0)
+         | rs_json_member(out, "limit_rules", rs_json_limit_rules(a), 0)
          | rs_json_member(out, "classes", rs_json_classes(rep), 0)
          | rs_json_timeline(rep, out)
          | rs_json_bursts(rep, out)

@@ -59,6 +59,12 @@ rs_text_files(const rs_agg *a, FILE *out)
 
     fprintf(out, "unparsed lines: %" PRIu64 ", limit hits: %" PRIu64 "\n",
             a->unparsed, a->limit_hits);
+
+    for (i = 0; i < a->nlimit_rules; i++) {
+        fprintf(out, "  rule %s hit PCRE2's limits on %" PRIu64 " line%s\n",
+                a->limit_rules[i].id, a->limit_rules[i].hits,
+                a->limit_rules[i].hits == 1 ? "" : "s");
+    }
 }
 
 

@@ -103,7 +103,21 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
 void
 rs_scanner_destroy(rs_scanner *sc)
 {
+    size_t    i;
+    uint64_t  hits;
+
     if (sc != NULL) {
+        /* name the rules that hit PCRE2's limits in the report */
+        rs_scan_lock(sc);
+        for (i = 0; i < rg_ruleset_count(sc->cfg->rules); i++) {
+            hits = rg_matcher_rule_limit_hits(sc->matcher, i);
+            if (hits > 0) {
+                rs_agg_limit_rule(sc->agg,
+                    rg_rule_id(rg_ruleset_rule(sc->cfg->rules, i)), hits);
+            }
+        }
+        rs_scan_unlock(sc);
+
         rg_matcher_destroy(sc->matcher);
         free(sc);
     }

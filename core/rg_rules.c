@@ -80,6 +80,13 @@ rg_ruleset_count(const rg_ruleset *rs)
 }
 
 
+const rg_rule *
+rg_ruleset_rule(const rg_ruleset *rs, size_t i)
+{
+    return i < rs->n ? rs->rules[i] : NULL;
+}
+
+
 size_t
 rg_ruleset_jit_count(const rg_ruleset *rs)
 {

@@ -154,6 +154,14 @@ const rg_rule *rg_match(rg_matcher *m, rg_format format,
 /* Limit hits counted by this matcher so far. */
 uint64_t rg_matcher_limit_hits(const rg_matcher *m);
 
+/*
+ * The rule added i-th (0 .. rg_ruleset_count() - 1), NULL past the end,
+ * and the limit hits this matcher counted for it: reports name the rules
+ * that hit PCRE2's limits.
+ */
+const rg_rule *rg_ruleset_rule(const rg_ruleset *rs, size_t i);
+uint64_t rg_matcher_rule_limit_hits(const rg_matcher *m, size_t i);
+
 rg_class rg_rule_class(const rg_rule *rule);
 const char *rg_rule_id(const rg_rule *rule);
 const char *rg_rule_advice(const rg_rule *rule);     /* "" when none */

@@ -19,6 +19,7 @@ struct rg_matcher {
     pcre2_match_context   *mctx;
     pcre2_jit_stack       *stack;
     uint64_t               limit_hits;
+    uint64_t              *rule_hits;   /* per rule, by rule->order */
 };
 
 
@@ -37,13 +38,16 @@ rg_matcher_create(const rg_ruleset *rs)
     }
 
     m->rs = rs;
+    m->rule_hits = calloc(rs->n ? rs->n : 1, sizeof(uint64_t));
     /* one pair: rules answer yes or no, captures are never read */
     m->md = pcre2_match_data_create(1, NULL);
     m->mctx = pcre2_match_context_create(NULL);
     m->stack = pcre2_jit_stack_create(RG_JIT_STACK_MIN, RG_JIT_STACK_MAX,
                                       NULL);
 
-    if (m->md == NULL || m->mctx == NULL || m->stack == NULL) {
+    if (m->md == NULL || m->mctx == NULL || m->stack == NULL
+        || m->rule_hits == NULL)
+    {
         rg_matcher_destroy(m);
         return NULL;
     }
@@ -67,6 +71,7 @@ rg_matcher_destroy(rg_matcher *m)
     pcre2_jit_stack_free(m->stack);
     pcre2_match_context_free(m->mctx);
     pcre2_match_data_free(m->md);
+    free(m->rule_hits);
     free(m);
 }
 
@@ -75,6 +80,13 @@ uint64_t
 rg_matcher_limit_hits(const rg_matcher *m)
 {
     return m->limit_hits;
+}
+
+
+uint64_t
+rg_matcher_rule_limit_hits(const rg_matcher *m, size_t i)
+{
+    return i < m->rs->n ? m->rule_hits[i] : 0;
 }
 
 
@@ -108,9 +120,10 @@ rg_run(rg_matcher *m, const rg_regex *re, const char *p, size_t len)
 }
 
 
-/* Runs one regex; a limit hit counts and is no match. */
+/* Runs one of rule's regexes; a limit hit counts (for it) and is no match. */
 static int
-rg_run_counted(rg_matcher *m, const rg_regex *re, const rg_str *s)
+rg_run_counted(rg_matcher *m, const rg_rule *rule, const rg_regex *re,
+    const rg_str *s)
 {
     int  rc;
 
@@ -121,6 +134,7 @@ rg_run_counted(rg_matcher *m, const rg_regex *re, const rg_str *s)
     rc = rg_run(m, re, s->p, s->len);
     if (rc < 0) {
         m->limit_hits++;
+        m->rule_hits[rule->order]++;
         return 0;
     }
 
@@ -133,12 +147,14 @@ rg_rule_matches(rg_matcher *m, const rg_rule *rule, const rg_fields *fields)
 {
     size_t  i;
 
-    if (!rg_run_counted(m, &rule->match, &fields->f[RG_FIELD_MESSAGE])) {
+    if (!rg_run_counted(m, rule, &rule->match,
+                        &fields->f[RG_FIELD_MESSAGE]))
+    {
         return 0;
     }
 
     for (i = 0; i < rule->nwhere; i++) {
-        if (!rg_run_counted(m, &rule->where[i].re,
+        if (!rg_run_counted(m, rule, &rule->where[i].re,
                             &fields->f[rule->where[i].field]))
         {
             return 0;

@@ -21,6 +21,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int          f;
+    size_t       i;
+    uint64_t     total;
     rg_error     err;
     rg_fields    fields;
     rg_ruleset  *rs;
@@ -70,6 +72,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rule != NULL && rg_class_name(rg_rule_class(rule)) == NULL) {
             abort();
         }
+    }
+
+    /* every limit hit is some rule's: reports name them */
+    total = 0;
+    for (i = 0; i < rg_ruleset_count(rs); i++) {
+        total += rg_matcher_rule_limit_hits(m, i);
+    }
+    if (total != rg_matcher_limit_hits(m)) {
+        abort();
     }
 
     rg_matcher_destroy(m);
