@@ -111,7 +111,7 @@ rs_partial_write(FILE *out, const rs_agg *a, const rs_findings *f)
 {
     size_t   i;
     int      c, rc;
-    json_t  *doc, *files, *classes, *timeline, *keys;
+    json_t  *doc, *files, *classes, *timeline, *keys, *limit_rules;
 
     files = json_array();
     classes = json_object();
@@ -169,6 +169,14 @@ rs_partial_write(FILE *out, const rs_agg *a, const rs_findings *f)
     if (doc == NULL) {
         return -1;
     }
+
+    /* the rules that hit PCRE2's limits, {"id": hits} */
+    limit_rules = json_object();
+    for (i = 0; limit_rules != NULL && i < a->nlimit_rules; i++) {
+        json_object_set_new(limit_rules, a->limit_rules[i].id,
+                            json_integer((json_int_t) a->limit_rules[i].hits));
+    }
+    json_object_set_new(doc, "limit_rules", limit_rules);
 
     rc = json_dumpf(doc, out, JSON_COMPACT);
     json_decref(doc);
@@ -269,6 +277,16 @@ rs_partial_load(const json_t *doc, rs_agg *a, rs_findings *f, char *err,
     a->unparsed = (uint64_t) n[2];
     a->limit_hits = (uint64_t) hits;
     a->timeline_approximate = tapprox;
+
+    json_object_foreach(json_object_get(doc, "limit_rules"), name, v) {
+        if (!json_is_integer(v)
+            || rs_agg_limit_rule(a, name, (uint64_t) json_integer_value(v))
+               != 0)
+        {
+            snprintf(err, errlen, "limit_rules: %s: not a count", name);
+            return -1;
+        }
+    }
     a->bursts_approximate = bapprox;
 
     if (json_is_object(shown)) {

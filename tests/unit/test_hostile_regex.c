@@ -267,6 +267,23 @@ rstscan(const char *args, char *out, size_t size, double *took)
     return WEXITSTATUS(st);
 }
 
+/* limit_hits and limit_rules say: HOSTILE_LINES hits, all hostile.backtrack */
+static void
+expect_named(json_t *j, const char *out)
+{
+    json_t  *lr = json_object_get(j, "limit_rules");
+
+    cr_expect_eq(json_integer_value(json_object_get(j, "limit_hits")),
+                 HOSTILE_LINES, "%s", out);
+    cr_assert_eq(json_array_size(lr), 1, "%s", out);
+    cr_expect_str_eq(json_string_value(json_object_get(json_array_get(lr, 0),
+                                                       "id")),
+                     "hostile.backtrack");
+    cr_expect_eq(json_integer_value(json_object_get(json_array_get(lr, 0),
+                                                    "hits")),
+                 HOSTILE_LINES);
+}
+
 TestSuite(hostile_scan, .init = setup, .fini = teardown, .timeout = 120);
 
 Test(hostile_scan, rstscan_bounds_counts_and_names_the_rule)
@@ -274,7 +291,7 @@ Test(hostile_scan, rstscan_bounds_counts_and_names_the_rule)
     static char   out[1 << 16];
     char          log[256], rules[256], args[1024];
     double        took;
-    json_t       *j, *lr, *cls;
+    json_t       *j, *cls;
     json_error_t  je;
 
     write_inputs(log, rules, sizeof(log));
@@ -289,16 +306,7 @@ Test(hostile_scan, rstscan_bounds_counts_and_names_the_rule)
     cr_assert_not_null(j, "%s: %s", je.text, out);
 
     /* one hit per crafted line, all of them the hostile rule's */
-    cr_expect_eq(json_integer_value(json_object_get(j, "limit_hits")),
-                 HOSTILE_LINES, "%s", out);
-    lr = json_object_get(j, "limit_rules");
-    cr_assert_eq(json_array_size(lr), 1, "%s", out);
-    cr_expect_str_eq(json_string_value(json_object_get(json_array_get(lr, 0),
-                                                       "id")),
-                     "hostile.backtrack");
-    cr_expect_eq(json_integer_value(json_object_get(json_array_get(lr, 0),
-                                                    "hits")),
-                 HOSTILE_LINES);
+    expect_named(j, out);
 
     /* the real aborts beside them are still counted; the 404s are none */
     cls = json_object_get(j, "classes");
@@ -308,6 +316,16 @@ Test(hostile_scan, rstscan_bounds_counts_and_names_the_rule)
     cr_expect_null(json_object_get(cls, "client_closed"), "%s", out);
     cr_expect_eq(json_integer_value(json_object_get(j, "lines")),
                  HOSTILE_LINES + ABORT_LINES);
+    json_decref(j);
+
+    /* a shard's partial document carries it through `rstscan merge` */
+    snprintf(args, sizeof(args), "--partial --format nginx-error --rules %s"
+             " %s > %s/part.json && '%s' merge --json %s/part.json", rules,
+             log, dir, getenv("RSTGUARD_RSTSCAN"), dir);
+    cr_assert_eq(rstscan(args, out, sizeof(out), &took), 0, "%s", out);
+    j = json_loads(out, 0, &je);
+    cr_assert_not_null(j, "%s: %s", je.text, out);
+    expect_named(j, out);
     json_decref(j);
 
     /* the text report names it too */
