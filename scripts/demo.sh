@@ -79,6 +79,9 @@ echo "   here ?format=prometheus, the lines that are not 0)"
 metrics=$(curl -s "http://127.0.0.1:$port/rstguard_status?format=prometheus" || true)
 grep -v '^#' <<< "$metrics" | grep -v ' 0$' | sed 's/^/  /' || true
 held=$(grep 'outcome="suppressed"' <<< "$metrics" | awk '{ n += $NF } END { print n + 0 }')
+# every abort line the error log was asked to write, held back or not
+asked=$(grep 'log="error"' <<< "$metrics" | grep -E 'outcome="(passed|suppressed)"' \
+    | awk '{ n += $NF } END { print n + 0 }')
 stop
 
 logs=$prefix/logs
@@ -96,7 +99,8 @@ printf '  %-34s %8s lines\n' \
     "  of which 499"                    "$(count "$logs/access.log" '" 499 ')" \
     "  of which 200"                    "$(count "$logs/access.log" '" 200 ')" \
     "error log"                         "$(count "$logs/error.log")" \
-    "  client-abort lines"              "$(grep -cE 'epoll_wait\(\) reported|client canceled stream' "$logs/error.log" || true)" \
+    "  client-abort lines, unfiltered"  "$asked" \
+    "  client-abort lines"              "$(grep -v 'rstguard: log=' "$logs/error.log" | grep -cE 'epoll_wait\(\) reported|client canceled stream' || true)" \
     "  rstguard summary lines"          "$(count "$logs/error.log" 'rstguard: log=')"
 echo
 echo "== rstguard summary lines (first 5)"
