@@ -80,7 +80,9 @@ metrics=$(curl -s "http://127.0.0.1:$port/rstguard_status?format=prometheus" || 
 grep -v '^#' <<< "$metrics" | grep -v ' 0$' | sed 's/^/  /' || true
 held=$(grep 'outcome="suppressed"' <<< "$metrics" | awk '{ n += $NF } END { print n + 0 }')
 # every abort line the error log was asked to write, held back or not
-asked=$(grep 'log="error"' <<< "$metrics" | grep -E 'outcome="(passed|suppressed)"' \
+# (a line that met a busy zone passes uncounted, as "contended")
+asked=$(grep 'log="error"' <<< "$metrics" \
+    | grep -E 'outcome="(passed|suppressed)"|^rstguard_contended_total' \
     | awk '{ n += $NF } END { print n + 0 }')
 stop
 
