@@ -12,6 +12,7 @@ nginx=${RSTGUARD_NGINX:-/usr/sbin/nginx}
 traffic=$build/rgt_traffic
 normal=${RSTGUARD_DEMO_NORMAL:-300}
 aborts=${RSTGUARD_DEMO_ABORTS:-3000}
+down=20
 
 prefix=$(mktemp -d "${TMPDIR:-/tmp}/rstguard-demo.XXXXXX")
 # as root the workers run as nobody: they must read the prefix
@@ -40,10 +41,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-read -r port h2_port upstream_port < <("$traffic" --free-ports 3)
+read -r port h2_port upstream_port down_port < <("$traffic" --free-ports 4)
 
 sed -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$port|g" -e "s|@H2_PORT@|$h2_port|g" \
-    -e "s|@UPSTREAM_PORT@|$upstream_port|g" \
+    -e "s|@UPSTREAM_PORT@|$upstream_port|g" -e "s|@DOWN_PORT@|$down_port|g" \
     -e "s|@MODULE@|$build/ngx_http_rstguard_module.so|g" \
     "$root/config/demo.conf" > "$prefix/conf/nginx.conf"
 echo "hello" > "$prefix/html/index.html"
@@ -70,6 +71,11 @@ traffic_rc=0
 traffic_pid=$!
 wait "$traffic_pid" || traffic_rc=$?
 traffic_pid=
+echo
+echo "== and $down requests to a backend that is down (server faults, never held back)"
+for _ in $(seq "$down"); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/down" || true
+done
 # the last aborts are still being logged; status first, then stop nginx
 sleep 0.5
 
@@ -100,9 +106,11 @@ printf '  %-34s %8s lines\n' \
     "access log, if=\$rstguard_log"     "$(count "$logs/access.log")" \
     "  of which 499"                    "$(count "$logs/access.log" '" 499 ')" \
     "  of which 200"                    "$(count "$logs/access.log" '" 200 ')" \
+    "  of which 502"                    "$(count "$logs/access.log" '" 502 ')" \
     "error log"                         "$(count "$logs/error.log")" \
     "  client-abort lines, unfiltered"  "$asked" \
     "  client-abort lines"              "$(grep -v 'rstguard: log=' "$logs/error.log" | grep -cE 'epoll_wait\(\) reported|client canceled stream' || true)" \
+    "  upstream connect() failed (111)"  "$(count "$logs/error.log" 'connect() failed (111')" \
     "  rstguard summary lines"          "$(count "$logs/error.log" 'rstguard: log=')"
 echo
 echo "== rstguard summary lines (first 5)"
