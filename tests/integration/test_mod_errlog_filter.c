@@ -579,7 +579,10 @@ Test(mod_errlog, holds_back_aborts_honestly_against_a_dry_run_reference)
 }
 
 
-/* main error_log in two files (the second after http{}), server, location */
+/*
+ * main error_log in two files (the second after http{}), server{},
+ * location{} and a location served from its if{} block
+ */
 #define PLACES_SERVERS                                                       \
     "server {\n"                                                             \
     "        listen 127.0.0.1:@PORT1@;\n"                                    \
@@ -589,14 +592,21 @@ Test(mod_errlog, holds_back_aborts_honestly_against_a_dry_run_reference)
     "            error_log @PREFIX@/logs/loc.log info;\n"                    \
     "            proxy_pass http://slow;\n"                                  \
     "        }\n"                                                            \
+    "        location /iff/ {\n"                                             \
+    "            error_log @PREFIX@/logs/iff.log info;\n"                    \
+    "            if ($request_method = GET) { proxy_pass http://slow; }\n"   \
+    "            proxy_pass http://refused;\n"                               \
+    "        }\n"                                                            \
     "    }\n"
 
 static void
 places_traffic(void)
 {
-    aborts(ngx.port[0], "/slow", 0, 3, PER_KEY);
-    aborts(ngx.port[1], "/slow", 3, 6, PER_KEY);
-    aborts(ngx.port[1], "/loc/x", 6, NKEYS, PER_KEY);
+    aborts(ngx.port[0], "/slow", 0, 2, PER_KEY);
+    aborts(ngx.port[1], "/slow", 2, 4, PER_KEY);
+    aborts(ngx.port[1], "/loc/x", 4, 6, PER_KEY);
+    /* served by the if{} block's own configuration */
+    aborts(ngx.port[1], "/iff/x", 6, NKEYS, PER_KEY);
 }
 
 /* Only the keys [k0, k1) have client-side rows here (besides probes). */
@@ -641,24 +651,20 @@ drop_exit_lines(char *text)
 static void
 tally_places(tally *all, int dry_run)
 {
-    tally  m = { 0 }, srv = { 0 }, loc = { 0 };
-
-    tally_file(&m, "logs/error.log");
-    tally_file(&srv, "logs/server.log");
-    tally_file(&loc, "logs/loc.log");
+    static const char  *file[4] = {
+        "logs/error.log", "logs/server.log", "logs/loc.log", "logs/iff.log"
+    };
 
     /* each chain holds back its own lines and carries their summaries */
-    expect_limited_keys(&m, 0, 3, PER_KEY, PASSES, dry_run, 2);
-    expect_only_keys(&m, 0, 3);
-    expect_limited_keys(&srv, 3, 6, PER_KEY, PASSES, dry_run, 2);
-    expect_only_keys(&srv, 3, 6);
-    expect_limited_keys(&loc, 6, NKEYS, PER_KEY, PASSES, dry_run,
-                        2);
-    expect_only_keys(&loc, 6, NKEYS);
+    for (int f = 0; f < 4; f++) {
+        tally  t = { 0 };
 
-    tally_file(all, "logs/error.log");
-    tally_file(all, "logs/server.log");
-    tally_file(all, "logs/loc.log");
+        tally_file(&t, file[f]);
+        expect_limited_keys(&t, 2 * f, 2 * f + 2, PER_KEY, PASSES, dry_run,
+                            2);
+        expect_only_keys(&t, 2 * f, 2 * f + 2);
+        tally_file(all, file[f]);
+    }
 }
 
 Test(mod_errlog, filters_every_placement_and_two_files_stay_identical)
@@ -1018,4 +1024,25 @@ Test(mod_errlog, a_full_zone_alerts_from_inside_the_writer_and_loses_nothing)
     cr_assert_eq(rgt_count_lines(text, "[alert]"), 1, "%s", text);
     cr_assert_eq(rgt_count_lines(text, "rstguard: "), 0, "%s", text);
     free(text);
+}
+
+/*
+ * One file of a chain on a full disk (/dev/full: every write is ENOSPC):
+ * nginx's rule skips that file for the rest of the second, and the other
+ * file of the chain still gets every line and summary.
+ */
+Test(mod_errlog, a_full_disk_on_one_file_loses_nothing_on_the_other)
+{
+    conf_opts  o = {
+        .main_log = "error_log @PREFIX@/logs/error.log info;\n"
+                    "error_log /dev/full info;"
+    };
+    tally      t = { 0 };
+
+    start_nginx(&o);
+    aborts(ngx.port[0], "/slow", 0, NKEYS, PER_KEY);
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+
+    tally_file(&t, "logs/error.log");
+    expect_limited(&t, PER_KEY, PASSES, 0);
 }
