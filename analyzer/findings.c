@@ -40,8 +40,11 @@ rs_findings_create(void)
     f->nav_time = calloc(RS_FIND_BINS, sizeof(uint32_t));
     f->idle_req = calloc(RS_FIND_BINS, sizeof(uint32_t));
     f->idle_up = calloc(RS_FIND_BINS, sizeof(uint32_t));
+    f->sketch = calloc(2 * RS_FIND_SKETCH, sizeof(rs_find_cell));
 
-    if (f->nav_time == NULL || f->idle_req == NULL || f->idle_up == NULL) {
+    if (f->nav_time == NULL || f->idle_req == NULL || f->idle_up == NULL
+        || f->sketch == NULL)
+    {
         rs_findings_free(f);
         return NULL;
     }
@@ -83,10 +86,13 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
     f->bytes += o->bytes;
 
     if (o->has_time && o->access) {
-        m = rs_find_minute_get(&f->minutes, o->sec / 60);
+        m = f->last_minute != NULL && f->last_minute->minute == o->sec / 60
+            ? f->last_minute : rs_find_minute_get(&f->minutes, o->sec / 60);
         if (m == NULL) {
             return -1;
         }
+
+        f->last_minute = m;
 
         m->requests++;
         m->aborts += c != RG_CLASS_NONE;
@@ -301,6 +307,8 @@ static int
 rs_find_response(rs_findings *f, const rs_obs *o)
 {
     rs_find_key  *u;
+    uint64_t      h;
+    uint32_t      size;
 
     if (o->completion == 1 && o->content_length > 0 && o->body_bytes >= 0
         && o->body_bytes < o->content_length && o->status >= 200
@@ -313,6 +321,25 @@ rs_find_response(rs_findings *f, const rs_obs *o)
     if (o->uri == NULL || o->body_bytes < 0 || o->completion == 0
         || o->status == 499 || o->status == 408 || o->status < 200
         || o->status >= 300)
+    {
+        return 0;
+    }
+
+    /* a response above 4 KiB raises its URI's two cells of the sketch */
+    if (o->body_bytes > RS_FIND_PAGE) {
+        h = rs_find_hash(o->uri, o->uri_len);
+        size = o->body_bytes > UINT32_MAX ? UINT32_MAX
+                                          : (uint32_t) o->body_bytes;
+        rs_find_cell_raise(&f->sketch[h & (RS_FIND_SKETCH - 1)], size,
+                           (uint32_t) (h >> 48) | 1);
+        rs_find_cell_raise(&f->sketch[RS_FIND_SKETCH + ((h >> 16)
+                           & (RS_FIND_SKETCH - 1))], size,
+                           (uint32_t) (h >> 48) | 1);
+    }
+
+    /* only a page multiple can be a cut: those URIs get an exact tally */
+    if (o->body_bytes <= 0 || o->body_bytes % RS_FIND_PAGE != 0
+        || o->body_bytes >= RS_FIND_MAX_BYTES)
     {
         return 0;
     }
@@ -349,10 +376,6 @@ rs_find_uri_add(rs_find_key *u, int64_t size, uint64_t count)
 
     z = u->sizes;
     u->n += count;
-
-    if (size > z->max) {
-        z->max = size;
-    }
 
     if (size <= 0 || size % RS_FIND_PAGE != 0 || size >= RS_FIND_MAX_BYTES) {
         return 0;
@@ -465,6 +488,56 @@ rs_find_key_get(rs_find_key **head, uint64_t *n, const char *p, size_t len)
     (*n)++;
 
     return k;
+}
+
+
+/*
+ * Eight bytes at a time, each word multiplied in and folded (a
+ * wyhash-like mix): this runs once per request, so it must not walk
+ * URIs byte by byte.
+ */
+uint64_t
+rs_find_hash(const char *p, size_t len)
+{
+    uint64_t  h = 0x9e3779b97f4a7c15ULL ^ len, w;
+    size_t    i;
+
+    for (i = 0; i + 8 <= len; i += 8) {
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 31;
+    }
+
+    w = 0;
+    memcpy(&w, p + i, len - i);
+    h = (h ^ w) * 0x94d049bb133111ebULL;
+
+    return h ^ (h >> 29);
+}
+
+
+void
+rs_find_cell_raise(rs_find_cell *c, uint32_t size, uint32_t fp)
+{
+    if (size > c->size || (size == c->size && fp > c->fp)) {
+        c->size = size;
+        c->fp = fp;
+    }
+}
+
+
+/* The URI's largest body above 4 KiB from a cell it owns; 0: unknown. */
+int64_t
+rs_find_largest(const rs_findings *f, const char *uri, size_t len)
+{
+    uint64_t             h = rs_find_hash(uri, len);
+    uint32_t             fp = (uint32_t) (h >> 48) | 1;
+    const rs_find_cell  *a, *b;
+
+    a = &f->sketch[h & (RS_FIND_SKETCH - 1)];
+    b = &f->sketch[RS_FIND_SKETCH + ((h >> 16) & (RS_FIND_SKETCH - 1))];
+
+    return a->fp == fp ? a->size : b->fp == fp ? b->size : 0;
 }
 
 
@@ -595,5 +668,6 @@ rs_findings_free(rs_findings *f)
     free(f->nav_time);
     free(f->idle_req);
     free(f->idle_up);
+    free(f->sketch);
     free(f);
 }

@@ -479,6 +479,7 @@ typedef struct {
     const rs_find_key  *uri;
     int64_t             size;
     uint64_t            count;
+    int64_t             largest;
 } rs_cut;
 
 
@@ -510,9 +511,11 @@ rs_cuts(const rs_findings *f, rs_cut *cuts, size_t max)
     n = 0;
 
     HASH_ITER(hh, f->uris, u, tmp) {
+        int64_t  largest = rs_find_largest(f, u->key, u->len);
+
         for (i = 0; u->sizes != NULL && i < RS_FIND_URI_SIZES; i++) {
             if (u->sizes->count[i] < RS_BUF_MIN_SAME
-                || u->sizes->max <= u->sizes->size[i])
+                || largest <= u->sizes->size[i])
             {
                 continue;
             }
@@ -521,6 +524,7 @@ rs_cuts(const rs_findings *f, rs_cut *cuts, size_t max)
                 cuts[n].uri = u;
                 cuts[n].size = u->sizes->size[i];
                 cuts[n].count = u->sizes->count[i];
+                cuts[n].largest = largest;
 
             } else {
                 /* keep the largest counts: replace the smallest held */
@@ -530,6 +534,7 @@ rs_cuts(const rs_findings *f, rs_cut *cuts, size_t max)
                     cuts[max - 1].uri = u;
                     cuts[max - 1].size = u->sizes->size[i];
                     cuts[max - 1].count = u->sizes->count[i];
+                    cuts[max - 1].largest = largest;
                 }
             }
 
@@ -559,12 +564,12 @@ rs_findings_truncations(const rs_findings *f)
                  "%" PRIu64 " responses stop at exactly %" PRId64 " bytes (%"
                  PRId64 " x 4096) while the largest was %" PRId64 " bytes",
                  cuts[i].count, cuts[i].size, cuts[i].size / 4096,
-                 cuts[i].uri->sizes->max);
+                 cuts[i].largest);
 
         if (json_array_append_new(arr, json_pack("{s:s,s:I,s:[I],s:I,s:s}",
                 "uri", cuts[i].uri->key, "count", (json_int_t) cuts[i].count,
                 "sizes", (json_int_t) cuts[i].size,
-                "largest", (json_int_t) cuts[i].uri->sizes->max,
+                "largest", (json_int_t) cuts[i].largest,
                 "evidence", evidence)) != 0)
         {
             json_decref(arr);
@@ -594,7 +599,7 @@ rs_eval_cut_uris(const rs_findings *f, json_t *arr)
              " end at %" PRId64 " bytes (%" PRId64 " x 4 KiB) while the"
              " largest was %" PRId64 " bytes", n, n == 1 ? "" : "s",
              cuts[0].count, cuts[0].uri->key, cuts[0].size,
-             cuts[0].size / 4096, cuts[0].uri->sizes->max);
+             cuts[0].size / 4096, cuts[0].largest);
 
     return rs_add(arr, "output_buffer", RG_CLASS_TRUNCATED,
         "responses are cut at the size of an output buffer: the buffer was"

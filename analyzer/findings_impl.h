@@ -20,11 +20,29 @@
 #define RS_FIND_MAX_KEYS    200000
 
 #define RS_FIND_SAMPLE      512
+
+/*
+ * The largest response body per URI, for every URI: two rows of 2^15
+ * cells indexed by two halves of the URI's hash, each cell holding the
+ * largest body that fell in it and a fingerprint of its URI.  A URI's
+ * largest is known from a cell it owns; where another URI owns both
+ * cells, it is taken as unknown (a cut may be missed, never invented).
+ * Bodies of 4 KiB or less are never "larger" than a page multiple and
+ * skip it.  512 KiB (it stays in cache), merged cell by cell (the larger body wins, ties by
+ * fingerprint), so shards merge exactly; an exact table of every URI
+ * costs tens of MiB and a lookup per request.
+ */
+#define RS_FIND_SKETCH_BITS 15
+#define RS_FIND_SKETCH      (1u << RS_FIND_SKETCH_BITS)
+
+typedef struct {
+    uint32_t  size;
+    uint32_t  fp;
+} rs_find_cell;
 #define RS_FIND_URI_SIZES   4
 
-/* one URI's response sizes: the largest, and exact 4 KiB multiples */
+/* one URI's responses of exact 4 KiB multiples */
 typedef struct {
-    int64_t         max;
     int64_t         size[RS_FIND_URI_SIZES];
     uint64_t        count[RS_FIND_URI_SIZES];
 } rs_find_sizes;
@@ -78,14 +96,15 @@ struct rs_findings {
     uint64_t         nav_agents, nav_browsers;
     uint32_t        *nav_time;                  /* RS_FIND_BINS */
 
-    /* overload */
-    rs_find_minute  *minutes;
+    /* overload; logs are in time order, so the last minute is cached */
+    rs_find_minute  *minutes, *last_minute;
 
     /* idle timeout: resets and timeouts */
     uint32_t        *idle_req, *idle_up;        /* RS_FIND_BINS each */
 
-    /* output buffer */
+    /* output buffer: URIs with page-multiple responses, and the sketch */
     rs_find_key     *uris;
+    rs_find_cell    *sketch;                    /* 2 * RS_FIND_SKETCH */
     uint64_t         uris_n, uris_untracked;
     uint64_t         cl_short, cl_short_bytes;  /* Content-Length shortfall */
     uint64_t         up_cut;                    /* ... while reading upstream */
@@ -101,6 +120,13 @@ struct rs_findings {
 /* Finds or adds a key in a counted table; NULL when out of memory. */
 rs_find_key *rs_find_key_get(rs_find_key **head, uint64_t *n,
     const char *p, size_t len);
+
+/* The URI's hash, and its largest response per the sketch. */
+uint64_t rs_find_hash(const char *p, size_t len);
+int64_t rs_find_largest(const rs_findings *f, const char *uri, size_t len);
+
+/* Raises a cell to (size, fp) when that is larger: the merge rule too. */
+void rs_find_cell_raise(rs_find_cell *c, uint32_t size, uint32_t fp);
 
 /* Adds count responses of `size` bytes to a URI's tally; -1 on OOM. */
 int rs_find_uri_add(rs_find_key *u, int64_t size, uint64_t count);

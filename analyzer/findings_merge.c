@@ -44,6 +44,11 @@ rs_findings_merge(rs_findings *dst, const rs_findings *src)
         dst->timed = 1;
     }
 
+    for (b = 0; b < (int) (2 * RS_FIND_SKETCH); b++) {
+        rs_find_cell_raise(&dst->sketch[b], src->sketch[b].size,
+                           src->sketch[b].fp);
+    }
+
     for (b = 0; b < RS_FIND_BINS; b++) {
         dst->nav_time[b] += src->nav_time[b];
         dst->idle_req[b] += src->idle_req[b];
@@ -108,16 +113,17 @@ rs_merge_keys(rs_find_key **dst, uint64_t *ndst, const rs_find_key *src)
             continue;
         }
 
-        /* a URI: its largest response, then each page multiple */
-        if (rs_find_uri_add(d, k->sizes->max, 0) != 0) {
-            return -1;
-        }
-
+        /* a URI: each page multiple */
         d->n += k->n;
 
         for (i = 0; i < RS_FIND_URI_SIZES; i++) {
             if (k->sizes->count[i] > 0) {
-                rs_find_uri_add(d, k->sizes->size[i], k->sizes->count[i]);
+                if (rs_find_uri_add(d, k->sizes->size[i], k->sizes->count[i])
+                    != 0)
+                {
+                    return -1;
+                }
+
                 d->n -= k->sizes->count[i];
             }
         }

@@ -29,6 +29,25 @@ rs_state_bins(const uint32_t *bins)
 }
 
 
+/* the used cells of the sketch: [[index, largest, fingerprint], ...] */
+static json_t *
+rs_state_sketch(const rs_find_cell *sketch)
+{
+    json_t    *arr = json_array();
+    uint32_t   i;
+
+    for (i = 0; arr != NULL && i < 2 * RS_FIND_SKETCH; i++) {
+        if (sketch[i].fp) {
+            json_array_append_new(arr, json_pack("[I,I,I]", (json_int_t) i,
+                                  (json_int_t) sketch[i].size,
+                                  (json_int_t) sketch[i].fp));
+        }
+    }
+
+    return arr;
+}
+
+
 static json_t *
 rs_state_sample(const rs_find_sample *s)
 {
@@ -54,10 +73,9 @@ rs_state_keys(const rs_find_key *head)
             }
         }
 
-        json_array_append_new(arr, json_pack("[o,I,I,I,I,o]",
+        json_array_append_new(arr, json_pack("[o,I,I,I,o]",
             rs_json_bytes(k->key, k->len), (json_int_t) k->n,
-            (json_int_t) k->lines, (json_int_t) k->bytes,
-            (json_int_t) (k->sizes ? k->sizes->max : -1), sizes));
+            (json_int_t) k->lines, (json_int_t) k->bytes, sizes));
     }
 
     return arr;
@@ -99,7 +117,7 @@ rs_findings_state(const rs_findings *f)
     }
 
     return json_pack("{s:I,s:I,s:I,s:o,s:i,s:b,s:b,s:o,s:o,s:o,s:[IIIIIII],"
-                     "s:o,s:o,s:o,s:o,s:o,s:o}",
+                     "s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
         "records", (json_int_t) f->records, "bytes", (json_int_t) f->bytes,
         "lost", (json_int_t) f->lost, "classes", classes,
         "off_min", (int) f->off_min, "has_off", f->has_off,
@@ -115,7 +133,8 @@ rs_findings_state(const rs_findings *f)
         "buf", bufs, "minutes", minutes,
         "nav_clients", rs_state_keys(f->nav_clients),
         "sigs", rs_state_keys(f->sigs),
-        "uris", rs_state_keys(f->uris));
+        "uris", rs_state_keys(f->uris),
+        "sketch", rs_state_sketch(f->sketch));
 }
 
 
@@ -148,7 +167,7 @@ rs_state_load_sample(const json_t *v, rs_find_sample *s)
 }
 
 
-/* [[key, n, lines, bytes, max, [[size, count]...]], ...] */
+/* [[key, n, lines, bytes, [[size, count]...]], ...] */
 static int
 rs_state_load_keys(const json_t *arr, rs_find_key **head, uint64_t *count,
     int uris)
@@ -156,12 +175,12 @@ rs_state_load_keys(const json_t *arr, rs_find_key **head, uint64_t *count,
     size_t        i, j, len;
     json_t       *v, *sizes, *sz;
     const char   *key;
-    json_int_t    n, lines, bytes, max, size, cnt;
+    json_int_t    n, lines, bytes, size, cnt;
     rs_find_key  *k;
 
     json_array_foreach(arr, i, v) {
-        if (json_unpack((json_t *) v, "[s%,I,I,I,I,o]", &key, &len, &n,
-                        &lines, &bytes, &max, &sizes) != 0)
+        if (json_unpack((json_t *) v, "[s%,I,I,I,o]", &key, &len, &n,
+                        &lines, &bytes, &sizes) != 0)
         {
             return -1;
         }
@@ -179,16 +198,15 @@ rs_state_load_keys(const json_t *arr, rs_find_key **head, uint64_t *count,
             continue;
         }
 
-        if (rs_find_uri_add(k, max, 0) != 0) {
-            return -1;
-        }
-
         json_array_foreach(sizes, j, sz) {
             if (json_unpack(sz, "[I,I]", &size, &cnt) != 0) {
                 return -1;
             }
 
-            rs_find_uri_add(k, size, (uint64_t) cnt);
+            if (rs_find_uri_add(k, size, (uint64_t) cnt) != 0) {
+                return -1;
+            }
+
             k->n -= (uint64_t) cnt;
         }
     }
@@ -201,7 +219,7 @@ static int
 rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
 {
     json_t          *classes, *bufs, *minutes, *v, *sample, *cut;
-    json_t          *nav, *ireq, *iup, *clients, *sigs, *uris;
+    json_t          *nav, *ireq, *iup, *clients, *sigs, *uris, *sketch;
     json_int_t       r, b, l, cnt[7], x[5];
     json_error_t     je;
     const char      *name;
@@ -211,13 +229,14 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
     rs_find_minute  *m;
 
     if (json_unpack_ex((json_t *) st, &je, 0, "{s:I,s:I,s:I,s:o,s:i,s:b,s:b,"
-            "s:o,s:o,s:o,s:[IIIIIII],s:o,s:o,s:o,s:o,s:o,s:o}",
+            "s:o,s:o,s:o,s:[IIIIIII],s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
             "records", &r, "bytes", &b, "lost", &l, "classes", &classes,
             "off_min", &off, "has_off", &has_off, "timed", &timed,
             "nav_time", &nav, "idle_req", &ireq, "idle_up", &iup,
             "counters", &cnt[0], &cnt[1], &cnt[2], &cnt[3], &cnt[4], &cnt[5],
             &cnt[6], "cut_sample", &cut, "buf", &bufs, "minutes", &minutes,
-            "nav_clients", &clients, "sigs", &sigs, "uris", &uris) != 0)
+            "nav_clients", &clients, "sigs", &sigs, "uris", &uris,
+            "sketch", &sketch) != 0)
     {
         snprintf(err, errlen, "findings: %s", je.text);
         return -1;
@@ -281,6 +300,18 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
         m->aborts += (uint64_t) x[2];
         m->upstream_ms += (uint64_t) x[3];
         m->upstream_n += (uint64_t) x[4];
+    }
+
+    json_array_foreach(sketch, i, v) {
+        if (json_unpack(v, "[I,I,I]", &x[0], &x[1], &x[2]) != 0 || x[0] < 0
+            || x[0] >= (json_int_t) (2 * RS_FIND_SKETCH))
+        {
+            snprintf(err, errlen, "findings: bad sketch cell");
+            return -1;
+        }
+
+        f->sketch[x[0]].size = (uint32_t) x[1];
+        f->sketch[x[0]].fp = (uint32_t) x[2];
     }
 
     if (rs_state_load_bins(nav, f->nav_time) != 0
