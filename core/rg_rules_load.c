@@ -259,6 +259,31 @@ rg_load_check_id(rg_load_ctx *ctx, const char *id, const yaml_node_t *node)
 }
 
 
+/* The rule's id as written, for messages about its other keys; "?" when
+   it has none (that is reported later). */
+static const char *
+rg_load_peek_id(rg_load_ctx *ctx, const yaml_node_t *node)
+{
+    yaml_node_pair_t  *pair;
+    yaml_node_t       *k, *v;
+
+    for (pair = node->data.mapping.pairs.start;
+         pair < node->data.mapping.pairs.top; pair++)
+    {
+        k = yaml_document_get_node(ctx->doc, pair->key);
+        v = yaml_document_get_node(ctx->doc, pair->value);
+
+        if (k->type == YAML_SCALAR_NODE && strcmp(rg_scalar(k), "id") == 0
+            && v->type == YAML_SCALAR_NODE)
+        {
+            return rg_scalar(v);
+        }
+    }
+
+    return "?";
+}
+
+
 /* Collects the values of a rule mapping by key; unknown or repeated keys
    fail. */
 static int
@@ -267,6 +292,7 @@ rg_load_keys(rg_load_ctx *ctx, const yaml_node_t *node,
 {
     yaml_node_pair_t  *pair;
     yaml_node_t       *k;
+    const char        *id = rg_load_peek_id(ctx, node);
     int                i, key;
 
     for (pair = node->data.mapping.pairs.start;
@@ -275,7 +301,7 @@ rg_load_keys(rg_load_ctx *ctx, const yaml_node_t *node,
         k = yaml_document_get_node(ctx->doc, pair->key);
 
         if (k->type != YAML_SCALAR_NODE) {
-            rg_load_error(ctx, k, "a rule's keys must be names");
+            rg_load_error(ctx, k, "rule \"%s\": keys must be names", id);
             return -1;
         }
 
@@ -287,12 +313,14 @@ rg_load_keys(rg_load_ctx *ctx, const yaml_node_t *node,
         }
 
         if (key < 0) {
-            rg_load_error(ctx, k, "unknown key \"%s\"", rg_scalar(k));
+            rg_load_error(ctx, k, "rule \"%s\": unknown key \"%s\"", id,
+                          rg_scalar(k));
             return -1;
         }
 
         if (val[key] != NULL) {
-            rg_load_error(ctx, k, "duplicate key \"%s\"", rg_scalar(k));
+            rg_load_error(ctx, k, "rule \"%s\": duplicate key \"%s\"", id,
+                          rg_scalar(k));
             return -1;
         }
 

@@ -4,8 +4,10 @@
  * A matcher owns everything a PCRE2 call writes: the match data, the JIT
  * stack and the match context that carries the limits.  The ruleset is
  * only read, so any number of matchers share it.  Nothing here allocates
- * per line (the interpreter keeps its frame vector in the match data,
- * grown once and reused).
+ * per line: JIT code runs on the matcher's JIT stack, and the interpreter's
+ * frame vector lives in the match data, allocated when the matcher is
+ * created (it grows only for a subject that needs more than ten frames per
+ * pattern, up to the heap limit).
  */
 
 #include <stdlib.h>
@@ -23,10 +25,27 @@ struct rg_matcher {
 };
 
 
+/*
+ * The interpreter keeps its backtracking frames in the match data and
+ * allocates them on first use; one empty match per interpreted pattern
+ * does that here, so rg_match() never allocates.
+ */
+static void
+rg_matcher_warm(rg_matcher *m, const rg_regex *re)
+{
+    if (re->code != NULL && !re->jit) {
+        (void) pcre2_match(re->code, (PCRE2_SPTR) "", 0, 0, PCRE2_NO_JIT,
+                           m->md, m->mctx);
+    }
+}
+
+
 rg_matcher *
 rg_matcher_create(const rg_ruleset *rs)
 {
-    rg_matcher  *m;
+    const rg_format_rules  *fr;
+    size_t                  f, i, w;
+    rg_matcher             *m;
 
     if (!rs->compiled) {
         return NULL;
@@ -56,6 +75,18 @@ rg_matcher_create(const rg_ruleset *rs)
     pcre2_set_depth_limit(m->mctx, RG_DEPTH_LIMIT);
     pcre2_set_heap_limit(m->mctx, RG_HEAP_LIMIT_KIB);
     pcre2_jit_stack_assign(m->mctx, NULL, m->stack);
+
+    for (f = 0; f < RG_FORMAT_COUNT; f++) {
+        fr = &rs->fmt[f];
+        rg_matcher_warm(m, &fr->prefilter);
+
+        for (i = 0; i < fr->n; i++) {
+            rg_matcher_warm(m, &fr->rules[i]->match);
+            for (w = 0; w < fr->rules[i]->nwhere; w++) {
+                rg_matcher_warm(m, &fr->rules[i]->where[w].re);
+            }
+        }
+    }
 
     return m;
 }

@@ -7,6 +7,7 @@
 
 #include <criterion/criterion.h>
 #include <string.h>
+#include <malloc.h>
 #include <time.h>
 
 #include "test_rules_helpers.h"
@@ -150,4 +151,60 @@ Test(rules_limits, subjects_are_capped)
 
     rg_matcher_destroy(m);
     rg_ruleset_destroy(rs);
+}
+
+
+/* Matching allocates nothing: the heap is the same size after a thousand
+   rounds of lines through the shipped rules (JIT and interpreter). */
+static void
+no_allocation(int jit)
+{
+    static const char *const  lines[] = {
+        "2026/11/21 10:00:04 [info] 7#7: *9 writev() failed (104: Connection "
+        "reset by peer) while sending to client, client: 192.0.2.1, server: s",
+        "2026/11/21 10:00:04 [error] 7#7: *9 open() \"/x\" failed (2: No such "
+        "file or directory), client: 192.0.2.1, server: s",
+        "2026/11/21 10:00:04 [info] 7#7: *9 client 192.0.2.1 closed keepalive "
+        "connection",
+    };
+    rg_ruleset      *rs = rg_ruleset_create();
+    rg_matcher      *m;
+    rg_error         err = { "" };
+    rg_nginx_error   e;
+    struct mallinfo2 before, after;
+    size_t           hits = 0;
+
+    rg_ruleset_set_jit(rs, jit);
+    cr_assert_eq(rg_ruleset_add_shipped(rs, &err), 0, "%s", err.msg);
+    cr_assert_eq(rg_ruleset_compile(rs, &err), 0, "%s", err.msg);
+    m = rg_matcher_create(rs);
+    cr_assert_not_null(m);
+
+    before = mallinfo2();
+    for (int round = 0; round < 1000; round++) {
+        for (size_t i = 0; i < 3; i++) {
+            cr_assert_eq(rg_nginx_error_parse(lines[i], strlen(lines[i]), &e),
+                         0);
+            hits += rg_match(m, RG_FORMAT_NGINX_ERROR, &e.fields) != NULL;
+        }
+    }
+    after = mallinfo2();
+
+    cr_expect_eq(hits, 1000);
+    cr_expect_eq(after.uordblks, before.uordblks);
+    cr_expect_eq(after.hblkhd, before.hblkhd);
+    rg_matcher_destroy(m);
+    rg_ruleset_destroy(rs);
+}
+
+
+Test(rules_limits, matching_allocates_nothing_with_jit)
+{
+    no_allocation(1);
+}
+
+
+Test(rules_limits, matching_allocates_nothing_interpreted)
+{
+    no_allocation(0);
 }

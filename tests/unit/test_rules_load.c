@@ -34,12 +34,14 @@ expect_error(const char *rel, const char *tail)
 
 Test(rules_load, unknown_key)
 {
-    expect_error("rules/unknown-key.yaml", ":6:3: unknown key \"adivce\"");
+    expect_error("rules/unknown-key.yaml",
+                 ":6:3: rule \"t.one\": unknown key \"adivce\"");
 }
 
 Test(rules_load, duplicate_key)
 {
-    expect_error("rules/duplicate-key.yaml", ":5:3: duplicate key \"class\"");
+    expect_error("rules/duplicate-key.yaml",
+                 ":5:3: rule \"t.one\": duplicate key \"class\"");
 }
 
 Test(rules_load, missing_key)
@@ -206,6 +208,24 @@ Test(rules_load, empty_file_has_no_rules)
     rg_error     err = { "" };
 
     cr_assert_eq(ADD(rs, "e.yaml", "# nothing\n"), 0, "%s", err.msg);
+    cr_expect_eq(rg_ruleset_count(rs), 0);
+    rg_ruleset_destroy(rs);
+}
+
+
+Test(rules_load, rule_without_id)
+{
+    rg_ruleset  *rs = rg_ruleset_create();
+    rg_error     err = { "" };
+
+    cr_assert_eq(ADD(rs, "x.yaml",
+        "- {format: generic, class: client_reset, match: x}\n"), -1);
+    cr_expect_str_eq(err.msg, "x.yaml:1:3: rule without \"id\"");
+    cr_assert_eq(ADD(rs, "x.yaml",
+        "- {format: generic, clas: client_reset, match: x}\n"), -1);
+    cr_expect_str_eq(err.msg, "x.yaml:1:21: rule \"?\": unknown key \"clas\"");
+    cr_assert_eq(ADD(rs, "x.yaml", "- {id: [a, b], format: generic}\n"), -1);
+    cr_expect_str_eq(err.msg, "x.yaml:1:8: rule \"?\": \"id\" must be a string");
     cr_expect_eq(rg_ruleset_count(rs), 0);
     rg_ruleset_destroy(rs);
 }
