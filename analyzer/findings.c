@@ -421,8 +421,18 @@ rs_find_buffers(rs_findings *f, const rs_obs *o)
         return;
     }
 
+    /* the message names the buffer; a Java record says it in its
+       exception line, not in its first line */
     k = o->message != NULL ? rs_find_buffer_kind(o->message, o->message_len)
-                           : rs_find_buffer_kind(o->line, o->line_len);
+                           : RS_BUF_OTHER;
+
+    if (k == RS_BUF_OTHER && o->signature != NULL) {
+        k = rs_find_buffer_kind(o->signature, o->signature_len);
+    }
+
+    if (k == RS_BUF_OTHER && o->line != NULL) {
+        k = rs_find_buffer_kind(o->line, o->line_len);
+    }
     f->buf[k]++;
 
     if (f->buf_sample[k].len == 0) {

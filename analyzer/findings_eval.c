@@ -595,9 +595,9 @@ rs_eval_cut_uris(const rs_findings *f, json_t *arr)
     }
 
     snprintf(evidence, sizeof(evidence),
-             "%zu URI%s stop at one exact size: %" PRIu64 " responses for %s"
+             "%zu URI%s at one exact size: %" PRIu64 " responses for %s"
              " end at %" PRId64 " bytes (%" PRId64 " x 4 KiB) while the"
-             " largest was %" PRId64 " bytes", n, n == 1 ? "" : "s",
+             " largest was %" PRId64 " bytes", n, n == 1 ? " stops" : "s stop",
              cuts[0].count, cuts[0].uri->key, cuts[0].size,
              cuts[0].size / 4096, cuts[0].largest);
 
@@ -637,8 +637,8 @@ rs_eval_buffers(const rs_findings *f, json_t *arr)
             continue;
         }
 
-        snprintf(evidence, sizeof(evidence), "%" PRIu64 " records; e.g. %s",
-                 f->buf[k], f->buf_sample[k].text);
+        snprintf(evidence, sizeof(evidence), "%" PRIu64 " record%s; e.g. %s",
+                 f->buf[k], f->buf[k] == 1 ? "" : "s", f->buf_sample[k].text);
         snprintf(advice, sizeof(advice), "raise %s", setting[k]);
 
         if (rs_add(arr, "output_buffer", RG_CLASS_BUFFER_OVERFLOW,
@@ -650,8 +650,8 @@ rs_eval_buffers(const rs_findings *f, json_t *arr)
     }
 
     if (f->up_cut) {
-        snprintf(evidence, sizeof(evidence), "%" PRIu64 " records; e.g. %s",
-                 f->up_cut, f->cut_sample.text);
+        snprintf(evidence, sizeof(evidence), "%" PRIu64 " record%s; e.g. %s",
+                 f->up_cut, f->up_cut == 1 ? "" : "s", f->cut_sample.text);
 
         if (rs_add(arr, "output_buffer", RG_CLASS_TRUNCATED,
                    "the upstream closed the connection in the middle of the"

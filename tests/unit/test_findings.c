@@ -428,3 +428,25 @@ Test(findings, merged_collectors_equal_one)
     f = one;
     rs_findings_free(a);
 }
+
+/* a Java record names its buffer in the exception line, not its first */
+Test(findings, output_buffer_names_the_buffer_from_a_java_exception)
+{
+    rs_obs o = req(100, RG_CLASS_BUFFER_OVERFLOW, "-", -1);
+    o.access = 0;
+    o.line = "21-Nov-2026 10:01:48.042 SEVERE [exec-17] o.a.c.c.StandardHostValve"
+             ".custom Exception Processing ErrorPage[errorCode=500]";
+    o.line_len = strlen(o.line);
+    o.signature = "java.lang.IllegalStateException: Cannot call sendError()"
+                  " after the response has been committed";
+    o.signature_len = strlen(o.signature);
+    observe(&o);
+
+    json_t *all = rs_findings_json(f);
+    json_t *ob = json_array_get(kind(all, "output_buffer", 1), 0);
+    cr_assert_not_null(strstr(json_string_value(json_object_get(ob, "advice")),
+                              "setBufferSize"));
+    cr_assert_not_null(strstr(json_string_value(json_object_get(ob,
+                              "evidence")), "1 record; e.g. 21-Nov-2026"));
+    json_decref(all);
+}
