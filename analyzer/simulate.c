@@ -280,6 +280,14 @@ rs_sim_feed(rs_sim *s, unsigned log, rg_class cls, const char *key,
 }
 
 
+static int
+rs_sim_level_decided(const rg_str *level)
+{
+    return (level->len == 4 && memcmp(level->p, "info", 4) == 0)
+           || (level->len == 6 && memcmp(level->p, "notice", 6) == 0);
+}
+
+
 void
 rs_sim_seen(void *ctx, const rs_seen *seen)
 {
@@ -300,6 +308,19 @@ rs_sim_seen(void *ctx, const rs_seen *seen)
 
     client = seen->parsed ? &seen->parsed->f.f[RG_FIELD_CLIENT] : NULL;
     ms = (uint64_t) seen->ts.sec * 1000 + (seen->ms > 0 ? seen->ms : 0);
+
+    /*
+     * The module's error-log filter decides only [notice] and [info]
+     * lines of the classes it limits by default: it never holds a line
+     * at warn or above, nor a debug line.
+     */
+    if (seen->format == RG_FORMAT_NGINX_ERROR && seen->parsed != NULL
+        && !rs_sim_level_decided(&seen->parsed->f.f[RG_FIELD_LEVEL]))
+    {
+        s->res.kept[seen->cls].records++;
+        s->res.kept[seen->cls].bytes += seen->bytes;
+        return;
+    }
 
     if (rs_sim_feed(s, log, seen->cls, client && client->p ? client->p : "",
                     client && client->p ? client->len : 0, seen->ts.valid,

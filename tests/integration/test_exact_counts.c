@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rg_summary.h"
 #include "rgt_client.h"
 #include "rgt_nginx.h"
 #include "rgt_upstream.h"
@@ -188,4 +189,54 @@ Test(exact_counts, dry_run_summaries_add_nothing)
     run(1, &lines, &suppressed);
     cr_assert_eq(lines, NKEYS * PER_KEY, "%zu", lines);
     cr_assert_eq(suppressed, 0);
+}
+
+/*
+ * simulate on the error log: a dry run writes every line and its
+ * summaries say what the module would have held; simulate, replaying the
+ * lines with the same budgets, must hold back exactly that many.
+ */
+Test(exact_counts, simulate_predicts_the_error_log_filter)
+{
+    size_t        lines;
+    json_int_t    suppressed, would_hold = 0, held = 0;
+    char          path[600], cmd[2048];
+    rg_summary    sum;
+    const char   *p, *nl;
+    json_error_t  je;
+
+    run(1, &lines, &suppressed);
+
+    rgt_nginx_path(&ngx, "logs/error.log", path, sizeof(path));
+    char *text = rgt_read_file(path, NULL);
+    cr_assert_not_null(text);
+    for (p = text; *p; p = nl + 1) {
+        nl = strchr(p, '\n');
+        cr_assert_not_null(nl);
+        if (rg_summary_parse_line(p, (size_t) (nl - p), &sum, NULL) == 0
+            && sum.log == RG_SUMMARY_LOG_ERROR)
+        {
+            cr_assert_eq(sum.dry_run, 1);
+            would_hold += (json_int_t) sum.suppressed;
+        }
+    }
+    free(text);
+    cr_assert_geq(would_hold, NKEYS * (PER_KEY - 2));
+
+    snprintf(cmd, sizeof(cmd), "'%s' simulate --rate 1r/m --burst 1 --json"
+             " --format nginx-error '%s'", getenv("RSTGUARD_RSTSCAN"), path);
+    FILE *pp = popen(cmd, "r");
+    cr_assert_not_null(pp);
+    json_t *doc = json_loadf(pp, 0, &je);
+    cr_assert_eq(pclose(pp), 0);
+    cr_assert_not_null(doc, "%s", je.text);
+
+    const char  *cls;
+    json_t      *v;
+    json_object_foreach(json_object_get(doc, "classes"), cls, v) {
+        held += json_integer_value(json_object_get(json_object_get(v, "held"),
+                                                   "records"));
+    }
+    cr_assert_eq(held, would_hold, "%s", json_dumps(doc, JSON_INDENT(1)));
+    json_decref(doc);
 }
