@@ -450,3 +450,49 @@ Test(findings, output_buffer_names_the_buffer_from_a_java_exception)
                               "evidence")), "1 record; e.g. 21-Nov-2026"));
     json_decref(all);
 }
+
+/* complete by $request_completion, yet short of its Content-Length */
+Test(findings, output_buffer_from_a_content_length_shortfall)
+{
+    for (int i = 0; i < 2; i++) {
+        rs_obs o = req(100, RG_CLASS_TRUNCATED, "192.0.2.9", 200);
+        o.completion = 1;
+        o.content_length = 100000;
+        o.body_bytes = 8192;
+        o.uri = "/export.csv";
+        o.uri_len = strlen(o.uri);
+        observe(&o);
+    }
+    /* the same shortfall with an empty completion is a user leaving */
+    rs_obs o = req(100, RG_CLASS_CLIENT_CLOSED, "192.0.2.9", 200);
+    o.completion = 0;
+    o.content_length = 100000;
+    o.body_bytes = 8192;
+    observe(&o);
+
+    json_t *all = rs_findings_json(f);
+    json_t *ob = json_array_get(kind(all, "output_buffer", 1), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(ob, "class")),
+                     "truncated");
+    cr_assert_eq(num(ob, "records"), 2);
+    cr_assert_eq(num(ob, "missing_bytes"), 2 * (100000 - 8192));
+    json_decref(all);
+}
+
+/* upstream timeouts at the upstream's idle limit of 300 s */
+Test(findings, idle_timeout_on_the_upstream_response_time)
+{
+    for (int i = 0; i < 6; i++) {
+        rs_obs o = req(100 + i, RG_CLASS_UPSTREAM_TIMEOUT, "192.0.2.1", 504);
+        o.upstream_ms = 299000 + i * 400;
+        observe(&o);
+    }
+
+    json_t *all = rs_findings_json(f);
+    json_t *idle = json_array_get(kind(all, "idle_timeout", 1), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(
+        json_object_get(idle, "numbers"), "field")), "upstream_response_time");
+    cr_assert_float_eq(real(idle, "value_s"), 300.0, 1.1);
+    cr_assert_eq(num(idle, "records"), 6);
+    json_decref(all);
+}
