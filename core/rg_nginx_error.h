@@ -4,10 +4,16 @@
  *   YYYY/MM/DD HH:MM:SS [level] pid#tid: *cid message, client: A,
  *   server: S, request: "...", upstream: "...", host: "..."
  *
- * `*cid` and the trailing context fields are optional.  The message ends at
- * the first ", client: " (the context nginx appends); the action is what
- * follows the last " while " of the message.  Used by rstscan and by the
- * module's error-log filter on the line nginx formatted; no allocation.
+ * `*cid` and the trailing context fields are optional.  The message ends
+ * where the context nginx appends begins: the first ", client: " that is
+ * followed by an address (IPv4, IPv6 or "unix:...") and ", server: " (or
+ * the end of a line nginx cut at 2 KiB), so a URI quoted in the message
+ * ("/x, client: 6.6.6.6") is not taken for it.  The action is what follows
+ * the last " while " of the message; it is always set, empty when there is
+ * no " while ".  client, server, request, upstream and host are set only
+ * when the line has them (a "referrer" or "subrequest" value is skipped).
+ * Used by rstscan and by the module's error-log filter on the line nginx
+ * formatted; no allocation, no regex (about 80 ns for a 200-byte line).
  */
 
 #ifndef RG_NGINX_ERROR_H

@@ -196,6 +196,9 @@ Test(map_nginx, upstream_side)
         { "2026/11/21 10:00:18 [error] 2112#2112: *47 connect() to unix:/run/php/php8.2-fpm.sock failed (111: Connection refused) while connecting to upstream" CTX
           ", request: \"GET /index.php HTTP/1.1\", upstream: \"fastcgi://unix:/run/php/php8.2-fpm.sock:\", host: \"shop.example.com\"",
           "upstream_refused", "nginx.upstream_refused" },
+        /* "or Connection refused": ECONNREFUSED is 61 on the BSDs */
+        { "2026/11/21 10:00:18 [error] 2112#2112: *47 kevent() reported that connect() failed (61: Connection refused) while connecting to upstream" CTX UPS,
+          "upstream_refused", "nginx.upstream_refused" },
         { "2026/11/21 10:00:19 [error] 2112#2112: *48 upstream timed out (110: Connection timed out) while connecting to upstream" CTX UPS,
           "upstream_timeout", "nginx.upstream_timeout.timed_out" },
         { "2026/11/21 10:00:19 [error] 2112#2112: *49 upstream timed out (110: Connection timed out) while reading response header from upstream" CTX UPS,

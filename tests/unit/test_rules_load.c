@@ -229,3 +229,24 @@ Test(rules_load, rule_without_id)
     cr_expect_eq(rg_ruleset_count(rs), 0);
     rg_ruleset_destroy(rs);
 }
+
+
+/* Each YAML document of a file is a list of rules. */
+Test(rules_load, several_documents_in_one_file)
+{
+    rg_ruleset  *rs = rg_ruleset_create();
+    rg_error     err = { "" };
+
+    cr_assert_eq(ADD(rs, "docs.yaml",
+        "---\n- {id: d.1, format: generic, class: client_reset, match: x}\n"
+        "---\n- {id: d.2, format: generic, class: broken_pipe, match: y}\n"
+        "...\n"), 0, "%s", err.msg);
+    cr_expect_eq(rg_ruleset_count(rs), 2);
+    cr_assert_eq(ADD(rs, "docs2.yaml",
+        "---\n- {id: e.1, format: generic, class: client_reset, match: x}\n"
+        "---\nid: e.2\n"), -1);
+    cr_expect_str_eq(err.msg, "docs2.yaml:4:1: a rule file must be a list of "
+                     "rules (\"- id: ...\")");
+    cr_expect_eq(rg_ruleset_count(rs), 2);
+    rg_ruleset_destroy(rs);
+}
