@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "rgt_client.h"
 #include "rgt_mod.h"
@@ -82,10 +81,7 @@ stop_and_read(const char *rel)
 static json_t *
 rstscan(const char *format, const char *rel)
 {
-    static char   out[1 << 18];
-    char          cmd[2048], path[600];
-    FILE         *p;
-    size_t        n;
+    char          cmd[2048], path[600], *out;
     int           st;
     json_t       *j;
     json_error_t  je;
@@ -93,15 +89,13 @@ rstscan(const char *format, const char *rel)
     rgt_nginx_path(&ngx, rel, path, sizeof(path));
     snprintf(cmd, sizeof(cmd), "'%s' --json --format %s '%s'",
              getenv("RSTGUARD_RSTSCAN"), format, path);
-    p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    n = fread(out, 1, sizeof(out) - 1, p);
-    out[n] = '\0';
-    st = pclose(p);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: %s", cmd, out);
+    out = rgt_run(cmd, &st);
+    cr_assert_not_null(out);
+    cr_assert_eq(st, 0, "%s: %s", cmd, out);
 
     j = json_loads(out, 0, &je);
     cr_assert_not_null(j, "%s: %s", je.text, out);
+    free(out);
 
     return j;
 }

@@ -701,6 +701,46 @@ rgt_nginx_cleanup(rgt_nginx *n)
 
 
 char *
+rgt_run(const char *cmd, int *status)
+{
+    FILE    *p;
+    char    *buf, *more;
+    size_t   len = 0, cap = 1 << 16, n;
+    int      st;
+
+    *status = -1;
+    p = popen(cmd, "r");
+    if (p == NULL) {
+        return NULL;
+    }
+
+    buf = malloc(cap);
+    while (buf != NULL && (n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (cap - len == 1) {
+            more = realloc(buf, cap * 2);
+            if (more == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = more;
+            cap *= 2;
+        }
+    }
+
+    st = pclose(p);
+    if (buf == NULL) {
+        return NULL;
+    }
+    buf[len] = '\0';
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+
+    return buf;
+}
+
+
+char *
 rgt_read_file(const char *path, size_t *len)
 {
     FILE   *f;

@@ -86,6 +86,13 @@ char *rgt_nginx_read(rgt_nginx *n, const char *rel);
 /* Reads a whole file (NUL-terminated, caller frees); NULL on error. */
 char *rgt_read_file(const char *path, size_t *len);
 
+/*
+ * Runs a shell command and returns all it wrote to stdout (NUL-terminated,
+ * caller frees; NULL on error); *status gets its exit status, or -1 when
+ * it did not exit normally.
+ */
+char *rgt_run(const char *cmd, int *status);
+
 /* Counts the lines of text that contain needle. */
 size_t rgt_count_lines(const char *text, const char *needle);
 

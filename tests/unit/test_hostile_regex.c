@@ -20,11 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "rg_rules.h"
+#include "rgt_nginx.h"
 
 #define HOSTILE_LINE_BOUND_S  0.25
 
@@ -248,23 +248,20 @@ write_inputs(char *log, char *rules, size_t size)
 static int
 rstscan(const char *args, char *out, size_t size, double *took)
 {
-    char    cmd[4096];
-    FILE   *p;
-    size_t  n;
+    char    cmd[4096], *text;
     int     st;
     double  t;
 
     snprintf(cmd, sizeof(cmd), "'%s' %s", getenv("RSTGUARD_RSTSCAN"), args);
     t = now();
-    p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    n = fread(out, 1, size - 1, p);
-    out[n] = '\0';
-    st = pclose(p);
+    text = rgt_run(cmd, &st);
     *took = now() - t;
+    cr_assert_not_null(text);
+    snprintf(out, size, "%s", text);
+    free(text);
 
-    cr_assert(WIFEXITED(st), "%s", cmd);
-    return WEXITSTATUS(st);
+    cr_assert_neq(st, -1, "%s", cmd);
+    return st;
 }
 
 /* limit_hits and limit_rules say: HOSTILE_LINES hits, all hostile.backtrack */
