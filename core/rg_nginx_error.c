@@ -376,8 +376,14 @@ rg_ngx_clear(rg_nginx_error *out)
 int
 rg_nginx_error_parse(const char *line, size_t len, rg_nginx_error *out)
 {
-    const char  *end = line + len, *msg, *ctx, *cl, *addr_end = NULL;
+    const char  *end, *msg, *ctx, *cl, *addr_end = NULL;
 
+    /* the line as nginx hands it to a log writer ends with LF */
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
+        len--;
+    }
+
+    end = line + len;
     rg_ngx_clear(out);
 
     msg = rg_ngx_head(line, end, out);

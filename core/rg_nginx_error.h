@@ -34,8 +34,9 @@ typedef struct {
 } rg_nginx_error;
 
 /*
- * Parses line[0..len) (without its newline).  Returns 0, or -1 when the line
- * does not start like an nginx error-log line (fields are then unset).
+ * Parses line[0..len); a trailing LF or CR LF (as a log writer gets the
+ * line) is not part of any field.  Returns 0, or -1 when the line does not
+ * start like an nginx error-log line (fields are then unset).
  */
 int rg_nginx_error_parse(const char *line, size_t len, rg_nginx_error *out);
 

@@ -235,3 +235,22 @@ Test(nginx_error, reads_only_len_bytes)
     expect_field(RG_FIELD_SERVER, "0.0.0.0:80");
     expect_field(RG_FIELD_ACTION, "waiting for request");
 }
+
+
+/* A log writer gets the line with its LF (and a file may have CR LF). */
+Test(nginx_error, trailing_newline_is_no_part_of_a_field)
+{
+    cr_assert_eq(parse("2026/11/21 10:00:32 [info] 2112#2112: *73 client "
+                       "timed out (110: Connection timed out) while waiting "
+                       "for request, client: 192.0.2.1, server: s, host: "
+                       "\"h\"\r\n"), 0);
+    expect_field(RG_FIELD_HOST, "h");
+    expect_field(RG_FIELD_ACTION, "waiting for request");
+    cr_expect_eq(e.fields.f[RG_FIELD_LINE].p[e.fields.f[RG_FIELD_LINE].len - 1],
+                 '"');
+
+    cr_assert_eq(parse("2026/11/21 10:00:32 [info] 2112#2112: *74 client "
+                       "192.0.2.1 closed keepalive connection\n"), 0);
+    expect_field(RG_FIELD_MESSAGE, "client 192.0.2.1 closed keepalive "
+                 "connection");
+}
