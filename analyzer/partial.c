@@ -191,7 +191,6 @@ rs_partial_read(const char *path, rs_agg *a, rs_findings *f, char *err,
 {
     json_t        *doc;
     json_error_t   je;
-    rs_agg         tmp;
     char           why[512];
     int            rc;
 
@@ -208,20 +207,33 @@ rs_partial_read(const char *path, rs_agg *a, rs_findings *f, char *err,
         return -1;
     }
 
-    rs_agg_init(&tmp);
-    rc = rs_partial_load(doc, &tmp, f, why, sizeof(why));
+    rc = rs_partial_add(doc, a, f, why, sizeof(why));
     json_decref(doc);
-
-    if (rc == 0 && rs_agg_merge(a, &tmp) != 0) {
-        snprintf(why, sizeof(why), "out of memory");
-        rc = -1;
-    }
-
-    rs_agg_free(&tmp);
 
     if (rc != 0) {
         snprintf(err, errlen, "%s: %s", path, why);
     }
+
+    return rc;
+}
+
+
+int
+rs_partial_add(const json_t *doc, rs_agg *a, rs_findings *f, char *err,
+    size_t errlen)
+{
+    rs_agg  tmp;
+    int     rc;
+
+    rs_agg_init(&tmp);
+    rc = rs_partial_load(doc, &tmp, f, err, errlen);
+
+    if (rc == 0 && rs_agg_merge(a, &tmp) != 0) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    }
+
+    rs_agg_free(&tmp);
 
     return rc;
 }

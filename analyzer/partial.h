@@ -34,6 +34,14 @@ json_t *rs_json_bytes(const char *p, size_t len);
 int rs_partial_write(FILE *out, const rs_agg *a, const rs_findings *f);
 
 /*
+ * Adds a parsed document to a and f; 0, or -1 with err saying what is
+ * wrong (another version, a missing or mistyped member).  On error a and
+ * f may hold part of the document.
+ */
+int rs_partial_add(const json_t *doc, rs_agg *a, rs_findings *f, char *err,
+    size_t errlen);
+
+/*
  * Reads the document at path and adds it to a and f.  Returns 0, or -1
  * with err naming the file and what is wrong (not JSON: the line and
  * column; another version; a missing or mistyped member).
