@@ -32,6 +32,8 @@ else
     load="load_module $module;"
     http=$(sed -n 's/^# http: //p' "$root/tests/valgrind/module.conf" | tr '\n' ' ')
     server=$(sed -n 's/^# server: //p' "$root/tests/valgrind/module.conf" | tr '\n' ' ')
+    http=${http//@ROOT@/$root}
+    http=${http//@PREFIX@/$prefix}
 fi
 sed -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$port|g" \
     -e "s|@MODULE_LOAD@|$load|" -e "s|@MODULE_HTTP@|$http|" \
@@ -78,6 +80,11 @@ traffic() {
     # upstream is this server, so /app/ works and exercises the proxy path)
     for i in $(seq 3); do get /app/index.html > /dev/null; done
     curl -s -o /dev/null --max-time 0.5 --limit-rate 20k "http://127.0.0.1:$port/app/big.bin"
+    if [ $stock -eq 0 ]; then
+        [ "$(get /status)" = 200 ] || { echo "valgrind: /status failed" >&2; exit 1; }
+        [ "$(get '/status?format=prometheus')" = 200 ] \
+            || { echo "valgrind: /status?format=prometheus failed" >&2; exit 1; }
+    fi
 }
 workers() { grep -c 'start worker process' "$prefix/logs/error.log"; }
 
@@ -125,6 +132,12 @@ if [ ${#logs[@]} -lt 3 ]; then
 fi
 aborts=$(grep -cE '\((104|32): ' "$prefix/logs/error.log")
 echo "valgrind: $aborts abort lines in the error log"
+summaries=$(grep -c 'rstguard: log=' "$prefix/logs/error.log")
+echo "valgrind: $summaries rstguard summary lines"
+if [ $stock -eq 0 ] && [ "$summaries" -eq 0 ]; then
+    echo "valgrind: the module wrote no summary: it held nothing back" >&2
+    status=1
+fi
 if [ "$aborts" -eq 0 ]; then
     echo "valgrind: the scenario made no client aborts" >&2
     status=1
