@@ -187,13 +187,57 @@ rg_ruleset_add_shipped(rg_ruleset *rs, rg_error *err)
 }
 
 
+/* Reads a whole file (a pipe too: --rules <(...)); NULL with err set. */
+static char *
+rg_rules_read(FILE *f, const char *path, size_t *len, rg_error *err)
+{
+    char    *buf = NULL, *more;
+    size_t   cap = 0, n = 0;
+
+    do {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64 * 1024;
+            if (cap > RG_RULE_FILE_MAX + 1) {
+                cap = RG_RULE_FILE_MAX + 1;
+            }
+            more = realloc(buf, cap);
+            if (more == NULL) {
+                free(buf);
+                rg_error_set(err, "%s: out of memory", path);
+                return NULL;
+            }
+            buf = more;
+        }
+
+        n += fread(buf + n, 1, cap - n, f);
+
+        if (n > RG_RULE_FILE_MAX) {
+            free(buf);
+            rg_error_set(err, "%s: larger than %d MiB", path,
+                         RG_RULE_FILE_MAX >> 20);
+            return NULL;
+        }
+    } while (n == cap);
+
+    if (ferror(f)) {
+        free(buf);
+        rg_error_set(err, "%s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+
+    *len = n;
+
+    return buf;
+}
+
+
 static int
 rg_rules_add_file(rg_ruleset *rs, const char *path, rg_error *err)
 {
     FILE    *f;
     char    *buf;
     size_t   len;
-    int      rc;
+    int      rc = -1;
 
     f = fopen(path, "rb");
     if (f == NULL) {
@@ -201,29 +245,12 @@ rg_rules_add_file(rg_ruleset *rs, const char *path, rg_error *err)
         return -1;
     }
 
-    buf = malloc(RG_RULE_FILE_MAX + 1);
-    if (buf == NULL) {
-        fclose(f);
-        rg_error_set(err, "%s: out of memory", path);
-        return -1;
-    }
-
-    len = fread(buf, 1, RG_RULE_FILE_MAX + 1, f);
-
-    if (ferror(f)) {
-        rg_error_set(err, "%s: cannot read: %s", path, strerror(errno));
-        rc = -1;
-
-    } else if (len > RG_RULE_FILE_MAX) {
-        rg_error_set(err, "%s: larger than %d MiB", path,
-                     RG_RULE_FILE_MAX >> 20);
-        rc = -1;
-
-    } else {
+    buf = rg_rules_read(f, path, &len, err);
+    if (buf != NULL) {
         rc = rg_rules_load_yaml(rs, path, buf, len, err);
+        free(buf);
     }
 
-    free(buf);
     fclose(f);
 
     return rc;

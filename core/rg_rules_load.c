@@ -38,10 +38,10 @@ static const char *const  rg_key_names[RG_KEY_COUNT] = {
      | (1u << RG_KEY_MATCH))
 
 typedef struct {
-    rg_ruleset     *rs;
-    const char     *name;       /* the file, as errors name it */
+    rg_ruleset       *rs;
+    const char       *name;     /* the file, as errors name it */
     yaml_document_t  *doc;
-    rg_error       *err;
+    rg_error         *err;
 } rg_load_ctx;
 
 

@@ -159,6 +159,11 @@ Test(rules_load, missing_file_and_empty_directory)
              trh_data("rules/nope.yaml"));
     cr_expect_str_eq(err.msg, want);
 
+    /* read as a stream (a pipe works too), and bounded */
+    cr_assert_eq(rg_ruleset_add_path(rs, "/dev/zero", &err), -1);
+    cr_expect_str_eq(err.msg, "/dev/zero: larger than 16 MiB");
+    cr_assert_eq(rg_ruleset_add_path(rs, "/dev/null", &err), 0, "%s", err.msg);
+
     cr_assert_eq(rg_ruleset_add_path(rs, trh_data("samples"), &err), -1);
     snprintf(want, sizeof(want), "%s: no *.yaml or *.yml rule file",
              trh_data("samples"));
