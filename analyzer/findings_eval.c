@@ -38,6 +38,7 @@
 
 /* log_bloat */
 #define RS_BLOAT_MIN_SHARE     0.10
+#define RS_BLOAT_MIN_RECORDS   5       /* one stray line is no bloat */
 #define RS_BLOAT_SIGNATURES    5
 
 #define RS_EVIDENCE_MAX        1024
@@ -756,7 +757,7 @@ rs_eval_bloat(const rs_findings *f, json_t *arr)
 
     share = f->bytes ? (double) bytes / (double) f->bytes : 0;
 
-    if (share < RS_BLOAT_MIN_SHARE) {
+    if (share < RS_BLOAT_MIN_SHARE || records < RS_BLOAT_MIN_RECORDS) {
         return 0;
     }
 
