@@ -279,3 +279,22 @@ Test(map_nginx, access_log_status_and_completion)
     cr_assert_str_eq(trh_class(trh_message(RG_FORMAT_NGINX_ACCESS, "4990", 0, NULL)),
                      "none");
 }
+
+
+/* The OpenSSL text before the errno is matched without backtracking; a
+   handshake failure with both is still classified by the errno. */
+Test(map_nginx, ssl_error_text_before_the_errno)
+{
+    static const map_case  cases[] = {
+        { "2026/11/21 10:00:26 [info] 2112#2112: *66 SSL_do_handshake() failed (SSL: error:0A000126:SSL routines::unexpected eof while reading) (104: Connection reset by peer) while SSL handshaking, client: 192.0.2.44, server: 0.0.0.0:443",
+          "tls_aborted", "nginx.tls_aborted.errno" },
+        { "2026/11/21 10:00:26 [info] 2112#2112: *67 SSL_write() failed (SSL: error:0A00007F:SSL routines::bad write retry) (32: Broken pipe) while sending response to client" CTX REQ,
+          "broken_pipe", "nginx.broken_pipe.syscall" },
+        { "2026/11/21 10:00:26 [crit] 2112#2112: *68 SSL_shutdown() failed (SSL: error:0A00007F:SSL routines::bad write retry) while closing request" CTX,
+          "none", NULL },
+        { "2026/11/21 10:00:27 [info] 2112#2112: *69 SSL_do_handshake() failed (SSL: error:0A00006C:SSL routines::bad key share) while SSL handshaking, client: 192.0.2.44, server: 0.0.0.0:443",
+          "none", NULL },
+    };
+
+    CHECK(cases);
+}
