@@ -14,6 +14,7 @@
 
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -544,15 +545,14 @@ expect_others(tally *t, long rounds)
     "        location = /status { rstguard_status; }\n"                      \
     "    }\n"
 
-/* The zone's error-log counter `what` of class cls, from rstguard_status. */
-static long long
-status_count(const char *cls, const char *what)
+/* rstguard_status as JSON (caller frees). */
+static json_t *
+status_doc(void)
 {
     static char   resp[65536];
     const char   *body;
     json_error_t  jerr;
-    json_t       *doc, *v;
-    long long     n;
+    json_t       *doc;
 
     cr_assert_eq(rgt_http_get(ngx.port[3], NULL, "/status", resp,
                               sizeof(resp) - 1), 200);
@@ -560,11 +560,41 @@ status_count(const char *cls, const char *what)
     cr_assert_not_null(body);
     doc = json_loads(body + 4, 0, &jerr);
     cr_assert_not_null(doc, "%s: %s", jerr.text, body);
-    v = json_object_get(json_object_get(json_object_get(json_object_get(
-            json_object_get(json_object_get(doc, "zones"), "rg"), "lines"),
-            "error"), cls), what);
-    cr_assert(json_is_integer(v), "%s", body);
-    n = json_integer_value(v);
+
+    return doc;
+}
+
+static long long
+status_int(json_t *v)
+{
+    cr_assert(json_is_integer(v));
+    return json_integer_value(v);
+}
+
+/* The zone's error-log counter `what` of class cls, from rstguard_status. */
+static long long
+status_count(const char *cls, const char *what)
+{
+    json_t     *doc = status_doc();
+    long long   n;
+
+    n = status_int(json_object_get(json_object_get(json_object_get(
+            json_object_get(json_object_get(json_object_get(doc, "zones"),
+            "rg"), "lines"), "error"), cls), what));
+    json_decref(doc);
+
+    return n;
+}
+
+/* The error-log lines passed uncharged because the zone was locked. */
+static long long
+status_contended(void)
+{
+    json_t     *doc = status_doc();
+    long long   n;
+
+    n = status_int(json_object_get(json_object_get(json_object_get(
+            json_object_get(doc, "zones"), "rg"), "contended"), "error"));
     json_decref(doc);
 
     return n;
@@ -1081,4 +1111,125 @@ Test(mod_errlog, a_full_disk_on_one_file_loses_nothing_on_the_other)
 
     tally_file(&t, "logs/error.log");
     expect_limited(&t, PER_KEY, PASSES, 0);
+}
+
+/* --- both workers at once ------------------------------------------------ */
+
+#define NPAR     NKEYS
+#define PAR_PER  6              /* aborts of each kind per client */
+
+typedef struct {
+    int            k;
+    int            port;
+    rgt_upstream   up;
+    int            failed;      /* which step failed, 0 if none */
+} par_client;
+
+/* One client's aborts, each on its own upstream so waits stay exact. */
+static void *
+par_run(void *arg)
+{
+    par_client     *pc = arg;
+    char            path[32];
+    unsigned long   n;
+    int             fd;
+
+    snprintf(path, sizeof(path), "/par%d", pc->k);
+
+    for (int r = 0; r < PAR_PER && !pc->failed; r++) {
+        for (int how = RGT_FIN; how <= RGT_RST && !pc->failed; how++) {
+            n = rgt_upstream_requests(&pc->up);
+            fd = rgt_open_request(pc->port, client(pc->k), path, 0);
+            if (fd == -1) {
+                pc->failed = 1;
+            } else if (rgt_upstream_wait_requests(&pc->up, n + 1, 20000)) {
+                pc->failed = 2;
+                close(fd);
+            } else {
+                n = rgt_upstream_aborted(&pc->up);
+                rgt_abort(fd, (rgt_abort_how) how, 5000);
+                if (rgt_upstream_wait_aborted(&pc->up, n + 1, 20000)) {
+                    pc->failed = 3;
+                }
+            }
+        }
+    }
+
+    return NULL;
+}
+
+/*
+ * Clients abort in parallel, so both workers decide at the same moments:
+ * whenever one finds the zone locked it lets its line through uncharged
+ * and counts it as contended.  Nothing deadlocks, and the counts stay
+ * exact: every extra line is one the zone counted as contended.
+ */
+Test(mod_errlog, parallel_aborts_stay_exact_and_count_contention)
+{
+    static par_client  pc[NPAR];
+    char               ups[2048], locs[2048], servers[3072];
+    conf_opts          o = { 0 };
+    pthread_t          th[NPAR];
+    tally              t = { 0 };
+    long               extra = 0;
+    size_t             u = 0, l = 0;
+
+    for (int k = 0; k < NPAR; k++) {
+        static const rgt_upstream_opts  slow_k = {
+            .mode = RGT_UP_SLOW, .delay_ms = SLOW_MS, .io_timeout_ms = 30000
+        };
+
+        memset(&pc[k], 0, sizeof(pc[k]));
+        pc[k].k = k;
+        cr_assert_eq(rgt_upstream_start(&pc[k].up, &slow_k), 0);
+        u += (size_t) snprintf(ups + u, sizeof(ups) - u,
+                               "upstream par%d { server 127.0.0.1:%d; }\n",
+                               k, pc[k].up.port);
+        l += (size_t) snprintf(locs + l, sizeof(locs) - l,
+                               "location /par%d { proxy_pass http://par%d; }\n",
+                               k, k);
+    }
+    snprintf(servers, sizeof(servers),
+             "server { listen 127.0.0.1:@PORT1@; %s }\n" STATUS_SERVER, locs);
+    o.http_extra = ups;
+    o.servers = servers;
+
+    /* the upstreams above started after nginx's ports were picked */
+    restart_fresh(&o);
+
+    for (int k = 0; k < NPAR; k++) {
+        pc[k].port = ngx.port[1];
+        cr_assert_eq(pthread_create(&th[k], NULL, par_run, &pc[k]), 0);
+    }
+    for (int k = 0; k < NPAR; k++) {
+        pthread_join(th[k], NULL);
+        cr_assert_eq(pc[k].failed, 0, "client %d failed at step %d", k,
+                     pc[k].failed);
+    }
+
+    long long contended = status_contended();
+    cr_log_info("contended lines: %lld", contended);
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+    for (int k = 0; k < NPAR; k++) {
+        rgt_upstream_stop(&pc[k].up);
+    }
+
+    tally_file(&t, "logs/error.log");
+    for (int k = 0; k < NPAR; k++) {
+        static const rg_class  cls[2] = {
+            RG_CLASS_CLIENT_CLOSED, RG_CLASS_CLIENT_RESET
+        };
+
+        for (int c = 0; c < 2; c++) {
+            tally_row *r = find(&t, cls[c], client(k));
+
+            cr_assert_not_null(r);
+            cr_assert_eq(r->lines + r->suppressed, PAR_PER, "%s %s",
+                         rg_class_name(cls[c]), client(k));
+            cr_assert_geq(r->lines, PASSES);
+            extra += r->lines - PASSES;
+        }
+    }
+    cr_assert_eq(extra, contended, "%ld extra lines, %lld contended", extra,
+                 contended);
 }
