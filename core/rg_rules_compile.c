@@ -114,6 +114,25 @@ rg_compile_prefilterable(const rg_rule *rule)
 }
 
 
+/* Does an earlier prefilter part have the same pattern as rule i?  (Rules
+   that differ only in `where` share their `match`: one part covers them.) */
+static int
+rg_compile_duplicate(const rg_format_rules *fr, size_t i)
+{
+    size_t  j;
+
+    for (j = 0; j < i; j++) {
+        if (fr->rules[j]->in_prefilter
+            && strcmp(fr->rules[j]->pattern, fr->rules[i]->pattern) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* Builds the format's prefilter from its prefilterable rules. */
 static int
 rg_compile_prefilter(rg_ruleset *rs, rg_format_rules *fr)
@@ -125,13 +144,16 @@ rg_compile_prefilter(rg_ruleset *rs, rg_format_rules *fr)
 
     for (i = 0; i < fr->n; i++) {
         fr->rules[i]->in_prefilter = rg_compile_prefilterable(fr->rules[i]);
-        if (fr->rules[i]->in_prefilter) {
+        if (fr->rules[i]->in_prefilter && !rg_compile_duplicate(fr, i)) {
             len += fr->rules[i]->pattern_len + sizeof("|(?:)");
             n++;
         }
     }
 
-    fr->direct = fr->n - n;
+    fr->direct = 0;
+    for (i = 0; i < fr->n; i++) {
+        fr->direct += !fr->rules[i]->in_prefilter;
+    }
 
     /* one rule is its own prefilter */
     if (n < 2) {
@@ -149,7 +171,7 @@ rg_compile_prefilter(rg_ruleset *rs, rg_format_rules *fr)
 
     p = pat;
     for (i = 0; i < fr->n; i++) {
-        if (fr->rules[i]->in_prefilter) {
+        if (fr->rules[i]->in_prefilter && !rg_compile_duplicate(fr, i)) {
             if (p != pat) {
                 *p++ = '|';
             }
