@@ -221,7 +221,7 @@ rs_main_simulate(int argc, char **argv)
         fprintf(stderr, "rstscan: %s\n", rest ? err : "out of memory");
         fprintf(stderr, "usage: rstscan simulate [--rate R] [--burst N]"
                 " [--global-rate R] [--global-burst N] [--key client|none]"
-                " [--json] [SCAN OPTIONS] FILE...\n");
+                " [--classes C,C...] [--json] [SCAN OPTIONS] FILE...\n");
         free(rest);
         return 2;
     }

@@ -65,8 +65,8 @@ rs_usage(FILE *out)
             "       rstscan merge [OPTIONS] PART.json...   (of --partial)\n"
             "       rstscan simulate [--rate R] [--burst N] [--global-rate R]"
             " [--global-burst N]\n"
-            "                        [--key client|none] [--json]"
-            " [OPTIONS] FILE...\n\n");
+            "                        [--key client|none] [--classes C,C...]"
+            " [--json] [OPTIONS] FILE...\n\n");
 
     for (i = 0; i < RS_OPT_COUNT; i++) {
         snprintf(left, sizeof(left), "--%s%s%s", rs_options[i].name,

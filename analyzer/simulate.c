@@ -32,6 +32,7 @@ struct rs_sim {
 static int rs_sim_opt_value(int argc, char **argv, int *i, const char *name,
     const char **value);
 static int rs_sim_parse_count(const char *text, uint64_t *n);
+static int rs_sim_parse_classes(const char *text, uint32_t *mask);
 
 
 void
@@ -112,6 +113,12 @@ rs_sim_parse_args(int argc, char **argv, rs_sim_config *cfg, char **rest,
             }
             cfg->global.burst = k;
             cfg->global_burst_set = 1;
+
+        } else if (rs_sim_opt_value(argc, argv, &i, "--classes", &v)) {
+            if (v == NULL || rs_sim_parse_classes(v, &cfg->classes) != 0) {
+                goto invalid;
+            }
+            cfg->explicit_classes = 1;
 
         } else if (rs_sim_opt_value(argc, argv, &i, "--key", &v)) {
             if (v != NULL && strcmp(v, "client") == 0) {
@@ -210,6 +217,36 @@ rs_sim_parse_count(const char *text, uint64_t *n)
 }
 
 
+/* "client_reset,upstream_reset" -> their bits; -1 for an unknown name. */
+static int
+rs_sim_parse_classes(const char *text, uint32_t *mask)
+{
+    const char  *p, *e;
+    rg_class     c;
+    uint32_t     m = 0;
+
+    for (p = text; *p; p = *e ? e + 1 : e) {
+        e = strchr(p, ',');
+        e = e ? e : p + strlen(p);
+        c = rg_class_from_name(p, (size_t) (e - p));
+
+        if (c == RG_CLASS_NONE) {
+            return -1;
+        }
+
+        m |= 1u << c;
+    }
+
+    if (m == 0) {
+        return -1;
+    }
+
+    *mask = m;
+
+    return 0;
+}
+
+
 rs_sim *
 rs_sim_create(const rs_sim_config *cfg)
 {
@@ -280,11 +317,18 @@ rs_sim_feed(rs_sim *s, unsigned log, rg_class cls, const char *key,
 }
 
 
+/* notice and info always; warn and above only for listed classes */
 static int
-rs_sim_level_decided(const rg_str *level)
+rs_sim_level_decided(const rg_str *level, int explicit_classes)
 {
-    return (level->len == 4 && memcmp(level->p, "info", 4) == 0)
-           || (level->len == 6 && memcmp(level->p, "notice", 6) == 0);
+    if ((level->len == 4 && memcmp(level->p, "info", 4) == 0)
+        || (level->len == 6 && memcmp(level->p, "notice", 6) == 0))
+    {
+        return 1;
+    }
+
+    return explicit_classes && level->p != NULL
+           && !(level->len == 5 && memcmp(level->p, "debug", 5) == 0);
 }
 
 
@@ -310,12 +354,13 @@ rs_sim_seen(void *ctx, const rs_seen *seen)
     ms = (uint64_t) seen->ts.sec * 1000 + (seen->ms > 0 ? seen->ms : 0);
 
     /*
-     * The module's error-log filter decides only [notice] and [info]
-     * lines of the classes it limits by default: it never holds a line
-     * at warn or above, nor a debug line.
+     * The module's error-log filter decides [notice] and [info] lines;
+     * a line at warn or above only when rstguard_classes lists its class,
+     * and never a debug line.
      */
     if (seen->format == RG_FORMAT_NGINX_ERROR && seen->parsed != NULL
-        && !rs_sim_level_decided(&seen->parsed->f.f[RG_FIELD_LEVEL]))
+        && !rs_sim_level_decided(&seen->parsed->f.f[RG_FIELD_LEVEL],
+                                 s->cfg.explicit_classes))
     {
         s->res.kept[seen->cls].records++;
         s->res.kept[seen->cls].bytes += seen->bytes;
@@ -397,6 +442,31 @@ rs_sim_zone_line(const rs_sim_config *cfg, const rs_sim_result *res,
 }
 
 
+/* "rstguard_classes client_reset upstream_reset;" */
+static const char *
+rs_sim_classes_line(const rs_sim_config *cfg, char *buf, size_t size)
+{
+    int     c;
+    size_t  n;
+
+    n = (size_t) snprintf(buf, size, "rstguard_classes");
+
+    for (c = 0; c < RG_CLASS_COUNT && n < size; c++) {
+        if ((cfg->classes >> c) & 1) {
+            n += (size_t) snprintf(buf + n, size - n, " %s",
+                                   rg_class_name((rg_class) c));
+        }
+    }
+
+    if (n + 1 < size) {
+        buf[n++] = ';';
+        buf[n] = '\0';
+    }
+
+    return buf;
+}
+
+
 static json_t *
 rs_sim_tally_json(const rs_sim_tally *t)
 {
@@ -410,6 +480,7 @@ rs_sim_print_json(FILE *out, const rs_sim_config *cfg,
     const rs_sim_result *res, const char *zone)
 {
     int      c, rc;
+    char     line[512];
     json_t  *root, *classes, *o;
 
     root = json_object();
@@ -445,6 +516,12 @@ rs_sim_print_json(FILE *out, const rs_sim_config *cfg,
                             json_string(RS_SIM_KEY_NONE_MAP ";"));
     }
 
+    if (cfg->explicit_classes) {
+        json_object_set_new(root, "classes_line",
+                            json_string(rs_sim_classes_line(cfg, line,
+                                                            sizeof(line))));
+    }
+
     json_object_set_new(root, "untimed",
                         json_integer((json_int_t) res->untimed));
     json_object_set_new(root, "unkeyed",
@@ -468,6 +545,7 @@ rs_sim_print_text(FILE *out, const rs_sim_config *cfg,
     const rs_sim_result *res, const char *zone)
 {
     int           c;
+    char          line[512];
     rs_sim_tally  kept, held;
 
     memset(&kept, 0, sizeof(kept));
@@ -520,6 +598,11 @@ rs_sim_print_text(FILE *out, const rs_sim_config *cfg,
     }
 
     fprintf(out, "    %s\n    rstguard zone=" RS_SIM_ZONE_NAME ";\n", zone);
+
+    if (cfg->explicit_classes) {
+        fprintf(out, "    %s\n", rs_sim_classes_line(cfg, line,
+                                                       sizeof(line)));
+    }
 }
 
 

@@ -46,6 +46,7 @@ typedef struct {
     int          global_burst_set;
     rs_sim_key   key_mode;
     uint32_t     classes;       /* bit per rg_class: limited classes */
+    int          explicit_classes;  /* --classes given: rstguard_classes */
     int          json;
 } rs_sim_config;
 

@@ -348,3 +348,50 @@ Test(simulate, prints_a_text_table)
     free(buf);
     rs_sim_free(s);
 }
+
+/* --classes is rstguard_classes: those classes, and only those, limited */
+Test(simulate, classes_replace_the_client_side_default)
+{
+    rs_sim_config  cfg;
+    char           err[256], *buf = NULL;
+    size_t         len = 0;
+
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "--classes",
+                       "upstream_reset,client_closed", "--burst", "0",
+                       "--json", "f", NULL), 1);
+    cr_assert_eq(cfg.classes, (1u << RG_CLASS_UPSTREAM_RESET)
+                              | (1u << RG_CLASS_CLIENT_CLOSED));
+    cr_assert_eq(cfg.explicit_classes, 1);
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "--classes", "reset", "f",
+                       NULL), -1);
+    cr_assert_str_eq(err, "simulate: invalid value \"reset\" for"
+                     " \"--classes\"");
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "--classes=upstream_reset,",
+                       "--burst", "0", "--json", "f", NULL), 1);
+
+    rs_sim *s = rs_sim_create(&cfg);
+    for (int i = 0; i < 3; i++) {
+        feed(s, RG_CLASS_UPSTREAM_RESET, "10.0.0.1", 10, 1);
+        feed(s, RG_CLASS_CLIENT_RESET, "10.0.0.1", 10, 1);
+    }
+    const rs_sim_result *r = rs_sim_get_result(s);
+    /* burst 0: the listed upstream class is held after its first record,
+       the client class is no longer limited at all */
+    cr_assert_eq(r->kept[RG_CLASS_UPSTREAM_RESET].records, 1);
+    cr_assert_eq(r->held[RG_CLASS_UPSTREAM_RESET].records, 2);
+    cr_assert_eq(r->kept[RG_CLASS_CLIENT_RESET].records, 3);
+    cr_assert_eq(r->held[RG_CLASS_CLIENT_RESET].records, 0);
+
+    FILE *out = open_memstream(&buf, &len);
+    cr_assert_eq(rs_sim_print(out, &cfg, r), 0);
+    fclose(out);
+    cr_assert_not_null(strstr(buf, "\"classes_line\": \"rstguard_classes"
+                              " upstream_reset;\""), "%s", buf);
+    cr_assert_not_null(strstr(buf, "\"client_reset\": {\n      \"kept\": {\n"
+                              "        \"records\": 3,\n        \"bytes\": 3\n"
+                              "      },\n      \"held\": {\n        \"records\""
+                              ": 0,\n        \"bytes\": 0\n      },\n      "
+                              "\"limited\": false"), "%s", buf);
+    free(buf);
+    rs_sim_free(s);
+}
