@@ -15,6 +15,8 @@ log=$build/asan.log
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 export RSTGUARD_RSTSCAN=$build/rstscan
+# tests that bound rstscan's memory skip that bound for a sanitized build
+export RSTGUARD_SANITIZED=1
 
 status=0
 "$root/scripts/run-tests.sh" "$build/tests/unit_tests" > "$log" 2>&1 || status=1
