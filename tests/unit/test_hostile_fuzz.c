@@ -7,7 +7,9 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "agg.h"
 #include "parse.h"
+#include "report.h"
 #include "rg_summary.h"
 
 #define SUMMARY_HEAD                                                         \
@@ -99,4 +101,26 @@ Test(fuzz_regressions, request_path_of_a_layout_without_request)
     cr_assert_null(out.f.f[RG_FIELD_REQUEST].p);
     path = rs_request_path(out.f.f[RG_FIELD_REQUEST]);
     cr_assert_null(path.p);
+}
+
+/*
+ * make asan (UBSan): a report with no timeline point or burst for a class
+ * sorted them with qsort(NULL, 0, ...), undefined behaviour in every
+ * rstscan run.  An empty aggregate reports nothing, without a sort.
+ */
+Test(fuzz_regressions, report_of_nothing_sorts_nothing)
+{
+    rs_agg          agg;
+    rs_report       rep;
+    rs_report_opts  opts = { 10, 3, 60 };
+
+    rs_agg_init(&agg);
+    cr_assert_eq(rs_report_build(&rep, &agg, &opts), 0);
+    cr_assert_eq(rep.nclasses, 0);
+    cr_assert_eq(rep.nbursts, 0);
+    for (int c = 0; c < RG_CLASS_COUNT; c++) {
+        cr_assert_eq(rep.ntimeline[c], 0);
+    }
+    rs_report_free(&rep);
+    rs_agg_free(&agg);
 }
