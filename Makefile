@@ -170,6 +170,7 @@ FUZZERS         := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 
 asan:
 	@RSTGUARD_EXTRA_PACKAGES="$(HARDEN_PACKAGES)" scripts/deps.sh
+	@$(MAKE) --no-print-directory all tests
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
 	    CFLAGS="$(SAN_CFLAGS) -fsanitize=address,undefined" \
 	    $(BUILD)/asan/tests/unit_tests $(BUILD)/asan/rstscan

@@ -21,17 +21,27 @@ export RSTGUARD_SANITIZED=1
 status=0
 "$root/scripts/run-tests.sh" "$build/tests/unit_tests" > "$log" 2>&1 || status=1
 
+# the integration suites that run rstscan over logs the real nginx wrote,
+# with the sanitized rstscan (the suite itself is the normal build)
+if [ -x "$root/build/tests/integration_tests" ]; then
+    CRITERION_ARGS="--filter @(${RSTGUARD_ASAN_SUITES:-exact_counts|findings_nginx|html_report|injection_hostile_rule|injection_logs|scan_nginx|simulate_module})/*" \
+        "$root/scripts/run-tests.sh" "$root/build/tests/integration_tests" \
+        >> "$log" 2>&1 || status=1
+fi
+
 # the sanitized rstscan over every sample log and fixture the suites use
 if [ -d "$root/tests/data" ]; then
     while IFS= read -r -d '' f; do
-        echo "=== rstscan $f" >> "$log"
-        "$build/rstscan" "$f" >> "$log" 2>&1
-        rc=$?
-        # 0 clean, 1 fail-on, 2 input error: anything else is a crash
-        if [ "$rc" -gt 2 ]; then
-            echo "rstscan exited $rc on $f" >> "$log"
-            status=1
-        fi
+        for json in "" --json; do
+            echo "=== rstscan $json $f" >> "$log"
+            "$build/rstscan" $json "$f" >> "$log" 2>&1
+            rc=$?
+            # 0 clean, 1 fail-on, 2 input error: anything else is a crash
+            if [ "$rc" -gt 2 ]; then
+                echo "rstscan exited $rc on $f" >> "$log"
+                status=1
+            fi
+        done
     done < <(find "$root/tests/data" -type f -print0 | sort -z)
 fi
 
