@@ -193,7 +193,7 @@ fuzz:
 
 valgrind:
 	@RSTGUARD_EXTRA_PACKAGES="$(HARDEN_PACKAGES)" scripts/deps.sh
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all tools
 	@scripts/valgrind.sh
 
 # --- benchmarks: speed is measured here (bench/RESULTS.md), never in tests ---

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # valgrind.sh [--stock] - runs the real nginx with ngx_http_rstguard_module
 # under valgrind (memcheck) for a smoke scenario: normal requests, 404s,
-# client aborts mid-response, an `nginx -s reload` (HUP), a log reopen
-# (USR1), more of the same, then a graceful stop.  Every process valgrind
+# client aborts mid-response and while waiting for an upstream (HTTP/1
+# resets and FINs, HTTP/2 stream cancels), an `nginx -s reload` (HUP), a
+# log reopen (USR1), more of the same, then a graceful stop.  Every process valgrind
 # followed (master, old and new workers) must report zero errors and no
 # definitely-lost block beyond tests/valgrind/nginx.supp, which holds what
 # stock nginx and OpenSSL report without the module.
@@ -23,8 +24,8 @@ mkdir -p "$prefix"/{logs,html,tmp,conf,vg}
 chmod 0755 "$prefix"/{logs,html,tmp,conf}
 chmod 0777 "$prefix/vg"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
-       || echo $((20000 + RANDOM % 20000)))
+traffic=$root/build/rgt_traffic
+read -r port h2_port slow_port < <("$traffic" --free-ports 3 | tr '\n' ' ')
 
 if [ $stock -eq 1 ]; then
     load= http= server=
@@ -36,6 +37,7 @@ else
     http=${http//@PREFIX@/$prefix}
 fi
 sed -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$port|g" \
+    -e "s|@H2_PORT@|$h2_port|g" -e "s|@SLOW_PORT@|$slow_port|g" \
     -e "s|@MODULE_LOAD@|$load|" -e "s|@MODULE_HTTP@|$http|" \
     -e "s|@MODULE_SERVER@|$server|" \
     "$root/tests/valgrind/nginx.conf.in" > "$prefix/conf/nginx.conf"
@@ -80,6 +82,13 @@ traffic() {
     # upstream is this server, so /app/ works and exercises the proxy path)
     for i in $(seq 3); do get /app/index.html > /dev/null; done
     curl -s -o /dev/null --max-time 0.5 --limit-rate 20k "http://127.0.0.1:$port/app/big.bin"
+    # HTTP/1 resets and FINs and HTTP/2 stream cancels while nginx waits for
+    # a slow upstream, from 4 client addresses
+    "$traffic" --port "$port" --h2-port "$h2_port" --normal 4 --aborts 12 \
+        --kind mix --clients 4 --path /index.html --abort-path /slow \
+        --abort-delay 300 --concurrency 2 --duration 60 \
+        --upstream-port "$slow_port" --upstream-delay 20000 > /dev/null \
+        || { echo "valgrind: rgt_traffic failed" >&2; exit 1; }
     if [ $stock -eq 0 ]; then
         [ "$(get /status)" = 200 ] || { echo "valgrind: /status failed" >&2; exit 1; }
         [ "$(get '/status?format=prometheus')" = 200 ] \
