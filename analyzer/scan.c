@@ -11,6 +11,9 @@
 #include "detect.h"
 #include "reader.h"
 #include "rg_java.h"
+#include "rg_nginx_error.h"
+#include "rg_prescan.h"
+#include "rg_summary.h"
 #include "scan.h"
 #include "scan_split.h"
 #include "searcher.h"
@@ -35,12 +38,14 @@ struct rs_scanner {
     rg_matcher            *matcher;
     rs_parser              parser;
     rs_tz                  tz;
+    rg_prescan            *prescan;     /* lines no rule can match */
 
     /* the input being scanned */
     rg_format              format;
     rs_parse_fn            parse;
     rs_file               *file;
     int                    in_range;    /* of the last timed line */
+    int                    light;       /* prescanned lines skip the split */
     int                    failed;      /* out of memory */
     pthread_mutex_t       *lock;        /* the aggregate is shared */
     uint64_t               lines, bytes, unparsed, limit_hits;
@@ -51,6 +56,8 @@ struct rs_scanner {
 
 static void rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r);
 static void rs_scan_line(rs_scanner *sc, const rs_line *ln);
+static int rs_scan_light(rs_scanner *sc, const char *p, size_t len,
+    uint64_t bytes);
 static void rs_scan_java(rs_scanner *sc, const char *p, size_t len,
     uint64_t bytes, const rs_ts *sys);
 static void rs_record_close(rs_scanner *sc);
@@ -90,8 +97,11 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
     }
 
     sc->matcher = rg_matcher_create(cfg->rules);
-    if (sc->matcher == NULL) {
+    sc->prescan = rg_prescan_create(cfg->rules);
+    if (sc->matcher == NULL || sc->prescan == NULL) {
         snprintf(err, errlen, "out of memory");
+        rg_matcher_destroy(sc->matcher);
+        rg_prescan_destroy(sc->prescan);
         free(sc);
         return NULL;
     }
@@ -119,6 +129,7 @@ rs_scanner_destroy(rs_scanner *sc)
         rs_scan_unlock(sc);
 
         rg_matcher_destroy(sc->matcher);
+        rg_prescan_destroy(sc->prescan);
         free(sc);
     }
 }
@@ -322,6 +333,16 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
     sc->in_range = !sc->cfg->since.valid;
     memset(&sc->rec, 0, sizeof(rs_record_state));
 
+    /*
+     * An nginx error line that holds none of the rules' literals is
+     * classified NONE without the context split or PCRE2: most lines of
+     * an error log.  Not with --since/--until (every line needs its time
+     * then), and only where the message is a part of the line.
+     */
+    sc->light = sc->format == RG_FORMAT_NGINX_ERROR
+                && rg_prescan_active(sc->prescan, sc->format)
+                && !sc->cfg->since.valid && !sc->cfg->until.valid;
+
     while ((rc = rs_searcher_next(s, &ln)) > 0) {
         rs_scan_line(sc, &ln);
         done += ln.bytes;
@@ -411,6 +432,10 @@ rs_scan_line(rs_scanner *sc, const rs_line *ln)
         return;
     }
 
+    if (sc->light && rs_scan_light(sc, p, len, ln->bytes)) {
+        return;
+    }
+
     if (sc->parse(&sc->parser, p, len, &out) != 0) {
         if (rs_in_range(sc, &sys)) {
             rs_count_line(sc, ln->bytes, 1);
@@ -427,6 +452,51 @@ rs_scan_line(rs_scanner *sc, const rs_line *ln)
 
     rs_count_line(sc, ln->bytes, 0);
     rs_classify(sc, &out, ln->bytes);
+}
+
+
+/*
+ * An nginx error line no rule can match (rg_prescan.h): only its head is
+ * parsed, to count it as parsed or not.  Observers see it as a record of
+ * no class without fields (parsed == NULL).  A summary line takes the
+ * full path: 0, and so does a line that may match.
+ */
+static int
+rs_scan_light(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
+{
+    rg_nginx_error  ne;
+    rg_str          msg;
+    rs_seen         seen;
+
+    if (rg_prescan_may_match(sc->prescan, sc->format, p, len)) {
+        return 0;
+    }
+
+    if (rg_nginx_error_parse_head(p, len, &ne) != 0) {
+        rs_count_line(sc, bytes, 1);
+        return 1;
+    }
+
+    msg = ne.fields.f[RG_FIELD_MESSAGE];
+    if (msg.len > RG_SUMMARY_PREFIX_LEN
+        && memcmp(msg.p, RG_SUMMARY_PREFIX, RG_SUMMARY_PREFIX_LEN) == 0)
+    {
+        return 0;
+    }
+
+    rs_count_line(sc, bytes, 0);
+
+    if (sc->cfg->observe != NULL) {
+        memset(&seen, 0, sizeof(rs_seen));
+        seen.cls = RG_CLASS_NONE;
+        seen.bytes = bytes;
+        seen.lines = 1;
+        seen.line.p = p;
+        seen.line.len = len;
+        rs_observe(sc, &seen);
+    }
+
+    return 1;
 }
 
 

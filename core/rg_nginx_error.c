@@ -412,3 +412,28 @@ rg_nginx_error_parse(const char *line, size_t len, rg_nginx_error *out)
 
     return 0;
 }
+
+
+int
+rg_nginx_error_parse_head(const char *line, size_t len, rg_nginx_error *out)
+{
+    const char  *end, *msg;
+
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
+        len--;
+    }
+
+    end = line + len;
+    rg_ngx_clear(out);
+
+    msg = rg_ngx_head(line, end, out);
+    if (msg == NULL) {
+        rg_ngx_clear(out);
+        return -1;
+    }
+
+    rg_ngx_set(out, RG_FIELD_LINE, line, end);
+    rg_ngx_set(out, RG_FIELD_MESSAGE, msg, end);
+
+    return 0;
+}

@@ -9,6 +9,36 @@
 
 rg_ruleset  *trh_rs;
 rg_matcher  *trh_m;
+rg_prescan  *trh_ps;
+
+
+/*
+ * Every mapping case also checks the prescan (rg_prescan.h): a text a rule
+ * matched must never be one it rules out, on the SIMD and the plain path.
+ */
+static void
+trh_prescan_check(rg_format format, const char *text, const rg_rule *r)
+{
+    rg_prescan  *ps;
+    int          simd;
+
+    if (r == NULL) {
+        return;
+    }
+
+    /* of the ruleset the case ran on (some suites set trh_rs themselves) */
+    ps = rg_prescan_create(trh_rs);
+    cr_assert_not_null(ps);
+
+    for (simd = 0; simd < 2; simd++) {
+        rg_prescan_set_simd(ps, simd);
+        cr_expect(rg_prescan_may_match(ps, format, text, strlen(text)),
+                  "prescan (simd %d) rules out what %s matched: %s", simd,
+                  rg_rule_id(r), text);
+    }
+
+    rg_prescan_destroy(ps);
+}
 
 
 void
@@ -22,6 +52,8 @@ trh_shipped_setup(void)
     cr_assert_eq(rg_ruleset_compile(trh_rs, &err), 0, "%s", err.msg);
     trh_m = rg_matcher_create(trh_rs);
     cr_assert_not_null(trh_m);
+    trh_ps = rg_prescan_create(trh_rs);
+    cr_assert_not_null(trh_ps);
 }
 
 
@@ -29,7 +61,9 @@ void
 trh_teardown(void)
 {
     rg_matcher_destroy(trh_m);
+    rg_prescan_destroy(trh_ps);
     rg_ruleset_destroy(trh_rs);
+    trh_ps = NULL;
     trh_m = NULL;
     trh_rs = NULL;
 }
@@ -47,10 +81,15 @@ trh_nginx_error(const char *line)
 {
     rg_nginx_error  e;
 
+    const rg_rule   *r;
+
     cr_assert_eq(rg_nginx_error_parse(line, strlen(line), &e), 0,
                  "does not parse: %s", line);
 
-    return rg_match(trh_m, RG_FORMAT_NGINX_ERROR, &e.fields);
+    r = rg_match(trh_m, RG_FORMAT_NGINX_ERROR, &e.fields);
+    trh_prescan_check(RG_FORMAT_NGINX_ERROR, line, r);
+
+    return r;
 }
 
 
@@ -58,7 +97,8 @@ const rg_rule *
 trh_message(rg_format format, const char *message, rg_field field,
     const char *value)
 {
-    rg_fields  f;
+    rg_fields       f;
+    const rg_rule  *r;
 
     memset(&f, 0, sizeof(f));
     f.f[RG_FIELD_MESSAGE].p = message;
@@ -70,7 +110,10 @@ trh_message(rg_format format, const char *message, rg_field field,
         f.f[field].len = strlen(value);
     }
 
-    return rg_match(trh_m, format, &f);
+    r = rg_match(trh_m, format, &f);
+    trh_prescan_check(format, message, r);
+
+    return r;
 }
 
 

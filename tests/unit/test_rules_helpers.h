@@ -5,11 +5,13 @@
 
 #include "rg_java.h"
 #include "rg_nginx_error.h"
+#include "rg_prescan.h"
 #include "rg_rules.h"
 
 /* The shipped rules, compiled, and one matcher: set up per test. */
 extern rg_ruleset  *trh_rs;
 extern rg_matcher  *trh_m;
+extern rg_prescan  *trh_ps;     /* checked on every matched case */
 
 void trh_shipped_setup(void);
 void trh_teardown(void);

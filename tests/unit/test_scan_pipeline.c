@@ -768,3 +768,56 @@ Test(scan_pipeline, two_threads_fold_java_records_the_same)
     rs_agg_free(&one);
     rs_agg_free(&two);
 }
+
+
+/* --- lines no rule can match (rg_prescan.h) ------------------------------ */
+
+/*
+ * Ordinary nginx error lines skip the context split and the rules; they
+ * are still counted, a line that is no nginx line is still unparsed, and
+ * a summary whose text holds no rule literal still gives its count.  The
+ * same file with --since (which turns the shortcut off) counts the same.
+ */
+Test(scan_pipeline, prescanned_lines_counted_exactly)
+{
+    rs_scan_config  cfg = { .format = RG_FORMAT_NGINX_ERROR, .year = 2026 };
+    rs_agg          agg, all;
+    const char     *f;
+
+    cfg.rules = rules;
+    f = write_text("light.log",
+        "2026/11/21 10:00:00 [info] 1#1: *1 client 2001:db8::7 closed"
+        " keepalive connection\n"
+        NGX_RESET("10:00:01", "1.1.1.1")
+        "2026/11/21 10:00:02 [error] 1#1: *2 open() \"/x.js\" failed (2: No"
+        " such file or directory), client: 1.1.1.1, server: s, request:"
+        " \"GET /x.js HTTP/1.1\", host: \"s\"\n"
+        "not an nginx line\n"
+        "2026/11/21 10:01:00 [info] 1#1: rstguard: log=error"
+        " class=client_reset key=\"1.1.1.1\" suppressed=7 passed=5"
+        " window=60s first=\"2026/11/21 10:00:01\""
+        " last=\"2026/11/21 10:00:59\" worker=1 dry_run=0 sample=\"x\"\n"
+        "2026/11/21 10:01:01 [info] 1#1: *3 client prematurely closed"
+        " connection while reading client request line, client: 2.2.2.2,"
+        " server: s\n");
+
+    scan_cfg(&agg, &cfg, &f, 1);
+    cr_assert_eq(agg.lines, 6);
+    cr_assert_eq(agg.unparsed, 1);
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_RESET].count, 1 + 7);
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_RESET].suppressed, 7);
+    cr_assert_eq(agg.cls[RG_CLASS_CLIENT_CLOSED].count, 1);
+
+    cr_assert_eq(rs_time_parse_arg("2026-11-21", &cfg.since), 0);
+    scan_cfg(&all, &cfg, &f, 1);
+    cr_assert_eq(all.lines, agg.lines);
+    cr_assert_eq(all.bytes, agg.bytes);
+    cr_assert_eq(all.unparsed, agg.unparsed);
+    for (int c = 0; c < RG_CLASS_COUNT; c++) {
+        cr_assert_eq(all.cls[c].count, agg.cls[c].count, "class %d", c);
+        cr_assert_eq(all.cls[c].bytes, agg.cls[c].bytes, "class %d", c);
+    }
+
+    rs_agg_free(&agg);
+    rs_agg_free(&all);
+}

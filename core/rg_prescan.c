@@ -1,0 +1,899 @@
+/*
+ * rg_prescan.c - literals a rule's match requires, and a line test on them
+ * (see rg_prescan.h).
+ *
+ * Reading the literals.  A small recursive descent over the PCRE2 syntax
+ * the shipped rules use; anything it does not know for certain makes the
+ * whole pattern "no literal", which only costs speed.  A sequence of atoms
+ * yields its literal runs (bytes not followed by an optional quantifier)
+ * and the sets of its mandatory groups; the best of them by a rarity score
+ * is the sequence's requirement.  An alternation requires one of its
+ * branches' requirements (their union), known only when every branch has
+ * one.  A substring of a required literal is required too, so runs longer
+ * than RG_LIT_LEN are cut.
+ *
+ * The line test is Teddy (the multi-literal search of Hyperscan and of
+ * ripgrep's regex crate): each literal is found by three of its bytes
+ * (the rarest by the same score), its "fingerprint", and each literal is
+ * in one of 8 buckets.  Per 16 bytes of the line, SSSE3 shuffles look up
+ * the low and high nibble of every byte in per-position tables, so one
+ * AND gives, for each of the 16 positions, the buckets whose fingerprint
+ * may start there; only such a position compares whole literals.  About
+ * one instruction per byte, whatever the number of literals.  Without
+ * SSSE3 (or off x86) the same tables are read one position at a time.
+ * No packaged multi-literal matcher is available here (Hyperscan is not
+ * in Debian's archive for this machine).
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define RG_TEDDY_SIMD  1
+#include <tmmintrin.h>
+#endif
+
+#include "rg_prescan.h"
+#include "rg_rules_impl.h"
+
+
+#define RG_LIT_LEN   48         /* bytes of a literal kept */
+#define RG_LIT_SET   16         /* literals of one alternation */
+#define RG_LIT_FMT   64         /* literals of one format */
+
+typedef struct {
+    unsigned char  s[RG_LIT_LEN];
+    size_t         len;
+} rg_lit;
+
+typedef struct {
+    rg_lit   v[RG_LIT_SET];
+    size_t   n;                 /* 0: no requirement known */
+    int      exact;             /* v is every string it can match */
+} rg_litset;
+
+typedef struct {
+    const char  *p, *end;
+    int          fail;
+} rg_lex;
+
+typedef struct {
+    unsigned char  s[RG_LIT_LEN];
+    size_t         len;
+    size_t         at;          /* offset of its fingerprint */
+} rg_plit;
+
+/* Teddy: mask[b][0] by low nibble, mask[b][1] by high nibble, for the
+   fingerprint's byte b; bit k: a literal of bucket k may have it there */
+typedef struct {
+    uint8_t    mask[3][2][16];
+    int        active;
+    rg_plit    lits[RG_LIT_FMT];
+    size_t     n;
+    uint8_t    bucket[8][RG_LIT_FMT];   /* literal indexes per bucket */
+    size_t     nbucket[8];
+    size_t     nfp;                     /* distinct fingerprints */
+} rg_pfmt;
+
+struct rg_prescan {
+    rg_pfmt    fmt[RG_FORMAT_COUNT];
+    int        simd;            /* the CPU has SSSE3 */
+};
+
+
+static void rg_lex_alt(rg_lex *lx, rg_litset *out, int depth);
+
+
+/* How rare a byte is in a log line: spaces and the common letters are
+   everywhere, digits and the punctuation of times, addresses and paths
+   often, other letters and brackets less. */
+static unsigned
+rg_byte_weight(unsigned char c)
+{
+    if (c == ' ' || (c >= 'a' && c <= 'z' && strchr("etaoinsrhlcduf", c))) {
+        return 1;
+    }
+
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+        || strchr(".,:/-_\"'", c))
+    {
+        return 2;
+    }
+
+    return 3;
+}
+
+
+/*
+ * How selective a literal is: the weight of its rarest 4 bytes in a row.
+ * Length beyond that hardly helps, so " (104: " beats " closed keepalive
+ * connection" (a phrase of most info lines).  Ties go to the longer.
+ */
+static int
+rg_alnum(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9');
+}
+
+
+static unsigned
+rg_lit_score(const rg_lit *l)
+{
+    unsigned  best = 0, w;
+    size_t    i, k;
+
+    for (i = 0; i < l->len; i++) {
+        w = 0;
+        for (k = i; k < l->len && k < i + 4; k++) {
+            w += rg_byte_weight(l->s[k]);
+        }
+        best = w > best ? w : best;
+    }
+
+    return best * 64 + (unsigned) (l->len < 63 ? l->len : 63);
+}
+
+
+/* A set is as good as its weakest literal. */
+static unsigned
+rg_set_score(const rg_litset *set)
+{
+    unsigned  s = ~0u, x;
+    size_t    i;
+
+    for (i = 0; i < set->n; i++) {
+        x = rg_lit_score(&set->v[i]);
+        s = x < s ? x : s;
+    }
+
+    return set->n ? s : 0;
+}
+
+
+/*
+ * A quantifier at lx->p: its minimum (0 for ?, *, {0,...}), or -1 when
+ * none follows.  Braces that are not a quantifier are literal in PCRE2;
+ * here they fail the pattern.
+ */
+static long
+rg_lex_quant(rg_lex *lx)
+{
+    long  min = -1;
+
+    if (lx->p >= lx->end) {
+        return -1;
+    }
+
+    if (*lx->p == '?' || *lx->p == '*' || *lx->p == '+') {
+        min = *lx->p == '+';
+        lx->p++;
+
+    } else if (*lx->p == '{') {
+        lx->p++;
+        min = 0;
+        if (lx->p >= lx->end || *lx->p < '0' || *lx->p > '9') {
+            lx->fail = 1;
+            return -1;
+        }
+        while (lx->p < lx->end && *lx->p >= '0' && *lx->p <= '9') {
+            min = min < 100000 ? min * 10 + (*lx->p - '0') : min;
+            lx->p++;
+        }
+        if (lx->p < lx->end && *lx->p == ',') {
+            lx->p++;
+            while (lx->p < lx->end && *lx->p >= '0' && *lx->p <= '9') {
+                lx->p++;
+            }
+        }
+        if (lx->p >= lx->end || *lx->p != '}') {
+            lx->fail = 1;
+            return -1;
+        }
+        lx->p++;
+
+    } else {
+        return -1;
+    }
+
+    /* lazy or possessive */
+    if (lx->p < lx->end && (*lx->p == '?' || *lx->p == '+')) {
+        lx->p++;
+    }
+
+    return min;
+}
+
+
+/* Skips a character class from its '['. */
+static void
+rg_lex_class(rg_lex *lx)
+{
+    lx->p++;
+
+    if (lx->p < lx->end && *lx->p == '^') {
+        lx->p++;
+    }
+
+    if (lx->p < lx->end && *lx->p == ']') {
+        lx->p++;                /* a literal ']' first */
+    }
+
+    while (lx->p < lx->end) {
+        if (*lx->p == '\\') {
+            if (lx->p + 1 >= lx->end || lx->p[1] == 'Q' || lx->p[1] == 'E') {
+                break;
+            }
+            lx->p += 2;
+
+        } else if (*lx->p == '[' && lx->p + 1 < lx->end && lx->p[1] == ':') {
+            /* [:alpha:] */
+            const char  *q = lx->p + 2;
+
+            while (q + 1 < lx->end && !(q[0] == ':' && q[1] == ']')) {
+                q++;
+            }
+            if (q + 1 >= lx->end) {
+                break;
+            }
+            lx->p = q + 2;
+
+        } else if (*lx->p == ']') {
+            lx->p++;
+            return;
+
+        } else {
+            lx->p++;
+        }
+    }
+
+    lx->fail = 1;
+}
+
+
+/* A candidate replaces the best when better; none shorter than 3 bytes. */
+static void
+rg_set_consider(rg_litset *best, const rg_litset *cand)
+{
+    size_t  i;
+
+    for (i = 0; i < cand->n; i++) {
+        if (cand->v[i].len < 3) {
+            return;
+        }
+    }
+
+    if (cand->n > 0 && rg_set_score(cand) > rg_set_score(best)) {
+        *best = *cand;
+        best->exact = 0;
+    }
+}
+
+
+/* Ends the current run: a candidate when every string has 3 bytes. */
+static void
+rg_run_close(rg_litset *run, rg_litset *best)
+{
+    size_t  i;
+
+    for (i = 0; i < run->n && run->v[i].len >= 3; i++) { /* void */ }
+
+    if (run->n > 0 && i == run->n) {
+        rg_set_consider(best, run);
+    }
+
+    run->n = 1;
+    run->v[0].len = 0;
+    run->exact = 1;
+}
+
+
+/* Appends a byte to every string of the run; 0, or -1 when one is full. */
+static int
+rg_run_add(rg_litset *run, unsigned char c)
+{
+    size_t  i;
+
+    for (i = 0; i < run->n; i++) {
+        if (run->v[i].len == RG_LIT_LEN) {
+            return -1;
+        }
+    }
+
+    for (i = 0; i < run->n; i++) {
+        run->v[i].s[run->v[i].len++] = c;
+    }
+
+    return 0;
+}
+
+
+/* run x g ("x(?:ab|c)y" -> "xaby", "xcy"); 0, or -1 when too many. */
+static int
+rg_run_cross(rg_litset *run, const rg_litset *g)
+{
+    rg_litset  x;
+    size_t     i, j;
+
+    if (run->n * g->n > RG_LIT_SET || g->n == 0) {
+        return -1;
+    }
+
+    x.n = 0;
+    x.exact = 1;
+
+    for (i = 0; i < run->n; i++) {
+        for (j = 0; j < g->n; j++) {
+            if (run->v[i].len + g->v[j].len > RG_LIT_LEN) {
+                return -1;
+            }
+            memcpy(x.v[x.n].s, run->v[i].s, run->v[i].len);
+            memcpy(x.v[x.n].s + run->v[i].len, g->v[j].s, g->v[j].len);
+            x.v[x.n].len = run->v[i].len + g->v[j].len;
+            x.n++;
+        }
+    }
+
+    *run = x;
+
+    return 0;
+}
+
+
+/*
+ * One branch: atoms up to '|', ')' or the end.  The run is the set of
+ * strings the atoms since the last break spell (more than one after an
+ * exact group such as (?:104|32)).  A branch of literal bytes and exact
+ * groups only is exact itself: *best is then all it can match.
+ */
+static void
+rg_lex_seq(rg_lex *lx, rg_litset *best, int depth)
+{
+    rg_litset   run, g;
+    int         keep, pure = 1;
+    long        q;
+    unsigned    char c;
+
+    best->n = 0;
+    best->exact = 0;
+    run.n = 0;
+    rg_run_close(&run, best);
+
+    while (!lx->fail && lx->p < lx->end && *lx->p != '|' && *lx->p != ')') {
+        c = (unsigned char) *lx->p;
+
+        switch (c) {
+
+        case '(':
+            lx->p++;
+            keep = 1;
+            if (lx->p < lx->end && *lx->p == '*') {
+                lx->fail = 1;           /* a verb */
+                return;
+            }
+            if (lx->p < lx->end && *lx->p == '?') {
+                lx->p++;
+                if (lx->p < lx->end && (*lx->p == ':' || *lx->p == '>')) {
+                    lx->p++;
+                } else if (lx->p < lx->end && (*lx->p == '=' || *lx->p == '!')) {
+                    lx->p++;
+                    keep = 0;           /* a lookahead consumes nothing */
+                } else if (lx->p + 1 < lx->end && *lx->p == '<'
+                           && (lx->p[1] == '=' || lx->p[1] == '!'))
+                {
+                    lx->p += 2;
+                    keep = 0;
+                } else {
+                    lx->fail = 1;       /* options, names, comments */
+                    return;
+                }
+            }
+            if (depth > 32) {
+                lx->fail = 1;
+                return;
+            }
+            rg_lex_alt(lx, &g, depth + 1);
+            if (lx->fail || lx->p >= lx->end || *lx->p != ')') {
+                lx->fail = 1;
+                return;
+            }
+            lx->p++;
+            q = rg_lex_quant(lx);
+            if (keep && q < 0 && g.exact && rg_run_cross(&run, &g) == 0) {
+                continue;               /* still one run */
+            }
+            pure = 0;
+            rg_run_close(&run, best);
+            if (keep && q != 0) {
+                rg_set_consider(best, &g);
+            }
+            continue;
+
+        case '[':
+            rg_lex_class(lx);
+            pure = 0;
+            rg_run_close(&run, best);
+            (void) rg_lex_quant(lx);
+            continue;
+
+        case '.':
+        case '^':
+        case '$':
+            lx->p++;
+            pure = 0;
+            rg_run_close(&run, best);
+            (void) rg_lex_quant(lx);
+            continue;
+
+        case '*':
+        case '+':
+        case '?':
+        case '{':
+            lx->fail = 1;
+            return;
+
+        case '\\':
+            if (lx->p + 1 >= lx->end) {
+                lx->fail = 1;
+                return;
+            }
+            c = (unsigned char) lx->p[1];
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9'))
+            {
+                /* single-letter classes and assertions only: \x, \p,
+                   \Q, \N{...}, back references ... fail */
+                if (strchr("dDwWsSbBhHvVAzZG", c) == NULL) {
+                    lx->fail = 1;
+                    return;
+                }
+                lx->p += 2;
+                pure = 0;
+                rg_run_close(&run, best);
+                (void) rg_lex_quant(lx);
+                continue;
+            }
+            lx->p += 2;                 /* an escaped punctuation byte */
+            break;
+
+        default:
+            lx->p++;
+            break;
+        }
+
+        /* a literal byte c; "ab+c": "ab" is required, then a break */
+        q = rg_lex_quant(lx);
+        if (q != 0 && rg_run_add(&run, c) != 0) {
+            pure = 0;
+            rg_run_close(&run, best);   /* a prefix of it is required */
+            (void) rg_run_add(&run, c);
+        }
+        if (q >= 0) {
+            pure = 0;
+            rg_run_close(&run, best);
+        }
+    }
+
+    if (pure) {
+        *best = run;                    /* all the branch can match */
+        best->exact = 1;
+        return;
+    }
+
+    rg_run_close(&run, best);
+}
+
+
+/* Branches up to ')' or the end: the union of theirs, or none. */
+static void
+rg_lex_alt(rg_lex *lx, rg_litset *out, int depth)
+{
+    rg_litset  b;
+    size_t     i;
+    int        none = 0;
+
+    out->n = 0;
+    out->exact = 1;
+
+    for ( ;; ) {
+        rg_lex_seq(lx, &b, depth);
+        if (lx->fail) {
+            out->n = 0;
+            return;
+        }
+
+        out->exact &= b.exact;
+
+        if (b.n == 0 || out->n + b.n > RG_LIT_SET) {
+            none = 1;
+        } else {
+            for (i = 0; i < b.n; i++) {
+                out->v[out->n++] = b.v[i];
+            }
+        }
+
+        if (lx->p < lx->end && *lx->p == '|') {
+            lx->p++;
+            continue;
+        }
+
+        break;
+    }
+
+    if (none) {
+        out->n = 0;
+        out->exact = 0;
+    }
+}
+
+
+/* The literal set of a whole pattern; n == 0 when none is known. */
+static void
+rg_pattern_literals(const char *pattern, size_t len, rg_litset *out)
+{
+    rg_lex  lx;
+    size_t  i;
+
+    lx.p = pattern;
+    lx.end = pattern + len;
+    lx.fail = memchr(pattern, '\0', len) != NULL;
+
+    if (!lx.fail) {
+        rg_lex_alt(&lx, out, 0);
+    }
+
+    if (lx.fail || lx.p != lx.end) {
+        out->n = 0;
+    }
+
+    /* an exact pattern may spell short strings ("^(?:ab|c)$") */
+    for (i = 0; i < out->n; i++) {
+        if (out->v[i].len < 3) {
+            out->n = 0;
+        }
+    }
+}
+
+
+size_t
+rg_prescan_literals(const char *pattern, size_t len, char *buf, size_t size)
+{
+    rg_litset  set;
+    size_t     i, o = 0, k;
+
+    rg_pattern_literals(pattern, len, &set);
+
+    for (i = 0; i < set.n; i++) {
+        if (i > 0 && o + 1 < size) {
+            buf[o++] = '|';
+        }
+        for (k = 0; k < set.v[i].len && o + 1 < size; k++) {
+            buf[o++] = (char) set.v[i].s[k];
+        }
+    }
+
+    if (size > 0) {
+        buf[o] = '\0';
+    }
+
+    return set.n;
+}
+
+
+/* Adds a literal to a format (once), fingerprinted by its rarest 3 bytes. */
+static int
+rg_pfmt_add(rg_pfmt *pf, const rg_lit *l)
+{
+    rg_plit   *pl;
+    size_t     i, b, best = 0, k;
+    unsigned   w, bw = 0;
+    unsigned char  c;
+
+    for (i = 0; i < pf->n; i++) {
+        if (pf->lits[i].len == l->len
+            && memcmp(pf->lits[i].s, l->s, l->len) == 0)
+        {
+            return 0;
+        }
+    }
+
+    if (pf->n == RG_LIT_FMT) {
+        return -1;
+    }
+
+    for (i = 0; i + 2 < l->len; i++) {
+        /* two words joined by a space ("t c" of "client closed") are
+           rarer than any piece of one ("cli" is in every ", client: ") */
+        w = rg_byte_weight(l->s[i]) + rg_byte_weight(l->s[i + 1])
+            + rg_byte_weight(l->s[i + 2])
+            + (l->s[i + 1] == ' ' && rg_alnum(l->s[i])
+               && rg_alnum(l->s[i + 2]) ? 5 : 0);
+        if (w > bw) {
+            bw = w;
+            best = i;
+        }
+    }
+
+    /* literals with one fingerprint share a bucket: fewer buckets hit */
+    k = pf->nfp % 8;
+    for (i = 0; i < pf->n; i++) {
+        if (memcmp(pf->lits[i].s + pf->lits[i].at, l->s + best, 3) == 0) {
+            break;
+        }
+    }
+    if (i < pf->n) {
+        for (k = 0; k < 8; k++) {
+            for (b = 0; b < pf->nbucket[k] && pf->bucket[k][b] != i; b++) {
+                /* void */
+            }
+            if (b < pf->nbucket[k]) {
+                break;
+            }
+        }
+    } else {
+        pf->nfp++;
+    }
+
+    pl = &pf->lits[pf->n];
+    memcpy(pl->s, l->s, l->len);
+    pl->len = l->len;
+    pl->at = best;
+    pf->bucket[k][pf->nbucket[k]++] = (uint8_t) pf->n;
+    pf->n++;
+
+    for (b = 0; b < 3; b++) {
+        c = l->s[best + b];
+        pf->mask[b][0][c & 15] |= (uint8_t) (1u << k);
+        pf->mask[b][1][c >> 4] |= (uint8_t) (1u << k);
+    }
+
+    return 0;
+}
+
+
+rg_prescan *
+rg_prescan_create(const rg_ruleset *rs)
+{
+    rg_prescan             *ps;
+    rg_pfmt                *pf;
+    const rg_format_rules  *fr;
+    rg_litset               set;
+    size_t                  f, i, k;
+
+    if (rs == NULL || !rs->compiled) {
+        return NULL;
+    }
+
+    ps = calloc(1, sizeof(rg_prescan));
+    if (ps == NULL) {
+        return NULL;
+    }
+
+#ifdef RG_TEDDY_SIMD
+    __builtin_cpu_init();
+    ps->simd = __builtin_cpu_supports("ssse3");
+#endif
+
+    for (f = 0; f < RG_FORMAT_COUNT; f++) {
+        fr = &rs->fmt[f];
+        pf = &ps->fmt[f];
+        pf->active = fr->n > 0;
+
+        for (i = 0; i < fr->n && pf->active; i++) {
+            rg_pattern_literals(fr->rules[i]->pattern,
+                                fr->rules[i]->pattern_len, &set);
+
+            if (set.n == 0) {
+                pf->active = 0;
+            }
+
+            for (k = 0; k < set.n && pf->active; k++) {
+                if (rg_pfmt_add(pf, &set.v[k]) != 0) {
+                    pf->active = 0;
+                }
+            }
+        }
+    }
+
+    return ps;
+}
+
+
+void
+rg_prescan_set_simd(rg_prescan *ps, int on)
+{
+    ps->simd = 0;
+
+#ifdef RG_TEDDY_SIMD
+    ps->simd = on && __builtin_cpu_supports("ssse3");
+#else
+    (void) on;
+#endif
+}
+
+
+void
+rg_prescan_destroy(rg_prescan *ps)
+{
+    free(ps);
+}
+
+
+int
+rg_prescan_active(const rg_prescan *ps, rg_format format)
+{
+    return ps != NULL && (unsigned) format < RG_FORMAT_COUNT
+           && ps->fmt[format].active;
+}
+
+
+/* Whether a literal of the buckets in `hit` has its fingerprint at i. */
+static int
+rg_pfmt_verify(const rg_pfmt *pf, const unsigned char *s, size_t len,
+    size_t i, unsigned hit)
+{
+    const rg_plit  *pl;
+    size_t          b, k;
+
+    for (b = 0; hit != 0; b++, hit >>= 1) {
+        if (!(hit & 1)) {
+            continue;
+        }
+
+        for (k = 0; k < pf->nbucket[b]; k++) {
+            pl = &pf->lits[pf->bucket[b][k]];
+
+            /* the nibble tables let through mixes of two literals:
+               the fingerprint's own bytes first */
+            if (s[i] == pl->s[pl->at] && s[i + 1] == pl->s[pl->at + 1]
+                && s[i + 2] == pl->s[pl->at + 2]
+                && pl->at <= i && i - pl->at + pl->len <= len
+                && memcmp(s + i - pl->at, pl->s, pl->len) == 0)
+            {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+/* The buckets whose fingerprint may start at s[0] (3 bytes readable). */
+static inline unsigned
+rg_pfmt_at(const rg_pfmt *pf, const unsigned char *s)
+{
+    return pf->mask[0][0][s[0] & 15] & pf->mask[0][1][s[0] >> 4]
+           & pf->mask[1][0][s[1] & 15] & pf->mask[1][1][s[1] >> 4]
+           & pf->mask[2][0][s[2] & 15] & pf->mask[2][1][s[2] >> 4];
+}
+
+
+#ifdef RG_TEDDY_SIMD
+
+/* The buckets whose fingerprint may start at each of the 16 positions of
+   v0 (v1, v2: the same bytes 1 and 2 further on). */
+#define RG_TEDDY_BLOCK(v0, v1, v2)                                           \
+    _mm_and_si128(                                                           \
+        _mm_and_si128(                                                       \
+            _mm_and_si128(_mm_shuffle_epi8(l0, _mm_and_si128(v0, nib)),      \
+                _mm_shuffle_epi8(h0,                                         \
+                    _mm_and_si128(_mm_srli_epi16(v0, 4), nib))),             \
+            _mm_and_si128(_mm_shuffle_epi8(l1, _mm_and_si128(v1, nib)),      \
+                _mm_shuffle_epi8(h1,                                         \
+                    _mm_and_si128(_mm_srli_epi16(v1, 4), nib)))),            \
+        _mm_and_si128(_mm_shuffle_epi8(l2, _mm_and_si128(v2, nib)),          \
+            _mm_shuffle_epi8(h2, _mm_and_si128(_mm_srli_epi16(v2, 4), nib))))
+
+
+/* Verifies the positions flagged in res (block at s + i); 1 on a literal. */
+static int
+rg_teddy_hits(const rg_pfmt *pf, const unsigned char *s, size_t len,
+    size_t i, const uint8_t *r, unsigned m)
+{
+    unsigned  j;
+
+    for (j = 0; m != 0; j++, m >>= 1) {
+        if ((m & 1) && rg_pfmt_verify(pf, s, len, i + j, r[j])) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* The whole line, 16 positions at a time; 1 when a literal is in it. */
+__attribute__((target("ssse3")))
+static int
+rg_teddy(const rg_pfmt *pf, const unsigned char *s, size_t len)
+{
+    const __m128i  nib = _mm_set1_epi8(0x0f);
+    const __m128i  l0 = _mm_loadu_si128((const __m128i *) pf->mask[0][0]);
+    const __m128i  h0 = _mm_loadu_si128((const __m128i *) pf->mask[0][1]);
+    const __m128i  l1 = _mm_loadu_si128((const __m128i *) pf->mask[1][0]);
+    const __m128i  h1 = _mm_loadu_si128((const __m128i *) pf->mask[1][1]);
+    const __m128i  l2 = _mm_loadu_si128((const __m128i *) pf->mask[2][0]);
+    const __m128i  h2 = _mm_loadu_si128((const __m128i *) pf->mask[2][1]);
+    size_t         i, n;
+    unsigned       m;
+    uint8_t        r[16];
+    unsigned char  tail[32];
+    __m128i        res, v0, v1, v2;
+
+    for (i = 0; i + 18 <= len; i += 16) {
+        v0 = _mm_loadu_si128((const __m128i *) (s + i));
+        v1 = _mm_loadu_si128((const __m128i *) (s + i + 1));
+        v2 = _mm_loadu_si128((const __m128i *) (s + i + 2));
+        res = RG_TEDDY_BLOCK(v0, v1, v2);
+
+        m = (unsigned) _mm_movemask_epi8(
+                _mm_cmpeq_epi8(res, _mm_setzero_si128())) ^ 0xffffu;
+        if (m != 0) {
+            _mm_storeu_si128((__m128i *) r, res);
+            if (rg_teddy_hits(pf, s, len, i, r, m)) {
+                return 1;
+            }
+        }
+    }
+
+    if (i + 3 > len) {
+        return 0;
+    }
+
+    /* the last positions (fewer than 16 with 3 bytes left): one more
+       block over a zero-padded copy, hits beyond len - 3 masked off */
+    n = len - i;
+    memset(tail, 0, sizeof(tail));
+    memcpy(tail, s + i, n);
+    v0 = _mm_loadu_si128((const __m128i *) tail);
+    v1 = _mm_loadu_si128((const __m128i *) (tail + 1));
+    v2 = _mm_loadu_si128((const __m128i *) (tail + 2));
+    res = RG_TEDDY_BLOCK(v0, v1, v2);
+
+    m = (unsigned) _mm_movemask_epi8(
+            _mm_cmpeq_epi8(res, _mm_setzero_si128())) ^ 0xffffu;
+    m &= (1u << (n - 2)) - 1;
+    if (m != 0) {
+        _mm_storeu_si128((__m128i *) r, res);
+        return rg_teddy_hits(pf, s, len, i, r, m);
+    }
+
+    return 0;
+}
+
+#endif
+
+
+int
+rg_prescan_may_match(const rg_prescan *ps, rg_format format, const char *p,
+    size_t len)
+{
+    const rg_pfmt        *pf;
+    const unsigned char  *s = (const unsigned char *) p;
+    size_t                i;
+    unsigned              hit;
+
+    if (!rg_prescan_active(ps, format)) {
+        return 1;
+    }
+
+    pf = &ps->fmt[format];
+
+#ifdef RG_TEDDY_SIMD
+    if (ps->simd) {
+        return rg_teddy(pf, s, len);
+    }
+#endif
+
+    /* without SSSE3: the same tables, one position at a time */
+    for (i = 0; i + 3 <= len; i++) {
+        hit = rg_pfmt_at(pf, s + i);
+        if (hit != 0 && rg_pfmt_verify(pf, s, len, i, hit)) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
