@@ -12,9 +12,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char  err[1024];
 
-    if (fuzz_scan(data, size, RG_FORMAT_APACHE_ERROR, NULL, err,
+    if (fuzz_scan(data, size, RG_FORMAT_APACHE_ERROR, NULL, 0, err,
                   sizeof(err)) != 0
-        || fuzz_scan(data, size, RG_FORMAT_APACHE_ACCESS, NULL, err,
+        || fuzz_scan(data, size, RG_FORMAT_APACHE_ACCESS, NULL, 0, err,
                      sizeof(err)) != 0)
     {
         abort();

@@ -1,13 +1,16 @@
 /*
  * fuzz_scan.h - runs one fuzz input through rstscan's whole pipeline, the
- * way `rstscan --format F [--log-format L] FILE` does: reader, searcher,
- * syslog prefix, the format's parser, the shipped rules (Java records
- * folded), the aggregate, the report and both printers.
+ * way `rstscan --format F [--log-format L] --html H FILE` and `rstscan
+ * simulate` do: reader, searcher, syslog prefix, the format's parser, the
+ * shipped rules (Java records folded), the aggregate, the observers (the
+ * findings and the module's limiter replayed), the report, the text, JSON
+ * and HTML printers and simulate's report.
  *
  * The input reaches the reader as a memfd opened by its /proc path, so no
  * layer is bypassed.  Checked beyond "no crash, no leak": every byte of a
- * plain input is counted, no line is counted unparsed twice, and no class
- * holds more bytes than the input has.
+ * plain input is counted, no line is counted unparsed twice, no class
+ * holds more bytes than the input has, and in the HTML page every '<' opens
+ * rstscan's own markup (a log's text is escaped, so it never adds one).
  */
 
 #ifndef RG_FUZZ_SCAN_H
@@ -20,10 +23,13 @@
 #include <unistd.h>
 
 #include "agg.h"
+#include "findings.h"
+#include "html.h"
 #include "print.h"
 #include "report.h"
 #include "rg_rules.h"
 #include "scan.h"
+#include "simulate.h"
 
 /* The shipped rules, built once and read-only afterwards. */
 static const rg_ruleset *
@@ -44,14 +50,62 @@ fuzz_shipped_rules(void)
     return rs;
 }
 
+/* Both observers rstscan has: the findings, and simulate's replay. */
+typedef struct {
+    rs_findings  *findings;
+    rs_sim       *sim;
+} fuzz_observers;
+
+static void
+fuzz_observe(void *ctx, const rs_seen *seen)
+{
+    fuzz_observers  *o = ctx;
+
+    rs_findings_seen(o->findings, seen);
+    rs_sim_seen(o->sim, seen);
+}
+
+/* Every '<' of the page is followed by a tag name, '/' or '!'. */
+static void
+fuzz_check_html(rs_report *rep)
+{
+    char    *page, *p, c;
+    size_t   len;
+    FILE    *f;
+
+    f = open_memstream(&page, &len);
+    if (f == NULL) {
+        abort();
+    }
+    rs_print_html(rep, f);
+    if (fclose(f) != 0) {
+        abort();
+    }
+
+    for (p = page; (p = memchr(p, '<', len - (size_t) (p - page))) != NULL;
+         p++)
+    {
+        c = p + 1 < page + len ? p[1] : '\0';
+
+        if (!((c >= 'a' && c <= 'z') || c == '/' || c == '!')) {
+            abort();        /* markup that rstscan did not write */
+        }
+    }
+
+    free(page);
+}
+
 /*
  * Scans data as `format` (an rg_format, or -1 for auto) with the nginx
- * access layout `layout` (NULL: combined).  Returns 0, or -1 when the
- * scanner refused the layout (err then says why, naming a column).
+ * access layout `layout` (NULL: combined).  With `observers`, the findings
+ * and simulate's replay watch the scan and the HTML page is checked: they
+ * cost about 8 times the rest per input, so only the auto target runs
+ * them.  Returns 0, or -1 when the scanner refused the layout (err then
+ * says why, naming a column).
  */
 static int
 fuzz_scan(const uint8_t *data, size_t size, int format, const char *layout,
-    char *err, size_t errlen)
+    int observers, char *err, size_t errlen)
 {
     static FILE      *devnull;
     char              path[64];
@@ -63,6 +117,8 @@ fuzz_scan(const uint8_t *data, size_t size, int format, const char *layout,
     rs_scanner       *sc;
     rs_scan_config    cfg;
     rs_report_opts    opts = { 10, 3, 60 };
+    rs_sim_config     simcfg;
+    fuzz_observers    obs;
     const rs_file    *f;
 
     if (devnull == NULL) {
@@ -78,11 +134,22 @@ fuzz_scan(const uint8_t *data, size_t size, int format, const char *layout,
     cfg.rules = fuzz_shipped_rules();
     cfg.year = 2026;
 
+    rs_sim_config_default(&simcfg);
+    obs.findings = observers ? rs_findings_create() : NULL;
+    obs.sim = observers ? rs_sim_create(&simcfg) : NULL;
+    if (observers && (obs.findings == NULL || obs.sim == NULL)) {
+        abort();
+    }
+    cfg.observe = observers ? fuzz_observe : NULL;
+    cfg.observe_ctx = &obs;
+
     rs_agg_init(&agg);
 
     sc = rs_scanner_create(&cfg, &agg, err, errlen);
     if (sc == NULL) {
         rs_agg_free(&agg);
+        rs_findings_free(obs.findings);
+        rs_sim_free(obs.sim);
         return -1;
     }
 
@@ -119,10 +186,26 @@ fuzz_scan(const uint8_t *data, size_t size, int format, const char *layout,
     if (rs_report_build(&rep, &agg, &opts) != 0) {
         abort();
     }
+
+    if (observers) {
+        rs_findings_total_bytes(obs.findings, agg.bytes);
+        rep.findings = rs_findings_json(obs.findings);
+        rep.truncations = rs_findings_truncations(obs.findings);
+        if (rep.findings == NULL || rep.truncations == NULL
+            || rs_sim_failed(obs.sim))
+        {
+            abort();
+        }
+        fuzz_check_html(&rep);
+        rs_sim_print(devnull, &simcfg, rs_sim_get_result(obs.sim));
+    }
+
     rs_print_json(&rep, devnull);
     rs_print_text(&rep, &opts, devnull);
     rs_report_free(&rep);
     rs_agg_free(&agg);
+    rs_findings_free(obs.findings);
+    rs_sim_free(obs.sim);
 
     return 0;
 }

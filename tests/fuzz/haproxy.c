@@ -1,6 +1,6 @@
 /*
- * haproxy.c - fuzzes rstscan's haproxy path end to end (fuzz_scan.h): every input
- * is a log file scanned with --format haproxy.
+ * haproxy.c - fuzzes rstscan's haproxy path end to end (fuzz_scan.h):
+ * every input is a log file scanned with --format haproxy.
  */
 
 #include "fuzz.h"
@@ -11,7 +11,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char  err[1024];
 
-    if (fuzz_scan(data, size, RG_FORMAT_HAPROXY, NULL, err, sizeof(err)) != 0) {
+    if (fuzz_scan(data, size, RG_FORMAT_HAPROXY, NULL, 0, err, sizeof(err))
+        != 0)
+    {
         abort();            /* no layout: the scanner must start */
     }
 

@@ -13,7 +13,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char  err[1024];
 
-    if (fuzz_scan(data, size, RG_FORMAT_JAVA, NULL, err, sizeof(err)) != 0) {
+    if (fuzz_scan(data, size, RG_FORMAT_JAVA, NULL, 0, err, sizeof(err))
+        != 0)
+    {
         abort();            /* no layout: the scanner must start */
     }
 

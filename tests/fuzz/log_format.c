@@ -38,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (nl != NULL) {
         /* the layout compiled: the scanner must take it too */
         if (fuzz_scan(nl + 1, size - n - 1, RG_FORMAT_NGINX_ACCESS, layout,
-                      err, sizeof(err)) != 0)
+                      0, err, sizeof(err)) != 0)
         {
             abort();
         }

@@ -33,9 +33,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     which = data[0] % (sizeof(fuzz_layouts) / sizeof(fuzz_layouts[0]));
 
     if (fuzz_scan(data + 1, size - 1, RG_FORMAT_NGINX_ACCESS,
-                  fuzz_layouts[which], err, sizeof(err)) != 0)
+                  fuzz_layouts[which], 0, err, sizeof(err)) != 0)
     {
-        abort();            /* these layouts are valid: the scanner must start */
+        abort();            /* valid layouts: the scanner must start */
     }
 
     return 0;

@@ -75,7 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_line(m, p, (size_t) (nl - p));
     }
 
-    if (fuzz_scan(data, size, RG_FORMAT_NGINX_ERROR, NULL, err,
+    if (fuzz_scan(data, size, RG_FORMAT_NGINX_ERROR, NULL, 0, err,
                   sizeof(err)) != 0)
     {
         abort();

@@ -42,7 +42,7 @@ fuzz_roundtrip(const char *msg, size_t len, const rg_summary *parsed)
 
     n = rg_summary_format(out, sizeof(out), &raw);
     if (n != len || memcmp(out, msg, len) != 0) {
-        abort();            /* the parser accepted what the module never writes */
+        abort();            /* accepted what the module never writes */
     }
 }
 
