@@ -56,6 +56,7 @@ struct rs_scanner {
 
 static void rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r);
 static void rs_scan_line(rs_scanner *sc, const rs_line *ln);
+static int rs_scan_abort_heavy(rs_scanner *sc, const char *p, size_t len);
 static int rs_scan_light(rs_scanner *sc, const char *p, size_t len,
     uint64_t bytes);
 static void rs_scan_java(rs_scanner *sc, const char *p, size_t len,
@@ -175,12 +176,14 @@ rs_scan_path(rs_scanner *sc, const char *path)
     sc->parse = rs_parser_for(sc->format);
 
     /* a large plain file is cut in two before a record and scanned by
-       two threads */
+       two threads, unless its head says most records are aborts */
     if (sc->cfg->threads > 1 && !rs_reader_is_gzip(r)
         && (sc->cfg->observe == NULL || sc->cfg->observe_fork != NULL)
         && strcmp(path, "-") != 0
         && stat(path, &st) == 0 && S_ISREG(st.st_mode)
-        && (uint64_t) st.st_size >= RS_SPLIT_MIN)
+        && (uint64_t) st.st_size >= RS_SPLIT_MIN
+        && rs_searcher_peek(s, &head, &hlen) >= 0
+        && !rs_scan_abort_heavy(sc, head, hlen))
     {
         rs_file  *f = sc->file;
 
@@ -197,6 +200,64 @@ rs_scan_path(rs_scanner *sc, const char *path)
     rs_reader_close(r);
 
     return sc->file->error != NULL ? -1 : 0;
+}
+
+
+/*
+ * Whether at least RS_SPLIT_MAX_ABORTS percent of the records in the
+ * input's first 64 KiB are aborts.  Then a second thread does not pay:
+ * each abort goes to the shared aggregate under its mutex, so the two
+ * threads mostly wait for each other (250,000 distinct aborting clients
+ * in 150 MB, 60 % aborts: 1.77 s on two threads, 1.23 s on one), and the
+ * observer's second context (findings: a table of aborting clients per
+ * thread) would hold a second copy of what costs the most memory (97
+ * MiB peak on two threads, 63 MiB on one).  Classifies without counting
+ * anything; Java records (multi-line) are not sampled.
+ */
+static int
+rs_scan_abort_heavy(rs_scanner *sc, const char *p, size_t len)
+{
+    const char      *end = p + len, *nl;
+    const rg_rule   *rule;
+    rg_matcher      *m;
+    rs_parsed        out;
+    rs_ts            sys;
+    size_t           skip, n;
+    unsigned         records = 0, aborts = 0;
+
+    if (sc->format == RG_FORMAT_JAVA) {
+        return 0;
+    }
+
+    /* a matcher of its own: a limit hit here is not the scan's to count */
+    m = rg_matcher_create(sc->cfg->rules);
+    if (m == NULL) {
+        return 0;
+    }
+
+    while (p < end && (nl = memchr(p, '\n', (size_t) (end - p))) != NULL) {
+        n = (size_t) (nl - p);
+        memset(&sys, 0, sizeof(rs_ts));
+        skip = rs_syslog_prefix(p, n, sc->cfg->year, &sys);
+
+        if (sc->parse(&sc->parser, p + skip, n - skip, &out) == 0
+            && !out.summary)
+        {
+            records++;
+            if (out.has_logged_class) {
+                aborts += out.logged_class != RG_CLASS_NONE;
+            } else {
+                rule = rg_match(m, sc->format, &out.f);
+                aborts += rule != NULL;
+            }
+        }
+
+        p = nl + 1;
+    }
+
+    rg_matcher_destroy(m);
+
+    return records >= 64 && aborts * 100 >= records * RS_SPLIT_MAX_ABORTS;
 }
 
 

@@ -578,7 +578,8 @@ Test(scan_pipeline, two_threads_count_what_one_does)
 
     cfg.rules = rules;
     while (n < 9u << 20) {
-        n += (size_t) sprintf(text + n, i % 3 ? "2026/11/21 10:%02d:%02d"
+        /* a fifth aborts: an abort-heavy head would keep one thread */
+        n += (size_t) sprintf(text + n, i % 5 == 0 ? "2026/11/21 10:%02d:%02d"
             " [info] 1#1: *1 recv() failed (104: Connection reset by peer)"
             " while reading client request line, client: 10.0.%d.%d,"
             " server: s\n" : "2026/11/21 10:%02d:%02d [notice] 1#1: some"
@@ -599,7 +600,7 @@ Test(scan_pipeline, two_threads_count_what_one_does)
     cr_assert_eq(two.lines, one.lines);
     cr_assert_eq(two.bytes, one.bytes);
     cr_assert_eq(memcmp(two.cls, one.cls, sizeof(one.cls)), 0);
-    cr_assert_eq(two.cls[RG_CLASS_CLIENT_RESET].count, (uint64_t) (i - (i + 2) / 3));
+    cr_assert_eq(two.cls[RG_CLASS_CLIENT_RESET].count, (uint64_t) (i + 4) / 5);
 
     cr_assert_eq(rs_report_build(&r1, &one, &o), 0);
     cr_assert_eq(rs_report_build(&r2, &two, &o), 0);
@@ -820,4 +821,92 @@ Test(scan_pipeline, prescanned_lines_counted_exactly)
 
     rs_agg_free(&agg);
     rs_agg_free(&all);
+}
+
+
+/* --- one thread for an abort-heavy file ---------------------------------- */
+
+typedef struct {
+    uint64_t  lines;
+    int       forks;
+} split_obs;
+
+static void
+split_seen(void *ctx, const rs_seen *seen)
+{
+    ((split_obs *) ctx)->lines += seen->lines;
+}
+
+static void *
+split_fork(void *ctx)
+{
+    ((split_obs *) ctx)->forks++;
+    return calloc(1, sizeof(split_obs));
+}
+
+static int
+split_join(void *ctx, void *child)
+{
+    ((split_obs *) ctx)->lines += ((split_obs *) child)->lines;
+    free(child);
+    return 0;
+}
+
+/* A 9 MiB file with pct % aborts, scanned with two threads allowed. */
+static void
+split_scan(int pct, split_obs *obs, rs_agg *agg)
+{
+    rs_scan_config  cfg = { .format = -1, .year = 2026, .threads = 2 };
+    size_t          n = 0;
+    char           *text = malloc((10u << 20) + 512);
+    const char     *f;
+    int             i = 0;
+
+    cfg.rules = rules;
+    cfg.observe = split_seen;
+    cfg.observe_ctx = obs;
+    cfg.observe_fork = split_fork;
+    cfg.observe_join = split_join;
+
+    while (n < 9u << 20) {
+        n += (size_t) sprintf(text + n, i % 100 < pct
+            ? "2026/11/21 10:00:%02d [info] 1#1: *1 client prematurely closed"
+              " connection while reading client request line, client:"
+              " 10.1.%d.%d, server: s\n"
+            : "2026/11/21 10:00:%02d [info] 1#1: *1 client 10.1.%d.%d closed"
+              " keepalive connection\n", i % 60, i / 256 % 256, i % 256);
+        i++;
+    }
+    f = write_file("dense.log", text, n);
+    free(text);
+
+    memset(obs, 0, sizeof(*obs));
+    scan_cfg(agg, &cfg, &f, 1);
+    cr_assert_eq(agg->lines, (uint64_t) i);
+    cr_assert_eq(obs->lines, (uint64_t) i);
+    cr_assert_eq(agg->cls[RG_CLASS_CLIENT_CLOSED].count,
+                 (uint64_t) (i / 100 * pct + (i % 100 < pct ? i % 100 : pct)));
+}
+
+/*
+ * Where a quarter of the head's records or more are aborts, the two
+ * threads would mostly wait on the aggregate's mutex and the observer
+ * would keep a second copy of its per-client state: one thread.
+ */
+Test(scan_pipeline, abort_heavy_file_stays_on_one_thread)
+{
+    split_obs  obs;
+    rs_agg     agg;
+
+    split_scan(60, &obs, &agg);
+    cr_assert_eq(obs.forks, 0);
+    rs_agg_free(&agg);
+
+    split_scan(30, &obs, &agg);
+    cr_assert_eq(obs.forks, 0);
+    rs_agg_free(&agg);
+
+    split_scan(5, &obs, &agg);
+    cr_assert_eq(obs.forks, 1);
+    rs_agg_free(&agg);
 }
