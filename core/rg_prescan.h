@@ -30,8 +30,9 @@ typedef struct rg_prescan  rg_prescan;
 rg_prescan *rg_prescan_create(const rg_ruleset *rs);
 void rg_prescan_destroy(rg_prescan *ps);
 
-/* Tests compare the SSSE3 path with the plain one: on = 0 forces the
-   plain one (on = 1 uses SSSE3 where the CPU has it). */
+/* Tests compare the SIMD paths with the plain one: on = 0 forces the
+   plain one, 1 SSSE3, 2 AVX2 (each where the CPU has it, else the one
+   below); rg_prescan_create picks the best. */
 void rg_prescan_set_simd(rg_prescan *ps, int on);
 
 /* Whether the format has a prescan (else every line may match). */

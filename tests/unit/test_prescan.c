@@ -75,7 +75,7 @@ Test(prescan_lines, every_position_and_length)
     size_t              len, off, n = strlen(lit);
     int                 simd;
 
-    for (simd = 0; simd < 2; simd++) {
+    for (simd = 0; simd < 3; simd++) {
         rg_prescan_set_simd(trh_ps, simd);
 
         for (len = 0; len < sizeof(line); len++) {
@@ -121,7 +121,7 @@ Test(prescan_lines, ordinary_nginx_lines_are_ruled_out)
 
     cr_assert(rg_prescan_active(trh_ps, RG_FORMAT_NGINX_ERROR));
 
-    for (simd = 0; simd < 2; simd++) {
+    for (simd = 0; simd < 3; simd++) {
         rg_prescan_set_simd(trh_ps, simd);
 
         for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {

@@ -30,7 +30,7 @@ trh_prescan_check(rg_format format, const char *text, const rg_rule *r)
     ps = rg_prescan_create(trh_rs);
     cr_assert_not_null(ps);
 
-    for (simd = 0; simd < 2; simd++) {
+    for (simd = 0; simd < 3; simd++) {
         rg_prescan_set_simd(ps, simd);
         cr_expect(rg_prescan_may_match(ps, format, text, strlen(text)),
                   "prescan (simd %d) rules out what %s matched: %s", simd,
