@@ -88,10 +88,11 @@ rg_ngx_eq(const char *a, const char *b, size_t n)
 static int
 rg_ngx_number(const char **pp, const char *end, uint64_t *out)
 {
-    const char  *p = *pp;
+    const char  *p = *pp, *lim = end - *pp > 19 ? *pp + 19 : end;
     uint64_t     n = 0;
 
-    while (p < end && *p >= '0' && *p <= '9' && p - *pp < 19) {
+    /* at most 19 digits: the bound is computed once, not per digit */
+    while (p < lim && rg_ngx_d(*p)) {
         n = n * 10 + (uint64_t) (*p++ - '0');
     }
 
@@ -156,19 +157,27 @@ rg_ngx_head(const char *line, const char *end, rg_nginx_error *out)
         return NULL;
     }
 
-    out->level = -1;
-    for (i = 0; i < sizeof(rg_ngx_levels) / sizeof(rg_ngx_levels[0]); i++) {
-        if (rg_ngx_levels[i].len == (size_t) (q - p)
-            && rg_ngx_eq(rg_ngx_levels[i].name, p, (size_t) (q - p)))
-        {
-            out->level = (int) i;
-            break;
-        }
+    /* the first letter (and the second for "emerg"/"error") names the one
+       candidate: one compare instead of a walk over the table */
+    switch (q == p ? '\0' : *p) {
+    case '\0': i = 0; break;
+    case 'e':  i = q - p > 1 && p[1] == 'm' ? 1 : 4; break;
+    case 'a':  i = 2; break;
+    case 'c':  i = 3; break;
+    case 'w':  i = 5; break;
+    case 'n':  i = 6; break;
+    case 'i':  i = 7; break;
+    case 'd':  i = 8; break;
+    default:   return NULL;
     }
 
-    if (out->level < 0) {
+    if (rg_ngx_levels[i].len != (size_t) (q - p)
+        || !rg_ngx_eq(rg_ngx_levels[i].name, p, (size_t) (q - p)))
+    {
         return NULL;
     }
+
+    out->level = (int) i;
 
     rg_ngx_set(out, RG_FIELD_LEVEL, p, q);
 
