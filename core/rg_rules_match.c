@@ -8,12 +8,32 @@
  * frame vector lives in the match data, allocated when the matcher is
  * created (it grows only for a subject that needs more than ten frames per
  * pattern, up to the heap limit).
+ *
+ * A small memo remembers the answer for short subjects: a record's class
+ * depends only on its message and the fields its format's rules name in
+ * `where`, and in an access log those are a status and maybe a completion,
+ * a handful of distinct values over millions of lines; a PCRE2 call on
+ * them cost more than the rest of the line.  An answer computed while a
+ * limit was hit is not remembered (each such line counts its own hit).
  */
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "rg_rules_impl.h"
 
+
+/* subjects (message and `where` fields together) up to this are memoised */
+#define RG_MEMO_KEY    48
+#define RG_MEMO_SLOTS  64           /* direct-mapped, a power of two */
+
+typedef struct {
+    const rg_rule  *rule;           /* the answer, NULL: none */
+    uint32_t        hash;
+    uint16_t        len;            /* of key; 0: empty slot */
+    uint8_t         format;
+    char            key[RG_MEMO_KEY];
+} rg_memo;
 
 struct rg_matcher {
     const rg_ruleset      *rs;
@@ -22,6 +42,8 @@ struct rg_matcher {
     pcre2_jit_stack       *stack;
     uint64_t               limit_hits;
     uint64_t              *rule_hits;   /* per rule, by rule->order */
+    uint32_t               used[RG_FORMAT_COUNT];  /* fields rules read */
+    rg_memo                memo[RG_MEMO_SLOTS];
 };
 
 
@@ -79,11 +101,13 @@ rg_matcher_create(const rg_ruleset *rs)
     for (f = 0; f < RG_FORMAT_COUNT; f++) {
         fr = &rs->fmt[f];
         rg_matcher_warm(m, &fr->prefilter);
+        m->used[f] = 1u << RG_FIELD_MESSAGE;
 
         for (i = 0; i < fr->n; i++) {
             rg_matcher_warm(m, &fr->rules[i]->match);
             for (w = 0; w < fr->rules[i]->nwhere; w++) {
                 rg_matcher_warm(m, &fr->rules[i]->where[w].re);
+                m->used[f] |= 1u << fr->rules[i]->where[w].field;
             }
         }
     }
@@ -196,17 +220,49 @@ rg_rule_matches(rg_matcher *m, const rg_rule *rule, const rg_fields *fields)
 }
 
 
-const rg_rule *
-rg_match(rg_matcher *m, rg_format format, const rg_fields *fields)
+/*
+ * The memo key of a record: each field the format's rules read, as a
+ * length byte and its bytes (0xff for an absent field).  0 when too long.
+ */
+static size_t
+rg_memo_key(const rg_matcher *m, rg_format format, const rg_fields *fields,
+    char *key)
+{
+    size_t   n = 0;
+    int      f;
+
+    for (f = 0; f < RG_FIELD_COUNT; f++) {
+        if (!(m->used[format] & (1u << f))) {
+            continue;
+        }
+
+        if (fields->f[f].p == NULL) {
+            if (n + 1 > RG_MEMO_KEY) {
+                return 0;
+            }
+            key[n++] = (char) 0xff;
+            continue;
+        }
+
+        if (fields->f[f].len > 0xfe || n + 1 + fields->f[f].len > RG_MEMO_KEY) {
+            return 0;
+        }
+        key[n++] = (char) fields->f[f].len;
+        memcpy(key + n, fields->f[f].p, fields->f[f].len);
+        n += fields->f[f].len;
+    }
+
+    return n;
+}
+
+
+static const rg_rule *
+rg_match_rules(rg_matcher *m, rg_format format, const rg_fields *fields)
 {
     const rg_format_rules  *fr;
     const rg_str           *msg = &fields->f[RG_FIELD_MESSAGE];
     size_t                  i;
     int                     pre = 1;
-
-    if ((unsigned) format >= RG_FORMAT_COUNT || msg->p == NULL) {
-        return NULL;
-    }
 
     fr = &m->rs->fmt[format];
 
@@ -231,4 +287,51 @@ rg_match(rg_matcher *m, rg_format format, const rg_fields *fields)
     }
 
     return NULL;
+}
+
+
+const rg_rule *
+rg_match(rg_matcher *m, rg_format format, const rg_fields *fields)
+{
+    const rg_rule  *rule;
+    rg_memo        *e;
+    char            key[RG_MEMO_KEY];
+    size_t          len, i;
+    uint32_t        h = 2166136261u;
+    uint64_t        hits;
+
+    if ((unsigned) format >= RG_FORMAT_COUNT
+        || fields->f[RG_FIELD_MESSAGE].p == NULL)
+    {
+        return NULL;
+    }
+
+    len = rg_memo_key(m, format, fields, key);
+    if (len == 0) {
+        return rg_match_rules(m, format, fields);
+    }
+
+    for (i = 0; i < len; i++) {
+        h = (h ^ (unsigned char) key[i]) * 16777619u;
+    }
+
+    e = &m->memo[(h ^ (uint32_t) format) & (RG_MEMO_SLOTS - 1)];
+    if (e->len == len && e->hash == h && e->format == (uint8_t) format
+        && memcmp(e->key, key, len) == 0)
+    {
+        return e->rule;
+    }
+
+    hits = m->limit_hits;
+    rule = rg_match_rules(m, format, fields);
+
+    if (m->limit_hits == hits) {
+        e->rule = rule;
+        e->hash = h;
+        e->len = (uint16_t) len;
+        e->format = (uint8_t) format;
+        memcpy(e->key, key, len);
+    }
+
+    return rule;
 }
