@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "findings_impl.h"
+#include "partial.h"
 #include "simulate.h"
 #include "timefmt.h"
 
@@ -77,9 +78,13 @@ rs_add(json_t *arr, const char *kind, rg_class cls, const char *cause,
         return -1;
     }
 
-    o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "kind", kind,
-                  "class", rg_class_name(cls), "cause", cause,
-                  "advice", advice, "evidence", evidence, "numbers", numbers);
+    /* cause and evidence quote log text, which need not be UTF-8 */
+    o = json_pack("{s:s,s:s,s:o,s:s,s:o,s:o}", "kind", kind,
+                  "class", rg_class_name(cls),
+                  "cause", rs_json_bytes(cause, strlen(cause)),
+                  "advice", advice,
+                  "evidence", rs_json_bytes(evidence, strlen(evidence)),
+                  "numbers", numbers);
 
     return o == NULL ? -1 : json_array_append_new(arr, o);
 }
@@ -567,8 +572,10 @@ rs_findings_truncations(const rs_findings *f)
                  cuts[i].count, cuts[i].size, cuts[i].size / 4096,
                  cuts[i].largest);
 
-        if (json_array_append_new(arr, json_pack("{s:s,s:I,s:[I],s:I,s:s}",
-                "uri", cuts[i].uri->key, "count", (json_int_t) cuts[i].count,
+        if (json_array_append_new(arr, json_pack("{s:o,s:I,s:[I],s:I,s:s}",
+                "uri", rs_json_bytes(cuts[i].uri->key,
+                                     strlen(cuts[i].uri->key)),
+                "count", (json_int_t) cuts[i].count,
                 "sizes", (json_int_t) cuts[i].size,
                 "largest", (json_int_t) cuts[i].largest,
                 "evidence", evidence)) != 0)
@@ -725,8 +732,9 @@ rs_signatures(const rs_findings *f)
     qsort(v, n, sizeof(rs_find_key *), rs_by_bytes);
 
     for (i = 0; i < n && i < RS_BLOAT_SIGNATURES; i++) {
-        json_array_append_new(arr, json_pack("{s:s,s:I,s:I,s:I}",
-            "signature", v[i]->key, "records", (json_int_t) v[i]->n,
+        json_array_append_new(arr, json_pack("{s:o,s:I,s:I,s:I}",
+            "signature", rs_json_bytes(v[i]->key, strlen(v[i]->key)),
+            "records", (json_int_t) v[i]->n,
             "lines", (json_int_t) v[i]->lines,
             "bytes", (json_int_t) v[i]->bytes));
     }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "partial.h"
 #include "print.h"
 
 
@@ -21,11 +22,15 @@ static int rs_json_bursts(const rs_report *rep, FILE *out);
 static json_t *rs_json_str(const char *s);
 
 
-/* A C string or JSON null. */
+/*
+ * A C string or JSON null.  Logs carry any bytes: text that is not UTF-8
+ * comes out with '?' for its non-ASCII bytes (rs_json_bytes) instead of
+ * making jansson drop the value (make fuzz, target auto).
+ */
 static json_t *
 rs_json_str(const char *s)
 {
-    return s ? json_string_nocheck(s) : json_null();
+    return s ? rs_json_bytes(s, strlen(s)) : json_null();
 }
 
 

@@ -9,8 +9,9 @@
  * The input reaches the reader as a memfd opened by its /proc path, so no
  * layer is bypassed.  Checked beyond "no crash, no leak": every byte of a
  * plain input is counted, no line is counted unparsed twice, no class
- * holds more bytes than the input has, and in the HTML page every '<' opens
- * rstscan's own markup (a log's text is escaped, so it never adds one).
+ * holds more bytes than the input has, --json prints a document jansson
+ * reads back, and in the HTML page every '<' opens rstscan's own markup (a
+ * log's text is escaped, so it never adds one).
  */
 
 #ifndef RG_FUZZ_SCAN_H
@@ -21,6 +22,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "agg.h"
 #include "findings.h"
@@ -63,6 +66,33 @@ fuzz_observe(void *ctx, const rs_seen *seen)
 
     rs_findings_seen(o->findings, seen);
     rs_sim_seen(o->sim, seen);
+}
+
+/* --json prints one document that jansson reads back. */
+static void
+fuzz_check_json(rs_report *rep)
+{
+    char          *doc;
+    size_t         len;
+    FILE          *f;
+    json_t        *j;
+    json_error_t   je;
+
+    f = open_memstream(&doc, &len);
+    if (f == NULL) {
+        abort();
+    }
+    rs_print_json(rep, f);
+    if (fclose(f) != 0) {
+        abort();
+    }
+
+    j = json_loadb(doc, len, 0, &je);
+    if (j == NULL) {
+        abort();            /* a broken --json document */
+    }
+    json_decref(j);
+    free(doc);
 }
 
 /* Every '<' of the page is followed by a tag name, '/' or '!'. */
@@ -200,7 +230,7 @@ fuzz_scan(const uint8_t *data, size_t size, int format, const char *layout,
         rs_sim_print(devnull, &simcfg, rs_sim_get_result(obs.sim));
     }
 
-    rs_print_json(&rep, devnull);
+    fuzz_check_json(&rep);
     rs_print_text(&rep, &opts, devnull);
     rs_report_free(&rep);
     rs_agg_free(&agg);

@@ -5,12 +5,17 @@
  */
 
 #include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agg.h"
 #include "parse.h"
 #include "report.h"
 #include "rg_summary.h"
+#include "rgt_nginx.h"
 
 #define SUMMARY_HEAD                                                         \
     "rstguard: log=error class=client_reset key=\""
@@ -123,4 +128,60 @@ Test(fuzz_regressions, report_of_nothing_sorts_nothing)
     }
     rs_report_free(&rep);
     rs_agg_free(&agg);
+}
+
+/* rstscan --json ARGS from the repository root: the parsed report. */
+static json_t *
+rstscan_json(const char *args)
+{
+    char          cmd[2048], *out;
+    int           st;
+    json_t       *j;
+    json_error_t  je;
+
+    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' --json %s",
+             getenv("RSTGUARD_ROOT"), getenv("RSTGUARD_RSTSCAN"), args);
+    out = rgt_run(cmd, &st);
+    cr_assert_not_null(out);
+    cr_assert_eq(st, 0, "%s: %s", cmd, out);
+    j = json_loads(out, 0, &je);
+    cr_assert_not_null(j, "not JSON (%s): %s", je.text, out);
+    free(out);
+
+    return j;
+}
+
+/*
+ * fuzz target auto: log text that is not UTF-8 (a finding's evidence, a
+ * URI) made jansson refuse the string: the findings came back NULL and
+ * rstscan quit with "out of memory", and a top URI made --json print a
+ * broken document.  Such text now comes out with '?' for its non-ASCII
+ * bytes.
+ */
+Test(fuzz_regressions, reports_keep_log_text_that_is_not_utf8)
+{
+    char    path[256];
+    FILE   *f;
+    json_t *j, *top;
+
+    j = rstscan_json("tests/fuzz/corpus/auto/regress-findings-not-utf8");
+    cr_assert_gt(json_array_size(json_object_get(j, "findings")), 0);
+    json_decref(j);
+
+    snprintf(path, sizeof(path), "/tmp/rgt-utf8.%d.log", (int) getpid());
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("2026/11/21 10:00:01 [info] 1#1: *2 recv() failed (104: Connection"
+          " reset by peer) while reading client request line, client: "
+          "10.0.0.1, server: _, request: \"GET /\xfe\xffz HTTP/1.1\"\n", f);
+    cr_assert_eq(fclose(f), 0);
+
+    j = rstscan_json(path);
+    unlink(path);
+    top = json_object_get(json_object_get(json_object_get(j, "classes"),
+                                          "client_reset"), "top_uris");
+    cr_assert_eq(json_array_size(top), 1);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(top, 0),
+                                                       "key")), "/??z");
+    json_decref(j);
 }
