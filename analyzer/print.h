@@ -15,6 +15,14 @@ int rs_print_json(const rs_report *rep, FILE *out);
 /* The findings section of the terminal report (print_findings.c). */
 void rs_print_findings_text(const json_t *findings, FILE *out);
 
+/*
+ * s with every control byte (below 0x20, and 0x7f) as '?', in buf (cut to
+ * size): log text printed on a terminal must not carry escape sequences
+ * (an ESC in a Java message would recolour or retitle the operator's
+ * terminal).  NULL gives "".
+ */
+const char *rs_print_safe(const char *s, char *buf, size_t size);
+
 /* The terminal report; 0 or -1. */
 int rs_print_text(const rs_report *rep, const rs_report_opts *o, FILE *out);
 

@@ -14,7 +14,7 @@ rs_print_findings_text(const json_t *findings, FILE *out)
 {
     size_t   i;
     json_t  *f;
-    char    *numbers;
+    char    *numbers, cause[1024], evidence[4096];
 
     if (findings == NULL || json_array_size(findings) == 0) {
         return;
@@ -31,8 +31,10 @@ rs_print_findings_text(const json_t *findings, FILE *out)
                 "    numbers:  %s\n",
                 json_string_value(json_object_get(f, "kind")),
                 json_string_value(json_object_get(f, "class")),
-                json_string_value(json_object_get(f, "cause")),
-                json_string_value(json_object_get(f, "evidence")),
+                rs_print_safe(json_string_value(json_object_get(f, "cause")),
+                              cause, sizeof(cause)),
+                rs_print_safe(json_string_value(json_object_get(f,
+                              "evidence")), evidence, sizeof(evidence)),
                 json_string_value(json_object_get(f, "advice")),
                 numbers ? numbers : "{}");
 

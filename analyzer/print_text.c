@@ -105,6 +105,7 @@ rs_text_tops(const rs_report *rep, FILE *out)
     };
     size_t              i, j;
     int                 d;
+    char                key[1024];
 
     for (i = 0; i < rep->nclasses; i++) {
         const rs_class_report  *c = &rep->classes[i];
@@ -117,7 +118,7 @@ rs_text_tops(const rs_report *rep, FILE *out)
             fprintf(out, "\n%s, %s:\n", rg_class_name(c->cls), label[d]);
             for (j = 0; j < c->ntop[d]; j++) {
                 fprintf(out, "  %12" PRIu64 "  %s\n", c->top[d][j].count,
-                        c->top[d][j].key);
+                        rs_print_safe(c->top[d][j].key, key, sizeof(key)));
             }
         }
     }
@@ -210,7 +211,7 @@ static void
 rs_text_bursts(const rs_report *rep, const rs_report_opts *o, FILE *out)
 {
     size_t  i;
-    char    a[64], b[64];
+    char    a[64], b[64], key[1024];
 
     if (rep->nbursts == 0) {
         return;
@@ -223,7 +224,8 @@ rs_text_bursts(const rs_report *rep, const rs_report_opts *o, FILE *out)
         const rs_burst  *bu = &rep->bursts[i];
 
         fprintf(out, "  %-16s %-24s %s .. %s  %" PRIu64 "\n",
-                rg_class_name(bu->cls), bu->key,
+                rg_class_name(bu->cls),
+                rs_print_safe(bu->key, key, sizeof(key)),
                 rs_time_format(&bu->start, 1, a, sizeof(a)),
                 rs_time_format(&bu->end, 1, b, sizeof(b)), bu->count);
     }
@@ -241,4 +243,18 @@ rs_print_text(const rs_report *rep, const rs_report_opts *o, FILE *out)
     rs_print_findings_text(rep->findings, out);
 
     return ferror(out) ? -1 : 0;
+}
+
+
+const char *
+rs_print_safe(const char *s, char *buf, size_t size)
+{
+    size_t  i;
+
+    for (i = 0; s != NULL && s[i] != '\0' && i + 1 < size; i++) {
+        buf[i] = (unsigned char) s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    }
+    buf[i] = '\0';
+
+    return buf;
 }

@@ -211,3 +211,34 @@ Test(hostile_lines, nul_and_cr_bytes)
     cr_expect_eq(class_count(j, "client_reset"), 1);
     json_decref(j);
 }
+
+/*
+ * A Java message that carries terminal escape sequences (ESC [31m to
+ * recolour, ESC ]0; ... BEL to retitle): the text report quotes it as
+ * evidence with every control byte as '?', so nothing reaches the
+ * operator's terminal.
+ */
+Test(hostile_lines, escape_sequences_never_reach_the_terminal)
+{
+    char   path[256], cmd[1024], *out;
+    FILE  *f = create("esc.log", path, sizeof(path));
+    int    st;
+
+    for (int i = 1; i <= 6; i++) {
+        fprintf(f, "21-Nov-2026 10:00:0%d.123 SEVERE [http-nio-8080-exec-1] "
+                "com.example.Api.call failed for /x\033[31mRED\033[0m\n"
+                "java.net.SocketException: Socket is closed \033]0;pwned\007\n"
+                "\tat java.net.Socket.getOutputStream(Socket.java:943)\n", i);
+    }
+    cr_assert_eq(fclose(f), 0);
+
+    snprintf(cmd, sizeof(cmd), "'%s' --format java '%s'",
+             getenv("RSTGUARD_RSTSCAN"), path);
+    out = rgt_run(cmd, &st);
+    cr_assert_not_null(out);
+    cr_assert_eq(st, 0, "%s", out);
+    cr_expect_null(strchr(out, '\033'), "%s", out);
+    cr_expect_null(strchr(out, '\007'), "%s", out);
+    cr_expect_not_null(strstr(out, "/x?[31mRED?[0m"), "%s", out);
+    free(out);
+}
