@@ -82,7 +82,7 @@ run() {
     rss=$(printf '%s\n' "${rsss[@]}" | sort -n | tail -n 1)
 }
 
-mbs() { echo "scale=0; $1 / 1000000 / $2" | bc -l; }
+mbs() { printf '%.1f' "$(echo "scale=6; $1 / 1000000 / $2" | bc -l)"; }
 ratio() { printf '%.3f' "$(echo "scale=6; $1 / $2" | bc -l)"; }
 bytes_of() { stat -c %s "$1"; }
 warm() { cat "$@" > /dev/null; }
