@@ -124,7 +124,8 @@ echo "## make bench, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
 echo "- command: \`BENCH_SIZE=$size BENCH_REPS=$reps make bench\`; rstscan at $(git -C "$root" rev-parse --short HEAD)"
 echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/^Mem/ {print $2}') GiB RAM; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "- versions: $(grep --version | head -n 1); $(have rg && rg --version | head -n 1 || echo 'rg not installed'); $(have goaccess && goaccess --version | head -n 1 | sed 's/ - / /; s/\.$//' || echo 'goaccess not installed'); $(gzip --version | head -n 1)"
+# (sed -n 1p reads everything: head would make the tool die of SIGPIPE)
+echo "- versions: $(grep --version | sed -n 1p); $(have rg && rg --version | sed -n 1p || echo 'rg not installed'); $(have goaccess && goaccess --version | sed -n '1{s/ - / /;s/\.$//;p}' || echo 'goaccess not installed'); $(gzip --version | sed -n 1p)"
 for f in "error-$size" "access-$size" keys-error keys-access; do
     echo "- \`$f.log\`: $(bytes_of "$dir/$f.log") bytes ($(bytes_of "$dir/$f.log.gz") gzip -6); $(sed 's/^loggen: //' "$dir/$f.stats")"
 done
