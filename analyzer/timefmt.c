@@ -235,13 +235,19 @@ rs_time_iso(const char *p, size_t len, rs_ts *ts)
 }
 
 
-size_t
-rs_time_tomcat(const char *p, size_t len, rs_ts *ts)
+/*
+ * "21-Nov-2026 10:00:00[.123]" (Tomcat) and "21/Nov/2026:10:00:00[.123]"
+ * (HAProxy): one layout, with the date separator and the one before the
+ * time as the only difference.
+ */
+static size_t
+rs_time_day_month_year(const char *p, size_t len, char dsep, char tsep,
+    rs_ts *ts)
 {
     int     y, mo, d, hh, mm, ss;
     size_t  n;
 
-    if (len < 20 || p[2] != '-' || p[6] != '-' || p[11] != ' '
+    if (len < 20 || p[2] != dsep || p[6] != dsep || p[11] != tsep
         || rs_digits(p, 2, &d) || (mo = rs_month_from_name(p + 3)) == 0
         || rs_digits(p + 7, 4, &y) || rs_hms(p + 12, 8, &hh, &mm, &ss) == 0
         || rs_set(ts, y, mo, d, hh, mm, ss))
@@ -251,6 +257,13 @@ rs_time_tomcat(const char *p, size_t len, rs_ts *ts)
 
     n = 20;
     return n + rs_frac(p + n, len - n);
+}
+
+
+size_t
+rs_time_tomcat(const char *p, size_t len, rs_ts *ts)
+{
+    return rs_time_day_month_year(p, len, '-', ' ', ts);
 }
 
 
@@ -288,19 +301,7 @@ rs_time_apache_error(const char *p, size_t len, rs_ts *ts)
 size_t
 rs_time_haproxy(const char *p, size_t len, rs_ts *ts)
 {
-    int     y, mo, d, hh, mm, ss;
-    size_t  n;
-
-    if (len < 20 || p[2] != '/' || p[6] != '/' || p[11] != ':'
-        || rs_digits(p, 2, &d) || (mo = rs_month_from_name(p + 3)) == 0
-        || rs_digits(p + 7, 4, &y) || rs_hms(p + 12, 8, &hh, &mm, &ss) == 0
-        || rs_set(ts, y, mo, d, hh, mm, ss))
-    {
-        return 0;
-    }
-
-    n = 20;
-    return n + rs_frac(p + n, len - n);
+    return rs_time_day_month_year(p, len, '/', ':', ts);
 }
 
 
