@@ -34,8 +34,6 @@ typedef struct {
     uint32_t     lines;             /* physical lines of the record */
     int          access;            /* a request (access log) record */
 
-    const char  *client;            /* NULL when unknown */
-    size_t       client_len;
     const char  *uri;               /* path without query; NULL: unknown */
     size_t       uri_len;
     const char  *agent;             /* $http_user_agent; NULL: unknown */
@@ -106,8 +104,12 @@ json_t *rs_findings_state(const rs_findings *f);
 int rs_findings_merge_state(rs_findings *f, const json_t *state, char *err,
     size_t errlen);
 
-/* The findings, best evidence first; NULL when out of memory. */
-json_t *rs_findings_json(const rs_findings *f);
+/*
+ * The findings, best evidence first; NULL when out of memory.  agg is the
+ * same scan's aggregate: user_navigation counts its clients from agg's
+ * client table rather than keeping a copy of it.
+ */
+json_t *rs_findings_json(const rs_findings *f, const rs_agg *agg);
 
 /*
  * The URIs whose responses stop at one exact buffer size (DESIGN.md

@@ -123,17 +123,67 @@ rs_median_ms(const uint32_t *bins, uint64_t *total)
 }
 
 
-static int
-rs_eval_navigation(const rs_findings *f, json_t *arr)
+/* The clients of the navigation classes, as the aggregate counted them. */
+typedef struct {
+    uint64_t  clients;          /* with at least one navigation abort */
+    uint64_t  aborts;           /* theirs, summed */
+    uint64_t  top;              /* the busiest one's */
+    uint64_t  zone_keys;        /* clients a zone must hold at once */
+    int       approximate;      /* the table dropped its smallest keys */
+} rs_nav_clients;
+
+
+/*
+ * From the aggregate's client table: every key's cells of the navigation
+ * classes.  Its counts include what the module held back (a summary
+ * counts under its key): those were real aborts of that client, and the
+ * busiest client is the one the module holds back most, so leaving them
+ * out would understate its share; `aborts` counts them too.  Once the
+ * table has dropped its smallest keys (more than RS_KEYS_EXACT clients),
+ * `clients` is a lower bound and the top share an upper bound.
+ */
+static void
+rs_nav_clients_count(const rs_keytab *t, rs_nav_clients *nc)
 {
-    int           c, top_cls;
-    char          zone[256], evidence[RS_EVIDENCE_MAX], advice[768];
-    uint64_t      aborts, top, tracked, timed;
-    int64_t       median;
-    double        top_share, browsers;
-    rs_find_key  *k, *tmp;
-    rs_sim_config  cfg;
-    rs_sim_result  res;
+    size_t           i;
+    uint64_t         n;
+    const rs_kcell  *c;
+
+    memset(nc, 0, sizeof(rs_nav_clients));
+    nc->approximate = t->approximate;
+
+    for (i = 0; i < t->n; i++) {
+        n = 0;
+
+        for (c = rs_keytab_first(t, &t->keys[i]); c != NULL;
+             c = rs_keytab_next(t, c))
+        {
+            n += rs_find_is_navigation((rg_class) c->cls) ? c->count : 0;
+        }
+
+        nc->clients += n > 0;
+        nc->aborts += n;
+        nc->top = n > nc->top ? n : nc->top;
+    }
+
+    /* a zone keys every client: a table that had to drop keys held
+       `limit` of them at once */
+    nc->zone_keys = nc->approximate && t->limit > nc->clients ? t->limit
+                                                              : nc->clients;
+}
+
+
+static int
+rs_eval_navigation(const rs_findings *f, const rs_agg *agg, json_t *arr)
+{
+    int             c, top_cls;
+    char            zone[256], evidence[RS_EVIDENCE_MAX], advice[768];
+    uint64_t        aborts, timed;
+    int64_t         median;
+    double          top_share, browsers;
+    rs_nav_clients  nc;
+    rs_sim_config   cfg;
+    rs_sim_result   res;
 
     aborts = 0;
     top_cls = RG_CLASS_CLIENT_CLOSED;
@@ -145,19 +195,13 @@ rs_eval_navigation(const rs_findings *f, json_t *arr)
         }
     }
 
-    top = 0;
-    tracked = 0;
+    rs_nav_clients_count(&agg->keys[RS_DIM_CLIENT], &nc);
 
-    HASH_ITER(hh, f->nav_clients, k, tmp) {
-        tracked += k->n;
-        top = k->n > top ? k->n : top;
-    }
-
-    top_share = tracked ? (double) top / (double) tracked : 1.0;
+    top_share = nc.aborts ? (double) nc.top / (double) nc.aborts : 1.0;
     median = rs_median_ms(f->nav_time, &timed);
     browsers = f->nav_agents ? (double) f->nav_browsers / f->nav_agents : -1;
 
-    if (aborts < RS_NAV_MIN_ABORTS || f->nav_clients_n < RS_NAV_MIN_CLIENTS
+    if (aborts < RS_NAV_MIN_ABORTS || nc.clients < RS_NAV_MIN_CLIENTS
         || top_share > RS_NAV_MAX_TOP_SHARE
         || (median >= 0 && median > RS_NAV_MAX_MEDIAN_MS)
         || (browsers >= 0 && browsers < RS_NAV_MIN_BROWSERS))
@@ -167,16 +211,17 @@ rs_eval_navigation(const rs_findings *f, json_t *arr)
 
     rs_sim_config_default(&cfg);
     memset(&res, 0, sizeof(res));
-    res.peak_keys = f->nav_clients_n;
+    res.peak_keys = nc.zone_keys;
 
     if (rs_sim_zone_line(&cfg, &res, zone, sizeof(zone)) == 0) {
         return -1;
     }
 
     snprintf(evidence, sizeof(evidence),
-             "%" PRIu64 " client aborts from %" PRIu64 " clients, the busiest"
+             "%" PRIu64 " client aborts from %s%" PRIu64 " clients, the busiest"
              " with %.0f%% of them; median request time %s%.1f s; %s%.0f%%"
-             " browser user agents; e.g. %s", aborts, f->nav_clients_n,
+             " browser user agents; e.g. %s", aborts,
+             nc.approximate ? "at least " : "", nc.clients,
              top_share * 100, median < 0 ? "unknown " : "",
              median < 0 ? 0.0 : median / 1000.0,
              browsers < 0 ? "unknown " : "", browsers < 0 ? 0 : browsers * 100,
@@ -192,7 +237,7 @@ rs_eval_navigation(const rs_findings *f, json_t *arr)
         "users leaving pages (Stop, a closed tab, navigating away) close"
         " connections before the response ends", advice, evidence,
         json_pack("{s:I,s:I,s:f,s:o,s:o}", "aborts", (json_int_t) aborts,
-                  "clients", (json_int_t) f->nav_clients_n,
+                  "clients", (json_int_t) nc.clients,
                   "top_client_share", rs_round(top_share, 1000),
                   "median_request_s", median < 0 ? json_null()
                       : json_real(median / 1000.0),
@@ -813,14 +858,14 @@ rs_eval_local(const rs_findings *f, json_t *arr, rg_class cls,
 
 
 json_t *
-rs_findings_json(const rs_findings *f)
+rs_findings_json(const rs_findings *f, const rs_agg *agg)
 {
     json_t  *arr;
 
     arr = json_array();
 
     if (arr == NULL
-        || rs_eval_navigation(f, arr) != 0
+        || rs_eval_navigation(f, agg, arr) != 0
         || rs_eval_overload(f, arr) != 0
         || rs_eval_idle(f, arr) != 0
         || rs_eval_cut_uris(f, arr) != 0

@@ -47,7 +47,7 @@ typedef struct {
     uint64_t        count[RS_FIND_URI_SIZES];
 } rs_find_sizes;
 
-/* a counted key: a client, a Java signature, or a URI with its sizes */
+/* a counted key: a Java signature, or a URI with its sizes */
 typedef struct {
     UT_hash_handle  hh;
     uint64_t        n;
@@ -90,9 +90,7 @@ struct rs_findings {
     int              timed;         /* any timed abort at all */
     rs_find_sample   sample[RG_CLASS_COUNT];
 
-    /* user navigation */
-    rs_find_key     *nav_clients;
-    uint64_t         nav_clients_n, nav_untracked;
+    /* user navigation; its clients are the aggregate's (findings_eval.c) */
     uint64_t         nav_agents, nav_browsers;
     uint32_t        *nav_time;                  /* RS_FIND_BINS */
 

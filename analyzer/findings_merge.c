@@ -55,7 +55,6 @@ rs_findings_merge(rs_findings *dst, const rs_findings *src)
         dst->idle_up[b] += src->idle_up[b];
     }
 
-    dst->nav_untracked += src->nav_untracked;
     dst->nav_agents += src->nav_agents;
     dst->nav_browsers += src->nav_browsers;
     dst->uris_untracked += src->uris_untracked;
@@ -81,9 +80,7 @@ rs_findings_merge(rs_findings *dst, const rs_findings *src)
         d->upstream_n += m->upstream_n;
     }
 
-    if (rs_merge_keys(&dst->nav_clients, &dst->nav_clients_n,
-                      src->nav_clients) != 0
-        || rs_merge_keys(&dst->sigs, &dst->sigs_n, src->sigs) != 0
+    if (rs_merge_keys(&dst->sigs, &dst->sigs_n, src->sigs) != 0
         || rs_merge_keys(&dst->uris, &dst->uris_n, src->uris) != 0)
     {
         return -1;

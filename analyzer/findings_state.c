@@ -116,8 +116,8 @@ rs_findings_state(const rs_findings *f)
             (json_int_t) m->upstream_n));
     }
 
-    return json_pack("{s:I,s:I,s:I,s:o,s:i,s:b,s:b,s:o,s:o,s:o,s:[IIIIIII],"
-                     "s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+    return json_pack("{s:I,s:I,s:I,s:o,s:i,s:b,s:b,s:o,s:o,s:o,s:[IIIIII],"
+                     "s:o,s:o,s:o,s:o,s:o,s:o}",
         "records", (json_int_t) f->records, "bytes", (json_int_t) f->bytes,
         "lost", (json_int_t) f->lost, "classes", classes,
         "off_min", (int) f->off_min, "has_off", f->has_off,
@@ -125,13 +125,11 @@ rs_findings_state(const rs_findings *f)
         "nav_time", rs_state_bins(f->nav_time),
         "idle_req", rs_state_bins(f->idle_req),
         "idle_up", rs_state_bins(f->idle_up),
-        "counters", (json_int_t) f->nav_untracked, (json_int_t) f->nav_agents,
-            (json_int_t) f->nav_browsers, (json_int_t) f->uris_untracked,
+        "counters", (json_int_t) f->nav_agents, (json_int_t) f->nav_browsers, (json_int_t) f->uris_untracked,
             (json_int_t) f->cl_short, (json_int_t) f->cl_short_bytes,
             (json_int_t) f->up_cut,
         "cut_sample", rs_state_sample(&f->cut_sample),
         "buf", bufs, "minutes", minutes,
-        "nav_clients", rs_state_keys(f->nav_clients),
         "sigs", rs_state_keys(f->sigs),
         "uris", rs_state_keys(f->uris),
         "sketch", rs_state_sketch(f->sketch));
@@ -219,8 +217,8 @@ static int
 rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
 {
     json_t          *classes, *bufs, *minutes, *v, *sample, *cut;
-    json_t          *nav, *ireq, *iup, *clients, *sigs, *uris, *sketch;
-    json_int_t       r, b, l, cnt[7], x[5];
+    json_t          *nav, *ireq, *iup, *sigs, *uris, *sketch;
+    json_int_t       r, b, l, cnt[6], x[5];
     json_error_t     je;
     const char      *name;
     size_t           i;
@@ -229,14 +227,13 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
     rs_find_minute  *m;
 
     if (json_unpack_ex((json_t *) st, &je, 0, "{s:I,s:I,s:I,s:o,s:i,s:b,s:b,"
-            "s:o,s:o,s:o,s:[IIIIIII],s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+            "s:o,s:o,s:o,s:[IIIIII],s:o,s:o,s:o,s:o,s:o,s:o}",
             "records", &r, "bytes", &b, "lost", &l, "classes", &classes,
             "off_min", &off, "has_off", &has_off, "timed", &timed,
             "nav_time", &nav, "idle_req", &ireq, "idle_up", &iup,
             "counters", &cnt[0], &cnt[1], &cnt[2], &cnt[3], &cnt[4], &cnt[5],
-            &cnt[6], "cut_sample", &cut, "buf", &bufs, "minutes", &minutes,
-            "nav_clients", &clients, "sigs", &sigs, "uris", &uris,
-            "sketch", &sketch) != 0)
+            "cut_sample", &cut, "buf", &bufs, "minutes", &minutes,
+            "sigs", &sigs, "uris", &uris, "sketch", &sketch) != 0)
     {
         snprintf(err, errlen, "findings: %s", je.text);
         return -1;
@@ -248,13 +245,12 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
     f->off_min = off;
     f->has_off = has_off;
     f->timed = timed;
-    f->nav_untracked = (uint64_t) cnt[0];
-    f->nav_agents = (uint64_t) cnt[1];
-    f->nav_browsers = (uint64_t) cnt[2];
-    f->uris_untracked = (uint64_t) cnt[3];
-    f->cl_short = (uint64_t) cnt[4];
-    f->cl_short_bytes = (uint64_t) cnt[5];
-    f->up_cut = (uint64_t) cnt[6];
+    f->nav_agents = (uint64_t) cnt[0];
+    f->nav_browsers = (uint64_t) cnt[1];
+    f->uris_untracked = (uint64_t) cnt[2];
+    f->cl_short = (uint64_t) cnt[3];
+    f->cl_short_bytes = (uint64_t) cnt[4];
+    f->up_cut = (uint64_t) cnt[5];
     rs_state_load_sample(cut, &f->cut_sample);
 
     json_object_foreach(classes, name, v) {
@@ -317,7 +313,6 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
     if (rs_state_load_bins(nav, f->nav_time) != 0
         || rs_state_load_bins(ireq, f->idle_req) != 0
         || rs_state_load_bins(iup, f->idle_up) != 0
-        || rs_state_load_keys(clients, &f->nav_clients, &f->nav_clients_n, 0)
         || rs_state_load_keys(sigs, &f->sigs, &f->sigs_n, 0)
         || rs_state_load_keys(uris, &f->uris, &f->uris_n, 1))
     {

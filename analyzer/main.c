@@ -108,7 +108,7 @@ main(int argc, char **argv)
     }
 
     if (rs_report_build(&rep, &agg, &run.report) != 0
-        || (rep.findings = rs_findings_json(findings)) == NULL
+        || (rep.findings = rs_findings_json(findings, &agg)) == NULL
         || (rep.truncations = rs_findings_truncations(findings)) == NULL)
     {
         fprintf(stderr, "rstscan: out of memory\n");

@@ -38,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             rs_report_free(&rep);
         }
 
-        out = rs_findings_json(f);
+        out = rs_findings_json(f, &agg);
         json_decref(out);
     }
 

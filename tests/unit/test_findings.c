@@ -12,25 +12,28 @@
 #include "findings.h"
 
 static rs_findings  *f;
+static rs_agg        agg_one, *agg = &agg_one;  /* the same scan's aggregate */
 static json_t       *kinds;     /* what kind() returned, freed at teardown */
 
 static void setup(void)
 {
     f = rs_findings_create();
     cr_assert_not_null(f);
+    rs_agg_init(agg);
     kinds = json_array();
 }
 
 static void teardown(void)
 {
     rs_findings_free(f);
+    rs_agg_free(agg);
     json_decref(kinds);
 }
 
 TestSuite(findings, .init = setup, .fini = teardown);
 
 static rs_obs
-req(int64_t sec, rg_class cls, const char *client, int status)
+req(int64_t sec, rg_class cls, int status)
 {
     rs_obs  o;
 
@@ -41,18 +44,32 @@ req(int64_t sec, rg_class cls, const char *client, int status)
     o.access = 1;
     o.bytes = 100;
     o.lines = 1;
-    o.client = client;
-    o.client_len = strlen(client);
     o.status = status;
     o.line = "a log line";
     o.line_len = 10;
     return o;
 }
 
+/* What the scanner does with an abort: the aggregate counts it under its
+   client (user_navigation's clients come from there), findings notes it. */
 static void
-observe(const rs_obs *o)
+observe(const rs_obs *o, const char *client)
 {
+    rs_record  r;
+
     cr_assert_eq(rs_findings_observe(f, o), 0);
+    if (o->cls == RG_CLASS_NONE) {
+        return;
+    }
+    memset(&r, 0, sizeof(r));
+    r.cls = o->cls;
+    r.seen = 1;
+    r.bytes = o->bytes;
+    r.ts.valid = (uint8_t) o->has_time;
+    r.ts.sec = o->sec;
+    r.client.p = client;
+    r.client.len = strlen(client);
+    cr_assert_eq(rs_agg_record(agg, &r), 0);
 }
 
 /* The findings of one kind; asserts there are exactly `n`. */
@@ -99,14 +116,14 @@ navigation(int n, int clients, const char *agent, int64_t request_ms)
 
     for (int i = 0; i < n; i++) {
         snprintf(ip, sizeof(ip), "203.0.113.%d", i % clients);
-        rs_obs o = req(1000 + i, RG_CLASS_CLIENT_CLOSED, ip, 499);
+        rs_obs o = req(1000 + i, RG_CLASS_CLIENT_CLOSED, 499);
         o.agent = agent;
         o.agent_len = strlen(agent);
         o.request_ms = request_ms;
-        observe(&o);
+        observe(&o, ip);
         for (int j = 0; j < 10; j++) {
-            rs_obs ok = req(1000 + i, RG_CLASS_NONE, ip, 200);
-            observe(&ok);
+            rs_obs ok = req(1000 + i, RG_CLASS_NONE, 200);
+            observe(&ok, ip);
         }
     }
 }
@@ -117,7 +134,7 @@ Test(findings, user_navigation_from_many_browsers)
 {
     navigation(40, 20, FIREFOX, 400);
 
-    json_t *all = rs_findings_json(f);
+    json_t *all = rs_findings_json(f, agg);
     json_t *nav = json_array_get(kind(all, "user_navigation", 1), 0);
 
     cr_assert_str_eq(json_string_value(json_object_get(nav, "class")),
@@ -139,7 +156,7 @@ Test(findings, user_navigation_from_many_browsers)
 Test(findings, no_user_navigation_from_one_bot)
 {
     navigation(40, 20, "curl/8.0", 400);     /* not browsers */
-    json_t *all = rs_findings_json(f);
+    json_t *all = rs_findings_json(f, agg);
     kind(all, "user_navigation", 0);
     json_decref(all);
 }
@@ -147,15 +164,123 @@ Test(findings, no_user_navigation_from_one_bot)
 Test(findings, no_user_navigation_from_long_requests_or_one_client)
 {
     navigation(40, 20, FIREFOX, 30000);      /* 30 s each: not navigation */
-    json_t *all = rs_findings_json(f);
+    json_t *all = rs_findings_json(f, agg);
     kind(all, "user_navigation", 0);
     json_decref(all);
 
     rs_findings_free(f);
     f = rs_findings_create();
     navigation(40, 1, FIREFOX, 400);         /* one client */
-    all = rs_findings_json(f);
+    all = rs_findings_json(f, agg);
     kind(all, "user_navigation", 0);
+    json_decref(all);
+}
+
+/* An rstguard summary: n aborts of cls from client held back. */
+static void
+summary(rg_class cls, const char *client, uint64_t n)
+{
+    rs_record  r;
+
+    rs_findings_suppressed(f, cls, n);
+    memset(&r, 0, sizeof(r));
+    r.cls = cls;
+    r.suppressed = n;
+    r.client.p = client;
+    r.client.len = strlen(client);
+    cr_assert_eq(rs_agg_record(agg, &r), 0);
+}
+
+/*
+ * The aborts the module held back count under their client: they were
+ * that client's aborts, and the client it holds back most is the busiest.
+ */
+Test(findings, user_navigation_counts_held_back_aborts_under_their_client)
+{
+    navigation(40, 20, FIREFOX, 400);       /* 20 clients, 2 aborts each */
+    summary(RG_CLASS_CLIENT_CLOSED, "203.0.113.0", 10);
+
+    json_t *all = rs_findings_json(f, agg);
+    json_t *nav = json_array_get(kind(all, "user_navigation", 1), 0);
+    cr_assert_eq(num(nav, "aborts"), 50);
+    cr_assert_eq(num(nav, "clients"), 20);
+    cr_assert_float_eq(real(nav, "top_client_share"), 0.24, 1e-9);
+    cr_assert_not_null(strstr(json_string_value(json_object_get(nav,
+        "evidence")), "50 client aborts from 20 clients, the busiest with 24%"));
+    json_decref(all);
+
+    /* 52 of 90 now: one client, not users navigating */
+    summary(RG_CLASS_CLIENT_RESET, "203.0.113.0", 40);
+    all = rs_findings_json(f, agg);
+    kind(all, "user_navigation", 0);
+    json_decref(all);
+}
+
+/* Only the navigation classes count: clients, their aborts, the top. */
+Test(findings, user_navigation_counts_only_navigation_aborts_per_client)
+{
+    char  ip[32];
+
+    navigation(40, 20, FIREFOX, 400);
+    for (int i = 0; i < 30; i++) {
+        rs_obs o = req(2000 + i, RG_CLASS_UPSTREAM_TIMEOUT, 504);
+        snprintf(ip, sizeof(ip), "192.0.2.%d", i);
+        observe(&o, ip);
+        observe(&o, "203.0.113.1");         /* also a navigating client */
+        observe(&o, "203.0.113.1");
+    }
+
+    json_t *all = rs_findings_json(f, agg);
+    json_t *nav = json_array_get(kind(all, "user_navigation", 1), 0);
+    cr_assert_eq(num(nav, "aborts"), 40);
+    cr_assert_eq(num(nav, "clients"), 20);
+    cr_assert_float_eq(real(nav, "top_client_share"), 0.05, 1e-9);
+    json_decref(all);
+}
+
+Test(findings, no_user_navigation_from_four_navigating_clients)
+{
+    char  ip[32];
+
+    navigation(40, 4, FIREFOX, 400);
+    for (int i = 0; i < 10; i++) {          /* timeouts are no navigation */
+        rs_obs o = req(2000 + i, RG_CLASS_CLIENT_TIMEOUT, 408);
+        snprintf(ip, sizeof(ip), "192.0.2.%d", i);
+        observe(&o, ip);
+    }
+    json_t *all = rs_findings_json(f, agg);
+    kind(all, "user_navigation", 0);
+    json_decref(all);
+}
+
+/*
+ * Past the client table's limit the smallest keys are dropped: the
+ * clients still held are a lower bound ("at least"), and the zone is
+ * sized for the limit, which the table held at once.
+ */
+Test(findings, user_navigation_past_the_client_limit)
+{
+    const rs_keytab  *t = &agg->keys[RS_DIM_CLIENT];
+    char              want[128];
+    json_int_t        held = 0;
+
+    agg->keys[RS_DIM_CLIENT].limit = 16;
+    navigation(60, 30, FIREFOX, 400);
+    cr_assert(t->approximate);
+    for (size_t i = 0; i < t->n; i++) {
+        held += rs_keytab_first(t, &t->keys[i]) != NULL;
+    }
+    cr_assert(held >= 5 && held < 30, "%d", (int) held);
+
+    json_t *all = rs_findings_json(f, agg);
+    json_t *nav = json_array_get(kind(all, "user_navigation", 1), 0);
+    cr_assert_eq(num(nav, "aborts"), 60);
+    cr_assert_eq(num(nav, "clients"), held);
+    snprintf(want, sizeof(want), "60 client aborts from at least %d clients",
+             (int) held);
+    cr_assert_not_null(strstr(json_string_value(json_object_get(nav,
+        "evidence")), want), "%s", json_string_value(json_object_get(nav,
+        "evidence")));
     json_decref(all);
 }
 
@@ -167,10 +292,9 @@ traffic(int minutes, int (*abort_pct)(int))
         int n = 20 * (m + 1), bad = n * abort_pct(m) / 100;
         for (int i = 0; i < n; i++) {
             rs_obs o = req(600 + m * 60 + i % 60,
-                           i < bad ? RG_CLASS_CLIENT_CLOSED : RG_CLASS_NONE,
-                           "198.51.100.1", i < bad ? 499 : 200);
+                           i < bad ? RG_CLASS_CLIENT_CLOSED : RG_CLASS_NONE, i < bad ? 499 : 200);
             o.upstream_ms = 50;
-            observe(&o);
+            observe(&o, "198.51.100.1");
         }
     }
 }
@@ -182,7 +306,7 @@ Test(findings, overload_when_aborts_rise_with_the_load)
 {
     traffic(8, rising);
 
-    json_t *all = rs_findings_json(f);
+    json_t *all = rs_findings_json(f, agg);
     json_t *o = json_array_get(kind(all, "overload", 1), 0);
 
     cr_assert_eq(num(o, "minutes"), 8);
@@ -202,7 +326,7 @@ Test(findings, overload_when_aborts_rise_with_the_load)
 Test(findings, no_overload_when_aborts_only_follow_the_traffic)
 {
     traffic(8, flat);
-    json_t *all = rs_findings_json(f);
+    json_t *all = rs_findings_json(f, agg);
     kind(all, "overload", 0);
     json_decref(all);
 }
@@ -210,15 +334,15 @@ Test(findings, no_overload_when_aborts_only_follow_the_traffic)
 Test(findings, idle_timeout_when_resets_cluster_at_60s)
 {
     for (int i = 0; i < 12; i++) {
-        rs_obs o = req(100 + i, RG_CLASS_CLIENT_CLOSED, "192.0.2.1", 499);
+        rs_obs o = req(100 + i, RG_CLASS_CLIENT_CLOSED, 499);
         o.request_ms = 59500 + i * 100;     /* 59.5 .. 60.6 s */
-        observe(&o);
+        observe(&o, "192.0.2.1");
     }
-    rs_obs o = req(200, RG_CLASS_CLIENT_CLOSED, "192.0.2.1", 499);
+    rs_obs o = req(200, RG_CLASS_CLIENT_CLOSED, 499);
     o.request_ms = 2000;
-    observe(&o);
+    observe(&o, "192.0.2.1");
 
-    json_t *all = rs_findings_json(f);
+    json_t *all = rs_findings_json(f, agg);
     json_t *idle = json_array_get(kind(all, "idle_timeout", 1), 0);
 
     cr_assert_eq(num(idle, "records"), 12);
@@ -232,11 +356,11 @@ Test(findings, idle_timeout_when_resets_cluster_at_60s)
 Test(findings, no_idle_timeout_when_times_spread)
 {
     for (int i = 0; i < 30; i++) {
-        rs_obs o = req(100 + i, RG_CLASS_CLIENT_CLOSED, "192.0.2.1", 499);
+        rs_obs o = req(100 + i, RG_CLASS_CLIENT_CLOSED, 499);
         o.request_ms = 5000 + i * 3000;
-        observe(&o);
+        observe(&o, "192.0.2.1");
     }
-    json_t *all = rs_findings_json(f);
+    json_t *all = rs_findings_json(f, agg);
     kind(all, "idle_timeout", 0);
     json_decref(all);
 }
@@ -244,12 +368,12 @@ Test(findings, no_idle_timeout_when_times_spread)
 static void
 response(const char *uri, int64_t body, int completion, int status)
 {
-    rs_obs o = req(100, RG_CLASS_NONE, "192.0.2.9", status);
+    rs_obs o = req(100, RG_CLASS_NONE, status);
     o.uri = uri;
     o.uri_len = strlen(uri);
     o.body_bytes = body;
     o.completion = completion;
-    observe(&o);
+    observe(&o, "192.0.2.9");
 }
 
 Test(findings, output_buffer_when_a_uri_stops_at_8k)
@@ -260,7 +384,7 @@ Test(findings, output_buffer_when_a_uri_stops_at_8k)
     response("/report.jsp", 31000, -1, 200);
     response("/other", 4096, -1, 200);
 
-    json_t *all = rs_findings_json(f);
+    json_t *all = rs_findings_json(f, agg);
     json_t *ob = json_array_get(kind(all, "output_buffer", 1), 0);
     cr_assert_eq(num(ob, "uris"), 1);
     json_t *t = json_array_get(json_object_get(json_object_get(ob, "numbers"),
@@ -291,22 +415,22 @@ Test(findings, no_output_buffer_from_users_leaving_or_smaller_pages)
     }
     response("/big", 90000, -1, 200);
 
-    json_t *all = rs_findings_json(f);
+    json_t *all = rs_findings_json(f, agg);
     kind(all, "output_buffer", 0);
     json_decref(all);
 }
 
 Test(findings, output_buffer_names_the_buffer)
 {
-    rs_obs o = req(100, RG_CLASS_BUFFER_OVERFLOW, "192.0.2.9", -1);
+    rs_obs o = req(100, RG_CLASS_BUFFER_OVERFLOW, -1);
     o.access = 0;
     o.message = "upstream sent too big header while reading response header"
                 " from upstream";
     o.message_len = strlen(o.message);
-    observe(&o);
-    observe(&o);
+    observe(&o, "192.0.2.9");
+    observe(&o, "192.0.2.9");
 
-    json_t *all = rs_findings_json(f);
+    json_t *all = rs_findings_json(f, agg);
     json_t *ob = json_array_get(kind(all, "output_buffer", 1), 0);
     cr_assert_eq(num(ob, "records"), 2);
     cr_assert_not_null(strstr(json_string_value(json_object_get(ob, "advice")),
@@ -320,22 +444,22 @@ Test(findings, log_bloat_with_java_signatures)
                              "ClientAbortException: java.io.IOException:"
                              " Broken pipe";
     for (int i = 0; i < 5; i++) {
-        rs_obs o = req(100, RG_CLASS_BROKEN_PIPE, "-", -1);
+        rs_obs o = req(100, RG_CLASS_BROKEN_PIPE, -1);
         o.access = 0;
         o.bytes = 3000;
         o.lines = 40;
         o.signature = sig;
         o.signature_len = strlen(sig);
-        observe(&o);
+        observe(&o, "-");
     }
     for (int i = 0; i < 10; i++) {
-        rs_obs o = req(100, RG_CLASS_NONE, "-", -1);
+        rs_obs o = req(100, RG_CLASS_NONE, -1);
         o.access = 0;
         o.bytes = 100;
-        observe(&o);
+        observe(&o, "-");
     }
 
-    json_t *all = rs_findings_json(f);
+    json_t *all = rs_findings_json(f, agg);
     json_t *b = json_array_get(kind(all, "log_bloat", 1), 0);
     cr_assert_eq(num(b, "abort_bytes"), 15000);
     cr_assert_eq(num(b, "total_bytes"), 16000);
@@ -351,13 +475,13 @@ Test(findings, log_bloat_with_java_signatures)
 
 Test(findings, no_log_bloat_under_ten_percent)
 {
-    rs_obs o = req(100, RG_CLASS_CLIENT_CLOSED, "x", 499);
-    observe(&o);
+    rs_obs o = req(100, RG_CLASS_CLIENT_CLOSED, 499);
+    observe(&o, "x");
     for (int i = 0; i < 10; i++) {
-        rs_obs ok = req(100, RG_CLASS_NONE, "x", 200);
-        observe(&ok);
+        rs_obs ok = req(100, RG_CLASS_NONE, 200);
+        observe(&ok, "x");
     }
-    json_t *all = rs_findings_json(f);
+    json_t *all = rs_findings_json(f, agg);
     kind(all, "log_bloat", 0);
     json_decref(all);
 }
@@ -368,20 +492,20 @@ Test(findings, backend_down_port_in_use_socket_misuse)
                         RG_CLASS_SOCKET_CLOSED };
     const char *kinds[] = { "backend_down", "port_in_use", "socket_misuse" };
 
-    json_t *none = rs_findings_json(f);
+    json_t *none = rs_findings_json(f, agg);
     for (int i = 0; i < 3; i++) {
         kind(none, kinds[i], 0);
     }
     json_decref(none);
 
     for (int i = 0; i < 3; i++) {
-        rs_obs o = req(120 + i * 60, cls[i], "-", -1);
+        rs_obs o = req(120 + i * 60, cls[i], -1);
         o.access = 0;
-        observe(&o);
+        observe(&o, "-");
     }
     rs_findings_suppressed(f, RG_CLASS_UPSTREAM_REFUSED, 5);
 
-    json_t *all = rs_findings_json(f);
+    json_t *all = rs_findings_json(f, agg);
     for (int i = 0; i < 3; i++) {
         json_t *k = json_array_get(kind(all, kinds[i], 1), 0);
         cr_assert_eq(num(k, "records"), i == 0 ? 6 : 1);
@@ -398,9 +522,14 @@ Test(findings, backend_down_port_in_use_socket_misuse)
 Test(findings, merged_collectors_equal_one)
 {
     rs_findings  *one = f, *a = rs_findings_create(), *b = rs_findings_create();
+    rs_agg        agg_a, agg_b;
+
+    rs_agg_init(&agg_a);
+    rs_agg_init(&agg_b);
 
     for (int pass = 0; pass < 3; pass++) {
         f = pass == 0 ? one : pass == 1 ? a : b;
+        agg = pass == 0 ? &agg_one : pass == 1 ? &agg_a : &agg_b;
         if (pass != 2) {
             navigation(40, 20, FIREFOX, 400);
             for (int i = 0; i < 3; i++) {
@@ -410,13 +539,15 @@ Test(findings, merged_collectors_equal_one)
         if (pass != 1) {
             traffic(8, rising);
             response("/report.jsp", 31000, -1, 200);
-            rs_obs o = req(100, RG_CLASS_UPSTREAM_REFUSED, "-", -1);
-            observe(&o);
+            rs_obs o = req(100, RG_CLASS_UPSTREAM_REFUSED, -1);
+            observe(&o, "-");
         }
     }
 
     cr_assert_eq(rs_findings_merge(a, b), 0);
-    json_t *want = rs_findings_json(one), *got = rs_findings_json(a);
+    cr_assert_eq(rs_agg_merge(&agg_a, &agg_b), 0);
+    json_t *want = rs_findings_json(one, &agg_one);
+    json_t *got = rs_findings_json(a, &agg_a);
     cr_assert(json_equal(want, got), "%s\n---\n%s",
               json_dumps(want, JSON_INDENT(1)), json_dumps(got, JSON_INDENT(1)));
     /* the cut URI needs both halves: three at 8 KiB here, the larger there */
@@ -426,13 +557,16 @@ Test(findings, merged_collectors_equal_one)
     json_decref(got);
     rs_findings_free(b);
     f = one;
+    agg = &agg_one;
     rs_findings_free(a);
+    rs_agg_free(&agg_a);
+    rs_agg_free(&agg_b);
 }
 
 /* a Java record names its buffer in the exception line, not its first */
 Test(findings, output_buffer_names_the_buffer_from_a_java_exception)
 {
-    rs_obs o = req(100, RG_CLASS_BUFFER_OVERFLOW, "-", -1);
+    rs_obs o = req(100, RG_CLASS_BUFFER_OVERFLOW, -1);
     o.access = 0;
     o.line = "21-Nov-2026 10:01:48.042 SEVERE [exec-17] o.a.c.c.StandardHostValve"
              ".custom Exception Processing ErrorPage[errorCode=500]";
@@ -440,9 +574,9 @@ Test(findings, output_buffer_names_the_buffer_from_a_java_exception)
     o.signature = "java.lang.IllegalStateException: Cannot call sendError()"
                   " after the response has been committed";
     o.signature_len = strlen(o.signature);
-    observe(&o);
+    observe(&o, "-");
 
-    json_t *all = rs_findings_json(f);
+    json_t *all = rs_findings_json(f, agg);
     json_t *ob = json_array_get(kind(all, "output_buffer", 1), 0);
     cr_assert_not_null(strstr(json_string_value(json_object_get(ob, "advice")),
                               "setBufferSize"));
@@ -455,22 +589,22 @@ Test(findings, output_buffer_names_the_buffer_from_a_java_exception)
 Test(findings, output_buffer_from_a_content_length_shortfall)
 {
     for (int i = 0; i < 2; i++) {
-        rs_obs o = req(100, RG_CLASS_TRUNCATED, "192.0.2.9", 200);
+        rs_obs o = req(100, RG_CLASS_TRUNCATED, 200);
         o.completion = 1;
         o.content_length = 100000;
         o.body_bytes = 8192;
         o.uri = "/export.csv";
         o.uri_len = strlen(o.uri);
-        observe(&o);
+        observe(&o, "192.0.2.9");
     }
     /* the same shortfall with an empty completion is a user leaving */
-    rs_obs o = req(100, RG_CLASS_CLIENT_CLOSED, "192.0.2.9", 200);
+    rs_obs o = req(100, RG_CLASS_CLIENT_CLOSED, 200);
     o.completion = 0;
     o.content_length = 100000;
     o.body_bytes = 8192;
-    observe(&o);
+    observe(&o, "192.0.2.9");
 
-    json_t *all = rs_findings_json(f);
+    json_t *all = rs_findings_json(f, agg);
     json_t *ob = json_array_get(kind(all, "output_buffer", 1), 0);
     cr_assert_str_eq(json_string_value(json_object_get(ob, "class")),
                      "truncated");
@@ -483,12 +617,12 @@ Test(findings, output_buffer_from_a_content_length_shortfall)
 Test(findings, idle_timeout_on_the_upstream_response_time)
 {
     for (int i = 0; i < 6; i++) {
-        rs_obs o = req(100 + i, RG_CLASS_UPSTREAM_TIMEOUT, "192.0.2.1", 504);
+        rs_obs o = req(100 + i, RG_CLASS_UPSTREAM_TIMEOUT, 504);
         o.upstream_ms = 299000 + i * 400;
-        observe(&o);
+        observe(&o, "192.0.2.1");
     }
 
-    json_t *all = rs_findings_json(f);
+    json_t *all = rs_findings_json(f, agg);
     json_t *idle = json_array_get(kind(all, "idle_timeout", 1), 0);
     cr_assert_str_eq(json_string_value(json_object_get(
         json_object_get(idle, "numbers"), "field")), "upstream_response_time");
