@@ -176,7 +176,11 @@ ngx_http_rstguard_classify(ngx_http_request_t *r, ngx_http_rstguard_ctx_t *ctx)
 
     status = r->headers_out.status;
 
-    /* "return 444" sets c->timedout; upgraded connections never end a body */
+    /*
+     * "return 444" sets c->timedout.  An upgraded connection (101) never
+     * ends a body, and however its tunnel ends (reset, FIN, send_timeout:
+     * c->timedout again) that is how a WebSocket ends, not an abort.
+     */
     if (status == NGX_HTTP_CLOSE || r->err_status == NGX_HTTP_CLOSE
         || status == NGX_HTTP_SWITCHING_PROTOCOLS)
     {

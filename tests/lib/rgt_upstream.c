@@ -215,6 +215,54 @@ rgt_up_slow(rgt_upstream *u, int fd)
 }
 
 
+/*
+ * UPGRADE: the 101 of a WebSocket handshake, then an echo of whatever
+ * comes through the tunnel until nginx closes it (or a reset, stop or
+ * io_timeout_ms of silence); the message "reset" resets the tunnel,
+ * "flood" sends without end (until nginx closes it).
+ */
+static void
+rgt_up_upgrade(rgt_upstream *u, int fd)
+{
+    static const char  head[] = "HTTP/1.1 101 Switching Protocols\r\n"
+                                "Upgrade: websocket\r\n"
+                                "Connection: Upgrade\r\n\r\n";
+    char     buf[4096];
+    ssize_t  n;
+
+    if (rgt_up_send(u, fd, head, sizeof(head) - 1) != 0) {
+        return;
+    }
+
+    while (rgt_up_wait(u, fd, POLLIN, u->opts.io_timeout_ms) == 1) {
+        n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+        if (n == -1 && (errno == EINTR || errno == EAGAIN)) {
+            continue;
+        }
+
+        if (n <= 0) {
+            return;
+        }
+
+        if (n >= 5 && memcmp(buf, "reset", 5) == 0) {
+            rgt_up_reset(fd);
+            return;
+        }
+
+        if (n >= 5 && memcmp(buf, "flood", 5) == 0) {
+            /* until nginx gives up on a client that does not read */
+            while (rgt_up_send_body(u, fd, 65536) == 0) { /* void */ }
+            return;
+        }
+
+        if (rgt_up_send(u, fd, buf, (size_t) n) != 0) {
+            return;
+        }
+    }
+}
+
+
 static void
 rgt_up_serve(rgt_upstream *u, int fd)
 {
@@ -281,6 +329,10 @@ rgt_up_serve(rgt_upstream *u, int fd)
         memcpy(big + 24 + n, "\r\n\r\n", 4);
         rgt_up_send(u, fd, big, n + 28);
         free(big);
+        break;
+
+    case RGT_UP_UPGRADE:
+        rgt_up_upgrade(u, fd);
         break;
 
     case RGT_UP_OK:
@@ -577,6 +629,13 @@ int
 rgt_upstream_wait_requests(rgt_upstream *u, unsigned long n, int timeout_ms)
 {
     return rgt_up_wait_counter(u, &u->requests, n, timeout_ms);
+}
+
+
+int
+rgt_upstream_wait_answered(rgt_upstream *u, unsigned long n, int timeout_ms)
+{
+    return rgt_up_wait_counter(u, &u->answered, n, timeout_ms);
 }
 
 

@@ -22,6 +22,14 @@
  *                      "upstream sent too big header"
  *   RGT_UP_LARGE       like OK with a large body (default 8 MiB), so a
  *                      buffering nginx spills it into a temp file
+ *   RGT_UP_UPGRADE     answers "101 Switching Protocols" (a WebSocket
+ *                      handshake) and then echoes every byte back until
+ *                      nginx closes the tunnel; counted as answered then.
+ *                      A message "reset" makes it reset the tunnel instead:
+ *                      "[error] recv() failed (104: Connection reset by
+ *                      peer) while proxying upgraded connection"; a
+ *                      message "flood" makes it send data without end,
+ *                      until nginx closes the tunnel
  *
  * Every connection is bounded (io_timeout_ms) and the server as a whole
  * stops accepting after lifetime_ms; rgt_upstream_stop() wakes every
@@ -42,7 +50,8 @@ typedef enum {
     RGT_UP_RESET,
     RGT_UP_RESET_AFTER_HEADERS,
     RGT_UP_BIG_HEADER,
-    RGT_UP_LARGE
+    RGT_UP_LARGE,
+    RGT_UP_UPGRADE
 } rgt_upstream_mode;
 
 typedef struct {
@@ -92,6 +101,10 @@ unsigned long rgt_upstream_aborted(rgt_upstream *u);
  * connected and sent the request); 0, or -1 after timeout_ms.
  */
 int rgt_upstream_wait_requests(rgt_upstream *u, unsigned long n,
+    int timeout_ms);
+
+/* Waits until at least n connections were answered (UPGRADE: closed). */
+int rgt_upstream_wait_answered(rgt_upstream *u, unsigned long n,
     int timeout_ms);
 
 /* Waits until at least n SLOW connections saw their peer (nginx) leave. */
