@@ -29,7 +29,7 @@ CC          ?= cc
 CFLAGS      ?= -O2 -g
 STRICT      := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 CPPFLAGS    += -Icore -Ianalyzer -Itests/lib -MMD -MP
-LIBS        := -lpcre2-8 -lyaml -ljansson -lz -lpthread -lm
+LIBS        := -lpcre2-8 -lyaml -ljansson -lisal -lz -lpthread -lm
 
 CORE_SRCS   := $(sort $(wildcard core/*.c))
 CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/rg_shipped_rules.o
@@ -66,7 +66,8 @@ all: $(RSTSCAN) $(MODULE_SO)
 rstscan: $(RSTSCAN)
 module: $(MODULE_SO)
 tools: $(TOOLS)
-tests: $(UNIT_TESTS) $(INT_TESTS) $(TOOLS)
+# loggen makes the large realistic log the gzip scan test compares
+tests: $(UNIT_TESTS) $(INT_TESTS) $(TOOLS) $(BUILD)/loggen
 
 # --- core/ and analyzer/: C11, every warning an error -----------------------
 

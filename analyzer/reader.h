@@ -4,8 +4,10 @@
  * The reader hands out uncompressed bytes; it knows nothing of lines or
  * records.  gzip is recognised by its magic bytes, not by the file name,
  * and concatenated gzip members (as `cat a.gz b.gz` makes) are read through.
- * A truncated or corrupt gzip stream is an error that says where it broke;
- * every byte decoded before that point has already been returned.
+ * A truncated or corrupt gzip stream (bad deflate data, a CRC-32 or length
+ * that does not match a member's trailer, bytes after the last member that
+ * are no gzip member) is an error that says where it broke; every byte
+ * decoded before that point has already been returned.
  */
 
 #ifndef RS_READER_H
@@ -16,6 +18,14 @@
 #include <sys/types.h>
 
 typedef struct rs_reader  rs_reader;
+
+/*
+ * Compressed bytes taken per read(2), and the uncompressed bytes the gzip
+ * thread inflates per hand-off (a read returns at most one such block).
+ * The tests put gzip member boundaries on these edges.
+ */
+#define RS_READER_INBUF  (256 * 1024)
+#define RS_READER_BLOCK  (1024 * 1024)
 
 /*
  * Opens path ("-" is stdin).  Returns NULL with a message in err (which

@@ -7,6 +7,8 @@ packages=(
     gcc make pkg-config dpkg-dev curl procps
     nginx nginx-dev
     libpcre2-dev libyaml-dev libjansson-dev zlib1g-dev
+    # rstscan inflates gzip input with Intel ISA-L (libisal2 at run time)
+    libisal-dev libisal2
     libcriterion-dev libnghttp2-dev
     uthash-dev
     # large, needed by the tests only: the HTML report test renders the

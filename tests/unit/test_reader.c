@@ -1,6 +1,13 @@
-/* rstscan's reader: plain, gzip, concatenated gzip, truncated gzip, stdin. */
+/*
+ * rstscan's reader: plain, gzip, concatenated gzip, truncated gzip, stdin;
+ * corrupt members, CRC and length mismatches, trailing garbage, empty
+ * members, member boundaries on the reader's input and output block edges,
+ * gzip through a pipe in small writes.
+ */
 
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,4 +143,467 @@ Test(reader, missing_file_and_directory_are_named)
 
     cr_assert_null(rs_reader_open(dir, err, sizeof(err)));
     cr_assert_not_null(strstr(err, "is a directory"));
+}
+
+
+/* --- gzip members built here, byte for byte ------------------------------ */
+
+typedef struct {
+    unsigned char  *p;
+    size_t          len;
+} blob;
+
+/*
+ * One gzip member of text at level (0-9); with extra > 0 its header
+ * carries an FEXTRA field of that many bytes, which sets the member's
+ * compressed size to the byte without touching the deflate data.
+ */
+static blob
+gz_member(const char *text, size_t len, int level, unsigned extra)
+{
+    z_stream      zs;
+    gz_header     hd;
+    blob          b;
+    size_t        cap = len + len / 8 + 70000 + 1024;
+    static unsigned char  xbuf[65535];
+
+    memset(&zs, 0, sizeof(zs));
+    memset(&hd, 0, sizeof(hd));
+    cr_assert_eq(deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8,
+                              Z_DEFAULT_STRATEGY), Z_OK);
+    if (extra > 0) {
+        cr_assert(extra <= sizeof(xbuf));
+        memset(xbuf, 'x', extra);
+        hd.extra = xbuf;
+        hd.extra_len = extra;
+        hd.os = 3;
+        cr_assert_eq(deflateSetHeader(&zs, &hd), Z_OK);
+    }
+
+    b.p = malloc(cap);
+    cr_assert_not_null(b.p);
+    zs.next_in = (unsigned char *) text;
+    zs.avail_in = (uInt) len;
+    zs.next_out = b.p;
+    zs.avail_out = (uInt) cap;
+    cr_assert_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    b.len = cap - zs.avail_out;
+    deflateEnd(&zs);
+
+    return b;
+}
+
+/* Writes the blobs one after the other to path. */
+static void
+write_blobs(const char *path, const blob *b, int n)
+{
+    FILE  *f = fopen(path, "wb");
+
+    cr_assert_not_null(f);
+    for (int i = 0; i < n; i++) {
+        cr_assert_eq(fwrite(b[i].p, 1, b[i].len, f), b[i].len);
+    }
+    cr_assert_eq(fclose(f), 0);
+}
+
+/* Deterministic log-like text: lines of pseudo-random lower-case words. */
+static char *
+some_text(size_t len, uint32_t seed)
+{
+    char  *t = malloc(len + 1);
+
+    cr_assert_not_null(t);
+    for (size_t i = 0; i < len; i++) {
+        seed = seed * 1103515245u + 12345u;
+        t[i] = (i % 61 == 60) ? '\n' : (char) ('a' + (seed >> 16) % 26);
+    }
+    t[len] = '\0';
+    return t;
+}
+
+/* Reads r to its end in reads of cap bytes into a new buffer. */
+static char *
+read_by(rs_reader *r, size_t cap, size_t *len, ssize_t *last)
+{
+    size_t   size = 1 << 20;
+    char    *buf = malloc(size);
+    ssize_t  n;
+
+    cr_assert_not_null(buf);
+    *len = 0;
+    for ( ;; ) {
+        if (size - *len < cap) {
+            size = 2 * size + cap;
+            buf = realloc(buf, size);
+            cr_assert_not_null(buf);
+        }
+        n = rs_reader_read(r, buf + *len, cap);
+        if (n <= 0) {
+            break;
+        }
+        cr_assert_leq((size_t) n, cap);
+        *len += (size_t) n;
+    }
+    *last = n;
+    return buf;
+}
+
+/* Opens path and reads it whole with reads of cap bytes. */
+static char *
+open_read_by(const char *path, size_t cap, size_t *len, ssize_t *last,
+    char *error, size_t errlen)
+{
+    char        err[1536], *buf;
+    rs_reader  *r;
+
+    r = rs_reader_open(path, err, sizeof(err));
+    cr_assert_not_null(r, "%s", err);
+    cr_assert_eq(rs_reader_is_gzip(r), 1);
+    buf = read_by(r, cap, len, last);
+    snprintf(error, errlen, "%s", rs_reader_error(r));
+    rs_reader_close(r);
+    return buf;
+}
+
+/* The compressed offset a "near compressed byte N" error names. */
+static unsigned long long
+error_offset(const char *error)
+{
+    const char  *p = strstr(error, "near compressed byte ");
+
+    cr_assert_not_null(p, "%s", error);
+    return strtoull(p + strlen("near compressed byte "), NULL, 10);
+}
+
+Test(reader, crc_mismatch_is_an_error_after_the_data)
+{
+    char        path[128], error[1536], *got;
+    char       *text = some_text(100000, 1);
+    blob        m = gz_member(text, 100000, 6, 0);
+    size_t      len;
+    ssize_t     last;
+
+    /* the trailer is CRC-32 then ISIZE, both little-endian */
+    m.p[m.len - 8] ^= 0x01;
+    snprintf(path, sizeof(path), "%s/crc.gz", dir);
+    write_blobs(path, &m, 1);
+
+    got = open_read_by(path, 7, &len, &last, error, sizeof(error));
+    cr_assert_eq(len, 100000);
+    cr_assert_eq(memcmp(got, text, len), 0);
+    cr_assert_eq(last, -1);
+    cr_assert_not_null(strstr(error, path), "%s", error);
+    cr_assert_not_null(strstr(error, "corrupt gzip input near compressed"
+                              " byte"), "%s", error);
+    cr_assert_not_null(strstr(error, "checksum mismatch"), "%s", error);
+    cr_assert_geq(error_offset(error), m.len - 8);
+    cr_assert_leq(error_offset(error), m.len);
+    free(got);
+
+    /* the length (ISIZE) checked too */
+    m.p[m.len - 8] ^= 0x01;
+    m.p[m.len - 1] ^= 0x40;
+    write_blobs(path, &m, 1);
+    got = open_read_by(path, RS_READER_BLOCK, &len, &last, error,
+                       sizeof(error));
+    cr_assert_eq(len, 100000);
+    cr_assert_eq(last, -1);
+    cr_assert_not_null(strstr(error, "checksum mismatch"), "%s", error);
+    free(got);
+    free(m.p);
+    free(text);
+}
+
+Test(reader, corrupt_second_member_keeps_the_first)
+{
+    char        path[128], error[1536], *got;
+    char       *text = some_text(300000, 2);
+    blob        m[2];
+    size_t      len;
+    ssize_t     last;
+
+    m[0] = gz_member(text, 300000, 6, 0);
+    m[1] = gz_member("second\n", 7, 6, 0);
+    /* the first deflate block header after the 10-byte gzip header:
+       BFINAL 1, BTYPE 11 (reserved) */
+    m[1].p[10] = (unsigned char) ((m[1].p[10] & ~0x07) | 0x07);
+    snprintf(path, sizeof(path), "%s/bad.gz", dir);
+    write_blobs(path, m, 2);
+
+    got = open_read_by(path, 4096, &len, &last, error, sizeof(error));
+    cr_assert_eq(len, 300000);
+    cr_assert_eq(memcmp(got, text, len), 0);
+    cr_assert_eq(last, -1);
+    cr_assert_not_null(strstr(error, path), "%s", error);
+    cr_assert_not_null(strstr(error, "invalid deflate block"), "%s", error);
+    cr_assert_geq(error_offset(error), m[0].len + 10);
+    cr_assert_leq(error_offset(error), m[0].len + m[1].len);
+    free(got);
+    free(m[0].p);
+    free(m[1].p);
+    free(text);
+}
+
+/* As with zlib before: bytes after the last member are not a member. */
+Test(reader, trailing_garbage_is_an_error_after_the_data)
+{
+    char        path[128], error[1536], *got;
+    blob        m[2];
+    size_t      len;
+    ssize_t     last;
+    static unsigned char  junk[] = "this is no gzip member\n";
+
+    m[0] = gz_member("one\ntwo\n", 8, 6, 0);
+    m[1].p = junk;
+    m[1].len = sizeof(junk) - 1;
+    snprintf(path, sizeof(path), "%s/junk.gz", dir);
+    write_blobs(path, m, 2);
+
+    got = open_read_by(path, 7, &len, &last, error, sizeof(error));
+    cr_assert_eq(len, 8);
+    cr_assert_eq(memcmp(got, "one\ntwo\n", 8), 0);
+    cr_assert_eq(last, -1);
+    cr_assert_not_null(strstr(error, path), "%s", error);
+    cr_assert_not_null(strstr(error, "not a gzip member header"), "%s",
+                       error);
+    free(got);
+    free(m[0].p);
+}
+
+Test(reader, empty_members_and_a_lone_magic)
+{
+    char        path[128], error[1536], *got;
+    blob        m[3];
+    size_t      len;
+    ssize_t     last;
+    static unsigned char  magic[] = { 0x1f, 0x8b };
+
+    m[0] = gz_member("", 0, 6, 0);
+    m[1] = gz_member("mid\n", 4, 6, 0);
+    m[2] = gz_member("", 0, 6, 0);
+    snprintf(path, sizeof(path), "%s/empty.gz", dir);
+
+    write_blobs(path, m, 1);
+    got = open_read_by(path, 7, &len, &last, error, sizeof(error));
+    cr_assert_eq(len, 0);
+    cr_assert_eq(last, 0);
+    cr_assert_str_eq(error, "");
+    free(got);
+
+    write_blobs(path, m, 3);
+    got = open_read_by(path, 7, &len, &last, error, sizeof(error));
+    cr_assert_eq(len, 4);
+    cr_assert_eq(memcmp(got, "mid\n", 4), 0);
+    cr_assert_eq(last, 0);
+    free(got);
+
+    m[0].p = magic;
+    m[0].len = 2;
+    write_blobs(path, m, 1);
+    got = open_read_by(path, 7, &len, &last, error, sizeof(error));
+    cr_assert_eq(len, 0);
+    cr_assert_eq(last, -1);
+    cr_assert_not_null(strstr(error, "truncated gzip input"), "%s", error);
+    cr_assert_not_null(strstr(error, "after 2 compressed bytes (0 bytes"
+                              " decoded)"), "%s", error);
+    free(got);
+    free(m[1].p);
+    free(m[2].p);
+}
+
+/*
+ * A member ends at every position around the end of the first raw read
+ * (RS_READER_INBUF): the trailer and the next header split at each of
+ * their bytes.  Read in small and in block-sized reads.
+ */
+Test(reader, member_boundary_on_the_input_buffer_edge)
+{
+    char        path[128], error[1536], *got, *want;
+    char       *text = some_text(380000, 3);
+    blob        m[2], base;
+    size_t      len, wlen;
+    ssize_t     last;
+    size_t      caps[] = { 7, RS_READER_BLOCK + 65536 };
+
+    base = gz_member(text, 380000, 6, 0);
+    /* FEXTRA adds 2 + extra bytes */
+    cr_assert(base.len + 2 + 20 < RS_READER_INBUF - 20
+              && RS_READER_INBUF + 20 - base.len - 2 <= 65535,
+              "base member of %zu bytes", base.len);
+    m[1] = gz_member("the next member\n", 16, 6, 0);
+    wlen = 380000 + 16;
+    want = malloc(wlen);
+    memcpy(want, text, 380000);
+    memcpy(want + 380000, "the next member\n", 16);
+    snprintf(path, sizeof(path), "%s/edge.gz", dir);
+
+    for (int d = -20; d <= 20; d++) {
+        m[0] = gz_member(text, 380000, 6,
+                         (unsigned) (RS_READER_INBUF + d - base.len - 2));
+        cr_assert_eq(m[0].len, (size_t) (RS_READER_INBUF + d));
+        write_blobs(path, m, 2);
+
+        for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
+            got = open_read_by(path, caps[c], &len, &last, error,
+                               sizeof(error));
+            cr_assert_eq(last, 0, "d=%d cap=%zu: %s", d, caps[c], error);
+            cr_assert_eq(len, wlen, "d=%d cap=%zu", d, caps[c]);
+            cr_assert_eq(memcmp(got, want, wlen), 0, "d=%d", d);
+            free(got);
+        }
+        free(m[0].p);
+    }
+    free(base.p);
+    free(m[1].p);
+    free(want);
+    free(text);
+}
+
+/*
+ * Members whose decoded ends fall exactly on the gzip thread's blocks
+ * (RS_READER_BLOCK) and one byte either side; stored (level 0) and
+ * compressed members.
+ */
+Test(reader, member_boundary_on_the_output_block_edge)
+{
+    char        path[128], error[1536], *got, *want;
+    size_t      sizes[] = { RS_READER_BLOCK - 1, RS_READER_BLOCK,
+                            RS_READER_BLOCK + 1, 2 * RS_READER_BLOCK };
+    char       *text = some_text(2 * RS_READER_BLOCK + 1, 4);
+    blob        m[3];
+    size_t      len, wlen;
+    ssize_t     last;
+
+    want = malloc(5 * RS_READER_BLOCK);
+    snprintf(path, sizeof(path), "%s/block.gz", dir);
+
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        for (int level = 0; level <= 6; level += 6) {
+            m[0] = gz_member(text, sizes[i], level, 0);
+            m[1] = gz_member(text + 1, RS_READER_BLOCK, 9 - level, 0);
+            m[2] = gz_member("tail\n", 5, level, 0);
+            write_blobs(path, m, 3);
+
+            wlen = 0;
+            memcpy(want, text, sizes[i]);
+            wlen += sizes[i];
+            memcpy(want + wlen, text + 1, RS_READER_BLOCK);
+            wlen += RS_READER_BLOCK;
+            memcpy(want + wlen, "tail\n", 5);
+            wlen += 5;
+
+            got = open_read_by(path, RS_READER_BLOCK + 65536, &len, &last,
+                               error, sizeof(error));
+            cr_assert_eq(last, 0, "size %zu level %d: %s", sizes[i], level,
+                         error);
+            cr_assert_eq(len, wlen, "size %zu level %d", sizes[i], level);
+            cr_assert_eq(memcmp(got, want, wlen), 0);
+            free(got);
+
+            for (int k = 0; k < 3; k++) {
+                free(m[k].p);
+            }
+        }
+    }
+    free(want);
+    free(text);
+}
+
+typedef struct {
+    int          fd;
+    const blob  *b;
+} pipe_writer;
+
+static void *
+write_slowly(void *arg)
+{
+    pipe_writer  *w = arg;
+
+    /* writes of 1 to 999 bytes: the reader sees short reads anywhere */
+    for (size_t off = 0, n; off < w->b->len; off += n) {
+        n = 1 + (off * 7919) % 999;
+        if (n > w->b->len - off) {
+            n = w->b->len - off;
+        }
+        if (write(w->fd, w->b->p + off, n) != (ssize_t) n) {
+            break;
+        }
+    }
+    close(w->fd);
+    return NULL;
+}
+
+Test(reader, gzip_through_a_pipe_in_small_writes)
+{
+    char         path[64], error[1536], *got;
+    char        *text = some_text(200000, 5);
+    blob         all, m[2];
+    int          fds[2];
+    size_t       len;
+    ssize_t      last;
+    pthread_t    tid;
+    pipe_writer  w;
+
+    m[0] = gz_member(text, 150000, 6, 0);
+    m[1] = gz_member(text + 150000, 50000, 1, 0);
+    all.len = m[0].len + m[1].len;
+    all.p = malloc(all.len);
+    memcpy(all.p, m[0].p, m[0].len);
+    memcpy(all.p + m[0].len, m[1].p, m[1].len);
+
+    cr_assert_eq(pipe(fds), 0);
+    w.fd = fds[1];
+    w.b = &all;
+    cr_assert_eq(pthread_create(&tid, NULL, write_slowly, &w), 0);
+
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[0]);
+    got = open_read_by(path, 65536, &len, &last, error, sizeof(error));
+    cr_assert_eq(pthread_join(tid, NULL), 0);
+    close(fds[0]);
+
+    cr_assert_eq(last, 0, "%s", error);
+    cr_assert_eq(len, 200000);
+    cr_assert_eq(memcmp(got, text, len), 0);
+    free(got);
+    free(all.p);
+    free(m[0].p);
+    free(m[1].p);
+    free(text);
+}
+
+/*
+ * Only the trailer cut (1 to 8 of its bytes): every byte of the data is
+ * still decoded and handed out, in small and in block-sized reads, before
+ * the error says how much was decoded.
+ */
+Test(reader, truncated_trailer_still_yields_every_byte)
+{
+    char        path[128], error[1536], *got, want[512];
+    char       *text = some_text(500000, 6);
+    blob        m = gz_member(text, 500000, 6, 0);
+    size_t      len, full = m.len;
+    ssize_t     last;
+    size_t      caps[] = { 7, RS_READER_BLOCK };
+
+    snprintf(path, sizeof(path), "%s/cut.gz", dir);
+
+    for (size_t cut = 1; cut <= 8; cut++) {
+        m.len = full - cut;
+        write_blobs(path, &m, 1);
+
+        for (size_t c = 0; c < 2; c++) {
+            got = open_read_by(path, caps[c], &len, &last, error,
+                               sizeof(error));
+            cr_assert_eq(len, 500000, "cut %zu cap %zu", cut, caps[c]);
+            cr_assert_eq(memcmp(got, text, len), 0);
+            cr_assert_eq(last, -1);
+            snprintf(want, sizeof(want), "%s: truncated gzip input: the"
+                     " stream ends without its trailer after %zu compressed"
+                     " bytes (500000 bytes decoded)", path, m.len);
+            cr_assert_str_eq(error, want);
+            free(got);
+        }
+    }
+    free(m.p);
+    free(text);
 }
