@@ -35,8 +35,6 @@
 
 #define CLIENT      "127.0.0.2"
 #define SESSIONS    3           /* of each kind, from one client */
-/* the harness's readiness probe connects from here and closes at once */
-#define PROBE_KEY   "127.0.0.1"
 
 static rgt_nginx     ngx;
 static rgt_upstream  ws;
@@ -166,38 +164,12 @@ session(const char *msg, rgt_abort_how how)
 }
 
 
-/*
- * Waits until the harness's readiness probe (127.0.0.1, closed at once)
- * has been logged: its client_closed line is decided in the zone too, and
- * racing a test line in the other worker it would make that line pass
- * uncharged ("contended").
- */
-static void
-settle(void)
-{
-    char    *text;
-    size_t   got = 0;
-
-    for (int i = 0; i < 200 && got < 1; i++) {
-        if (i > 0) {
-            rgt_msleep(50);
-        }
-        text = rgt_nginx_read(&ngx, "logs/error.log");
-        got = text ? rgt_count_lines(text, "closed connection while waiting "
-                                           "for request, client: "
-                                           PROBE_KEY ",") : 0;
-        free(text);
-    }
-    cr_assert_geq(got, 1);
-}
-
-
 static void
 start(void)
 {
     cr_assert_eq(rgt_nginx_write_conf(&ngx, UPGRADE_CONF), 0);
     cr_assert_eq(rgt_nginx_start(&ngx), 0);
-    settle();
+    cr_assert_eq(rgt_mod_settle(&ngx), 0);
 }
 
 

@@ -109,6 +109,15 @@ rgt_mod_wait_lines(rgt_nginx *n, const char *rel, const char *needle,
 
 
 int
+rgt_mod_settle(rgt_nginx *n)
+{
+    return rgt_mod_wait_lines(n, "logs/error.log",
+                              "closed connection while waiting for request, "
+                              "client: 127.0.0.1,", 1);
+}
+
+
+int
 rgt_mod_wait_file(const char *path)
 {
     int  i;

@@ -45,6 +45,15 @@ long rgt_mod_summary_suppressed(const char *text, const char *log,
 int rgt_mod_wait_lines(rgt_nginx *n, const char *rel, const char *needle,
     size_t lines);
 
+/*
+ * Waits (10 s at most) until logs/error.log has the line of the harness's
+ * readiness probe (a connection from 127.0.0.1 closed at once, logged at
+ * info).  That line is a client_closed line decided in the zone: racing a
+ * test's line in the other worker, it could make that line pass uncharged
+ * ("contended"), so tests that count exactly wait for it.  0 or -1.
+ */
+int rgt_mod_settle(rgt_nginx *n);
+
 /* Waits (5 s at most) until a file exists. */
 int rgt_mod_wait_file(const char *path);
 
