@@ -15,9 +15,6 @@
 
 #include "findings_impl.h"
 
-#define RS_FIND_MAX_BYTES  ((int64_t) 1 << 20)
-#define RS_FIND_PAGE       4096
-
 
 static void rs_find_times(uint32_t *bins, int64_t ms);
 static void rs_find_buffers(rs_findings *f, const rs_obs *o);
@@ -336,37 +333,33 @@ rs_find_response(rs_findings *f, const rs_obs *o)
         return -1;
     }
 
-    return rs_find_uri_add(u, o->body_bytes, 1);
+    u->n++;
+    rs_find_uri_add(u, o->body_bytes, 1);
+
+    return 0;
 }
 
 
-int
+void
 rs_find_uri_add(rs_find_key *u, int64_t size, uint64_t count)
 {
     int             i, slot;
-    rs_find_sizes  *z;
-
-    if (u->sizes == NULL) {
-        u->sizes = calloc(1, sizeof(rs_find_sizes));
-        if (u->sizes == NULL) {
-            return -1;
-        }
-    }
-
-    z = u->sizes;
-    u->n += count;
+    uint8_t         pages;
+    rs_find_sizes  *z = &u->u.uri;
 
     if (size <= 0 || size % RS_FIND_PAGE != 0 || size >= RS_FIND_MAX_BYTES) {
-        return 0;
+        return;
     }
+
+    pages = (uint8_t) (size / RS_FIND_PAGE);
 
     /* a URI with more than a few distinct page multiples has no one cut */
     slot = -1;
 
     for (i = 0; i < RS_FIND_URI_SIZES; i++) {
-        if (z->size[i] == size) {
+        if (z->count[i] > 0 && z->pages[i] == pages) {
             z->count[i] += count;
-            return 0;
+            return;
         }
 
         if (z->count[i] == 0 && slot < 0) {
@@ -374,12 +367,10 @@ rs_find_uri_add(rs_find_key *u, int64_t size, uint64_t count)
         }
     }
 
-    if (slot >= 0) {
-        z->size[slot] = size;
+    if (slot >= 0 && count > 0) {
+        z->pages[slot] = pages;
         z->count[slot] = count;
     }
-
-    return 0;
 }
 
 
@@ -435,8 +426,8 @@ rs_find_signature(rs_findings *f, const rs_obs *o)
     }
 
     k->n++;
-    k->lines += o->lines;
-    k->bytes += o->bytes;
+    k->u.sig.lines += o->lines;
+    k->u.sig.bytes += o->bytes;
 
     return 0;
 }
@@ -464,10 +455,9 @@ rs_find_key_get(rs_find_key **head, uint64_t *n, const char *p, size_t len)
     }
 
     memcpy(k->key, p, len);
-    k->len = len;
 
     oom = 0;
-    HASH_ADD_KEYPTR(hh, *head, k->key, k->len, k);
+    HASH_ADD_KEYPTR(hh, *head, k->key, len, k);
 
     if (oom) {
         free(k);
@@ -630,7 +620,6 @@ rs_find_free_keys(rs_find_key **head)
 
     HASH_ITER(hh, *head, k, tmp) {
         HASH_DELETE(hh, *head, k);
-        free(k->sizes);
         free(k);
     }
 }

@@ -538,12 +538,17 @@ static int
 rs_by_count(const void *a, const void *b)
 {
     const rs_cut  *x = a, *y = b;
+    int            c;
 
     if (x->count != y->count) {
         return x->count < y->count ? 1 : -1;
     }
 
-    return strcmp(x->uri->key, y->uri->key);
+    /* then by URI and size: qsort is not stable, and the order must not
+       depend on the table's (a merged scan's differs from a direct one's) */
+    c = strcmp(x->uri->key, y->uri->key);
+
+    return c != 0 ? c : (x->size > y->size) - (x->size < y->size);
 }
 
 
@@ -562,29 +567,32 @@ rs_cuts(const rs_findings *f, rs_cut *cuts, size_t max)
     n = 0;
 
     HASH_ITER(hh, f->uris, u, tmp) {
-        int64_t  largest = rs_find_largest(f, u->key, u->len);
+        const rs_find_sizes  *z = &u->u.uri;
+        int64_t               largest, size;
 
-        for (i = 0; u->sizes != NULL && i < RS_FIND_URI_SIZES; i++) {
-            if (u->sizes->count[i] < RS_BUF_MIN_SAME
-                || largest <= u->sizes->size[i])
-            {
+        largest = rs_find_largest(f, u->key, u->hh.keylen);
+
+        for (i = 0; i < RS_FIND_URI_SIZES; i++) {
+            size = (int64_t) z->pages[i] * RS_FIND_PAGE;
+
+            if (z->count[i] < RS_BUF_MIN_SAME || largest <= size) {
                 continue;
             }
 
             if (n < max) {
                 cuts[n].uri = u;
-                cuts[n].size = u->sizes->size[i];
-                cuts[n].count = u->sizes->count[i];
+                cuts[n].size = size;
+                cuts[n].count = z->count[i];
                 cuts[n].largest = largest;
 
             } else {
                 /* keep the largest counts: replace the smallest held */
                 qsort(cuts, max, sizeof(rs_cut), rs_by_count);
 
-                if (u->sizes->count[i] > cuts[max - 1].count) {
+                if (z->count[i] > cuts[max - 1].count) {
                     cuts[max - 1].uri = u;
-                    cuts[max - 1].size = u->sizes->size[i];
-                    cuts[max - 1].count = u->sizes->count[i];
+                    cuts[max - 1].size = size;
+                    cuts[max - 1].count = z->count[i];
                     cuts[max - 1].largest = largest;
                 }
             }
@@ -743,8 +751,8 @@ rs_by_bytes(const void *a, const void *b)
     const rs_find_key  *x = *(rs_find_key * const *) a;
     const rs_find_key  *y = *(rs_find_key * const *) b;
 
-    if (x->bytes != y->bytes) {
-        return x->bytes < y->bytes ? 1 : -1;
+    if (x->u.sig.bytes != y->u.sig.bytes) {
+        return x->u.sig.bytes < y->u.sig.bytes ? 1 : -1;
     }
 
     return strcmp(x->key, y->key);
@@ -780,8 +788,8 @@ rs_signatures(const rs_findings *f)
         json_array_append_new(arr, json_pack("{s:o,s:I,s:I,s:I}",
             "signature", rs_json_bytes(v[i]->key, strlen(v[i]->key)),
             "records", (json_int_t) v[i]->n,
-            "lines", (json_int_t) v[i]->lines,
-            "bytes", (json_int_t) v[i]->bytes));
+            "lines", (json_int_t) v[i]->u.sig.lines,
+            "bytes", (json_int_t) v[i]->u.sig.bytes));
     }
 
     free(v);

@@ -40,20 +40,33 @@ typedef struct {
     uint32_t  fp;
 } rs_find_cell;
 #define RS_FIND_URI_SIZES   4
+#define RS_FIND_PAGE        4096
+#define RS_FIND_MAX_BYTES   ((int64_t) 1 << 20)
 
-/* one URI's responses of exact 4 KiB multiples */
+/*
+ * One URI's responses of exact 4 KiB multiples below 1 MiB: the size in
+ * pages (1..255) and the count, per slot; a slot with count 0 is free.
+ */
 typedef struct {
-    int64_t         size[RS_FIND_URI_SIZES];
     uint64_t        count[RS_FIND_URI_SIZES];
+    uint8_t         pages[RS_FIND_URI_SIZES];
 } rs_find_sizes;
 
-/* a counted key: a Java signature, or a URI with its sizes */
+/*
+ * A counted key: a Java signature with its lines and bytes, or a URI with
+ * its sizes.  One allocation per key, its length in uthash's hh.keylen: a
+ * URI's sizes in a second allocation cost 80 bytes more, and a URI table
+ * holds up to RS_FIND_MAX_KEYS per scanning thread.
+ */
 typedef struct {
     UT_hash_handle  hh;
     uint64_t        n;
-    uint64_t        lines, bytes;   /* signatures only */
-    rs_find_sizes  *sizes;          /* URIs only */
-    size_t          len;
+    union {
+        struct {
+            uint64_t    lines, bytes;
+        } sig;
+        rs_find_sizes   uri;
+    } u;
     char            key[];
 } rs_find_key;
 
@@ -126,8 +139,12 @@ int64_t rs_find_largest(const rs_findings *f, const char *uri, size_t len);
 /* Raises a cell to (size, fp) when that is larger: the merge rule too. */
 void rs_find_cell_raise(rs_find_cell *c, uint32_t size, uint32_t fp);
 
-/* Adds count responses of `size` bytes to a URI's tally; -1 on OOM. */
-int rs_find_uri_add(rs_find_key *u, int64_t size, uint64_t count);
+/*
+ * Adds count responses of `size` bytes to a URI's sizes (u->n is the
+ * caller's): sizes that are no 4 KiB multiple below 1 MiB, or a fifth
+ * distinct one, are not kept.
+ */
+void rs_find_uri_add(rs_find_key *u, int64_t size, uint64_t count);
 
 rs_find_minute *rs_find_minute_get(rs_find_minute **head, int64_t minute);
 

@@ -13,7 +13,7 @@
 
 
 static int rs_merge_keys(rs_find_key **dst, uint64_t *ndst,
-    const rs_find_key *src);
+    const rs_find_key *src, int uris);
 static void rs_merge_sample(rs_find_sample *dst, const rs_find_sample *src);
 
 
@@ -80,8 +80,8 @@ rs_findings_merge(rs_findings *dst, const rs_findings *src)
         d->upstream_n += m->upstream_n;
     }
 
-    if (rs_merge_keys(&dst->sigs, &dst->sigs_n, src->sigs) != 0
-        || rs_merge_keys(&dst->uris, &dst->uris_n, src->uris) != 0)
+    if (rs_merge_keys(&dst->sigs, &dst->sigs_n, src->sigs, 0) != 0
+        || rs_merge_keys(&dst->uris, &dst->uris_n, src->uris, 1) != 0)
     {
         return -1;
     }
@@ -91,38 +91,31 @@ rs_findings_merge(rs_findings *dst, const rs_findings *src)
 
 
 static int
-rs_merge_keys(rs_find_key **dst, uint64_t *ndst, const rs_find_key *src)
+rs_merge_keys(rs_find_key **dst, uint64_t *ndst, const rs_find_key *src,
+    int uris)
 {
     int                 i;
     rs_find_key        *d;
     const rs_find_key  *k, *tmp;
 
     HASH_ITER(hh, (rs_find_key *) src, k, tmp) {
-        d = rs_find_key_get(dst, ndst, k->key, k->len);
+        d = rs_find_key_get(dst, ndst, k->key, k->hh.keylen);
         if (d == NULL) {
             return -1;
         }
 
-        if (k->sizes == NULL) {
-            d->n += k->n;
-            d->lines += k->lines;
-            d->bytes += k->bytes;
+        d->n += k->n;
+
+        if (!uris) {
+            d->u.sig.lines += k->u.sig.lines;
+            d->u.sig.bytes += k->u.sig.bytes;
             continue;
         }
 
         /* a URI: each page multiple */
-        d->n += k->n;
-
         for (i = 0; i < RS_FIND_URI_SIZES; i++) {
-            if (k->sizes->count[i] > 0) {
-                if (rs_find_uri_add(d, k->sizes->size[i], k->sizes->count[i])
-                    != 0)
-                {
-                    return -1;
-                }
-
-                d->n -= k->sizes->count[i];
-            }
+            rs_find_uri_add(d, (int64_t) k->u.uri.pages[i] * RS_FIND_PAGE,
+                            k->u.uri.count[i]);
         }
     }
 

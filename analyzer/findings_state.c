@@ -55,8 +55,9 @@ rs_state_sample(const rs_find_sample *s)
 }
 
 
+/* [[key, n, lines, bytes, [[size, count]...]], ...] */
 static json_t *
-rs_state_keys(const rs_find_key *head)
+rs_state_keys(const rs_find_key *head, int uris)
 {
     json_t             *arr = json_array(), *sizes;
     const rs_find_key  *k, *tmp;
@@ -65,17 +66,18 @@ rs_state_keys(const rs_find_key *head)
     HASH_ITER(hh, (rs_find_key *) head, k, tmp) {
         sizes = json_array();
 
-        for (i = 0; k->sizes != NULL && i < RS_FIND_URI_SIZES; i++) {
-            if (k->sizes->count[i]) {
+        for (i = 0; uris && i < RS_FIND_URI_SIZES; i++) {
+            if (k->u.uri.count[i]) {
                 json_array_append_new(sizes, json_pack("[I,I]",
-                    (json_int_t) k->sizes->size[i],
-                    (json_int_t) k->sizes->count[i]));
+                    (json_int_t) k->u.uri.pages[i] * RS_FIND_PAGE,
+                    (json_int_t) k->u.uri.count[i]));
             }
         }
 
         json_array_append_new(arr, json_pack("[o,I,I,I,o]",
-            rs_json_bytes(k->key, k->len), (json_int_t) k->n,
-            (json_int_t) k->lines, (json_int_t) k->bytes, sizes));
+            rs_json_bytes(k->key, k->hh.keylen), (json_int_t) k->n,
+            (json_int_t) (uris ? 0 : k->u.sig.lines),
+            (json_int_t) (uris ? 0 : k->u.sig.bytes), sizes));
     }
 
     return arr;
@@ -130,8 +132,8 @@ rs_findings_state(const rs_findings *f)
             (json_int_t) f->up_cut,
         "cut_sample", rs_state_sample(&f->cut_sample),
         "buf", bufs, "minutes", minutes,
-        "sigs", rs_state_keys(f->sigs),
-        "uris", rs_state_keys(f->uris),
+        "sigs", rs_state_keys(f->sigs, 0),
+        "uris", rs_state_keys(f->uris, 1),
         "sketch", rs_state_sketch(f->sketch));
 }
 
@@ -189,23 +191,19 @@ rs_state_load_keys(const json_t *arr, rs_find_key **head, uint64_t *count,
         }
 
         k->n += (uint64_t) n;
-        k->lines += (uint64_t) lines;
-        k->bytes += (uint64_t) bytes;
 
         if (!uris) {
+            k->u.sig.lines += (uint64_t) lines;
+            k->u.sig.bytes += (uint64_t) bytes;
             continue;
         }
 
         json_array_foreach(sizes, j, sz) {
-            if (json_unpack(sz, "[I,I]", &size, &cnt) != 0) {
+            if (json_unpack(sz, "[I,I]", &size, &cnt) != 0 || cnt < 0) {
                 return -1;
             }
 
-            if (rs_find_uri_add(k, size, (uint64_t) cnt) != 0) {
-                return -1;
-            }
-
-            k->n -= (uint64_t) cnt;
+            rs_find_uri_add(k, size, (uint64_t) cnt);
         }
     }
 

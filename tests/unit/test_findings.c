@@ -398,6 +398,74 @@ Test(findings, output_buffer_when_a_uri_stops_at_8k)
     json_decref(all);
 }
 
+/*
+ * A URI keeps its first four distinct page multiples (each with its exact
+ * count; a fifth is not one cut), through a merge and the --partial state.
+ */
+Test(findings, output_buffer_keeps_four_sizes_per_uri_through_merge_and_state)
+{
+    rs_findings  *half = rs_findings_create(), *back = rs_findings_create();
+    char          err[256];
+
+    for (int k = 1; k <= 5; k++) {          /* 4, 8, 12, 16, 20 KiB */
+        for (int i = 0; i < 2 + k; i++) {
+            response("/cut.jsp", 4096 * k, -1, 200);
+        }
+    }
+    response("/cut.jsp", 4096 * 256, -1, 200);      /* 1 MiB: no cut size */
+    response("/cut.jsp", 2000000, -1, 200);         /* the largest */
+
+    /* the other half of a scan: one more at 8 KiB, a new URI */
+    rs_findings  *whole = f;
+    f = half;
+    response("/cut.jsp", 8192, -1, 200);
+    for (int i = 0; i < 3; i++) {
+        response("/b", 12288, -1, 200);
+    }
+    response("/b", 50000, -1, 200);
+    f = whole;
+    cr_assert_eq(rs_findings_merge(f, half), 0);
+
+    json_t *state = rs_findings_state(f);
+    cr_assert_not_null(state);
+    cr_assert_eq(rs_findings_merge_state(back, state, err, sizeof(err)), 0,
+                 "%s", err);
+
+    for (int pass = 0; pass < 2; pass++) {
+        json_t *t = rs_findings_truncations(pass ? back : f);
+        /* most responses first, then by URI and size */
+        long want[][3] = {                  /* uri: count, size, largest */
+            { 6, 16384, 2000000 }, { 5, 8192, 2000000 }, { 5, 12288, 2000000 },
+            { 3, 12288, 50000 }, { 3, 4096, 2000000 },
+        };
+        const char *uri[] = { "/cut.jsp", "/cut.jsp", "/cut.jsp", "/b",
+                              "/cut.jsp" };
+
+        cr_assert_eq(json_array_size(t), 5, "%s", json_dumps(t, 0));
+        for (size_t i = 0; i < 5; i++) {
+            json_t *c = json_array_get(t, i);
+            cr_assert_str_eq(json_string_value(json_object_get(c, "uri")),
+                             uri[i], "%zu: %s", i, json_dumps(t, 0));
+            cr_assert_eq(json_integer_value(json_object_get(c, "count")),
+                         want[i][0], "%zu: %s", i, json_dumps(t, 0));
+            cr_assert_eq(json_integer_value(json_array_get(
+                json_object_get(c, "sizes"), 0)), want[i][1], "%zu: %s", i,
+                json_dumps(t, 0));
+            cr_assert_eq(json_integer_value(json_object_get(c, "largest")),
+                         want[i][2], "%zu: %s", i, json_dumps(t, 0));
+        }
+        json_decref(t);
+    }
+
+    json_t *again = rs_findings_state(back);
+    cr_assert(json_equal(state, again), "%s\n---\n%s", json_dumps(state, 0),
+              json_dumps(again, 0));
+    json_decref(again);
+    json_decref(state);
+    rs_findings_free(half);
+    rs_findings_free(back);
+}
+
 Test(findings, no_output_buffer_from_users_leaving_or_smaller_pages)
 {
     /* empty $request_completion: users leaving, never a cut */
