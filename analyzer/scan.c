@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "batch.h"
 #include "detect.h"
 #include "reader.h"
 #include "rg_java.h"
@@ -48,6 +49,7 @@ struct rs_scanner {
     int                    light;       /* prescanned lines skip the split */
     int                    failed;      /* out of memory */
     pthread_mutex_t       *lock;        /* the aggregate is shared */
+    rs_batch              *batch;       /* records held for it, with lock */
     uint64_t               lines, bytes, unparsed, limit_hits;
     rs_ts                  sys;         /* the line's syslog time, if any */
     rs_record_state        rec;
@@ -55,7 +57,11 @@ struct rs_scanner {
 
 
 static void rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r);
+static void rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n,
+    uint64_t *done);
 static void rs_scan_line(rs_scanner *sc, const rs_line *ln);
+static void rs_scan_parsed(rs_scanner *sc, const char *p, size_t len,
+    uint64_t bytes, rs_ts *sys);
 static int rs_scan_abort_heavy(rs_scanner *sc, const char *p, size_t len);
 static int rs_scan_light(rs_scanner *sc, const char *p, size_t len,
     uint64_t bytes);
@@ -131,6 +137,7 @@ rs_scanner_destroy(rs_scanner *sc)
 
         rg_matcher_destroy(sc->matcher);
         rg_prescan_destroy(sc->prescan);
+        free(sc->batch);
         free(sc);
     }
 }
@@ -322,10 +329,20 @@ rs_scanner_agg(rs_scanner *sc)
 }
 
 
-void
+int
 rs_scanner_set_lock(rs_scanner *sc, pthread_mutex_t *lock)
 {
+    if (lock != NULL && sc->batch == NULL) {
+        sc->batch = malloc(sizeof(rs_batch));
+        if (sc->batch == NULL) {
+            return -1;
+        }
+        rs_batch_init(sc->batch);
+    }
+
     sc->lock = lock;
+
+    return 0;
 }
 
 
@@ -347,17 +364,18 @@ rs_scan_unlock(rs_scanner *sc)
 }
 
 
-/* One record into the aggregate, which another thread may share. */
+/*
+ * One record into the aggregate; when another thread shares it, through
+ * the batch (flushed at the end of each input, rs_scan_lines).
+ */
 static int
 rs_scan_record(rs_scanner *sc, const rs_record *r)
 {
-    int  rc;
+    if (sc->lock == NULL) {
+        return rs_agg_record(sc->agg, r);
+    }
 
-    rs_scan_lock(sc);
-    rc = rs_agg_record(sc->agg, r);
-    rs_scan_unlock(sc);
-
-    return rc;
+    return rs_batch_add(sc->batch, r, sc->agg, sc->lock);
 }
 
 
@@ -404,7 +422,17 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
                 && rg_prescan_active(sc->prescan, sc->format)
                 && !sc->cfg->since.valid && !sc->cfg->until.valid;
 
-    while ((rc = rs_searcher_next(s, &ln)) > 0) {
+    for ( ;; ) {
+        if (sc->light) {
+            /* the lines before the next literal, as a block */
+            rs_scan_block(sc, s, &n, &done);
+        }
+
+        rc = rs_searcher_next(s, &ln);
+        if (rc <= 0) {
+            break;
+        }
+
         rs_scan_line(sc, &ln);
         done += ln.bytes;
 
@@ -419,6 +447,10 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
     }
 
     rs_record_close(sc);
+
+    if (sc->lock != NULL && rs_batch_flush(sc->batch, sc->agg, sc->lock)) {
+        sc->failed = 1;
+    }
 
     sc->limit_hits += rg_matcher_limit_hits(sc->matcher) - hits;
 
@@ -474,13 +506,72 @@ rs_count_line(rs_scanner *sc, uint64_t bytes, int unparsed)
 }
 
 
+/*
+ * Light scanning (nginx error logs): the prescan looks for the rules'
+ * literals in all the buffered lines at once, and the lines before the
+ * first one holding a literal take the light path here, as many as there
+ * are, without a call per line to the prescan.  Stops before the line
+ * holding the literal (or at the buffer's last whole line), which
+ * rs_searcher_next then hands out as usual.
+ */
+static void
+rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
+{
+    const char  *p, *end, *q, *nl, *stop;
+    size_t       len, skip, hit, bytes;
+    uint64_t     lines;
+    rs_ts        sys;
+
+    while (rs_searcher_lines(s, &p, &len)) {
+        hit = rg_prescan_find(sc->prescan, sc->format, p, len);
+
+        end = p + len;
+        stop = end;
+        if (hit < len) {
+            q = memrchr(p, '\n', hit);
+            stop = q != NULL ? q + 1 : p;
+        }
+
+        lines = 0;
+        for (q = p; q < stop; q = nl + 1) {
+            nl = memchr(q, '\n', (size_t) (stop - q));
+            bytes = (size_t) (nl - q) + 1;
+            len = (size_t) (nl - q);
+            if (len > 0 && q[len - 1] == '\r') {
+                len--;
+            }
+
+            memset(&sys, 0, sizeof(rs_ts));
+            skip = rs_syslog_prefix(q, len, sc->cfg->year, &sys);
+            sc->sys = sys;
+
+            if (!rs_scan_light(sc, q + skip, len - skip, bytes)) {
+                rs_scan_parsed(sc, q + skip, len - skip, bytes, &sys);
+            }
+
+            lines++;
+            *done += bytes;
+            if ((++*n & 0xffff) == 0 && sc->cfg->progress != NULL) {
+                sc->cfg->progress(sc->cfg->progress_ctx, *done);
+                *done = 0;
+            }
+        }
+
+        rs_searcher_skip(s, (size_t) (stop - p), lines);
+
+        if (stop != end) {
+            return;
+        }
+    }
+}
+
+
 static void
 rs_scan_line(rs_scanner *sc, const rs_line *ln)
 {
     const char  *p = ln->p;
     size_t       len = ln->len, skip;
     rs_ts        sys;
-    rs_parsed    out;
 
     memset(&sys, 0, sizeof(rs_ts));
     skip = rs_syslog_prefix(p, len, sc->cfg->year, &sys);
@@ -493,13 +584,26 @@ rs_scan_line(rs_scanner *sc, const rs_line *ln)
         return;
     }
 
-    if (sc->light && rs_scan_light(sc, p, len, ln->bytes)) {
+    if (sc->light && !rg_prescan_may_match(sc->prescan, sc->format, p, len)
+        && rs_scan_light(sc, p, len, ln->bytes))
+    {
         return;
     }
 
+    rs_scan_parsed(sc, p, len, ln->bytes, &sys);
+}
+
+
+/* A line (its syslog prefix stripped) through the format's parser. */
+static void
+rs_scan_parsed(rs_scanner *sc, const char *p, size_t len, uint64_t bytes,
+    rs_ts *sys)
+{
+    rs_parsed  out;
+
     if (sc->parse(&sc->parser, p, len, &out) != 0) {
-        if (rs_in_range(sc, &sys)) {
-            rs_count_line(sc, ln->bytes, 1);
+        if (rs_in_range(sc, sys)) {
+            rs_count_line(sc, bytes, 1);
         }
         return;
     }
@@ -511,8 +615,8 @@ rs_scan_line(rs_scanner *sc, const rs_line *ln)
         }
     }
 
-    rs_count_line(sc, ln->bytes, 0);
-    rs_classify(sc, &out, ln->bytes);
+    rs_count_line(sc, bytes, 0);
+    rs_classify(sc, &out, bytes);
 }
 
 
@@ -520,7 +624,7 @@ rs_scan_line(rs_scanner *sc, const rs_line *ln)
  * An nginx error line no rule can match (rg_prescan.h): only its head is
  * parsed, to count it as parsed or not.  Observers see it as a record of
  * no class without fields (parsed == NULL).  A summary line takes the
- * full path: 0, and so does a line that may match.
+ * full path: 0.
  */
 static int
 rs_scan_light(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
@@ -528,10 +632,6 @@ rs_scan_light(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
     rg_nginx_error  ne;
     rg_str          msg;
     rs_seen         seen;
-
-    if (rg_prescan_may_match(sc->prescan, sc->format, p, len)) {
-        return 0;
-    }
 
     if (rg_nginx_error_parse_head(p, len, &ne) != 0) {
         rs_count_line(sc, bytes, 1);

@@ -115,7 +115,6 @@ rs_searcher_emit(rs_searcher *s, rs_line *line, size_t len, size_t bytes)
     }
 
     line->len = len;
-    line->has_nul = memchr(line->p, '\0', len) != NULL;
     s->start += bytes;
 }
 
@@ -213,10 +212,39 @@ rs_searcher_long_line(rs_searcher *s, rs_line *line)
     line->bytes = bytes;
     line->lineno = ++s->lineno;
     line->truncated = 1;
-    line->has_nul = memchr(s->buf, '\0', RS_LINE_CAP) != NULL;
     s->start = RS_LINE_CAP;
 
     return 1;
+}
+
+
+int
+rs_searcher_lines(rs_searcher *s, const char **p, size_t *len)
+{
+    const char  *nl;
+
+    /* read on while less than a block is left, so that most calls hand
+       out a whole block of lines */
+    if (s->end - s->start < RS_SEARCH_CHUNK / 2) {
+        if (rs_searcher_fill(s) < 0) {
+            *len = 0;
+            return 0;
+        }
+    }
+
+    *p = s->buf + s->start;
+    nl = memrchr(*p, '\n', s->end - s->start);
+    *len = nl != NULL ? (size_t) (nl + 1 - *p) : 0;
+
+    return *len > 0;
+}
+
+
+void
+rs_searcher_skip(rs_searcher *s, size_t bytes, uint64_t lines)
+{
+    s->start += bytes;
+    s->lineno += lines;
 }
 
 

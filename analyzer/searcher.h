@@ -26,7 +26,6 @@ typedef struct {
     uint64_t     bytes;         /* physical bytes, terminator included */
     uint64_t     lineno;        /* 1-based */
     unsigned     truncated:1;   /* longer than RS_LINE_CAP */
-    unsigned     has_nul:1;
 } rs_line;
 
 typedef struct rs_searcher  rs_searcher;
@@ -40,6 +39,16 @@ void rs_searcher_destroy(rs_searcher *s);
  * decoded before that has been handed out as lines first).
  */
 int rs_searcher_next(rs_searcher *s, rs_line *line);
+
+/*
+ * The whole lines read ahead, p[0..len) ending in a newline, for a caller
+ * that handles many lines at once: 1, or 0 (len 0) when no whole line is
+ * buffered (rs_searcher_next then reads on, or reports the end or the
+ * error).  Nothing is consumed until rs_searcher_skip(s, bytes, lines)
+ * with bytes the length of the lines handled (whole lines only).
+ */
+int rs_searcher_lines(rs_searcher *s, const char **p, size_t *len);
+void rs_searcher_skip(rs_searcher *s, size_t bytes, uint64_t lines);
 
 /*
  * The first bytes of the input (up to 64 KiB, fewer at the end), without

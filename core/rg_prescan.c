@@ -82,8 +82,12 @@ struct rg_prescan {
     int        simd;            /* 0 plain, 1 SSSE3, 2 SSSE3 and AVX2 */
 };
 
+#define RG_NO_HIT  ((size_t) -1)
+
 
 static void rg_lex_alt(rg_lex *lx, rg_litset *out, int depth);
+static size_t rg_pfmt_find(const rg_pfmt *pf, int simd,
+    const unsigned char *s, size_t len);
 
 
 /* How rare a byte is in a log line: spaces and the common letters are
@@ -790,8 +794,9 @@ rg_pfmt_at(const rg_pfmt *pf, const unsigned char *s)
             _mm_shuffle_epi8(h2, _mm_and_si128(_mm_srli_epi16(v2, 4), nib))))
 
 
-/* Verifies the positions flagged in res (block at s + i); 1 on a literal. */
-static int
+/* Verifies the positions flagged in res (block at s + i), in order: the
+   first where a literal is, RG_NO_HIT when none. */
+static size_t
 rg_teddy_hits(const rg_pfmt *pf, const unsigned char *s, size_t len,
     size_t i, const uint8_t *r, unsigned m)
 {
@@ -799,17 +804,18 @@ rg_teddy_hits(const rg_pfmt *pf, const unsigned char *s, size_t len,
 
     for (j = 0; m != 0; j++, m >>= 1) {
         if ((m & 1) && rg_pfmt_verify(pf, s, len, i + j, r[j])) {
-            return 1;
+            return i + j;
         }
     }
 
-    return 0;
+    return RG_NO_HIT;
 }
 
 
-/* The line from position i, 16 positions at a time; 1 on a literal. */
+/* From position i, 16 positions at a time: the first literal's
+   position, RG_NO_HIT when none. */
 __attribute__((target("ssse3")))
-static int
+static size_t
 rg_teddy(const rg_pfmt *pf, const unsigned char *s, size_t len, size_t i)
 {
     const __m128i  nib = _mm_set1_epi8(0x0f);
@@ -819,7 +825,7 @@ rg_teddy(const rg_pfmt *pf, const unsigned char *s, size_t len, size_t i)
     const __m128i  h1 = _mm_loadu_si128((const __m128i *) pf->mask[1][1]);
     const __m128i  l2 = _mm_loadu_si128((const __m128i *) pf->mask[2][0]);
     const __m128i  h2 = _mm_loadu_si128((const __m128i *) pf->mask[2][1]);
-    size_t         n;
+    size_t         n, hit;
     unsigned       m;
     uint8_t        r[16];
     unsigned char  tail[32];
@@ -835,14 +841,15 @@ rg_teddy(const rg_pfmt *pf, const unsigned char *s, size_t len, size_t i)
                 _mm_cmpeq_epi8(res, _mm_setzero_si128())) ^ 0xffffu;
         if (m != 0) {
             _mm_storeu_si128((__m128i *) r, res);
-            if (rg_teddy_hits(pf, s, len, i, r, m)) {
-                return 1;
+            hit = rg_teddy_hits(pf, s, len, i, r, m);
+            if (hit != RG_NO_HIT) {
+                return hit;
             }
         }
     }
 
     if (i + 3 > len) {
-        return 0;
+        return RG_NO_HIT;
     }
 
     /* the last positions (fewer than 16 with 3 bytes left): one more
@@ -863,15 +870,16 @@ rg_teddy(const rg_pfmt *pf, const unsigned char *s, size_t len, size_t i)
         return rg_teddy_hits(pf, s, len, i, r, m);
     }
 
-    return 0;
+    return RG_NO_HIT;
 }
 
 
 
 /* The same 32 positions at a time (the nibble tables in both lanes);
-   *done: where the 16-byte loop goes on.  1 on a literal. */
+   *done: where the 16-byte loop goes on.  The first literal's position,
+   RG_NO_HIT when none. */
 __attribute__((target("avx2")))
-static int
+static size_t
 rg_teddy_avx2(const rg_pfmt *pf, const unsigned char *s, size_t len,
     size_t *done)
 {
@@ -883,7 +891,7 @@ rg_teddy_avx2(const rg_pfmt *pf, const unsigned char *s, size_t len,
     const __m256i  l1 = RG_T2(1, 0), h1 = RG_T2(1, 1);
     const __m256i  l2 = RG_T2(2, 0), h2 = RG_T2(2, 1);
 #undef RG_T2
-    size_t         i;
+    size_t         i, hit;
     unsigned       m;
     uint8_t        r[32];
     __m256i        res, v0, v1, v2;
@@ -904,10 +912,12 @@ rg_teddy_avx2(const rg_pfmt *pf, const unsigned char *s, size_t len,
                 _mm256_cmpeq_epi8(res, _mm256_setzero_si256()));
         if (m != 0) {
             _mm256_storeu_si256((__m256i *) r, res);
-            if (rg_teddy_hits(pf, s, len, i, r, m & 0xffff)
-                || rg_teddy_hits(pf, s, len, i + 16, r + 16, m >> 16))
-            {
-                return 1;
+            hit = rg_teddy_hits(pf, s, len, i, r, m & 0xffff);
+            if (hit == RG_NO_HIT) {
+                hit = rg_teddy_hits(pf, s, len, i + 16, r + 16, m >> 16);
+            }
+            if (hit != RG_NO_HIT) {
+                return hit;
             }
         }
     }
@@ -915,7 +925,7 @@ rg_teddy_avx2(const rg_pfmt *pf, const unsigned char *s, size_t len,
 
     *done = i;
 
-    return 0;
+    return RG_NO_HIT;
 }
 
 #endif
@@ -925,34 +935,64 @@ int
 rg_prescan_may_match(const rg_prescan *ps, rg_format format, const char *p,
     size_t len)
 {
-    const rg_pfmt        *pf;
-    const unsigned char  *s = (const unsigned char *) p;
-    size_t                i;
-    unsigned              hit;
-
     if (!rg_prescan_active(ps, format)) {
         return 1;
     }
 
-    pf = &ps->fmt[format];
+    return rg_pfmt_find(&ps->fmt[format], ps->simd,
+                        (const unsigned char *) p, len) != RG_NO_HIT;
+}
+
+
+size_t
+rg_prescan_find(const rg_prescan *ps, rg_format format, const char *p,
+    size_t len)
+{
+    size_t  hit;
+
+    if (!rg_prescan_active(ps, format)) {
+        return 0;
+    }
+
+    hit = rg_pfmt_find(&ps->fmt[format], ps->simd,
+                       (const unsigned char *) p, len);
+
+    return hit == RG_NO_HIT ? len : hit;
+}
+
+
+/* The first position of s[0..len) where a literal's fingerprint verifies,
+   RG_NO_HIT when none. */
+static size_t
+rg_pfmt_find(const rg_pfmt *pf, int simd, const unsigned char *s, size_t len)
+{
+    size_t    i;
+    unsigned  hit;
 
 #ifdef RG_TEDDY_SIMD
+    size_t    at;
+
     i = 0;
-    if (ps->simd == 2 && rg_teddy_avx2(pf, s, len, &i)) {
-        return 1;
+    if (simd == 2) {
+        at = rg_teddy_avx2(pf, s, len, &i);
+        if (at != RG_NO_HIT) {
+            return at;
+        }
     }
-    if (ps->simd) {
+    if (simd) {
         return rg_teddy(pf, s, len, i);
     }
+#else
+    (void) simd;
 #endif
 
     /* without SSSE3: the same tables, one position at a time */
     for (i = 0; i + 3 <= len; i++) {
         hit = rg_pfmt_at(pf, s + i);
         if (hit != 0 && rg_pfmt_verify(pf, s, len, i, hit)) {
-            return 1;
+            return i;
         }
     }
 
-    return 0;
+    return RG_NO_HIT;
 }

@@ -47,6 +47,17 @@ int rg_prescan_may_match(const rg_prescan *ps, rg_format format,
     const char *p, size_t len);
 
 /*
+ * Where in p[0..len) (many lines) the first of the format's literals is:
+ * the offset of a byte of it, len when there is none.  No line before the
+ * one holding that offset can match a rule of the format; a literal that
+ * spans a line end only makes the line it starts in a candidate.  0 for a
+ * format without a prescan (every line a candidate).  One pass over a
+ * block costs far less than one call per line (no per-call tail).
+ */
+size_t rg_prescan_find(const rg_prescan *ps, rg_format format,
+    const char *p, size_t len);
+
+/*
  * The literals read from one pattern, for tests: "lit1|lit2|..." into
  * buf (NUL-terminated, cut to size); returns how many, 0 when the pattern
  * requires none that can be read with certainty.

@@ -1,0 +1,89 @@
+/*
+ * batch.c - records added to a shared aggregate in batches (see batch.h).
+ */
+
+#include <string.h>
+
+#include "batch.h"
+
+
+static rg_str rs_batch_copy(rs_batch *b, rg_str s);
+
+
+void
+rs_batch_init(rs_batch *b)
+{
+    b->n = 0;
+    b->tlen = 0;
+}
+
+
+int
+rs_batch_add(rs_batch *b, const rs_record *r, rs_agg *a,
+    pthread_mutex_t *lock)
+{
+    rs_record  *c;
+    size_t      need;
+
+    /* keys are cut at RS_KEY_MAX in the tables: no more is copied */
+    need = 3 * RS_KEY_MAX;
+
+    if (b->n == RS_BATCH_RECORDS || b->tlen + need > RS_BATCH_TEXT) {
+        if (rs_batch_flush(b, a, lock) != 0) {
+            return -1;
+        }
+    }
+
+    c = &b->rec[b->n++];
+    *c = *r;
+    c->client = rs_batch_copy(b, r->client);
+    c->uri = rs_batch_copy(b, r->uri);
+    c->upstream = rs_batch_copy(b, r->upstream);
+
+    return 0;
+}
+
+
+int
+rs_batch_flush(rs_batch *b, rs_agg *a, pthread_mutex_t *lock)
+{
+    size_t  i;
+    int     rc = 0;
+
+    if (b->n == 0) {
+        return 0;
+    }
+
+    pthread_mutex_lock(lock);
+
+    for (i = 0; i < b->n; i++) {
+        if (rs_agg_record(a, &b->rec[i]) != 0) {
+            rc = -1;
+        }
+    }
+
+    pthread_mutex_unlock(lock);
+
+    b->n = 0;
+    b->tlen = 0;
+
+    return rc;
+}
+
+
+static rg_str
+rs_batch_copy(rs_batch *b, rg_str s)
+{
+    rg_str  c;
+
+    if (s.p == NULL) {
+        return s;
+    }
+
+    c.len = s.len < RS_KEY_MAX ? s.len : RS_KEY_MAX;
+    c.p = b->text + b->tlen;
+    memcpy(b->text + b->tlen, s.p, c.len);
+    b->tlen += c.len;
+
+    return c;
+}
