@@ -9,7 +9,9 @@
 
 
 static int rs_agg_key(rs_agg *a, rs_dim dim, int cls, rg_str key,
-    uint64_t n, const rs_ts *ts, uint64_t events);
+    uint32_t h, uint64_t n, const rs_ts *ts, uint64_t events);
+static const rg_str *rs_record_key(const rs_record *r, rs_dim dim);
+static int rs_agg_record_h(rs_agg *a, const rs_record *r, const uint32_t *h);
 static int rs_agg_cell(rs_agg *a, int64_t minute, int cls, uint64_t n);
 static int rs_agg_cells_grow(rs_agg *a);
 static int rs_agg_merge_keys(rs_agg *dst, const rs_agg *src, rs_dim dim);
@@ -135,8 +137,8 @@ rs_agg_file(rs_agg *a, const char *path)
  * seen, not summarised) are remembered for bursts when dim is the client.
  */
 static int
-rs_agg_key(rs_agg *a, rs_dim dim, int cls, rg_str key, uint64_t n,
-    const rs_ts *ts, uint64_t events)
+rs_agg_key(rs_agg *a, rs_dim dim, int cls, rg_str key, uint32_t h,
+    uint64_t n, const rs_ts *ts, uint64_t events)
 {
     rs_kcell  *c;
     int        rc;
@@ -145,7 +147,7 @@ rs_agg_key(rs_agg *a, rs_dim dim, int cls, rg_str key, uint64_t n,
         return 0;
     }
 
-    c = rs_keytab_cell(&a->keys[dim], cls, key.p, key.len);
+    c = rs_keytab_cell_h(&a->keys[dim], h, cls, key.p, key.len);
     if (c == NULL) {
         return -1;
     }
@@ -240,6 +242,75 @@ rs_agg_cell(rs_agg *a, int64_t minute, int cls, uint64_t n)
 int
 rs_agg_record(rs_agg *a, const rs_record *r)
 {
+    return rs_agg_records(a, r, 1);
+}
+
+
+/*
+ * The key tables outgrow the caches, and one lookup is a chain of
+ * dependent misses; in a batch, every lookup's first link is fetched,
+ * then every second link, and so on, so the misses overlap (the hints
+ * cost nothing when a key is new or the table moved since).
+ */
+int
+rs_agg_records(rs_agg *a, const rs_record *r, size_t n)
+{
+    uint32_t        h[RS_AGG_BATCH][RS_DIM_COUNT];
+    const rg_str   *key;
+    size_t          i, done, m;
+    int             stage, d, rc = 0;
+
+    for (done = 0; done < n; done += m) {
+        m = n - done < RS_AGG_BATCH ? n - done : RS_AGG_BATCH;
+
+        for (i = 0; i < m; i++) {
+            for (d = 0; d < RS_DIM_COUNT; d++) {
+                key = rs_record_key(&r[done + i], (rs_dim) d);
+                h[i][d] = key->len > 0 ? rs_keytab_hash(key->p, key->len) : 0;
+            }
+        }
+
+        for (stage = 0; m > 1 && stage < RS_KEYTAB_STAGES; stage++) {
+            for (i = 0; i < m; i++) {
+                for (d = 0; d < RS_DIM_COUNT; d++) {
+                    if (rs_record_key(&r[done + i], (rs_dim) d)->len > 0) {
+                        rs_keytab_prefetch(&a->keys[d], h[i][d],
+                                           r[done + i].cls, stage);
+                    }
+                }
+            }
+        }
+
+        for (i = 0; i < m; i++) {
+            if (rs_agg_record_h(a, &r[done + i], h[i]) != 0) {
+                rc = -1;
+            }
+        }
+    }
+
+    return rc;
+}
+
+
+static const rg_str *
+rs_record_key(const rs_record *r, rs_dim dim)
+{
+    static const rg_str  none;
+
+    switch (dim) {
+    case RS_DIM_CLIENT:
+        return r->client.p != NULL ? &r->client : &none;
+    case RS_DIM_URI:
+        return r->uri.p != NULL ? &r->uri : &none;
+    default:
+        return r->upstream.p != NULL ? &r->upstream : &none;
+    }
+}
+
+
+static int
+rs_agg_record_h(rs_agg *a, const rs_record *r, const uint32_t *h)
+{
     uint64_t       n = r->seen + r->suppressed;
     rs_class_sum  *s = &a->cls[r->cls];
     int64_t        minute;
@@ -248,9 +319,12 @@ rs_agg_record(rs_agg *a, const rs_record *r)
     s->suppressed += r->suppressed;
     s->bytes += r->bytes;
 
-    if (rs_agg_key(a, RS_DIM_CLIENT, r->cls, r->client, n, &r->ts, r->seen)
-        || rs_agg_key(a, RS_DIM_URI, r->cls, r->uri, n, &r->ts, 0)
-        || rs_agg_key(a, RS_DIM_UPSTREAM, r->cls, r->upstream, n, &r->ts, 0))
+    if (rs_agg_key(a, RS_DIM_CLIENT, r->cls, r->client, h[RS_DIM_CLIENT], n,
+                   &r->ts, r->seen)
+        || rs_agg_key(a, RS_DIM_URI, r->cls, r->uri, h[RS_DIM_URI], n,
+                      &r->ts, 0)
+        || rs_agg_key(a, RS_DIM_UPSTREAM, r->cls, r->upstream,
+                      h[RS_DIM_UPSTREAM], n, &r->ts, 0))
     {
         return -1;
     }

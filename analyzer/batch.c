@@ -47,22 +47,21 @@ rs_batch_add(rs_batch *b, const rs_record *r, rs_agg *a,
 int
 rs_batch_flush(rs_batch *b, rs_agg *a, pthread_mutex_t *lock)
 {
-    size_t  i;
-    int     rc = 0;
+    int  rc;
 
     if (b->n == 0) {
         return 0;
     }
 
-    pthread_mutex_lock(lock);
-
-    for (i = 0; i < b->n; i++) {
-        if (rs_agg_record(a, &b->rec[i]) != 0) {
-            rc = -1;
-        }
+    if (lock != NULL) {
+        pthread_mutex_lock(lock);
     }
 
-    pthread_mutex_unlock(lock);
+    rc = rs_agg_records(a, b->rec, b->n);
+
+    if (lock != NULL) {
+        pthread_mutex_unlock(lock);
+    }
 
     b->n = 0;
     b->tlen = 0;

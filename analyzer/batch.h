@@ -6,7 +6,9 @@
  * the key tables: memory, not speed, is what a split must not double).
  * Taking its mutex once per record made the threads wait on each other
  * (futex sleeps were a quarter of the profile); a batch takes it once per
- * RS_BATCH_RECORDS records.  The records' strings are copied into the
+ * RS_BATCH_RECORDS records.  A batch also lets the aggregate overlap the
+ * cache misses of many lookups (rs_agg_records), so a scanner always
+ * batches, shared or not.  The records' strings are copied into the
  * batch, since the lines they point into are gone by the flush.
  */
 
@@ -38,7 +40,8 @@ void rs_batch_init(rs_batch *b);
 int rs_batch_add(rs_batch *b, const rs_record *r, rs_agg *a,
     pthread_mutex_t *lock);
 
-/* Adds what the batch holds to a under lock and empties it; -1 OOM. */
+/* Adds what the batch holds to a (under lock unless NULL) and empties
+   it; -1 when out of memory. */
 int rs_batch_flush(rs_batch *b, rs_agg *a, pthread_mutex_t *lock);
 
 #endif /* RS_BATCH_H */

@@ -172,10 +172,91 @@ rs_keytab_add(rs_keytab *t, uint32_t h, const char *p, size_t len)
 }
 
 
+uint32_t
+rs_keytab_hash(const char *p, size_t len)
+{
+    return rs_hash(p, len > RS_KEY_MAX ? RS_KEY_MAX : len);
+}
+
+
+/* The key whose slot carries tag h, found without touching any key (the
+   first candidate: a hint only); NULL when the probe meets an empty slot. */
+static const rs_key *
+rs_keytab_guess(const rs_keytab *t, uint32_t h)
+{
+    size_t  j;
+
+    for (j = h & (t->nslots - 1); t->slots[j] != 0;
+         j = (j + 1) & (t->nslots - 1))
+    {
+        if ((uint32_t) (t->slots[j] >> 32) == h) {
+            return &t->keys[(uint32_t) t->slots[j] - 1];
+        }
+    }
+
+    return NULL;
+}
+
+
+void
+rs_keytab_prefetch(const rs_keytab *t, uint32_t h, int cls, int stage)
+{
+    const rs_key    *k;
+    const rs_kcell  *c;
+
+    if (t->nslots == 0) {
+        return;
+    }
+
+    if (stage == 0) {
+        __builtin_prefetch(&t->slots[h & (t->nslots - 1)]);
+        return;
+    }
+
+    k = rs_keytab_guess(t, h);
+    if (k == NULL) {
+        return;
+    }
+
+    if (stage == 1) {
+        __builtin_prefetch(k);
+        return;
+    }
+
+    if (stage == 2) {
+        __builtin_prefetch(t->arena + k->off);
+    }
+
+    /* the first cell of the key's chain (keys with long chains are the
+       busy ones, in the cache anyway) and, for bursts, its times */
+    if (k->cell == 0) {
+        return;
+    }
+
+    c = &t->cells[k->cell - 1];
+
+    if (stage == 2) {
+        /* a cell may straddle two cache lines */
+        __builtin_prefetch(c);
+        __builtin_prefetch(&c->cls);
+    } else if (c->times != 0 && c->cls == cls) {
+        __builtin_prefetch(t->times[c->times - 1]);
+    }
+}
+
+
 rs_kcell *
 rs_keytab_cell(rs_keytab *t, int cls, const char *p, size_t len)
 {
-    uint32_t   h, i;
+    return rs_keytab_cell_h(t, rs_keytab_hash(p, len), cls, p, len);
+}
+
+
+rs_kcell *
+rs_keytab_cell_h(rs_keytab *t, uint32_t h, int cls, const char *p,
+    size_t len)
+{
+    uint32_t   i;
     size_t     j;
     rs_key    *k = NULL;
     rs_kcell  *c;
@@ -183,8 +264,6 @@ rs_keytab_cell(rs_keytab *t, int cls, const char *p, size_t len)
     if (len > RS_KEY_MAX) {
         len = RS_KEY_MAX;
     }
-
-    h = rs_hash(p, len);
 
     /* the slot's tag (the hash) is checked before the key is touched:
        a probe past another key costs no cache miss */

@@ -83,6 +83,22 @@ void rs_keytab_free(rs_keytab *t);
 /* The cell of (cls, key), added when new; NULL when out of memory. */
 rs_kcell *rs_keytab_cell(rs_keytab *t, int cls, const char *p, size_t len);
 
+/* The same with h = rs_keytab_hash(p, len) computed before. */
+uint32_t rs_keytab_hash(const char *p, size_t len);
+rs_kcell *rs_keytab_cell_h(rs_keytab *t, uint32_t h, int cls, const char *p,
+    size_t len);
+
+/*
+ * A hint before a lookup of (cls, key with hash h), for batches (agg.c):
+ * the tables are larger than the caches, so a lookup is a chain of cache
+ * misses (slot, key, text, the key's first cell, its times).
+ * Stage s prefetches the s-th link, which needs the links before it in
+ * the cache: call stage 0 for every lookup of a batch, then stage 1 for
+ * every one, and so on, up to RS_KEYTAB_STAGES - 1.
+ */
+#define RS_KEYTAB_STAGES  4
+void rs_keytab_prefetch(const rs_keytab *t, uint32_t h, int cls, int stage);
+
 const char *rs_keytab_text(const rs_keytab *t, const rs_key *k);
 
 /* A key's cells: rs_keytab_first(t, k), then rs_keytab_next(t, c). */

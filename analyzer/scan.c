@@ -60,6 +60,7 @@ static void rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r);
 static void rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n,
     uint64_t *done);
 static void rs_scan_line(rs_scanner *sc, const rs_line *ln);
+static void rs_scan_none(rs_scanner *sc, uint64_t lines, uint64_t bytes);
 static void rs_scan_parsed(rs_scanner *sc, const char *p, size_t len,
     uint64_t bytes, rs_ts *sys);
 static int rs_scan_abort_heavy(rs_scanner *sc, const char *p, size_t len);
@@ -105,13 +106,17 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
 
     sc->matcher = rg_matcher_create(cfg->rules);
     sc->prescan = rg_prescan_create(cfg->rules);
-    if (sc->matcher == NULL || sc->prescan == NULL) {
+    sc->batch = malloc(sizeof(rs_batch));
+    if (sc->matcher == NULL || sc->prescan == NULL || sc->batch == NULL) {
         snprintf(err, errlen, "out of memory");
         rg_matcher_destroy(sc->matcher);
         rg_prescan_destroy(sc->prescan);
+        free(sc->batch);
         free(sc);
         return NULL;
     }
+
+    rs_batch_init(sc->batch);
 
     return sc;
 }
@@ -329,20 +334,10 @@ rs_scanner_agg(rs_scanner *sc)
 }
 
 
-int
+void
 rs_scanner_set_lock(rs_scanner *sc, pthread_mutex_t *lock)
 {
-    if (lock != NULL && sc->batch == NULL) {
-        sc->batch = malloc(sizeof(rs_batch));
-        if (sc->batch == NULL) {
-            return -1;
-        }
-        rs_batch_init(sc->batch);
-    }
-
     sc->lock = lock;
-
-    return 0;
 }
 
 
@@ -365,16 +360,12 @@ rs_scan_unlock(rs_scanner *sc)
 
 
 /*
- * One record into the aggregate; when another thread shares it, through
- * the batch (flushed at the end of each input, rs_scan_lines).
+ * One record into the aggregate, through the batch (batch.h; flushed at
+ * the end of each input, rs_scan_lines), which another thread may share.
  */
 static int
 rs_scan_record(rs_scanner *sc, const rs_record *r)
 {
-    if (sc->lock == NULL) {
-        return rs_agg_record(sc->agg, r);
-    }
-
     return rs_batch_add(sc->batch, r, sc->agg, sc->lock);
 }
 
@@ -448,7 +439,7 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
 
     rs_record_close(sc);
 
-    if (sc->lock != NULL && rs_batch_flush(sc->batch, sc->agg, sc->lock)) {
+    if (rs_batch_flush(sc->batch, sc->agg, sc->lock) != 0) {
         sc->failed = 1;
     }
 
@@ -519,7 +510,7 @@ rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
 {
     const char  *p, *end, *q, *nl, *stop;
     size_t       len, skip, hit, bytes;
-    uint64_t     lines;
+    uint64_t     lines, none, none_bytes;
     rs_ts        sys;
 
     while (rs_searcher_lines(s, &p, &len)) {
@@ -533,6 +524,9 @@ rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
         }
 
         lines = 0;
+        none = 0;
+        none_bytes = 0;
+
         for (q = p; q < stop; q = nl + 1) {
             nl = memchr(q, '\n', (size_t) (stop - q));
             bytes = (size_t) (nl - q) + 1;
@@ -545,8 +539,17 @@ rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
             skip = rs_syslog_prefix(q, len, sc->cfg->year, &sys);
             sc->sys = sys;
 
-            if (!rs_scan_light(sc, q + skip, len - skip, bytes)) {
+            switch (rs_scan_light(sc, q + skip, len - skip, bytes)) {
+            case 0:
+                rs_scan_none(sc, none, none_bytes);
+                none = 0;
+                none_bytes = 0;
                 rs_scan_parsed(sc, q + skip, len - skip, bytes, &sys);
+                break;
+            case 2:
+                none++;
+                none_bytes += bytes;
+                break;
             }
 
             lines++;
@@ -557,6 +560,7 @@ rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
             }
         }
 
+        rs_scan_none(sc, none, none_bytes);
         rs_searcher_skip(s, (size_t) (stop - p), lines);
 
         if (stop != end) {
@@ -584,10 +588,14 @@ rs_scan_line(rs_scanner *sc, const rs_line *ln)
         return;
     }
 
-    if (sc->light && !rg_prescan_may_match(sc->prescan, sc->format, p, len)
-        && rs_scan_light(sc, p, len, ln->bytes))
-    {
-        return;
+    if (sc->light && !rg_prescan_may_match(sc->prescan, sc->format, p, len)) {
+        switch (rs_scan_light(sc, p, len, ln->bytes)) {
+        case 2:
+            rs_scan_none(sc, 1, ln->bytes);
+            /* fall through */
+        case 1:
+            return;
+        }
     }
 
     rs_scan_parsed(sc, p, len, ln->bytes, &sys);
@@ -622,16 +630,16 @@ rs_scan_parsed(rs_scanner *sc, const char *p, size_t len, uint64_t bytes,
 
 /*
  * An nginx error line no rule can match (rg_prescan.h): only its head is
- * parsed, to count it as parsed or not.  Observers see it as a record of
- * no class without fields (parsed == NULL).  A summary line takes the
- * full path: 0.
+ * parsed, to count it as parsed or not.  Returns 0 for a summary line,
+ * which takes the full path; 1 for a line counted as unparsed; 2 for one
+ * counted as parsed, which observers see as a record of no class without
+ * fields (rs_scan_none).
  */
 static int
 rs_scan_light(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
 {
     rg_nginx_error  ne;
     rg_str          msg;
-    rs_seen         seen;
 
     if (rg_nginx_error_parse_head(p, len, &ne) != 0) {
         rs_count_line(sc, bytes, 1);
@@ -647,17 +655,23 @@ rs_scan_light(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
 
     rs_count_line(sc, bytes, 0);
 
-    if (sc->cfg->observe != NULL) {
+    return 2;
+}
+
+
+/* Parsed lines of no class, as one observation (scan.h, rs_seen). */
+static void
+rs_scan_none(rs_scanner *sc, uint64_t lines, uint64_t bytes)
+{
+    rs_seen  seen;
+
+    if (sc->cfg->observe != NULL && lines > 0) {
         memset(&seen, 0, sizeof(rs_seen));
         seen.cls = RG_CLASS_NONE;
         seen.bytes = bytes;
-        seen.lines = 1;
-        seen.line.p = p;
-        seen.line.len = len;
+        seen.lines = lines;
         rs_observe(sc, &seen);
     }
-
-    return 1;
 }
 
 

@@ -27,7 +27,9 @@
 /*
  * What the scan saw of one record (an abort or not) or of one rstguard
  * summary, for observers beyond the aggregate (findings, simulate).  The
- * pointers are valid during the call only.
+ * pointers are valid during the call only.  Lines of an nginx error log
+ * that no rule can match come as one record of no class without fields
+ * or text (parsed and line.p NULL) standing for `lines` of them.
  */
 typedef struct {
     rg_format          format;

@@ -125,9 +125,9 @@ rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
     if (locked) {
         h[1].sc = rs_scanner_create(&cfg2, rs_scanner_agg(sc), err,
                                     sizeof(err));
-        if (h[1].sc != NULL && rs_scanner_set_lock(sc, &lock) == 0
-            && rs_scanner_set_lock(h[1].sc, &lock) == 0)
-        {
+        if (h[1].sc != NULL) {
+            rs_scanner_set_lock(sc, &lock);
+            rs_scanner_set_lock(h[1].sc, &lock);
             h[0].len = cut;
             h[1].off = cut;
             h[1].len = size - cut;

@@ -37,11 +37,8 @@ int rs_scan_starts_record(rs_scanner *sc, const char *line, size_t len);
 
 rs_agg *rs_scanner_agg(rs_scanner *sc);
 
-/*
- * Records go to the aggregate under lock, in batches flushed at the end of
- * each input (NULL: not shared, one by one).  -1 when out of memory.
- */
-int rs_scanner_set_lock(rs_scanner *sc, pthread_mutex_t *lock);
+/* Record batches go to the aggregate under lock (NULL: not shared). */
+void rs_scanner_set_lock(rs_scanner *sc, pthread_mutex_t *lock);
 const rs_scan_config *rs_scanner_config(rs_scanner *sc);
 rg_format rs_scanner_format(rs_scanner *sc);
 rs_file *rs_scanner_file(rs_scanner *sc);
