@@ -174,66 +174,53 @@ rs_heap_up(rs_cand *h, size_t i)
 
 
 /*
- * The top list of one class in one dimension: a bounded heap of the N
- * best keys while walking the table (memory O(N), not O(keys)), then
- * their texts copied NUL-terminated after the rs_top array.
+ * A class's bounded heap of the N best keys while walking a table
+ * (memory O(N), not O(keys)).
  */
-static int
-rs_report_top(rs_class_report *cr, const rs_keytab *t, rs_dim d, size_t top)
+typedef struct {
+    rs_cand  *h;
+    size_t    n;
+} rs_heap;
+
+
+static void
+rs_heap_offer(rs_heap *hp, size_t top, const rs_cand *x)
 {
-    const rs_kcell  *c;
-    rs_cand         *h, x;
-    rs_top          *out;
-    char            *text;
-    size_t           n = 0, i, j, total = 0;
-
-    if (top == 0) {
-        return 0;
+    if (hp->n < top) {
+        hp->h[hp->n] = *x;
+        rs_heap_up(hp->h, hp->n++);
+    } else if (rs_cand_worse(&hp->h[0], x)) {
+        hp->h[0] = *x;
+        rs_heap_down(hp->h, hp->n, 0);
     }
+}
 
-    h = malloc(top * sizeof(rs_cand));
-    if (h == NULL) {
-        return -1;
-    }
 
-    for (j = 0; j < t->n; j++) {
-        const rs_key  *k = &t->keys[j];
-
-        for (c = rs_keytab_first(t, k); c != NULL; c = rs_keytab_next(t, c)) {
-            if (c->cls != cr->cls) {
-                continue;
-            }
-
-            x.p = rs_keytab_text(t, k);
-            x.len = k->len;
-            x.count = c->count;
-
-            if (n < top) {
-                h[n] = x;
-                rs_heap_up(h, n++);
-            } else if (rs_cand_worse(&h[0], &x)) {
-                h[0] = x;
-                rs_heap_down(h, n, 0);
-            }
-        }
-    }
+/* The heap as the class's top list, best first, the texts copied
+   NUL-terminated after the rs_top array; empties the heap. */
+static int
+rs_heap_list(rs_heap *hp, rs_class_report *cr, rs_dim d)
+{
+    rs_top   *out;
+    rs_cand   x;
+    char     *text;
+    size_t    i, n = hp->n, total = 0;
 
     for (i = 0; i < n; i++) {
-        total += h[i].len + 1;
+        total += hp->h[i].len + 1;
     }
 
     out = malloc(n * sizeof(rs_top) + total + 1);
     if (out == NULL) {
-        free(h);
         return -1;
     }
 
     /* pop worst first into the back: best first in the list */
     text = (char *) (out + n);
     for (i = n; i > 0; i--) {
-        x = h[0];
-        h[0] = h[i - 1];
-        rs_heap_down(h, i - 1, 0);
+        x = hp->h[0];
+        hp->h[0] = hp->h[i - 1];
+        rs_heap_down(hp->h, i - 1, 0);
 
         memcpy(text, x.p, x.len);
         text[x.len] = '\0';
@@ -242,7 +229,7 @@ rs_report_top(rs_class_report *cr, const rs_keytab *t, rs_dim d, size_t top)
         text += x.len + 1;
     }
 
-    free(h);
+    hp->n = 0;
     cr->top[d] = out;
     cr->ntop[d] = n;
 
@@ -250,19 +237,75 @@ rs_report_top(rs_class_report *cr, const rs_keytab *t, rs_dim d, size_t top)
 }
 
 
+/*
+ * The top lists of every reported class in one dimension, in one walk
+ * over the table (a walk per class cost a cache miss per cell per class).
+ */
+static int
+rs_report_top(rs_report *rep, const rs_keytab *t, rs_dim d, size_t top)
+{
+    const rs_kcell  *c;
+    rs_heap          heap[RG_CLASS_COUNT];
+    rs_cand         *all, x;
+    int              which[RG_CLASS_COUNT];
+    size_t           i, j;
+    int              rc = 0;
+
+    /* no list is longer than the table */
+    top = top < t->n ? top : t->n;
+
+    all = malloc(RG_CLASS_COUNT * (top ? top : 1) * sizeof(rs_cand));
+    if (all == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < RG_CLASS_COUNT; i++) {
+        which[i] = -1;
+        heap[i].h = all + i * top;
+        heap[i].n = 0;
+    }
+
+    for (i = 0; i < rep->nclasses; i++) {
+        which[rep->classes[i].cls] = (int) i;
+    }
+
+    for (j = 0; j < t->n; j++) {
+        const rs_key  *k = &t->keys[j];
+
+        for (c = rs_keytab_first(t, k); c != NULL; c = rs_keytab_next(t, c)) {
+            if (c->cls < RG_CLASS_COUNT && which[c->cls] >= 0) {
+                x.p = rs_keytab_text(t, k);
+                x.len = k->len;
+                x.count = c->count;
+                rs_heap_offer(&heap[c->cls], top, &x);
+            }
+        }
+    }
+
+    for (i = 0; i < RG_CLASS_COUNT && rc == 0; i++) {
+        if (which[i] >= 0) {
+            rc = rs_heap_list(&heap[i], &rep->classes[which[i]], d);
+        }
+    }
+
+    free(all);
+
+    return rc;
+}
+
+
 static int
 rs_report_tops(rs_report *rep, const rs_report_opts *o)
 {
-    size_t  i;
-    int     d;
+    int  d;
+
+    if (o->top == 0) {
+        return 0;
+    }
 
     for (d = 0; d < RS_DIM_COUNT; d++) {
-        for (i = 0; i < rep->nclasses; i++) {
-            if (rs_report_top(&rep->classes[i], &rep->agg->keys[d],
-                              (rs_dim) d, o->top) != 0)
-            {
-                return -1;
-            }
+        if (rs_report_top(rep, &rep->agg->keys[d], (rs_dim) d, o->top) != 0) {
+            return -1;
         }
     }
 
