@@ -256,7 +256,7 @@ rs_kcell *
 rs_keytab_cell_h(rs_keytab *t, uint32_t h, int cls, const char *p,
     size_t len)
 {
-    uint32_t   i;
+    uint32_t   i, prev;
     size_t     j;
     rs_key    *k = NULL;
     rs_kcell  *c;
@@ -287,9 +287,18 @@ rs_keytab_cell_h(rs_keytab *t, uint32_t h, int cls, const char *p,
         return NULL;
     }
 
-    for (i = k->cell; i != 0; i = t->cells[i - 1].next) {
-        if (t->cells[i - 1].cls == cls) {
-            return &t->cells[i - 1];
+    /* the cell found moves to the front of the key's chain: a busy key
+       has cells in many classes, but its records come in runs of one
+       class, and each link walked may be a cache miss */
+    for (i = k->cell, prev = 0; i != 0; prev = i, i = t->cells[i - 1].next) {
+        c = &t->cells[i - 1];
+        if (c->cls == cls) {
+            if (prev != 0) {
+                t->cells[prev - 1].next = c->next;
+                c->next = k->cell;
+                k->cell = i;
+            }
+            return c;
         }
     }
 
