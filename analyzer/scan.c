@@ -638,17 +638,16 @@ rs_scan_parsed(rs_scanner *sc, const char *p, size_t len, uint64_t bytes,
 static int
 rs_scan_light(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
 {
-    rg_nginx_error  ne;
-    rg_str          msg;
+    const char  *msg;
 
-    if (rg_nginx_error_parse_head(p, len, &ne) != 0) {
+    msg = rg_nginx_error_message(p, len);
+    if (msg == NULL) {
         rs_count_line(sc, bytes, 1);
         return 1;
     }
 
-    msg = ne.fields.f[RG_FIELD_MESSAGE];
-    if (msg.len > RG_SUMMARY_PREFIX_LEN
-        && memcmp(msg.p, RG_SUMMARY_PREFIX, RG_SUMMARY_PREFIX_LEN) == 0)
+    if ((size_t) (p + len - msg) > RG_SUMMARY_PREFIX_LEN
+        && memcmp(msg, RG_SUMMARY_PREFIX, RG_SUMMARY_PREFIX_LEN) == 0)
     {
         return 0;
     }

@@ -11,6 +11,7 @@
 #define RS_SEARCH_CHUNK  (1024 * 1024)
 #define RS_SEARCH_BUF    (RS_SEARCH_CHUNK + RS_LINE_CAP)
 #define RS_PEEK_MAX      (64 * 1024)
+#define RS_SEARCH_REFILL (16 * 1024)
 
 struct rs_searcher {
     rs_reader  *reader;
@@ -223,9 +224,9 @@ rs_searcher_lines(rs_searcher *s, const char **p, size_t *len)
 {
     const char  *nl;
 
-    /* read on while less than a block is left, so that most calls hand
-       out a whole block of lines */
-    if (s->end - s->start < RS_SEARCH_CHUNK / 2) {
+    /* read on when little is left (what is left moves to the front of
+       the buffer: a copy, kept small) */
+    if (s->end - s->start < RS_SEARCH_REFILL) {
         if (rs_searcher_fill(s) < 0) {
             *len = 0;
             return 0;

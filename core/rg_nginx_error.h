@@ -41,12 +41,11 @@ typedef struct {
 int rg_nginx_error_parse(const char *line, size_t len, rg_nginx_error *out);
 
 /*
- * Only the head (time, level, pid, cid): the message is the rest of the
- * line, context not split off, action and context fields unset.  Fails on
- * exactly the lines rg_nginx_error_parse fails on; for a line no rule can
- * match (rg_prescan.h), where the split would be wasted.
+ * Only the head: where the message starts in line[0..len) (it runs to
+ * the end of the line, context not split off), or NULL.  Fails on exactly the lines rg_nginx_error_parse fails
+ * on; for a line no rule can match (rg_prescan.h), where the split and
+ * the fields would be wasted.
  */
-int rg_nginx_error_parse_head(const char *line, size_t len,
-    rg_nginx_error *out);
+const char *rg_nginx_error_message(const char *line, size_t len);
 
 #endif /* RG_NGINX_ERROR_H */
