@@ -24,6 +24,10 @@
 
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "rg_nginx_error.h"
 
 
@@ -58,10 +62,31 @@ static const struct {
 #define rg_ngx_d(c)  ((unsigned char) ((c) - '0') <= 9)
 
 
-/* "YYYY/MM/DD HH:MM:SS [" */
+/* "YYYY/MM/DD HH:MM:SS [" (p has at least 21 bytes) */
 static int
 rg_ngx_time_ok(const char *p)
 {
+#ifdef __SSE2__
+    /* the first 16 bytes at once: digits where digits go, the separators
+       where they go (this runs on every line of an error log) */
+    const __m128i  v = _mm_loadu_si128((const __m128i *) p);
+    const __m128i  d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+    const __m128i  sep = _mm_setr_epi8(0, 0, 0, 0, '/', 0, 0, '/', 0, 0, ' ',
+                                       0, 0, ':', 0, 0);
+    unsigned       digit, same;
+
+    digit = (unsigned) _mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
+    same = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, sep));
+
+    /* digits: bytes 0-3, 5-6, 8-9, 11-12, 14-15; separators: 4 7 10 13 */
+    if ((digit & 0xdb6f) != 0xdb6f || (same & 0x2490) != 0x2490) {
+        return 0;
+    }
+
+    return p[16] == ':' && rg_ngx_d(p[17]) && rg_ngx_d(p[18])
+           && p[19] == ' ' && p[20] == '[';
+#else
     return rg_ngx_d(p[0]) && rg_ngx_d(p[1]) && rg_ngx_d(p[2])
            && rg_ngx_d(p[3]) && p[4] == '/' && rg_ngx_d(p[5])
            && rg_ngx_d(p[6]) && p[7] == '/' && rg_ngx_d(p[8])
@@ -69,6 +94,7 @@ rg_ngx_time_ok(const char *p)
            && rg_ngx_d(p[12]) && p[13] == ':' && rg_ngx_d(p[14])
            && rg_ngx_d(p[15]) && p[16] == ':' && rg_ngx_d(p[17])
            && rg_ngx_d(p[18]) && p[19] == ' ' && p[20] == '[';
+#endif
 }
 
 
@@ -84,16 +110,15 @@ rg_ngx_eq(const char *a, const char *b, size_t n)
 }
 
 
-/* Reads decimal digits at *pp (at least one); advances *pp. */
+/* Skips the decimal digits at *pp (at least one, at most 19); 0 or -1. */
 static int
-rg_ngx_number(const char **pp, const char *end, uint64_t *out)
+rg_ngx_digits(const char **pp, const char *end)
 {
     const char  *p = *pp, *lim = end - *pp > 19 ? *pp + 19 : end;
-    uint64_t     n = 0;
 
-    /* at most 19 digits: the bound is computed once, not per digit */
+    /* the bound is computed once, not per digit */
     while (p < lim && rg_ngx_d(*p)) {
-        n = n * 10 + (uint64_t) (*p++ - '0');
+        p++;
     }
 
     if (p == *pp) {
@@ -101,9 +126,22 @@ rg_ngx_number(const char **pp, const char *end, uint64_t *out)
     }
 
     *pp = p;
-    *out = n;
 
     return 0;
+}
+
+
+/* The value of the digits p[0..end) (rg_ngx_digits found them). */
+static uint64_t
+rg_ngx_value(const char *p, const char *end)
+{
+    uint64_t  n = 0;
+
+    while (p < end) {
+        n = n * 10 + (uint64_t) (*p++ - '0');
+    }
+
+    return n;
 }
 
 
@@ -140,7 +178,8 @@ rg_ngx_set(rg_nginx_error *out, rg_field f, const char *p, const char *end)
 typedef struct {
     int          level;
     const char  *level_p, *level_end;
-    uint64_t     pid, cid;
+    const char  *pid_p, *pid_end;       /* digits; only the full parse */
+    const char  *cid_p, *cid_end;       /* reads their values */
 } rg_ngx_hd;
 
 
@@ -149,7 +188,6 @@ static const char *
 rg_ngx_head(const char *line, const char *end, rg_ngx_hd *out)
 {
     const char  *p, *q;
-    uint64_t     tid;
     size_t       i;
 
     if (end - line < 24 || !rg_ngx_time_ok(line)) {
@@ -187,8 +225,17 @@ rg_ngx_head(const char *line, const char *end, rg_ngx_hd *out)
     out->level_end = q;
 
     p = q + 1;
-    if (p >= end || *p++ != ' ' || rg_ngx_number(&p, end, &out->pid) != 0
-        || p >= end || *p++ != '#' || rg_ngx_number(&p, end, &tid) != 0
+    if (p >= end || *p++ != ' ') {
+        return NULL;
+    }
+
+    out->pid_p = p;
+    if (rg_ngx_digits(&p, end) != 0) {
+        return NULL;
+    }
+    out->pid_end = p;
+
+    if (p >= end || *p++ != '#' || rg_ngx_digits(&p, end) != 0
         || end - p < 2 || p[0] != ':' || p[1] != ' ')
     {
         return NULL;
@@ -197,10 +244,13 @@ rg_ngx_head(const char *line, const char *end, rg_ngx_hd *out)
     p += 2;
 
     /* "*cid " when the line belongs to a connection */
-    out->cid = 0;
+    out->cid_p = NULL;
+    out->cid_end = NULL;
     if (p < end && *p == '*') {
         q = p + 1;
-        if (rg_ngx_number(&q, end, &out->cid) == 0 && q < end && *q == ' ') {
+        if (rg_ngx_digits(&q, end) == 0 && q < end && *q == ' ') {
+            out->cid_p = p + 1;
+            out->cid_end = q;
             p = q + 1;
         }
     }
@@ -398,8 +448,8 @@ rg_nginx_error_parse(const char *line, size_t len, rg_nginx_error *out)
     out->time.p = line;
     out->time.len = 19;
     out->level = hd.level;
-    out->pid = hd.pid;
-    out->cid = hd.cid;
+    out->pid = rg_ngx_value(hd.pid_p, hd.pid_end);
+    out->cid = hd.cid_p ? rg_ngx_value(hd.cid_p, hd.cid_end) : 0;
     rg_ngx_set(out, RG_FIELD_LEVEL, hd.level_p, hd.level_end);
     rg_ngx_set(out, RG_FIELD_LINE, line, end);
 
