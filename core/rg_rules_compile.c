@@ -9,8 +9,17 @@
  * inside a bigger pattern (backreferences, named groups, recursion, verbs
  * such as (*COMMIT), \Q without \E, extended mode's comments) is left out
  * and its rule always runs on its own ("direct").
+ *
+ * When every part is anchored at the message's start (as the shipped
+ * rules are), each part also ends in (*MARK:i), i its rule's index: PCRE2
+ * tries the alternatives in order at the one position an anchored match
+ * can start at, so the mark of a match names the first rule in priority
+ * order whose `match` matches, and the rules before it need not run.
+ * Anchoring is PCRE2's own verdict (PCRE2_INFO_ALLOPTIONS); verbs are
+ * never in a part, so the marks are the only ones.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,13 +149,23 @@ rg_compile_prefilter(rg_ruleset *rs, rg_format_rules *fr)
     size_t       i, len = 0, n = 0;
     char        *pat, *p;
     int          errcode;
+    uint32_t     opts;
     PCRE2_SIZE   erroffset;
+
+    fr->marked = 1;
 
     for (i = 0; i < fr->n; i++) {
         fr->rules[i]->in_prefilter = rg_compile_prefilterable(fr->rules[i]);
         if (fr->rules[i]->in_prefilter && !rg_compile_duplicate(fr, i)) {
-            len += fr->rules[i]->pattern_len + sizeof("|(?:)");
+            len += fr->rules[i]->pattern_len + sizeof("|(?:)(*MARK:)") + 20;
             n++;
+
+            if (pcre2_pattern_info(fr->rules[i]->match.code,
+                                   PCRE2_INFO_ALLOPTIONS, &opts) != 0
+                || !(opts & PCRE2_ANCHORED))
+            {
+                fr->marked = 0;
+            }
         }
     }
 
@@ -161,6 +180,7 @@ rg_compile_prefilter(rg_ruleset *rs, rg_format_rules *fr)
             fr->rules[i]->in_prefilter = 0;
         }
         fr->direct = fr->n;
+        fr->marked = 0;
         return 0;
     }
 
@@ -179,6 +199,9 @@ rg_compile_prefilter(rg_ruleset *rs, rg_format_rules *fr)
             memcpy(p + 3, fr->rules[i]->pattern, fr->rules[i]->pattern_len);
             p += 3 + fr->rules[i]->pattern_len;
             *p++ = ')';
+            if (fr->marked) {
+                p += sprintf(p, "(*MARK:%zu)", i);
+            }
         }
     }
 
@@ -194,6 +217,7 @@ rg_compile_prefilter(rg_ruleset *rs, rg_format_rules *fr)
             fr->rules[i]->in_prefilter = 0;
         }
         fr->direct = fr->n;
+        fr->marked = 0;
         return 0;
     }
 

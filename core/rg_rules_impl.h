@@ -67,6 +67,9 @@ typedef struct {
     rg_regex     prefilter;     /* alternation of the rules' `match`, or
                                    code == NULL when there is none */
     size_t       direct;        /* rules left out of the prefilter */
+    int          marked;        /* every part anchored and marked with its
+                                   rule's index: a match names the first
+                                   prefilter rule whose `match` matches */
 } rg_format_rules;
 
 struct rg_ruleset {

@@ -197,6 +197,29 @@ rg_run_counted(rg_matcher *m, const rg_rule *rule, const rg_regex *re,
 }
 
 
+/* The rule index a marked prefilter's match carries; 0 (no rule skipped)
+   when it carries none that makes sense. */
+static size_t
+rg_mark_index(const rg_matcher *m, size_t n)
+{
+    PCRE2_SPTR  mark = pcre2_get_mark(m->md);
+    size_t      i = 0;
+
+    if (mark == NULL) {
+        return 0;
+    }
+
+    for ( ; *mark >= '0' && *mark <= '9'; mark++) {
+        i = i * 10 + (size_t) (*mark - '0');
+        if (i >= n) {
+            return 0;
+        }
+    }
+
+    return *mark == '\0' ? i : 0;
+}
+
+
 static int
 rg_rule_matches(rg_matcher *m, const rg_rule *rule, const rg_fields *fields)
 {
@@ -261,7 +284,7 @@ rg_match_rules(rg_matcher *m, rg_format format, const rg_fields *fields)
 {
     const rg_format_rules  *fr;
     const rg_str           *msg = &fields->f[RG_FIELD_MESSAGE];
-    size_t                  i;
+    size_t                  i, first = 0;
     int                     pre = 1;
 
     fr = &m->rs->fmt[format];
@@ -274,10 +297,15 @@ rg_match_rules(rg_matcher *m, rg_format format, const rg_fields *fields)
         if (pre == 0 && fr->direct == 0) {
             return NULL;
         }
+
+        /* the prefilter rules before the one it names do not match */
+        if (pre == 1 && fr->marked) {
+            first = rg_mark_index(m, fr->n);
+        }
     }
 
     for (i = 0; i < fr->n; i++) {
-        if (pre == 0 && fr->rules[i]->in_prefilter) {
+        if (fr->rules[i]->in_prefilter && (pre == 0 || i < first)) {
             continue;
         }
 

@@ -275,3 +275,85 @@ Test(rules_order, matcher_needs_a_compiled_ruleset)
     cr_expect_null(rg_matcher_create(rs));
     rg_ruleset_destroy(rs);
 }
+
+
+static const char *
+match_action(rg_matcher *m, const char *message, const char *action)
+{
+    rg_fields       f;
+    const rg_rule  *r;
+
+    memset(&f, 0, sizeof(f));
+    f.f[RG_FIELD_MESSAGE].p = message;
+    f.f[RG_FIELD_MESSAGE].len = strlen(message);
+    f.f[RG_FIELD_ACTION].p = action;
+    f.f[RG_FIELD_ACTION].len = action ? strlen(action) : 0;
+    r = rg_match(m, RG_FORMAT_NGINX_ERROR, &f);
+
+    return r ? rg_rule_id(r) : "none";
+}
+
+
+/*
+ * Anchored rules: the prefilter's match names the first rule whose
+ * `match` matches and the rules before it are skipped; a rule whose
+ * `where` fails passes the record on to the next ones, duplicates of its
+ * pattern included.
+ */
+Test(rules_order, anchored_rules_skip_to_the_first_that_matches)
+{
+    rg_ruleset  *rs = rg_ruleset_create();
+    rg_matcher  *m;
+
+    cr_assert_eq(ADD(rs, "a.yaml",
+        "- {id: zz, format: nginx-error, class: client_closed,"
+        " match: '^zz'}\n"
+        "- {id: ax, format: nginx-error, class: client_reset, match: '^a',"
+        " where: {action: '^x$'}}\n"
+        "- {id: a, format: nginx-error, class: broken_pipe, match: '^a'}\n"
+        "- {id: ab, format: nginx-error, class: client_timeout,"
+        " match: '^ab'}\n"
+        "- {id: b, format: nginx-error, class: stream_canceled,"
+        " match: '^b'}\n"), 0, "%s", err.msg);
+    m = rg_matcher_create(compiled(rs));
+    cr_assert_not_null(m);
+
+    cr_expect_str_eq(match_action(m, "ab", "x"), "ax");
+    cr_expect_str_eq(match_action(m, "ab", "y"), "a");
+    cr_expect_str_eq(match_action(m, "ab", NULL), "a");
+    cr_expect_str_eq(match_action(m, "bz", "x"), "b");
+    cr_expect_str_eq(match_action(m, "zz", NULL), "zz");
+    cr_expect_str_eq(match_action(m, "ba", NULL), "b");
+    cr_expect_str_eq(match_action(m, "c", NULL), "none");
+
+    rg_matcher_destroy(m);
+    rg_ruleset_destroy(rs);
+}
+
+
+/*
+ * One rule not anchored: an earlier rule may match further into the
+ * message than a later anchored one matches at its start, so no rule is
+ * skipped ("c" matches "ac" at offset 1 and comes first).
+ */
+Test(rules_order, unanchored_rules_are_never_skipped)
+{
+    rg_ruleset  *rs = rg_ruleset_create();
+    rg_matcher  *m;
+
+    cr_assert_eq(ADD(rs, "a.yaml",
+        "- {id: c, format: nginx-error, class: client_closed, match: 'c'}\n"
+        "- {id: a, format: nginx-error, class: client_reset, match: '^a'}\n"
+        "- {id: d, format: nginx-error, class: broken_pipe, match: '^d'}\n"),
+        0, "%s", err.msg);
+    m = rg_matcher_create(compiled(rs));
+    cr_assert_not_null(m);
+
+    cr_expect_str_eq(match_action(m, "ac", NULL), "c");
+    cr_expect_str_eq(match_action(m, "ab", NULL), "a");
+    cr_expect_str_eq(match_action(m, "dc", NULL), "c");
+    cr_expect_str_eq(match_action(m, "d", NULL), "d");
+
+    rg_matcher_destroy(m);
+    rg_ruleset_destroy(rs);
+}
