@@ -55,6 +55,8 @@ wait
 gen "keys-error" --type error --size 150M --seed "$seed" --clients "$keys" --abort-pct 80 --distinct &
 gen "keys-access" --type access --size 150M --seed "$seed" --clients "$keys" --abort-pct 80 --distinct &
 wait
+# the same keys at 14% aborts: the file is split over both threads
+gen "keys-split" --type error --size 600M --seed "$seed" --clients "$keys" --abort-pct 15 --distinct
 
 # BENCH_GEN_ONLY=1: prepare the logs now, measure later
 [ -z "${BENCH_GEN_ONLY:-}" ] || exit 0
@@ -126,7 +128,7 @@ echo "- command: \`BENCH_SIZE=$size BENCH_REPS=$reps make bench\`; rstscan at $(
 echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/^Mem/ {print $2}') GiB RAM; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 # (sed -n 1p reads everything: head would make the tool die of SIGPIPE)
 echo "- versions: $(grep --version | sed -n 1p); $(have rg && rg --version | sed -n 1p || echo 'rg not installed'); $(have goaccess && goaccess --version | sed -n '1{s/ - / /;s/\.$//;p}' || echo 'goaccess not installed'); $(gzip --version | sed -n 1p)"
-for f in "error-$size" "access-$size" keys-error keys-access; do
+for f in "error-$size" "access-$size" keys-error keys-access keys-split; do
     echo "- \`$f.log\`: $(bytes_of "$dir/$f.log") bytes ($(bytes_of "$dir/$f.log.gz") gzip -6); $(sed 's/^loggen: //' "$dir/$f.stats")"
 done
 echo "- every file read once before timing (page cache); best of $reps runs, LC_ALL=C; MB = 10^6 bytes"
@@ -161,12 +163,12 @@ if have goaccess; then
 fi
 
 # memory with many distinct keys
-keyrss=0
-for f in keys-error keys-access; do
+keyrss=0 splitrss=0
+for f in keys-error keys-access keys-split; do
     saved_reps=$reps; reps=1
     row "rstscan --json" "$f" "$(bytes_of "$dir/$f.log")" "$rstscan" --json "$dir/$f.log"
     reps=$saved_reps
-    [ "$rss" -gt "$keyrss" ] && keyrss=$rss
+    if [ "$f" = keys-split ]; then splitrss=$rss; else [ "$rss" -gt "$keyrss" ] && keyrss=$rss; fi
 done
 
 # --- did rstscan count what the generator wrote? ------------------------------
@@ -174,7 +176,7 @@ done
 echo
 echo "Correctness check (client-side abort records found by rstscan vs abort lines written by loggen):"
 echo
-for f in error access error.gz access.gz keys-error keys-access; do
+for f in error access error.gz access.gz keys-error keys-access keys-split; do
     out=$tmp/out.rstscan\ --json.$f
     case $f in keys-*) stats=$dir/$f.stats ;; *) stats=$dir/${f%.gz}-$size.stats ;; esac
     want=$(sed -E 's/.* ([0-9]+) abort lines.*/\1/' "$stats")
@@ -218,5 +220,6 @@ r=$(ratio_or_dash "$rs_ag" "$gz_a")
 echo "| access.gz ≥ 0.90 × gzip -dc ($gz_a MB/s) | $r × (${rs_ag:-—} MB/s) | $(verdict "$r >= 0.90" "$rs_ag" "$gz_a") |"
 echo "| peak RSS < 64 MiB, $size logs | $((peak / 1024)) MiB | $(verdict "$peak < 65536" "$scan_ok") |"
 echo "| peak RSS < 64 MiB, $keys distinct keys | $((keyrss / 1024)) MiB | $(verdict "$keyrss < 65536" "${tput[rstscan --json:keys-error]}${tput[rstscan --json:keys-access]}") |"
+echo "| peak RSS < 64 MiB, $keys distinct keys on two threads (keys-split) | $((splitrss / 1024)) MiB | $(verdict "$splitrss < 65536" "${tput[rstscan --json:keys-split]}") |"
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
