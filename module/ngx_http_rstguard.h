@@ -67,6 +67,12 @@ typedef struct {
     ngx_atomic_t                 contended[NGX_HTTP_RSTGUARD_NLOGS];
     ngx_atomic_t                 entries;
     ngx_atomic_t                 evictions;
+    /*
+     * error-log lines whose classification hit a PCRE2 match, depth or
+     * heap limit in some rule (that rule then did not match): counted by
+     * each worker's matcher, added here as they happen
+     */
+    ngx_atomic_t                 limit_hits;
 } ngx_http_rstguard_counters_t;
 
 

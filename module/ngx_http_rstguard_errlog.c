@@ -42,6 +42,8 @@ struct ngx_http_rstguard_errlog_s {
     /* per process (each worker has its own copy after fork) */
     rg_matcher                     *matcher;
     ngx_uint_t                      matcher_tried;
+    /* the matcher's limit hits already added to the zone's counter */
+    uint64_t                        limit_hits;
     ngx_uint_t                      busy;
     /* ngx_http_log_error, learnt from a verified HTTP connection */
     ngx_log_handler_pt              http_handler;
@@ -70,6 +72,8 @@ static ngx_uint_t ngx_http_rstguard_errlog_filter(
 static rg_class ngx_http_rstguard_errlog_classify(
     ngx_http_rstguard_errlog_t *el, ngx_uint_t level, u_char *buf, size_t len,
     rg_nginx_error *pe);
+static void ngx_http_rstguard_errlog_limit_hits(
+    ngx_http_rstguard_errlog_t *el);
 static ngx_int_t ngx_http_rstguard_errlog_matcher(
     ngx_http_rstguard_errlog_t *el);
 static void ngx_http_rstguard_errlog_matcher_cleanup(void *data);
@@ -259,6 +263,9 @@ ngx_http_rstguard_errlog_classify(ngx_http_rstguard_errlog_t *el,
     }
 
     rule = rg_match(el->matcher, RG_FORMAT_NGINX_ERROR, &pe->fields);
+
+    ngx_http_rstguard_errlog_limit_hits(el);
+
     if (rule == NULL) {
         return RG_CLASS_NONE;
     }
@@ -274,6 +281,29 @@ ngx_http_rstguard_errlog_classify(ngx_http_rstguard_errlog_t *el,
     }
 
     return cls;
+}
+
+
+/*
+ * Adds the limit hits the process's matcher counted since the last line to
+ * the zone, where every worker's hits add up.
+ */
+static void
+ngx_http_rstguard_errlog_limit_hits(ngx_http_rstguard_errlog_t *el)
+{
+    uint64_t                    hits;
+    ngx_http_rstguard_zone_t   *zone;
+
+    hits = rg_matcher_limit_hits(el->matcher);
+    zone = el->rmcf->zone;
+
+    if (hits == el->limit_hits || zone->sh == NULL) {
+        return;
+    }
+
+    (void) ngx_atomic_fetch_add(&zone->sh->counters.limit_hits,
+                                (ngx_atomic_int_t) (hits - el->limit_hits));
+    el->limit_hits = hits;
 }
 
 

@@ -47,6 +47,8 @@ static u_char *ngx_http_rstguard_prom_evictions(u_char *p,
     ngx_http_rstguard_zone_t *z);
 static u_char *ngx_http_rstguard_prom_contended(u_char *p,
     ngx_http_rstguard_zone_t *z);
+static u_char *ngx_http_rstguard_prom_limit_hits(u_char *p,
+    ngx_http_rstguard_zone_t *z);
 
 
 /* each family's samples stay together, as the exposition format wants */
@@ -69,7 +71,12 @@ static const struct {
 
     { "# HELP rstguard_contended_total Lines passed uncharged because "
       "the zone was locked.\n# TYPE rstguard_contended_total counter\n",
-      ngx_http_rstguard_prom_contended }
+      ngx_http_rstguard_prom_contended },
+
+    { "# HELP rstguard_limit_hits_total Rule matches of error-log lines "
+      "that hit a PCRE2 limit (no match).\n"
+      "# TYPE rstguard_limit_hits_total counter\n",
+      ngx_http_rstguard_prom_limit_hits }
 };
 
 
@@ -133,7 +140,7 @@ ngx_http_rstguard_status_handler(ngx_http_request_t *r)
 /*
  * { "zones": { "NAME": { "rate": "10r/m", "burst": 5, "global_rate": ...,
  *   "global_burst": ..., "entries": N, "evictions": N,
- *   "contended": { "access": N, "error": N },
+ *   "contended": { "access": N, "error": N }, "limit_hits": N,
  *   "lines": { "access": { "client_closed": { "seen": N, "passed": N,
  *   "suppressed": N, "dry_run": N }, ... }, "error": { ... } } } } }
  */
@@ -194,7 +201,7 @@ ngx_http_rstguard_status_zone(ngx_http_rstguard_zone_t *zone)
 
     lines = json_object();
 
-    z = json_pack("{s:s, s:I, s:s, s:I, s:I, s:I, s:{s:I, s:I}, s:o}",
+    z = json_pack("{s:s, s:I, s:s, s:I, s:I, s:I, s:{s:I, s:I}, s:I, s:o}",
                   "rate", rate,
                   "burst", (json_int_t) zone->key_limit.burst,
                   "global_rate", grate,
@@ -204,6 +211,7 @@ ngx_http_rstguard_status_zone(ngx_http_rstguard_zone_t *zone)
                   "contended",
                       "access", (json_int_t) cnt->contended[0],
                       "error", (json_int_t) cnt->contended[1],
+                  "limit_hits", (json_int_t) cnt->limit_hits,
                   "lines", lines);
     if (z == NULL) {
         return NULL;
@@ -388,4 +396,12 @@ ngx_http_rstguard_prom_contended(u_char *p, ngx_http_rstguard_zone_t *z)
     }
 
     return p;
+}
+
+
+static u_char *
+ngx_http_rstguard_prom_limit_hits(u_char *p, ngx_http_rstguard_zone_t *z)
+{
+    return ngx_sprintf(p, "rstguard_limit_hits_total{zone=\"%V\"} %uA\n",
+                       &z->name, z->sh->counters.limit_hits);
 }

@@ -18,6 +18,7 @@
 
 #include "rg_rules.h"
 #include "rgt_client.h"
+#include "rgt_mod.h"
 #include "rgt_nginx.h"
 
 #define HOSTILE_CLIENTS   4
@@ -27,11 +28,6 @@
    2-core machine, yet far below what one stalled worker would cause */
 #define LATENCY_BOUND_MS  1000
 
-#define HOSTILE_RULE                                                         \
-    "- id: hostile.backtrack\n"                                              \
-    "  format: nginx-error\n"                                                \
-    "  class: client_closed\n"                                               \
-    "  match: '^open\\(\\) \"[^\"]*/(a+)+\"\\)'\n"
 
 static rgt_nginx  ngx;
 static char       uri[AS + 2];
@@ -71,8 +67,8 @@ check_rule_explodes(void)
     size_t         i;
 
     cr_assert_eq(rg_ruleset_add_shipped(rs, &err), 0, "%s", err.msg);
-    cr_assert_eq(rg_ruleset_add_buffer(rs, "hostile.yaml", HOSTILE_RULE,
-                                       strlen(HOSTILE_RULE), &err), 0,
+    cr_assert_eq(rg_ruleset_add_buffer(rs, "hostile.yaml", RGT_HOSTILE_RULE,
+                                       strlen(RGT_HOSTILE_RULE), &err), 0,
                  "%s", err.msg);
     cr_assert_eq(rg_ruleset_compile(rs, &err), 0, "%s", err.msg);
     m = rg_matcher_create(rs);
@@ -163,8 +159,8 @@ Test(injection_hostile_rule, a_worker_never_stalls_and_every_hit_is_named)
     uri[AS + 1] = '\0';
     check_rule_explodes();
 
-    cr_assert_eq(rgt_nginx_write_file(&ngx, "hostile.yaml", HOSTILE_RULE,
-                                      strlen(HOSTILE_RULE)), 0);
+    cr_assert_eq(rgt_nginx_write_file(&ngx, "hostile.yaml", RGT_HOSTILE_RULE,
+                                      strlen(RGT_HOSTILE_RULE)), 0);
     cr_assert_eq(rgt_nginx_write_file(&ngx, "html/index.html", "hi\n", 3), 0);
     cr_assert_eq(rgt_nginx_write_conf(&ngx, HOSTILE_CONF), 0);
     cr_assert_eq(rgt_nginx_start(&ngx), 0);

@@ -59,11 +59,8 @@ TestSuite(mod_status, .init = setup, .fini = teardown, .timeout = 60);
 static char *
 prometheus(void)
 {
-    int    status;
-    char  *body;
+    char  *body = rgt_mod_prometheus(&ngx);
 
-    body = rgt_mod_get(ngx.port[0], "/status?format=prometheus", &status);
-    cr_assert_eq(status, 200);
     cr_assert_not_null(body);
 
     return body;
@@ -132,9 +129,10 @@ Test(mod_status, prometheus_and_json_agree_across_workers_and_reload)
     /* one series per zone, log, class and outcome; nothing else counted */
     cr_assert_eq(rgt_count_lines(text, "rstguard_lines_total{"),
                  2 * 2 * 15 * 3);
-    /* zero: 180 series but 2, the entries of "tiny", 2 evictions and 4
-       contended counters */
-    cr_assert_eq(rgt_count_lines(text, "} 0\n"), 178 + 1 + 2 + 4, "%s",
+    /* zero: 180 series but 2, the entries of "tiny", 2 evictions, 4
+       contended and 2 limit_hits counters */
+    assert_has(text, "rstguard_limit_hits_total{zone=\"rg\"} 0");
+    cr_assert_eq(rgt_count_lines(text, "} 0\n"), 178 + 1 + 2 + 4 + 2, "%s",
                  text);
 
     /* JSON says the same */

@@ -189,19 +189,6 @@ expect_access_untouched(json_t *doc)
 }
 
 
-static long long
-contended(json_t *doc, const char *log)
-{
-    json_t  *v;
-
-    v = json_object_get(json_object_get(json_object_get(json_object_get(
-            doc, "zones"), "rg"), "contended"), log);
-    cr_assert(json_is_integer(v));
-
-    return json_integer_value(v);
-}
-
-
 /*
  * Three tunnels the client resets and three it closes (FIN), all from one
  * client, with a budget of two lines (rate=1r/m burst=1).  The access log
@@ -245,8 +232,8 @@ Test(mod_upgraded, client_reset_and_close_are_never_classified)
                                  "passed"), 2);
     cr_assert_eq(rgt_mod_counter(doc, "rg", "error", "client_reset",
                                  "suppressed"), SESSIONS - 2);
-    cr_assert_eq(contended(doc, "access"), 0);
-    cr_assert_eq(contended(doc, "error"), 0);
+    cr_assert_eq(rgt_mod_contended(doc, "rg", "access"), 0);
+    cr_assert_eq(rgt_mod_contended(doc, "rg", "error"), 0);
     json_decref(doc);
 
     /* the summaries are written when the workers exit */
@@ -309,7 +296,7 @@ Test(mod_upgraded, upstream_reset_is_written_and_not_counted)
         cr_assert_eq(rgt_mod_counter(doc, "rg", "error", name, "seen"), 0,
                      "error %s", name);
     }
-    cr_assert_eq(contended(doc, "error"), 0);
+    cr_assert_eq(rgt_mod_contended(doc, "rg", "error"), 0);
     json_decref(doc);
 
     cr_assert_eq(rgt_nginx_stop(&ngx), 0);

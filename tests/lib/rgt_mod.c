@@ -189,3 +189,31 @@ rgt_mod_counter(json_t *doc, const char *zone, const char *log,
 
     return json_is_integer(v) ? (long) json_integer_value(v) : -1;
 }
+
+
+char *
+rgt_mod_prometheus(rgt_nginx *n)
+{
+    int    status;
+    char  *body;
+
+    body = rgt_mod_get(n->port[0], "/status?format=prometheus", &status);
+    if (body != NULL && status != 200) {
+        free(body);
+        return NULL;
+    }
+
+    return body;
+}
+
+
+long
+rgt_mod_contended(json_t *doc, const char *zone, const char *log)
+{
+    json_t  *v;
+
+    v = json_object_get(json_object_get(json_object_get(json_object_get(
+            doc, "zones"), zone), "contended"), log);
+
+    return json_is_integer(v) ? (long) json_integer_value(v) : -1;
+}

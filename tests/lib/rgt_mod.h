@@ -63,6 +63,23 @@ char *rgt_mod_get(int port, const char *path, int *status);
 /* GET /status (a rstguard_status location) on PORT0 as JSON, or NULL. */
 json_t *rgt_mod_status(rgt_nginx *n);
 
+/*
+ * A rule whose regex backtracks exponentially on nginx's `open()
+ * ".../aaaa...a" failed` line (a URI of many a's): every such line costs
+ * one PCRE2 limit hit and matches nothing.
+ */
+#define RGT_HOSTILE_RULE                                                     \
+    "- id: hostile.backtrack\n"                                              \
+    "  format: nginx-error\n"                                                \
+    "  class: client_closed\n"                                               \
+    "  match: '^open\\(\\) \"[^\"]*/(a+)+\"\\)'\n"
+
+/* GET /status?format=prometheus on PORT0: the text (caller frees), or NULL. */
+char *rgt_mod_prometheus(rgt_nginx *n);
+
+/* zones.NAME.contended.LOG of a status document; -1 if absent. */
+long rgt_mod_contended(json_t *doc, const char *zone, const char *log);
+
 /* zones.NAME.lines.LOG.CLASS.OUTCOME of a status document; -1 if absent. */
 long rgt_mod_counter(json_t *doc, const char *zone, const char *log,
     const char *cls, const char *outcome);
