@@ -100,11 +100,14 @@ rs_reader_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
 
-    /* the first bytes decide: gzip magic 1f 8b, else plain */
-    if (rs_reader_fill(r) < 0) {
-        snprintf(err, errlen, "%s", r->error);
-        rs_reader_close(r);
-        return NULL;
+    /* the first bytes decide: gzip magic 1f 8b, else plain; a pipe may
+       hand over a single byte first, so read until there are two */
+    while (r->in_len < 2 && !r->eof) {
+        if (rs_reader_fill(r) < 0) {
+            snprintf(err, errlen, "%s", r->error);
+            rs_reader_close(r);
+            return NULL;
+        }
     }
 
     if (r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b) {

@@ -27,7 +27,7 @@ static void teardown(void)
     cr_assert_eq(system(cmd), 0);
 }
 
-TestSuite(gzip_scan, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(gzip_scan, .init = setup, .fini = teardown);
 
 static void
 sh(const char *cmd)
