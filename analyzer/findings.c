@@ -416,11 +416,7 @@ rs_find_signature(rs_findings *f, const rs_obs *o)
 {
     rs_find_key  *k;
 
-    if (f->sigs_n >= RS_FIND_MAX_KEYS) {
-        return 0;
-    }
-
-    k = rs_find_key_get(&f->sigs, &f->sigs_n, o->signature, o->signature_len);
+    k = rs_find_sig_get(f, o->signature, o->signature_len);
     if (k == NULL) {
         return -1;
     }
@@ -467,6 +463,82 @@ rs_find_key_get(rs_find_key **head, uint64_t *n, const char *p, size_t len)
     (*n)++;
 
     return k;
+}
+
+
+static int
+rs_u64_cmp(const void *a, const void *b)
+{
+    uint64_t  x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+
+    return (x > y) - (x < y);
+}
+
+
+/*
+ * Lossy counting, as the aggregate's key tables do it: the signatures
+ * with at most the median bytes go, so every signature that stays holds
+ * its bytes exactly but for at most sigs_dropped lost to an earlier drop;
+ * the largest, which log_bloat lists, stay.
+ */
+static int
+rs_find_sigs_prune(rs_findings *f)
+{
+    size_t        i, n;
+    uint64_t     *w, threshold;
+    rs_find_key  *k, *tmp;
+
+    n = HASH_COUNT(f->sigs);
+    w = malloc((n ? n : 1) * sizeof(uint64_t));
+    if (w == NULL) {
+        return -1;
+    }
+
+    i = 0;
+
+    HASH_ITER(hh, f->sigs, k, tmp) {
+        w[i++] = k->u.sig.bytes;
+    }
+
+    qsort(w, n, sizeof(uint64_t), rs_u64_cmp);
+    threshold = n ? w[(n - 1) / 2] : 0;
+    free(w);
+
+    HASH_ITER(hh, f->sigs, k, tmp) {
+        if (k->u.sig.bytes <= threshold) {
+            HASH_DELETE(hh, f->sigs, k);
+            free(k);
+            f->sigs_n--;
+        }
+    }
+
+    /* a record has a byte at least: 0 stays "nothing dropped" */
+    f->sigs_dropped = threshold > f->sigs_dropped ? threshold
+                                                  : f->sigs_dropped;
+    f->sigs_dropped += f->sigs_dropped == 0;
+
+    return 0;
+}
+
+
+rs_find_key *
+rs_find_sig_get(rs_findings *f, const char *p, size_t len)
+{
+    rs_find_key  *k;
+
+    if (len > RS_FIND_SAMPLE) {
+        len = RS_FIND_SAMPLE;
+    }
+
+    HASH_FIND(hh, f->sigs, p, len, k);
+
+    if (k == NULL && f->sigs_n >= RS_FIND_MAX_SIGS
+        && rs_find_sigs_prune(f) != 0)
+    {
+        return NULL;
+    }
+
+    return k != NULL ? k : rs_find_key_get(&f->sigs, &f->sigs_n, p, len);
 }
 
 

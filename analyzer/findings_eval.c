@@ -804,7 +804,7 @@ rs_eval_bloat(const rs_findings *f, json_t *arr)
     int       c, top_cls;
     uint64_t  bytes, records;
     double    share;
-    char      evidence[RS_EVIDENCE_MAX];
+    char      evidence[RS_EVIDENCE_MAX], sigs[256];
 
     bytes = 0;
     records = 0;
@@ -822,11 +822,23 @@ rs_eval_bloat(const rs_findings *f, json_t *arr)
         return 0;
     }
 
+    sigs[0] = '\0';
+
+    if (f->sigs != NULL && f->sigs_dropped == 0) {
+        snprintf(sigs, sizeof(sigs), "; Java stack traces of aborts lead,"
+                 " see numbers");
+
+    } else if (f->sigs != NULL) {
+        snprintf(sigs, sizeof(sigs), "; Java stack traces of aborts lead,"
+                 " see numbers (more than %d distinct exception lines: the"
+                 " largest are listed, each short by at most %" PRIu64
+                 " bytes)", RS_FIND_MAX_SIGS, f->sigs_dropped);
+    }
+
     snprintf(evidence, sizeof(evidence),
              "%" PRIu64 " abort records take %" PRIu64 " of the log's %"
              PRIu64 " bytes (%.1f%%)%s", records, bytes, f->bytes,
-             share * 100, f->sigs != NULL
-                 ? "; Java stack traces of aborts lead, see numbers" : "");
+             share * 100, sigs);
 
     return rs_add(arr, "log_bloat", (rg_class) top_cls,
         "harmless aborts are logged in full, over and over",

@@ -19,6 +19,14 @@
 /* distinct keys kept per table; beyond, new keys are not tracked */
 #define RS_FIND_MAX_KEYS    200000
 
+/*
+ * Java exception lines kept per collector; a full table drops the half
+ * with the fewest bytes (log_bloat lists the 5 largest).  A log whose
+ * exception lines carry addresses or ids has one per record: 200,000 of
+ * them on two threads held 100 MiB.
+ */
+#define RS_FIND_MAX_SIGS    4096
+
 #define RS_FIND_SAMPLE      512
 
 /*
@@ -126,11 +134,15 @@ struct rs_findings {
     /* log bloat: Java stack traces of aborts */
     rs_find_key     *sigs;
     uint64_t         sigs_n;
+    uint64_t         sigs_dropped;  /* most bytes a dropped one had; 0 none */
 };
 
 /* Finds or adds a key in a counted table; NULL when out of memory. */
 rs_find_key *rs_find_key_get(rs_find_key **head, uint64_t *n,
     const char *p, size_t len);
+
+/* The same in f->sigs, dropping its lighter half when it is full. */
+rs_find_key *rs_find_sig_get(rs_findings *f, const char *p, size_t len);
 
 /* The URI's hash, and its largest response per the sketch. */
 uint64_t rs_find_hash(const char *p, size_t len);

@@ -12,8 +12,7 @@
 #include "findings_impl.h"
 
 
-static int rs_merge_keys(rs_find_key **dst, uint64_t *ndst,
-    const rs_find_key *src, int uris);
+static int rs_merge_keys(rs_findings *dst, const rs_find_key *src, int uris);
 static void rs_merge_sample(rs_find_sample *dst, const rs_find_sample *src);
 
 
@@ -80,8 +79,11 @@ rs_findings_merge(rs_findings *dst, const rs_findings *src)
         d->upstream_n += m->upstream_n;
     }
 
-    if (rs_merge_keys(&dst->sigs, &dst->sigs_n, src->sigs, 0) != 0
-        || rs_merge_keys(&dst->uris, &dst->uris_n, src->uris, 1) != 0)
+    dst->sigs_dropped = src->sigs_dropped > dst->sigs_dropped
+                        ? src->sigs_dropped : dst->sigs_dropped;
+
+    if (rs_merge_keys(dst, src->sigs, 0) != 0
+        || rs_merge_keys(dst, src->uris, 1) != 0)
     {
         return -1;
     }
@@ -91,15 +93,16 @@ rs_findings_merge(rs_findings *dst, const rs_findings *src)
 
 
 static int
-rs_merge_keys(rs_find_key **dst, uint64_t *ndst, const rs_find_key *src,
-    int uris)
+rs_merge_keys(rs_findings *dst, const rs_find_key *src, int uris)
 {
     int                 i;
     rs_find_key        *d;
     const rs_find_key  *k, *tmp;
 
     HASH_ITER(hh, (rs_find_key *) src, k, tmp) {
-        d = rs_find_key_get(dst, ndst, k->key, k->hh.keylen);
+        d = uris ? rs_find_key_get(&dst->uris, &dst->uris_n, k->key,
+                                   k->hh.keylen)
+                 : rs_find_sig_get(dst, k->key, k->hh.keylen);
         if (d == NULL) {
             return -1;
         }

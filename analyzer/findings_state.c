@@ -119,7 +119,7 @@ rs_findings_state(const rs_findings *f)
     }
 
     return json_pack("{s:I,s:I,s:I,s:o,s:i,s:b,s:b,s:o,s:o,s:o,s:[IIIIII],"
-                     "s:o,s:o,s:o,s:o,s:o,s:o}",
+                     "s:o,s:o,s:o,s:o,s:I,s:o,s:o}",
         "records", (json_int_t) f->records, "bytes", (json_int_t) f->bytes,
         "lost", (json_int_t) f->lost, "classes", classes,
         "off_min", (int) f->off_min, "has_off", f->has_off,
@@ -127,12 +127,14 @@ rs_findings_state(const rs_findings *f)
         "nav_time", rs_state_bins(f->nav_time),
         "idle_req", rs_state_bins(f->idle_req),
         "idle_up", rs_state_bins(f->idle_up),
-        "counters", (json_int_t) f->nav_agents, (json_int_t) f->nav_browsers, (json_int_t) f->uris_untracked,
+        "counters", (json_int_t) f->nav_agents,
+            (json_int_t) f->nav_browsers, (json_int_t) f->uris_untracked,
             (json_int_t) f->cl_short, (json_int_t) f->cl_short_bytes,
             (json_int_t) f->up_cut,
         "cut_sample", rs_state_sample(&f->cut_sample),
         "buf", bufs, "minutes", minutes,
         "sigs", rs_state_keys(f->sigs, 0),
+        "sigs_dropped", (json_int_t) f->sigs_dropped,
         "uris", rs_state_keys(f->uris, 1),
         "sketch", rs_state_sketch(f->sketch));
 }
@@ -169,8 +171,7 @@ rs_state_load_sample(const json_t *v, rs_find_sample *s)
 
 /* [[key, n, lines, bytes, [[size, count]...]], ...] */
 static int
-rs_state_load_keys(const json_t *arr, rs_find_key **head, uint64_t *count,
-    int uris)
+rs_state_load_keys(const json_t *arr, rs_findings *f, int uris)
 {
     size_t        i, j, len;
     json_t       *v, *sizes, *sz;
@@ -185,7 +186,8 @@ rs_state_load_keys(const json_t *arr, rs_find_key **head, uint64_t *count,
             return -1;
         }
 
-        k = rs_find_key_get(head, count, key, len);
+        k = uris ? rs_find_key_get(&f->uris, &f->uris_n, key, len)
+                 : rs_find_sig_get(f, key, len);
         if (k == NULL) {
             return -1;
         }
@@ -216,7 +218,7 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
 {
     json_t          *classes, *bufs, *minutes, *v, *sample, *cut;
     json_t          *nav, *ireq, *iup, *sigs, *uris, *sketch;
-    json_int_t       r, b, l, cnt[6], x[5];
+    json_int_t       r, b, l, sd, cnt[6], x[5];
     json_error_t     je;
     const char      *name;
     size_t           i;
@@ -225,13 +227,14 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
     rs_find_minute  *m;
 
     if (json_unpack_ex((json_t *) st, &je, 0, "{s:I,s:I,s:I,s:o,s:i,s:b,s:b,"
-            "s:o,s:o,s:o,s:[IIIIII],s:o,s:o,s:o,s:o,s:o,s:o}",
+            "s:o,s:o,s:o,s:[IIIIII],s:o,s:o,s:o,s:o,s:I,s:o,s:o}",
             "records", &r, "bytes", &b, "lost", &l, "classes", &classes,
             "off_min", &off, "has_off", &has_off, "timed", &timed,
             "nav_time", &nav, "idle_req", &ireq, "idle_up", &iup,
             "counters", &cnt[0], &cnt[1], &cnt[2], &cnt[3], &cnt[4], &cnt[5],
             "cut_sample", &cut, "buf", &bufs, "minutes", &minutes,
-            "sigs", &sigs, "uris", &uris, "sketch", &sketch) != 0)
+            "sigs", &sigs, "sigs_dropped", &sd, "uris", &uris,
+            "sketch", &sketch) != 0)
     {
         snprintf(err, errlen, "findings: %s", je.text);
         return -1;
@@ -249,6 +252,7 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
     f->cl_short = (uint64_t) cnt[3];
     f->cl_short_bytes = (uint64_t) cnt[4];
     f->up_cut = (uint64_t) cnt[5];
+    f->sigs_dropped = (uint64_t) sd;
     rs_state_load_sample(cut, &f->cut_sample);
 
     json_object_foreach(classes, name, v) {
@@ -311,8 +315,8 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
     if (rs_state_load_bins(nav, f->nav_time) != 0
         || rs_state_load_bins(ireq, f->idle_req) != 0
         || rs_state_load_bins(iup, f->idle_up) != 0
-        || rs_state_load_keys(sigs, &f->sigs, &f->sigs_n, 0)
-        || rs_state_load_keys(uris, &f->uris, &f->uris_n, 1))
+        || rs_state_load_keys(sigs, f, 0)
+        || rs_state_load_keys(uris, f, 1))
     {
         snprintf(err, errlen, "findings: bad histogram or key, or out of"
                  " memory");

@@ -541,6 +541,114 @@ Test(findings, log_bloat_with_java_signatures)
     json_decref(all);
 }
 
+/* One Java abort record with its exception line. */
+static void
+java_abort(const char *sig, uint64_t bytes, uint32_t lines)
+{
+    rs_obs o = req(100, RG_CLASS_BROKEN_PIPE, -1);
+    o.access = 0;
+    o.bytes = bytes;
+    o.lines = lines;
+    o.signature = sig;
+    o.signature_len = strlen(sig);
+    observe(&o, "-");
+}
+
+#define HEAVY  "org.apache.catalina.connector.ClientAbortException:" \
+               " java.io.IOException: Broken pipe"
+
+static json_t *
+bloat_of(rs_findings *c)
+{
+    json_t *all = rs_findings_json(c, agg);
+    json_t *b = json_incref(json_array_get(kind(all, "log_bloat", 1), 0));
+    json_decref(all);
+    return b;
+}
+
+/* 4096 distinct exception lines are all kept, exactly */
+Test(findings, log_bloat_keeps_4096_exception_lines_exactly)
+{
+    char  sig[128];
+
+    for (int i = 0; i < 4095; i++) {
+        snprintf(sig, sizeof(sig), "java.io.IOException: Broken pipe to"
+                 " 10.0.%d.%d", i / 256, i % 256);
+        java_abort(sig, 100, 2);
+        if (i % 1000 == 0) {
+            java_abort(HEAVY, 3000, 40);
+        }
+    }
+
+    json_t *b = bloat_of(f);
+    const char *ev = json_string_value(json_object_get(b, "evidence"));
+    cr_assert_str_eq(ev, "4100 abort records take 424500 of the log's 424500"
+                     " bytes (100.0%); Java stack traces of aborts lead, see"
+                     " numbers");
+    json_t *st = json_object_get(json_object_get(b, "numbers"),
+                                 "stack_traces");
+    cr_assert_eq(json_array_size(st), 5);
+    json_t *top = json_array_get(st, 0);
+    cr_assert_str_eq(json_string_value(json_object_get(top, "signature")),
+                     HEAVY);
+    cr_assert_eq(json_integer_value(json_object_get(top, "records")), 5);
+    cr_assert_eq(json_integer_value(json_object_get(top, "bytes")), 15000);
+    json_t *state = rs_findings_state(f);
+    cr_assert_eq(json_array_size(json_object_get(state, "sigs")), 4096);
+    cr_assert_eq(json_integer_value(json_object_get(state, "sigs_dropped")),
+                 0);
+    json_decref(state);
+    json_decref(b);
+}
+
+/*
+ * Past 4096 the half with the fewest bytes is dropped, again and again:
+ * the heavy exception line stays, exact, and the evidence says how far
+ * off a listed one can be; the bound survives --partial.
+ */
+Test(findings, log_bloat_past_4096_exception_lines_keeps_the_largest)
+{
+    char          sig[128], err[256];
+    rs_findings  *back = rs_findings_create();
+
+    for (int i = 0; i < 10000; i++) {
+        snprintf(sig, sizeof(sig), "java.io.IOException: Broken pipe to"
+                 " 10.0.%d.%d", i / 256, i % 256);
+        java_abort(sig, 100, 2);
+        if (i % 100 == 0) {
+            java_abort(HEAVY, 3000, 40);
+        }
+    }
+
+    json_t *b = bloat_of(f);
+    cr_assert_str_eq(json_string_value(json_object_get(b, "evidence")),
+                     "10100 abort records take 1300000 of the log's 1300000"
+                     " bytes (100.0%); Java stack traces of aborts lead, see"
+                     " numbers (more than 4096 distinct exception lines: the"
+                     " largest are listed, each short by at most 100 bytes)");
+    json_t *top = json_array_get(json_object_get(json_object_get(b,
+                                 "numbers"), "stack_traces"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(top, "signature")),
+                     HEAVY);
+    cr_assert_eq(json_integer_value(json_object_get(top, "records")), 100);
+    cr_assert_eq(json_integer_value(json_object_get(top, "lines")), 4000);
+    cr_assert_eq(json_integer_value(json_object_get(top, "bytes")), 300000);
+
+    json_t *state = rs_findings_state(f);
+    cr_assert_leq(json_array_size(json_object_get(state, "sigs")), 4096);
+    cr_assert_eq(json_integer_value(json_object_get(state, "sigs_dropped")),
+                 100);
+    cr_assert_eq(rs_findings_merge_state(back, state, err, sizeof(err)), 0,
+                 "%s", err);
+    json_t *again = bloat_of(back);
+    cr_assert(json_equal(b, again), "%s\n---\n%s", json_dumps(b, 0),
+              json_dumps(again, 0));
+    json_decref(again);
+    json_decref(state);
+    json_decref(b);
+    rs_findings_free(back);
+}
+
 Test(findings, no_log_bloat_under_ten_percent)
 {
     rs_obs o = req(100, RG_CLASS_CLIENT_CLOSED, 499);
