@@ -111,12 +111,13 @@ ngx_http_rstguard_errlog_writer(ngx_log_t *log, ngx_uint_t level, u_char *buf,
 
     el = ln->el;
 
-    if (el->busy
-        || (ngx_tid_t) ngx_log_tid != (ngx_tid_t) ngx_pid
+    /* a thread-pool thread is told first: it must not read el at all */
+    if ((ngx_tid_t) ngx_log_tid != (ngx_tid_t) ngx_pid
+        || el->busy
         || ngx_http_rstguard_summary_emitting(el->rmcf))
     {
         /*
-         * Re-entrant, a thread-pool thread, or rstguard's own summary:
+         * A thread-pool thread, re-entrant, or rstguard's own summary:
          * passed undecided, and escaped on the stack, as the shared state
          * belongs to the line being decided (or to the main thread).
          */
