@@ -3,8 +3,8 @@
  *
  * The tables are uthash (Debian uthash-dev) with its out-of-memory
  * handling made non-fatal: an insert that fails is reported, never an
- * exit.  Each table stops tracking new keys at RS_FIND_MAX_KEYS and counts
- * what it could not track, so memory stays bounded.
+ * exit.  A full table drops its lighter half (findings_impl.h), so memory
+ * stays bounded.
  */
 
 #include <stdlib.h>
@@ -320,15 +320,7 @@ rs_find_response(rs_findings *f, const rs_obs *o)
         return 0;
     }
 
-    if (f->uris_n >= RS_FIND_MAX_KEYS) {
-        HASH_FIND(hh, f->uris, o->uri, o->uri_len, u);
-        if (u == NULL) {
-            f->uris_untracked++;
-            return 0;
-        }
-    }
-
-    u = rs_find_key_get(&f->uris, &f->uris_n, o->uri, o->uri_len);
+    u = rs_find_uri_get(f, o->uri, o->uri_len);
     if (u == NULL) {
         return -1;
     }
@@ -475,20 +467,36 @@ rs_u64_cmp(const void *a, const void *b)
 }
 
 
+static uint64_t
+rs_find_weight(const rs_find_key *k, int uris)
+{
+    return uris ? k->n : k->u.sig.bytes;
+}
+
+
+/* What a key costs, as the URIs' byte bound counts it. */
+static uint64_t
+rs_find_cost(size_t len)
+{
+    return sizeof(rs_find_key) + len + 1;
+}
+
+
 /*
- * Lossy counting, as the aggregate's key tables do it: the signatures
- * with at most the median bytes go, so every signature that stays holds
- * its bytes exactly but for at most sigs_dropped lost to an earlier drop;
- * the largest, which log_bloat lists, stay.
+ * Drops the keys whose weight is at most the median: every key that stays
+ * is exact but for at most *dropped lost to an earlier drop of it (a
+ * record weighs 1 or more, so *dropped stays 0 while nothing went).
  */
 static int
-rs_find_sigs_prune(rs_findings *f)
+rs_find_prune(rs_findings *f, int uris)
 {
-    size_t        i, n;
-    uint64_t     *w, threshold;
-    rs_find_key  *k, *tmp;
+    size_t         i, n;
+    uint64_t      *w, threshold, *dropped;
+    rs_find_key  **head, *k, *tmp;
 
-    n = HASH_COUNT(f->sigs);
+    head = uris ? &f->uris : &f->sigs;
+    dropped = uris ? &f->uris_dropped : &f->sigs_dropped;
+    n = HASH_COUNT(*head);
     w = malloc((n ? n : 1) * sizeof(uint64_t));
     if (w == NULL) {
         return -1;
@@ -496,26 +504,33 @@ rs_find_sigs_prune(rs_findings *f)
 
     i = 0;
 
-    HASH_ITER(hh, f->sigs, k, tmp) {
-        w[i++] = k->u.sig.bytes;
+    HASH_ITER(hh, *head, k, tmp) {
+        w[i++] = rs_find_weight(k, uris);
     }
 
     qsort(w, n, sizeof(uint64_t), rs_u64_cmp);
     threshold = n ? w[(n - 1) / 2] : 0;
     free(w);
 
-    HASH_ITER(hh, f->sigs, k, tmp) {
-        if (k->u.sig.bytes <= threshold) {
-            HASH_DELETE(hh, f->sigs, k);
-            free(k);
+    HASH_ITER(hh, *head, k, tmp) {
+        if (rs_find_weight(k, uris) > threshold) {
+            continue;
+        }
+
+        HASH_DELETE(hh, *head, k);
+
+        if (uris) {
+            f->uris_n--;
+            f->uris_bytes -= rs_find_cost(k->hh.keylen);
+        } else {
             f->sigs_n--;
         }
+
+        free(k);
     }
 
-    /* a record has a byte at least: 0 stays "nothing dropped" */
-    f->sigs_dropped = threshold > f->sigs_dropped ? threshold
-                                                  : f->sigs_dropped;
-    f->sigs_dropped += f->sigs_dropped == 0;
+    *dropped = threshold > *dropped ? threshold : *dropped;
+    *dropped += *dropped == 0;
 
     return 0;
 }
@@ -532,13 +547,40 @@ rs_find_sig_get(rs_findings *f, const char *p, size_t len)
 
     HASH_FIND(hh, f->sigs, p, len, k);
 
-    if (k == NULL && f->sigs_n >= RS_FIND_MAX_SIGS
-        && rs_find_sigs_prune(f) != 0)
-    {
+    if (k == NULL && f->sigs_n >= RS_FIND_MAX_SIGS && rs_find_prune(f, 0)) {
         return NULL;
     }
 
     return k != NULL ? k : rs_find_key_get(&f->sigs, &f->sigs_n, p, len);
+}
+
+
+rs_find_key *
+rs_find_uri_get(rs_findings *f, const char *p, size_t len)
+{
+    rs_find_key  *k;
+
+    if (len > RS_FIND_SAMPLE) {
+        len = RS_FIND_SAMPLE;
+    }
+
+    HASH_FIND(hh, f->uris, p, len, k);
+
+    if (k != NULL) {
+        return k;
+    }
+
+    if ((f->uris_n >= RS_FIND_MAX_URIS
+         || f->uris_bytes + rs_find_cost(len) > RS_FIND_URI_BYTES)
+        && rs_find_prune(f, 1) != 0)
+    {
+        return NULL;
+    }
+
+    k = rs_find_key_get(&f->uris, &f->uris_n, p, len);
+    f->uris_bytes += k != NULL ? rs_find_cost(len) : 0;
+
+    return k;
 }
 
 

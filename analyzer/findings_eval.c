@@ -647,7 +647,7 @@ rs_eval_cut_uris(const rs_findings *f, json_t *arr)
 {
     size_t  n;
     rs_cut  cuts[RS_BUF_MAX_URIS];
-    char    evidence[RS_EVIDENCE_MAX];
+    char    evidence[RS_EVIDENCE_MAX], dropped[160];
 
     n = rs_cuts(f, cuts, RS_BUF_MAX_URIS);
 
@@ -655,12 +655,17 @@ rs_eval_cut_uris(const rs_findings *f, json_t *arr)
         return 0;
     }
 
+    snprintf(dropped, sizeof(dropped), "; more URIs had page-sized"
+             " responses than are kept, so each count may be short by up to"
+             " %" PRIu64, f->uris_dropped);
+
     snprintf(evidence, sizeof(evidence),
              "%zu URI%s at one exact size: %" PRIu64 " responses for %s"
              " end at %" PRId64 " bytes (%" PRId64 " x 4 KiB) while the"
-             " largest was %" PRId64 " bytes", n, n == 1 ? " stops" : "s stop",
-             cuts[0].count, cuts[0].uri->key, cuts[0].size,
-             cuts[0].size / 4096, cuts[0].largest);
+             " largest was %" PRId64 " bytes%s", n,
+             n == 1 ? " stops" : "s stop", cuts[0].count, cuts[0].uri->key,
+             cuts[0].size, cuts[0].size / 4096, cuts[0].largest,
+             f->uris_dropped ? dropped : "");
 
     return rs_add(arr, "output_buffer", RG_CLASS_TRUNCATED,
         "responses are cut at the size of an output buffer: the buffer was"

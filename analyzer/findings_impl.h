@@ -16,16 +16,19 @@
 #define RS_FIND_BIN_MS      100
 #define RS_FIND_BINS        36000
 
-/* distinct keys kept per table; beyond, new keys are not tracked */
-#define RS_FIND_MAX_KEYS    200000
-
 /*
- * Java exception lines kept per collector; a full table drops the half
- * with the fewest bytes (log_bloat lists the 5 largest).  A log whose
- * exception lines carry addresses or ids has one per record: 200,000 of
- * them on two threads held 100 MiB.
+ * The keyed tables' bounds, per collector (one per scanning thread).  A
+ * full table drops the half of its keys with the least weight (lossy
+ * counting, as the aggregate's key tables do): a Java exception line's
+ * bytes, a URI's page-multiple responses; the keys that matter, which
+ * are the heavy ones, stay, and what a kept key may have lost is known.
+ * A log whose exception lines carry addresses or ids has one per record
+ * (200,000 of them on two threads held 100 MiB); the URIs are bounded by
+ * their bytes too (200,000 URIs of 400 bytes held 205 MiB).
  */
 #define RS_FIND_MAX_SIGS    4096
+#define RS_FIND_MAX_URIS    200000
+#define RS_FIND_URI_BYTES   ((uint64_t) 8 << 20)
 
 #define RS_FIND_SAMPLE      512
 
@@ -63,8 +66,7 @@ typedef struct {
 /*
  * A counted key: a Java signature with its lines and bytes, or a URI with
  * its sizes.  One allocation per key, its length in uthash's hh.keylen: a
- * URI's sizes in a second allocation cost 80 bytes more, and a URI table
- * holds up to RS_FIND_MAX_KEYS per scanning thread.
+ * URI's sizes in a second allocation cost 80 bytes more.
  */
 typedef struct {
     UT_hash_handle  hh;
@@ -124,7 +126,8 @@ struct rs_findings {
     /* output buffer: URIs with page-multiple responses, and the sketch */
     rs_find_key     *uris;
     rs_find_cell    *sketch;                    /* 2 * RS_FIND_SKETCH */
-    uint64_t         uris_n, uris_untracked;
+    uint64_t         uris_n, uris_bytes;
+    uint64_t         uris_dropped;  /* most responses a dropped one had */
     uint64_t         cl_short, cl_short_bytes;  /* Content-Length shortfall */
     uint64_t         up_cut;                    /* ... while reading upstream */
     uint64_t         buf[RS_BUF_KINDS];
@@ -141,8 +144,9 @@ struct rs_findings {
 rs_find_key *rs_find_key_get(rs_find_key **head, uint64_t *n,
     const char *p, size_t len);
 
-/* The same in f->sigs, dropping its lighter half when it is full. */
+/* The same in f->sigs or f->uris, dropping the lighter half when full. */
 rs_find_key *rs_find_sig_get(rs_findings *f, const char *p, size_t len);
+rs_find_key *rs_find_uri_get(rs_findings *f, const char *p, size_t len);
 
 /* The URI's hash, and its largest response per the sketch. */
 uint64_t rs_find_hash(const char *p, size_t len);

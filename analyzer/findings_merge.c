@@ -56,7 +56,8 @@ rs_findings_merge(rs_findings *dst, const rs_findings *src)
 
     dst->nav_agents += src->nav_agents;
     dst->nav_browsers += src->nav_browsers;
-    dst->uris_untracked += src->uris_untracked;
+    dst->uris_dropped = src->uris_dropped > dst->uris_dropped
+                        ? src->uris_dropped : dst->uris_dropped;
     dst->cl_short += src->cl_short;
     dst->cl_short_bytes += src->cl_short_bytes;
     dst->up_cut += src->up_cut;
@@ -100,8 +101,7 @@ rs_merge_keys(rs_findings *dst, const rs_find_key *src, int uris)
     const rs_find_key  *k, *tmp;
 
     HASH_ITER(hh, (rs_find_key *) src, k, tmp) {
-        d = uris ? rs_find_key_get(&dst->uris, &dst->uris_n, k->key,
-                                   k->hh.keylen)
+        d = uris ? rs_find_uri_get(dst, k->key, k->hh.keylen)
                  : rs_find_sig_get(dst, k->key, k->hh.keylen);
         if (d == NULL) {
             return -1;

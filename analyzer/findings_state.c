@@ -128,7 +128,7 @@ rs_findings_state(const rs_findings *f)
         "idle_req", rs_state_bins(f->idle_req),
         "idle_up", rs_state_bins(f->idle_up),
         "counters", (json_int_t) f->nav_agents,
-            (json_int_t) f->nav_browsers, (json_int_t) f->uris_untracked,
+            (json_int_t) f->nav_browsers, (json_int_t) f->uris_dropped,
             (json_int_t) f->cl_short, (json_int_t) f->cl_short_bytes,
             (json_int_t) f->up_cut,
         "cut_sample", rs_state_sample(&f->cut_sample),
@@ -186,8 +186,7 @@ rs_state_load_keys(const json_t *arr, rs_findings *f, int uris)
             return -1;
         }
 
-        k = uris ? rs_find_key_get(&f->uris, &f->uris_n, key, len)
-                 : rs_find_sig_get(f, key, len);
+        k = uris ? rs_find_uri_get(f, key, len) : rs_find_sig_get(f, key, len);
         if (k == NULL) {
             return -1;
         }
@@ -248,7 +247,7 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
     f->timed = timed;
     f->nav_agents = (uint64_t) cnt[0];
     f->nav_browsers = (uint64_t) cnt[1];
-    f->uris_untracked = (uint64_t) cnt[2];
+    f->uris_dropped = (uint64_t) cnt[2];
     f->cl_short = (uint64_t) cnt[3];
     f->cl_short_bytes = (uint64_t) cnt[4];
     f->up_cut = (uint64_t) cnt[5];
