@@ -58,11 +58,15 @@ teardown(void)
 
 TestSuite(mod_upgraded, .init = setup, .fini = teardown, .timeout = 60);
 
-/* rate=1r/m burst=1: per key and class, two lines pass, then one a minute */
-#define UPGRADE_CONF                                                         \
+/*
+ * rate=1r/m burst=1: per key and class, two lines pass, then one a minute.
+ * `extra` adds lines to http{}.
+ */
+#define UPGRADE_CONF_WITH(extra)                                             \
     RGT_CONF_HEAD                                                            \
     "http {\n"                                                               \
     "    @TEMP_PATHS@\n"                                                     \
+    extra                                                                    \
     "    log_format rg " RGT_MOD_LOG_FORMAT " ' r=$request_completion';\n"   \
     "    access_log @PREFIX@/logs/all.log rg;\n"                             \
     "    rstguard_zone zone=rg:1m rate=1r/m burst=1 global_rate=1000r/s\n"   \
@@ -81,6 +85,8 @@ TestSuite(mod_upgraded, .init = setup, .fini = teardown, .timeout = 60);
     "        location = /status { rstguard_status; access_log off; }\n"      \
     "    }\n"                                                                \
     "}\n"
+
+#define UPGRADE_CONF  UPGRADE_CONF_WITH("")
 
 
 /* Reads the response head byte by byte (nothing of the tunnel after it). */
@@ -165,9 +171,9 @@ session(const char *msg, rgt_abort_how how)
 
 
 static void
-start(void)
+start_with(const char *conf)
 {
-    cr_assert_eq(rgt_nginx_write_conf(&ngx, UPGRADE_CONF), 0);
+    cr_assert_eq(rgt_nginx_write_conf(&ngx, conf), 0);
     cr_assert_eq(rgt_nginx_start(&ngx), 0);
     cr_assert_eq(rgt_mod_settle(&ngx), 0);
 }
@@ -202,7 +208,7 @@ Test(mod_upgraded, client_reset_and_close_are_never_classified)
     char    *acc, *err;
     json_t  *doc;
 
-    start();
+    start_with(UPGRADE_CONF);
 
     for (int i = 0; i < SESSIONS; i++) {
         session("ping", RGT_RST);
@@ -267,7 +273,7 @@ Test(mod_upgraded, upstream_reset_is_written_and_not_counted)
     char    *acc, *err;
     json_t  *doc;
 
-    start();
+    start_with(UPGRADE_CONF);
 
     for (int i = 0; i < SESSIONS; i++) {
         session("reset", RGT_FIN);    /* the client never ends it */
@@ -327,7 +333,7 @@ Test(mod_upgraded, send_timeout_in_tunnel_is_not_classified)
     char    *acc, *err;
     json_t  *doc;
 
-    start();
+    start_with(UPGRADE_CONF);
     session("flood", RGT_FIN);
 
     cr_assert_eq(rgt_mod_wait_lines(&ngx, "logs/all.log", "a=", 1), 0);
@@ -361,5 +367,72 @@ Test(mod_upgraded, send_timeout_in_tunnel_is_not_classified)
                                       "HTTP/1.1\", upstream: \"http://"
                                       "127.0.0.1:"), 1, "%s", err);
     cr_assert_eq(rgt_count_lines(err, "rstguard: log="), 0, "%s", err);
+    free(err);
+}
+
+
+/*
+ * The rule README suggests for tunnels: at error, a syscall's reset in a
+ * tunnel is the upstream's (the client's is logged at info).
+ */
+#define TUNNEL_RULE                                                          \
+    "- id: local.upstream_reset.upgraded\n"                                  \
+    "  format: nginx-error\n"                                                \
+    "  class: upstream_reset\n"                                              \
+    "  priority: 1\n"                                                        \
+    "  match: '^\\w+\\(\\)(?: to \\S+)? failed(?: \\(SSL: [^)]*+\\))? "     \
+    "\\(104: '\n"                                                            \
+    "  where: { action: '^proxying upgraded connection$',\n"                 \
+    "           level: '^(?:error|crit|alert|emerg)$' }\n"
+
+/*
+ * client_reset named in rstguard_classes may be held at any level, so
+ * without help the upstream's resets in a tunnel ([error], same words)
+ * would be held as client_reset, sharing the client's budget.  With the
+ * rule above they are upstream_reset, not a limited class: all written and
+ * counted nowhere, while the client's resets keep their own budget.
+ */
+Test(mod_upgraded, a_local_rule_tells_the_tunnel_sides_apart)
+{
+    char    *err;
+    json_t  *doc;
+
+    cr_assert_eq(rgt_nginx_write_file(&ngx, "tunnel.yaml", TUNNEL_RULE,
+                                      strlen(TUNNEL_RULE)), 0);
+    start_with(UPGRADE_CONF_WITH(
+        "    rstguard_rules @PREFIX@/tunnel.yaml;\n"
+        "    rstguard_classes client_reset client_closed client_timeout;\n"));
+
+    for (int i = 0; i < SESSIONS; i++) {
+        session("reset", RGT_FIN);
+        session("ping", RGT_RST);
+    }
+
+    cr_assert_eq(rgt_mod_wait_lines(&ngx, "logs/all.log", "a=", 2 * SESSIONS),
+                 0);
+
+    doc = rgt_mod_status(&ngx);
+    cr_assert_not_null(doc);
+    expect_access_untouched(doc);
+    cr_assert_eq(rgt_mod_counter(doc, "rg", "error", "client_reset", "seen"),
+                 SESSIONS);
+    cr_assert_eq(rgt_mod_counter(doc, "rg", "error", "client_reset",
+                                 "passed"), 2);
+    cr_assert_eq(rgt_mod_counter(doc, "rg", "error", "upstream_reset",
+                                 "seen"), 0);
+    json_decref(doc);
+
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+
+    err = rgt_nginx_read(&ngx, "logs/error.log");
+    cr_assert_not_null(err);
+    cr_assert_eq(rgt_count_lines(err, "[error]"), SESSIONS, "%s", err);
+    cr_assert_eq(rgt_count_lines(err, "[info]"), 2 + 1 + 1, "%s", err);
+    cr_assert_eq(rgt_count_lines(err, " recv() failed (104: Connection reset"
+                                      " by peer) while proxying upgraded "
+                                      "connection, client: " CLIENT ","),
+                 SESSIONS + 2, "%s", err);
+    cr_assert_eq(rgt_mod_summary_suppressed(err, "error", "client_reset",
+                                            CLIENT, 0), SESSIONS - 2);
     free(err);
 }
