@@ -170,6 +170,24 @@ session(const char *msg, rgt_abort_how how)
 }
 
 
+/* nginx's line for a reset in a tunnel (either side, by the level) */
+#define TUNNEL_RESET                                                         \
+    " recv() failed (104: Connection reset by peer) while proxying "         \
+    "upgraded connection, client: " CLIENT ", server: , request: \"GET "     \
+    "/ws/chat HTTP/1.1\", upstream: \"http://127.0.0.1:"
+
+
+/* The error-log counters of one class: seen and passed. */
+static void
+expect_error(json_t *doc, const char *cls, long seen, long passed)
+{
+    cr_assert_eq(rgt_mod_counter(doc, "rg", "error", cls, "seen"), seen,
+                 "error %s", cls);
+    cr_assert_eq(rgt_mod_counter(doc, "rg", "error", cls, "passed"), passed,
+                 "error %s", cls);
+}
+
+
 static void
 start_with(const char *conf)
 {
@@ -232,10 +250,7 @@ Test(mod_upgraded, client_reset_and_close_are_never_classified)
     doc = rgt_mod_status(&ngx);
     cr_assert_not_null(doc);
     expect_access_untouched(doc);
-    cr_assert_eq(rgt_mod_counter(doc, "rg", "error", "client_reset", "seen"),
-                 SESSIONS);
-    cr_assert_eq(rgt_mod_counter(doc, "rg", "error", "client_reset",
-                                 "passed"), 2);
+    expect_error(doc, "client_reset", SESSIONS, 2);
     cr_assert_eq(rgt_mod_counter(doc, "rg", "error", "client_reset",
                                  "suppressed"), SESSIONS - 2);
     cr_assert_eq(rgt_mod_contended(doc, "rg", "access"), 0);
@@ -248,12 +263,7 @@ Test(mod_upgraded, client_reset_and_close_are_never_classified)
     err = rgt_nginx_read(&ngx, "logs/error.log");
     cr_assert_not_null(err);
     cr_assert_eq(rgt_count_lines(err, "[info]"), 2 + 1 + 1, "%s", err);
-    cr_assert_eq(rgt_count_lines(err, " recv() failed (104: Connection reset"
-                                      " by peer) while proxying upgraded "
-                                      "connection, client: " CLIENT
-                                      ", server: , request: \"GET /ws/chat "
-                                      "HTTP/1.1\", upstream: \"http://"
-                                      "127.0.0.1:"), 2, "%s", err);
+    cr_assert_eq(rgt_count_lines(err, TUNNEL_RESET), 2, "%s", err);
     cr_assert_eq(rgt_mod_summary_suppressed(err, "error", "client_reset",
                                             CLIENT, 0), SESSIONS - 2);
     cr_assert_eq(rgt_count_lines(err, "rstguard: log=access "), 0, "%s", err);
@@ -310,12 +320,7 @@ Test(mod_upgraded, upstream_reset_is_written_and_not_counted)
     err = rgt_nginx_read(&ngx, "logs/error.log");
     cr_assert_not_null(err);
     cr_assert_eq(rgt_count_lines(err, "[error]"), SESSIONS, "%s", err);
-    cr_assert_eq(rgt_count_lines(err, " recv() failed (104: Connection reset"
-                                      " by peer) while proxying upgraded "
-                                      "connection, client: " CLIENT
-                                      ", server: , request: \"GET /ws/chat "
-                                      "HTTP/1.1\", upstream: \"http://"
-                                      "127.0.0.1:"), SESSIONS, "%s", err);
+    cr_assert_eq(rgt_count_lines(err, TUNNEL_RESET), SESSIONS, "%s", err);
     cr_assert_eq(rgt_count_lines(err, "rstguard: log="), 0, "%s", err);
     free(err);
 }
@@ -349,10 +354,7 @@ Test(mod_upgraded, send_timeout_in_tunnel_is_not_classified)
     doc = rgt_mod_status(&ngx);
     cr_assert_not_null(doc);
     expect_access_untouched(doc);
-    cr_assert_eq(rgt_mod_counter(doc, "rg", "error", "client_timeout",
-                                 "seen"), 1);
-    cr_assert_eq(rgt_mod_counter(doc, "rg", "error", "client_timeout",
-                                 "passed"), 1);
+    expect_error(doc, "client_timeout", 1, 1);
     json_decref(doc);
 
     cr_assert_eq(rgt_nginx_stop(&ngx), 0);
@@ -414,12 +416,8 @@ Test(mod_upgraded, a_local_rule_tells_the_tunnel_sides_apart)
     doc = rgt_mod_status(&ngx);
     cr_assert_not_null(doc);
     expect_access_untouched(doc);
-    cr_assert_eq(rgt_mod_counter(doc, "rg", "error", "client_reset", "seen"),
-                 SESSIONS);
-    cr_assert_eq(rgt_mod_counter(doc, "rg", "error", "client_reset",
-                                 "passed"), 2);
-    cr_assert_eq(rgt_mod_counter(doc, "rg", "error", "upstream_reset",
-                                 "seen"), 0);
+    expect_error(doc, "client_reset", SESSIONS, 2);
+    expect_error(doc, "upstream_reset", 0, 0);
     json_decref(doc);
 
     cr_assert_eq(rgt_nginx_stop(&ngx), 0);
@@ -428,10 +426,8 @@ Test(mod_upgraded, a_local_rule_tells_the_tunnel_sides_apart)
     cr_assert_not_null(err);
     cr_assert_eq(rgt_count_lines(err, "[error]"), SESSIONS, "%s", err);
     cr_assert_eq(rgt_count_lines(err, "[info]"), 2 + 1 + 1, "%s", err);
-    cr_assert_eq(rgt_count_lines(err, " recv() failed (104: Connection reset"
-                                      " by peer) while proxying upgraded "
-                                      "connection, client: " CLIENT ","),
-                 SESSIONS + 2, "%s", err);
+    cr_assert_eq(rgt_count_lines(err, TUNNEL_RESET), SESSIONS + 2, "%s",
+                 err);
     cr_assert_eq(rgt_mod_summary_suppressed(err, "error", "client_reset",
                                             CLIENT, 0), SESSIONS - 2);
     free(err);
