@@ -167,14 +167,31 @@ rs_json_member(FILE *out, const char *key, json_t *v, int first)
 static int
 rs_json_timeline(const rs_report *rep, FILE *out)
 {
-    size_t  i, j;
-    char    buf[64];
-    int     rc = 0, first = 1;
+    size_t   i, j, n;
+    char     buf[64], text[256];
+    json_t  *point, *minute, *count;
+    int      rc = 0, first = 1;
+
+    /*
+     * A point per class and minute (a week is 10,080 per class): one
+     * object is built once and its two values set for each point, dumped
+     * into a buffer on the stack, so a point costs no allocation but the
+     * minute's copy.
+     */
+    point = json_object();
+    minute = json_string("");
+    count = json_integer(0);
+    if (point == NULL || minute == NULL || count == NULL
+        || json_object_set(point, "minute", minute) != 0
+        || json_object_set(point, "count", count) != 0)
+    {
+        rc = -1;
+    }
 
     fputs(",\n  \"timeline\": {", out);
 
     /* in the order of the classes object */
-    for (i = 0; i < rep->nclasses; i++) {
+    for (i = 0; i < rep->nclasses && rc == 0; i++) {
         rg_class  c = rep->classes[i].cls;
 
         if (rep->ntimeline[c] == 0) {
@@ -189,16 +206,32 @@ rs_json_timeline(const rs_report *rep, FILE *out)
         for (j = 0; j < rep->ntimeline[c] && rc == 0; j++) {
             const rs_point  *pt = &rep->timeline[c][j];
 
+            if (json_string_set(minute, rs_time_format(&pt->minute, 0, buf,
+                                                       sizeof(buf))) != 0
+                || json_integer_set(count, (json_int_t) pt->count) != 0)
+            {
+                rc = -1;
+                break;
+            }
+
+            n = json_dumpb(point, text, sizeof(text), JSON_PRESERVE_ORDER);
+            if (n == 0 || n > sizeof(text)) {
+                rc = -1;
+                break;
+            }
+
             fputs(j ? ",\n      " : "\n      ", out);
-            rc = rs_json_put(out, json_pack("{s:s, s:I}",
-                "minute", rs_time_format(&pt->minute, 0, buf, sizeof(buf)),
-                "count", (json_int_t) pt->count), 0, 0);
+            fwrite(text, 1, n, out);
         }
 
         fputs("\n    ]", out);
     }
 
     fputs(first ? "}" : "\n  }", out);
+
+    json_decref(minute);
+    json_decref(count);
+    json_decref(point);
 
     return rc;
 }

@@ -272,6 +272,12 @@ rs_report_top(rs_report *rep, const rs_keytab *t, rs_dim d, size_t top)
     for (j = 0; j < t->n; j++) {
         const rs_key  *k = &t->keys[j];
 
+        /* the keys are walked in order, their cells are anywhere: fetch
+           a later key's first cell while this one is handled */
+        if (j + 16 < t->n && t->keys[j + 16].cell != 0) {
+            __builtin_prefetch(&t->cells[t->keys[j + 16].cell - 1]);
+        }
+
         for (c = rs_keytab_first(t, k); c != NULL; c = rs_keytab_next(t, c)) {
             if (c->cls < RG_CLASS_COUNT && which[c->cls] >= 0) {
                 x.p = rs_keytab_text(t, k);
