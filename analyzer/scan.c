@@ -813,9 +813,13 @@ rs_upstream_key(rg_str up)
         }
     }
 
-    q = memmem(p, (size_t) (end - p), "://", 3);
-    if (q != NULL) {
-        p = q + 3;
+    /* "://": memchr to each ':' (glibc's memmem sets up a two-way search
+       on every call, more than the search costs on these few bytes) */
+    for (q = p; (q = memchr(q, ':', (size_t) (end - q))) != NULL; q++) {
+        if (end - q >= 3 && q[1] == '/' && q[2] == '/') {
+            p = q + 3;
+            break;
+        }
     }
 
     q = memchr(p, '/', (size_t) (end - p));
