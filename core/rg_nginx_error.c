@@ -116,6 +116,30 @@ rg_ngx_digits(const char **pp, const char *end)
 {
     const char  *p = *pp, *lim = end - *pp > 19 ? *pp + 19 : end;
 
+#ifdef __SSE2__
+    /* pid, tid and cid on every line: 16 bytes at once when readable */
+    if (end - p >= 16) {
+        const __m128i  v = _mm_loadu_si128((const __m128i *) p);
+        const __m128i  d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+        unsigned       m;
+
+        m = (unsigned) _mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
+        m = ~m & 0xffff;
+
+        if (m != 0) {
+            p += __builtin_ctz(m);
+            if (p == *pp) {
+                return -1;
+            }
+            *pp = p;
+            return 0;
+        }
+
+        p += 16;        /* 16 digits: the scalar loop goes on to 19 */
+    }
+#endif
+
     /* the bound is computed once, not per digit */
     while (p < lim && rg_ngx_d(*p)) {
         p++;
@@ -187,16 +211,20 @@ typedef struct {
 static const char *
 rg_ngx_head(const char *line, const char *end, rg_ngx_hd *out)
 {
-    const char  *p, *q;
+    const char  *p, *q, *lim;
     size_t       i;
 
     if (end - line < 24 || !rg_ngx_time_ok(line)) {
         return NULL;
     }
 
+    /* the level is at most 6 letters: a loop, not a memchr call */
     p = line + 21;
-    q = memchr(p, ']', (size_t) (end - p) < 8 ? (size_t) (end - p) : 8);
-    if (q == NULL) {
+    lim = end - p < 8 ? end : p + 8;
+    for (q = p; q < lim && *q != ']'; q++) {
+        /* void */
+    }
+    if (q == lim) {
         return NULL;
     }
 
