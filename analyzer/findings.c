@@ -14,6 +14,7 @@
 #define uthash_nonfatal_oom(obj)  (oom = 1)
 
 #include "findings_impl.h"
+#include "rg_find.h"
 
 
 static void rs_find_times(uint32_t *bins, int64_t ms);
@@ -718,7 +719,7 @@ rs_find_buffer_kind(const char *p, size_t len)
     size_t  i;
 
     for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-        if (memmem(p, len, kinds[i].needle, strlen(kinds[i].needle))) {
+        if (rg_find(p, p + len, kinds[i].needle, strlen(kinds[i].needle))) {
             return kinds[i].kind;
         }
     }

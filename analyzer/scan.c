@@ -11,6 +11,7 @@
 #include "batch.h"
 #include "detect.h"
 #include "reader.h"
+#include "rg_find.h"
 #include "rg_java.h"
 #include "rg_nginx_error.h"
 #include "rg_prescan.h"
@@ -813,13 +814,9 @@ rs_upstream_key(rg_str up)
         }
     }
 
-    /* "://": memchr to each ':' (glibc's memmem sets up a two-way search
-       on every call, more than the search costs on these few bytes) */
-    for (q = p; (q = memchr(q, ':', (size_t) (end - q))) != NULL; q++) {
-        if (end - q >= 3 && q[1] == '/' && q[2] == '/') {
-            p = q + 3;
-            break;
-        }
+    q = rg_find(p, end, "://", 3);
+    if (q != NULL) {
+        p = q + 3;
     }
 
     q = memchr(p, '/', (size_t) (end - p));

@@ -28,6 +28,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "rg_find.h"
 #include "rg_nginx_error.h"
 
 
@@ -169,27 +170,6 @@ rg_ngx_value(const char *p, const char *end)
 }
 
 
-/*
- * memmem for the needles here, which start with a byte that is rare in a
- * log line (',' or '"'): memchr to it, then compare.  glibc's memmem costs
- * several times more on lines of a few hundred bytes.
- */
-static inline const char *
-rg_ngx_find(const char *p, const char *end, const char *needle, size_t len)
-{
-    while ((size_t) (end - p) >= len
-           && (p = memchr(p, needle[0], (size_t) (end - p) - len + 1)) != NULL)
-    {
-        if (rg_ngx_eq(p + 1, needle + 1, len - 1)) {
-            return p;
-        }
-        p++;
-    }
-
-    return NULL;
-}
-
-
 static void
 rg_ngx_set(rg_nginx_error *out, rg_field f, const char *p, const char *end)
 {
@@ -321,7 +301,7 @@ rg_ngx_context(const char *msg, const char *end, const char **addr_end)
     const char  *c, *a, *from = msg;
     size_t       sl = sizeof(RG_CTX_SERVER) - 1;
 
-    while ((c = rg_ngx_find(from, end, RG_CTX_CLIENT,
+    while ((c = rg_find(from, end, RG_CTX_CLIENT,
                             sizeof(RG_CTX_CLIENT) - 1)) != NULL)
     {
         a = rg_ngx_address(c + sizeof(RG_CTX_CLIENT) - 1, end);
@@ -378,7 +358,7 @@ rg_ngx_quoted(const char *p, const char *end, rg_nginx_error *out)
         p = end;
         next = -1;
 
-        while ((q = rg_ngx_find(from, end, "\", ", 3)) != NULL) {
+        while ((q = rg_find(from, end, "\", ", 3)) != NULL) {
             next = rg_ngx_key_at(q + 1, end, k);
             if (next >= 0) {
                 p = q + 1;
@@ -405,7 +385,7 @@ rg_ngx_server(const char *p, const char *end, rg_nginx_error *out)
 {
     const char  *q, *from = p;
 
-    while ((q = rg_ngx_find(from, end, ", ", 2)) != NULL) {
+    while ((q = rg_find(from, end, ", ", 2)) != NULL) {
         if (rg_ngx_key_at(q, end, -1) >= 0) {
             break;
         }
