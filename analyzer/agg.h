@@ -104,7 +104,7 @@ int rs_agg_record(rs_agg *a, const rs_record *r);
 int rs_agg_records(rs_agg *a, const rs_record *r, size_t n);
 
 /* How many records rs_agg_records looks ahead over. */
-#define RS_AGG_BATCH  256
+#define RS_AGG_BATCH  64
 
 /* Appends an input's entry (strings copied); NULL when out of memory. */
 rs_file *rs_agg_file(rs_agg *a, const char *path);
