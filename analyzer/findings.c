@@ -101,10 +101,13 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
         }
 
     } else if (o->has_time && c != RG_CLASS_NONE) {
-        m = rs_find_minute_get(&f->minutes, o->sec / 60);
+        m = f->last_minute != NULL && f->last_minute->minute == o->sec / 60
+            ? f->last_minute : rs_find_minute_get(&f->minutes, o->sec / 60);
         if (m == NULL) {
             return -1;
         }
+
+        f->last_minute = m;
 
         m->aborts++;
     }

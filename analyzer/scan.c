@@ -22,6 +22,14 @@
 #include "syslog.h"
 
 
+/* The last time text parsed, and its time. */
+typedef struct {
+    size_t        (*parse)(const char *p, size_t len, rs_ts *ts);
+    size_t          len;
+    char            text[48];
+    rs_ts           ts;
+} rs_time_memo;
+
 /* The Java record being folded; core's rg_java_record decides its class. */
 typedef struct {
     int             open;
@@ -53,6 +61,7 @@ struct rs_scanner {
     rs_batch              *batch;       /* records held for it, with lock */
     uint64_t               lines, bytes, unparsed, limit_hits;
     rs_ts                  sys;         /* the line's syslog time, if any */
+    rs_time_memo           time_memo;
     rs_record_state        rec;
 };
 
@@ -755,6 +764,25 @@ rs_observe(rs_scanner *sc, rs_seen *seen)
 static void
 rs_scan_time(rs_scanner *sc, rs_parsed *out)
 {
+    rs_time_memo  *tm = &sc->time_memo;
+
+    /* records come many to a second: the last text's time is remembered */
+    if (!out->ts.valid && out->ts_parse != NULL
+        && out->ts_text.len <= sizeof(tm->text))
+    {
+        if (tm->parse == out->ts_parse && tm->len == out->ts_text.len
+            && memcmp(tm->text, out->ts_text.p, tm->len) == 0)
+        {
+            out->ts = tm->ts;
+        } else {
+            rs_parsed_time(out);
+            tm->parse = out->ts_parse;
+            tm->len = out->ts_text.len;
+            memcpy(tm->text, out->ts_text.p, tm->len);
+            tm->ts = out->ts;
+        }
+    }
+
     rs_parsed_time(out);
 
     if (!out->ts.valid) {
