@@ -10,7 +10,6 @@
 
 static int rs_agg_key(rs_agg *a, rs_dim dim, int cls, rg_str key,
     uint32_t h, uint64_t n, const rs_ts *ts, uint64_t events);
-static const rg_str *rs_record_key(const rs_record *r, rs_dim dim);
 static int rs_agg_record_h(rs_agg *a, const rs_record *r, const uint32_t *h);
 static int rs_agg_cell(rs_agg *a, int64_t minute, int cls, uint64_t n);
 static int rs_agg_cells_grow(rs_agg *a);
@@ -255,25 +254,36 @@ rs_agg_record(rs_agg *a, const rs_record *r)
 int
 rs_agg_records(rs_agg *a, const rs_record *r, size_t n)
 {
-    uint32_t        h[RS_AGG_BATCH][RS_DIM_COUNT];
-    const rg_str   *key;
-    size_t          i, done, m;
-    int             stage, d, rc = 0;
+    uint32_t       h[RS_AGG_BATCH][RS_DIM_COUNT];
+    const rg_str  *key[RS_AGG_BATCH][RS_DIM_COUNT];
+    size_t         i, done, m;
+    int            stage, d, big[RS_DIM_COUNT], rc = 0;
+
+    /* a table that fits in the caches gains nothing from the hints */
+    for (d = 0; d < RS_DIM_COUNT; d++) {
+        big[d] = a->keys[d].nslots * sizeof(uint64_t) >= RS_AGG_BIG_TABLE;
+    }
 
     for (done = 0; done < n; done += m) {
         m = n - done < RS_AGG_BATCH ? n - done : RS_AGG_BATCH;
 
         for (i = 0; i < m; i++) {
+            key[i][RS_DIM_CLIENT] = &r[done + i].client;
+            key[i][RS_DIM_URI] = &r[done + i].uri;
+            key[i][RS_DIM_UPSTREAM] = &r[done + i].upstream;
+
             for (d = 0; d < RS_DIM_COUNT; d++) {
-                key = rs_record_key(&r[done + i], (rs_dim) d);
-                h[i][d] = key->len > 0 ? rs_keytab_hash(key->p, key->len) : 0;
+                h[i][d] = key[i][d]->p != NULL && key[i][d]->len > 0
+                          ? rs_keytab_hash(key[i][d]->p, key[i][d]->len) : 0;
             }
         }
 
-        for (stage = 0; m > 1 && stage < RS_KEYTAB_STAGES; stage++) {
-            for (i = 0; i < m; i++) {
-                for (d = 0; d < RS_DIM_COUNT; d++) {
-                    if (rs_record_key(&r[done + i], (rs_dim) d)->len > 0) {
+        for (d = 0; d < RS_DIM_COUNT; d++) {
+            for (stage = 0; big[d] && m > 1 && stage < RS_KEYTAB_STAGES;
+                 stage++)
+            {
+                for (i = 0; i < m; i++) {
+                    if (key[i][d]->p != NULL && key[i][d]->len > 0) {
                         rs_keytab_prefetch(&a->keys[d], h[i][d],
                                            r[done + i].cls, stage);
                     }
@@ -289,22 +299,6 @@ rs_agg_records(rs_agg *a, const rs_record *r, size_t n)
     }
 
     return rc;
-}
-
-
-static const rg_str *
-rs_record_key(const rs_record *r, rs_dim dim)
-{
-    static const rg_str  none;
-
-    switch (dim) {
-    case RS_DIM_CLIENT:
-        return r->client.p != NULL ? &r->client : &none;
-    case RS_DIM_URI:
-        return r->uri.p != NULL ? &r->uri : &none;
-    default:
-        return r->upstream.p != NULL ? &r->upstream : &none;
-    }
 }
 
 

@@ -103,8 +103,10 @@ int rs_agg_record(rs_agg *a, const rs_record *r);
 /* Counts n records, in order, faster than one by one; -1 out of memory. */
 int rs_agg_records(rs_agg *a, const rs_record *r, size_t n);
 
-/* How many records rs_agg_records looks ahead over. */
-#define RS_AGG_BATCH  64
+/* How many records rs_agg_records looks ahead over, and in tables of
+   how many bytes of slots (smaller ones stay in the caches). */
+#define RS_AGG_BATCH      64
+#define RS_AGG_BIG_TABLE  (64 * 1024)
 
 /* Appends an input's entry (strings copied); NULL when out of memory. */
 rs_file *rs_agg_file(rs_agg *a, const char *path);
