@@ -14,8 +14,8 @@ static int rs_agg_record_h(rs_agg *a, const rs_record *r, const uint32_t *h);
 static int rs_agg_cell(rs_agg *a, int64_t minute, int cls, uint64_t n);
 static int rs_agg_cells_grow(rs_agg *a);
 static int rs_agg_merge_keys(rs_agg *dst, const rs_agg *src, rs_dim dim);
-static int rs_agg_merge_times(rs_agg *dst, rs_dim dim, int cls,
-    const char *key, size_t len, const rs_keytab *st, const rs_kcell *sc);
+static int rs_agg_merge_times(rs_agg *dst, rs_dim dim, rs_kcell *c,
+    const rs_keytab *st, const rs_kcell *sc);
 
 
 void
@@ -337,6 +337,14 @@ rs_agg_record_h(rs_agg *a, const rs_record *r, const uint32_t *h)
 }
 
 
+size_t
+rs_agg_held(const rs_agg *a)
+{
+    return a->keys[RS_DIM_CLIENT].n + a->keys[RS_DIM_URI].n
+           + a->keys[RS_DIM_UPSTREAM].n + a->ncells + (size_t) a->ticks;
+}
+
+
 int
 rs_agg_add_cell(rs_agg *a, int64_t minute, int cls, uint64_t n)
 {
@@ -344,27 +352,21 @@ rs_agg_add_cell(rs_agg *a, int64_t minute, int cls, uint64_t n)
 }
 
 
-/* Adds the events of src's cell sc (of table st) to dst's cell. */
+/* Adds the events of src's cell sc (of table st) to dst's cell c (which
+   stays where it is: adding events grows lists, not the table). */
 static int
-rs_agg_merge_times(rs_agg *dst, rs_dim dim, int cls, const char *key,
-    size_t len, const rs_keytab *st, const rs_kcell *sc)
+rs_agg_merge_times(rs_agg *dst, rs_dim dim, rs_kcell *c, const rs_keytab *st,
+    const rs_kcell *sc)
 {
     const rs_times  *tm;
     rs_times         one;
     rs_tick          tick;
-    rs_kcell        *c;
     uint32_t         i;
     int              rc = 0;
 
     tm = rs_kcell_times(st, sc, &one, &tick);
 
     for (i = 0; i < tm->n && rc >= 0; i++) {
-        /* the cell moves when the table grows: found again each time */
-        c = rs_keytab_cell(&dst->keys[dim], cls, key, len);
-        if (c == NULL) {
-            return -1;
-        }
-
         rc = rs_kcell_event(&dst->keys[dim], c, tm->base + tm->v[i].d,
                             tm->off_min, tm->has_off, tm->v[i].n,
                             dst->ticks < RS_TICKS_MAX, &dst->ticks);
@@ -400,8 +402,7 @@ rs_agg_merge_keys(rs_agg *dst, const rs_agg *src, rs_dim dim)
             c->count += sc->count;
 
             if (dim == RS_DIM_CLIENT
-                && rs_agg_merge_times(dst, dim, sc->cls, key, sk->len, t, sc)
-                   != 0)
+                && rs_agg_merge_times(dst, dim, c, t, sc) != 0)
             {
                 return -1;
             }

@@ -59,6 +59,9 @@ struct rs_scanner {
     int                    failed;      /* out of memory */
     pthread_mutex_t       *lock;        /* the aggregate is shared */
     rs_batch              *batch;       /* records held for it, with lock */
+    rs_agg                *home;        /* where a private agg spills */
+    pthread_mutex_t       *home_lock;
+    unsigned               since_spill; /* records since the last check */
     uint64_t               lines, bytes, unparsed, limit_hits;
     rs_ts                  sys;         /* the line's syslog time, if any */
     rs_time_memo           time_memo;
@@ -376,7 +379,51 @@ rs_scan_unlock(rs_scanner *sc)
 static int
 rs_scan_record(rs_scanner *sc, const rs_record *r)
 {
-    return rs_batch_add(sc->batch, r, sc->agg, sc->lock);
+    if (rs_batch_add(sc->batch, r, sc->agg, sc->lock) != 0) {
+        return -1;
+    }
+
+    if (sc->home != NULL && ++sc->since_spill >= RS_BATCH_RECORDS) {
+        sc->since_spill = 0;
+
+        if (rs_agg_held(sc->agg) >= RS_SPILL_HELD) {
+            return rs_scanner_spill(sc);
+        }
+    }
+
+    return 0;
+}
+
+
+void
+rs_scanner_set_home(rs_scanner *sc, rs_agg *home, pthread_mutex_t *lock)
+{
+    sc->home = home;
+    sc->home_lock = lock;
+}
+
+
+int
+rs_scanner_spill(rs_scanner *sc)
+{
+    int  rc;
+
+    if (sc->home == NULL) {
+        return 0;
+    }
+
+    rc = rs_batch_flush(sc->batch, sc->agg, sc->lock);
+
+    pthread_mutex_lock(sc->home_lock);
+    if (rs_agg_merge(sc->home, sc->agg) != 0) {
+        rc = -1;
+    }
+    pthread_mutex_unlock(sc->home_lock);
+
+    rs_agg_free(sc->agg);
+    rs_agg_init(sc->agg);
+
+    return rc;
 }
 
 
