@@ -23,6 +23,9 @@
 #include "rg_rules_impl.h"
 
 
+/* no rule named by the prefilter's mark */
+#define RG_NO_MARK     ((size_t) -1)
+
 /* subjects (message and `where` fields together) up to this are memoised */
 #define RG_MEMO_KEY    48
 #define RG_MEMO_SLOTS  64           /* direct-mapped, a power of two */
@@ -197,36 +200,40 @@ rg_run_counted(rg_matcher *m, const rg_rule *rule, const rg_regex *re,
 }
 
 
-/* The rule index a marked prefilter's match carries; 0 (no rule skipped)
-   when it carries none that makes sense. */
+/* The rule index a marked prefilter's match carries; RG_NO_MARK when it
+   carries none that makes sense (then no rule is skipped). */
 static size_t
 rg_mark_index(const rg_matcher *m, size_t n)
 {
     PCRE2_SPTR  mark = pcre2_get_mark(m->md);
     size_t      i = 0;
 
-    if (mark == NULL) {
-        return 0;
+    if (mark == NULL || *mark == '\0') {
+        return RG_NO_MARK;
     }
 
     for ( ; *mark >= '0' && *mark <= '9'; mark++) {
         i = i * 10 + (size_t) (*mark - '0');
         if (i >= n) {
-            return 0;
+            return RG_NO_MARK;
         }
     }
 
-    return *mark == '\0' ? i : 0;
+    return *mark == '\0' ? i : RG_NO_MARK;
 }
 
 
+/* Whether the rule matches; its `match` is not run again when the
+   prefilter has shown that it matches (matched != 0). */
 static int
-rg_rule_matches(rg_matcher *m, const rg_rule *rule, const rg_fields *fields)
+rg_rule_matches(rg_matcher *m, const rg_rule *rule, const rg_fields *fields,
+    int matched)
 {
     size_t  i;
 
-    if (!rg_run_counted(m, rule, &rule->match,
-                        &fields->f[RG_FIELD_MESSAGE]))
+    if (!matched
+        && !rg_run_counted(m, rule, &rule->match,
+                           &fields->f[RG_FIELD_MESSAGE]))
     {
         return 0;
     }
@@ -284,7 +291,7 @@ rg_match_rules(rg_matcher *m, rg_format format, const rg_fields *fields)
 {
     const rg_format_rules  *fr;
     const rg_str           *msg = &fields->f[RG_FIELD_MESSAGE];
-    size_t                  i, first = 0;
+    size_t                  i, first = RG_NO_MARK;
     int                     pre = 1;
 
     fr = &m->rs->fmt[format];
@@ -305,11 +312,14 @@ rg_match_rules(rg_matcher *m, rg_format format, const rg_fields *fields)
     }
 
     for (i = 0; i < fr->n; i++) {
-        if (fr->rules[i]->in_prefilter && (pre == 0 || i < first)) {
+        if (fr->rules[i]->in_prefilter
+            && (pre == 0 || (first != RG_NO_MARK && i < first)))
+        {
             continue;
         }
 
-        if (rg_rule_matches(m, fr->rules[i], fields)) {
+        /* the rule the prefilter named matches: only its `where` runs */
+        if (rg_rule_matches(m, fr->rules[i], fields, i == first)) {
             return fr->rules[i];
         }
     }
