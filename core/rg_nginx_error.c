@@ -191,28 +191,21 @@ typedef struct {
 static const char *
 rg_ngx_head(const char *line, const char *end, rg_ngx_hd *out)
 {
-    const char  *p, *q, *lim;
-    size_t       i;
+    const char  *p, *q;
+    size_t       i, n;
 
     if (end - line < 24 || !rg_ngx_time_ok(line)) {
         return NULL;
     }
 
-    /* the level is at most 6 letters: a loop, not a memchr call */
-    p = line + 21;
-    lim = end - p < 8 ? end : p + 8;
-    for (q = p; q < lim && *q != ']'; q++) {
-        /* void */
-    }
-    if (q == lim) {
-        return NULL;
-    }
-
     /* the first letter (and the second for "emerg"/"error") names the one
-       candidate: one compare instead of a walk over the table */
-    switch (q == p ? '\0' : *p) {
-    case '\0': i = 0; break;
-    case 'e':  i = q - p > 1 && p[1] == 'm' ? 1 : 4; break;
+       level it can be: one compare instead of a walk over the table or a
+       search for the ']' (24 bytes are there, so p[1] is) */
+    p = line + 21;
+
+    switch (*p) {
+    case ']':  i = 0; break;
+    case 'e':  i = p[1] == 'm' ? 1 : 4; break;
     case 'a':  i = 2; break;
     case 'c':  i = 3; break;
     case 'w':  i = 5; break;
@@ -222,11 +215,14 @@ rg_ngx_head(const char *line, const char *end, rg_ngx_hd *out)
     default:   return NULL;
     }
 
-    if (rg_ngx_levels[i].len != (size_t) (q - p)
-        || memcmp(rg_ngx_levels[i].name, p, (size_t) (q - p)) != 0)
+    n = rg_ngx_levels[i].len;
+    if ((size_t) (end - p) <= n || !rg_ngx_eq(rg_ngx_levels[i].name, p, n)
+        || p[n] != ']')
     {
         return NULL;
     }
+
+    q = p + n;
 
     out->level = (int) i;
     out->level_p = p;
