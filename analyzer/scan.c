@@ -593,7 +593,8 @@ rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
             }
 
             memset(&sys, 0, sizeof(rs_ts));
-            skip = rs_syslog_prefix(q, len, sc->cfg->year, &sys);
+            skip = rs_syslog_may_start(q, len)
+                   ? rs_syslog_prefix(q, len, sc->cfg->year, &sys) : 0;
             sc->sys = sys;
 
             switch (rs_scan_light(sc, q + skip, len - skip, bytes)) {
@@ -704,6 +705,7 @@ rs_scan_light(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
     }
 
     if ((size_t) (p + len - msg) > RG_SUMMARY_PREFIX_LEN
+        && msg[0] == RG_SUMMARY_PREFIX[0]
         && memcmp(msg, RG_SUMMARY_PREFIX, RG_SUMMARY_PREFIX_LEN) == 0)
     {
         return 0;

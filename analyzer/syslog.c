@@ -18,6 +18,10 @@ rs_syslog_prefix(const char *line, size_t len, int year, rs_ts *ts)
 {
     size_t  i = 0, n, host, tag;
 
+    if (!rs_syslog_may_start(line, len)) {
+        return 0;
+    }
+
     /* "<PRI>", then the time */
     if (len > 0 && line[0] == '<') {
         for (i = 1; i < len && i < 5 && line[i] >= '0' && line[i] <= '9'; i++) {

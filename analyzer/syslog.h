@@ -25,4 +25,18 @@
  */
 size_t rs_syslog_prefix(const char *line, size_t len, int year, rs_ts *ts);
 
+/*
+ * 0 when line[0..len) cannot start with a prefix (rs_syslog_prefix would
+ * return 0): "<PRI>", a month name or an ISO date.  Inline: a log read
+ * without syslog pays a test per line, not a call.
+ */
+static inline int
+rs_syslog_may_start(const char *line, size_t len)
+{
+    return (len > 0 && line[0] == '<')
+           || (len >= 16 && ((line[0] >= 'A' && line[0] <= 'Z')
+                             || (line[0] >= '0' && line[0] <= '9'
+                                 && line[4] == '-')));
+}
+
 #endif /* RS_SYSLOG_H */
