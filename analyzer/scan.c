@@ -386,7 +386,9 @@ rs_scan_record(rs_scanner *sc, const rs_record *r)
     if (sc->home != NULL && ++sc->since_spill >= RS_BATCH_RECORDS) {
         sc->since_spill = 0;
 
-        if (rs_agg_held(sc->agg) >= RS_SPILL_HELD) {
+        if (rs_agg_held(sc->agg) >= (sc->cfg->spill_held
+                                     ? sc->cfg->spill_held : RS_SPILL_HELD))
+        {
             return rs_scanner_spill(sc);
         }
     }

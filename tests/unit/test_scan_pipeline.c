@@ -624,6 +624,91 @@ Test(scan_pipeline, two_threads_count_what_one_does)
     rs_agg_free(&two);
 }
 
+/*
+ * The second thread's own aggregate spilled into the shared one every few
+ * records (as it is past RS_SPILL_HELD keys): still exactly what one
+ * thread counts, bursts, top lists and timeline included.
+ */
+Test(scan_pipeline, second_thread_spills_count_what_one_does)
+{
+    rs_scan_config  cfg = { .format = -1, .year = 2026 };
+    rs_agg          one, two;
+    rs_report       r1, r2;
+    rs_report_opts  o = { .top = 20, .burst_n = 3, .burst_seconds = 60 };
+    size_t          cap = 10u << 20, n = 0, k;
+    char           *text = malloc(cap + 512);
+    const char     *f;
+    int             i = 0, c;
+
+    cfg.rules = rules;
+    while (n < 9u << 20) {
+        /* many clients, and bursts: a tenth of the time one of 7 */
+        int  burst = i % 1000 < 100;
+
+        n += (size_t) sprintf(text + n, i % 5 == 0 ? "2026/11/21 1%d:%02d:%02d"
+            " [info] 1#1: *1 recv() failed (104: Connection reset by peer)"
+            " while reading client request line, client: 10.%d.%d.%d,"
+            " server: s, request: \"GET /p%d HTTP/1.1\"\n"
+            : "2026/11/21 1%d:%02d:%02d [notice] 1#1: an ordinary line"
+            " %d %d %d %d\n", i / 3600 % 10, i / 60 % 60, i % 60,
+            burst ? 9 : i % 3, burst ? 9 : i % 97,
+            burst ? i / 1000 % 7 : i % 251, i % 13);
+        i++;
+    }
+    f = write_file("spill.log", text, n);
+    free(text);
+
+    cfg.threads = 1;
+    scan_cfg(&one, &cfg, &f, 1);
+    cfg.threads = 2;
+    cfg.spill_held = 64;
+    scan_cfg(&two, &cfg, &f, 1);
+
+    cr_assert_eq(two.files[0].lines, (uint64_t) i);
+    cr_assert_eq(two.lines, one.lines);
+    cr_assert_eq(two.bytes, one.bytes);
+    cr_assert_eq(two.unparsed, one.unparsed);
+    cr_assert_eq(memcmp(two.cls, one.cls, sizeof(one.cls)), 0);
+    cr_assert_eq(two.cls[RG_CLASS_CLIENT_RESET].count, (uint64_t) (i + 4) / 5);
+    for (c = 0; c < RS_DIM_COUNT; c++) {
+        cr_assert_eq(two.keys[c].n, one.keys[c].n);
+        cr_assert_eq(two.keys[c].approximate, 0);
+    }
+    cr_assert_eq(two.ncells, one.ncells);
+    cr_assert_eq(two.ticks, one.ticks);
+
+    cr_assert_eq(rs_report_build(&r1, &one, &o), 0);
+    cr_assert_eq(rs_report_build(&r2, &two, &o), 0);
+    cr_assert_gt(r1.nbursts, 0);
+    cr_assert_eq(r1.nbursts, r2.nbursts);
+    for (k = 0; k < r1.nbursts; k++) {
+        cr_assert_str_eq(r1.bursts[k].key, r2.bursts[k].key);
+        cr_assert_eq(r1.bursts[k].count, r2.bursts[k].count);
+        cr_assert_eq(r1.bursts[k].start.sec, r2.bursts[k].start.sec);
+        cr_assert_eq(r1.bursts[k].end.sec, r2.bursts[k].end.sec);
+    }
+    for (c = 0; c < RS_DIM_COUNT; c++) {
+        cr_assert_eq(r1.classes[0].ntop[c], r2.classes[0].ntop[c]);
+        for (k = 0; k < r1.classes[0].ntop[c]; k++) {
+            cr_assert_str_eq(r1.classes[0].top[c][k].key,
+                             r2.classes[0].top[c][k].key);
+            cr_assert_eq(r1.classes[0].top[c][k].count,
+                         r2.classes[0].top[c][k].count);
+        }
+    }
+    k = r1.ntimeline[RG_CLASS_CLIENT_RESET];
+    cr_assert_gt(k, 60);
+    cr_assert_eq(r2.ntimeline[RG_CLASS_CLIENT_RESET], k);
+    cr_assert_eq(memcmp(r1.timeline[RG_CLASS_CLIENT_RESET],
+                        r2.timeline[RG_CLASS_CLIENT_RESET],
+                        k * sizeof(rs_point)), 0);
+
+    rs_report_free(&r1);
+    rs_report_free(&r2);
+    rs_agg_free(&one);
+    rs_agg_free(&two);
+}
+
 /* --- key tables ---------------------------------------------------------- */
 
 Test(scan_pipeline, keytab_is_exact_below_its_limit_and_says_when_not)
