@@ -25,7 +25,7 @@ typedef struct rs_reader  rs_reader;
  * The tests put gzip member boundaries on these edges.
  */
 #define RS_READER_INBUF  (256 * 1024)
-#define RS_READER_BLOCK  (1024 * 1024)
+#define RS_READER_BLOCK  (256 * 1024)
 
 /*
  * Opens path ("-" is stdin).  Returns NULL with a message in err (which
