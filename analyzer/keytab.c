@@ -26,6 +26,7 @@ rs_keytab_init(rs_keytab *t, size_t limit)
 {
     memset(t, 0, sizeof(rs_keytab));
     t->limit = limit;
+    t->text_limit = RS_KEY_TEXT_MAX;
 }
 
 
@@ -140,7 +141,10 @@ rs_keytab_add(rs_keytab *t, uint32_t h, const char *p, size_t len)
     rs_key  *k;
     size_t   j;
 
-    if (t->limit > 0 && t->n >= t->limit && rs_keytab_prune(t) != 0) {
+    if (((t->limit > 0 && t->n >= t->limit)
+         || (t->text_limit > 0 && t->alen + len > t->text_limit))
+        && rs_keytab_prune(t) != 0)
+    {
         return NULL;
     }
 

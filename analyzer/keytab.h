@@ -8,10 +8,11 @@
  * findings uses) costs a malloc and a 56-byte handle per entry, and
  * pruning here is one pass over three arrays.
  *
- * Counts are exact until a table holds `limit` keys; then the keys with
- * the smallest totals are dropped (lossy counting), `approximate` is set
- * and `dropped_max` says how large a dropped count was, which bounds the
- * error of every count still held.
+ * Counts are exact until a table holds `limit` keys, or keys of more than
+ * `text_limit` bytes in all (RS_KEY_TEXT_MAX: 200,000 URIs of 400 bytes
+ * would hold 80 MB); then the keys with the smallest totals are dropped
+ * (lossy counting), `approximate` is set and `dropped_max` says how large
+ * a dropped count was, which bounds the error of every count still held.
  *
  * A cell may also keep its events' times (for bursts): inline while they
  * fall in one second, in an rs_times list from the second second on.
@@ -70,12 +71,16 @@ typedef struct {
     char       *arena;
     size_t      alen, acap;
     size_t      limit;          /* keys held before pruning */
+    size_t      text_limit;     /* and bytes of their texts */
     uint64_t    dropped_max;
     int         approximate;
 } rs_keytab;
 
 /* Keys longer than this are cut (a URI of 1 MiB is one key, not 1 MiB). */
 #define RS_KEY_MAX  512
+
+/* Bytes of key text one table holds before pruning: 200,000 keys of 80. */
+#define RS_KEY_TEXT_MAX  (16u << 20)
 
 void rs_keytab_init(rs_keytab *t, size_t limit);
 void rs_keytab_free(rs_keytab *t);

@@ -757,6 +757,45 @@ Test(scan_pipeline, keytab_is_exact_below_its_limit_and_says_when_not)
     rs_keytab_free(&t);
 }
 
+/* Long keys: the table prunes when their texts pass text_limit bytes,
+   long before `limit` keys, and says so. */
+Test(scan_pipeline, keytab_bounds_the_bytes_of_its_keys)
+{
+    rs_keytab  t;
+    rs_kcell  *c;
+    char       key[400];
+    int        i;
+
+    rs_keytab_init(&t, 200000);
+    t.text_limit = 100 * 400;
+    memset(key, 'u', sizeof(key));
+    for (i = 0; i < 100; i++) {
+        snprintf(key, 16, "/%05d", i);
+        key[6] = 'u';
+        c = rs_keytab_cell(&t, 0, key, sizeof(key));
+        cr_assert_not_null(c);
+        c->count += i < 10 ? 50 : 1;
+    }
+    cr_assert_eq(t.n, 100);
+    cr_assert_eq(t.alen, 100 * 400);
+    cr_assert_eq(t.approximate, 0);
+
+    /* the 101st would pass the bound: the 90 keys of 1 go */
+    snprintf(key, 16, "/%05d", 100);
+    key[6] = 'u';
+    c = rs_keytab_cell(&t, 0, key, sizeof(key));
+    cr_assert_not_null(c);
+    cr_assert_eq(t.approximate, 1);
+    cr_assert_eq(t.dropped_max, 1);
+    cr_assert_eq(t.n, 11);
+    cr_assert_eq(t.alen, 11 * 400);
+    for (i = 0; i < 10; i++) {
+        cr_assert_eq(t.cells[t.keys[i].cell - 1].count, 50);
+        cr_assert_eq(memcmp(rs_keytab_text(&t, &t.keys[i]), key, 1), 0);
+    }
+    rs_keytab_free(&t);
+}
+
 Test(scan_pipeline, top_lists_rank_by_count_then_key)
 {
     rs_agg          agg;
