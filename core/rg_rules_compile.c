@@ -200,7 +200,8 @@ rg_compile_prefilter(rg_ruleset *rs, rg_format_rules *fr)
             p += 3 + fr->rules[i]->pattern_len;
             *p++ = ')';
             if (fr->marked) {
-                p += sprintf(p, "(*MARK:%zu)", i);
+                p += snprintf(p, (size_t) (pat + len + 1 - p), "(*MARK:%zu)",
+                              i);
             }
         }
     }
