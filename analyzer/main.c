@@ -21,6 +21,8 @@
 #include "scan.h"
 #include "simulate.h"
 
+#define RS_OUT_BUFFER  (256 * 1024)
+
 
 static int rs_scan_all(rs_run *run, rs_agg *agg);
 static int rs_main_simulate(int argc, char **argv);
@@ -136,6 +138,10 @@ main(int argc, char **argv)
     }
 
     rs_findings_free(findings);
+
+    /* a report of a week is megabytes (the timeline): written in large
+       pieces, not stdio's 4 KiB */
+    setvbuf(stdout, NULL, _IOFBF, RS_OUT_BUFFER);
 
     if (run.cli.json) {
         rs_print_json(&rep, stdout);
