@@ -339,21 +339,6 @@ rs_agg_record_h(rs_agg *a, const rs_record *r, const uint32_t *h)
 }
 
 
-size_t
-rs_agg_held(const rs_agg *a)
-{
-    int     d;
-    size_t  n = a->ncells + (size_t) a->ticks;
-
-    /* a key's text counts a unit per 64 bytes beyond the key itself */
-    for (d = 0; d < RS_DIM_COUNT; d++) {
-        n += a->keys[d].n + a->keys[d].alen / 64;
-    }
-
-    return n;
-}
-
-
 int
 rs_agg_add_cell(rs_agg *a, int64_t minute, int cls, uint64_t n)
 {

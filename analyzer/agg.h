@@ -121,8 +121,4 @@ int rs_agg_limit_rule(rs_agg *a, const char *id, uint64_t hits);
 /* dst += src (src is unchanged); -1 when out of memory. */
 int rs_agg_merge(rs_agg *dst, const rs_agg *src);
 
-/* What the aggregate holds that grows with the input: keys of every
-   dimension, timeline cells and burst ticks. */
-size_t rs_agg_held(const rs_agg *a);
-
 #endif /* RS_AGG_H */

@@ -24,13 +24,30 @@ rs_batch_add(rs_batch *b, const rs_record *r, rs_agg *a,
 {
     rs_record  *c;
     size_t      need;
+    int         rc = 0;
 
     /* keys are cut at RS_KEY_MAX in the tables: no more is copied */
     need = 3 * RS_KEY_MAX;
 
-    if (b->n == RS_BATCH_RECORDS || b->tlen + need > RS_BATCH_TEXT) {
+    if (b->n == RS_BATCH_MAX || b->tlen + need > RS_BATCH_TEXT) {
         if (rs_batch_flush(b, a, lock) != 0) {
             return -1;
+        }
+
+    } else if (b->n >= RS_BATCH_RECORDS && b->n % 64 == 0
+               && (lock == NULL || pthread_mutex_trylock(lock) == 0))
+    {
+        /* the lock was free: taken, so the flush does not take it */
+        if (rs_batch_flush(b, a, NULL) != 0) {
+            rc = -1;
+        }
+
+        if (lock != NULL) {
+            pthread_mutex_unlock(lock);
+        }
+
+        if (rc != 0) {
+            return rc;
         }
     }
 

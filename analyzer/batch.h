@@ -6,10 +6,13 @@
  * the key tables: memory, not speed, is what a split must not double).
  * Taking its mutex once per record made the threads wait on each other
  * (futex sleeps were a quarter of the profile); a batch takes it once per
- * RS_BATCH_RECORDS records.  A batch also lets the aggregate overlap the
- * cache misses of many lookups (rs_agg_records), so a scanner always
- * batches, shared or not.  The records' strings are copied into the
- * batch, since the lines they point into are gone by the flush.
+ * RS_BATCH_RECORDS records, and only when it is free: while the other
+ * thread holds it (adding its own batch) records pile up, up to
+ * RS_BATCH_MAX, and the thread goes on scanning instead of sleeping.  A
+ * batch also lets the aggregate overlap the cache misses of many lookups
+ * (rs_agg_records), so a scanner always batches, shared or not.  The
+ * records' strings are copied into the batch, since the lines they point
+ * into are gone by the flush.
  */
 
 #ifndef RS_BATCH_H
@@ -20,11 +23,12 @@
 
 #include "agg.h"
 
-#define RS_BATCH_RECORDS  512
-#define RS_BATCH_TEXT     (RS_BATCH_RECORDS * 128)
+#define RS_BATCH_RECORDS  512             /* a flush is tried */
+#define RS_BATCH_MAX      (4 * RS_BATCH_RECORDS)    /* a flush waits */
+#define RS_BATCH_TEXT     (RS_BATCH_MAX * 128)
 
 typedef struct {
-    rs_record  rec[RS_BATCH_RECORDS];
+    rs_record  rec[RS_BATCH_MAX];
     size_t     n;
     size_t     tlen;
     char       text[RS_BATCH_TEXT];
@@ -33,8 +37,9 @@ typedef struct {
 void rs_batch_init(rs_batch *b);
 
 /*
- * Holds a copy of r, first adding what the batch holds to a (under lock)
- * when r would not fit.  Returns 0, -1 when out of memory (the records
+ * Holds a copy of r, first adding what the batch holds to a (under lock):
+ * from RS_BATCH_RECORDS records on when the lock is free, and waiting for
+ * it when r would not fit.  Returns 0, -1 when out of memory (the records
  * already held are then lost for the aggregate, as with rs_agg_record).
  */
 int rs_batch_add(rs_batch *b, const rs_record *r, rs_agg *a,

@@ -59,9 +59,6 @@ struct rs_scanner {
     int                    failed;      /* out of memory */
     pthread_mutex_t       *lock;        /* the aggregate is shared */
     rs_batch              *batch;       /* records held for it, with lock */
-    rs_agg                *home;        /* where a private agg spills */
-    pthread_mutex_t       *home_lock;
-    unsigned               since_spill; /* records since the last check */
     uint64_t               lines, bytes, unparsed, limit_hits;
     rs_ts                  sys;         /* the line's syslog time, if any */
     rs_time_memo           time_memo;
@@ -70,6 +67,9 @@ struct rs_scanner {
 
 
 static void rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r);
+/* bytes of lines prescanned at once (then handled while in the cache) */
+#define RS_SCAN_STEP  (32 * 1024)
+
 static void rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n,
     uint64_t *done);
 static void rs_scan_line(rs_scanner *sc, const rs_line *ln);
@@ -231,9 +231,8 @@ rs_scan_path(rs_scanner *sc, const char *path)
 /*
  * Whether at least RS_SPLIT_MAX_ABORTS percent of the records in the
  * input's first 64 KiB are aborts.  Then a second thread does not pay:
- * the cost is in the aggregate, which the first thread fills under a
- * mutex and the second spills into under the same mutex (scan_split.h),
- * so with many distinct keys the threads mostly take turns (250,000
+ * the cost is in the aggregate, which both threads fill under one mutex
+ * (batch.h), so with many distinct keys they mostly take turns (250,000
  * distinct aborting clients in 150 MB, 60 % aborts: 0.42-0.52 s on one
  * thread, 0.49-0.54 s on two, and 6 MiB more).  Classifies without
  * counting anything; Java records (multi-line) are not sampled.
@@ -378,53 +377,7 @@ rs_scan_unlock(rs_scanner *sc)
 static int
 rs_scan_record(rs_scanner *sc, const rs_record *r)
 {
-    if (rs_batch_add(sc->batch, r, sc->agg, sc->lock) != 0) {
-        return -1;
-    }
-
-    if (sc->home != NULL && ++sc->since_spill >= RS_BATCH_RECORDS) {
-        sc->since_spill = 0;
-
-        if (rs_agg_held(sc->agg) >= (sc->cfg->spill_held
-                                     ? sc->cfg->spill_held : RS_SPILL_HELD))
-        {
-            return rs_scanner_spill(sc);
-        }
-    }
-
-    return 0;
-}
-
-
-void
-rs_scanner_set_home(rs_scanner *sc, rs_agg *home, pthread_mutex_t *lock)
-{
-    sc->home = home;
-    sc->home_lock = lock;
-}
-
-
-int
-rs_scanner_spill(rs_scanner *sc)
-{
-    int  rc;
-
-    if (sc->home == NULL) {
-        return 0;
-    }
-
-    rc = rs_batch_flush(sc->batch, sc->agg, sc->lock);
-
-    pthread_mutex_lock(sc->home_lock);
-    if (rs_agg_merge(sc->home, sc->agg) != 0) {
-        rc = -1;
-    }
-    pthread_mutex_unlock(sc->home_lock);
-
-    rs_agg_free(sc->agg);
-    rs_agg_init(sc->agg);
-
-    return rc;
+    return rs_batch_add(sc->batch, r, sc->agg, sc->lock);
 }
 
 
@@ -572,6 +525,13 @@ rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
     rs_ts        sys;
 
     while (rs_searcher_lines(s, &p, &len)) {
+        /* a step the caches hold: the lines are read again right after
+           the prescan read them */
+        if (len > RS_SCAN_STEP) {
+            q = memrchr(p, '\n', RS_SCAN_STEP);
+            len = q != NULL ? (size_t) (q + 1 - p) : len;
+        }
+
         hit = rg_prescan_find(sc->prescan, sc->format, p, len);
 
         end = p + len;

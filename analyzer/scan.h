@@ -54,9 +54,6 @@ typedef struct {
     rs_ts              since, until;    /* valid == 0: open */
     int                year;        /* for BSD syslog times */
     int                threads;     /* scanning threads per file, >= 1 */
-    size_t             spill_held;  /* a second thread's own aggregate is
-                                       spilled past this (rs_agg_held);
-                                       0: RS_SPILL_HELD */
     rs_observe_fn      observe;     /* NULL: none */
     void              *observe_ctx;
     /* a fresh context for a second thread and its merge back into

@@ -31,11 +31,6 @@ rs_half_run(void *arg)
 
     rs_scan_range(h->sc, &h->file, h->path, h->format, h->off, h->len);
 
-    /* while the other half may still be scanning */
-    if (rs_scanner_spill(h->sc) != 0) {
-        rs_file_set(&h->file.error, "out of memory");
-    }
-
     return NULL;
 }
 
@@ -106,7 +101,6 @@ rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
     pthread_t        tid;
     pthread_mutex_t  lock;
     rs_scan_config   cfg2;
-    rs_agg           mine;
     int              started = 0, locked = 0, i;
 
     cut = rs_split_point(sc, path, size);
@@ -128,21 +122,12 @@ rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
     locked = cut > 0 && (cfg2.observe == NULL || cfg2.observe_ctx != NULL)
              && pthread_mutex_init(&lock, NULL) == 0;
 
-    /*
-     * The second half adds its records to an aggregate of its own, without
-     * a lock (taking turns on one aggregate left each thread waiting on
-     * the other for a tenth of its time), and spills it into the shared
-     * one whenever it grows past RS_SPILL_HELD (memory stays bounded) and
-     * at its end.  The first half adds to the shared one under the lock,
-     * free but for those spills.
-     */
-    rs_agg_init(&mine);
-
     if (locked) {
-        h[1].sc = rs_scanner_create(&cfg2, &mine, err, sizeof(err));
+        h[1].sc = rs_scanner_create(&cfg2, rs_scanner_agg(sc), err,
+                                    sizeof(err));
         if (h[1].sc != NULL) {
             rs_scanner_set_lock(sc, &lock);
-            rs_scanner_set_home(h[1].sc, rs_scanner_agg(sc), &lock);
+            rs_scanner_set_lock(h[1].sc, &lock);
             h[0].len = cut;
             h[1].off = cut;
             h[1].len = size - cut;
@@ -161,13 +146,8 @@ rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
 
     if (h[1].sc != NULL) {
         rs_scanner_set_lock(sc, NULL);
-        rs_scanner_destroy(h[1].sc);    /* its rules' limit hits: to mine */
-        if (rs_agg_merge(rs_scanner_agg(sc), &mine) != 0) {
-            rs_file_set(&h[1].file.error, "out of memory");
-        }
+        rs_scanner_destroy(h[1].sc);
     }
-
-    rs_agg_free(&mine);
 
     if (locked) {
         pthread_mutex_destroy(&lock);

@@ -39,17 +39,6 @@ rs_agg *rs_scanner_agg(rs_scanner *sc);
 
 /* Record batches go to the aggregate under lock (NULL: not shared). */
 void rs_scanner_set_lock(rs_scanner *sc, pthread_mutex_t *lock);
-
-/*
- * A scanner with an aggregate of its own (no lock) adds it to home under
- * lock, and empties it, whenever it holds RS_SPILL_HELD keys and ticks
- * (memory stays bounded) and when rs_scanner_spill is called; -1 when out
- * of memory.
- */
-#define RS_SPILL_HELD  (32 * 1024)
-void rs_scanner_set_home(rs_scanner *sc, rs_agg *home,
-    pthread_mutex_t *lock);
-int rs_scanner_spill(rs_scanner *sc);
 const rs_scan_config *rs_scanner_config(rs_scanner *sc);
 rg_format rs_scanner_format(rs_scanner *sc);
 rs_file *rs_scanner_file(rs_scanner *sc);
