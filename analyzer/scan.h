@@ -54,6 +54,8 @@ typedef struct {
     rs_ts              since, until;    /* valid == 0: open */
     int                year;        /* for BSD syslog times */
     int                threads;     /* scanning threads per file, >= 1 */
+    uint64_t           split_chunk; /* bytes per chunk of a split file;
+                                       0: RS_SPLIT_CHUNK (tests set less) */
     rs_observe_fn      observe;     /* NULL: none */
     void              *observe_ctx;
     /* a fresh context for a second thread and its merge back into

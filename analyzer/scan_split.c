@@ -5,59 +5,176 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "scan_split.h"
 
 typedef struct {
-    rs_scanner   *sc;
-    rs_file       file;         /* this half's counts */
-    const char   *path;
-    rg_format     format;
     uint64_t      off, len;
-} rs_half;
+    rs_file       file;         /* this chunk's counts */
+    void         *ctx;          /* its observer context; NULL: none */
+    int           done;
+} rs_chunk;
+
+typedef struct {
+    const char            *path;
+    rg_format              format;
+    const rs_scan_config  *cfg;         /* the run's: observer, main ctx */
+    rs_chunk              *chunk;
+    size_t                 n;
+    size_t                 next;        /* the chunk to hand out next */
+    size_t                 joined;      /* chunks joined, in file order */
+    int                    failed;      /* out of memory */
+    pthread_mutex_t        lock;        /* the four fields above */
+    pthread_cond_t         moved;       /* joined moved on */
+} rs_split;
+
+typedef struct {
+    rs_split              *sp;
+    rs_scanner            *sc;
+    rs_scan_config         cfg;         /* the run's, with a chunk's ctx */
+} rs_worker;
 
 
-static void *rs_half_run(void *arg);
-static uint64_t rs_split_point(rs_scanner *sc, const char *path,
+static void *rs_worker_run(void *arg);
+static void rs_split_done(rs_split *sp, rs_chunk *ch);
+static size_t rs_split_chunks(rs_scanner *sc, const char *path,
+    uint64_t size, rs_chunk *chunk, size_t max);
+static uint64_t rs_split_point(rs_scanner *sc, int fd, uint64_t from,
     uint64_t size);
 
 
+/*
+ * Takes the next chunk while there is one, scans it with its own observer
+ * context, and joins the contexts of every chunk done in file order.  A
+ * thread more than RS_SPLIT_AHEAD chunks ahead of the joins waits, so
+ * at most that many contexts are held.
+ */
 static void *
-rs_half_run(void *arg)
+rs_worker_run(void *arg)
 {
-    rs_half  *h = arg;
+    rs_worker  *w = arg;
+    rs_split   *sp = w->sp;
+    rs_chunk   *ch;
+    size_t      i;
 
-    rs_scan_range(h->sc, &h->file, h->path, h->format, h->off, h->len);
+    for ( ;; ) {
+        pthread_mutex_lock(&sp->lock);
+        while (sp->next < sp->n && sp->next >= sp->joined + RS_SPLIT_AHEAD) {
+            pthread_cond_wait(&sp->moved, &sp->lock);
+        }
+        i = sp->next < sp->n ? sp->next++ : sp->n;
+        pthread_mutex_unlock(&sp->lock);
 
-    return NULL;
+        if (i == sp->n) {
+            return NULL;
+        }
+
+        ch = &sp->chunk[i];
+
+        if (sp->cfg->observe != NULL) {
+            ch->ctx = sp->cfg->observe_fork(sp->cfg->observe_ctx);
+            if (ch->ctx == NULL) {
+                rs_file_set(&ch->file.error, "out of memory");
+            }
+        }
+
+        if (ch->ctx != NULL || sp->cfg->observe == NULL) {
+            w->cfg.observe_ctx = ch->ctx;
+            rs_scan_range(w->sc, &ch->file, sp->path, sp->format, ch->off,
+                          ch->len);
+        }
+
+        rs_split_done(sp, ch);
+    }
+}
+
+
+/* Marks ch done; joins every done chunk next in file order. */
+static void
+rs_split_done(rs_split *sp, rs_chunk *ch)
+{
+    rs_chunk  *j;
+
+    pthread_mutex_lock(&sp->lock);
+
+    ch->done = 1;
+
+    while (sp->joined < sp->n && sp->chunk[sp->joined].done) {
+        j = &sp->chunk[sp->joined++];
+
+        if (j->ctx != NULL
+            && sp->cfg->observe_join(sp->cfg->observe_ctx, j->ctx) != 0)
+        {
+            sp->failed = 1;
+        }
+        j->ctx = NULL;
+    }
+
+    pthread_cond_broadcast(&sp->moved);
+    pthread_mutex_unlock(&sp->lock);
 }
 
 
 /*
- * Where the second half starts: the first line after the middle that
- * begins a timed record of the format (a Java record's first line, an
- * nginx line with its time), so no record spans the cut and every line
- * of the second half has a timed line before it in its own half, as
- * --since/--until want.  0 when none is found within RS_SPLIT_SEEK bytes:
- * no split.
+ * Cuts the file into chunks of about RS_SPLIT_CHUNK bytes (at least two),
+ * each starting at a timed record of the format (rs_split_point); returns
+ * how many (1: no cut found).
  */
-static uint64_t
-rs_split_point(rs_scanner *sc, const char *path, uint64_t size)
+static size_t
+rs_split_chunks(rs_scanner *sc, const char *path, uint64_t size,
+    rs_chunk *chunk, size_t max)
 {
-    char      buf[RS_SPLIT_WINDOW];
-    uint64_t  pos = size / 2, start;
-    ssize_t   n;
-    char     *nl;
+    uint64_t  step, cut, start = 0, each;
+    size_t    n = 0, k, want;
     int       fd;
 
+    each = rs_scanner_config(sc)->split_chunk;
+    want = (size_t) (size / (each ? each : RS_SPLIT_CHUNK));
+    want = want < 2 ? 2 : want > max ? max : want;
+    step = size / want;
+
     fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd == -1) {
-        return 0;
+
+    for (k = 1; k < want && fd != -1; k++) {
+        cut = rs_split_point(sc, fd, k * step, size);
+        if (cut > start) {
+            chunk[n].off = start;
+            chunk[n].len = cut - start;
+            n++;
+            start = cut;
+        }
     }
 
-    while (pos < size && pos < size / 2 + RS_SPLIT_SEEK) {
+    if (fd != -1) {
+        close(fd);
+    }
+
+    chunk[n].off = start;
+    chunk[n].len = size - start;
+
+    return n + 1;
+}
+
+
+/*
+ * Where a chunk starts: the first line after `from` that begins a timed
+ * record of the format (a Java record's first line, an nginx line with
+ * its time), so no record spans a cut and every line of a chunk has a
+ * timed line before it in its own chunk, as --since/--until want.  0 when
+ * none is found within RS_SPLIT_SEEK bytes: no cut there.
+ */
+static uint64_t
+rs_split_point(rs_scanner *sc, int fd, uint64_t from, uint64_t size)
+{
+    char      buf[RS_SPLIT_WINDOW];
+    uint64_t  pos = from, start;
+    ssize_t   n;
+    char     *nl;
+
+    while (pos < size && pos < from + RS_SPLIT_SEEK) {
         n = pread(fd, buf, sizeof(buf), (off_t) pos);
         if (n <= 0) {
             break;
@@ -79,14 +196,12 @@ rs_split_point(rs_scanner *sc, const char *path, uint64_t size)
         if (rs_scan_starts_record(sc, buf,
                                   nl ? (size_t) (nl - buf) : (size_t) n))
         {
-            close(fd);
             return start;
         }
 
         pos = start;
     }
 
-    close(fd);
     return 0;
 }
 
@@ -94,80 +209,89 @@ rs_split_point(rs_scanner *sc, const char *path, uint64_t size)
 void
 rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
 {
-    char             err[256];
-    rs_half          h[2];
-    rs_file         *f = rs_scanner_file(sc);
-    uint64_t         cut;
-    pthread_t        tid;
-    pthread_mutex_t  lock;
-    rs_scan_config   cfg2;
-    int              started = 0, locked = 0, i;
+    char              err[256];
+    rs_chunk          chunk[RS_SPLIT_CHUNKS_MAX];
+    rs_worker         w[2];
+    rs_split          sp;
+    rs_file          *f = rs_scanner_file(sc);
+    pthread_t         tid;
+    pthread_mutex_t   agg_lock;
+    size_t            i;
+    int               started = 0;
 
-    cut = rs_split_point(sc, path, size);
+    memset(chunk, 0, sizeof(chunk));
+    memset(&sp, 0, sizeof(sp));
+    memset(w, 0, sizeof(w));
+    sp.path = path;
+    sp.format = rs_scanner_format(sc);
+    sp.cfg = rs_scanner_config(sc);
+    sp.chunk = chunk;
+    sp.n = rs_split_chunks(sc, path, size, chunk, RS_SPLIT_CHUNKS_MAX);
 
-    memset(h, 0, sizeof(h));
-    for (i = 0; i < 2; i++) {
-        h[i].path = path;
-        h[i].format = rs_scanner_format(sc);
+    /*
+     * Two workers take the chunks in turn, each with a scanner of its own
+     * (matcher, parser: the per-line work runs on both cores), into the
+     * one aggregate under agg_lock (batch.h); a worker that is slowed
+     * down (a busy machine) simply takes fewer chunks.  Without a second
+     * thread, or with one chunk, this thread scans them all.
+     */
+    if (pthread_mutex_init(&sp.lock, NULL) != 0
+        || pthread_cond_init(&sp.moved, NULL) != 0
+        || pthread_mutex_init(&agg_lock, NULL) != 0)
+    {
+        rs_file_set(&f->error, "cannot start a thread");
+        return;
     }
 
-    h[0].sc = sc;
-    h[0].len = size;
-
-    /* the second half gets its own observer context, merged back below */
-    cfg2 = *rs_scanner_config(sc);
-    cfg2.observe_ctx = cut > 0 && cfg2.observe != NULL
-                       ? cfg2.observe_fork(cfg2.observe_ctx) : NULL;
-
-    locked = cut > 0 && (cfg2.observe == NULL || cfg2.observe_ctx != NULL)
-             && pthread_mutex_init(&lock, NULL) == 0;
-
-    if (locked) {
-        h[1].sc = rs_scanner_create(&cfg2, rs_scanner_agg(sc), err,
-                                    sizeof(err));
-        if (h[1].sc != NULL) {
-            rs_scanner_set_lock(sc, &lock);
-            rs_scanner_set_lock(h[1].sc, &lock);
-            h[0].len = cut;
-            h[1].off = cut;
-            h[1].len = size - cut;
-            started = pthread_create(&tid, NULL, rs_half_run, &h[1]) == 0;
-            if (!started) {
-                h[0].len = size;
-            }
+    for (i = 0; i < 2; i++) {
+        w[i].sp = &sp;
+        w[i].cfg = *sp.cfg;
+        if (i == 0 || sp.n > 1) {
+            w[i].sc = rs_scanner_create(&w[i].cfg, rs_scanner_agg(sc), err,
+                                        sizeof(err));
         }
     }
 
-    rs_half_run(&h[0]);
+    if (w[0].sc == NULL) {
+        rs_file_set(&f->error, err);
+        rs_scanner_destroy(w[1].sc);
+        goto done;
+    }
+
+    if (w[1].sc != NULL) {
+        rs_scanner_set_lock(w[0].sc, &agg_lock);
+        rs_scanner_set_lock(w[1].sc, &agg_lock);
+        started = pthread_create(&tid, NULL, rs_worker_run, &w[1]) == 0;
+    }
+
+    rs_worker_run(&w[0]);
 
     if (started) {
         pthread_join(tid, NULL);
     }
 
-    if (h[1].sc != NULL) {
-        rs_scanner_set_lock(sc, NULL);
-        rs_scanner_destroy(h[1].sc);
+    for (i = 0; i < 2; i++) {
+        rs_scanner_destroy(w[i].sc);
     }
 
-    if (locked) {
-        pthread_mutex_destroy(&lock);
-    }
-
-    if (cfg2.observe_ctx != NULL
-        && cfg2.observe_join(rs_scanner_config(sc)->observe_ctx,
-                             cfg2.observe_ctx) != 0)
-    {
-        rs_file_set(&h[1].file.error, "out of memory");
-    }
-
-    /* the halves' counts and the first error, in file order */
-    for (i = 0; i < (started ? 2 : 1); i++) {
-        f->lines += h[i].file.lines;
-        f->bytes += h[i].file.bytes;
-        f->unparsed += h[i].file.unparsed;
-        if (h[i].file.error != NULL && f->error == NULL) {
-            rs_file_set(&f->error, h[i].file.error);
+    /* the chunks' counts and the first error, in file order */
+    for (i = 0; i < sp.n; i++) {
+        f->lines += chunk[i].file.lines;
+        f->bytes += chunk[i].file.bytes;
+        f->unparsed += chunk[i].file.unparsed;
+        if (chunk[i].file.error != NULL && f->error == NULL) {
+            rs_file_set(&f->error, chunk[i].file.error);
         }
-        rs_file_set(&h[i].file.error, NULL);
+        rs_file_set(&chunk[i].file.error, NULL);
     }
+
+    if (sp.failed && f->error == NULL) {
+        rs_file_set(&f->error, "out of memory");
+    }
+
+done:
+
+    pthread_mutex_destroy(&agg_lock);
+    pthread_cond_destroy(&sp.moved);
+    pthread_mutex_destroy(&sp.lock);
 }

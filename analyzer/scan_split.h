@@ -1,11 +1,14 @@
 /*
  * scan_split.h - one large plain file scanned by two threads.
  *
- * The file is cut before the first record after its middle; each half is
- * scanned by its own scanner (matcher, parser: the per-line work runs on
- * both cores) into the one aggregate, under a mutex (aborts are a few
- * percent of the lines, so it is rarely contended, and the keys are held
- * once, not once per thread).  For scan.c only.
+ * The file is cut into chunks of about RS_SPLIT_CHUNK bytes, each starting
+ * at a record; two workers take them in turn, each with its own scanner
+ * (matcher, parser: the per-line work runs on both cores), into the one
+ * aggregate (batch.h: the keys are held once, not once per thread).  Each
+ * chunk has its own observer context (findings), joined into the run's in
+ * file order, so what observers keep of "the first one seen" is what one
+ * thread would keep.  Taking chunks rather than a half each keeps both
+ * cores busy to the end when one is slowed down.  For scan.c only.
  */
 
 #ifndef RS_SCAN_SPLIT_H
@@ -18,7 +21,12 @@
 
 /* Files smaller than this are not worth a thread. */
 #define RS_SPLIT_MIN     (8u << 20)
-/* How far past the middle a record start is looked for. */
+/* The size of a chunk, at most this many of them (larger beyond), and how
+   far ahead of the joins a worker may go (observer contexts held). */
+#define RS_SPLIT_CHUNK       (32u << 20)
+#define RS_SPLIT_CHUNKS_MAX  256
+#define RS_SPLIT_AHEAD       4
+/* How far past a chunk's nominal start a record start is looked for. */
 #define RS_SPLIT_SEEK    (16u << 20)
 #define RS_SPLIT_WINDOW  65536
 /* A file whose head has this percentage of aborts or more stays on one

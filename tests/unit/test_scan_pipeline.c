@@ -868,12 +868,19 @@ Test(scan_pipeline, prescanned_lines_counted_exactly)
 typedef struct {
     uint64_t  lines;
     int       forks;
+    char      first[128];       /* the first abort seen: its line */
 } split_obs;
 
 static void
 split_seen(void *ctx, const rs_seen *seen)
 {
-    ((split_obs *) ctx)->lines += seen->lines;
+    split_obs  *o = ctx;
+
+    o->lines += seen->lines;
+    if (o->first[0] == '\0' && seen->cls != RG_CLASS_NONE) {
+        snprintf(o->first, sizeof(o->first), "%.*s", (int) seen->line.len,
+                 seen->line.p);
+    }
 }
 
 static void *
@@ -883,19 +890,27 @@ split_fork(void *ctx)
     return calloc(1, sizeof(split_obs));
 }
 
+/* "first seen" as findings keeps it: the joined-into side's, if any */
 static int
 split_join(void *ctx, void *child)
 {
-    ((split_obs *) ctx)->lines += ((split_obs *) child)->lines;
+    split_obs  *o = ctx, *c = child;
+
+    o->lines += c->lines;
+    if (o->first[0] == '\0') {
+        memcpy(o->first, c->first, sizeof(o->first));
+    }
     free(child);
     return 0;
 }
 
-/* A 9 MiB file with pct % aborts, scanned with two threads allowed. */
+/* A 9 MiB file with pct % aborts, scanned with two threads allowed, in
+   chunks of `chunk` bytes (0: the default). */
 static void
-split_scan(int pct, split_obs *obs, rs_agg *agg)
+split_scan(int pct, uint64_t chunk, split_obs *obs, rs_agg *agg)
 {
-    rs_scan_config  cfg = { .format = -1, .year = 2026, .threads = 2 };
+    rs_scan_config  cfg = { .format = -1, .year = 2026, .threads = 2,
+                            .split_chunk = chunk };
     size_t          n = 0;
     char           *text = malloc((10u << 20) + 512);
     const char     *f;
@@ -907,8 +922,9 @@ split_scan(int pct, split_obs *obs, rs_agg *agg)
     cfg.observe_fork = split_fork;
     cfg.observe_join = split_join;
 
+    /* the first abort is line 3 (client 10.1.0.3) */
     while (n < 9u << 20) {
-        n += (size_t) sprintf(text + n, i % 100 < pct
+        n += (size_t) sprintf(text + n, i % 100 < pct + 3 && i % 100 >= 3
             ? "2026/11/21 10:00:%02d [info] 1#1: *1 client prematurely closed"
               " connection while reading client request line, client:"
               " 10.1.%d.%d, server: s\n"
@@ -924,28 +940,50 @@ split_scan(int pct, split_obs *obs, rs_agg *agg)
     cr_assert_eq(agg->lines, (uint64_t) i);
     cr_assert_eq(obs->lines, (uint64_t) i);
     cr_assert_eq(agg->cls[RG_CLASS_CLIENT_CLOSED].count,
-                 (uint64_t) (i / 100 * pct + (i % 100 < pct ? i % 100 : pct)));
+                 (uint64_t) (i / 100 * pct
+                             + (i % 100 < 3 ? 0 : i % 100 < pct + 3
+                                ? i % 100 - 3 : pct)));
+    cr_assert_not_null(strstr(obs->first, "client: 10.1.0.3, "),
+                       "%s", obs->first);
 }
 
 /*
  * Where a quarter of the head's records or more are aborts, the two
- * threads would mostly wait on the aggregate's mutex and the observer
- * would keep a second copy of its per-client state: one thread.
+ * threads would mostly take turns on the aggregate's mutex: one thread.
  */
 Test(scan_pipeline, abort_heavy_file_stays_on_one_thread)
 {
     split_obs  obs;
     rs_agg     agg;
 
-    split_scan(60, &obs, &agg);
+    split_scan(60, 0, &obs, &agg);
     cr_assert_eq(obs.forks, 0);
     rs_agg_free(&agg);
 
-    split_scan(30, &obs, &agg);
+    split_scan(30, 0, &obs, &agg);
     cr_assert_eq(obs.forks, 0);
     rs_agg_free(&agg);
 
-    split_scan(5, &obs, &agg);
-    cr_assert_eq(obs.forks, 1);
+    /* two chunks (a file under 2 x RS_SPLIT_CHUNK), each with a context
+       of its own, joined in file order */
+    split_scan(5, 0, &obs, &agg);
+    cr_assert_eq(obs.forks, 2);
+    rs_agg_free(&agg);
+}
+
+
+/*
+ * Many chunks (nine of 1 MiB): the two workers take them in turn, more
+ * than RS_SPLIT_AHEAD apart at times, and every chunk's context is joined
+ * in file order (the first abort seen is the file's first); the counts
+ * are exact (split_scan).
+ */
+Test(scan_pipeline, chunks_are_joined_in_file_order)
+{
+    split_obs  obs;
+    rs_agg     agg;
+
+    split_scan(5, 1u << 20, &obs, &agg);
+    cr_assert_eq(obs.forks, 9);
     rs_agg_free(&agg);
 }
