@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <jansson.h>
 #include <malloc.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -101,6 +102,10 @@ main(int argc, char **argv)
         return 2;
     }
 
+    /* jansson's hash seed, before two threads build JSON at once (the
+       timeline and the findings: rs_json_timeline_ahead) */
+    json_object_seed(0);
+
     findings = rs_findings_create();
     if (findings == NULL) {
         fprintf(stderr, "rstscan: out of memory\n");
@@ -137,6 +142,11 @@ main(int argc, char **argv)
         rs_agg_free(&agg);
         rs_run_free(&run);
         return status;
+    }
+
+    /* the timeline is rendered while the top lists are built */
+    if (run.cli.json) {
+        run.report.series_done = rs_json_timeline_ahead;
     }
 
     if (rs_report_build(&rep, &agg, &run.report) != 0

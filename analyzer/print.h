@@ -12,6 +12,15 @@
 /* The DESIGN.md section 3 object, through libjansson; 0 or -1. */
 int rs_print_json(const rs_report *rep, FILE *out);
 
+/*
+ * For rs_report_opts.series_done: renders the JSON timeline into
+ * rep->timeline_text ahead of rs_print_json, unless it has more than
+ * RS_JSON_AHEAD_POINTS points (about 60 bytes each; rs_print_json then
+ * streams it).  0, or -1 when out of memory.
+ */
+#define RS_JSON_AHEAD_POINTS  (128 * 1024)
+int rs_json_timeline_ahead(rs_report *rep);
+
 /* The findings section of the terminal report (print_findings.c). */
 void rs_print_findings_text(const json_t *findings, FILE *out);
 

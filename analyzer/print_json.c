@@ -237,6 +237,45 @@ rs_json_timeline(const rs_report *rep, FILE *out)
 }
 
 
+/*
+ * The timeline rendered into memory by the thread that built it, while
+ * the top lists and findings are still being built (report.h,
+ * series_done): a week's timeline is 60,000 points, a fifth of what is
+ * left to do once the scan ends.  A timeline of more than
+ * RS_JSON_AHEAD_POINTS is left to rs_print_json, which streams it.
+ */
+int
+rs_json_timeline_ahead(rs_report *rep)
+{
+    FILE    *mem;
+    size_t   i, n = 0;
+    int      rc;
+
+    for (i = 0; i < RG_CLASS_COUNT; i++) {
+        n += rep->ntimeline[i];
+    }
+
+    if (n > RS_JSON_AHEAD_POINTS) {
+        return 0;
+    }
+
+    mem = open_memstream(&rep->timeline_text, &rep->timeline_len);
+    if (mem == NULL) {
+        return -1;
+    }
+
+    rc = rs_json_timeline(rep, mem);
+
+    if (fclose(mem) != 0 || rc != 0) {
+        free(rep->timeline_text);
+        rep->timeline_text = NULL;
+        return -1;
+    }
+
+    return 0;
+}
+
+
 static int
 rs_json_bursts(const rs_report *rep, FILE *out)
 {
@@ -281,7 +320,10 @@ rs_print_json(const rs_report *rep, FILE *out)
                           json_integer((json_int_t) a->limit_hits), 0)
          | rs_json_member(out, "limit_rules", rs_json_limit_rules(a), 0)
          | rs_json_member(out, "classes", rs_json_classes(rep), 0)
-         | rs_json_timeline(rep, out)
+         | (rep->timeline_text != NULL
+            ? (fwrite(rep->timeline_text, 1, rep->timeline_len, out)
+               == rep->timeline_len ? 0 : -1)
+            : rs_json_timeline(rep, out))
          | rs_json_bursts(rep, out)
          | rs_json_member(out, "truncations", rep->truncations
                           ? json_incref(rep->truncations) : json_array(), 0)

@@ -93,7 +93,9 @@ rs_report_series(void *arg)
     rs_report_job  *job = arg;
 
     job->rc = rs_report_timeline(job->rep) != 0
-              || rs_report_bursts(job->rep, job->o) != 0 ? -1 : 0;
+              || rs_report_bursts(job->rep, job->o) != 0
+              || (job->o->series_done != NULL
+                  && job->o->series_done(job->rep) != 0) ? -1 : 0;
 
     return NULL;
 }
@@ -109,6 +111,8 @@ rs_report_free(rs_report *rep)
     json_decref(rep->truncations);
     rep->findings = NULL;
     rep->truncations = NULL;
+    free(rep->timeline_text);
+    rep->timeline_text = NULL;
 
     for (i = 0; i < rep->nclasses; i++) {
         for (d = 0; d < RS_DIM_COUNT; d++) {

@@ -44,13 +44,19 @@ typedef struct {
     int          key_owned;     /* this entry frees key */
 } rs_burst;
 
+typedef struct rs_report  rs_report;
+
 typedef struct {
     size_t    top;              /* --top N */
     uint64_t  burst_n;          /* --burst N/SECONDS */
     int64_t   burst_seconds;
+    /* run by the thread that builds the timeline and bursts, once they
+       are built, while top lists are still being built (a printer renders
+       the timeline meanwhile); NULL: none.  0 or -1 (out of memory). */
+    int     (*series_done)(rs_report *rep);
 } rs_report_opts;
 
-typedef struct {
+struct rs_report {
     const rs_agg     *agg;
     rs_class_report   classes[RG_CLASS_COUNT];
     size_t            nclasses;     /* classes with records, by bytes */
@@ -62,7 +68,9 @@ typedef struct {
     int               keys_approximate;
     json_t           *findings;     /* findings.h; NULL: none computed */
     json_t           *truncations;  /* owned: rs_report_free drops them */
-} rs_report;
+    char             *timeline_text;    /* the timeline rendered ahead */
+    size_t            timeline_len;     /* (print_json.c); NULL: not */
+};
 
 /* Builds the report; agg must outlive it.  0, or -1 when out of memory. */
 int rs_report_build(rs_report *rep, rs_agg *agg, const rs_report_opts *o);

@@ -146,7 +146,8 @@ fuzz_scan(const uint8_t *data, size_t size, int format, const char *layout,
     rs_report         rep;
     rs_scanner       *sc;
     rs_scan_config    cfg;
-    rs_report_opts    opts = { 10, 3, 60 };
+    rs_report_opts    opts = { .top = 10, .burst_n = 3,
+                                   .burst_seconds = 60 };
     rs_sim_config     simcfg;
     fuzz_observers    obs;
     const rs_file    *f;

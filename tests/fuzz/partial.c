@@ -19,7 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rs_agg           agg;
     rs_report        rep;
     rs_findings     *f;
-    rs_report_opts   o = { 10, 10, 60 };
+    rs_report_opts   o = { .top = 10, .burst_n = 10, .burst_seconds = 60 };
 
     doc = json_loadb((const char *) data, size, JSON_REJECT_DUPLICATES, NULL);
     if (doc == NULL) {

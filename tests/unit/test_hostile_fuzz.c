@@ -117,7 +117,7 @@ Test(fuzz_regressions, report_of_nothing_sorts_nothing)
 {
     rs_agg          agg;
     rs_report       rep;
-    rs_report_opts  opts = { 10, 3, 60 };
+    rs_report_opts  opts = { .top = 10, .burst_n = 3, .burst_seconds = 60 };
 
     rs_agg_init(&agg);
     cr_assert_eq(rs_report_build(&rep, &agg, &opts), 0);

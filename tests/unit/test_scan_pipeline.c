@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "agg.h"
+#include "print.h"
 #include "report.h"
 #include "rotate.h"
 #include "scan.h"
@@ -622,6 +623,62 @@ Test(scan_pipeline, two_threads_count_what_one_does)
     rs_report_free(&r2);
     rs_agg_free(&one);
     rs_agg_free(&two);
+}
+
+/*
+ * The timeline rendered ahead by the thread that builds it (--json) is
+ * byte for byte what rs_print_json streams, with offsets and several
+ * classes; past RS_JSON_AHEAD_POINTS it is left to the stream.
+ */
+Test(scan_pipeline, timeline_rendered_ahead_is_what_is_streamed)
+{
+    rs_scan_config  cfg = { .format = -1, .year = 2026, .tz = "+05:45" };
+    rs_agg          agg;
+    rs_report       rep;
+    rs_report_opts  o = { .top = 10, .burst_n = 3, .burst_seconds = 60 };
+    char           *text = malloc(1u << 20), *a = NULL, *b = NULL;
+    size_t          n = 0, alen = 0, blen = 0;
+    const char     *f;
+    FILE           *m;
+    int             i;
+
+    cfg.rules = rules;
+    for (i = 0; i < 3000; i++) {
+        n += (size_t) snprintf(text + n, 400, "2026/11/21 %02d:%02d:%02d"
+            " [info] 1#1: *1 %s, client: 10.0.0.%d, server: s\n",
+            i / 600, i / 10 % 60, i % 60, i % 3 ? "recv() failed (104:"
+            " Connection reset by peer) while reading client request line"
+            : "client prematurely closed connection while reading client"
+            " request line", i % 9);
+    }
+    f = write_file("ahead.log", text, n);
+    free(text);
+    scan_cfg(&agg, &cfg, &f, 1);
+
+    cr_assert_eq(rs_report_build(&rep, &agg, &o), 0);
+    cr_assert_null(rep.timeline_text);
+    m = open_memstream(&a, &alen);
+    cr_assert_eq(rs_print_json(&rep, m), 0);
+    fclose(m);
+    rs_report_free(&rep);
+
+    o.series_done = rs_json_timeline_ahead;
+    cr_assert_eq(rs_report_build(&rep, &agg, &o), 0);
+    cr_assert_not_null(rep.timeline_text);
+    cr_assert_gt(rep.ntimeline[RG_CLASS_CLIENT_RESET], 250);
+    cr_assert_gt(rep.ntimeline[RG_CLASS_CLIENT_CLOSED], 250);
+    m = open_memstream(&b, &blen);
+    cr_assert_eq(rs_print_json(&rep, m), 0);
+    fclose(m);
+    rs_report_free(&rep);
+
+    cr_assert_eq(alen, blen);
+    cr_assert_str_eq(a, b);
+    cr_assert_not_null(strstr(a, "\"minute\": \"2026-11-21T04:59+05:45\""));
+
+    free(a);
+    free(b);
+    rs_agg_free(&agg);
 }
 
 /* --- key tables ---------------------------------------------------------- */
