@@ -44,6 +44,7 @@
 
 
 static int rs_scan_all(rs_run *run, rs_agg *agg);
+static int rs_report_findings(rs_report *rep, void *ctx);
 static int rs_main_simulate(int argc, char **argv);
 static int rs_merge_all(rs_run *run, rs_agg *agg, rs_findings *findings);
 static int rs_write_html(const rs_report *rep, const char *path);
@@ -144,15 +145,15 @@ main(int argc, char **argv)
         return status;
     }
 
-    /* the timeline is rendered while the top lists are built */
+    /* the timeline is rendered while the top lists, bursts and findings
+       are built */
     if (run.cli.json) {
         run.report.series_done = rs_json_timeline_ahead;
     }
+    run.report.alongside = rs_report_findings;
+    run.report.alongside_ctx = findings;
 
-    if (rs_report_build(&rep, &agg, &run.report) != 0
-        || (rep.findings = rs_findings_json(findings, &agg)) == NULL
-        || (rep.truncations = rs_findings_truncations(findings)) == NULL)
-    {
+    if (rs_report_build(&rep, &agg, &run.report) != 0) {
         fprintf(stderr, "rstscan: out of memory\n");
         rs_findings_free(findings);
         rs_agg_free(&agg);
@@ -199,6 +200,17 @@ main(int argc, char **argv)
     }
 
     return status;
+}
+
+
+/* The findings into the report (rs_report_opts.alongside); 0 or -1. */
+static int
+rs_report_findings(rs_report *rep, void *ctx)
+{
+    rep->findings = rs_findings_json(ctx, rep->agg);
+    rep->truncations = rs_findings_truncations(ctx);
+
+    return rep->findings != NULL && rep->truncations != NULL ? 0 : -1;
 }
 
 

@@ -58,12 +58,11 @@ rs_report_build(rs_report *rep, rs_agg *agg, const rs_report_opts *o)
     }
 
     /*
-     * The top lists and the series (timeline, bursts) read different parts
-     * of the aggregate and fill different parts of the report: a second
-     * thread builds the series meanwhile (both walk tables larger than the
-     * caches; this runs after the scan, while the other core is idle).
-     * Sorting a cell's times (rs_kcell_times) touches nothing the top
-     * lists read.
+     * The timeline (and what a printer makes of it) is built by a second
+     * thread while this one builds the top lists and the bursts: they read
+     * different parts of the aggregate (the timeline cells; the key tables)
+     * and fill different parts of the report, and this runs after the
+     * scan, while the other core is idle.
      */
     job.rep = rep;
     job.o = o;
@@ -72,7 +71,9 @@ rs_report_build(rs_report *rep, rs_agg *agg, const rs_report_opts *o)
         rs_report_series(&job);
     }
 
-    rc = rs_report_tops(rep, o);
+    rc = rs_report_tops(rep, o) != 0 || rs_report_bursts(rep, o) != 0
+         || (o->alongside != NULL
+             && o->alongside(rep, o->alongside_ctx) != 0) ? -1 : 0;
 
     if (started) {
         pthread_join(tid, NULL);
@@ -93,7 +94,6 @@ rs_report_series(void *arg)
     rs_report_job  *job = arg;
 
     job->rc = rs_report_timeline(job->rep) != 0
-              || rs_report_bursts(job->rep, job->o) != 0
               || (job->o->series_done != NULL
                   && job->o->series_done(job->rep) != 0) ? -1 : 0;
 
