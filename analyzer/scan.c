@@ -131,6 +131,12 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
 
     rs_batch_init(sc->batch);
 
+    /* a summary line of the module is a record (what it held back) that
+       no rule matches: the prescan lets it through to the parser, so
+       the light path needs only the head of a line (rs_scan_light) */
+    (void) rg_prescan_add(sc->prescan, RG_FORMAT_NGINX_ERROR,
+                          RG_SUMMARY_PREFIX, RG_SUMMARY_PREFIX_LEN);
+
     return sc;
 }
 
@@ -558,17 +564,9 @@ rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
                    ? rs_syslog_prefix(q, len, sc->cfg->year, &sys) : 0;
             sc->sys = sys;
 
-            switch (rs_scan_light(sc, q + skip, len - skip, bytes)) {
-            case 0:
-                rs_scan_none(sc, none, none_bytes);
-                none = 0;
-                none_bytes = 0;
-                rs_scan_parsed(sc, q + skip, len - skip, bytes, &sys);
-                break;
-            case 2:
+            if (rs_scan_light(sc, q + skip, len - skip, bytes) == 2) {
                 none++;
                 none_bytes += bytes;
-                break;
             }
 
             lines++;
@@ -608,13 +606,10 @@ rs_scan_line(rs_scanner *sc, const rs_line *ln)
     }
 
     if (sc->light && !rg_prescan_may_match(sc->prescan, sc->format, p, len)) {
-        switch (rs_scan_light(sc, p, len, ln->bytes)) {
-        case 2:
+        if (rs_scan_light(sc, p, len, ln->bytes) == 2) {
             rs_scan_none(sc, 1, ln->bytes);
-            /* fall through */
-        case 1:
-            return;
         }
+        return;
     }
 
     rs_scan_parsed(sc, p, len, ln->bytes, &sys);
@@ -648,28 +643,18 @@ rs_scan_parsed(rs_scanner *sc, const char *p, size_t len, uint64_t bytes,
 
 
 /*
- * An nginx error line no rule can match (rg_prescan.h): only its head is
- * parsed, to count it as parsed or not.  Returns 0 for a summary line,
- * which takes the full path; 1 for a line counted as unparsed; 2 for one
- * counted as parsed, which observers see as a record of no class without
- * fields (rs_scan_none).
+ * An nginx error line no rule can match, and no summary (rg_prescan.h;
+ * rs_scanner_create adds the summaries' prefix): only its head is parsed,
+ * to count it as parsed or not.  Returns 1 for a line counted as
+ * unparsed; 2 for one counted as parsed, which observers see as a record
+ * of no class without fields (rs_scan_none).
  */
 static int
 rs_scan_light(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
 {
-    const char  *msg;
-
-    msg = rg_nginx_error_message(p, len);
-    if (msg == NULL) {
+    if (!rg_nginx_error_head_ok(p, len)) {
         rs_count_line(sc, bytes, 1);
         return 1;
-    }
-
-    if ((size_t) (p + len - msg) > RG_SUMMARY_PREFIX_LEN
-        && msg[0] == RG_SUMMARY_PREFIX[0]
-        && memcmp(msg, RG_SUMMARY_PREFIX, RG_SUMMARY_PREFIX_LEN) == 0)
-    {
-        return 0;
     }
 
     rs_count_line(sc, bytes, 0);

@@ -187,7 +187,8 @@ typedef struct {
 } rg_ngx_hd;
 
 
-/* Parses "YYYY/MM/DD HH:MM:SS [level] pid#tid: "; returns what follows. */
+/* Parses "YYYY/MM/DD HH:MM:SS [level] pid#tid: "; returns what follows
+   (rg_ngx_cid then reads an optional "*cid "), NULL when it fails. */
 static const char *
 rg_ngx_head(const char *line, const char *end, rg_ngx_hd *out)
 {
@@ -245,11 +246,20 @@ rg_ngx_head(const char *line, const char *end, rg_ngx_hd *out)
         return NULL;
     }
 
-    p += 2;
+    return p + 2;
+}
 
-    /* "*cid " when the line belongs to a connection */
+
+/* After the head: "*cid " when the line belongs to a connection (never
+   fails: without it the message starts right there); what follows. */
+static const char *
+rg_ngx_cid(const char *p, const char *end, rg_ngx_hd *out)
+{
+    const char  *q;
+
     out->cid_p = NULL;
     out->cid_end = NULL;
+
     if (p < end && *p == '*') {
         q = p + 1;
         if (rg_ngx_digits(&q, end) == 0 && q < end && *q == ' ') {
@@ -449,6 +459,8 @@ rg_nginx_error_parse(const char *line, size_t len, rg_nginx_error *out)
         return -1;
     }
 
+    msg = rg_ngx_cid(msg, end, &hd);
+
     out->time.p = line;
     out->time.len = 19;
     out->level = hd.level;
@@ -480,11 +492,27 @@ rg_nginx_error_parse(const char *line, size_t len, rg_nginx_error *out)
 const char *
 rg_nginx_error_message(const char *line, size_t len)
 {
+    const char  *msg;
+    rg_ngx_hd    hd;
+
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
+        len--;
+    }
+
+    msg = rg_ngx_head(line, line + len, &hd);
+
+    return msg != NULL ? rg_ngx_cid(msg, line + len, &hd) : NULL;
+}
+
+
+int
+rg_nginx_error_head_ok(const char *line, size_t len)
+{
     rg_ngx_hd  hd;
 
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
         len--;
     }
 
-    return rg_ngx_head(line, line + len, &hd);
+    return rg_ngx_head(line, line + len, &hd) != NULL;
 }

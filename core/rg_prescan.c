@@ -728,6 +728,32 @@ rg_prescan_destroy(rg_prescan *ps)
 
 
 int
+rg_prescan_add(rg_prescan *ps, rg_format format, const char *lit,
+    size_t len)
+{
+    rg_lit  l;
+
+    if (!rg_prescan_active(ps, format)) {
+        return 0;
+    }
+
+    if (len < 3 || len > RG_LIT_LEN) {
+        return -1;
+    }
+
+    memcpy(l.s, lit, len);
+    l.len = len;
+
+    /* a format whose table is full scans every line: slower, not wrong */
+    if (rg_pfmt_add(&ps->fmt[format], &l) != 0) {
+        ps->fmt[format].active = 0;
+    }
+
+    return 0;
+}
+
+
+int
 rg_prescan_active(const rg_prescan *ps, rg_format format)
 {
     return ps != NULL && (unsigned) format < RG_FORMAT_COUNT

@@ -35,6 +35,15 @@ void rg_prescan_destroy(rg_prescan *ps);
    below); rg_prescan_create picks the best. */
 void rg_prescan_set_simd(rg_prescan *ps, int on);
 
+/*
+ * Adds a literal whose lines the caller wants to see too (rstscan: the
+ * module's summary lines, which no rule matches).  0, or -1 for a literal
+ * shorter than 3 or longer than 48 bytes; nothing for a format without a
+ * prescan.
+ */
+int rg_prescan_add(rg_prescan *ps, rg_format format, const char *lit,
+    size_t len);
+
 /* Whether the format has a prescan (else every line may match). */
 int rg_prescan_active(const rg_prescan *ps, rg_format format);
 
