@@ -281,7 +281,9 @@ rs_agg_records(rs_agg *a, const rs_record *r, size_t n)
         }
 
         for (d = 0; d < RS_DIM_COUNT; d++) {
-            for (stage = 0; big[d] && m > 1 && stage < RS_KEYTAB_STAGES;
+            /* only the client's cells have event lists (bursts) */
+            for (stage = 0; big[d] && m > 1
+                 && stage < (d == RS_DIM_CLIENT ? RS_KEYTAB_STAGES : 3);
                  stage++)
             {
                 for (i = 0; i < m; i++) {

@@ -207,6 +207,7 @@ rs_keytab_prefetch(const rs_keytab *t, uint32_t h, int cls, int stage)
 {
     const rs_key    *k;
     const rs_kcell  *c;
+    const rs_times  *tm;
 
     if (t->nslots == 0) {
         return;
@@ -243,8 +244,23 @@ rs_keytab_prefetch(const rs_keytab *t, uint32_t h, int cls, int stage)
         /* a cell may straddle two cache lines */
         __builtin_prefetch(c);
         __builtin_prefetch(&c->cls);
-    } else if (c->times != 0 && c->cls == cls) {
+        return;
+    }
+
+    if (c->times == 0 || c->cls != cls) {
+        return;
+    }
+
+    /* its event list: the pointer, the list, the tick an event lands on */
+    if (stage == 3) {
+        __builtin_prefetch(&t->times[c->times - 1]);
+
+    } else if (stage == 4) {
         __builtin_prefetch(t->times[c->times - 1]);
+
+    } else {
+        tm = t->times[c->times - 1];
+        __builtin_prefetch(&tm->v[tm->n > 0 ? tm->n - 1 : 0]);
     }
 }
 

@@ -96,12 +96,13 @@ rs_kcell *rs_keytab_cell_h(rs_keytab *t, uint32_t h, int cls, const char *p,
 /*
  * A hint before a lookup of (cls, key with hash h), for batches (agg.c):
  * the tables are larger than the caches, so a lookup is a chain of cache
- * misses (slot, key, text, the key's first cell, its times).
+ * misses (slot, key, text, the key's first cell, its event list: the
+ * pointer to it, the list, the last tick).
  * Stage s prefetches the s-th link, which needs the links before it in
  * the cache: call stage 0 for every lookup of a batch, then stage 1 for
  * every one, and so on, up to RS_KEYTAB_STAGES - 1.
  */
-#define RS_KEYTAB_STAGES  4
+#define RS_KEYTAB_STAGES  6
 void rs_keytab_prefetch(const rs_keytab *t, uint32_t h, int cls, int stage);
 
 const char *rs_keytab_text(const rs_keytab *t, const rs_key *k);
