@@ -275,7 +275,8 @@ rs_agg_records(rs_agg *a, const rs_record *r, size_t n)
             key[i][RS_DIM_UPSTREAM] = &r[done + i].upstream;
 
             for (d = 0; d < RS_DIM_COUNT; d++) {
-                h[i][d] = key[i][d]->p != NULL && key[i][d]->len > 0
+                h[i][d] = r[done + i].hashed ? r[done + i].hash[d]
+                          : key[i][d]->p != NULL && key[i][d]->len > 0
                           ? rs_keytab_hash(key[i][d]->p, key[i][d]->len) : 0;
             }
         }

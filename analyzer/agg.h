@@ -92,6 +92,10 @@ typedef struct {
     uint64_t   bytes;           /* physical bytes of the record */
     rs_ts      ts;              /* valid == 0: no time */
     rg_str     client, uri, upstream;   /* p == NULL or len 0: none */
+    /* the keys' hashes (rs_keytab_hash), when `hashed`: computed by a
+       thread before it takes the aggregate's lock (batch.c) */
+    uint32_t   hash[RS_DIM_COUNT];
+    int        hashed;
 } rs_record;
 
 void rs_agg_init(rs_agg *a);

@@ -8,6 +8,7 @@
 
 
 static rg_str rs_batch_copy(rs_batch *b, rg_str s);
+static uint32_t rs_batch_hash(rg_str s);
 
 
 void
@@ -57,6 +58,12 @@ rs_batch_add(rs_batch *b, const rs_record *r, rs_agg *a,
     c->uri = rs_batch_copy(b, r->uri);
     c->upstream = rs_batch_copy(b, r->upstream);
 
+    /* hashed here, not under the aggregate's lock */
+    c->hash[RS_DIM_CLIENT] = rs_batch_hash(c->client);
+    c->hash[RS_DIM_URI] = rs_batch_hash(c->uri);
+    c->hash[RS_DIM_UPSTREAM] = rs_batch_hash(c->upstream);
+    c->hashed = 1;
+
     return 0;
 }
 
@@ -102,4 +109,11 @@ rs_batch_copy(rs_batch *b, rg_str s)
     b->tlen += c.len;
 
     return c;
+}
+
+
+static uint32_t
+rs_batch_hash(rg_str s)
+{
+    return s.p != NULL && s.len > 0 ? rs_keytab_hash(s.p, s.len) : 0;
 }
