@@ -10,8 +10,8 @@
 #
 # The logs are generated under build/bench/ by build/loggen and reused while
 # the generator and its parameters are unchanged.  Every file is read once
-# before timing, so all figures are from the page cache: this measures the
-# programs, not the disk.  Output is Markdown, ready for bench/RESULTS.md.
+# right before its runs, so all figures are from the page cache: this
+# measures the programs, not the disk.  Output is Markdown, ready for bench/RESULTS.md.
 set -euo pipefail
 export LC_ALL=C
 
@@ -131,18 +131,20 @@ echo "- versions: $(grep --version | sed -n 1p); $(have rg && rg --version | sed
 for f in "error-$size" "access-$size" keys-error keys-access keys-split; do
     echo "- \`$f.log\`: $(bytes_of "$dir/$f.log") bytes ($(bytes_of "$dir/$f.log.gz") gzip -6); $(sed 's/^loggen: //' "$dir/$f.stats")"
 done
-echo "- every file read once before timing (page cache); best of $reps runs, LC_ALL=C; MB = 10^6 bytes"
+echo "- every file read once right before its runs (page cache); best of $reps runs, LC_ALL=C; MB = 10^6 bytes"
 echo
 echo "| tool | file | best s | median s | MB/s | max RSS MiB | note |"
 echo "|---|---|---|---|---|---|---|"
 
-warm "$err" "$acc" "$err.gz" "$acc.gz"
 eb=$(bytes_of "$err")
 ab=$(bytes_of "$acc")
 
 for f in error access; do
     path=$err; b=$eb
     [ "$f" = access ] && { path=$acc; b=$ab; }
+    # right before its runs: a file read minutes earlier may be out of the
+    # page cache again (this machine's proactive reclaim pages it out)
+    warm "$path" "$path.gz"
     row cat "$f" "$b" cat "$path"
     row "grep -c -E" "$f" "$b" grep -c -E "$phrases" "$path"
     if have rg; then
@@ -158,6 +160,7 @@ done
 if have goaccess; then
     # one run: GoAccess takes about a minute a gigabyte
     saved_reps=$reps; reps=1
+    warm "$acc"
     row goaccess access "$ab" goaccess "$acc" --log-format=COMBINED --no-progress -o "$tmp/goaccess.json"
     reps=$saved_reps
 fi
@@ -166,6 +169,7 @@ fi
 keyrss=0 splitrss=0
 for f in keys-error keys-access keys-split; do
     saved_reps=$reps; reps=1
+    warm "$dir/$f.log"
     row "rstscan --json" "$f" "$(bytes_of "$dir/$f.log")" "$rstscan" --json "$dir/$f.log"
     reps=$saved_reps
     if [ "$f" = keys-split ]; then splitrss=$rss; else [ "$rss" -gt "$keyrss" ] && keyrss=$rss; fi
