@@ -2,7 +2,7 @@
  * batch.h - classified records held back by one thread and added to a
  * shared aggregate together.
  *
- * Two threads scanning halves of one file share one aggregate (one copy of
+ * Two threads scanning chunks of one file share one aggregate (one copy of
  * the key tables: memory, not speed, is what a split must not double).
  * Taking its mutex once per record made the threads wait on each other
  * (futex sleeps were a quarter of the profile); a batch takes it once per

@@ -2,7 +2,7 @@
  * findings_merge.c - adds one collector's state to another (see
  * findings.h): every counter is a sum, every histogram bin a sum, the
  * first and last times a min and a max, and samples come from whichever
- * side saw the class first, so halves of a file (or shards of a log, in
+ * side saw the class first, so chunks of a file (or shards of a log, in
  * order) merge into what one collector over everything would hold.
  */
 
