@@ -10,6 +10,7 @@
 
 static int rs_agg_key(rs_agg *a, rs_dim dim, int cls, rg_str key,
     uint32_t h, uint64_t n, const rs_ts *ts, uint64_t events);
+static uint32_t rs_key_hash(const rg_str *key);
 static int rs_agg_record_h(rs_agg *a, const rs_record *r, const uint32_t *h);
 static int rs_agg_cell(rs_agg *a, int64_t minute, int cls, uint64_t n);
 static int rs_agg_cells_grow(rs_agg *a);
@@ -240,6 +241,24 @@ rs_agg_cell(rs_agg *a, int64_t minute, int cls, uint64_t n)
 }
 
 
+static uint32_t
+rs_key_hash(const rg_str *key)
+{
+    return key->p != NULL && key->len > 0 ? rs_keytab_hash(key->p, key->len)
+                                          : 0;
+}
+
+
+void
+rs_record_hash(rs_record *r)
+{
+    r->hash[RS_DIM_CLIENT] = rs_key_hash(&r->client);
+    r->hash[RS_DIM_URI] = rs_key_hash(&r->uri);
+    r->hash[RS_DIM_UPSTREAM] = rs_key_hash(&r->upstream);
+    r->hashed = 1;
+}
+
+
 int
 rs_agg_record(rs_agg *a, const rs_record *r)
 {
@@ -276,8 +295,7 @@ rs_agg_records(rs_agg *a, const rs_record *r, size_t n)
 
             for (d = 0; d < RS_DIM_COUNT; d++) {
                 h[i][d] = r[done + i].hashed ? r[done + i].hash[d]
-                          : key[i][d]->p != NULL && key[i][d]->len > 0
-                          ? rs_keytab_hash(key[i][d]->p, key[i][d]->len) : 0;
+                                             : rs_key_hash(key[i][d]);
             }
         }
 

@@ -104,6 +104,9 @@ void rs_agg_free(rs_agg *a);
 /* Counts one classified record; -1 when out of memory. */
 int rs_agg_record(rs_agg *a, const rs_record *r);
 
+/* Sets r->hash for its keys and r->hashed (before taking a lock). */
+void rs_record_hash(rs_record *r);
+
 /* Counts n records, in order, faster than one by one; -1 out of memory. */
 int rs_agg_records(rs_agg *a, const rs_record *r, size_t n);
 

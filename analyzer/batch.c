@@ -8,7 +8,6 @@
 
 
 static rg_str rs_batch_copy(rs_batch *b, rg_str s);
-static uint32_t rs_batch_hash(rg_str s);
 
 
 void
@@ -59,10 +58,7 @@ rs_batch_add(rs_batch *b, const rs_record *r, rs_agg *a,
     c->upstream = rs_batch_copy(b, r->upstream);
 
     /* hashed here, not under the aggregate's lock */
-    c->hash[RS_DIM_CLIENT] = rs_batch_hash(c->client);
-    c->hash[RS_DIM_URI] = rs_batch_hash(c->uri);
-    c->hash[RS_DIM_UPSTREAM] = rs_batch_hash(c->upstream);
-    c->hashed = 1;
+    rs_record_hash(c);
 
     return 0;
 }
@@ -109,11 +105,4 @@ rs_batch_copy(rs_batch *b, rg_str s)
     b->tlen += c.len;
 
     return c;
-}
-
-
-static uint32_t
-rs_batch_hash(rg_str s)
-{
-    return s.p != NULL && s.len > 0 ? rs_keytab_hash(s.p, s.len) : 0;
 }

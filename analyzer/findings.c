@@ -83,7 +83,8 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
     f->records++;
     f->bytes += o->bytes;
 
-    if (o->has_time && o->access) {
+    /* per minute: an access log's requests, any log's aborts */
+    if (o->has_time && (o->access || c != RG_CLASS_NONE)) {
         m = f->last_minute != NULL && f->last_minute->minute == o->sec / 60
             ? f->last_minute : rs_find_minute_get(&f->minutes, o->sec / 60);
         if (m == NULL) {
@@ -91,25 +92,16 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
         }
 
         f->last_minute = m;
-
-        m->requests++;
         m->aborts += c != RG_CLASS_NONE;
 
-        if (o->upstream_ms >= 0) {
-            m->upstream_ms += (uint64_t) o->upstream_ms;
-            m->upstream_n++;
+        if (o->access) {
+            m->requests++;
+
+            if (o->upstream_ms >= 0) {
+                m->upstream_ms += (uint64_t) o->upstream_ms;
+                m->upstream_n++;
+            }
         }
-
-    } else if (o->has_time && c != RG_CLASS_NONE) {
-        m = f->last_minute != NULL && f->last_minute->minute == o->sec / 60
-            ? f->last_minute : rs_find_minute_get(&f->minutes, o->sec / 60);
-        if (m == NULL) {
-            return -1;
-        }
-
-        f->last_minute = m;
-
-        m->aborts++;
     }
 
     if (o->access && rs_find_response(f, o) != 0) {
@@ -324,7 +316,7 @@ rs_find_response(rs_findings *f, const rs_obs *o)
         return 0;
     }
 
-    u = rs_find_uri_get(f, o->uri, o->uri_len);
+    u = rs_find_bounded_get(f, 1, o->uri, o->uri_len);
     if (u == NULL) {
         return -1;
     }
@@ -412,7 +404,7 @@ rs_find_signature(rs_findings *f, const rs_obs *o)
 {
     rs_find_key  *k;
 
-    k = rs_find_sig_get(f, o->signature, o->signature_len);
+    k = rs_find_bounded_get(f, 0, o->signature, o->signature_len);
     if (k == NULL) {
         return -1;
     }
@@ -541,48 +533,35 @@ rs_find_prune(rs_findings *f, int uris)
 
 
 rs_find_key *
-rs_find_sig_get(rs_findings *f, const char *p, size_t len)
+rs_find_bounded_get(rs_findings *f, int uris, const char *p, size_t len)
 {
-    rs_find_key  *k;
+    rs_find_key  **head = uris ? &f->uris : &f->sigs, *k;
+    uint64_t      *n = uris ? &f->uris_n : &f->sigs_n;
+    int            full;
 
     if (len > RS_FIND_SAMPLE) {
         len = RS_FIND_SAMPLE;
     }
 
-    HASH_FIND(hh, f->sigs, p, len, k);
-
-    if (k == NULL && f->sigs_n >= RS_FIND_MAX_SIGS && rs_find_prune(f, 0)) {
-        return NULL;
-    }
-
-    return k != NULL ? k : rs_find_key_get(&f->sigs, &f->sigs_n, p, len);
-}
-
-
-rs_find_key *
-rs_find_uri_get(rs_findings *f, const char *p, size_t len)
-{
-    rs_find_key  *k;
-
-    if (len > RS_FIND_SAMPLE) {
-        len = RS_FIND_SAMPLE;
-    }
-
-    HASH_FIND(hh, f->uris, p, len, k);
+    HASH_FIND(hh, *head, p, len, k);
 
     if (k != NULL) {
         return k;
     }
 
-    if ((f->uris_n >= RS_FIND_MAX_URIS
-         || f->uris_bytes + rs_find_cost(len) > RS_FIND_URI_BYTES)
-        && rs_find_prune(f, 1) != 0)
-    {
+    /* URIs are bounded by bytes too (rs_find_cost) */
+    full = uris ? *n >= RS_FIND_MAX_URIS
+                  || f->uris_bytes + rs_find_cost(len) > RS_FIND_URI_BYTES
+                : *n >= RS_FIND_MAX_SIGS;
+
+    if (full && rs_find_prune(f, uris) != 0) {
         return NULL;
     }
 
-    k = rs_find_key_get(&f->uris, &f->uris_n, p, len);
-    f->uris_bytes += k != NULL ? rs_find_cost(len) : 0;
+    k = rs_find_key_get(head, n, p, len);
+    if (uris && k != NULL) {
+        f->uris_bytes += rs_find_cost(len);
+    }
 
     return k;
 }

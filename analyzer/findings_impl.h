@@ -145,8 +145,8 @@ rs_find_key *rs_find_key_get(rs_find_key **head, uint64_t *n,
     const char *p, size_t len);
 
 /* The same in f->sigs or f->uris, dropping the lighter half when full. */
-rs_find_key *rs_find_sig_get(rs_findings *f, const char *p, size_t len);
-rs_find_key *rs_find_uri_get(rs_findings *f, const char *p, size_t len);
+rs_find_key *rs_find_bounded_get(rs_findings *f, int uris, const char *p,
+    size_t len);
 
 /* The URI's hash, and its largest response per the sketch. */
 uint64_t rs_find_hash(const char *p, size_t len);

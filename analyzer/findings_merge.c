@@ -101,8 +101,7 @@ rs_merge_keys(rs_findings *dst, const rs_find_key *src, int uris)
     const rs_find_key  *k, *tmp;
 
     HASH_ITER(hh, (rs_find_key *) src, k, tmp) {
-        d = uris ? rs_find_uri_get(dst, k->key, k->hh.keylen)
-                 : rs_find_sig_get(dst, k->key, k->hh.keylen);
+        d = rs_find_bounded_get(dst, uris, k->key, k->hh.keylen);
         if (d == NULL) {
             return -1;
         }

@@ -186,7 +186,7 @@ rs_state_load_keys(const json_t *arr, rs_findings *f, int uris)
             return -1;
         }
 
-        k = uris ? rs_find_uri_get(f, key, len) : rs_find_sig_get(f, key, len);
+        k = rs_find_bounded_get(f, uris, key, len);
         if (k == NULL) {
             return -1;
         }

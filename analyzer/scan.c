@@ -73,6 +73,8 @@ static void rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r);
 static void rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n,
     uint64_t *done);
 static void rs_scan_line(rs_scanner *sc, const rs_line *ln);
+static void rs_scan_progress(rs_scanner *sc, uint64_t *n, uint64_t *done,
+    uint64_t bytes);
 static void rs_scan_none(rs_scanner *sc, uint64_t lines, uint64_t bytes);
 static void rs_scan_parsed(rs_scanner *sc, const char *p, size_t len,
     uint64_t bytes, rs_ts *sys);
@@ -442,12 +444,7 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
         }
 
         rs_scan_line(sc, &ln);
-        done += ln.bytes;
-
-        if ((++n & 0xffff) == 0 && sc->cfg->progress != NULL) {
-            sc->cfg->progress(sc->cfg->progress_ctx, done);
-            done = 0;
-        }
+        rs_scan_progress(sc, &n, &done, ln.bytes);
     }
 
     if (sc->cfg->progress != NULL) {
@@ -560,21 +557,16 @@ rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
             }
 
             memset(&sys, 0, sizeof(rs_ts));
-            skip = rs_syslog_may_start(q, len)
-                   ? rs_syslog_prefix(q, len, sc->cfg->year, &sys) : 0;
+            skip = rs_syslog_prefix(q, len, sc->cfg->year, &sys);
             sc->sys = sys;
 
-            if (rs_scan_light(sc, q + skip, len - skip, bytes) == 2) {
+            if (rs_scan_light(sc, q + skip, len - skip, bytes)) {
                 none++;
                 none_bytes += bytes;
             }
 
             lines++;
-            *done += bytes;
-            if ((++*n & 0xffff) == 0 && sc->cfg->progress != NULL) {
-                sc->cfg->progress(sc->cfg->progress_ctx, *done);
-                *done = 0;
-            }
+            rs_scan_progress(sc, n, done, bytes);
         }
 
         rs_scan_none(sc, none, none_bytes);
@@ -583,6 +575,19 @@ rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
         if (stop != end) {
             return;
         }
+    }
+}
+
+
+/* Counts a line's bytes for the progress line, reported every 64 Ki. */
+static void
+rs_scan_progress(rs_scanner *sc, uint64_t *n, uint64_t *done, uint64_t bytes)
+{
+    *done += bytes;
+
+    if ((++*n & 0xffff) == 0 && sc->cfg->progress != NULL) {
+        sc->cfg->progress(sc->cfg->progress_ctx, *done);
+        *done = 0;
     }
 }
 
@@ -606,7 +611,7 @@ rs_scan_line(rs_scanner *sc, const rs_line *ln)
     }
 
     if (sc->light && !rg_prescan_may_match(sc->prescan, sc->format, p, len)) {
-        if (rs_scan_light(sc, p, len, ln->bytes) == 2) {
+        if (rs_scan_light(sc, p, len, ln->bytes)) {
             rs_scan_none(sc, 1, ln->bytes);
         }
         return;
@@ -645,21 +650,18 @@ rs_scan_parsed(rs_scanner *sc, const char *p, size_t len, uint64_t bytes,
 /*
  * An nginx error line no rule can match, and no summary (rg_prescan.h;
  * rs_scanner_create adds the summaries' prefix): only its head is parsed,
- * to count it as parsed or not.  Returns 1 for a line counted as
- * unparsed; 2 for one counted as parsed, which observers see as a record
- * of no class without fields (rs_scan_none).
+ * to count it as parsed or not.  Returns 1 for a line counted as parsed,
+ * which observers see as a record of no class without fields
+ * (rs_scan_none); 0 for one counted as unparsed.
  */
 static int
 rs_scan_light(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
 {
-    if (!rg_nginx_error_head_ok(p, len)) {
-        rs_count_line(sc, bytes, 1);
-        return 1;
-    }
+    int  parsed = rg_nginx_error_message(p, len) != NULL;
 
-    rs_count_line(sc, bytes, 0);
+    rs_count_line(sc, bytes, !parsed);
 
-    return 2;
+    return parsed;
 }
 
 
@@ -763,22 +765,22 @@ rs_scan_time(rs_scanner *sc, rs_parsed *out)
 
     /* records come many to a second: the last text's time is remembered */
     if (!out->ts.valid && out->ts_parse != NULL
-        && out->ts_text.len <= sizeof(tm->text))
+        && out->ts_text.len <= sizeof(tm->text)
+        && tm->parse == out->ts_parse && tm->len == out->ts_text.len
+        && memcmp(tm->text, out->ts_text.p, tm->len) == 0)
     {
-        if (tm->parse == out->ts_parse && tm->len == out->ts_text.len
-            && memcmp(tm->text, out->ts_text.p, tm->len) == 0)
-        {
-            out->ts = tm->ts;
-        } else {
-            rs_parsed_time(out);
+        out->ts = tm->ts;
+
+    } else if (!out->ts.valid && out->ts_parse != NULL) {
+        rs_parsed_time(out);
+
+        if (out->ts_text.len <= sizeof(tm->text)) {
             tm->parse = out->ts_parse;
             tm->len = out->ts_text.len;
             memcpy(tm->text, out->ts_text.p, tm->len);
             tm->ts = out->ts;
         }
     }
-
-    rs_parsed_time(out);
 
     if (!out->ts.valid) {
         out->ts = sc->sys;

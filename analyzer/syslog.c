@@ -14,13 +14,9 @@ static size_t rs_syslog_word(const char *line, size_t len, size_t i);
 
 
 size_t
-rs_syslog_prefix(const char *line, size_t len, int year, rs_ts *ts)
+rs_syslog_parse(const char *line, size_t len, int year, rs_ts *ts)
 {
     size_t  i = 0, n, host, tag;
-
-    if (!rs_syslog_may_start(line, len)) {
-        return 0;
-    }
 
     /* "<PRI>", then the time */
     if (len > 0 && line[0] == '<') {

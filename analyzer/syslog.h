@@ -18,25 +18,28 @@
 
 #include "timefmt.h"
 
+/* rs_syslog_prefix's parse, for a line that may start with a prefix. */
+size_t rs_syslog_parse(const char *line, size_t len, int year, rs_ts *ts);
+
 /*
  * When line[0..len) starts with a syslog prefix, returns its length and
  * sets *ts (syslog's own time; `year` fills the year BSD syslog leaves
- * out); else returns 0.
+ * out); else returns 0.  Inline, with a test of the first bytes ("<PRI>",
+ * a month name or an ISO date): a log read without syslog pays a test per
+ * line, not a call.
  */
-size_t rs_syslog_prefix(const char *line, size_t len, int year, rs_ts *ts);
-
-/*
- * 0 when line[0..len) cannot start with a prefix (rs_syslog_prefix would
- * return 0): "<PRI>", a month name or an ISO date.  Inline: a log read
- * without syslog pays a test per line, not a call.
- */
-static inline int
-rs_syslog_may_start(const char *line, size_t len)
+static inline size_t
+rs_syslog_prefix(const char *line, size_t len, int year, rs_ts *ts)
 {
-    return (len > 0 && line[0] == '<')
-           || (len >= 16 && ((line[0] >= 'A' && line[0] <= 'Z')
-                             || (line[0] >= '0' && line[0] <= '9'
-                                 && line[4] == '-')));
+    if ((len > 0 && line[0] == '<')
+        || (len >= 16 && ((line[0] >= 'A' && line[0] <= 'Z')
+                          || (line[0] >= '0' && line[0] <= '9'
+                              && line[4] == '-'))))
+    {
+        return rs_syslog_parse(line, len, year, ts);
+    }
+
+    return 0;
 }
 
 #endif /* RS_SYSLOG_H */

@@ -48,8 +48,4 @@ int rg_nginx_error_parse(const char *line, size_t len, rg_nginx_error *out);
  */
 const char *rg_nginx_error_message(const char *line, size_t len);
 
-/* Only whether line[0..len) parses (1) or not (0), as above, without even
-   looking for where its message starts. */
-int rg_nginx_error_head_ok(const char *line, size_t len);
-
 #endif /* RG_NGINX_ERROR_H */
