@@ -1005,8 +1005,8 @@ split_scan(int pct, uint64_t chunk, split_obs *obs, rs_agg *agg)
 }
 
 /*
- * Where a quarter of the head's records or more are aborts, the two
- * threads would mostly take turns on the aggregate's mutex: one thread.
+ * Where a quarter of the head's records or more are aborts: one thread
+ * (scan.c, rs_scan_abort_heavy says why the rule is still there).
  */
 Test(scan_pipeline, abort_heavy_file_stays_on_one_thread)
 {
