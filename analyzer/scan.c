@@ -56,6 +56,7 @@ struct rs_scanner {
     rs_file               *file;
     int                    in_range;    /* of the last timed line */
     int                    light;       /* prescanned lines skip the split */
+    int                    hit_next;    /* the next line holds a literal */
     int                    failed;      /* out of memory */
     pthread_mutex_t       *lock;        /* the aggregate is shared */
     rs_batch              *batch;       /* records held for it, with lock */
@@ -576,6 +577,9 @@ rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
         rs_searcher_skip(s, (size_t) (stop - p), lines);
 
         if (stop != end) {
+            /* the line at stop holds the literal found: rs_scan_line
+               need not search it again */
+            sc->hit_next = 1;
             return;
         }
     }
@@ -600,6 +604,7 @@ rs_scan_line(rs_scanner *sc, const rs_line *ln)
 {
     const char  *p = ln->p;
     size_t       len = ln->len, skip;
+    int          hit;
     rs_ts        sys;
 
     memset(&sys, 0, sizeof(rs_ts));
@@ -613,7 +618,12 @@ rs_scan_line(rs_scanner *sc, const rs_line *ln)
         return;
     }
 
-    if (sc->light && !rg_prescan_may_match(sc->prescan, sc->format, p, len)) {
+    hit = sc->hit_next;
+    sc->hit_next = 0;
+
+    if (sc->light && !hit
+        && !rg_prescan_may_match(sc->prescan, sc->format, p, len))
+    {
         if (rs_scan_light(sc, p, len, ln->bytes)) {
             rs_scan_none(sc, 1, ln->bytes);
         }

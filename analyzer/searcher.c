@@ -7,8 +7,11 @@
 
 #include "searcher.h"
 
-/* big reads keep syscalls and inflate calls rare */
-#define RS_SEARCH_CHUNK  (1024 * 1024)
+/* 128 KiB a read: the kernel copies a file's pages into the buffer and
+   the scan reads them right after, so the buffer should stay in the
+   core's cache (2 MiB L2 here, shared with the aggregate's tables);
+   1 MiB reads took 5-7% more time on a 1 GB error log, 64 KiB no less */
+#define RS_SEARCH_CHUNK  (128 * 1024)
 #define RS_SEARCH_BUF    (RS_SEARCH_CHUNK + RS_LINE_CAP)
 #define RS_PEEK_MAX      (64 * 1024)
 #define RS_SEARCH_REFILL (16 * 1024)
