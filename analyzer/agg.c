@@ -275,7 +275,7 @@ rs_agg_record(rs_agg *a, const rs_record *r)
 int
 rs_agg_records(rs_agg *a, const rs_record *r, size_t n)
 {
-    uint32_t       h[RS_AGG_BATCH][RS_DIM_COUNT];
+    uint32_t       h[RS_AGG_BATCH][RS_DIM_COUNT], hint[RS_AGG_BATCH];
     const rg_str  *key[RS_AGG_BATCH][RS_DIM_COUNT];
     size_t         i, done, m;
     int            stage, d, big[RS_DIM_COUNT], rc = 0;
@@ -308,7 +308,7 @@ rs_agg_records(rs_agg *a, const rs_record *r, size_t n)
                 for (i = 0; i < m; i++) {
                     if (key[i][d]->p != NULL && key[i][d]->len > 0) {
                         rs_keytab_prefetch(&a->keys[d], h[i][d],
-                                           r[done + i].cls, stage);
+                                           r[done + i].cls, stage, &hint[i]);
                     }
                 }
             }

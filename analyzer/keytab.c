@@ -203,7 +203,8 @@ rs_keytab_guess(const rs_keytab *t, uint32_t h)
 
 
 void
-rs_keytab_prefetch(const rs_keytab *t, uint32_t h, int cls, int stage)
+rs_keytab_prefetch(const rs_keytab *t, uint32_t h, int cls, int stage,
+    uint32_t *hint)
 {
     const rs_key    *k;
     const rs_kcell  *c;
@@ -215,13 +216,21 @@ rs_keytab_prefetch(const rs_keytab *t, uint32_t h, int cls, int stage)
 
     if (stage == 0) {
         __builtin_prefetch(&t->slots[h & (t->nslots - 1)]);
+        *hint = 0;
         return;
     }
 
-    k = rs_keytab_guess(t, h);
-    if (k == NULL) {
+    /* the probe once (stage 1), its key remembered for the later stages */
+    if (stage == 1) {
+        k = rs_keytab_guess(t, h);
+        *hint = k != NULL ? (uint32_t) (k - t->keys) + 1 : 0;
+    }
+
+    if (*hint == 0) {
         return;
     }
+
+    k = &t->keys[*hint - 1];
 
     if (stage == 1) {
         __builtin_prefetch(k);

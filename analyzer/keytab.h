@@ -100,10 +100,12 @@ rs_kcell *rs_keytab_cell_h(rs_keytab *t, uint32_t h, int cls, const char *p,
  * pointer to it, the list, the last tick).
  * Stage s prefetches the s-th link, which needs the links before it in
  * the cache: call stage 0 for every lookup of a batch, then stage 1 for
- * every one, and so on, up to RS_KEYTAB_STAGES - 1.
+ * every one, and so on, up to RS_KEYTAB_STAGES - 1.  *hint carries the
+ * key stage 1 found to the later stages (the probe is not repeated).
  */
 #define RS_KEYTAB_STAGES  6
-void rs_keytab_prefetch(const rs_keytab *t, uint32_t h, int cls, int stage);
+void rs_keytab_prefetch(const rs_keytab *t, uint32_t h, int cls, int stage,
+    uint32_t *hint);
 
 const char *rs_keytab_text(const rs_keytab *t, const rs_key *k);
 

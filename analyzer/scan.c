@@ -79,7 +79,6 @@ static void rs_scan_progress(rs_scanner *sc, uint64_t *n, uint64_t *done,
 static void rs_scan_none(rs_scanner *sc, uint64_t lines, uint64_t bytes);
 static void rs_scan_parsed(rs_scanner *sc, const char *p, size_t len,
     uint64_t bytes, rs_ts *sys);
-static int rs_scan_abort_heavy(rs_scanner *sc, const char *p, size_t len);
 static int rs_scan_light(rs_scanner *sc, const char *p, size_t len,
     uint64_t bytes);
 static void rs_scan_java(rs_scanner *sc, const char *p, size_t len,
@@ -209,15 +208,18 @@ rs_scan_path(rs_scanner *sc, const char *path)
     rs_file_set(&sc->file->format, rg_format_name(sc->format));
     sc->parse = rs_parser_for(sc->format);
 
-    /* a large plain file is cut in two before a record and scanned by
-       two threads, unless its head says most records are aborts */
+    /* a large plain file is cut into chunks before records and scanned
+       by two threads (scan_split.h), whatever its share of aborts: a
+       file whose records were mostly aborts stayed on one thread while
+       the aggregate's mutex was taken per record; with batches taken
+       when the mutex is free, 250,000 distinct aborting clients in
+       150 MB (60% aborts) took 0.27-0.30 s on two threads against
+       0.42-0.48 s on one */
     if (sc->cfg->threads > 1 && !rs_reader_is_gzip(r)
         && (sc->cfg->observe == NULL || sc->cfg->observe_fork != NULL)
         && strcmp(path, "-") != 0
         && stat(path, &st) == 0 && S_ISREG(st.st_mode)
-        && (uint64_t) st.st_size >= RS_SPLIT_MIN
-        && rs_searcher_peek(s, &head, &hlen) >= 0
-        && !rs_scan_abort_heavy(sc, head, hlen))
+        && (uint64_t) st.st_size >= RS_SPLIT_MIN)
     {
         rs_file  *f = sc->file;
 
@@ -234,65 +236,6 @@ rs_scan_path(rs_scanner *sc, const char *path)
     rs_reader_close(r);
 
     return sc->file->error != NULL ? -1 : 0;
-}
-
-
-/*
- * Whether at least RS_SPLIT_MAX_ABORTS percent of the records in the
- * input's first 64 KiB are aborts; such a file stays on one thread.  This
- * rule dates from a mutex taken per record, when two threads mostly
- * waited for each other on such a file.  With batches taken only when
- * the mutex is free (batch.h) and chunks (scan_split.h) it no longer
- * pays: 250,000 distinct aborting clients in 150 MB, 60 % aborts, took
- * 0.42-0.48 s on one thread and 0.27-0.30 s on two (1 MiB more) at the
- * end of the second session; it is kept until a change of behaviour can
- * drop it with its test.  Classifies without counting anything; Java
- * records (multi-line) are not sampled.
- */
-static int
-rs_scan_abort_heavy(rs_scanner *sc, const char *p, size_t len)
-{
-    const char      *end = p + len, *nl;
-    const rg_rule   *rule;
-    rg_matcher      *m;
-    rs_parsed        out;
-    rs_ts            sys;
-    size_t           skip, n;
-    unsigned         records = 0, aborts = 0;
-
-    if (sc->format == RG_FORMAT_JAVA) {
-        return 0;
-    }
-
-    /* a matcher of its own: a limit hit here is not the scan's to count */
-    m = rg_matcher_create(sc->cfg->rules);
-    if (m == NULL) {
-        return 0;
-    }
-
-    while (p < end && (nl = memchr(p, '\n', (size_t) (end - p))) != NULL) {
-        n = (size_t) (nl - p);
-        memset(&sys, 0, sizeof(rs_ts));
-        skip = rs_syslog_prefix(p, n, sc->cfg->year, &sys);
-
-        if (sc->parse(&sc->parser, p + skip, n - skip, &out) == 0
-            && !out.summary)
-        {
-            records++;
-            if (out.has_logged_class) {
-                aborts += out.logged_class != RG_CLASS_NONE;
-            } else {
-                rule = rg_match(m, sc->format, &out.f);
-                aborts += rule != NULL;
-            }
-        }
-
-        p = nl + 1;
-    }
-
-    rg_matcher_destroy(m);
-
-    return records >= 64 && aborts * 100 >= records * RS_SPLIT_MAX_ABORTS;
 }
 
 

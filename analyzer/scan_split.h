@@ -29,9 +29,6 @@
 /* How far past a chunk's nominal start a record start is looked for. */
 #define RS_SPLIT_SEEK    (16u << 20)
 #define RS_SPLIT_WINDOW  65536
-/* A file whose head has this percentage of aborts or more stays on one
-   thread (scan.c, rs_scan_abort_heavy) */
-#define RS_SPLIT_MAX_ABORTS  25
 
 /* Scans path (size bytes, format already chosen) into sc's aggregate. */
 void rs_scan_split(rs_scanner *sc, const char *path, uint64_t size);

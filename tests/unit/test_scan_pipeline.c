@@ -1005,24 +1005,23 @@ split_scan(int pct, uint64_t chunk, split_obs *obs, rs_agg *agg)
 }
 
 /*
- * Where a quarter of the head's records or more are aborts: one thread
- * (scan.c, rs_scan_abort_heavy says why the rule is still there).
+ * However many of its records are aborts, a large file is split: 60% and
+ * 30% aborts are two chunks with a context each, as 5% are (a file under
+ * 2 x RS_SPLIT_CHUNK), joined in file order; split_scan checks the counts.
  */
-Test(scan_pipeline, abort_heavy_file_stays_on_one_thread)
+Test(scan_pipeline, abort_heavy_file_is_split_too)
 {
     split_obs  obs;
     rs_agg     agg;
 
     split_scan(60, 0, &obs, &agg);
-    cr_assert_eq(obs.forks, 0);
+    cr_assert_eq(obs.forks, 2);
     rs_agg_free(&agg);
 
     split_scan(30, 0, &obs, &agg);
-    cr_assert_eq(obs.forks, 0);
+    cr_assert_eq(obs.forks, 2);
     rs_agg_free(&agg);
 
-    /* two chunks (a file under 2 x RS_SPLIT_CHUNK), each with a context
-       of its own, joined in file order */
     split_scan(5, 0, &obs, &agg);
     cr_assert_eq(obs.forks, 2);
     rs_agg_free(&agg);
