@@ -91,8 +91,10 @@ rs_grow(void **arr, size_t *cap, size_t need, size_t size)
         return 0;
     }
 
+    /* + 1: a pruned table may be left with a capacity of 1, which half
+       of would never grow (a scan hung there) */
     while (c < need) {
-        c += c / 2;
+        c += c / 2 + 1;
     }
 
     p = realloc(*arr, c * size);

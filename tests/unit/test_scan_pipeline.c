@@ -729,6 +729,53 @@ Test(scan_pipeline, keytab_is_exact_below_its_limit_and_says_when_not)
     rs_keytab_free(&t);
 }
 
+/*
+ * A prune that leaves at most one event list sets the list array's
+ * capacity to 1; the next lists must still find room (growing 1 by half
+ * added nothing, and a split scan of 250,000 aborting clients hung).
+ */
+Test(scan_pipeline, keytab_grows_its_lists_after_a_prune_that_kept_none,
+     .timeout = 20)
+{
+    rs_keytab  t;
+    rs_kcell  *c;
+    uint64_t   ticks = 0;
+    char       key[32];
+    int        i, n;
+
+    rs_keytab_init(&t, 100);
+    for (i = 0; i < 100; i++) {
+        n = snprintf(key, sizeof(key), "10.1.0.%d", i);
+        c = rs_keytab_cell(&t, 0, key, (size_t) n);
+        cr_assert_not_null(c);
+        c->count++;
+        cr_assert_eq(rs_kcell_event(&t, c, 1000, 0, 0, 1, 1, &ticks), 0);
+    }
+    cr_assert_eq(t.ntimes, 0);              /* one second each: inline */
+
+    c = rs_keytab_cell(&t, 0, "prune", 5);  /* the 101st key prunes */
+    cr_assert_not_null(c);
+    cr_assert_eq(t.approximate, 1);
+    cr_assert_eq(t.times_cap, 1);
+
+    /* three keys with events in two seconds: three lists */
+    for (i = 0; i < 3; i++) {
+        n = snprintf(key, sizeof(key), "10.2.0.%d", i);
+        c = rs_keytab_cell(&t, 0, key, (size_t) n);
+        cr_assert_not_null(c);
+        cr_assert_eq(rs_kcell_event(&t, c, 2000, 0, 0, 1, 1, &ticks), 0);
+        cr_assert_eq(rs_kcell_event(&t, c, 2001, 0, 0, 2, 1, &ticks), 0);
+    }
+    cr_assert_eq(t.ntimes, 3);
+    cr_assert_geq(t.times_cap, 3);
+    cr_assert_eq(ticks, 6);
+    for (i = 0; i < 3; i++) {
+        cr_assert_eq(t.times[i]->n, 2);
+        cr_assert_eq(t.times[i]->v[1].n, 2);
+    }
+    rs_keytab_free(&t);
+}
+
 /* Long keys: the table prunes when their texts pass text_limit bytes,
    long before `limit` keys, and says so. */
 Test(scan_pipeline, keytab_bounds_the_bytes_of_its_keys)
