@@ -580,7 +580,7 @@ Test(scan_pipeline, two_threads_count_what_one_does)
 
     cfg.rules = rules;
     while (n < 9u << 20) {
-        /* a fifth aborts: an abort-heavy head would keep one thread */
+        /* a fifth aborts */
         n += (size_t) sprintf(text + n, i % 5 == 0 ? "2026/11/21 10:%02d:%02d"
             " [info] 1#1: *1 recv() failed (104: Connection reset by peer)"
             " while reading client request line, client: 10.0.%d.%d,"
@@ -972,7 +972,7 @@ Test(scan_pipeline, prescanned_lines_counted_exactly)
 }
 
 
-/* --- one thread for an abort-heavy file ---------------------------------- */
+/* --- split scans: chunks, contexts, file order --------------------------- */
 
 typedef struct {
     uint64_t  lines;
