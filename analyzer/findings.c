@@ -17,7 +17,7 @@
 #include "rg_find.h"
 
 
-static void rs_find_times(uint32_t *bins, int64_t ms);
+static void rs_find_times(rs_findings *f, uint32_t *bins, int64_t ms);
 static void rs_find_buffers(rs_findings *f, const rs_obs *o);
 static void rs_find_navigation(rs_findings *f, const rs_obs *o);
 static int rs_find_response(rs_findings *f, const rs_obs *o);
@@ -46,6 +46,9 @@ rs_findings_create(void)
         rs_findings_free(f);
         return NULL;
     }
+
+    f->bins_lo = RS_FIND_BINS;
+    f->bins_hi = -1;
 
     for (c = 0; c < RG_CLASS_COUNT; c++) {
         f->first[c] = INT64_MAX;
@@ -132,8 +135,8 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
     }
 
     if (rs_find_is_idle_kind(c)) {
-        rs_find_times(f->idle_req, o->request_ms);
-        rs_find_times(f->idle_up, o->upstream_ms);
+        rs_find_times(f, f->idle_req, o->request_ms);
+        rs_find_times(f, f->idle_up, o->upstream_ms);
     }
 
     if (c == RG_CLASS_TRUNCATED || c == RG_CLASS_BUFFER_OVERFLOW) {
@@ -234,7 +237,7 @@ rs_findings_suppressed(rs_findings *f, rg_class cls, uint64_t n)
 
 
 static void
-rs_find_times(uint32_t *bins, int64_t ms)
+rs_find_times(rs_findings *f, uint32_t *bins, int64_t ms)
 {
     int64_t  b;
 
@@ -243,7 +246,11 @@ rs_find_times(uint32_t *bins, int64_t ms)
     }
 
     b = ms / RS_FIND_BIN_MS;
-    bins[b < RS_FIND_BINS ? b : RS_FIND_BINS - 1]++;
+    b = b < RS_FIND_BINS ? b : RS_FIND_BINS - 1;
+    bins[b]++;
+
+    f->bins_lo = b < f->bins_lo ? (int32_t) b : f->bins_lo;
+    f->bins_hi = b > f->bins_hi ? (int32_t) b : f->bins_hi;
 }
 
 
@@ -257,7 +264,7 @@ rs_find_times(uint32_t *bins, int64_t ms)
 static void
 rs_find_navigation(rs_findings *f, const rs_obs *o)
 {
-    rs_find_times(f->nav_time, o->request_ms);
+    rs_find_times(f, f->nav_time, o->request_ms);
 
     if (o->agent != NULL && o->agent_len > 0
         && !(o->agent_len == 1 && o->agent[0] == '-'))
@@ -302,6 +309,7 @@ rs_find_response(rs_findings *f, const rs_obs *o)
         h = rs_find_hash(o->uri, o->uri_len);
         size = o->body_bytes > UINT32_MAX ? UINT32_MAX
                                           : (uint32_t) o->body_bytes;
+        f->sketch_used = 1;
         rs_find_cell_raise(&f->sketch[h & (RS_FIND_SKETCH - 1)], size,
                            (uint32_t) (h >> 48) | 1);
         rs_find_cell_raise(&f->sketch[RS_FIND_SKETCH + ((h >> 16)

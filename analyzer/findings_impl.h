@@ -134,6 +134,13 @@ struct rs_findings {
     rs_find_sample   buf_sample[RS_BUF_KINDS];
     rs_find_sample   cut_sample;
 
+    /* the bins of the three histograms ever written (none while bins_hi
+       < bins_lo), and whether the sketch was: a merge reads only those.
+       A file's chunks each have a collector, and reading all of their
+       calloc'd zeros faulted in 1.5 MiB of pages per chunk */
+    int32_t          bins_lo, bins_hi;
+    unsigned         sketch_used:1;
+
     /* log bloat: Java stack traces of aborts */
     rs_find_key     *sigs;
     uint64_t         sigs_n;

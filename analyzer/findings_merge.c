@@ -43,16 +43,20 @@ rs_findings_merge(rs_findings *dst, const rs_findings *src)
         dst->timed = 1;
     }
 
-    for (b = 0; b < (int) (2 * RS_FIND_SKETCH); b++) {
+    for (b = 0; src->sketch_used && b < (int) (2 * RS_FIND_SKETCH); b++) {
         rs_find_cell_raise(&dst->sketch[b], src->sketch[b].size,
                            src->sketch[b].fp);
     }
 
-    for (b = 0; b < RS_FIND_BINS; b++) {
+    for (b = src->bins_lo; b <= src->bins_hi; b++) {
         dst->nav_time[b] += src->nav_time[b];
         dst->idle_req[b] += src->idle_req[b];
         dst->idle_up[b] += src->idle_up[b];
     }
+
+    dst->sketch_used |= src->sketch_used;
+    dst->bins_lo = src->bins_lo < dst->bins_lo ? src->bins_lo : dst->bins_lo;
+    dst->bins_hi = src->bins_hi > dst->bins_hi ? src->bins_hi : dst->bins_hi;
 
     dst->nav_agents += src->nav_agents;
     dst->nav_browsers += src->nav_browsers;

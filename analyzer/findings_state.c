@@ -311,6 +311,11 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
         f->sketch[x[0]].fp = (uint32_t) x[2];
     }
 
+    /* what a saved state holds may be merged into another collector */
+    f->sketch_used = 1;
+    f->bins_lo = 0;
+    f->bins_hi = RS_FIND_BINS - 1;
+
     if (rs_state_load_bins(nav, f->nav_time) != 0
         || rs_state_load_bins(ireq, f->idle_req) != 0
         || rs_state_load_bins(iup, f->idle_up) != 0

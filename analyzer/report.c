@@ -58,11 +58,13 @@ rs_report_build(rs_report *rep, rs_agg *agg, const rs_report_opts *o)
     }
 
     /*
-     * The timeline (and what a printer makes of it) is built by a second
-     * thread while this one builds the top lists and the bursts: they read
-     * different parts of the aggregate (the timeline cells; the key tables)
-     * and fill different parts of the report, and this runs after the
-     * scan, while the other core is idle.
+     * The timeline (and what a printer makes of it) and the bursts are
+     * built by a second thread while this one builds the top lists and
+     * the findings: each fills its own part of the report, both only read
+     * the aggregate, and this runs after the scan, while the other core
+     * is idle.  The bursts went to the second thread because its share
+     * was the smaller one (about 10 ms against 28 ms after a 1 GB error
+     * log).
      */
     job.rep = rep;
     job.o = o;
@@ -71,7 +73,7 @@ rs_report_build(rs_report *rep, rs_agg *agg, const rs_report_opts *o)
         rs_report_series(&job);
     }
 
-    rc = rs_report_tops(rep, o) != 0 || rs_report_bursts(rep, o) != 0
+    rc = rs_report_tops(rep, o) != 0
          || (o->alongside != NULL
              && o->alongside(rep, o->alongside_ctx) != 0) ? -1 : 0;
 
@@ -95,7 +97,8 @@ rs_report_series(void *arg)
 
     job->rc = rs_report_timeline(job->rep) != 0
               || (job->o->series_done != NULL
-                  && job->o->series_done(job->rep) != 0) ? -1 : 0;
+                  && job->o->series_done(job->rep) != 0)
+              || rs_report_bursts(job->rep, job->o) != 0 ? -1 : 0;
 
     return NULL;
 }

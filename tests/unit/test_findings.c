@@ -780,6 +780,29 @@ Test(findings, merged_collectors_equal_one)
     /* the cut URI needs both halves: three at 8 KiB here, the larger there */
     kind(got, "output_buffer", 1);
     kind(got, "backend_down", 1);
+
+    /* into a collector that never wrote a histogram bin or a sketch cell,
+       and that one into another (a merge reads only what a side wrote) */
+    rs_findings *empty = rs_findings_create(), *first = rs_findings_create();
+    cr_assert_eq(rs_findings_merge(first, a), 0);
+    cr_assert_eq(rs_findings_merge(empty, first), 0);
+    rs_findings_free(first);
+    json_t *again = rs_findings_json(empty, &agg_a);
+    cr_assert(json_equal(got, again), "%s", json_dumps(again, JSON_INDENT(1)));
+    json_decref(again);
+    /* bin by bin, as the state holds every histogram bin and sketch
+       cell: the merge is the one collector, and so is an empty one
+       merged with it */
+    json_t *so = rs_findings_state(one), *sa = rs_findings_state(a),
+           *se = rs_findings_state(empty);
+    cr_assert(json_equal(so, sa), "%s\n---\n%s", json_dumps(so, 0),
+              json_dumps(sa, 0));
+    cr_assert(json_equal(sa, se), "%s\n---\n%s", json_dumps(sa, 0),
+              json_dumps(se, 0));
+    json_decref(so);
+    json_decref(sa);
+    json_decref(se);
+    rs_findings_free(empty);
     json_decref(want);
     json_decref(got);
     rs_findings_free(b);

@@ -8,6 +8,7 @@
  */
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -627,6 +628,48 @@ Test(scan_pipeline, two_threads_count_what_one_does)
 }
 
 /*
+ * The JSON timeline, parsed back by jansson, holds each point of the
+ * report's timeline in order, as an object of exactly "minute" and
+ * "count" (print_json.c writes the points without jansson).
+ */
+static void
+timeline_parses_back(const rs_report *rep, const char *text)
+{
+    json_error_t  e;
+    json_t       *doc, *arr, *pt;
+    char          buf[64];
+    size_t        c, j, classes = 0;
+
+    doc = json_loads(text, 0, &e);
+    cr_assert_not_null(doc, "line %d: %s", e.line, e.text);
+
+    for (c = 0; c < RG_CLASS_COUNT; c++) {
+        arr = json_object_get(json_object_get(doc, "timeline"),
+                              rg_class_name((rg_class) c));
+        if (rep->ntimeline[c] == 0) {
+            cr_assert_null(arr);
+            continue;
+        }
+
+        classes++;
+        cr_assert_eq(json_array_size(arr), rep->ntimeline[c]);
+        for (j = 0; j < rep->ntimeline[c]; j++) {
+            pt = json_array_get(arr, j);
+            cr_assert_eq(json_object_size(pt), 2);
+            cr_assert_str_eq(json_string_value(json_object_get(pt, "minute")),
+                             rs_time_format(&rep->timeline[c][j].minute, 0,
+                                            buf, sizeof(buf)));
+            cr_assert_eq(json_integer_value(json_object_get(pt, "count")),
+                         (json_int_t) rep->timeline[c][j].count);
+        }
+    }
+
+    cr_assert_eq(json_object_size(json_object_get(doc, "timeline")), classes);
+    cr_assert_eq(classes, 2);
+    json_decref(doc);
+}
+
+/*
  * The timeline rendered ahead by the thread that builds it (--json) is
  * byte for byte what rs_print_json streams, with offsets and several
  * classes; past RS_JSON_AHEAD_POINTS it is left to the stream.
@@ -671,6 +714,7 @@ Test(scan_pipeline, timeline_rendered_ahead_is_what_is_streamed)
     m = open_memstream(&b, &blen);
     cr_assert_eq(rs_print_json(&rep, m), 0);
     fclose(m);
+    timeline_parses_back(&rep, b);
     rs_report_free(&rep);
 
     cr_assert_eq(alen, blen);
