@@ -60,6 +60,7 @@ struct rs_scanner {
     int                    failed;      /* out of memory */
     pthread_mutex_t       *lock;        /* the aggregate is shared */
     rs_batch              *batch;       /* records held for it, with lock */
+    rs_searcher           *ranges;      /* kept for chunk after chunk */
     uint64_t               lines, bytes, unparsed, limit_hits;
     rs_ts                  sys;         /* the line's syslog time, if any */
     rs_time_memo           time_memo;
@@ -75,7 +76,7 @@ static void rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n,
     uint64_t *done);
 static void rs_scan_line(rs_scanner *sc, const rs_line *ln);
 static void rs_scan_progress(rs_scanner *sc, uint64_t *n, uint64_t *done,
-    uint64_t bytes);
+    uint64_t lines, uint64_t bytes);
 static void rs_scan_none(rs_scanner *sc, uint64_t lines, uint64_t bytes);
 static void rs_scan_parsed(rs_scanner *sc, const char *p, size_t len,
     uint64_t bytes, rs_ts *sys);
@@ -85,6 +86,8 @@ static void rs_scan_java(rs_scanner *sc, const char *p, size_t len,
     uint64_t bytes, const rs_ts *sys);
 static void rs_record_close(rs_scanner *sc);
 static int rs_in_range(rs_scanner *sc, rs_ts *ts);
+static void rs_count_lines(rs_scanner *sc, uint64_t lines, uint64_t bytes,
+    uint64_t unparsed);
 static void rs_count_line(rs_scanner *sc, uint64_t bytes, int unparsed);
 static void rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes);
 static void rs_emit(rs_scanner *sc, rg_class cls, rs_parsed *out,
@@ -124,6 +127,7 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
     sc->batch = malloc(sizeof(rs_batch));
     if (sc->matcher == NULL || sc->prescan == NULL || sc->batch == NULL) {
         snprintf(err, errlen, "out of memory");
+        rs_searcher_destroy(sc->ranges);
         rg_matcher_destroy(sc->matcher);
         rg_prescan_destroy(sc->prescan);
         free(sc->batch);
@@ -161,6 +165,7 @@ rs_scanner_destroy(rs_scanner *sc)
         }
         rs_scan_unlock(sc);
 
+        rs_searcher_destroy(sc->ranges);
         rg_matcher_destroy(sc->matcher);
         rg_prescan_destroy(sc->prescan);
         free(sc->batch);
@@ -255,7 +260,13 @@ rs_scan_range(rs_scanner *sc, rs_file *file, const char *path,
         return rs_file_set(&file->error, err), -1;
     }
 
-    s = rs_searcher_create(r);
+    if (sc->ranges == NULL) {
+        sc->ranges = rs_searcher_create(r);
+    } else {
+        rs_searcher_reset(sc->ranges, r);
+    }
+
+    s = sc->ranges;
     if (s == NULL) {
         rs_file_set(&file->error, "out of memory");
         rs_reader_close(r);
@@ -264,7 +275,6 @@ rs_scan_range(rs_scanner *sc, rs_file *file, const char *path,
 
     rs_scan_lines(sc, s, r);
 
-    rs_searcher_destroy(s);
     rs_reader_close(r);
 
     return file->error != NULL ? -1 : 0;
@@ -391,7 +401,7 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
         }
 
         rs_scan_line(sc, &ln);
-        rs_scan_progress(sc, &n, &done, ln.bytes);
+        rs_scan_progress(sc, &n, &done, 1, ln.bytes);
     }
 
     if (sc->cfg->progress != NULL) {
@@ -447,14 +457,22 @@ rs_in_range(rs_scanner *sc, rs_ts *ts)
 
 
 static void
-rs_count_line(rs_scanner *sc, uint64_t bytes, int unparsed)
+rs_count_lines(rs_scanner *sc, uint64_t lines, uint64_t bytes,
+    uint64_t unparsed)
 {
-    sc->file->lines++;
+    sc->file->lines += lines;
     sc->file->bytes += bytes;
     sc->file->unparsed += unparsed;
-    sc->lines++;
+    sc->lines += lines;
     sc->bytes += bytes;
     sc->unparsed += unparsed;
+}
+
+
+static void
+rs_count_line(rs_scanner *sc, uint64_t bytes, int unparsed)
+{
+    rs_count_lines(sc, 1, bytes, (uint64_t) unparsed);
 }
 
 
@@ -495,6 +513,8 @@ rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
         none = 0;
         none_bytes = 0;
 
+        /* the counts are kept here and added once per block: through
+           sc->file the compiler stores six counters a line */
         for (q = p; q < stop; q = nl + 1) {
             nl = memchr(q, '\n', (size_t) (stop - q));
             bytes = (size_t) (nl - q) + 1;
@@ -503,19 +523,18 @@ rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
                 len--;
             }
 
-            memset(&sys, 0, sizeof(rs_ts));
             skip = rs_syslog_prefix(q, len, sc->cfg->year, &sys);
-            sc->sys = sys;
 
-            if (rs_scan_light(sc, q + skip, len - skip, bytes)) {
+            if (rg_nginx_error_head_ok(q + skip, len - skip)) {
                 none++;
                 none_bytes += bytes;
             }
 
             lines++;
-            rs_scan_progress(sc, n, done, bytes);
         }
 
+        rs_count_lines(sc, lines, (uint64_t) (stop - p), lines - none);
+        rs_scan_progress(sc, n, done, lines, (uint64_t) (stop - p));
         rs_scan_none(sc, none, none_bytes);
         rs_searcher_skip(s, (size_t) (stop - p), lines);
 
@@ -529,16 +548,19 @@ rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
 }
 
 
-/* Counts a line's bytes for the progress line, reported every 64 Ki. */
+/* Counts lines' bytes for the progress line, reported every 64 Ki lines. */
 static void
-rs_scan_progress(rs_scanner *sc, uint64_t *n, uint64_t *done, uint64_t bytes)
+rs_scan_progress(rs_scanner *sc, uint64_t *n, uint64_t *done, uint64_t lines,
+    uint64_t bytes)
 {
     *done += bytes;
 
-    if ((++*n & 0xffff) == 0 && sc->cfg->progress != NULL) {
+    if (((*n + lines) >> 16) != (*n >> 16) && sc->cfg->progress != NULL) {
         sc->cfg->progress(sc->cfg->progress_ctx, *done);
         *done = 0;
     }
+
+    *n += lines;
 }
 
 
@@ -613,7 +635,7 @@ rs_scan_parsed(rs_scanner *sc, const char *p, size_t len, uint64_t bytes,
 static int
 rs_scan_light(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
 {
-    int  parsed = rg_nginx_error_message(p, len) != NULL;
+    int  parsed = rg_nginx_error_head_ok(p, len);
 
     rs_count_line(sc, bytes, !parsed);
 

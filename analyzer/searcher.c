@@ -65,6 +65,18 @@ rs_searcher_destroy(rs_searcher *s)
 }
 
 
+void
+rs_searcher_reset(rs_searcher *s, rs_reader *r)
+{
+    s->reader = r;
+    s->start = 0;
+    s->end = 0;
+    s->eof = 0;
+    s->failed = 0;
+    s->lineno = 0;
+}
+
+
 /*
  * Moves the unconsumed tail to the front and reads more after it.
  * Returns 1 when bytes were added, 0 at the end, -1 on a read error.

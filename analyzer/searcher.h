@@ -35,6 +35,13 @@ rs_searcher *rs_searcher_create(rs_reader *r);
 void rs_searcher_destroy(rs_searcher *s);
 
 /*
+ * The searcher starts over on r (line numbers too), keeping its buffer: a
+ * thread scanning chunk after chunk of one file reuses one buffer, not a
+ * fresh allocation whose pages fault in again for every chunk.
+ */
+void rs_searcher_reset(rs_searcher *s, rs_reader *r);
+
+/*
  * The next line: 1, 0 at the end, -1 when the reader failed (every byte it
  * decoded before that has been handed out as lines first).
  */

@@ -506,3 +506,16 @@ rg_nginx_error_message(const char *line, size_t len)
     return msg != NULL ? rg_ngx_cid(msg, line + len, &hd) : NULL;
 }
 
+
+int
+rg_nginx_error_head_ok(const char *line, size_t len)
+{
+    rg_ngx_hd  hd;
+
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
+        len--;
+    }
+
+    /* the "*cid " that may follow never fails the line */
+    return rg_ngx_head(line, line + len, &hd) != NULL;
+}

@@ -48,4 +48,8 @@ int rg_nginx_error_parse(const char *line, size_t len, rg_nginx_error *out);
  */
 const char *rg_nginx_error_message(const char *line, size_t len);
 
+/* Whether rg_nginx_error_parse would take the line (only its head is
+   read): rstscan counts the lines no rule can match as parsed or not. */
+int rg_nginx_error_head_ok(const char *line, size_t len);
+
 #endif /* RG_NGINX_ERROR_H */

@@ -178,8 +178,9 @@ Test(prescan, format_with_an_unreadable_rule_is_inactive)
 }
 
 
-/* The head-only parse fails exactly where the full one does, and its
-   message starts where the full one's does (it runs to the line's end). */
+/* The head-only parses (the message, and whether the head is there)
+   fail exactly where the full one does, and the message starts where the
+   full one's does (it runs to the line's end). */
 Test(prescan, nginx_head_parse_agrees_with_the_full_parse)
 {
     static const char  *lines[] = {
@@ -190,6 +191,10 @@ Test(prescan, nginx_head_parse_agrees_with_the_full_parse)
         "2026/11/21 10:00:01 [info] 1#: x",
         "2026/11/21 10:00:01 [info] 1#1 x",
         "2026/11/21 10:00:0",
+        "2026/11/21 10:00:01 [warn] 12#34: *5 \r\n",
+        "2026/11/21 10:00:01 [warn] 12#34:\r\n",
+        "2026/11/21 10:00:01 [warn] 12345678901234567890#3: x",
+        "2026/11/21 10:00:01 [debug] 12#34: ",
         "not an nginx line",
         "",
     };
@@ -202,6 +207,9 @@ Test(prescan, nginx_head_parse_agrees_with_the_full_parse)
         a = rg_nginx_error_parse(lines[i], strlen(lines[i]), &full);
         msg = rg_nginx_error_message(lines[i], strlen(lines[i]));
         cr_expect_eq(a == 0, msg != NULL, "%s", lines[i]);
+        cr_expect_eq(a == 0, rg_nginx_error_head_ok(lines[i],
+                                                    strlen(lines[i])),
+                     "%s", lines[i]);
         if (a == 0) {
             cr_expect_eq(msg, full.fields.f[RG_FIELD_MESSAGE].p, "%s",
                          lines[i]);

@@ -443,6 +443,56 @@ Test(scan_pipeline, line_of_several_mib_is_capped_and_counted)
     free(text);
 }
 
+/* A searcher reset onto another reader (the next chunk of a file) drops
+   what it had buffered of the last one, and counts
+   lines from 1 again. */
+Test(scan_pipeline, searcher_reset_starts_over_on_the_next_reader)
+{
+    const char  *a, *b;
+    char         err[256];
+    rs_reader   *ra, *rb, *rc;
+    rs_searcher *s;
+    rs_line      ln;
+
+    a = write_file("ra.txt", "one\ntwo\nthree\n", 14);
+    b = write_file("rb.txt", "0123456789four\nfive", 19);
+
+    ra = rs_reader_open(a, err, sizeof(err));
+    cr_assert_not_null(ra);
+    s = rs_searcher_create(ra);
+    cr_assert_eq(rs_searcher_next(s, &ln), 1);
+    cr_assert_eq(ln.len, 3);
+    cr_assert_eq(memcmp(ln.p, "one", 3), 0);
+    rs_reader_close(ra);
+
+    /* the chunk of b from byte 10: "four\nfive" */
+    rb = rs_reader_open_range(b, 10, 9, err, sizeof(err));
+    cr_assert_not_null(rb);
+    rs_searcher_reset(s, rb);
+    cr_assert_eq(rs_searcher_next(s, &ln), 1);
+    cr_assert_eq(ln.len, 4);
+    cr_assert_eq(ln.bytes, 5);
+    cr_assert_eq(ln.lineno, 1);
+    cr_assert_eq(memcmp(ln.p, "four", 4), 0);
+    cr_assert_eq(rs_searcher_next(s, &ln), 1);
+    cr_assert_eq(ln.len, 4);
+    cr_assert_eq(ln.lineno, 2);
+    cr_assert_eq(memcmp(ln.p, "five", 4), 0);
+    cr_assert_eq(rs_searcher_next(s, &ln), 0);
+    rs_reader_close(rb);
+
+    /* at its end, then on again: the first line of the new reader */
+    rc = rs_reader_open_range(a, 4, 10, err, sizeof(err));
+    cr_assert_not_null(rc);
+    rs_searcher_reset(s, rc);
+    cr_assert_eq(rs_searcher_next(s, &ln), 1);
+    cr_assert_eq(ln.lineno, 1);
+    cr_assert_eq(ln.len, 3);
+    cr_assert_eq(memcmp(ln.p, "two", 3), 0);
+    rs_searcher_destroy(s);
+    rs_reader_close(rc);
+}
+
 Test(scan_pipeline, searcher_hands_out_capped_long_lines)
 {
     const char  *p;
