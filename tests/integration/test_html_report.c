@@ -12,24 +12,20 @@
 #include <unistd.h>
 
 #include "rgt_nginx.h"
+#include "rgt_tmp.h"
 
-static char  dir[256];
+static char  dir[RGT_TMP_DIR_MAX];
 
 static void
 setup(void)
 {
-    snprintf(dir, sizeof(dir), "%s/rgt-html.XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(rgt_tmp_make(dir, sizeof(dir), "html"), 0);
 }
 
 static void
 teardown(void)
 {
-    char  cmd[512];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(rgt_tmp_remove(dir), 0);
 }
 
 TestSuite(html_report, .init = setup, .fini = teardown, .timeout = 120);

@@ -19,6 +19,7 @@
 
 #include "rgt_client.h"
 #include "rgt_nginx.h"
+#include "rgt_tmp.h"
 
 
 static int rgt_pick_ports(rgt_nginx *n);
@@ -682,19 +683,12 @@ rgt_nginx_stop(rgt_nginx *n)
 void
 rgt_nginx_cleanup(rgt_nginx *n)
 {
-    char  cmd[PATH_MAX + 32];
-
     rgt_nginx_stop(n);
 
     free(n->tmpl);
     n->tmpl = NULL;
 
-    if (getenv("RGT_KEEP") != NULL || n->prefix[0] == '\0') {
-        return;
-    }
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", n->prefix);
-    if (system(cmd) != 0) {
+    if (rgt_tmp_remove(n->prefix) != 0) {
         fprintf(stderr, "could not remove %s\n", n->prefix);
     }
 }

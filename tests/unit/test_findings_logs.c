@@ -13,31 +13,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rgt_tmp.h"
+
 #define LAYOUT  "$remote_addr - $remote_user [$time_local] \"$request\"" \
                 " $status $body_bytes_sent \"$http_referer\""          \
                 " \"$http_user_agent\" $request_time"
 
-static char  dir[256];
+static char  dir[RGT_TMP_DIR_MAX];
 
 static void
 setup(void)
 {
-    snprintf(dir, sizeof(dir), "%s/rgt-findings.XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(rgt_tmp_make(dir, sizeof(dir), "findings"), 0);
 }
 
 static void
 teardown(void)
 {
-    char  cmd[512];
-
-    if (getenv("RGT_KEEP") != NULL) {
-        return;
-    }
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(rgt_tmp_remove(dir), 0);
 }
 
 TestSuite(findings_logs, .init = setup, .fini = teardown, .timeout = 60);

@@ -16,15 +16,20 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-static char dir[] = "/tmp/rgt-gzscan.XXXXXX";
+#include "rgt_tmp.h"
 
-static void setup(void) { cr_assert_not_null(mkdtemp(dir)); }
-static void teardown(void)
+static char  dir[RGT_TMP_DIR_MAX];
+
+static void
+setup(void)
 {
-    char  cmd[64];
+    cr_assert_eq(rgt_tmp_make(dir, sizeof(dir), "gzscan"), 0);
+}
 
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+static void
+teardown(void)
+{
+    cr_assert_eq(rgt_tmp_remove(dir), 0);
 }
 
 TestSuite(gzip_scan, .init = setup, .fini = teardown);

@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "rgt_nginx.h"
+#include "rgt_tmp.h"
 
 #define TOMCAT_HEAD                                                          \
     "21-Nov-2026 10:00:00.123 SEVERE [http-nio-8080-exec-1] "                \
@@ -29,15 +30,18 @@
     "reset by peer) while reading client request line, client: 10.0.0.1, "  \
     "server: _\n"
 
-static char  dir[] = "/tmp/rgt-lines.XXXXXX";
+static char  dir[RGT_TMP_DIR_MAX];
 
-static void setup(void) { cr_assert_not_null(mkdtemp(dir)); }
-static void teardown(void)
+static void
+setup(void)
 {
-    char  cmd[64];
+    cr_assert_eq(rgt_tmp_make(dir, sizeof(dir), "lines"), 0);
+}
 
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+static void
+teardown(void)
+{
+    cr_assert_eq(rgt_tmp_remove(dir), 0);
 }
 
 TestSuite(hostile_lines, .init = setup, .fini = teardown, .timeout = 60);

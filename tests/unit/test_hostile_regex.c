@@ -25,6 +25,7 @@
 
 #include "rg_rules.h"
 #include "rgt_nginx.h"
+#include "rgt_tmp.h"
 
 #define HOSTILE_LINE_BOUND_S  0.25
 
@@ -188,15 +189,18 @@ Test(hostile_regex, a_megabyte_line_is_matched_on_its_first_4k_only)
 #define HOSTILE_LINES  40
 #define ABORT_LINES    5
 
-static char  dir[] = "/tmp/rgt-hostile.XXXXXX";
+static char  dir[RGT_TMP_DIR_MAX];
 
-static void setup(void) { cr_assert_not_null(mkdtemp(dir)); }
-static void teardown(void)
+static void
+setup(void)
 {
-    char  cmd[64];
+    cr_assert_eq(rgt_tmp_make(dir, sizeof(dir), "hostile"), 0);
+}
 
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+static void
+teardown(void)
+{
+    cr_assert_eq(rgt_tmp_remove(dir), 0);
 }
 
 /*

@@ -14,28 +14,25 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rgt_tmp.h"
+
 #define LAYOUT  "$remote_addr - $remote_user [$time_local] \"$request\"" \
                 " $status $body_bytes_sent \"$http_referer\""          \
                 " \"$http_user_agent\" $request_time"                 \
                 " \"$request_completion\""
 
-static char  dir[256];
+static char  dir[RGT_TMP_DIR_MAX];
 
 static void
 setup(void)
 {
-    snprintf(dir, sizeof(dir), "%s/rgt-merge.XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(rgt_tmp_make(dir, sizeof(dir), "merge"), 0);
 }
 
 static void
 teardown(void)
 {
-    char  cmd[512];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(rgt_tmp_remove(dir), 0);
 }
 
 TestSuite(partial_merge, .init = setup, .fini = teardown, .timeout = 60);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "progress.h"
+#include "rgt_tmp.h"
 
 static uint64_t  now_ms;
 
@@ -120,13 +121,13 @@ write_log(const char *path, int lines)
 
 Test(progress, rstscan_on_a_terminal_and_redirected)
 {
-    char   dir[] = "/tmp/rgt-progress.XXXXXX", cmd[2048], buf[65536];
+    char   dir[RGT_TMP_DIR_MAX], cmd[2048], buf[65536];
     int    master, status;
     pid_t  pid;
     size_t n = 0;
     ssize_t r;
 
-    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(rgt_tmp_make(dir, sizeof(dir), "progress"), 0);
     snprintf(cmd, sizeof(cmd), "%s/a.log", dir);
     write_log(cmd, 70000);
 
@@ -169,6 +170,5 @@ Test(progress, rstscan_on_a_terminal_and_redirected)
     fclose(e);
     cr_assert_eq(n, 0, "%.*s", (int) n, buf);
 
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(rgt_tmp_remove(dir), 0);
 }

@@ -15,16 +15,20 @@
 #include <zlib.h>
 
 #include "reader.h"
+#include "rgt_tmp.h"
 
-static char dir[] = "/tmp/rgt-reader.XXXXXX";
+static char  dir[RGT_TMP_DIR_MAX];
 
-static void setup(void) { cr_assert_not_null(mkdtemp(dir)); }
-static void teardown(void)
+static void
+setup(void)
 {
-    char  cmd[64];
+    cr_assert_eq(rgt_tmp_make(dir, sizeof(dir), "reader"), 0);
+}
 
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+static void
+teardown(void)
+{
+    cr_assert_eq(rgt_tmp_remove(dir), 0);
 }
 
 static void

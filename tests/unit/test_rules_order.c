@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "test_rules_helpers.h"
+#include "rgt_tmp.h"
 
 static rg_error  err;
 
@@ -88,11 +89,11 @@ write_file(const char *dir, const char *name, const char *text)
 
 Test(rules_order, directory_loads_yaml_files_in_c_locale_order)
 {
-    char         dir[] = "/tmp/rgt-rules.XXXXXX", cmd[64];
+    char         dir[RGT_TMP_DIR_MAX];
     rg_ruleset  *rs = rg_ruleset_create();
     rg_matcher  *m;
 
-    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(rgt_tmp_make(dir, sizeof(dir), "rules"), 0);
     write_file(dir, "b.yml",
                "- {id: from-b, format: generic, class: client_reset, match: x}\n");
     write_file(dir, "a.yaml",
@@ -113,8 +114,7 @@ Test(rules_order, directory_loads_yaml_files_in_c_locale_order)
 
     rg_matcher_destroy(m);
     rg_ruleset_destroy(rs);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(rgt_tmp_remove(dir), 0);
 }
 
 

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rgt_tmp.h"
+
 static char  out[1 << 16], errtext[1 << 14];
 
 /*
@@ -149,9 +151,9 @@ Test(scan_cli, fail_on_and_exit_statuses)
 /* The shell's order (x.log x.log.1 x.log.2.gz) is read oldest first. */
 Test(scan_cli, rotated_set_is_read_oldest_first)
 {
-    char  dir[] = "/tmp/rgt-rot.XXXXXX", args[1024];
+    char  dir[RGT_TMP_DIR_MAX], args[1024];
 
-    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(rgt_tmp_make(dir, sizeof(dir), "rot"), 0);
     snprintf(args, sizeof(args), "cd '%s' && cp " FIX "error.log %s/x.log &&"
              " cp " FIX "error.log %s/x.log.1 && gzip -c " FIX "error.log >"
              " %s/x.log.2.gz", getenv("RSTGUARD_ROOT"), dir, dir, dir);
@@ -177,8 +179,7 @@ Test(scan_cli, rotated_set_is_read_oldest_first)
     cr_assert_eq(json_integer_value(json_object_get(rep, "lines")), 27);
     json_decref(rep);
 
-    snprintf(args, sizeof(args), "rm -rf %s", dir);
-    cr_assert_eq(system(args), 0);
+    cr_assert_eq(rgt_tmp_remove(dir), 0);
 }
 
 /* A file that opens but cannot be read (EIO): named, the others read. */

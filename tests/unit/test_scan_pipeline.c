@@ -21,8 +21,9 @@
 #include "rotate.h"
 #include "scan.h"
 #include "searcher.h"
+#include "rgt_tmp.h"
 
-static char         dir[] = "/tmp/rgt-scan.XXXXXX";
+static char         dir[RGT_TMP_DIR_MAX];
 static rg_ruleset  *rules;
 
 /* test rules for formats other than nginx (ids do not clash: test.*) */
@@ -43,7 +44,7 @@ setup(void)
 {
     rg_error  err;
 
-    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(rgt_tmp_make(dir, sizeof(dir), "scan"), 0);
     rules = rg_ruleset_create();
     cr_assert_eq(rg_ruleset_add_shipped(rules, &err), 0, "%s", err.msg);
     cr_assert_eq(rg_ruleset_add_buffer(rules, "test.yaml", test_rules,
@@ -55,11 +56,8 @@ setup(void)
 static void
 teardown(void)
 {
-    char  cmd[64];
-
     rg_ruleset_destroy(rules);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(rgt_tmp_remove(dir), 0);
 }
 
 TestSuite(scan_pipeline, .init = setup, .fini = teardown, .timeout = 30);
