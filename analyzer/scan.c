@@ -127,7 +127,6 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
     sc->batch = malloc(sizeof(rs_batch));
     if (sc->matcher == NULL || sc->prescan == NULL || sc->batch == NULL) {
         snprintf(err, errlen, "out of memory");
-        rs_searcher_destroy(sc->ranges);
         rg_matcher_destroy(sc->matcher);
         rg_prescan_destroy(sc->prescan);
         free(sc->batch);
