@@ -491,22 +491,6 @@ rg_nginx_error_parse(const char *line, size_t len, rg_nginx_error *out)
 }
 
 
-const char *
-rg_nginx_error_message(const char *line, size_t len)
-{
-    const char  *msg;
-    rg_ngx_hd    hd;
-
-    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
-        len--;
-    }
-
-    msg = rg_ngx_head(line, line + len, &hd);
-
-    return msg != NULL ? rg_ngx_cid(msg, line + len, &hd) : NULL;
-}
-
-
 int
 rg_nginx_error_head_ok(const char *line, size_t len)
 {

@@ -41,15 +41,10 @@ typedef struct {
 int rg_nginx_error_parse(const char *line, size_t len, rg_nginx_error *out);
 
 /*
- * Only the head: where the message starts in line[0..len) (it runs to
- * the end of the line, context not split off), or NULL.  Fails on exactly the lines rg_nginx_error_parse fails
- * on; for a line no rule can match (rg_prescan.h), where the split and
- * the fields would be wasted.
+ * Whether rg_nginx_error_parse would take the line, from its head only:
+ * rstscan counts a line no rule can match (rg_prescan.h) as parsed or
+ * not, where the context split and the fields would be wasted.
  */
-const char *rg_nginx_error_message(const char *line, size_t len);
-
-/* Whether rg_nginx_error_parse would take the line (only its head is
-   read): rstscan counts the lines no rule can match as parsed or not. */
 int rg_nginx_error_head_ok(const char *line, size_t len);
 
 #endif /* RG_NGINX_ERROR_H */
