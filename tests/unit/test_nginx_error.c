@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#define PCRE2_CODE_UNIT_WIDTH  8
+#include <pcre2.h>
+
 #include "rg_nginx_error.h"
 
 static rg_nginx_error  e;
@@ -253,4 +256,92 @@ Test(nginx_error, trailing_newline_is_no_part_of_a_field)
                        "192.0.2.1 closed keepalive connection\n"), 0);
     expect_field(RG_FIELD_MESSAGE, "client 192.0.2.1 closed keepalive "
                  "connection");
+}
+
+
+/*
+ * The head check against a regular expression of nginx's head, over every
+ * level, every prefix of each line (a head cut anywhere, a pid or tid of
+ * 19 and 20 digits) and every byte of the first 40 replaced by each of a
+ * few characters that matter (a digit where a separator goes, a level one
+ * letter off, a CR the end is trimmed of).  The full parse agrees on the
+ * prefixes.
+ */
+static int
+head_matches(pcre2_code *re, pcre2_match_data *md, const char *line,
+    size_t len)
+{
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
+        len--;
+    }
+
+    return pcre2_match(re, (PCRE2_SPTR) line, len, 0, 0, md, NULL) >= 0;
+}
+
+Test(nginx_error, head_check_agrees_with_a_regex_of_the_head)
+{
+    static const char  *bases[] = {
+        "2026/11/21 10:00:01 [] 1#1: x",
+        "2026/11/21 10:00:01 [emerg] 12#0: *3 x, client: 1.2.3.4",
+        "2026/11/21 10:00:01 [alert] 123456789#987654321: x",
+        "2026/11/21 10:00:01 [crit] 1#1: *1 SSL_do_handshake() failed",
+        "2026/11/21 10:00:01 [error] 2112#2112: *77 recv() failed",
+        "2026/11/21 10:00:01 [warn] 9#9: an upstream response is buffered",
+        "2026/11/21 10:00:01 [notice] 1234567#1: signal process started",
+        "2026/11/21 10:00:01 [info] 1234567890123456789#1: x",
+        "2026/11/21 10:00:01 [info] 12345678901234567890#1: x",
+        "2026/11/21 10:00:01 [debug] 1#1234567890123456789: x",
+        "2026/11/21 10:00:01 [notice] 1#1:\r\n",
+    };
+    static const char   subst[] = "0a /:[]#*\r";
+    const char         *pattern = "^\\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d "
+                                  "\\[(?:|emerg|alert|crit|error|warn|notice"
+                                  "|info|debug)\\] \\d{1,19}#\\d{1,19}: ";
+    pcre2_code         *re;
+    pcre2_match_data   *md;
+    rg_nginx_error      full;
+    char                line[128];
+    size_t              b, len, n, i, k, checked = 0, ok = 0;
+    int                 errcode, want;
+    PCRE2_SIZE          erroff;
+
+    re = pcre2_compile((PCRE2_SPTR) pattern, PCRE2_ZERO_TERMINATED, 0,
+                       &errcode, &erroff, NULL);
+    cr_assert_not_null(re);
+    md = pcre2_match_data_create_from_pattern(re, NULL);
+
+    for (b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
+        len = strlen(bases[b]);
+
+        /* every prefix */
+        for (n = 0; n <= len; n++) {
+            want = head_matches(re, md, bases[b], n);
+            cr_assert_eq(rg_nginx_error_head_ok(bases[b], n), want,
+                         "%.*s", (int) n, bases[b]);
+            cr_assert_eq(rg_nginx_error_parse(bases[b], n, &full) == 0, want,
+                         "%.*s", (int) n, bases[b]);
+            checked++;
+            ok += (size_t) want;
+        }
+
+        /* every byte of the first 40, replaced */
+        for (i = 0; i < 40 && i < len; i++) {
+            for (k = 0; k < sizeof(subst) - 1; k++) {
+                memcpy(line, bases[b], len);
+                line[i] = subst[k];
+                want = head_matches(re, md, line, len);
+                cr_assert_eq(rg_nginx_error_head_ok(line, len), want,
+                             "%.*s", (int) len, line);
+                checked++;
+                ok += (size_t) want;
+            }
+        }
+    }
+
+    /* both verdicts were there to agree on, many times */
+    cr_assert_gt(ok, 300);
+    cr_assert_gt(checked - ok, 3000);
+
+    pcre2_match_data_free(md);
+    pcre2_code_free(re);
 }
