@@ -145,8 +145,8 @@ main(int argc, char **argv)
         return status;
     }
 
-    /* the timeline is rendered while the top lists, bursts and findings
-       are built */
+    /* the timeline is rendered while the top lists and findings are
+       built */
     if (run.cli.json) {
         run.report.series_done = rs_json_timeline_ahead;
     }

@@ -159,12 +159,6 @@ rs_json_member(FILE *out, const char *key, json_t *v, int first)
 
 
 /*
- * The two members that grow with the input (a point per class and
- * minute, a burst per client and episode) are written element by element,
- * so the report never holds them as one jansson tree: memory stays
- * bounded whatever the time span.
- */
-/*
  * One timeline point, `{"minute": "...", "count": N}`, as jansson writes a
  * two-member object without flags.  The only string is a time that
  * rs_time_format made of digits, '-', 'T', ':' and '+', which JSON takes
@@ -201,6 +195,12 @@ rs_json_point(char *buf, const char *minute, uint64_t count)
 }
 
 
+/*
+ * The two members that grow with the input (a point per class and
+ * minute, a burst per client and episode) are written element by element,
+ * so the report never holds them as one jansson tree: memory stays
+ * bounded whatever the time span.
+ */
 static int
 rs_json_timeline(const rs_report *rep, FILE *out)
 {
@@ -244,9 +244,8 @@ rs_json_timeline(const rs_report *rep, FILE *out)
 /*
  * The timeline rendered into memory by the thread that built it, while
  * the top lists and findings are still being built (report.h,
- * series_done): a week's timeline is 60,000 points, a fifth of what is
- * left to do once the scan ends.  A timeline of more than
- * RS_JSON_AHEAD_POINTS is left to rs_print_json, which streams it.
+ * series_done).  A timeline of more than RS_JSON_AHEAD_POINTS is left to
+ * rs_print_json, which streams it.
  */
 int
 rs_json_timeline_ahead(rs_report *rep)

@@ -49,7 +49,7 @@ rs_searcher_create(rs_reader *r)
         return NULL;
     }
 
-    s->reader = r;
+    rs_searcher_reset(s, r);
 
     return s;
 }

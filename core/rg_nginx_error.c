@@ -429,16 +429,26 @@ rg_ngx_action(const char *msg, const char *mend, rg_nginx_error *out)
 
 
 /*
- * Empties *out.  Two loops of stores, not memset or a struct copy: at this
- * size both compile to "rep stos"/"rep movs", whose start-up cost was a
- * fifth of the whole parse.
+ * Empties *out: every field unset.  NULL and 0 are all zero bits on every
+ * platform nginx and rstscan build for, and one memset is a few vector
+ * stores.
  */
 static void
 rg_ngx_clear(rg_nginx_error *out)
 {
-    /* every field unset: NULL and 0 are all zero bits on every platform
-       nginx and rstscan build for, and one memset is a few vector stores */
     memset(out, 0, sizeof(rg_nginx_error));
+}
+
+
+/* The line's length without the LF (or CRLF) a log writer ends it with. */
+static size_t
+rg_ngx_trimmed(const char *line, size_t len)
+{
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
+        len--;
+    }
+
+    return len;
 }
 
 
@@ -448,12 +458,7 @@ rg_nginx_error_parse(const char *line, size_t len, rg_nginx_error *out)
     const char  *end, *msg, *ctx, *cl, *addr_end = NULL;
     rg_ngx_hd    hd;
 
-    /* the line as nginx hands it to a log writer ends with LF */
-    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
-        len--;
-    }
-
-    end = line + len;
+    end = line + rg_ngx_trimmed(line, len);
     rg_ngx_clear(out);
 
     msg = rg_ngx_head(line, end, &hd);
@@ -496,10 +501,6 @@ rg_nginx_error_head_ok(const char *line, size_t len)
 {
     rg_ngx_hd  hd;
 
-    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
-        len--;
-    }
-
     /* the "*cid " that may follow never fails the line */
-    return rg_ngx_head(line, line + len, &hd) != NULL;
+    return rg_ngx_head(line, line + rg_ngx_trimmed(line, len), &hd) != NULL;
 }

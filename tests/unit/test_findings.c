@@ -90,6 +90,14 @@ kind(json_t *all, const char *k, size_t n)
     return out;
 }
 
+/* a and b are the same JSON; both are printed when not. */
+static void
+same_json(json_t *a, json_t *b)
+{
+    cr_assert(json_equal(a, b), "%s\n---\n%s", json_dumps(a, JSON_INDENT(1)),
+              json_dumps(b, JSON_INDENT(1)));
+}
+
 static json_int_t
 num(json_t *finding, const char *key)
 {
@@ -460,8 +468,7 @@ Test(findings, output_buffer_keeps_four_sizes_per_uri_through_merge_and_state)
     }
 
     json_t *again = rs_findings_state(back);
-    cr_assert(json_equal(state, again), "%s\n---\n%s", json_dumps(state, 0),
-              json_dumps(again, 0));
+    same_json(state, again);
     json_decref(again);
     json_decref(state);
     rs_findings_free(half);
@@ -509,8 +516,7 @@ Test(findings, output_buffer_past_the_uri_bound_keeps_the_cut_uri)
     cr_assert_eq(rs_findings_merge_state(back, state, err, sizeof(err)), 0,
                  "%s", err);
     json_t *again = rs_findings_json(back, agg);
-    cr_assert(json_equal(all, again), "%s\n---\n%s", json_dumps(all, 0),
-              json_dumps(again, 0));
+    same_json(all, again);
     json_decref(again);
     json_decref(state);
     json_decref(all);
@@ -692,8 +698,7 @@ Test(findings, log_bloat_past_4096_exception_lines_keeps_the_largest)
     cr_assert_eq(rs_findings_merge_state(back, state, err, sizeof(err)), 0,
                  "%s", err);
     json_t *again = bloat_of(back);
-    cr_assert(json_equal(b, again), "%s\n---\n%s", json_dumps(b, 0),
-              json_dumps(again, 0));
+    same_json(b, again);
     json_decref(again);
     json_decref(state);
     json_decref(b);
@@ -775,8 +780,7 @@ Test(findings, merged_collectors_equal_one)
     cr_assert_eq(rs_agg_merge(&agg_a, &agg_b), 0);
     json_t *want = rs_findings_json(one, &agg_one);
     json_t *got = rs_findings_json(a, &agg_a);
-    cr_assert(json_equal(want, got), "%s\n---\n%s",
-              json_dumps(want, JSON_INDENT(1)), json_dumps(got, JSON_INDENT(1)));
+    same_json(want, got);
     /* the cut URI needs both halves: three at 8 KiB here, the larger there */
     kind(got, "output_buffer", 1);
     kind(got, "backend_down", 1);
@@ -788,17 +792,15 @@ Test(findings, merged_collectors_equal_one)
     cr_assert_eq(rs_findings_merge(empty, first), 0);
     rs_findings_free(first);
     json_t *again = rs_findings_json(empty, &agg_a);
-    cr_assert(json_equal(got, again), "%s", json_dumps(again, JSON_INDENT(1)));
+    same_json(got, again);
     json_decref(again);
     /* bin by bin, as the state holds every histogram bin and sketch
        cell: the merge is the one collector, and so is an empty one
        merged with it */
     json_t *so = rs_findings_state(one), *sa = rs_findings_state(a),
            *se = rs_findings_state(empty);
-    cr_assert(json_equal(so, sa), "%s\n---\n%s", json_dumps(so, 0),
-              json_dumps(sa, 0));
-    cr_assert(json_equal(sa, se), "%s\n---\n%s", json_dumps(sa, 0),
-              json_dumps(se, 0));
+    same_json(so, sa);
+    same_json(sa, se);
     json_decref(so);
     json_decref(sa);
     json_decref(se);
