@@ -178,9 +178,10 @@ ngx_http_rstguard_errlog_filter(ngx_http_rstguard_errlog_t *el,
 {
     rg_class                        cls;
     ngx_int_t                       rc;
-    ngx_str_t                       key, sample;
+    ngx_str_t                       key, sample, upstream;
     ngx_uint_t                      held;
     rg_nginx_error                  pe;
+    ngx_http_rstguard_note_t        note;
     ngx_http_rstguard_main_conf_t  *rmcf;
 
     rmcf = el->rmcf;
@@ -200,10 +201,25 @@ ngx_http_rstguard_errlog_filter(ngx_http_rstguard_errlog_t *el,
         key.len = (key.data != NULL) ? pe.fields.f[RG_FIELD_CLIENT].len : 0;
     }
 
+    /* the sample: the line from its message on, without "*cid " */
+    sample.data = (pe.fields.f[RG_FIELD_MESSAGE].p != NULL)
+                  ? (u_char *) pe.fields.f[RG_FIELD_MESSAGE].p : buf;
+    sample.len = len - (size_t) (sample.data - buf);
+
+    upstream.data = (u_char *) pe.fields.f[RG_FIELD_UPSTREAM].p;
+    upstream.len = (upstream.data != NULL)
+                   ? pe.fields.f[RG_FIELD_UPSTREAM].len : 0;
+
+    note.chain = ngx_http_rstguard_summary_chain(rmcf, ln->head);
+    note.level = level;
+    note.sample = &sample;
+    note.upstream = &upstream;
+
     rc = ngx_http_rstguard_decide(rmcf, NGX_HTTP_RSTGUARD_LOG_ERROR, cls, &key,
                                   NGX_HTTP_RSTGUARD_TRYLOCK
                                   | (rmcf->dry_run ? NGX_HTTP_RSTGUARD_DRY_RUN
-                                                   : 0));
+                                                   : 0),
+                                  &note);
 
     if (rc != NGX_DECLINED) {
         /* NGX_OK, or NGX_BUSY: passed uncharged and counted as contended */
@@ -213,14 +229,6 @@ ngx_http_rstguard_errlog_filter(ngx_http_rstguard_errlog_t *el,
         held = rmcf->dry_run ? NGX_HTTP_RSTGUARD_NOTE_DRY_RUN
                              : NGX_HTTP_RSTGUARD_NOTE_HELD;
     }
-
-    /* the sample: the line from its message on, without "*cid " */
-    sample.data = (pe.fields.f[RG_FIELD_MESSAGE].p != NULL)
-                  ? (u_char *) pe.fields.f[RG_FIELD_MESSAGE].p : buf;
-    sample.len = len - (size_t) (sample.data - buf);
-
-    ngx_http_rstguard_summary_note(rmcf, NGX_HTTP_RSTGUARD_LOG_ERROR, cls,
-                                   &key, held, level, ln->head, &sample);
 
     return held != NGX_HTTP_RSTGUARD_NOTE_HELD;
 }
@@ -633,4 +641,11 @@ ngx_http_rstguard_errlog_patch(ngx_cycle_t *cycle,
     }
 
     return NGX_OK;
+}
+
+
+ngx_array_t *
+ngx_http_rstguard_errlog_chains(ngx_http_rstguard_errlog_t *el)
+{
+    return &el->chains;
 }
