@@ -71,9 +71,12 @@ static char *ngx_http_rstguard_interval_check(ngx_conf_t *cf, void *post,
 static ngx_conf_post_handler_pt  ngx_http_rstguard_interval_post =
     ngx_http_rstguard_interval_check;
 
-static ngx_conf_num_bounds_t  ngx_http_rstguard_keys_bounds = {
-    ngx_conf_check_num_bounds, 0, NGX_HTTP_RSTGUARD_KEYS_MAX
-};
+static char *ngx_http_rstguard_keys_check(ngx_conf_t *cf, void *post,
+    void *data);
+
+/* ngx_conf_check_num_bounds would not name the directive */
+static ngx_conf_post_handler_pt  ngx_http_rstguard_keys_post =
+    ngx_http_rstguard_keys_check;
 
 
 static ngx_command_t  ngx_http_rstguard_commands[] = {
@@ -118,7 +121,7 @@ static ngx_command_t  ngx_http_rstguard_commands[] = {
       ngx_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_rstguard_main_conf_t, summary_keys),
-      &ngx_http_rstguard_keys_bounds },
+      &ngx_http_rstguard_keys_post },
 
     { ngx_string("rstguard_alert"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -819,6 +822,19 @@ ngx_http_rstguard_interval_check(ngx_conf_t *cf, void *post, void *data)
 
     if (*ms < 1000) {
         return "must be at least 1s";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_rstguard_keys_check(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_uint_t  *n = data;
+
+    if (*n > NGX_HTTP_RSTGUARD_KEYS_MAX) {
+        return "must be between 0 and 100";
     }
 
     return NGX_CONF_OK;
