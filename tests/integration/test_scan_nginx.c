@@ -141,7 +141,7 @@ Test(scan_nginx, counts_every_abort_nginx_logged)
 
     /* rgt_nginx_start's readiness probes connect and close without a
        request: "client closed connection while waiting for request" is a
-       client_closed line too (DESIGN.md section 1) */
+       client_closed line too (rules/README.md) */
     char    *text = rgt_read_file(elog, NULL);
     size_t   probes;
 
