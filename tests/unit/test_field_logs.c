@@ -178,3 +178,124 @@ Test(field_logs, apache_24_error_log_format)
     cr_expect_eq(count(rep, "client_timeout"), 1);
     json_decref(rep);
 }
+
+
+#define NGX_RESET "2026/11/21 10:00:00 [info] 12#12: *5 writev() failed (104: Connection reset by peer) while sending to client, client: 203.0.113.5, server: shop.example.com, request: \"GET /app.js HTTP/1.1\", host: \"shop.example.com\""
+#define NGX_TIMEOUT_A "2026/11/21 10:00:01 [error] 12#12: *6 upstream timed out (110: Connection timed out) while reading "
+#define NGX_TIMEOUT_B "response header from upstream, client: 203.0.113.6, server: shop.example.com, request: \"GET /api HTTP/1.1\", upstream: \"http://10.0.0.5:8080/api\", host: \"shop.example.com\""
+#define NGX_ACCESS_499 "203.0.113.7 - - [21/Nov/2026:10:00:02 +0000] \"GET /feed HTTP/1.1\" 499 0 \"-\" \"Mozilla/5.0\""
+
+
+/* Kubernetes' CRI files: a P line continues in the next up to the F one
+   (one record, its lines and bytes); stdout's access lines among stderr's
+   error lines are read by their own parser. */
+Test(field_logs, kubernetes_cri_prefix)
+{
+    static const char  log[] =
+        "2026-11-21T10:00:00.123456789Z stderr F " NGX_RESET "\n"
+        "2026-11-21T10:00:01.5Z stderr P " NGX_TIMEOUT_A "\n"
+        "2026-11-21T10:00:01.5Z stderr F " NGX_TIMEOUT_B "\n"
+        "2026-11-21T10:00:02.12345678Z stdout F " NGX_ACCESS_499 "\n";
+    json_t  *rep = scan("nginx-7d9f_default_nginx-0123.log", log, NULL);
+    json_t  *c;
+
+    expect_format(rep, "nginx-error", 4, 0);
+    cr_expect_eq(json_integer_value(json_object_get(file0(rep), "bytes")),
+                 (json_int_t) strlen(log));
+    cr_expect_eq(count(rep, "client_reset"), 1);
+    cr_expect_str_eq(top_client(rep, "client_reset", 0), "203.0.113.5");
+    cr_expect_eq(count(rep, "upstream_timeout"), 1);
+    c = json_object_get(json_object_get(rep, "classes"), "upstream_timeout");
+    /* the record is both physical lines */
+    cr_expect_eq(json_integer_value(json_object_get(c, "bytes")),
+                 (json_int_t) (2 * strlen("2026-11-21T10:00:01.5Z stderr P ")
+                               + strlen(NGX_TIMEOUT_A NGX_TIMEOUT_B) + 2));
+    cr_expect_eq(count(rep, "client_closed"), 1);
+    cr_expect_str_eq(top_client(rep, "client_closed", 0), "203.0.113.7");
+    json_decref(rep);
+
+    /* the prefix is looked past with --format too */
+    rep = scan("x.log", log, "--format nginx-error");
+    cr_expect_eq(count(rep, "upstream_timeout"), 1);
+    json_decref(rep);
+}
+
+
+/* Docker's json-file: JSON escapes decoded (\", \u00e9), a line without
+   its "\n" is a part of a longer one. */
+Test(field_logs, docker_json_file_prefix)
+{
+    json_t  *rep = scan("0123abcd-json.log",
+        "{\"log\":\"2026/11/21 10:00:00 [info] 12#12: *5 writev() failed (104: Connection reset by peer) while sending to client, client: 203.0.113.5, server: s, request: \\\"GET /caf\\u00e9 HTTP/1.1\\\", host: \\\"s\\\"\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-21T10:00:00.123456789Z\"}\n"
+        "{\"log\":\"" NGX_TIMEOUT_A "\",\"stream\":\"stderr\",\"time\":\"2026-11-21T10:00:01.1Z\"}\n"
+        "{\"log\":\"response header from upstream, client: 203.0.113.6, server: s, request: \\\"GET /api HTTP/1.1\\\", upstream: \\\"http://10.0.0.5:8080/api\\\", host: \\\"s\\\"\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-21T10:00:01.1Z\"}\n"
+        "{\"log\":\"" "203.0.113.7 - - [21/Nov/2026:10:00:02 +0000] \\\"GET /feed HTTP/1.1\\\" 499 0 \\\"-\\\" \\\"curl/8.0\\\"" "\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-21T10:00:02Z\"}\n",
+        NULL);
+    json_t  *c, *u;
+
+    expect_format(rep, "nginx-error", 4, 0);
+    cr_expect_eq(count(rep, "client_reset"), 1);
+    c = json_object_get(json_object_get(rep, "classes"), "client_reset");
+    u = json_array_get(json_object_get(c, "top_uris"), 0);
+    cr_expect_str_eq(json_string_value(json_object_get(u, "key")),
+                     "/caf\xc3\xa9");
+    cr_expect_eq(count(rep, "upstream_timeout"), 1);
+    cr_expect_str_eq(top_client(rep, "upstream_timeout", 0), "203.0.113.6");
+    cr_expect_eq(count(rep, "client_closed"), 1);
+    json_decref(rep);
+}
+
+
+/* CloudWatch through its tools: `aws logs tail` (time, stream), --format
+   short and the export to S3 (time), awslogs (group, stream). */
+Test(field_logs, cloudwatch_prefixes)
+{
+    static const char *const  logs[] = {
+        "2026-11-21T10:00:00.123000+00:00 ecs/nginx/4f1c2d " NGX_RESET "\n"
+        "2026-11-21T10:00:01.456000+00:00 ecs/nginx/4f1c2d " NGX_TIMEOUT_A NGX_TIMEOUT_B "\n",
+        "2026-11-21T10:00:00.123Z " NGX_RESET "\n"
+        "2026-11-21T10:00:01.456Z " NGX_TIMEOUT_A NGX_TIMEOUT_B "\n",
+        "/ecs/nginx ecs/nginx/4f1c2d " NGX_RESET "\n"
+        "/ecs/nginx ecs/nginx/77aa01 " NGX_TIMEOUT_A NGX_TIMEOUT_B "\n",
+    };
+
+    for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+        json_t  *rep = scan("cw.log", logs[i], NULL);
+
+        expect_format(rep, "nginx-error", 2, 0);
+        cr_expect_eq(count(rep, "client_reset"), 1, "log %zu", i);
+        cr_expect_str_eq(top_client(rep, "client_reset", 0), "203.0.113.5");
+        cr_expect_eq(count(rep, "upstream_timeout"), 1, "log %zu", i);
+        json_decref(rep);
+    }
+}
+
+
+/* A log no parser reads is never clean: named with its abort lines, and
+   --fail-on makes it an input error (2). */
+Test(field_logs, unreadable_file_is_never_clean)
+{
+    char  path[256], args[1024];
+
+    put("app.log",
+        "Nov 21 10:00:00.123 app1 web: conn 7: read: Connection reset by peer\n"
+        "Nov 21 10:00:01.123 app1 web: conn 8: write: Broken pipe\n"
+        "Nov 21 10:00:02.123 app1 web: conn 9: Connection reset by peer\n"
+        "Nov 21 10:00:03.123 app1 web: listening on :8080\n", path,
+        sizeof(path));
+
+    snprintf(args, sizeof(args), "--fail-on client_reset '%s'", path);
+    cr_assert_eq(run(args), 2, "%s", errtext);
+    cr_expect_not_null(strstr(errtext, "app.log: no parser could read it "
+                              "(format generic): 3 of 4 lines carry abort "
+                              "phrases\n"), "%s", errtext);
+    cr_expect_not_null(strstr(out, "1 file no parser could read"), "%s",
+                       out);
+
+    /* without --fail-on: said, in the JSON too, and not an input error */
+    snprintf(args, sizeof(args), "--json '%s'", path);
+    cr_assert_eq(run(args), 0, "%s", errtext);
+    cr_expect_not_null(strstr(out, "\"error\": \"" ), "%s", out);
+    cr_expect_not_null(strstr(out, "3 of 4 lines carry abort phrases\""),
+                       "%s", out);
+}
