@@ -157,8 +157,10 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory check
 
-# as root, the integration suite runs a second time as an ordinary user
-check: all tests
+# as root, the integration suite runs a second time as an ordinary user;
+# also as root, the Debian packages are built for the install test (which
+# is skipped as an ordinary user: it needs apt-get)
+check: all tests $(if $(filter 0,$(shell id -u)),$(DEB_STAMP))
 	@scripts/run-tests.sh $(UNIT_TESTS) $(INT_TESTS)
 	@scripts/test-as-user.sh $(INT_TESTS)
 
