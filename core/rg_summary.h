@@ -1,6 +1,6 @@
 /*
  * rg_summary.h - the lines rstguard writes for what it held back and for
- * abort storms (DESIGN.md section 4), and their strict parsers.
+ * abort storms (module/README.md), and their strict parsers.
  *
  * A summary (version 3, what the module writes):
  *

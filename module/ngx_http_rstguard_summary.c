@@ -2,7 +2,7 @@
 /*
  * Copyright (C) rstguard authors
  *
- * Summaries v3 (DESIGN.md section 4), server-wide and bounded.  The counts
+ * Summaries v3 (module/README.md), server-wide and bounded.  The counts
  * live in the zone (held.c).  Every worker runs a timer; at the end of each
  * interval the first worker to see it due becomes the writer for that
  * interval (the zone's next_summary moves on under the lock), takes every
