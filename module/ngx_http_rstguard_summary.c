@@ -179,6 +179,14 @@ ngx_http_rstguard_summary_zone(ngx_http_rstguard_summary_t *sum,
         return;
     }
 
+    now = ngx_http_rstguard_summary_now();
+    interval = sum->rmcf->summary_interval;
+
+    /* most looks find the interval running: a peek, no lock, no pool */
+    if (!force && sh->next_summary != 0 && now < sh->next_summary) {
+        return;
+    }
+
     ngx_memzero(&hv, sizeof(ngx_http_rstguard_harvest_t));
 
     hv.zone = zone;
@@ -194,9 +202,6 @@ ngx_http_rstguard_summary_zone(ngx_http_rstguard_summary_t *sum,
         ngx_destroy_pool(hv.pool);
         return;
     }
-
-    now = ngx_http_rstguard_summary_now();
-    interval = sum->rmcf->summary_interval;
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
