@@ -82,6 +82,8 @@ int rs_parse_generic(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);
 int rs_parse_envoy(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);
+int rs_parse_caddy(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
 
 /*
  * Java: a record starts at a line that begins with a Tomcat, Logback or
