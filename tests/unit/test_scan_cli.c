@@ -272,6 +272,47 @@ merge_of_halves_is_the_direct_run(const char *sample)
     cr_assert_str_eq(out, direct);
 }
 
+typedef struct {
+    const char  *cls;
+    int          count;
+} want_class;
+
+/*
+ * rstscan --json sample: detected as format, no line unparsed, exactly the
+ * classes of want with their counts; the document (the caller frees it).
+ */
+static json_t *
+scan_sample(const char *sample, const char *format, const want_class *want,
+    size_t nwant)
+{
+    char     args[512];
+    json_t  *doc, *cls;
+
+    snprintf(args, sizeof(args), "--json %s", sample);
+    cr_assert_eq(run(args), 0);
+    doc = json_loads(out, 0, NULL);
+    cr_assert_not_null(doc, "%s", out);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
+        json_object_get(doc, "files"), 0), "format")), format);
+    cr_assert_eq(json_integer_value(json_object_get(doc, "unparsed")), 0);
+    cls = json_object_get(doc, "classes");
+    cr_assert_eq(json_object_size(cls), nwant, "%s", out);
+    for (size_t i = 0; i < nwant; i++) {
+        cr_expect_eq(json_integer_value(json_object_get(json_object_get(cls,
+                     want[i].cls), "count")), want[i].count, "%s", want[i].cls);
+    }
+    return doc;
+}
+
+/* the first entry of a class's top list */
+static const char *
+top_key(json_t *doc, const char *cls, const char *list)
+{
+    return json_string_value(json_object_get(json_array_get(json_object_get(
+        json_object_get(json_object_get(doc, "classes"), cls), list), 0),
+        "key"));
+}
+
 /*
  * Envoy's access log end to end: detected, each response flag's class
  * counted exactly, keyed by the X-Forwarded-For client, and two --partial
@@ -279,59 +320,36 @@ merge_of_halves_is_the_direct_run(const char *sample)
  */
 Test(scan_cli, envoy_access_log_end_to_end)
 {
-    static const struct { const char *cls; int count; } want[] = {
+    static const want_class  want[] = {
         { "client_closed", 20 }, { "upstream_refused", 5 },
         { "client_timeout", 5 }, { "upstream_closed", 5 },
         { "upstream_timeout", 5 },
     };
-    json_t  *doc, *cls;
+    json_t  *doc;
 
-    cr_assert_eq(run("--json tests/data/samples/envoy-access.log"), 0);
-    doc = json_loads(out, 0, NULL);
-    cr_assert_not_null(doc, "%s", out);
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
-        json_object_get(doc, "files"), 0), "format")), "envoy");
-    cr_assert_eq(json_integer_value(json_object_get(doc, "unparsed")), 0);
-    cls = json_object_get(doc, "classes");
-    cr_assert_eq(json_object_size(cls), 5, "%s", out);
-    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        cr_expect_eq(json_integer_value(json_object_get(json_object_get(cls,
-                     want[i].cls), "count")), want[i].count, "%s", want[i].cls);
-    }
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
-        json_object_get(json_object_get(cls, "upstream_refused"),
-                        "top_clients"), 0), "key")), "203.0.113.10");
+    doc = scan_sample("tests/data/samples/envoy-access.log", "envoy", want,
+                      sizeof(want) / sizeof(want[0]));
+    cr_assert_str_eq(top_key(doc, "upstream_refused", "top_clients"),
+                     "203.0.113.10");
     json_decref(doc);
 
     merge_of_halves_is_the_direct_run("tests/data/samples/envoy-access.log");
 }
 
-/* Caddy's JSON log end to end: detected, each class counted exactly. */
+/* Caddy's JSON log end to end, the same way. */
 Test(scan_cli, caddy_log_end_to_end)
 {
-    static const struct { const char *cls; int count; } want[] = {
+    static const want_class  want[] = {
         { "client_closed", 18 }, { "broken_pipe", 6 },
         { "upstream_refused", 6 }, { "truncated", 6 },
         { "upstream_timeout", 6 },
     };
-    json_t  *doc, *cls;
+    json_t  *doc;
 
-    cr_assert_eq(run("--json tests/data/samples/caddy.log"), 0);
-    doc = json_loads(out, 0, NULL);
-    cr_assert_not_null(doc, "%s", out);
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
-        json_object_get(doc, "files"), 0), "format")), "caddy");
+    doc = scan_sample("tests/data/samples/caddy.log", "caddy", want,
+                      sizeof(want) / sizeof(want[0]));
     cr_assert_eq(json_integer_value(json_object_get(doc, "lines")), 48);
-    cr_assert_eq(json_integer_value(json_object_get(doc, "unparsed")), 0);
-    cls = json_object_get(doc, "classes");
-    cr_assert_eq(json_object_size(cls), 5, "%s", out);
-    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        cr_expect_eq(json_integer_value(json_object_get(json_object_get(cls,
-                     want[i].cls), "count")), want[i].count, "%s", want[i].cls);
-    }
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
-        json_object_get(json_object_get(cls, "truncated"), "top_uris"), 0),
-        "key")), "/export.csv");
+    cr_assert_str_eq(top_key(doc, "truncated", "top_uris"), "/export.csv");
     json_decref(doc);
 
     merge_of_halves_is_the_direct_run("tests/data/samples/caddy.log");
