@@ -299,3 +299,107 @@ Test(field_logs, unreadable_file_is_never_clean)
     cr_expect_not_null(strstr(out, "3 of 4 lines carry abort phrases\""),
                        "%s", out);
 }
+
+
+/* A shell command in the test's directory; skipped when zstd is missing. */
+static void
+sh(const char *fmt, const char *a)
+{
+    char  cmd[2048], c2[1024];
+
+    if (system("command -v zstd > /dev/null") != 0) {
+        cr_skip_test("zstd is not installed (scripts/deps.sh installs it)");
+    }
+
+    snprintf(c2, sizeof(c2), fmt, a);
+    snprintf(cmd, sizeof(cmd), "cd '%s' && %s", dir, c2);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+
+/* zstd by its magic (whatever the name), concatenated frames read
+   through, the same counts as the plain file. */
+Test(field_logs, zstd_input)
+{
+    char     path[256];
+    json_t  *rep;
+
+    put("e.log", NGX_RESET "\n" NGX_TIMEOUT_A NGX_TIMEOUT_B "\n", path,
+        sizeof(path));
+    sh("zstd -q -c e.log > a.zst && zstd -q -19 -c e.log >> a.zst && cp a.zst"
+       " %s", "noext");
+
+    for (int i = 0; i < 2; i++) {
+        char  args[512];
+
+        snprintf(args, sizeof(args), "--json %s/%s", dir,
+                 i == 0 ? "a.zst" : "noext");
+        cr_assert_eq(run(args), 0, "%s", errtext);
+        rep = json_loads(out, 0, NULL);
+        cr_assert_not_null(rep, "%s", out);
+        expect_format(rep, "nginx-error", 4, 0);
+        cr_expect_eq(count(rep, "client_reset"), 2);
+        cr_expect_eq(count(rep, "upstream_timeout"), 2);
+        cr_expect_eq(json_integer_value(json_object_get(rep, "bytes")),
+                     (json_int_t) (2 * strlen(NGX_RESET "\n" NGX_TIMEOUT_A
+                                              NGX_TIMEOUT_B "\n")));
+        json_decref(rep);
+    }
+}
+
+
+/* A damaged archive is an input error that says where, never clean. */
+Test(field_logs, damaged_zstd_is_named)
+{
+    char  path[256], args[512];
+
+    put("e.log", NGX_RESET "\n" NGX_RESET "\n" NGX_RESET "\n", path,
+        sizeof(path));
+    /* cut short: the frame has no end */
+    sh("zstd -q -c e.log | head -c 40 > %s", "cut.zst");
+    snprintf(args, sizeof(args), "--json %s/cut.zst", dir);
+    cr_assert_eq(run(args), 2);
+    cr_expect_not_null(strstr(errtext, "cut.zst: truncated zstd input: the "
+                              "frame ends unfinished after 40 compressed "
+                              "bytes"), "%s", errtext);
+
+    /* bytes after the last frame that are no frame */
+    sh("zstd -q -c e.log > %s && printf 'garbage after' >> bad.zst", "bad.zst");
+    snprintf(args, sizeof(args), "--fail-on client_reset %s/bad.zst", dir);
+    cr_assert_eq(run(args), 2);
+    cr_expect_not_null(strstr(errtext, "bad.zst: corrupt zstd input near "
+                              "compressed byte"), "%s", errtext);
+    /* what was decoded before the damage was still read */
+    cr_expect_not_null(strstr(out, "client_reset"), "%s", out);
+}
+
+
+/* Rotated .zst files take their place in the set like .gz ones. */
+Test(field_logs, rotated_zst_set_oldest_first)
+{
+    char     path[256], args[1024];
+    json_t  *rep, *files;
+    static const char *const  want[] = {
+        "x.log.12.zst", "x.log.5.gz", "x.log.2.zst", "x.log.1", "x.log",
+    };
+
+    put("x.log", NGX_RESET "\n", path, sizeof(path));
+    sh("cp x.log x.log.1 && zstd -q -c x.log > x.log.2.zst && gzip -c x.log"
+       " > x.log.5.gz && zstd -q -c x.log > %s", "x.log.12.zst");
+
+    snprintf(args, sizeof(args), "--json %s/x.log %s/x.log.2.zst %s/x.log.5.gz"
+             " %s/x.log.1 %s/x.log.12.zst", dir, dir, dir, dir, dir);
+    cr_assert_eq(run(args), 0, "%s", errtext);
+    rep = json_loads(out, 0, NULL);
+    cr_assert_not_null(rep);
+    files = json_object_get(rep, "files");
+    cr_assert_eq(json_array_size(files), 5);
+    for (size_t i = 0; i < 5; i++) {
+        const char  *p = json_string_value(json_object_get(
+                             json_array_get(files, i), "path"));
+
+        cr_expect_str_eq(strrchr(p, '/') + 1, want[i], "file %zu", i);
+    }
+    cr_expect_eq(count(rep, "client_reset"), 5);
+    json_decref(rep);
+}
