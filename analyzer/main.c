@@ -98,6 +98,11 @@ main(int argc, char **argv)
         return 0;
     }
 
+    if (run.cli.version) {
+        rs_version(stdout);
+        return fflush(stdout) == 0 ? 0 : 2;
+    }
+
     if (rs_run_resolve(&run, err, sizeof(err)) != 0) {
         fprintf(stderr, "rstscan: %s\n", err);
         rs_run_free(&run);

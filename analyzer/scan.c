@@ -50,7 +50,8 @@ struct rs_scanner {
     rg_matcher            *matcher;
     rs_parser              parser;
     rs_tz                  tz;
-    rg_prescan            *prescan;     /* lines no rule can match */
+    const rg_prescan      *prescan;     /* lines no rule can match */
+    rg_prescan            *own_prescan; /* built here, without cfg's */
 
     /* the input being scanned */
     rg_format              format;
@@ -105,8 +106,9 @@ static void rs_scan_lock(rs_scanner *sc);
 static void rs_scan_unlock(rs_scanner *sc);
 static int rs_scan_record(rs_scanner *sc, const rs_record *r);
 static rg_str rs_upstream_key(rg_str up);
+static int rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r);
 static void rs_observe(rs_scanner *sc, rs_seen *seen);
-static int rs_scan_judge(rs_scanner *sc, const char *path);
+static int rs_scan_judge(rs_scanner *sc);
 static int rs_has_phrase(const char *p, size_t len);
 static void rs_scan_text(rs_scanner *sc, const char *p, size_t len,
     uint64_t bytes);
@@ -135,12 +137,16 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
     }
 
     sc->matcher = rg_matcher_create(cfg->rules);
-    sc->prescan = rg_prescan_create(cfg->rules);
+    sc->prescan = cfg->prescan;
+    if (sc->prescan == NULL) {
+        sc->own_prescan = rs_scan_prescan_create(cfg->rules);
+        sc->prescan = sc->own_prescan;
+    }
     sc->batch = malloc(sizeof(rs_batch));
     if (sc->matcher == NULL || sc->prescan == NULL || sc->batch == NULL) {
         snprintf(err, errlen, "out of memory");
         rg_matcher_destroy(sc->matcher);
-        rg_prescan_destroy(sc->prescan);
+        rg_prescan_destroy(sc->own_prescan);
         free(sc->batch);
         free(sc);
         return NULL;
@@ -148,13 +154,27 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
 
     rs_batch_init(sc->batch);
 
+    return sc;
+}
+
+
+rg_prescan *
+rs_scan_prescan_create(const rg_ruleset *rules)
+{
+    rg_prescan  *ps = rg_prescan_create(rules);
+
     /* a summary line of the module is a record (what it held back) that
        no rule matches: the prescan lets it through to the parser, so
        the light path needs only the head of a line (rs_scan_light) */
-    (void) rg_prescan_add(sc->prescan, RG_FORMAT_NGINX_ERROR,
-                          RG_SUMMARY_PREFIX, RG_SUMMARY_PREFIX_LEN);
+    if (ps != NULL
+        && rg_prescan_add(ps, RG_FORMAT_NGINX_ERROR, RG_SUMMARY_PREFIX,
+                          RG_SUMMARY_PREFIX_LEN) != 0)
+    {
+        rg_prescan_destroy(ps);
+        return NULL;
+    }
 
-    return sc;
+    return ps;
 }
 
 
@@ -179,7 +199,7 @@ rs_scanner_destroy(rs_scanner *sc)
         rs_searcher_destroy(sc->ranges);
         rs_ship_free(&sc->ship);
         rg_matcher_destroy(sc->matcher);
-        rg_prescan_destroy(sc->prescan);
+        rg_prescan_destroy(sc->own_prescan);
         free(sc->batch);
         free(sc);
     }
@@ -191,10 +211,6 @@ rs_scan_path(rs_scanner *sc, const char *path)
 {
     char          err[1536];
     rs_reader    *r;
-    rs_searcher  *s;
-    const char   *head;
-    size_t        hlen;
-    struct stat   st;
 
     sc->file = rs_agg_file(sc->agg, path);
     if (sc->file == NULL) {
@@ -206,6 +222,42 @@ rs_scan_path(rs_scanner *sc, const char *path)
         rs_file_set(&sc->file->error, err);
         return -1;
     }
+
+    return rs_scan_reader(sc, path, r);
+}
+
+
+int
+rs_scan_memory(rs_scanner *sc, const char *name, const void *data,
+    size_t len)
+{
+    char          err[1536];
+    rs_reader    *r;
+
+    sc->file = rs_agg_file(sc->agg, name);
+    if (sc->file == NULL) {
+        return -1;
+    }
+
+    r = rs_reader_open_memory(name, data, len, err, sizeof(err));
+    if (r == NULL) {
+        rs_file_set(&sc->file->error, err);
+        return -1;
+    }
+
+    return rs_scan_reader(sc, NULL, r);
+}
+
+
+/* Scans what r reads (closed here) into sc->file; path is NULL for an
+   input in memory, which is never split. */
+static int
+rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
+{
+    rs_searcher  *s;
+    const char   *head;
+    size_t        hlen;
+    struct stat   st;
 
     s = rs_searcher_create(r);
     if (s == NULL) {
@@ -235,7 +287,7 @@ rs_scan_path(rs_scanner *sc, const char *path)
     sc->parse = rs_parser_for(sc->format);
 
     /* a large plain file is cut into chunks before records and scanned
-       by two threads (scan_split.h), whatever its share of aborts: a
+       by -j threads (scan_split.h), whatever its share of aborts: a
        file whose records were mostly aborts stayed on one thread while
        the aggregate's mutex was taken per record; with batches taken
        when the mutex is free, 250,000 distinct aborting clients in
@@ -244,7 +296,7 @@ rs_scan_path(rs_scanner *sc, const char *path)
     if (sc->cfg->threads > 1 && !rs_reader_is_gzip(r)
         && sc->ship.kind == RS_SHIP_NONE
         && (sc->cfg->observe == NULL || sc->cfg->observe_fork != NULL)
-        && strcmp(path, "-") != 0
+        && path != NULL && strcmp(path, "-") != 0
         && stat(path, &st) == 0 && S_ISREG(st.st_mode)
         && (uint64_t) st.st_size >= RS_SPLIT_MIN)
     {
@@ -254,7 +306,7 @@ rs_scan_path(rs_scanner *sc, const char *path)
         rs_reader_close(r);
         rs_scan_split(sc, path, (uint64_t) st.st_size);
         sc->file = f;
-        return rs_scan_judge(sc, path);
+        return rs_scan_judge(sc);
     }
 
     rs_scan_lines(sc, s, r);
@@ -262,7 +314,7 @@ rs_scan_path(rs_scanner *sc, const char *path)
     rs_searcher_destroy(s);
     rs_reader_close(r);
 
-    return rs_scan_judge(sc, path);
+    return rs_scan_judge(sc);
 }
 
 
@@ -273,7 +325,7 @@ rs_scan_path(rs_scanner *sc, const char *path)
  * --fail-on (rs_file.unreadable).  -1 for any other error, else 0.
  */
 static int
-rs_scan_judge(rs_scanner *sc, const char *path)
+rs_scan_judge(rs_scanner *sc)
 {
     rs_file  *f = sc->file;
     char      msg[1536];
@@ -290,7 +342,7 @@ rs_scan_judge(rs_scanner *sc, const char *path)
     }
 
     snprintf(msg, sizeof(msg), "%s: no parser could read it (format %s): "
-             "%" PRIu64 " of %" PRIu64 " lines carry abort phrases", path,
+             "%" PRIu64 " of %" PRIu64 " lines carry abort phrases", f->path,
              rg_format_name(sc->format), f->abort_lines, f->lines);
     f->unreadable = 1;
     rs_file_set(&f->error, msg);
