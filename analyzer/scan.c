@@ -49,6 +49,7 @@ struct rs_scanner {
     rs_agg                *agg;
     rg_matcher            *matcher;
     rs_parser              parser;
+    const char            *layout;      /* the parser's: cfg's or a conf's */
     rs_tz                  tz;
     const rg_prescan      *prescan;     /* lines no rule can match */
     rg_prescan            *own_prescan; /* built here, without cfg's */
@@ -109,6 +110,7 @@ static rg_str rs_upstream_key(rg_str up);
 static int rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r);
 static void rs_observe(rs_scanner *sc, rs_seen *seen);
 static int rs_scan_judge(rs_scanner *sc);
+static int rs_scan_layout(rs_scanner *sc, const char *path);
 static int rs_has_phrase(const char *p, size_t len);
 static void rs_scan_text(rs_scanner *sc, const char *p, size_t len,
     uint64_t bytes);
@@ -128,6 +130,8 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
 
     sc->cfg = cfg;
     sc->agg = agg;
+
+    sc->layout = cfg->log_format;
 
     if (rs_parser_init(&sc->parser, cfg->log_format, err, errlen) != 0
         || (cfg->tz != NULL && rs_tz_init(&sc->tz, cfg->tz, err, errlen)))
@@ -266,6 +270,12 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
         return -1;
     }
 
+    if (rs_scan_layout(sc, path) != 0) {
+        rs_searcher_destroy(s);
+        rs_reader_close(r);
+        return -1;
+    }
+
     /* the shipper's prefix is looked for with --format too */
     rs_searcher_peek(s, &head, &hlen);
     sc->format = rs_detect(&sc->parser, head, hlen, sc->cfg->format,
@@ -315,6 +325,50 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
     rs_reader_close(r);
 
     return rs_scan_judge(sc);
+}
+
+
+/*
+ * The layout of the access log at path: the one its access_log names in
+ * --nginx-conf (or the system's nginx.conf), else --log-format's.  The
+ * parser is prepared again only when it changes.
+ */
+static int
+rs_scan_layout(rs_scanner *sc, const char *path)
+{
+    const char  *layout = sc->cfg->log_format, *src = NULL, *conf;
+    char         err[1024];
+
+    conf = path != NULL ? rs_nginxconf_layout(sc->cfg->nginx_conf, path,
+                                              sc->cfg->nginx_conf_by_name,
+                                              &src)
+                        : NULL;
+    if (conf != NULL) {
+        layout = conf;
+        sc->file->layout_src = src;
+    }
+
+    if (layout == sc->layout) {
+        return 0;
+    }
+
+    /* compiled when the configuration was read: this cannot fail but for
+       a layout changed since */
+    if (rs_parser_init(&sc->parser, layout, err, sizeof(err)) != 0) {
+        rs_file_set(&sc->file->error, err);
+        return -1;
+    }
+
+    sc->layout = layout;
+
+    return 0;
+}
+
+
+const char *
+rs_scanner_layout(rs_scanner *sc)
+{
+    return sc->layout;
 }
 
 

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rgt_rstscan.h"
 #include "rgt_tmp.h"
 
 static char  dir[RGT_TMP_DIR_MAX];
@@ -50,29 +51,13 @@ put(const char *name, const char *text, char *path, size_t size)
 static int
 run(const char *args)
 {
-    char    cmd[4096], errpath[256];
-    FILE   *p, *e;
-    size_t  n;
-    int     st;
+    char  cmd[4096], errpath[256];
 
     snprintf(errpath, sizeof(errpath), "%s/stderr", dir);
-    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' %s 2>'%s'",
-             getenv("RSTGUARD_ROOT"), getenv("RSTGUARD_RSTSCAN"), args,
-             errpath);
-    p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    n = fread(out, 1, sizeof(out) - 1, p);
-    out[n] = '\0';
-    st = pclose(p);
+    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' %s", getenv("RSTGUARD_ROOT"),
+             getenv("RSTGUARD_RSTSCAN"), args);
 
-    e = fopen(errpath, "r");
-    cr_assert_not_null(e);
-    n = fread(errtext, 1, sizeof(errtext) - 1, e);
-    errtext[n] = '\0';
-    fclose(e);
-
-    cr_assert(WIFEXITED(st));
-    return WEXITSTATUS(st);
+    return rgt_sh(cmd, errpath, out, sizeof(out), errtext, sizeof(errtext));
 }
 
 
