@@ -262,6 +262,7 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
     const char   *head;
     size_t        hlen;
     struct stat   st;
+    rg_format     also;
 
     s = rs_searcher_create(r);
     if (s == NULL) {
@@ -279,12 +280,12 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
     /* the shipper's prefix is looked for with --format too */
     rs_searcher_peek(s, &head, &hlen);
     sc->format = rs_detect(&sc->parser, head, hlen, sc->cfg->format,
-                           &sc->ship);
+                           &sc->ship, &also);
     sc->file->detected = sc->cfg->format < 0;
     sc->file->prefix = rs_ship_name(&sc->ship);
 
     sc->alt_parse = NULL;
-    if (sc->ship.kind != RS_SHIP_NONE
+    if ((sc->ship.kind != RS_SHIP_NONE || also != RG_FORMAT_GENERIC)
         && (sc->format == RG_FORMAT_NGINX_ERROR
             || sc->format == RG_FORMAT_NGINX_ACCESS))
     {
@@ -304,7 +305,7 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
        150 MB (60% aborts) took 0.27-0.30 s on two threads against
        0.42-0.48 s on one */
     if (sc->cfg->threads > 1 && !rs_reader_is_gzip(r)
-        && sc->ship.kind == RS_SHIP_NONE
+        && sc->ship.kind == RS_SHIP_NONE && sc->alt_parse == NULL
         && (sc->cfg->observe == NULL || sc->cfg->observe_fork != NULL)
         && path != NULL && strcmp(path, "-") != 0
         && stat(path, &st) == 0 && S_ISREG(st.st_mode)
@@ -581,7 +582,7 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
      * then), and only where the message is a part of the line.
      */
     sc->light = sc->format == RG_FORMAT_NGINX_ERROR
-                && sc->ship.kind == RS_SHIP_NONE
+                && sc->ship.kind == RS_SHIP_NONE && sc->alt_parse == NULL
                 && rg_prescan_active(sc->prescan, sc->format)
                 && !sc->cfg->since.valid && !sc->cfg->until.valid;
 

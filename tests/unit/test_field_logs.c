@@ -388,3 +388,25 @@ Test(field_logs, rotated_zst_set_oldest_first)
     cr_expect_eq(count(rep, "client_reset"), 5);
     json_decref(rep);
 }
+
+
+/* `docker logs` of the official nginx image: its entrypoint's lines, the
+   error log (stderr) among the access log (stdout) in the image's "main"
+   layout (combined and "$http_x_forwarded_for"), an empty server. */
+Test(field_logs, docker_logs_of_the_nginx_image)
+{
+    json_t  *rep = scan("nginx.out",
+        "/docker-entrypoint.sh: Configuration complete; ready for start up\n"
+        "2026/11/21 10:00:00 [error] 28#28: *2 connect() failed (111: Connection refused) while connecting to upstream, client: 172.17.0.1, server: , request: \"GET / HTTP/1.1\", upstream: \"http://127.0.0.1:3001/\", host: \"localhost:8080\"\n"
+        "172.17.0.1 - - [21/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 502 157 \"-\" \"curl/8.5.0\" \"-\"\n"
+        "172.17.0.9 - - [21/Nov/2026:10:00:01 +0000] \"GET /feed HTTP/1.1\" 499 0 \"-\" \"Mozilla/5.0\" \"203.0.113.50\"\n"
+        "172.17.0.9 - - [21/Nov/2026:10:00:02 +0000] \"GET /feed HTTP/1.1\" 200 812 \"-\" \"Mozilla/5.0\" \"203.0.113.50\"\n",
+        NULL);
+
+    expect_format(rep, "nginx-access", 5, 1);
+    cr_expect_eq(count(rep, "upstream_refused"), 1);
+    cr_expect_str_eq(top_client(rep, "upstream_refused", 0), "172.17.0.1");
+    cr_expect_eq(count(rep, "client_closed"), 1);
+    cr_expect_str_eq(top_client(rep, "client_closed", 0), "172.17.0.9");
+    json_decref(rep);
+}
