@@ -300,7 +300,7 @@ Test(map_nginx, ssl_error_text_before_the_errno)
 }
 
 
-/* DESIGN.md: the backend's TLS handshake is the upstream's side. */
+/* rules/README.md: the backend's TLS handshake is the upstream's side. */
 Test(map_nginx, upstream_tls_handshake)
 {
     static const map_case  cases[] = {
