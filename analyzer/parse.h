@@ -48,6 +48,10 @@ typedef struct {
 
 typedef struct {
     rs_logformat  layout;           /* nginx-access: combined or --log-format */
+    /* without a layout given: also the official nginx image's "main"
+       (combined and "$http_x_forwarded_for"), as `docker logs` shows */
+    rs_logformat  main;
+    int           default_layout;
     rs_logformat  apache[2];        /* combined with %X, without */
     char          scratch[4096];    /* apache-error's joined message */
     char          tc_text[26];      /* the last $time_local parsed ... */
