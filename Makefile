@@ -30,7 +30,7 @@ CFLAGS      ?= -O2 -g
 STRICT      := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 CPPFLAGS    += -Icore -Ianalyzer -Itests/lib -MMD -MP
 # rstscan inflates gzip with ISA-L; zlib only writes the unit tests' gzip files
-LIBS        := -lpcre2-8 -lyaml -ljansson -lisal -lpthread -lm
+LIBS        := -lpcre2-8 -lyaml -ljansson -lisal -lzstd -lpthread -lm
 
 CORE_SRCS   := $(sort $(wildcard core/*.c))
 CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/rg_shipped_rules.o

@@ -54,6 +54,8 @@ typedef struct {
     int        unreadable;
     uint64_t   abort_lines;     /* unparsed or generic lines with a phrase */
     const char *prefix;         /* the shipper's prefix ("cri"), or NULL */
+    const char *layout_src;     /* "log_format main at nginx.conf:12" when
+                                   --nginx-conf gave the layout, or NULL */
 } rs_file;
 
 /* A (class, minute) cell: minute = rs_ts.sec / 60 (floor). */

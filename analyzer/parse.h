@@ -48,6 +48,10 @@ typedef struct {
 
 typedef struct {
     rs_logformat  layout;           /* nginx-access: combined or --log-format */
+    /* without a layout given: also the official nginx image's "main"
+       (combined and "$http_x_forwarded_for"), as `docker logs` shows */
+    rs_logformat  main;
+    int           default_layout;
     rs_logformat  apache[2];        /* combined with %X, without */
     char          scratch[4096];    /* apache-error's joined message */
     char          tc_text[26];      /* the last $time_local parsed ... */
@@ -80,6 +84,10 @@ int rs_parse_haproxy(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);
 int rs_parse_generic(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);
+int rs_parse_envoy(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
+int rs_parse_caddy(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
 
 /*
  * Java: a record starts at a line that begins with a Tomcat, Logback or
@@ -94,7 +102,9 @@ void rs_parsed_reset(rs_parsed *out);
 /* Makes out->ts valid when the line has a time. */
 void rs_parsed_time(rs_parsed *out);
 
-/* The parser of a format. */
+/* The next space-separated token of p[0..end) in *tok, and where it
+   ends; NULL when only spaces are left. */
+const char *rs_token(const char *p, const char *end, rg_str *tok);
 
 /* "GET /a/b?x=1 HTTP/1.1" -> "/a/b"; empty when there is no path. */
 rg_str rs_request_path(rg_str request);

@@ -8,7 +8,6 @@
 #include "parse.h"
 
 
-static const char *rs_token(const char *p, const char *end, rg_str *tok);
 static size_t rs_leading_time(const char *p, size_t len, rs_ts *ts);
 
 
@@ -25,6 +24,16 @@ rs_parser_init(rs_parser *ps, const char *layout, char *err, size_t errlen)
             " $remote_user [$time_local] \"$request\" $status"
             " $body_bytes_sent \"$http_referer\" \"$http_user_agent\"",
             err, errlen) != 0)
+    {
+        return -1;
+    }
+
+    ps->default_layout = layout == NULL;
+
+    if (layout == NULL
+        && rs_logformat_compile(&ps->main, RS_LOGFORMAT_COMBINED
+                                " \"$http_x_forwarded_for\"", err, errlen)
+           != 0)
     {
         return -1;
     }
@@ -93,8 +102,7 @@ rs_request_path(rg_str request)
 }
 
 
-/* The next space-separated token; NULL at the end. */
-static const char *
+const char *
 rs_token(const char *p, const char *end, rg_str *tok)
 {
     const char  *q;

@@ -11,6 +11,9 @@ packages=(
     zlib1g-dev
     # rstscan inflates gzip input with Intel ISA-L (libisal2 at run time)
     libisal-dev libisal2
+    # and zstd input with libzstd (libzstd1 at run time); zstd writes the
+    # .zst files the tests read
+    libzstd-dev zstd
     libcriterion-dev libnghttp2-dev
     uthash-dev
     # large, needed by the tests only: the HTML report test renders the
