@@ -36,10 +36,23 @@ typedef enum {
 /* (class, client, second) ticks kept for bursts: 16 MiB */
 #define RS_TICKS_MAX        (2u << 20)
 
+/*
+ * The kind of log a record came from (DESIGN.md section 3 `by_log`): an
+ * access log (nginx and Apache access, HAProxy, a summary of log=access)
+ * or an error log (nginx and Apache error, Java, generic, a summary of
+ * log=error).  One abort may show in both logs of a server.
+ */
+typedef enum {
+    RS_LOG_ACCESS = 0,
+    RS_LOG_ERROR,
+    RS_LOG_KINDS
+} rs_log_kind;
+
 typedef struct {
     uint64_t  count;            /* records seen + suppressed */
     uint64_t  suppressed;       /* held back, per rstguard summaries */
     uint64_t  bytes;            /* bytes of the records seen */
+    uint64_t  by_log[RS_LOG_KINDS];     /* count, per kind of log */
 } rs_class_sum;
 
 /* One input as the report lists it. */
@@ -84,19 +97,31 @@ typedef struct {
     size_t        nfiles, files_cap;
 } rs_agg;
 
+/* The longest first..last a summary is spread over (a day). */
+#define RS_SPREAD_MAX  86400
+
 /* One record (or an rstguard summary) as the scan hands it over. */
 typedef struct {
     rg_class   cls;
+    uint8_t    log;             /* rs_log_kind */
     uint64_t   seen;            /* 1 for a record, 0 for a summary */
     uint64_t   suppressed;      /* a summary's count */
     uint64_t   bytes;           /* physical bytes of the record */
     rs_ts      ts;              /* valid == 0: no time */
+    /* a summary's first..last (both valid, first <= last, at most
+       RS_SPREAD_MAX seconds apart): its suppressed lines are spread
+       evenly over those seconds, in the timeline and in its key's events
+       (bursts), instead of being booked at ts */
+    rs_ts      first, last;
     rg_str     client, uri, upstream;   /* p == NULL or len 0: none */
     /* the keys' hashes (rs_keytab_hash), when `hashed`: computed by a
        thread before it takes the aggregate's lock (batch.c) */
     uint32_t   hash[RS_DIM_COUNT];
     int        hashed;
 } rs_record;
+
+/* The kind of log a format is. */
+rs_log_kind rs_format_log(rg_format format);
 
 void rs_agg_init(rs_agg *a);
 void rs_agg_free(rs_agg *a);

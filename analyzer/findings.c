@@ -151,15 +151,6 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
 }
 
 
-static int
-rs_is_access(rg_format format)
-{
-    return format == RG_FORMAT_NGINX_ACCESS
-           || format == RG_FORMAT_APACHE_ACCESS
-           || format == RG_FORMAT_HAPROXY;
-}
-
-
 void
 rs_findings_seen(void *ctx, const rs_seen *seen)
 {
@@ -181,7 +172,7 @@ rs_findings_seen(void *ctx, const rs_seen *seen)
     o.has_off = seen->ts.has_off;
     o.bytes = seen->bytes;
     o.lines = (uint32_t) seen->lines;
-    o.access = rs_is_access(seen->format);
+    o.access = rs_format_log(seen->format) == RS_LOG_ACCESS;
     o.line = seen->line.p;
     o.line_len = seen->line.len;
     o.signature = seen->cls != RG_CLASS_NONE ? seen->signature.p : NULL;

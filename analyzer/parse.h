@@ -43,7 +43,9 @@ typedef struct {
     rg_class   sum_class;
     uint64_t   sum_suppressed;
     int        sum_dry_run;
+    int        sum_access;      /* log=access (else log=error) */
     rg_str     sum_key;
+    rg_str     sum_first, sum_last;     /* nginx error-log times */
 } rs_parsed;
 
 typedef struct {

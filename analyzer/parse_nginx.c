@@ -76,6 +76,9 @@ rs_parse_summary(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
     out->sum_class = sum.cls;
     out->sum_suppressed = sum.suppressed;
     out->sum_dry_run = sum.dry_run;
+    out->sum_access = sum.log == RG_SUMMARY_LOG_ACCESS;
+    out->sum_first = sum.first;
+    out->sum_last = sum.last;
 
     n = rg_summary_unescape(&sum.key, ps->scratch, sizeof(ps->scratch));
     if (n != (size_t) -1) {

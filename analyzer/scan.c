@@ -90,6 +90,8 @@ static void rs_count_lines(rs_scanner *sc, uint64_t lines, uint64_t bytes,
     uint64_t unparsed);
 static void rs_count_line(rs_scanner *sc, uint64_t bytes, int unparsed);
 static void rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes);
+static void rs_summary_span(rs_scanner *sc, const rs_parsed *out,
+    rs_record *r);
 static void rs_emit(rs_scanner *sc, rg_class cls, rs_parsed *out,
     uint64_t bytes);
 static void rs_scan_time(rs_scanner *sc, rs_parsed *out);
@@ -658,6 +660,43 @@ rs_scan_none(rs_scanner *sc, uint64_t lines, uint64_t bytes)
 }
 
 
+/*
+ * A summary's first..last, in the line's own time (the zone of --tz
+ * applied as to the line): r->first and r->last, valid only when both
+ * parse, first <= last and they are at most RS_SPREAD_MAX apart; else the
+ * summary's lines stay booked at the line's time.
+ */
+static void
+rs_summary_span(rs_scanner *sc, const rs_parsed *out, rs_record *r)
+{
+    rs_ts  first, last;
+
+    memset(&first, 0, sizeof(rs_ts));
+    memset(&last, 0, sizeof(rs_ts));
+
+    if (out->sum_first.p == NULL || out->sum_last.p == NULL
+        || rs_time_nginx_error(out->sum_first.p, out->sum_first.len, &first)
+           != out->sum_first.len
+        || rs_time_nginx_error(out->sum_last.p, out->sum_last.len, &last)
+           != out->sum_last.len)
+    {
+        return;
+    }
+
+    if (sc->cfg->tz != NULL) {
+        rs_tz_apply(&sc->tz, &first);
+        rs_tz_apply(&sc->tz, &last);
+    }
+
+    if (first.valid && last.valid && first.sec <= last.sec
+        && last.sec - first.sec < RS_SPREAD_MAX)
+    {
+        r->first = first;
+        r->last = last;
+    }
+}
+
+
 static void
 rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes)
 {
@@ -673,9 +712,17 @@ rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes)
 
             memset(&r, 0, sizeof(rs_record));
             r.cls = out->sum_class;
+            r.log = out->sum_access ? RS_LOG_ACCESS : RS_LOG_ERROR;
             r.suppressed = out->sum_suppressed;
             r.ts = out->ts;
-            r.client = out->sum_key;
+            rs_summary_span(sc, out, &r);
+
+            /* key="*" folds every key not named (v3): it has none, so
+               it counts in the class and the timeline, not in the top
+               lists or bursts */
+            if (!(out->sum_key.len == 1 && out->sum_key.p[0] == '*')) {
+                r.client = out->sum_key;
+            }
             if (rs_scan_record(sc, &r) != 0) {
                 sc->failed = 1;
             }
@@ -778,6 +825,7 @@ rs_emit(rs_scanner *sc, rg_class cls, rs_parsed *out, uint64_t bytes)
 
     memset(&r, 0, sizeof(rs_record));
     r.cls = cls;
+    r.log = (uint8_t) rs_format_log(sc->format);
     r.seen = 1;
     r.bytes = bytes;
     r.ts = out->ts;
