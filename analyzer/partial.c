@@ -187,36 +187,35 @@ rs_partial_write(FILE *out, const rs_agg *a, const rs_findings *f)
 }
 
 
-int
-rs_partial_read(const char *path, rs_agg *a, rs_findings *f, char *err,
-    size_t errlen)
+json_t *
+rs_partial_load_file(const char *path, char *err, size_t errlen)
 {
     json_t        *doc;
     json_error_t   je;
-    char           why[512];
-    int            rc;
 
     doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (doc == NULL && je.line < 1) {
         /* not opened or not read: jansson's text names the cause */
         snprintf(err, errlen, "%s: %s", path, je.text);
-        return -1;
+        return NULL;
     }
 
     if (doc == NULL) {
         snprintf(err, errlen, "%s:%d:%d: not a partial document: %s", path,
                  je.line, je.column, je.text);
-        return -1;
     }
 
-    rc = rs_partial_add(doc, a, f, why, sizeof(why));
-    json_decref(doc);
+    return doc;
+}
 
-    if (rc != 0) {
-        snprintf(err, errlen, "%s: %s", path, why);
-    }
 
-    return rc;
+const char *
+rs_partial_first_path(const json_t *doc)
+{
+    json_t  *files = json_object_get(doc, "files");
+
+    return json_string_value(json_object_get(json_array_get(files, 0),
+                                             "path"));
 }
 
 
