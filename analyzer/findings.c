@@ -117,6 +117,7 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
 
     f->count[c]++;
     f->cls_bytes[c] += o->bytes;
+    f->haproxy[c] += o->haproxy != 0;
 
     if (f->sample[c].len == 0) {
         rs_find_sample_set(&f->sample[c], o->line, o->line_len);
@@ -137,6 +138,7 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
     if (rs_find_is_idle_kind(c)) {
         rs_find_times(f, f->idle_req, o->request_ms);
         rs_find_times(f, f->idle_up, o->upstream_ms);
+        f->idle_haproxy += o->haproxy && o->request_ms >= 0;
     }
 
     if (c == RG_CLASS_TRUNCATED || c == RG_CLASS_BUFFER_OVERFLOW) {
@@ -173,6 +175,7 @@ rs_findings_seen(void *ctx, const rs_seen *seen)
     o.bytes = seen->bytes;
     o.lines = (uint32_t) seen->lines;
     o.access = rs_format_log(seen->format) == RS_LOG_ACCESS;
+    o.haproxy = seen->format == RG_FORMAT_HAPROXY;
     o.line = seen->line.p;
     o.line_len = seen->line.len;
     o.signature = seen->cls != RG_CLASS_NONE ? seen->signature.p : NULL;
@@ -187,6 +190,10 @@ rs_findings_seen(void *ctx, const rs_seen *seen)
         o.message = p->f.f[RG_FIELD_MESSAGE].p;
         o.message_len = p->f.f[RG_FIELD_MESSAGE].len;
         o.status = p->status;
+        o.partial_reply = p->status == 206
+                          || (p->f.f[RG_FIELD_REQUEST].len >= 5
+                              && memcmp(p->f.f[RG_FIELD_REQUEST].p, "HEAD ", 5)
+                                 == 0);
         o.body_bytes = p->body_bytes;
         o.content_length = p->content_length;
         o.completion = !p->has_completion ? -1
@@ -271,7 +278,9 @@ rs_find_navigation(rs_findings *f, const rs_obs *o)
 /*
  * Output-buffer truncation without the module's fields: the body sizes of
  * every response that did not end with the user leaving (an empty
- * $request_completion, 499, 408).
+ * $request_completion, 499, 408) and that was meant to carry the whole
+ * body: a 206 (a range: a PDF reader or a video player fetching pieces of
+ * one file at many sizes) or a HEAD says nothing about a cut.
  */
 static int
 rs_find_response(rs_findings *f, const rs_obs *o)
@@ -290,7 +299,7 @@ rs_find_response(rs_findings *f, const rs_obs *o)
 
     if (o->uri == NULL || o->body_bytes < 0 || o->completion == 0
         || o->status == 499 || o->status == 408 || o->status < 200
-        || o->status >= 300)
+        || o->status >= 300 || o->partial_reply)
     {
         return 0;
     }

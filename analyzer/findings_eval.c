@@ -472,7 +472,7 @@ rs_cluster(const uint32_t *bins, uint64_t *total, double *value_ms)
 static int
 rs_eval_idle(const rs_findings *f, json_t *arr)
 {
-    int          which, c, top_cls;
+    int          which, c, top_cls, haproxy;
     uint64_t     records, timed;
     double       value, share;
     char         evidence[RS_EVIDENCE_MAX], advice[512];
@@ -499,22 +499,47 @@ rs_eval_idle(const rs_findings *f, json_t *arr)
             }
         }
 
+        /* most of the times from HAProxy's timers: its words */
+        haproxy = 2 * f->idle_haproxy >= timed;
+
+        if (haproxy) {
+            field = which ? "Tr" : "Ta";
+        }
+
         snprintf(evidence, sizeof(evidence),
                  "%" PRIu64 " of %" PRIu64 " resets and timeouts (%.0f%%) end"
-                 " after %.1f s (+-2%%) of $%s; e.g. %s", records, timed,
-                 share * 100, value / 1000, field, f->sample[top_cls].text);
+                 " after %.1f s (+-2%%) of %s%s; e.g. %s", records, timed,
+                 share * 100, value / 1000, haproxy ? "HAProxy's " : "$",
+                 field, f->sample[top_cls].text);
 
-        snprintf(advice, sizeof(advice),
-                 "keep connections busier than every %.0f s or raise that"
-                 " idle timeout: keepalive_timeout and proxy_read_timeout"
-                 " below it, TCP keepalive (listen ... so_keepalive=on,"
-                 " proxy_socket_keepalive on), or an application heartbeat;"
-                 " otherwise raise the idle timeout of the firewall or load"
-                 " balancer in the path", value / 1000);
+        if (haproxy) {
+            snprintf(advice, sizeof(advice),
+                     "HAProxy ends sessions idle for %.0f s: `timeout %s`"
+                     " (cD/sD termination states: `timeout client` for a"
+                     " silent client, `timeout server` for a silent"
+                     " server); raise it above the longest pause the"
+                     " application makes (long polling, slow uploads), use"
+                     " `timeout tunnel` for WebSocket, or keep the peers"
+                     " sending", value / 1000,
+                     rg_class_side((rg_class) top_cls) == RG_SIDE_CLIENT
+                     ? "client" : "server");
+
+        } else {
+            snprintf(advice, sizeof(advice),
+                     "keep connections busier than every %.0f s or raise"
+                     " that idle timeout: keepalive_timeout and"
+                     " proxy_read_timeout below it, TCP keepalive (listen"
+                     " ... so_keepalive=on, proxy_socket_keepalive on), or"
+                     " an application heartbeat; otherwise raise the idle"
+                     " timeout of the firewall or load balancer in the"
+                     " path", value / 1000);
+        }
 
         return rs_add(arr, "idle_timeout", (rg_class) top_cls,
-            "a firewall, NAT or load balancer drops connections that stay"
-            " idle for a fixed time", advice, evidence,
+            haproxy ? "HAProxy's timeout closes connections that stay idle"
+                      " for a fixed time"
+                    : "a firewall, NAT or load balancer drops connections"
+                      " that stay idle for a fixed time", advice, evidence,
             json_pack("{s:s,s:f,s:I,s:I,s:f}", "field", field,
                       "value_s", rs_round(value / 1000, 10),
                       "records", (json_int_t) records,
@@ -555,22 +580,25 @@ rs_by_count(const void *a, const void *b)
 /*
  * URIs with at least 3 responses of one exact 4 KiB multiple under 1 MiB
  * while another response for the URI was larger; most responses first.
- * Returns the count found (all of them, *cuts holds at most max).
+ * Returns the (URI, size) pairs found (all of them, *cuts holds at most
+ * max) and in *uris how many URIs they are.
  */
 static size_t
-rs_cuts(const rs_findings *f, rs_cut *cuts, size_t max)
+rs_cuts(const rs_findings *f, rs_cut *cuts, size_t max, size_t *uris)
 {
-    int           i;
+    int           i, cut;
     size_t        n;
     rs_find_key  *u, *tmp;
 
     n = 0;
+    *uris = 0;
 
     HASH_ITER(hh, f->uris, u, tmp) {
         const rs_find_sizes  *z = &u->u.uri;
         int64_t               largest, size;
 
         largest = rs_find_largest(f, u->key, u->hh.keylen);
+        cut = 0;
 
         for (i = 0; i < RS_FIND_URI_SIZES; i++) {
             size = (int64_t) z->pages[i] * RS_FIND_PAGE;
@@ -578,6 +606,10 @@ rs_cuts(const rs_findings *f, rs_cut *cuts, size_t max)
             if (z->count[i] < RS_BUF_MIN_SAME || largest <= size) {
                 continue;
             }
+
+            /* a URI cut at two sizes is one URI */
+            *uris += cut == 0;
+            cut = 1;
 
             if (n < max) {
                 cuts[n].uri = u;
@@ -610,13 +642,13 @@ rs_cuts(const rs_findings *f, rs_cut *cuts, size_t max)
 json_t *
 rs_findings_truncations(const rs_findings *f)
 {
-    size_t   n, i;
+    size_t   n, i, uris;
     rs_cut   cuts[RS_BUF_MAX_URIS];
     json_t  *arr;
     char     evidence[RS_EVIDENCE_MAX];
 
     arr = json_array();
-    n = rs_cuts(f, cuts, RS_BUF_MAX_URIS);
+    n = rs_cuts(f, cuts, RS_BUF_MAX_URIS, &uris);
 
     for (i = 0; arr != NULL && i < n && i < RS_BUF_MAX_URIS; i++) {
         snprintf(evidence, sizeof(evidence),
@@ -645,11 +677,11 @@ rs_findings_truncations(const rs_findings *f)
 static int
 rs_eval_cut_uris(const rs_findings *f, json_t *arr)
 {
-    size_t  n;
+    size_t  n, uris;
     rs_cut  cuts[RS_BUF_MAX_URIS];
     char    evidence[RS_EVIDENCE_MAX], dropped[160];
 
-    n = rs_cuts(f, cuts, RS_BUF_MAX_URIS);
+    n = rs_cuts(f, cuts, RS_BUF_MAX_URIS, &uris);
 
     if (n == 0) {
         return 0;
@@ -662,8 +694,8 @@ rs_eval_cut_uris(const rs_findings *f, json_t *arr)
     snprintf(evidence, sizeof(evidence),
              "%zu URI%s at one exact size: %" PRIu64 " responses for %s"
              " end at %" PRId64 " bytes (%" PRId64 " x 4 KiB) while the"
-             " largest was %" PRId64 " bytes%s", n,
-             n == 1 ? " stops" : "s stop", cuts[0].count, cuts[0].uri->key,
+             " largest was %" PRId64 " bytes%s", uris,
+             uris == 1 ? " stops" : "s stop", cuts[0].count, cuts[0].uri->key,
              cuts[0].size, cuts[0].size / 4096, cuts[0].largest,
              f->uris_dropped ? dropped : "");
 
@@ -675,7 +707,7 @@ rs_eval_cut_uris(const rs_findings *f, json_t *arr)
         " <%@ page buffer=\"64kb\" %>), the servlet response buffer"
         " (setBufferSize), or the proxy buffers in front",
         evidence,
-        json_pack("{s:I,s:o}", "uris", (json_int_t) n,
+        json_pack("{s:I,s:o}", "uris", (json_int_t) uris,
                   "truncations", rs_findings_truncations(f)));
 }
 
@@ -813,9 +845,14 @@ rs_eval_bloat(const rs_findings *f, json_t *arr)
 
     bytes = 0;
     records = 0;
-    top_cls = 0;
+    top_cls = RG_CLASS_CLIENT_CLOSED;
 
+    /* only what is harmless to hold back: the client side's aborts;
+       upstream and server classes are faults, never bloat to silence */
     for (c = 0; c < RG_CLASS_COUNT; c++) {
+        if (rg_class_side((rg_class) c) != RG_SIDE_CLIENT) {
+            continue;
+        }
         bytes += f->cls_bytes[c];
         records += f->count[c] - f->suppressed[c];
         top_cls = f->cls_bytes[c] > f->cls_bytes[top_cls] ? c : top_cls;
@@ -841,7 +878,7 @@ rs_eval_bloat(const rs_findings *f, json_t *arr)
     }
 
     snprintf(evidence, sizeof(evidence),
-             "%" PRIu64 " abort records take %" PRIu64 " of the log's %"
+             "%" PRIu64 " client abort records take %" PRIu64 " of the log's %"
              PRIu64 " bytes (%.1f%%)%s", records, bytes, f->bytes,
              share * 100, sigs);
 
@@ -856,6 +893,15 @@ rs_eval_bloat(const rs_findings *f, json_t *arr)
                   "total_bytes", (json_int_t) f->bytes,
                   "share", rs_round(share, 10000),
                   "stack_traces", rs_signatures(f)));
+}
+
+
+/* Whether HAProxy wrote most records of cls: advice in its words. */
+static int
+rs_by_haproxy(const rs_findings *f, rg_class cls)
+{
+    return f->haproxy[cls] > 0 && 2 * f->haproxy[cls] >= f->count[cls]
+                                  - f->suppressed[cls];
 }
 
 
@@ -899,9 +945,15 @@ rs_findings_json(const rs_findings *f, const rs_agg *agg)
         || rs_eval_local(f, arr, RG_CLASS_UPSTREAM_REFUSED, "backend_down",
                "the upstream refused connections: it was down, restarting,"
                " or not listening on that address",
-               "check that the backend runs and listens where proxy_pass"
-               " points; add health checks, a backup server or"
-               " proxy_next_upstream")
+               rs_by_haproxy(f, RG_CLASS_UPSTREAM_REFUSED)
+               ? "check that the server runs and listens on the address of"
+                 " its `server` line; add `check` to it (with `option"
+                 " httpchk` for an HTTP health check) so HAProxy takes a"
+                 " dead server out of rotation, and `retries` with `option"
+                 " redispatch` to try another"
+               : "check that the backend runs and listens where proxy_pass"
+                 " points; add health checks, a backup server or"
+                 " proxy_next_upstream")
         || rs_eval_local(f, arr, RG_CLASS_BIND_IN_USE, "port_in_use",
                "a server could not bind its port: another process (often an"
                " old instance that did not exit) holds it",

@@ -122,6 +122,10 @@ struct rs_findings {
 
     /* idle timeout: resets and timeouts */
     uint32_t        *idle_req, *idle_up;        /* RS_FIND_BINS each */
+    uint64_t         idle_haproxy;  /* of those timed, from HAProxy logs */
+
+    /* records per class that HAProxy wrote (advice in its words) */
+    uint64_t         haproxy[RG_CLASS_COUNT];
 
     /* output buffer: URIs with page-multiple responses, and the sketch */
     rs_find_key     *uris;

@@ -98,11 +98,12 @@ rs_findings_state(const rs_findings *f)
     for (c = 0; c < RG_CLASS_COUNT; c++) {
         if (f->count[c] || f->cls_bytes[c]) {
             json_object_set_new(classes, rg_class_name((rg_class) c),
-                json_pack("[I,I,I,I,I,o]", (json_int_t) f->count[c],
+                json_pack("[I,I,I,I,I,o,I]", (json_int_t) f->count[c],
                           (json_int_t) f->suppressed[c],
                           (json_int_t) f->cls_bytes[c],
                           (json_int_t) f->first[c], (json_int_t) f->last[c],
-                          rs_state_sample(&f->sample[c])));
+                          rs_state_sample(&f->sample[c]),
+                          (json_int_t) f->haproxy[c]));
         }
     }
 
@@ -118,7 +119,7 @@ rs_findings_state(const rs_findings *f)
             (json_int_t) m->upstream_n));
     }
 
-    return json_pack("{s:I,s:I,s:I,s:o,s:i,s:b,s:b,s:o,s:o,s:o,s:[IIIIII],"
+    return json_pack("{s:I,s:I,s:I,s:o,s:i,s:b,s:b,s:o,s:o,s:o,s:[IIIIIII],"
                      "s:o,s:o,s:o,s:o,s:I,s:o,s:o}",
         "records", (json_int_t) f->records, "bytes", (json_int_t) f->bytes,
         "lost", (json_int_t) f->lost, "classes", classes,
@@ -130,7 +131,7 @@ rs_findings_state(const rs_findings *f)
         "counters", (json_int_t) f->nav_agents,
             (json_int_t) f->nav_browsers, (json_int_t) f->uris_dropped,
             (json_int_t) f->cl_short, (json_int_t) f->cl_short_bytes,
-            (json_int_t) f->up_cut,
+            (json_int_t) f->up_cut, (json_int_t) f->idle_haproxy,
         "cut_sample", rs_state_sample(&f->cut_sample),
         "buf", bufs, "minutes", minutes,
         "sigs", rs_state_keys(f->sigs, 0),
@@ -217,7 +218,7 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
 {
     json_t          *classes, *bufs, *minutes, *v, *sample, *cut;
     json_t          *nav, *ireq, *iup, *sigs, *uris, *sketch;
-    json_int_t       r, b, l, sd, cnt[6], x[5];
+    json_int_t       r, b, l, sd, cnt[7], x[6];
     json_error_t     je;
     const char      *name;
     size_t           i;
@@ -226,11 +227,12 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
     rs_find_minute  *m;
 
     if (json_unpack_ex((json_t *) st, &je, 0, "{s:I,s:I,s:I,s:o,s:i,s:b,s:b,"
-            "s:o,s:o,s:o,s:[IIIIII],s:o,s:o,s:o,s:o,s:I,s:o,s:o}",
+            "s:o,s:o,s:o,s:[IIIIIII!],s:o,s:o,s:o,s:o,s:I,s:o,s:o}",
             "records", &r, "bytes", &b, "lost", &l, "classes", &classes,
             "off_min", &off, "has_off", &has_off, "timed", &timed,
             "nav_time", &nav, "idle_req", &ireq, "idle_up", &iup,
             "counters", &cnt[0], &cnt[1], &cnt[2], &cnt[3], &cnt[4], &cnt[5],
+            &cnt[6],
             "cut_sample", &cut, "buf", &bufs, "minutes", &minutes,
             "sigs", &sigs, "sigs_dropped", &sd, "uris", &uris,
             "sketch", &sketch) != 0)
@@ -251,6 +253,7 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
     f->cl_short = (uint64_t) cnt[3];
     f->cl_short_bytes = (uint64_t) cnt[4];
     f->up_cut = (uint64_t) cnt[5];
+    f->idle_haproxy = (uint64_t) cnt[6];
     f->sigs_dropped = (uint64_t) sd;
     rs_state_load_sample(cut, &f->cut_sample);
 
@@ -258,8 +261,8 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
         c = rg_class_from_name(name, strlen(name));
 
         if (c == RG_CLASS_NONE
-            || json_unpack(v, "[I,I,I,I,I,o]", &x[0], &x[1], &x[2], &x[3],
-                           &x[4], &sample) != 0)
+            || json_unpack(v, "[I,I,I,I,I,o,I!]", &x[0], &x[1], &x[2],
+                           &x[3], &x[4], &sample, &x[5]) != 0)
         {
             snprintf(err, errlen, "findings: bad class \"%s\"", name);
             return -1;
@@ -270,6 +273,7 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
         f->cls_bytes[c] = (uint64_t) x[2];
         f->first[c] = x[3];
         f->last[c] = x[4];
+        f->haproxy[c] = (uint64_t) x[5];
         rs_state_load_sample(sample, &f->sample[c]);
     }
 
