@@ -22,6 +22,8 @@ static void rs_find_buffers(rs_findings *f, const rs_obs *o);
 static void rs_find_navigation(rs_findings *f, const rs_obs *o);
 static int rs_find_response(rs_findings *f, const rs_obs *o);
 static int rs_find_signature(rs_findings *f, const rs_obs *o);
+static void rs_find_alert(rs_findings *f, const rg_alert *a,
+    const rs_ts *ts);
 
 
 rs_findings *
@@ -53,6 +55,9 @@ rs_findings_create(void)
     for (c = 0; c < RG_CLASS_COUNT; c++) {
         f->first[c] = INT64_MAX;
         f->last[c] = INT64_MIN;
+        f->storm[c].first = INT64_MAX;
+        f->storm[c].last = INT64_MIN;
+        f->storm[c].sec = INT64_MAX;
     }
 
     return f;
@@ -166,6 +171,10 @@ rs_findings_seen(void *ctx, const rs_seen *seen)
         return;
     }
 
+    if (seen->alert != NULL) {
+        rs_find_alert(f, seen->alert, &seen->ts);
+    }
+
     rs_obs_init(&o);
     o.cls = seen->cls;
     o.has_time = seen->ts.valid;
@@ -204,6 +213,67 @@ rs_findings_seen(void *ctx, const rs_seen *seen)
 
     if (rs_findings_observe(f, &o) != 0) {
         f->lost++;
+    }
+}
+
+
+/* The module's alert line: a storm of its class (abort_storm). */
+static void
+rs_find_alert(rs_findings *f, const rg_alert *a, const rs_ts *ts)
+{
+    rs_find_storm  one;
+
+    if ((int) a->cls < 0 || a->cls >= RG_CLASS_COUNT) {
+        return;
+    }
+
+    memset(&one, 0, sizeof(rs_find_storm));
+    one.n = 1;
+    one.sec = ts->valid ? ts->sec : INT64_MAX;
+    one.first = ts->valid ? ts->sec : INT64_MAX;
+    one.last = ts->valid ? ts->sec : INT64_MIN;
+    one.rate_centi = a->rate_centi;
+    one.limit = a->limit;
+    one.unit = a->limit_unit;
+    one.window = a->window;
+    /* the quoted values as the line has them (escaped: printable) */
+    rs_find_sample_set(&one.key, a->top_key.p, a->top_key.len);
+    rs_find_sample_set(&one.upstream, a->top_upstream.p,
+                       a->top_upstream.len);
+    rs_find_sample_set(&one.sample, a->sample.p, a->sample.len);
+
+    rs_find_storm_add(&f->storm[a->cls], &one);
+}
+
+
+void
+rs_find_storm_add(rs_find_storm *dst, const rs_find_storm *src)
+{
+    int  wins;
+
+    if (src->n == 0) {
+        return;
+    }
+
+    wins = dst->n == 0 || src->rate_centi > dst->rate_centi
+           || (src->rate_centi == dst->rate_centi
+               && (src->sec < dst->sec
+                   || (src->sec == dst->sec
+                       && strcmp(src->sample.text, dst->sample.text) < 0)));
+
+    dst->n += src->n;
+    dst->first = src->first < dst->first ? src->first : dst->first;
+    dst->last = src->last > dst->last ? src->last : dst->last;
+
+    if (wins) {
+        dst->rate_centi = src->rate_centi;
+        dst->sec = src->sec;
+        dst->limit = src->limit;
+        dst->unit = src->unit;
+        dst->window = src->window;
+        dst->key = src->key;
+        dst->upstream = src->upstream;
+        dst->sample = src->sample;
     }
 }
 

@@ -896,6 +896,73 @@ rs_eval_bloat(const rs_findings *f, json_t *arr)
 }
 
 
+/*
+ * abort_storm: the module wrote an alert line (rstguard_alert RATE) for a
+ * class whose server-wide rate passed RATE; it holds the lines back, so
+ * the alert is what keeps a storm visible.  One finding per class, with
+ * the alert of the highest rate as its evidence.
+ */
+static int
+rs_eval_storms(const rs_findings *f, json_t *arr)
+{
+    int                   c;
+    const rs_find_storm  *st;
+    const char           *cause;
+    char                  evidence[RS_EVIDENCE_MAX], advice[512];
+
+    for (c = 0; c < RG_CLASS_COUNT; c++) {
+        st = &f->storm[c];
+        if (st->n == 0) {
+            continue;
+        }
+
+        cause = c == RG_CLASS_CLIENT_CLOSED || c == RG_CLASS_CLIENT_TIMEOUT
+                ? "a wave of clients giving up: responses got slow, most"
+                  " often a slow or overloaded backend"
+                : c == RG_CLASS_CLIENT_RESET || c == RG_CLASS_CONN_ABORTED
+                  || c == RG_CLASS_BROKEN_PIPE
+                ? "a wave of connections torn down: an overloaded server, or"
+                  " a firewall, NAT or balancer in the path dropping them"
+                : "a wave of aborts of one class, far above its usual rate";
+
+        snprintf(evidence, sizeof(evidence),
+                 "the module raised %" PRIu64 " alert%s for %s; the highest"
+                 " %" PRIu64 ".%02" PRIu64 "/s against a limit of %" PRIu64
+                 "r/%c over %" PRIu64 " s, top key \"%s\", top upstream"
+                 " \"%s\"; e.g. %s", st->n, st->n == 1 ? "" : "s",
+                 rg_class_name((rg_class) c), st->rate_centi / 100,
+                 st->rate_centi % 100, st->limit, st->unit, st->window,
+                 st->key.text, st->upstream.text, st->sample.text);
+
+        snprintf(advice, sizeof(advice),
+                 "the lines are held back, the storm is not harmless: look"
+                 " at the minutes of the alerts%s%s%s; raise rstguard_alert"
+                 " only if this rate is normal for the site",
+                 st->upstream.len > 0 ? " and at the upstream named ("
+                                      : "",
+                 st->upstream.text, st->upstream.len > 0
+                 ? ": its response times and errors)" : "");
+
+        if (rs_add(arr, "abort_storm", (rg_class) c, cause, advice, evidence,
+                json_pack("{s:I,s:f,s:I,s:s#,s:I,s:o,s:o}",
+                    "alerts", (json_int_t) st->n,
+                    "max_rate", (double) st->rate_centi / 100.0,
+                    "limit", (json_int_t) st->limit,
+                    "limit_unit", st->unit == 'm' ? "r/m" : "r/s", (size_t) 3,
+                    "window_s", (json_int_t) st->window,
+                    "first", st->first == INT64_MAX ? json_null()
+                        : rs_minute_json(f, st->first),
+                    "last", st->last == INT64_MIN ? json_null()
+                        : rs_minute_json(f, st->last))) != 0)
+        {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* Whether HAProxy wrote most records of cls: advice in its words. */
 static int
 rs_by_haproxy(const rs_findings *f, rg_class cls)
@@ -938,6 +1005,7 @@ rs_findings_json(const rs_findings *f, const rs_agg *agg)
     if (arr == NULL
         || rs_eval_navigation(f, agg, arr) != 0
         || rs_eval_overload(f, arr) != 0
+        || rs_eval_storms(f, arr) != 0
         || rs_eval_idle(f, arr) != 0
         || rs_eval_cut_uris(f, arr) != 0
         || rs_eval_buffers(f, arr) != 0

@@ -31,6 +31,7 @@ rs_findings_merge(rs_findings *dst, const rs_findings *src)
         dst->suppressed[c] += src->suppressed[c];
         dst->cls_bytes[c] += src->cls_bytes[c];
         dst->haproxy[c] += src->haproxy[c];
+        rs_find_storm_add(&dst->storm[c], &src->storm[c]);
         dst->first[c] = src->first[c] < dst->first[c] ? src->first[c]
                                                       : dst->first[c];
         dst->last[c] = src->last[c] > dst->last[c] ? src->last[c]

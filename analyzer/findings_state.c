@@ -12,6 +12,9 @@
 #include "partial.h"
 
 
+static void rs_state_load_sample(const json_t *v, rs_find_sample *s);
+
+
 static json_t *
 rs_state_bins(const uint32_t *bins)
 {
@@ -84,6 +87,77 @@ rs_state_keys(const rs_find_key *head, int uris)
 }
 
 
+/* {class: [n, first, last, rate_centi, sec, limit, unit, window, key,
+   upstream, sample]} of the classes the module raised alerts for */
+static json_t *
+rs_state_storms(const rs_findings *f)
+{
+    json_t               *obj = json_object();
+    const rs_find_storm  *st;
+    char                  unit[2];
+    int                   c;
+
+    for (c = 0; obj != NULL && c < RG_CLASS_COUNT; c++) {
+        st = &f->storm[c];
+        if (st->n == 0) {
+            continue;
+        }
+
+        unit[0] = st->unit;
+        unit[1] = '\0';
+        json_object_set_new(obj, rg_class_name((rg_class) c),
+            json_pack("[I,I,I,I,I,I,s,I,o,o,o]", (json_int_t) st->n,
+                      (json_int_t) st->first, (json_int_t) st->last,
+                      (json_int_t) st->rate_centi, (json_int_t) st->sec,
+                      (json_int_t) st->limit, unit, (json_int_t) st->window,
+                      rs_state_sample(&st->key),
+                      rs_state_sample(&st->upstream),
+                      rs_state_sample(&st->sample)));
+    }
+
+    return obj;
+}
+
+
+static int
+rs_state_load_storms(const json_t *obj, rs_findings *f)
+{
+    const char     *name, *unit;
+    json_t         *v, *key, *up, *sample;
+    json_int_t      x[7];
+    rg_class        c;
+    rs_find_storm  *st;
+
+    json_object_foreach((json_t *) obj, name, v) {
+        c = rg_class_from_name(name, strlen(name));
+
+        if (c == RG_CLASS_NONE
+            || json_unpack(v, "[I,I,I,I,I,I,s,I,o,o,o!]", &x[0], &x[1],
+                           &x[2], &x[3], &x[4], &x[5], &unit, &x[6], &key,
+                           &up, &sample) != 0
+            || x[0] < 0 || (unit[0] != 's' && unit[0] != 'm'))
+        {
+            return -1;
+        }
+
+        st = &f->storm[c];
+        st->n = (uint64_t) x[0];
+        st->first = x[1];
+        st->last = x[2];
+        st->rate_centi = (uint64_t) x[3];
+        st->sec = x[4];
+        st->limit = (uint64_t) x[5];
+        st->unit = unit[0];
+        st->window = (uint64_t) x[6];
+        rs_state_load_sample(key, &st->key);
+        rs_state_load_sample(up, &st->upstream);
+        rs_state_load_sample(sample, &st->sample);
+    }
+
+    return json_is_object(obj) ? 0 : -1;
+}
+
+
 json_t *
 rs_findings_state(const rs_findings *f)
 {
@@ -120,7 +194,7 @@ rs_findings_state(const rs_findings *f)
     }
 
     return json_pack("{s:I,s:I,s:I,s:o,s:i,s:b,s:b,s:o,s:o,s:o,s:[IIIIIII],"
-                     "s:o,s:o,s:o,s:o,s:I,s:o,s:o}",
+                     "s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o}",
         "records", (json_int_t) f->records, "bytes", (json_int_t) f->bytes,
         "lost", (json_int_t) f->lost, "classes", classes,
         "off_min", (int) f->off_min, "has_off", f->has_off,
@@ -137,7 +211,8 @@ rs_findings_state(const rs_findings *f)
         "sigs", rs_state_keys(f->sigs, 0),
         "sigs_dropped", (json_int_t) f->sigs_dropped,
         "uris", rs_state_keys(f->uris, 1),
-        "sketch", rs_state_sketch(f->sketch));
+        "sketch", rs_state_sketch(f->sketch),
+        "storms", rs_state_storms(f));
 }
 
 
@@ -324,10 +399,11 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
         || rs_state_load_bins(ireq, f->idle_req) != 0
         || rs_state_load_bins(iup, f->idle_up) != 0
         || rs_state_load_keys(sigs, f, 0)
-        || rs_state_load_keys(uris, f, 1))
+        || rs_state_load_keys(uris, f, 1)
+        || rs_state_load_storms(json_object_get(st, "storms"), f))
     {
-        snprintf(err, errlen, "findings: bad histogram or key, or out of"
-                 " memory");
+        snprintf(err, errlen, "findings: bad histogram, key or storm, or out"
+                 " of memory");
         return -1;
     }
 

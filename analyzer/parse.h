@@ -16,6 +16,7 @@
 
 #include "logformat.h"
 #include "rg_rules.h"
+#include "rg_summary.h"
 #include "timefmt.h"
 
 typedef struct {
@@ -37,6 +38,10 @@ typedef struct {
     rg_str     agent;           /* $http_user_agent */
     unsigned   has_logged_class:1;  /* the layout logs $rstguard_class */
     rg_class   logged_class;    /* the module's class, RG_CLASS_NONE: none */
+
+    /* an rstguard alert line (module/README.md): alert's fields */
+    unsigned   is_alert:1;
+    rg_alert   alert;
 
     /* an rstguard summary line (module/README.md) */
     unsigned   summary:1;

@@ -50,7 +50,14 @@ rs_parse_nginx_error(rs_parser *ps, const char *p, size_t len,
         && memcmp(msg.p, RG_SUMMARY_PREFIX, RG_SUMMARY_PREFIX_LEN) == 0)
     {
         /* the rest of the line: sample="..." may hold ", client: " */
-        rs_parse_summary(ps, msg.p, (size_t) (p + len - msg.p), out);
+        if (rs_parse_summary(ps, msg.p, (size_t) (p + len - msg.p), out)
+            != 0
+            && rg_alert_parse(msg.p, (size_t) (p + len - msg.p),
+                              &out->alert) == 0)
+        {
+            /* a storm the module saw (abort_storm, findings_eval.c) */
+            out->is_alert = 1;
+        }
     }
 
     return 0;

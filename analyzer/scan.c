@@ -934,6 +934,22 @@ rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes)
         return;
     }
 
+    if (out->is_alert) {
+        /* the module's alert: no abort itself, evidence for findings */
+        rs_scan_time(sc, out);
+        memset(&seen, 0, sizeof(rs_seen));
+        seen.cls = RG_CLASS_NONE;
+        seen.parsed = out;
+        seen.ts = out->ts;
+        seen.ms = -1;
+        seen.bytes = bytes;
+        seen.lines = 1;
+        seen.line = out->f.f[RG_FIELD_LINE];
+        seen.alert = &out->alert;
+        rs_observe(sc, &seen);
+        return;
+    }
+
     if (out->has_logged_class) {
         /* the module classified the request itself ($rstguard_class) */
         cls = out->logged_class;

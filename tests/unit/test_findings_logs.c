@@ -506,3 +506,45 @@ Test(findings_logs, backend_down_on_haproxy_records_in_its_words)
                    text(b, 0, "advice"));
     json_decref(b);
 }
+
+#define ALERT_LINE(t, cls, rate, key, up) \
+    "2026/11/21 " t " [warn] 1234#1234: rstguard: alert log=error class="  \
+    cls " rate=" rate " limit=10r/s window=60s top_key=\"" key "\""       \
+    " top_upstream=\"" up "\" sample=\"recv() failed (104: Connection"    \
+    " reset by peer) while reading client request line\"\n"
+
+/*
+ * The module's alert lines: one abort_storm per class, its evidence the
+ * alert of the highest rate; a line off the grammar is an ordinary line.
+ */
+Test(findings_logs, abort_storm_from_the_module_s_alert_lines)
+{
+    FILE    *f = create("storm.log");
+    json_t  *b;
+
+    fputs(ALERT_LINE("10:00:59", "client_reset", "12.50/s", "203.0.113.7",
+                     "10.0.0.5:8080"), f);
+    fputs(ALERT_LINE("10:01:59", "client_reset", "31.07/s", "203.0.113.8",
+                     "10.0.0.5:8080"), f);
+    fputs(ALERT_LINE("10:02:59", "client_reset", "12.00/s", "203.0.113.9",
+                     "10.0.0.5:8080"), f);
+    /* rate without its two decimals: not an alert */
+    fputs(ALERT_LINE("10:03:59", "client_closed", "12/s", "203.0.113.9",
+                     ""), f);
+    fclose(f);
+
+    b = of_kind("--format nginx-error", "storm.log", "abort_storm", 1);
+    cr_assert_str_eq(text(b, 0, "class"), "client_reset");
+    cr_assert_eq(num_of(b, 0, "alerts"), 3);
+    cr_assert_eq(num_of(b, 0, "limit"), 10);
+    cr_assert_float_eq(json_real_value(json_object_get(json_object_get(
+        json_array_get(b, 0), "numbers"), "max_rate")), 31.07, 1e-9);
+    cr_assert_not_null(strstr(text(b, 0, "evidence"), "the module raised 3"
+                              " alerts for client_reset; the highest 31.07/s"
+                              " against a limit of 10r/s over 60 s, top key"
+                              " \"203.0.113.8\""), "%s",
+                       text(b, 0, "evidence"));
+    cr_assert_not_null(strstr(text(b, 0, "advice"), "10.0.0.5:8080"), "%s",
+                       text(b, 0, "advice"));
+    json_decref(b);
+}

@@ -363,3 +363,41 @@ Test(scan_counting, merge_in_any_order_prints_the_direct_run)
         free(direct);
     }
 }
+
+#define ALERT(t, rate, key) \
+    "2026/11/21 " t " [warn] 1234#1234: rstguard: alert log=error"        \
+    " class=client_reset rate=" rate " limit=10r/s window=60s top_key=\"" \
+    key "\" top_upstream=\"\" sample=\"recv() failed (104: Connection"    \
+    " reset by peer) while reading client request line\"\n"
+
+/* abort_storm's state travels through --partial: a storm cut in two
+   merges, in either order, to what one run prints */
+Test(scan_counting, alerts_merge_like_a_direct_run)
+{
+    char  args[1024], *direct, *merged;
+
+    write_file("a.log", ALERT("10:00:59", "12.50/s", "203.0.113.7")
+                        ALERT("10:01:59", "31.07/s", "203.0.113.8"));
+    write_file("b.log", ALERT("10:02:59", "31.07/s", "203.0.113.9")
+                        ALERT("10:03:59", "11.00/s", "203.0.113.10"));
+    snprintf(args, sizeof(args), "--partial a.log > pa.json 2>/dev/null &&"
+             " '%1$s' --partial b.log > pb.json 2>/dev/null",
+             getenv("RSTGUARD_RSTSCAN"));
+    free(scan(args));
+
+    /* files of no rotated set are read in the order given: each order
+       of the parts against the direct run in that order; the storm's
+       evidence (the highest rate, ties to the earliest) in both */
+    for (int swap = 0; swap < 2; swap++) {
+        direct = scan(swap ? "--json b.log a.log" : "--json a.log b.log");
+        cr_assert_not_null(strstr(direct, "the module raised 4 alerts for"
+                                  " client_reset; the highest 31.07/s"
+                                  " against a limit of 10r/s over 60 s, top"
+                                  " key \\\"203.0.113.8\\\""), "%s", direct);
+        merged = scan(swap ? "merge --json pb.json pa.json"
+                           : "merge --json pa.json pb.json");
+        cr_assert_str_eq(merged, direct);
+        free(merged);
+        free(direct);
+    }
+}
