@@ -401,3 +401,38 @@ Test(scan_counting, alerts_merge_like_a_direct_run)
         free(direct);
     }
 }
+
+#define SUMMARY_V3(key, keys, n) \
+    "2026/11/21 10:02:00 [info] 1234#1234: rstguard: log=error"           \
+    " class=client_reset key=\"" key "\" keys=" keys " suppressed=" n     \
+    " passed=0 window=60s first=\"2026/11/21 10:01:00\" last=\"2026/11/21" \
+    " 10:01:59\" dry_run=0 sample=\"recv() failed (104: Connection reset" \
+    " by peer) while reading client request line\"\n"
+
+/*
+ * Summaries v3: a key's own line counts under it; key="*" folds 981 keys
+ * that have no line of their own, so it counts in the class and the
+ * timeline, never as a key "*" in the top lists or the bursts.
+ */
+Test(scan_counting, held_back_lines_of_v3_and_the_folded_key)
+{
+    json_t  *doc, *bursts;
+
+    write_file("error.log", SUMMARY_V3("203.0.113.7", "1", "60")
+                            SUMMARY_V3("*", "981", "600"));
+    doc = scan_json("--json error.log");
+    cr_assert_eq(num(doc, "classes.client_reset.count"), 660);
+    cr_assert_eq(num(doc, "classes.client_reset.suppressed"), 660);
+    cr_assert_eq(at_minute(doc, "client_reset", "2026-11-21T10:01"), 660);
+    cr_assert_eq(at_minute(doc, "client_reset", "2026-11-21T10:02"), 0);
+    cr_assert_eq(in_top(doc, "client_reset", "top_clients", "203.0.113.7"),
+                 60);
+    cr_assert_eq(in_top(doc, "client_reset", "top_clients", "*"), -1);
+    cr_assert_eq(json_array_size(json_object_get(json_object_get(
+        json_object_get(doc, "classes"), "client_reset"), "top_clients")), 1);
+    bursts = json_object_get(doc, "bursts");
+    cr_assert_eq(json_array_size(bursts), 1);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
+        bursts, 0), "key")), "203.0.113.7");
+    json_decref(doc);
+}
