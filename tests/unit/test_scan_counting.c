@@ -436,3 +436,41 @@ Test(scan_counting, held_back_lines_of_v3_and_the_folded_key)
         bursts, 0), "key")), "203.0.113.7");
     json_decref(doc);
 }
+
+#define H2(t, cid, msg) \
+    "2026/11/21 " t " [info] 1234#1234: *" cid " " msg " while sending"    \
+    " response to client, client: 198.51.100.9, server: example.com,"     \
+    " request: \"GET /video.mp4 HTTP/2.0\", host: \"example.com\"\n"
+
+/*
+ * HTTP/2 pairs are found within one input: in shards of a log, a pair
+ * the cut splits counts twice, in the direct run over the shards and in
+ * their merge alike; a pair inside a shard counts once.
+ */
+Test(scan_counting, http2_pairs_in_shards_merge_like_a_direct_run)
+{
+    char     args[1024], *direct, *merged;
+    json_t  *doc;
+
+    write_file("s1.log", H2("10:00:01", "3", "client canceled stream 1")
+                         H2("10:00:01", "3", "client prematurely closed"
+                            " connection")
+                         H2("10:00:02", "5", "client canceled stream 3"));
+    write_file("s2.log", H2("10:00:02", "5", "client prematurely closed"
+                            " connection"));
+    snprintf(args, sizeof(args), "--partial s1.log > p1.json 2>/dev/null &&"
+             " '%1$s' --partial s2.log > p2.json 2>/dev/null",
+             getenv("RSTGUARD_RSTSCAN"));
+    free(scan(args));
+
+    doc = scan_json("--json s1.log s2.log");
+    cr_assert_eq(num(doc, "classes.stream_canceled.count"), 2);
+    cr_assert_eq(num(doc, "classes.client_closed.count"), 1);
+    json_decref(doc);
+
+    direct = scan("--json s1.log s2.log");
+    merged = scan("merge --json p1.json p2.json");
+    cr_assert_str_eq(merged, direct);
+    free(direct);
+    free(merged);
+}
