@@ -39,9 +39,9 @@ typedef struct {
     unsigned   has_logged_class:1;  /* the layout logs $rstguard_class */
     rg_class   logged_class;    /* the module's class, RG_CLASS_NONE: none */
 
-    /* an rstguard alert line (module/README.md): alert's fields */
-    unsigned   is_alert:1;
-    rg_alert   alert;
+    /* an rstguard alert line (module/README.md): its fields, in the
+       parser (a pointer here keeps every line's reset small) */
+    const rg_alert  *alert;         /* NULL: no alert */
 
     /* an rstguard summary line (module/README.md) */
     unsigned   summary:1;
@@ -54,6 +54,7 @@ typedef struct {
 } rs_parsed;
 
 typedef struct {
+    rg_alert      alert;            /* the last alert line parsed */
     rs_logformat  layout;           /* nginx-access: combined or --log-format */
     rs_logformat  apache[2];        /* combined with %X, without */
     char          scratch[4096];    /* apache-error's joined message */

@@ -53,10 +53,10 @@ rs_parse_nginx_error(rs_parser *ps, const char *p, size_t len,
         if (rs_parse_summary(ps, msg.p, (size_t) (p + len - msg.p), out)
             != 0
             && rg_alert_parse(msg.p, (size_t) (p + len - msg.p),
-                              &out->alert) == 0)
+                              &ps->alert) == 0)
         {
             /* a storm the module saw (abort_storm, findings_eval.c) */
-            out->is_alert = 1;
+            out->alert = &ps->alert;
         }
     }
 

@@ -1054,7 +1054,7 @@ rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes)
         return;
     }
 
-    if (out->is_alert) {
+    if (out->alert != NULL) {
         /* the module's alert: no abort itself, evidence for findings */
         rs_scan_time(sc, out);
         memset(&seen, 0, sizeof(rs_seen));
@@ -1065,7 +1065,7 @@ rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes)
         seen.bytes = bytes;
         seen.lines = 1;
         seen.line = out->f.f[RG_FIELD_LINE];
-        seen.alert = &out->alert;
+        seen.alert = out->alert;
         rs_observe(sc, &seen);
         return;
     }
