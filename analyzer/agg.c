@@ -354,11 +354,11 @@ rs_minute_of(int64_t sec)
 /*
  * A summary's suppressed lines, spread evenly over the seconds
  * first..last: second i of S gets floor((i+1)n/S) - floor(in/S) (n/S
- * whole, the remainder by the same rule), so the
- * shares differ by at most one and add up to n.  The seconds' shares go
- * to the timeline, minute by minute, and, when c is its key's cell (t its
- * table), to the key's events, which bursts are found in.  Called once
- * per summary: for its key when it names one, else for the timeline only.
+ * whole, the remainder by the same rule), so the shares differ by at most
+ * one and add up to n.  The seconds' shares go to the timeline, minute by
+ * minute, and, when c is its key's cell (t its table), to the key's
+ * events, which bursts are found in.  Called once per summary: for its
+ * key when it names one, else for the timeline only.
  */
 static int
 rs_agg_spread(rs_agg *a, const rs_record *r, rs_kcell *c, rs_keytab *t)

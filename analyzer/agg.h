@@ -1,10 +1,12 @@
 /*
  * agg.h - what a scan accumulates, in a form that merges exactly.
  *
- * One rs_agg per scan (or per shard, per thread): totals, per-class sums,
- * per-(class, key) counters for clients, URIs and upstreams, the per-minute
- * series and, for every (class, client), its event times run-length coded
- * per second (what bursts are computed from).  rs_agg_merge(a, b) makes a
+ * One rs_agg per scan (or per shard, per thread): totals, per-class sums
+ * (split by kind of log, `by_log`), per-(class, key) counters for
+ * clients, URIs and upstreams, the per-minute series and, for every
+ * (class, client), its event times run-length coded per second (what
+ * bursts are computed from; a summary's held-back lines are spread over
+ * its first..last seconds there and in the series).  rs_agg_merge(a, b) makes a
  * hold what one scan over both inputs would hold: every counter is a sum,
  * series and event lists are unions; nothing here depends on the order
  * shards are merged in.  Only the report (report.h) ranks, cuts to top N
