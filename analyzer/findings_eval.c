@@ -90,6 +90,33 @@ rs_add(json_t *arr, const char *kind, rg_class cls, const char *cause,
 }
 
 
+/* Whether HAProxy wrote most records of cls: advice in its words. */
+static int
+rs_by_haproxy(const rs_findings *f, rg_class cls)
+{
+    return f->haproxy[cls] > 0 && 2 * f->haproxy[cls] >= f->count[cls]
+                                  - f->suppressed[cls];
+}
+
+
+/* The same over every class `in` holds. */
+static int
+rs_by_haproxy_all(const rs_findings *f, int (*in)(rg_class cls))
+{
+    uint64_t  hap = 0, all = 0;
+    int       c;
+
+    for (c = 0; c < RG_CLASS_COUNT; c++) {
+        if (in((rg_class) c)) {
+            hap += f->haproxy[c];
+            all += f->count[c] - f->suppressed[c];
+        }
+    }
+
+    return hap > 0 && 2 * hap >= all;
+}
+
+
 /* The value below which half of the histogram's records lie, in ms. */
 static int64_t
 rs_median_ms(const uint32_t *bins, uint64_t *total)
@@ -227,11 +254,20 @@ rs_eval_navigation(const rs_findings *f, const rs_agg *agg, json_t *arr)
              browsers < 0 ? "unknown " : "", browsers < 0 ? 0 : browsers * 100,
              f->sample[top_cls].text);
 
-    snprintf(advice, sizeof(advice),
-             "harmless: log these at a bounded rate with the module, in"
-             " http {}: `%s` and `rstguard zone=rstguard;`, then log through"
-             " `access_log /var/log/nginx/access.log combined"
-             " if=$rstguard_log;`", zone);
+    if (rs_by_haproxy_all(f, rs_find_is_navigation)) {
+        /* HAProxy's records: nginx's module is no advice for them */
+        snprintf(advice, sizeof(advice),
+                 "harmless: nothing to fix in HAProxy (termination states"
+                 " CD/CL: the client left); if they flood the log, count"
+                 " them rather than log each, or send them to a log of"
+                 " their own");
+    } else {
+        snprintf(advice, sizeof(advice),
+                 "harmless: log these at a bounded rate with the module, in"
+                 " http {}: `%s` and `rstguard zone=rstguard;`, then log"
+                 " through `access_log /var/log/nginx/access.log combined"
+                 " if=$rstguard_log;`", zone);
+    }
 
     return rs_add(arr, "user_navigation", (rg_class) top_cls,
         "users leaving pages (Stop, a closed tab, navigating away) close"
@@ -960,15 +996,6 @@ rs_eval_storms(const rs_findings *f, json_t *arr)
     }
 
     return 0;
-}
-
-
-/* Whether HAProxy wrote most records of cls: advice in its words. */
-static int
-rs_by_haproxy(const rs_findings *f, rg_class cls)
-{
-    return f->haproxy[cls] > 0 && 2 * f->haproxy[cls] >= f->count[cls]
-                                  - f->suppressed[cls];
 }
 
 

@@ -548,3 +548,24 @@ Test(findings_logs, abort_storm_from_the_module_s_alert_lines)
                        text(b, 0, "advice"));
     json_decref(b);
 }
+
+/* users leaving pages behind HAProxy (CD--): harmless, but no advice
+   about nginx's module for records HAProxy wrote */
+Test(findings_logs, user_navigation_on_haproxy_records_in_its_words)
+{
+    FILE    *f = create("leaving.log");
+    json_t  *b;
+
+    for (int i = 0; i < 40; i++) {
+        hap(f, i, "0/0/1/-1/350", 200, i % 2 ? "CD--" : "----");
+    }
+    fclose(f);
+
+    b = of_kind("--format haproxy", "leaving.log", "user_navigation", 1);
+    cr_assert_str_eq(text(b, 0, "class"), "client_closed");
+    cr_assert_not_null(strstr(text(b, 0, "advice"), "nothing to fix in"
+                              " HAProxy"), "%s", text(b, 0, "advice"));
+    cr_assert_null(strstr(text(b, 0, "advice"), "rstguard"), "%s",
+                   text(b, 0, "advice"));
+    json_decref(b);
+}
