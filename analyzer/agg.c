@@ -25,9 +25,7 @@ static int rs_agg_merge_times(rs_agg *dst, rs_dim dim, rs_kcell *c,
 rs_log_kind
 rs_format_log(rg_format format)
 {
-    return format == RG_FORMAT_NGINX_ACCESS
-           || format == RG_FORMAT_APACHE_ACCESS
-           || format == RG_FORMAT_HAPROXY ? RS_LOG_ACCESS : RS_LOG_ERROR;
+    return rg_format_is_access(format) ? RS_LOG_ACCESS : RS_LOG_ERROR;
 }
 
 

@@ -183,7 +183,7 @@ rs_findings_seen(void *ctx, const rs_seen *seen)
     o.has_off = seen->ts.has_off;
     o.bytes = seen->bytes;
     o.lines = (uint32_t) seen->lines;
-    o.access = rs_format_log(seen->format) == RS_LOG_ACCESS;
+    o.access = rg_format_is_access(seen->format);
     o.haproxy = seen->format == RG_FORMAT_HAPROXY;
     o.line = seen->line.p;
     o.line_len = seen->line.len;
