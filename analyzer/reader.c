@@ -62,6 +62,7 @@ struct rs_reader {
     struct inflate_state  *is;      /* gzip: ISA-L's stream (87 KiB) */
     unsigned char *in;
     size_t         in_len;          /* bytes of `in` holding raw input */
+    size_t         in_cap;          /* RS_READER_INBUF, less in memory */
     rs_prefetch   *pf;              /* gzip: the inflating thread */
     char           path[1024];
     char           error[1280];
@@ -75,8 +76,8 @@ static ssize_t rs_reader_refill(rs_reader *r);
 static void rs_reader_next_member(rs_reader *r);
 static ssize_t rs_reader_gzip_error(rs_reader *r, int rc, size_t produced);
 static ssize_t rs_reader_sys(rs_reader *r, void *buf, size_t cap);
-static rs_reader *rs_reader_new(int fd, const char *path, char *err,
-    size_t errlen);
+static rs_reader *rs_reader_new(int fd, const char *path, size_t in_cap,
+    char *err, size_t errlen);
 static rs_reader *rs_reader_sniff(rs_reader *r, int thread, char *err,
     size_t errlen);
 static int rs_prefetch_start(rs_reader *r);
@@ -103,7 +104,7 @@ rs_reader_open(const char *path, char *err, size_t errlen)
         }
     }
 
-    r = rs_reader_new(fd, path, err, errlen);
+    r = rs_reader_new(fd, path, RS_READER_INBUF, err, errlen);
     if (r == NULL) {
         return NULL;
     }
@@ -118,7 +119,11 @@ rs_reader_open_memory(const char *name, const void *data, size_t len,
 {
     rs_reader  *r;
 
-    r = rs_reader_new(-1, name, err, errlen);
+    /* a small input gets a small buffer: no large allocation (a mapping
+       of its own under ASan) per fuzz input */
+    r = rs_reader_new(-1, name, len + 2 < RS_READER_INBUF ? len + 2
+                                                           : RS_READER_INBUF,
+                      err, errlen);
     if (r == NULL) {
         return NULL;
     }
@@ -194,7 +199,7 @@ rs_reader_open_range(const char *path, uint64_t off, uint64_t len,
         return NULL;
     }
 
-    r = rs_reader_new(fd, path, err, errlen);
+    r = rs_reader_new(fd, path, RS_READER_INBUF, err, errlen);
     if (r != NULL) {
         r->limit = len;
         r->raw_offset = off;
@@ -206,7 +211,8 @@ rs_reader_open_range(const char *path, uint64_t off, uint64_t len,
 
 /* A reader of fd (closed on failure); NULL with err set. */
 static rs_reader *
-rs_reader_new(int fd, const char *path, char *err, size_t errlen)
+rs_reader_new(int fd, const char *path, size_t in_cap, char *err,
+    size_t errlen)
 {
     struct stat  st;
     rs_reader   *r;
@@ -233,7 +239,8 @@ rs_reader_new(int fd, const char *path, char *err, size_t errlen)
     snprintf(r->path, sizeof(r->path), "%s",
              fd == STDIN_FILENO ? "(stdin)" : path);
 
-    r->in = malloc(RS_READER_INBUF);
+    r->in_cap = in_cap;
+    r->in = malloc(in_cap);
     if (r->in == NULL) {
         snprintf(err, errlen, "%s: out of memory", path);
         rs_reader_close(r);
@@ -298,7 +305,7 @@ rs_reader_fill(rs_reader *r)
 {
     ssize_t  n;
 
-    n = rs_reader_sys(r, r->in + r->in_len, RS_READER_INBUF - r->in_len);
+    n = rs_reader_sys(r, r->in + r->in_len, r->in_cap - r->in_len);
 
     if (n < 0) {
         return -1;

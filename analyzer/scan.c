@@ -99,6 +99,8 @@ static void rs_scan_unlock(rs_scanner *sc);
 static int rs_scan_record(rs_scanner *sc, const rs_record *r);
 static rg_str rs_upstream_key(rg_str up);
 static int rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r);
+static void rs_scan_begin(rs_scanner *sc, rs_searcher *s);
+static rs_searcher *rs_scan_searcher(rs_scanner *sc, rs_reader *r);
 static void rs_observe(rs_scanner *sc, rs_seen *seen);
 
 
@@ -232,26 +234,45 @@ rs_scan_memory(rs_scanner *sc, const char *name, const void *data,
         return -1;
     }
 
-    return rs_scan_reader(sc, NULL, r);
+    if (rs_scan_searcher(sc, r) == NULL) {
+        return -1;
+    }
+
+    rs_scan_begin(sc, sc->ranges);
+    rs_scan_lines(sc, sc->ranges, r);
+    rs_reader_close(r);
+
+    return sc->file->error != NULL ? -1 : 0;
 }
 
 
-/* Scans what r reads (closed here) into sc->file; path is NULL for an
-   input in memory, which is never split. */
-static int
-rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
+/* The scanner's own searcher (a large buffer), kept from one chunk or
+   input in memory to the next, now reading r; NULL (r closed, the error
+   set) when out of memory. */
+static rs_searcher *
+rs_scan_searcher(rs_scanner *sc, rs_reader *r)
 {
-    rs_searcher  *s;
-    const char   *head;
-    size_t        hlen;
-    struct stat   st;
+    if (sc->ranges == NULL) {
+        sc->ranges = rs_searcher_create(r);
+    } else {
+        rs_searcher_reset(sc->ranges, r);
+    }
 
-    s = rs_searcher_create(r);
-    if (s == NULL) {
+    if (sc->ranges == NULL) {
         rs_file_set(&sc->file->error, "out of memory");
         rs_reader_close(r);
-        return -1;
     }
+
+    return sc->ranges;
+}
+
+
+/* The input's format: the configured one, or detected from its head. */
+static void
+rs_scan_begin(rs_scanner *sc, rs_searcher *s)
+{
+    const char  *head;
+    size_t       hlen;
 
     if (sc->cfg->format >= 0) {
         sc->format = (rg_format) sc->cfg->format;
@@ -263,6 +284,25 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
 
     rs_file_set(&sc->file->format, rg_format_name(sc->format));
     sc->parse = rs_parser_for(sc->format);
+}
+
+
+/* Scans what r reads (closed here) into sc->file, split over threads
+   when it is a large plain file. */
+static int
+rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
+{
+    rs_searcher  *s;
+    struct stat   st;
+
+    s = rs_searcher_create(r);
+    if (s == NULL) {
+        rs_file_set(&sc->file->error, "out of memory");
+        rs_reader_close(r);
+        return -1;
+    }
+
+    rs_scan_begin(sc, s);
 
     /* a large plain file is cut into chunks before records and scanned
        by two threads (scan_split.h), whatever its share of aborts: a
@@ -273,7 +313,7 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
        0.42-0.48 s on one */
     if (sc->cfg->threads > 1 && !rs_reader_is_gzip(r)
         && (sc->cfg->observe == NULL || sc->cfg->observe_fork != NULL)
-        && path != NULL && strcmp(path, "-") != 0
+        && strcmp(path, "-") != 0
         && stat(path, &st) == 0 && S_ISREG(st.st_mode)
         && (uint64_t) st.st_size >= RS_SPLIT_MIN)
     {
@@ -311,16 +351,8 @@ rs_scan_range(rs_scanner *sc, rs_file *file, const char *path,
         return rs_file_set(&file->error, err), -1;
     }
 
-    if (sc->ranges == NULL) {
-        sc->ranges = rs_searcher_create(r);
-    } else {
-        rs_searcher_reset(sc->ranges, r);
-    }
-
-    s = sc->ranges;
+    s = rs_scan_searcher(sc, r);
     if (s == NULL) {
-        rs_file_set(&file->error, "out of memory");
-        rs_reader_close(r);
         return -1;
     }
 

@@ -35,7 +35,12 @@ for t in "${targets[@]}"; do
     work=$build/corpus/$t
     log=$build/logs/$t.log
     dict=()
-    [ -f "$root/tests/fuzz/$t.dict" ] && dict=(-dict="$root/tests/fuzz/$t.dict")
+    # the target's own dictionary, else the log phrases
+    if [ -f "$root/tests/fuzz/$t.dict" ]; then
+        dict=(-dict="$root/tests/fuzz/$t.dict")
+    elif [ "$t" != gzip ]; then
+        dict=(-dict="$root/tests/fuzz/logs.dict")
+    fi
     mkdir -p "$work" "$seeds"
 
     if [ ! -x "$bin" ]; then
