@@ -1,9 +1,9 @@
 /*
- * rg_class.h - the abort class taxonomy (DESIGN.md section 1).
+ * rg_class.h - the abort class taxonomy (rules/README.md).
  *
  * One table, used everywhere: rules name a class, counters and JSON keys
  * use its name, the module's $rstguard_class variable prints it.  The enum
- * order is the order of the table in DESIGN.md and it is meaningful: when a
+ * order is the order of the table in core/README.md and it is meaningful: when a
  * Java record matches several classes, the one that comes first wins.
  */
 
@@ -39,11 +39,18 @@ typedef enum {
     RG_SIDE_LOCAL
 } rg_side;
 
+/* what rstscan's findings read of a class (rg_class_info.traits) */
+/* a user leaving a page (Stop, a closed tab): user_navigation counts it */
+#define RG_TRAIT_NAVIGATION  0x01
+/* may end at a fixed idle timeout of something in between: idle_timeout */
+#define RG_TRAIT_IDLE        0x02
+
 typedef struct {
     rg_class     cls;
     const char  *name;          /* "client_reset" */
     rg_side      side;
     const char  *evidence;      /* one line of typical evidence, for reports */
+    unsigned     traits;        /* RG_TRAIT_* */
 } rg_class_info;
 
 /* The whole table, indexed by rg_class. */
@@ -61,5 +68,8 @@ rg_side rg_class_side(rg_class cls);
 
 /* Client-side classes are the expected noise the module limits by default. */
 int rg_class_is_client_side(rg_class cls);
+
+/* Whether the class has every RG_TRAIT_* bit of traits (0 for none). */
+int rg_class_has(rg_class cls, unsigned traits);
 
 #endif /* RG_CLASS_H */
