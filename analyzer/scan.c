@@ -121,6 +121,8 @@ static void rs_scan_unlock(rs_scanner *sc);
 static int rs_scan_record(rs_scanner *sc, const rs_record *r);
 static rg_str rs_upstream_key(rg_str up);
 static int rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r);
+static int rs_scan_begin(rs_scanner *sc, const char *path, rs_searcher *s);
+static rs_searcher *rs_scan_searcher(rs_scanner *sc, rs_reader *r);
 static void rs_observe(rs_scanner *sc, rs_seen *seen);
 static int rs_scan_judge(rs_scanner *sc);
 static int rs_scan_layout(rs_scanner *sc, const char *path);
@@ -262,7 +264,42 @@ rs_scan_memory(rs_scanner *sc, const char *name, const void *data,
         return -1;
     }
 
-    return rs_scan_reader(sc, NULL, r);
+    /* no thread, no file: the scanner's own searcher, kept from one input
+       to the next (the fuzz targets scan many inputs a second) */
+    if (rs_scan_searcher(sc, r) == NULL) {
+        return -1;
+    }
+
+    if (rs_scan_begin(sc, NULL, sc->ranges) != 0) {
+        rs_reader_close(r);
+        return -1;
+    }
+
+    rs_scan_lines(sc, sc->ranges, r);
+    rs_reader_close(r);
+
+    return rs_scan_judge(sc);
+}
+
+
+/* The scanner's own searcher (a large buffer), kept from one chunk or
+   input in memory to the next, now reading r; NULL (r closed, the error
+   set) when out of memory. */
+static rs_searcher *
+rs_scan_searcher(rs_scanner *sc, rs_reader *r)
+{
+    if (sc->ranges == NULL) {
+        sc->ranges = rs_searcher_create(r);
+    } else {
+        rs_searcher_reset(sc->ranges, r);
+    }
+
+    if (sc->ranges == NULL) {
+        rs_file_set(&sc->file->error, "out of memory");
+        rs_reader_close(r);
+    }
+
+    return sc->ranges;
 }
 
 
@@ -272,10 +309,7 @@ static int
 rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
 {
     rs_searcher  *s;
-    const char   *head;
-    size_t        hlen;
     struct stat   st;
-    rg_format     also;
 
     s = rs_searcher_create(r);
     if (s == NULL) {
@@ -284,31 +318,11 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
         return -1;
     }
 
-    if (rs_scan_layout(sc, path) != 0) {
+    if (rs_scan_begin(sc, path, s) != 0) {
         rs_searcher_destroy(s);
         rs_reader_close(r);
         return -1;
     }
-
-    /* the shipper's prefix is looked for with --format too */
-    rs_searcher_peek(s, &head, &hlen);
-    sc->format = rs_detect(&sc->parser, head, hlen, sc->cfg->format,
-                           &sc->ship, &also);
-    sc->file->detected = sc->cfg->format < 0;
-    sc->file->prefix = rs_ship_name(&sc->ship);
-
-    sc->alt_parse = NULL;
-    if ((sc->ship.kind != RS_SHIP_NONE || also != RG_FORMAT_GENERIC)
-        && (sc->format == RG_FORMAT_NGINX_ERROR
-            || sc->format == RG_FORMAT_NGINX_ACCESS))
-    {
-        sc->alt_format = sc->format == RG_FORMAT_NGINX_ERROR
-                         ? RG_FORMAT_NGINX_ACCESS : RG_FORMAT_NGINX_ERROR;
-        sc->alt_parse = rs_parser_for(sc->alt_format);
-    }
-
-    rs_file_set(&sc->file->format, rg_format_name(sc->format));
-    sc->parse = rs_parser_for(sc->format);
 
     /* a large plain file is cut into chunks before records and scanned
        by -j threads (scan_split.h), whatever its share of aborts: a
@@ -333,14 +347,55 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
         return rs_scan_judge(sc);
     }
 
-    sc->pos = 0;
-    rs_pairs_reset(&sc->pairs);
     rs_scan_lines(sc, s, r);
 
     rs_searcher_destroy(s);
     rs_reader_close(r);
 
     return rs_scan_judge(sc);
+}
+
+
+/*
+ * Readies sc for an input: the access-log layout for path (NULL: in
+ * memory), the format (the configured one, or detected from the head s
+ * holds), the shipper's prefix if any, and the per-input state.  0, or -1
+ * with the file's error set.
+ */
+static int
+rs_scan_begin(rs_scanner *sc, const char *path, rs_searcher *s)
+{
+    const char  *head;
+    size_t       hlen;
+    rg_format    also;
+
+    if (rs_scan_layout(sc, path) != 0) {
+        return -1;
+    }
+
+    /* the shipper's prefix is looked for with --format too */
+    rs_searcher_peek(s, &head, &hlen);
+    sc->format = rs_detect(&sc->parser, head, hlen, sc->cfg->format,
+                           &sc->ship, &also);
+    sc->file->detected = sc->cfg->format < 0;
+    sc->file->prefix = rs_ship_name(&sc->ship);
+
+    sc->alt_parse = NULL;
+    if ((sc->ship.kind != RS_SHIP_NONE || also != RG_FORMAT_GENERIC)
+        && (sc->format == RG_FORMAT_NGINX_ERROR
+            || sc->format == RG_FORMAT_NGINX_ACCESS))
+    {
+        sc->alt_format = sc->format == RG_FORMAT_NGINX_ERROR
+                         ? RG_FORMAT_NGINX_ACCESS : RG_FORMAT_NGINX_ERROR;
+        sc->alt_parse = rs_parser_for(sc->alt_format);
+    }
+
+    rs_file_set(&sc->file->format, rg_format_name(sc->format));
+    sc->parse = rs_parser_for(sc->format);
+    sc->pos = 0;
+    rs_pairs_reset(&sc->pairs);
+
+    return 0;
 }
 
 
@@ -470,16 +525,8 @@ rs_scan_range(rs_scanner *sc, rs_file *file, const char *path,
         return rs_file_set(&file->error, err), -1;
     }
 
-    if (sc->ranges == NULL) {
-        sc->ranges = rs_searcher_create(r);
-    } else {
-        rs_searcher_reset(sc->ranges, r);
-    }
-
-    s = sc->ranges;
+    s = rs_scan_searcher(sc, r);
     if (s == NULL) {
-        rs_file_set(&file->error, "out of memory");
-        rs_reader_close(r);
         return -1;
     }
 
