@@ -13,6 +13,10 @@ packages=(
     libisal-dev libisal2
     libcriterion-dev libnghttp2-dev
     uthash-dev
+    # make deb (dpkg-buildpackage, dh_nginx from nginx-dev) and its checks:
+    # lintian, man for the manual page, promtool (package prometheus) for
+    # the shipped Prometheus rules and the status endpoint's text
+    debhelper lintian man-db prometheus
     # large, needed by the tests only: the HTML report test renders the
     # report in headless Chromium (make test runs this script, so CI has it)
     chromium
