@@ -61,7 +61,9 @@ purge(void)
     int    status;
 
     out = rgt_run(APT " purge " MOD_PKG " " TOOLS_PKG " 2>&1", &status);
-    cr_log_info("apt-get purge: %s", out ? out : "");
+    if (status != 0) {
+        cr_log_error("apt-get purge failed: %s", out ? out : "");
+    }
     free(out);
     installed = status != 0;
 }
