@@ -242,8 +242,9 @@ install: all
 
 DEB_DIR     := $(BUILD)/deb
 DEB_STAMP   := $(DEB_DIR)/.built
-DEB_INPUTS  := $(shell git ls-files --cached --others --exclude-standard 2>/dev/null \
-                 || find . -path ./build -prune -o -type f -print)
+# (wildcard: a file deleted but still in git's index is no input)
+DEB_INPUTS  := $(wildcard $(shell git ls-files --cached --others --exclude-standard 2>/dev/null \
+                 || find . -path ./build -prune -o -type f -print))
 
 deb:
 	@scripts/deps.sh

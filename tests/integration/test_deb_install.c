@@ -9,7 +9,7 @@
  *
  * It changes the system, so it runs only as root and only when neither
  * package is installed already (then it would remove an operator's copy);
- * otherwise it is skipped with the reason.
+ * otherwise it is skipped with the reason.  And lintian names no tag.
  */
 
 #include <criterion/criterion.h>
@@ -259,4 +259,27 @@ Test(deb_install, install_enable_use_and_purge)
                      "after:\n%s", before, after);
     free(before);
     free(after);
+}
+
+
+/*
+ * make deb ran lintian (--info --pedantic) over the .changes, the .debs
+ * and the .buildinfo into build/deb/lintian.txt: it must name no tag
+ * (debian/README.source says why there are no overrides).
+ */
+Test(deb_install, lintian_reports_no_tag)
+{
+    char   path[512], *text;
+
+    snprintf(path, sizeof(path), "%s/deb/lintian.txt",
+             getenv("RSTGUARD_BUILD"));
+    text = rgt_read_file(path, NULL);
+    if (text == NULL && geteuid() != 0) {
+        cr_skip_test("%s is missing: make check builds the packages only as"
+                     " root", path);
+    }
+    cr_assert_not_null(text, "%s is missing: run make deb (with lintian"
+                       " installed)", path);
+    cr_assert_str_eq(text, "", "lintian:\n%s", text);
+    free(text);
 }
