@@ -59,6 +59,9 @@ TINT_SRCS   := $(sort $(wildcard tests/integration/*.c))
 TINT_OBJS   := $(TINT_SRCS:%.c=$(BUILD)/%.o)
 TOOL_SRCS   := $(sort $(wildcard tests/tools/*.c))
 TOOLS       := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/%)
+# make deb's output (and its stamp, a prerequisite of check)
+DEB_DIR     := $(BUILD)/deb
+DEB_STAMP   := $(DEB_DIR)/.built
 UNIT_TESTS  := $(BUILD)/tests/unit_tests
 INT_TESTS   := $(BUILD)/tests/integration_tests
 
@@ -240,8 +243,6 @@ install: all
 # again only when a file of the tree changed.  make check builds them for
 # the install test (tests/integration/test_deb_install.c).
 
-DEB_DIR     := $(BUILD)/deb
-DEB_STAMP   := $(DEB_DIR)/.built
 # (wildcard: a file deleted but still in git's index is no input)
 DEB_INPUTS  := $(wildcard $(shell git ls-files --cached --others --exclude-standard 2>/dev/null \
                  || find . -path ./build -prune -o -type f -print))
