@@ -16,7 +16,7 @@ packages=(
     # make deb (dpkg-buildpackage, dh_nginx from nginx-dev) and its checks:
     # lintian, man for the manual page, promtool (package prometheus) for
     # the shipped Prometheus rules and the status endpoint's text
-    debhelper lintian man-db prometheus
+    build-essential debhelper lintian man-db prometheus
     # large, needed by the tests only: the HTML report test renders the
     # report in headless Chromium (make test runs this script, so CI has it)
     chromium
