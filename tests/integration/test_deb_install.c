@@ -275,8 +275,9 @@ Test(deb_install, lintian_reports_no_tag)
              getenv("RSTGUARD_BUILD"));
     text = rgt_read_file(path, NULL);
     if (text == NULL && geteuid() != 0) {
-        cr_skip_test("%s is missing: make check builds the packages only as"
-                     " root", path);
+        cr_skip_test("%s is missing: as an ordinary user the packages are"
+                     " not built (make check builds and checks them in its"
+                     " root run)", path);
     }
     cr_assert_not_null(text, "%s is missing: run make deb (with lintian"
                        " installed)", path);
