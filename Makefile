@@ -94,18 +94,27 @@ $(LIBANALYZER): $(AN_OBJS)
 $(RSTSCAN): $(BUILD)/analyzer/main.o $(LIBANALYZER) $(LIBCORE)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
-# --- the nginx module, built the way Debian builds third-party modules ------
-# configure runs again only when module/config or the set of source files
-# changes; an edited .c file is rebuilt by nginx's own make.
+# --- the nginx module, built against an nginx source tree ------------------
+# NGX_SRC is Debian's nginx-dev tree by default (its conf_flags give the
+# configure arguments); any other nginx source tree works too, configured
+# with the arguments of the binary NGINX that will load the module
+# (scripts/configure-module.sh).  configure runs again only when
+# module/config, the set of source files or NGX_SRC/NGINX change; an edited
+# .c file is rebuilt by nginx's own make, an edited rule file is embedded
+# again below.
+
+NGX_RULES_C := $(NGX_BUILD)/addon/rstguard/rg_shipped_rules.c
 
 $(NGX_BUILD)/sources.list: FORCE
 	@mkdir -p $(@D)
-	@echo "$(MODULE_FILES)" | cmp -s - $@ || echo "$(MODULE_FILES)" > $@
+	@echo "$(MODULE_FILES) $(RULES) $(NGX_SRC) $(NGINX)" | cmp -s - $@ \
+	   || echo "$(MODULE_FILES) $(RULES) $(NGX_SRC) $(NGINX)" > $@
 
 $(NGX_BUILD)/Makefile: module/config $(NGX_BUILD)/sources.list scripts/configure-module.sh
-	NGX_SRC=$(NGX_SRC) scripts/configure-module.sh $(NGX_BUILD) $(abspath module)
+	NGX_SRC=$(NGX_SRC) NGINX=$(NGINX) scripts/configure-module.sh $(NGX_BUILD) $(abspath module)
 
-$(MODULE_SO): $(NGX_BUILD)/Makefile $(BUILD)/gen/rg_shipped_rules.c FORCE
+$(MODULE_SO): $(NGX_BUILD)/Makefile $(RULES) FORCE
+	@scripts/embed-rules.sh $(NGX_RULES_C) $(RULES)
 	@unset MAKEFLAGS MAKEOVERRIDES MFLAGS; \
 	 $(MAKE) --no-print-directory -f $(NGX_BUILD)/Makefile -C $(NGX_SRC) modules \
 	   > $(NGX_BUILD)/make.log 2>&1 \
