@@ -10,6 +10,9 @@
 #   make valgrind   nginx + the module under valgrind: aborts and a reload
 #   make bench      rstscan throughput against cat, grep, rg, GoAccess, gzip
 #   make bench-module  the module's cost per request and under an abort flood
+#   make matrix NGINX_SRC="DIR..."  build each nginx source tree with the
+#                   module, nginx -t, the integration suite against it; one
+#                   table (MATRIX_STATIC=DIR: the tree also built static)
 
 SHELL         := /bin/bash
 .DEFAULT_GOAL := all
@@ -60,7 +63,7 @@ INT_TESTS   := $(BUILD)/tests/integration_tests
 
 .PHONY: all module rstscan tools tests deps test check demo install clean lint FORCE
 .PHONY: asan fuzz fuzzers valgrind
-.PHONY: bench bench-module
+.PHONY: bench bench-module matrix
 
 all: $(RSTSCAN) $(MODULE_SO)
 
@@ -122,6 +125,14 @@ $(MODULE_SO): $(NGX_BUILD)/Makefile $(RULES) FORCE
 	 grep -E '^[[:space:]]+/.*\.c$$' $(NGX_BUILD)/make.log | sed -E 's|^[[:space:]]+|  CC (nginx) |' || true
 	@cmp -s $(NGX_BUILD)/ngx_http_rstguard_module.so $@ \
 	   || { cp $(NGX_BUILD)/ngx_http_rstguard_module.so $@; echo "built $@"; }
+
+# --- the nginx version matrix, run by hand (needs nginx source trees) --------
+NGINX_SRC     ?=
+MATRIX_STATIC ?= $(lastword $(NGINX_SRC))
+
+matrix: all tests
+	@test -n "$(NGINX_SRC)" || { echo 'make matrix NGINX_SRC="DIR..."' >&2; exit 2; }
+	nice -n 10 scripts/matrix.sh $(if $(MATRIX_STATIC),--static $(MATRIX_STATIC)) $(NGINX_SRC)
 
 # --- tests: Criterion, one runner for unit and integration suites -----------
 
