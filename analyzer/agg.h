@@ -29,7 +29,7 @@ typedef enum {
     RS_DIM_COUNT
 } rs_dim;
 
-/* Distinct keys per dimension held exactly (DESIGN.md section 3). */
+/* Distinct keys per dimension held exactly (analyzer/README.md). */
 #define RS_KEYS_EXACT       200000
 /* (class, minute) cells of the timeline: a month of six classes, 12 MiB */
 #define RS_TIMELINE_MAX     (1u << 18)
@@ -49,6 +49,11 @@ typedef struct {
     int        detected;        /* chosen by --format auto */
     uint64_t   lines, bytes, unparsed;
     char      *error;           /* NULL when read to its end */
+    /* a file no parser could read (its error says so and how many of its
+       lines carry abort phrases): exit status 2 only with --fail-on */
+    int        unreadable;
+    uint64_t   abort_lines;     /* unparsed or generic lines with a phrase */
+    const char *prefix;         /* the shipper's prefix ("cri"), or NULL */
 } rs_file;
 
 /* A (class, minute) cell: minute = rs_ts.sec / 60 (floor). */
@@ -59,7 +64,7 @@ typedef struct {
     uint8_t   used;
 } rs_cell;
 
-/* A rule that hit PCRE2's limits, and how often (DESIGN.md section 2). */
+/* A rule that hit PCRE2's limits, and how often (rules/README.md). */
 typedef struct {
     char         *id;
     uint64_t      hits;

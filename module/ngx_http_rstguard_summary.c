@@ -2,7 +2,7 @@
 /*
  * Copyright (C) rstguard authors
  *
- * Honest summaries (DESIGN.md section 4): per worker, per (log, class, key)
+ * Honest summaries (module/README.md): per worker, per (log, class, key)
  * the lines held back and passed, the first and last time, one sample.
  * Written on the timer, on reload and on exit, at the level of the lines
  * they stand for and through the error-log chain those lines were headed
@@ -308,7 +308,9 @@ ngx_http_rstguard_summary_write(ngx_http_rstguard_summary_t *sum,
     s.first.len = RG_SUMMARY_TIME_LEN;
     s.last.p = (const char *) e->last;
     s.last.len = RG_SUMMARY_TIME_LEN;
-    s.worker = (uint64_t) ngx_pid;
+    s.keys = 1;
+    s.worker = 0;
+    s.version = 3;
     s.dry_run = (int) e->dry_run;
     s.sample.p = (const char *) e->sample;
     s.sample.len = e->sample_len;

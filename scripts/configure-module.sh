@@ -6,7 +6,8 @@
 #
 # The configure arguments come from, in this order:
 #   1. $NGX_SRC/conf_flags: Debian's nginx-dev ships the flags its nginx was
-#      built with (how dh's nginx_mod buildsystem builds third-party modules);
+#      built with (how dh's nginx_mod buildsystem builds third-party modules,
+#      module/README.md, N1);
 #   2. otherwise the target binary's own `nginx -V` ($NGINX, default
 #      /usr/sbin/nginx), with --with-compat added, its --add-module,
 #      --add-dynamic-module and --with-*=dynamic arguments left out (other
