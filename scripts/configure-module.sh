@@ -52,10 +52,13 @@ if [ -f "$src/conf_flags" ]; then
     from="$src/conf_flags"
 else
     [ -x "$nginx" ] || die "$src has no conf_flags and $nginx is not an nginx binary: set NGINX=/path/to/the/nginx that will load the module"
-    # a distribution's nginx is patched (Debian adds a bit-field to
-    # ngx_connection_t): upstream headers would load and read wrong bits
-    if pkg=$(dpkg -S "$(readlink -f "$nginx")" 2>/dev/null); then
-        die "$nginx comes from the package ${pkg%%:*}: build against that package's own source tree (apt-get install nginx-dev; NGX_SRC=/usr/share/nginx/src), not $src"
+    # Debian's and Ubuntu's nginx are patched (Debian adds a bit-field to
+    # ngx_connection_t): upstream headers would load and read wrong bits.
+    # nginx.org's packages are plain upstream builds and pass.
+    if pkg=$(dpkg -S "$(readlink -f "$nginx")" 2>/dev/null) \
+        && dpkg-query -W -f '${Maintainer}' "${pkg%%:*}" 2>/dev/null | grep -qiE 'debian|ubuntu'
+    then
+        die "$nginx comes from the distribution's package ${pkg%%:*}: build against that package's own source tree (apt-get install nginx-dev; NGX_SRC=/usr/share/nginx/src), not $src"
     fi
     info=$("$nginx" -V 2>&1) || die "$nginx -V failed: $info"
     bin_version=$(printf '%s\n' "$info" | sed -n 's|^nginx version: [^/]*/\([0-9.]*\).*|\1|p')
