@@ -41,7 +41,8 @@ for t in "$root/build/tests/integration_tests" "$root/build/rstscan"; do
     [ -x "$t" ] || { echo "matrix: $t missing: make all tests" >&2; exit 2; }
 done
 
-# "1.25.1" -> 1025001
+# "1.25.1" -> 1025001 (split on the dots on purpose)
+# shellcheck disable=SC2086
 vnum() { local IFS=.; set -- $1; echo $(( $1 * 1000000 + $2 * 1000 + ${3:-0} )); }
 
 # the nginx -t config: the module with rstguard on and an HTTP/2 server
@@ -84,6 +85,8 @@ for i in "${!trees[@]}"; do
     mkdir -p "$out"
     echo "=== $name $version ($kind): $out"
 
+    # MATRIX_FLAGS is a list of words
+    # shellcheck disable=SC2206
     args=($flags --prefix="$out/prefix" --builddir="$out/objs")
     [ "$(vnum "$version")" -ge 1025000 ] && args+=(--with-http_v3_module)
     if [ "$kind" = static ]; then
