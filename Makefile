@@ -10,6 +10,9 @@
 #   make valgrind   nginx + the module under valgrind: aborts and a reload
 #   make bench      rstscan throughput against cat, grep, rg, GoAccess, gzip
 #   make bench-module  the module's cost per request and under an abort flood
+#   make matrix NGINX_SRC="DIR..."  build each nginx source tree with the
+#                   module, nginx -t, the integration suite against it; one
+#                   table (MATRIX_STATIC=DIR: the tree also built static)
 
 SHELL         := /bin/bash
 .DEFAULT_GOAL := all
@@ -67,7 +70,7 @@ INT_TESTS   := $(BUILD)/tests/integration_tests
 
 .PHONY: all module rstscan tools tests deps test check demo install clean lint FORCE
 .PHONY: asan fuzz fuzzers valgrind
-.PHONY: bench bench-module deb
+.PHONY: bench bench-module deb matrix
 
 all: $(RSTSCAN) $(MODULE_SO)
 
@@ -105,18 +108,27 @@ $(LIBANALYZER): $(AN_OBJS)
 $(RSTSCAN): $(BUILD)/analyzer/main.o $(LIBANALYZER) $(LIBCORE)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-# --- the nginx module, built the way Debian builds third-party modules ------
-# configure runs again only when module/config or the set of source files
-# changes; an edited .c file is rebuilt by nginx's own make.
+# --- the nginx module, built against an nginx source tree ------------------
+# NGX_SRC is Debian's nginx-dev tree by default (its conf_flags give the
+# configure arguments); any other nginx source tree works too, configured
+# with the arguments of the binary NGINX that will load the module
+# (scripts/configure-module.sh).  configure runs again only when
+# module/config, the set of source files or NGX_SRC/NGINX change; an edited
+# .c file is rebuilt by nginx's own make, an edited rule file is embedded
+# again below.
+
+NGX_RULES_C := $(NGX_BUILD)/addon/rstguard/rg_shipped_rules.c
 
 $(NGX_BUILD)/sources.list: FORCE
 	@mkdir -p $(@D)
-	@echo "$(MODULE_FILES)" | cmp -s - $@ || echo "$(MODULE_FILES)" > $@
+	@echo "$(MODULE_FILES) $(RULES) $(NGX_SRC) $(NGINX)" | cmp -s - $@ \
+	   || echo "$(MODULE_FILES) $(RULES) $(NGX_SRC) $(NGINX)" > $@
 
 $(NGX_BUILD)/Makefile: module/config $(NGX_BUILD)/sources.list scripts/configure-module.sh
-	NGX_SRC=$(NGX_SRC) scripts/configure-module.sh $(NGX_BUILD) $(abspath module)
+	NGX_SRC=$(NGX_SRC) NGINX=$(NGINX) scripts/configure-module.sh $(NGX_BUILD) $(abspath module)
 
-$(MODULE_SO): $(NGX_BUILD)/Makefile $(BUILD)/gen/rg_shipped_rules.c FORCE
+$(MODULE_SO): $(NGX_BUILD)/Makefile $(RULES) FORCE
+	@scripts/embed-rules.sh $(NGX_RULES_C) $(RULES)
 	@unset MAKEFLAGS MAKEOVERRIDES MFLAGS; \
 	 $(MAKE) --no-print-directory -f $(NGX_BUILD)/Makefile -C $(NGX_SRC) modules \
 	   > $(NGX_BUILD)/make.log 2>&1 \
@@ -124,6 +136,14 @@ $(MODULE_SO): $(NGX_BUILD)/Makefile $(BUILD)/gen/rg_shipped_rules.c FORCE
 	 grep -E '^[[:space:]]+/.*\.c$$' $(NGX_BUILD)/make.log | sed -E 's|^[[:space:]]+|  CC (nginx) |' || true
 	@cmp -s $(NGX_BUILD)/ngx_http_rstguard_module.so $@ \
 	   || { cp $(NGX_BUILD)/ngx_http_rstguard_module.so $@; echo "built $@"; }
+
+# --- the nginx version matrix, run by hand (needs nginx source trees) --------
+NGINX_SRC     ?=
+MATRIX_STATIC ?= $(lastword $(NGINX_SRC))
+
+matrix: all tests
+	@test -n "$(NGINX_SRC)" || { echo 'make matrix NGINX_SRC="DIR..."' >&2; exit 2; }
+	nice -n 10 scripts/matrix.sh $(if $(MATRIX_STATIC),--static $(MATRIX_STATIC)) $(NGINX_SRC)
 
 # --- tests: Criterion, one runner for unit and integration suites -----------
 
