@@ -29,7 +29,7 @@ typedef enum {
     RS_DIM_COUNT
 } rs_dim;
 
-/* Distinct keys per dimension held exactly (DESIGN.md section 3). */
+/* Distinct keys per dimension held exactly (analyzer/README.md). */
 #define RS_KEYS_EXACT       200000
 /* (class, minute) cells of the timeline: a month of six classes, 12 MiB */
 #define RS_TIMELINE_MAX     (1u << 18)
@@ -59,7 +59,7 @@ typedef struct {
     uint8_t   used;
 } rs_cell;
 
-/* A rule that hit PCRE2's limits, and how often (DESIGN.md section 2). */
+/* A rule that hit PCRE2's limits, and how often (rules/README.md). */
 typedef struct {
     char         *id;
     uint64_t      hits;

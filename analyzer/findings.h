@@ -7,7 +7,7 @@
  * (counters, histograms, per-minute series, per-URI size tallies), so the
  * state of several shards adds up to the state of one scan.  At the end
  * rs_findings_json() applies the thresholds (README "Findings") and
- * returns the DESIGN.md section 3 `findings` array; every finding carries
+ * returns the analyzer/README.md `findings` array; every finding carries
  * the `numbers` it was decided on.
  */
 
@@ -112,7 +112,7 @@ int rs_findings_merge_state(rs_findings *f, const json_t *state, char *err,
 json_t *rs_findings_json(const rs_findings *f, const rs_agg *agg);
 
 /*
- * The URIs whose responses stop at one exact buffer size (DESIGN.md
+ * The URIs whose responses stop at one exact buffer size (analyzer/README.md
  * section 3 `truncations`); NULL when out of memory.
  */
 json_t *rs_findings_truncations(const rs_findings *f);

@@ -1,6 +1,6 @@
 /*
  * findings_eval.c - the thresholds: collected evidence in, findings out
- * (DESIGN.md section 3 `findings`; README "Findings" documents each).
+ * (analyzer/README.md `findings`; README "Findings" documents each).
  */
 
 #include <inttypes.h>

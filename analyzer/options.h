@@ -18,6 +18,8 @@
 #include "scan.h"
 
 #define RS_MAX_RULE_PATHS  64
+/* scanning threads at most (-j) */
+#define RS_MAX_JOBS        256
 #define RS_MAX_FAIL_ON     32
 
 typedef struct {
@@ -26,6 +28,7 @@ typedef struct {
     int           no_default_rules;
     int           partial;      /* --partial: print the mergeable state */
     const char   *html;         /* --html FILE */
+    const char   *jobs;         /* -j N */
     const char   *format;
     const char   *log_format;
     const char   *rules[RS_MAX_RULE_PATHS];

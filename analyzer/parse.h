@@ -1,7 +1,7 @@
 /*
  * parse.h - the format parsers: one physical line in, rg_fields out.
  *
- * Each parser fills the fields /work/notes/fields.md lists for its format
+ * Each parser fills the fields core/rg_rules.h lists for its format
  * (what rules match), the record's time, and what the aggregates key on.
  * Fields point into the line or into the parser's scratch buffer, so they
  * are valid until the next call.  0, or -1 when the line is not of the
@@ -38,7 +38,7 @@ typedef struct {
     unsigned   has_logged_class:1;  /* the layout logs $rstguard_class */
     rg_class   logged_class;    /* the module's class, RG_CLASS_NONE: none */
 
-    /* an rstguard summary line (DESIGN.md section 4) */
+    /* an rstguard summary line (module/README.md) */
     unsigned   summary:1;
     rg_class   sum_class;
     uint64_t   sum_suppressed;

@@ -9,7 +9,7 @@
 
 #include "report.h"
 
-/* The DESIGN.md section 3 object, through libjansson; 0 or -1. */
+/* The analyzer/README.md object, through libjansson; 0 or -1. */
 int rs_print_json(const rs_report *rep, FILE *out);
 
 /*

@@ -1,5 +1,5 @@
 /*
- * print_json.c - the --json report (DESIGN.md section 3).  Every value is
+ * print_json.c - the --json report (analyzer/README.md).  Every value is
  * built and encoded by jansson; only the members that grow with the input
  * (timeline, bursts) are written element by element.
  */

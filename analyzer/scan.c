@@ -213,7 +213,7 @@ rs_scan_path(rs_scanner *sc, const char *path)
     sc->parse = rs_parser_for(sc->format);
 
     /* a large plain file is cut into chunks before records and scanned
-       by two threads (scan_split.h), whatever its share of aborts: a
+       by -j threads (scan_split.h), whatever its share of aborts: a
        file whose records were mostly aborts stayed on one thread while
        the aggregate's mutex was taken per record; with batches taken
        when the mutex is free, 250,000 distinct aborting clients in

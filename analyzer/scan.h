@@ -20,7 +20,7 @@
 #include "timefmt.h"
 #include "tz.h"
 
-/* Java records: at most this many bytes and lines (DESIGN.md section 1). */
+/* Java records: at most this many bytes and lines (rules/README.md). */
 #define RS_RECORD_MAX_BYTES  (1024 * 1024)
 #define RS_RECORD_MAX_LINES  10000
 

@@ -11,7 +11,7 @@
  * traffic), timestamps in order over about a week, the request lines, user
  * agents and referers of a busy site, bursts in which one client aborts
  * again and again, and a few percent of client aborts written with nginx's
- * exact messages (NGINX-NOTES.md section 1) beside the ordinary lines
+ * exact messages (tests/README.md, real aborts) beside the ordinary lines
  * (open() failed 404s, keepalive closes, warnings, notices).
  *
  * --distinct spreads the aborts over the clients round-robin instead, so
@@ -473,8 +473,8 @@ lg_tick(lg_ctx *g)
 /* --- the nginx error log ------------------------------------------------ */
 
 /*
- * Client-side aborts, exactly as nginx 1.22.1 writes them (NGINX-NOTES.md
- * 1.2-1.6).  "%c" is replaced by the client address, "%s" by an h2 stream
+ * Client-side aborts, exactly as nginx 1.22.1 writes them (tests/README.md,
+ * real aborts).  "%c" is replaced by the client address, "%s" by an h2 stream
  * id; CTX says which context fields follow.
  */
 enum { LG_CTX_REQ = 0, LG_CTX_UPS, LG_CTX_NONE, LG_CTX_CONN };

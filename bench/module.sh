@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # module.sh - `make bench-module`: what ngx_http_rstguard_module costs on
 # ordinary traffic and what it saves under an abort flood, the real
-# /usr/sbin/nginx on loopback (NGINX-NOTES.md section 7).
+# /usr/sbin/nginx on loopback (bench/README.md).
 #
 #   1. instructions per request under callgrind: N keepalive requests for a
 #      6-byte file, (Ir(N) - Ir(0)) / N, stock vs the same config with the

@@ -1,9 +1,9 @@
 /*
- * rg_class.h - the abort class taxonomy (DESIGN.md section 1).
+ * rg_class.h - the abort class taxonomy (rules/README.md).
  *
  * One table, used everywhere: rules name a class, counters and JSON keys
  * use its name, the module's $rstguard_class variable prints it.  The enum
- * order is the order of the table in DESIGN.md and it is meaningful: when a
+ * order is the order of the table in core/README.md and it is meaningful: when a
  * Java record matches several classes, the one that comes first wins.
  */
 

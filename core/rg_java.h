@@ -1,6 +1,6 @@
 /*
  * rg_java.h - gives a Java / Tomcat record (a log line and its stack trace)
- * one class, as DESIGN.md "Java / Tomcat" says.
+ * one class, as rules/README.md "Java / Tomcat" says.
  *
  * The scanner folds physical lines into records; for each record it calls
  * rg_java_record_line() on every physical line in order (is_first on the

@@ -1,5 +1,5 @@
 /*
- * rg_rules.h - rule files (DESIGN.md section 2) and the matcher.
+ * rg_rules.h - rule files (rules/README.md) and the matcher.
  *
  * A ruleset is loaded once (YAML through libyaml, every pattern compiled
  * with PCRE2 and JIT), then read-only: any number of threads match against

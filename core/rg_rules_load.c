@@ -1,5 +1,5 @@
 /*
- * rg_rules_load.c - one rule file (DESIGN.md section 2) into validated rules.
+ * rg_rules_load.c - one rule file (rules/README.md) into validated rules.
  *
  * libyaml's document API gives every node with its position, so each error
  * names FILE:LINE:COLUMN (1-based) of the node at fault.  Every key is

@@ -1,6 +1,6 @@
 /*
  * rg_summary.h - the one line rstguard writes for what it held back
- * (DESIGN.md section 4), and its strict parser.
+ * (module/README.md), and its strict parser.
  *
  *   rstguard: log=error class=client_reset key="203.0.113.7"
  *   suppressed=4213 passed=5 window=60s first="2026/11/21 10:00:01"

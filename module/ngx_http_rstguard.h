@@ -211,7 +211,7 @@ ngx_uint_t ngx_http_rstguard_summary_emitting(
 ngx_log_t *ngx_http_rstguard_http_error_log(ngx_cycle_t *cycle);
 
 /*
- * errlog.c, the error-log filter (NGINX-NOTES.md 3.0).  record() is called
+ * errlog.c, the error-log filter (module/README.md, N4).  record() is called
  * from merge_loc_conf for every location (it reads the core module's
  * error_log of cf->ctx); init_module() from the module's init_module
  * installs the writer on every chain when rstguard_error_log is on.

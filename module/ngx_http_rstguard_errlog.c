@@ -2,7 +2,7 @@
 /*
  * Copyright (C) rstguard authors
  *
- * The error-log filter (rstguard_error_log on; NGINX-NOTES.md 3.0).
+ * The error-log filter (rstguard_error_log on; module/README.md, N4).
  *
  * Every error-log chain is recorded while merging locations and, in
  * init_module, every node of every chain gets rstguard's writer, which

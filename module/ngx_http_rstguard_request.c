@@ -2,8 +2,8 @@
  * Copyright (C) rstguard authors
  *
  * ngx_http_rstguard_request.c: the access-log side.  Classifies each main
- * request by the flags nginx leaves on it (DESIGN.md section 4,
- * NGINX-NOTES.md section 2), watches last_buf in a body filter to catch
+ * request by the flags nginx leaves on it (module/README.md,
+ * module/README.md, N2), watches last_buf in a body filter to catch
  * cut responses of unknown length, and exposes $rstguard_class,
  * $rstguard_missing_bytes and $rstguard_log.  nginx's access log runs
  * before any other log-phase handler, so the limiter decision is taken by

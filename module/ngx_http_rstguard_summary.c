@@ -2,7 +2,7 @@
 /*
  * Copyright (C) rstguard authors
  *
- * Honest summaries (DESIGN.md section 4): per worker, per (log, class, key)
+ * Honest summaries (module/README.md): per worker, per (log, class, key)
  * the lines held back and passed, the first and last time, one sample.
  * Written on the timer, on reload and on exit, at the level of the lines
  * they stand for and through the error-log chain those lines were headed

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # configure-module.sh BUILDDIR MODULEDIR - configures the module the way
 # Debian builds third-party nginx modules (dh's nginx_mod buildsystem, see
-# NGINX-NOTES.md 5.1): nginx's configure, run in /usr/share/nginx/src with the
+# module/README.md, N1): nginx's configure, run in /usr/share/nginx/src with the
 # flags Debian's nginx was built with, so the .so carries the same module
 # signature as /usr/sbin/nginx and load_module accepts it.
 set -euo pipefail

@@ -2,7 +2,7 @@
  * The clients of tests/lib against the stock nginx with the module loaded
  * and `rstguard off`: every client and every upstream mode must produce
  * exactly the error-log line (text and level) and the access-log status of
- * NGINX-NOTES.md §1.6.  The module's own tests and the rules rely on these
+ * tests/README.md (real aborts).  The module's own tests and the rules rely on these
  * lines, so a client that drifts must fail here first.
  *
  * Each test gets its own nginx and its own upstreams, so the whole error

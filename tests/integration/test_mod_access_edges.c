@@ -1,5 +1,5 @@
 /*
- * Classification edge cases (NGINX-NOTES.md section 2): responses without
+ * Classification edge cases (module/README.md, N2): responses without
  * a body are never "truncated" (HEAD, 304, 204), a chunked response cut by
  * the upstream is (no last_buf, length unknown), also after an internal
  * redirect (which zeroes module ctx), and the request-reading aborts:

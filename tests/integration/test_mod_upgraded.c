@@ -10,7 +10,7 @@
  * half-closes, recv() returns 0 and nothing is logged.  Either way the
  * tunnel is finalized with rc 0 and the access log says 101.
  *
- * The access side never classifies an upgraded request (DESIGN.md,
+ * The access side never classifies an upgraded request (module/README.md,
  * "Classification of a request"): however many tunnels one client ends,
  * $rstguard_class stays empty, $rstguard_log 1 and no access counter
  * moves.  The error-log filter classifies lines, not requests: the reset's

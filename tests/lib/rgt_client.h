@@ -34,7 +34,7 @@ long long rgt_now_ms(void);
 size_t rgt_read_some(int fd, size_t n, int timeout_ms);
 
 /*
- * The aborts nginx tells apart (NGINX-NOTES §1.2, §1.3).  Every function
+ * The aborts nginx tells apart (module/README.md N2, N3).  Every function
  * takes the local address to connect from (127.0.0.2 .. 127.0.0.9, so
  * rstguard keys differ; NULL for any) and only ever talks to 127.0.0.1.
  */

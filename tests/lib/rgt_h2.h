@@ -2,7 +2,7 @@
  * rgt_h2.h - a real HTTP/2 client (libnghttp2) over cleartext h2c with
  * prior knowledge, for the stream cancels browsers make when the user
  * presses Stop: RST_STREAM(CANCEL) on one stream while the connection
- * stays up, so nginx logs "client canceled stream N" (NGINX-NOTES §1.4).
+ * stays up, so nginx logs "client canceled stream N" (module/README.md N3).
  *
  * The target is a `listen 127.0.0.1:P http2;` port (no TLS: prior
  * knowledge only).  After a cancel the client sends PING and waits for its

@@ -4,7 +4,7 @@
  * It runs in threads of the calling process (one acceptor, one thread per
  * connection) on a free 127.0.0.1 port, so a test sees its counters
  * directly.  Every mode misbehaves in one precise way that makes nginx log
- * one known upstream-side line (NGINX-NOTES.md §1.3, §1.6):
+ * one known upstream-side line (module/README.md N3):
  *
  *   RGT_UP_OK          200, Content-Length body_len, keeps nothing open
  *   RGT_UP_SLOW        waits delay_ms before answering like OK, so a client

@@ -1,4 +1,4 @@
-/* The class taxonomy: one table, in DESIGN.md's order, with its sides. */
+/* The class taxonomy: one table, in core/README.md's order, with its sides. */
 
 #include <criterion/criterion.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * Hostile lines through rstscan, as a user runs it: a Java record deeper
  * than 10,000 lines or bigger than 1 MiB, an 8 MiB line, a gzip bomb, NUL
  * and CR bytes.  Each is read to its end in bounded time and memory (under
- * 64 MiB, DESIGN.md section 3), every byte is counted, records past their
+ * 64 MiB, analyzer/README.md), every byte is counted, records past their
  * limits count as limit hits, and the real aborts around them still count.
  */
 

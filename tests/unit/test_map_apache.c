@@ -1,5 +1,5 @@
 /*
- * Apache 2.4 mappings of DESIGN.md "How a record maps to a class": error-log
+ * Apache 2.4 mappings of rules/README.md "How a record maps to a class": error-log
  * messages (after the bracketed prefix) with their module, access-log
  * status and %X.
  */

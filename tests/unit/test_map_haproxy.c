@@ -1,4 +1,4 @@
-/* HAProxy termination states, DESIGN.md "How a record maps to a class". */
+/* HAProxy termination states, rules/README.md "How a record maps to a class". */
 
 #include <criterion/criterion.h>
 

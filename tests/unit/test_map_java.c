@@ -1,5 +1,5 @@
 /*
- * Java / Tomcat records, DESIGN.md "How a record maps to a class": the java
+ * Java / Tomcat records, rules/README.md "How a record maps to a class": the java
  * rules on each physical line, then one class per record (rg_java.h).
  */
 

@@ -1,7 +1,7 @@
 /*
- * Every nginx mapping of DESIGN.md "How a record maps to a class", on whole
+ * Every nginx mapping of rules/README.md "How a record maps to a class", on whole
  * error-log lines as Debian's nginx 1.22.1 writes them (the messages are the
- * ones NGINX-NOTES.md section 1 quotes from real output).
+ * ones tests/README.md, real aborts quotes from real output).
  */
 
 #include <criterion/criterion.h>

@@ -1,4 +1,4 @@
-/* The summary line: format, strict parse, escapes (DESIGN.md section 4). */
+/* The summary line: format, strict parse, escapes (module/README.md). */
 
 #include <criterion/criterion.h>
 #include <string.h>
