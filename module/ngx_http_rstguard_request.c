@@ -271,7 +271,7 @@ ngx_http_rstguard_classify_abort(ngx_http_request_t *r)
 /*
  * An HTTP/3 request's connection is a QUIC stream's fake connection, and
  * nginx sets neither c->error nor c->read->eof on it when the client goes
- * away (module/README.md, "HTTP/3 aborts").  What it does set:
+ * away (module/README.md, N7).  What it does set:
  *
  * - the whole QUIC connection closes (ngx_quic_close_streams()): c->close,
  *   both events' error, and the request is terminated with no status of
