@@ -10,6 +10,11 @@
 
 #include "options.h"
 
+/* the Makefile passes the contents of VERSION, the one place it is kept */
+#ifndef RS_VERSION
+#error "RS_VERSION is not defined: build with the top-level Makefile"
+#endif
+
 typedef struct {
     const char  *name;
     const char  *arg;           /* NULL: a flag */
@@ -20,7 +25,7 @@ enum {
     RS_OPT_FORMAT = 0, RS_OPT_LOG_FORMAT, RS_OPT_RULES, RS_OPT_NO_DEFAULT,
     RS_OPT_JSON, RS_OPT_TOP, RS_OPT_BURST, RS_OPT_SINCE, RS_OPT_UNTIL,
     RS_OPT_TZ, RS_OPT_FAIL_ON, RS_OPT_PARTIAL, RS_OPT_HTML, RS_OPT_JOBS,
-    RS_OPT_HELP,
+    RS_OPT_VERSION, RS_OPT_HELP,
     RS_OPT_COUNT
 };
 
@@ -47,6 +52,7 @@ static const rs_option  rs_options[RS_OPT_COUNT] = {
       " file" },
     { "jobs", "N", "scanning threads (default: the online CPUs); the"
       " output is the same for every N" },
+    { "version", NULL, "print the version" },
     { "help", NULL, "print this help" },
 };
 
@@ -91,6 +97,13 @@ rs_usage(FILE *out)
 }
 
 
+void
+rs_version(FILE *out)
+{
+    fprintf(out, "rstscan %s\n", RS_VERSION);
+}
+
+
 int
 rs_cli_parse(rs_cli *cli, int argc, char **argv, char *err, size_t errlen)
 {
@@ -128,6 +141,7 @@ rs_cli_parse(rs_cli *cli, int argc, char **argv, char *err, size_t errlen)
         case RS_OPT_PARTIAL: cli->partial = 1; break;
         case RS_OPT_HTML: cli->html = optarg; break;
         case RS_OPT_JOBS: cli->jobs = optarg; break;
+        case RS_OPT_VERSION: cli->version = 1; return 0;
         case RS_OPT_HELP: cli->help = 1; return 0;
 
         case RS_OPT_RULES:

@@ -25,6 +25,7 @@
 typedef struct {
     int           json;
     int           help;
+    int           version;      /* --version */
     int           no_default_rules;
     int           partial;      /* --partial: print the mergeable state */
     const char   *html;         /* --html FILE */
@@ -72,5 +73,8 @@ void rs_run_free(rs_run *run);
 int rs_fail_on_holds(const rs_run *run, const rs_report *rep);
 
 void rs_usage(FILE *out);
+
+/* "rstscan VERSION" and a newline. */
+void rs_version(FILE *out);
 
 #endif /* RS_OPTIONS_H */

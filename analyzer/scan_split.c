@@ -299,6 +299,7 @@ rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
         f->lines += chunk[i].file.lines;
         f->bytes += chunk[i].file.bytes;
         f->unparsed += chunk[i].file.unparsed;
+        f->abort_lines += chunk[i].file.abort_lines;
         if (chunk[i].file.error != NULL && f->error == NULL) {
             rs_file_set(&f->error, chunk[i].file.error);
         }

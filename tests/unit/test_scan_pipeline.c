@@ -149,7 +149,18 @@ Test(scan_pipeline, auto_detects_every_format)
         cr_assert_str_eq(agg.files[0].format, c[i].format, "file %s",
                          c[i].name);
         cr_assert_eq(agg.files[0].detected, 1);
-        cr_assert_null(agg.files[0].error);
+        /* a file of lines no parser reads is named (an empty one is not) */
+        if (strcmp(c[i].name, "g") == 0) {
+            cr_assert_not_null(agg.files[0].error);
+            cr_assert_not_null(strstr(agg.files[0].error, "/g: no parser "
+                               "could read it (format generic): 0 of 1 lines"
+                               " carry abort phrases"), "%s",
+                               agg.files[0].error);
+            cr_assert_eq(agg.files[0].unreadable, 1);
+        } else {
+            cr_assert_null(agg.files[0].error, "file %s: %s", c[i].name,
+                           agg.files[0].error);
+        }
         rs_agg_free(&agg);
     }
 }
