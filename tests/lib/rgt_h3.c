@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rgt_build.h"
 #include "rgt_h3.h"
 #include "rgt_nginx.h"
 
@@ -37,25 +38,10 @@ rgt_h3_have(const char *name)
 const char *
 rgt_h3_unavailable(void)
 {
-    static char  why[PATH_MAX + 128];
-    const char  *nginx;
-    char         cmd[PATH_MAX + 32], *out;
-    int          status, v3;
+    const char  *why;
 
-    nginx = getenv("RSTGUARD_NGINX");
-    if (nginx == NULL || nginx[0] == '\0') {
-        nginx = "/usr/sbin/nginx";
-    }
-
-    snprintf(cmd, sizeof(cmd), "'%s' -V 2>&1", nginx);
-    out = rgt_run(cmd, &status);
-    v3 = out != NULL && strstr(out, "--with-http_v3_module") != NULL;
-    free(out);
-
-    if (!v3) {
-        snprintf(why, sizeof(why), "%s has no HTTP/3: `nginx -V` does not "
-                 "list --with-http_v3_module (nginx 1.25+ built with it; "
-                 "set RSTGUARD_NGINX and RSTGUARD_MODULE)", nginx);
+    why = rgt_build_missing(RGT_HTTP_V3);
+    if (why != NULL) {
         return why;
     }
 
