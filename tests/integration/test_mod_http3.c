@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rgt_build.h"
 #include "rgt_h3.h"
 #include "rgt_mod.h"
 #include "rgt_nginx.h"
@@ -208,6 +209,7 @@ count(const char *text, const char *needle)
 Test(mod_http3, quic_aborts_are_classified_and_limited)
 {
     char           file[PATH_MAX], *all, *err, *dump;
+    size_t         noise;
     pid_t          pid;
     json_t        *doc;
     unsigned long  before;
@@ -283,11 +285,20 @@ Test(mod_http3, quic_aborts_are_classified_and_limited)
     free(dump);
     json_decref(doc);
 
+    /*
+     * Nothing else at info but the harness's probe and the summaries, and
+     * up to 1.28 the client's greased transport parameters ("quic unknown
+     * transport param id:0x2ab2, skipped", debug from 1.29.0).
+     */
     err = rgt_nginx_read(&ngx, "logs/error.log");
     cr_assert_not_null(err);
+    noise = count(err, "transport param id:");
     cr_expect_eq(count(err, "[info] "), count(err, "quic client timed out")
                  + count(err, "closed connection while waiting for request")
-                 + count(err, "rstguard: "), "%s", err);
+                 + count(err, "rstguard: ") + noise, "%s", err);
+    if (rgt_build_version() >= RGT_NGX_VERSION(1, 29, 0)) {
+        cr_expect_eq(noise, 0, "%s", err);
+    }
     cr_expect_eq(count(err, "quic client timed out (110: Connection timed "
                             "out) while handling quic input, client: "
                             "127.0.0.1, server: 127.0.0.1:"), 2, "%s", err);

@@ -189,6 +189,9 @@ Test(map_nginx, http3_quic)
           "none", NULL },
         { "2026/12/05 09:41:52 [info] 25189#25189: *28 quic flood detected while handling frames, client: 203.0.113.7, server: 0.0.0.0:443",
           "none", NULL },
+        /* 1.25.0 to 1.28.x, for a client's greased transport parameter */
+        { "2026/12/05 10:24:27 [info] 26006#26006: *2 quic unknown transport param id:0x2ab2, skipped while handling frames, client: 127.0.0.1, server: 127.0.0.1:28536",
+          "none", NULL },
     };
 
     CHECK(cases);
