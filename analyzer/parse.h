@@ -95,7 +95,6 @@ void rs_parsed_reset(rs_parsed *out);
 void rs_parsed_time(rs_parsed *out);
 
 /* The parser of a format. */
-rs_parse_fn rs_parser_for(rg_format format);
 
 /* "GET /a/b?x=1 HTTP/1.1" -> "/a/b"; empty when there is no path. */
 rg_str rs_request_path(rg_str request);

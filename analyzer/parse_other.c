@@ -245,25 +245,3 @@ rs_parse_generic(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
 
     return 0;
 }
-
-
-rs_parse_fn
-rs_parser_for(rg_format format)
-{
-    switch (format) {
-    case RG_FORMAT_NGINX_ERROR:
-        return rs_parse_nginx_error;
-    case RG_FORMAT_NGINX_ACCESS:
-        return rs_parse_nginx_access;
-    case RG_FORMAT_APACHE_ERROR:
-        return rs_parse_apache_error;
-    case RG_FORMAT_APACHE_ACCESS:
-        return rs_parse_apache_access;
-    case RG_FORMAT_HAPROXY:
-        return rs_parse_haproxy;
-    case RG_FORMAT_JAVA:
-        return rs_parse_java;
-    default:
-        return rs_parse_generic;
-    }
-}
