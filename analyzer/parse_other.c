@@ -8,7 +8,6 @@
 #include "parse.h"
 
 
-static const char *rs_token(const char *p, const char *end, rg_str *tok);
 static size_t rs_leading_time(const char *p, size_t len, rs_ts *ts);
 
 
@@ -93,8 +92,7 @@ rs_request_path(rg_str request)
 }
 
 
-/* The next space-separated token; NULL at the end. */
-static const char *
+const char *
 rs_token(const char *p, const char *end, rg_str *tok)
 {
     const char  *q;

@@ -8,8 +8,9 @@
 
 
 /*
- * HAProxy's HTTP log is one line a request, so it counts as an access log
- * (the module's access-log budgets, the access-log findings).
+ * HAProxy's HTTP log and Envoy's access log are one line a request, so
+ * they count as access logs (the module's access-log budgets, the
+ * access-log findings).
  */
 const rg_format_info  rg_formats[RG_FORMAT_COUNT] = {
     { RG_FORMAT_NGINX_ERROR, "nginx-error", 0, 0 },
@@ -18,6 +19,7 @@ const rg_format_info  rg_formats[RG_FORMAT_COUNT] = {
     { RG_FORMAT_APACHE_ACCESS, "apache-access", 1, 0 },
     { RG_FORMAT_JAVA, "java", 0, 1 },
     { RG_FORMAT_HAPROXY, "haproxy", 1, 0 },
+    { RG_FORMAT_ENVOY, "envoy", 1, 0 },
     { RG_FORMAT_GENERIC, "generic", 0, 0 },
 };
 
