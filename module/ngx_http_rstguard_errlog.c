@@ -26,37 +26,44 @@
 
 
 /* a node's saved writer; wdata of every patched node points to one */
-typedef struct {
-    ngx_log_writer_pt               writer;     /* NULL: a file node */
-    void                           *wdata;
-    ngx_log_t                      *head;       /* the chain it belongs to */
-    ngx_uint_t                      index;      /* 0 for the head */
-    ngx_http_rstguard_errlog_t     *el;
-} ngx_http_rstguard_errlog_node_t;
+typedef struct ngx_http_rstguard_errlog_node_s
+    ngx_http_rstguard_errlog_node_t;
+
+struct ngx_http_rstguard_errlog_node_s {
+    ngx_log_writer_pt                writer;    /* NULL: a file node */
+    void                            *wdata;
+    ngx_log_t                       *head;      /* the chain it belongs to */
+    ngx_uint_t                       index;     /* 0 for the head */
+    ngx_http_rstguard_errlog_t      *el;
+    ngx_log_t                       *log;       /* the node patched */
+    ngx_http_rstguard_errlog_node_t *next;      /* every patched node */
+};
 
 
 struct ngx_http_rstguard_errlog_s {
-    ngx_array_t                     chains;     /* ngx_log_t *, distinct */
-    ngx_http_rstguard_main_conf_t  *rmcf;
+    ngx_array_t                      chains;    /* ngx_log_t *, distinct */
+    ngx_http_rstguard_main_conf_t   *rmcf;
+    ngx_http_rstguard_errlog_node_t *nodes;
+    ngx_cycle_t                     *cycle;     /* whose chains they are */
 
     /* per process (each worker has its own copy after fork) */
-    rg_matcher                     *matcher;
-    ngx_uint_t                      matcher_tried;
+    rg_matcher                      *matcher;
+    ngx_uint_t                       matcher_tried;
     /* the matcher's limit hits already added to the zone's counter */
-    uint64_t                        limit_hits;
-    ngx_uint_t                      busy;
+    uint64_t                         limit_hits;
+    ngx_uint_t                       busy;
     /* ngx_http_log_error, learnt from a verified HTTP connection */
-    ngx_log_handler_pt              http_handler;
+    ngx_log_handler_pt               http_handler;
 
     /* the decision for the line being written */
-    u_char                         *line;
-    size_t                          line_len;
-    ngx_uint_t                      pass;
-    u_char                         *out;
-    size_t                          out_len;
-    u_char                          copy[NGX_MAX_ERROR_STR];
-    u_char                          escaped[NGX_MAX_ERROR_STR
-                                            * RG_ESCAPE_MAX_GROWTH];
+    u_char                          *line;
+    size_t                           line_len;
+    ngx_uint_t                       pass;
+    u_char                          *out;
+    size_t                           out_len;
+    u_char                           copy[NGX_MAX_ERROR_STR];
+    u_char                           escaped[NGX_MAX_ERROR_STR
+                                             * RG_ESCAPE_MAX_GROWTH];
 };
 
 
@@ -93,6 +100,7 @@ static ngx_int_t ngx_http_rstguard_errlog_add_chain(
     ngx_http_rstguard_errlog_t *el, ngx_log_t *head);
 static ngx_int_t ngx_http_rstguard_errlog_patch(ngx_cycle_t *cycle,
     ngx_http_rstguard_errlog_t *el, ngx_log_t *head);
+static void ngx_http_rstguard_errlog_restore(void *data);
 
 
 static void
@@ -326,9 +334,12 @@ ngx_http_rstguard_errlog_matcher(ngx_http_rstguard_errlog_t *el)
         return NGX_ERROR;
     }
 
-    /* runs before the ruleset's own cleanup, registered earlier */
+    /*
+     * runs before the ruleset's own cleanup and the writer's restore,
+     * both registered earlier
+     */
     cln->handler = ngx_http_rstguard_errlog_matcher_cleanup;
-    cln->data = el->matcher;
+    cln->data = el;
 
     return NGX_OK;
 }
@@ -337,7 +348,12 @@ ngx_http_rstguard_errlog_matcher(ngx_http_rstguard_errlog_t *el)
 static void
 ngx_http_rstguard_errlog_matcher_cleanup(void *data)
 {
-    rg_matcher_destroy(data);
+    ngx_http_rstguard_errlog_t  *el = data;
+
+    rg_matcher_destroy(el->matcher);
+
+    /* a line logged by a later cleanup is not classified any more */
+    el->matcher = NULL;
 }
 
 
@@ -547,6 +563,7 @@ ngx_http_rstguard_errlog_init_module(ngx_cycle_t *cycle)
     ngx_uint_t                      i;
     ngx_log_t                     **chains;
     ngx_listening_t                *ls;
+    ngx_pool_cleanup_t             *cln;
     ngx_http_rstguard_errlog_t     *el;
     ngx_http_rstguard_main_conf_t  *rmcf;
 
@@ -564,6 +581,20 @@ ngx_http_rstguard_errlog_init_module(ngx_cycle_t *cycle)
     }
 
     el = rmcf->errlog;
+    el->cycle = cycle;
+
+    /*
+     * Registered after load_module's own cleanup (which unloads the
+     * module's code), so it runs before it: pool cleanups run last added
+     * first.
+     */
+    cln = ngx_pool_cleanup_add(cycle->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_rstguard_errlog_restore;
+    cln->data = el;
 
     /* main error_log (also after http{}) and http{}'s own */
     if (ngx_http_rstguard_errlog_add_chain(el, &cycle->new_log) != NGX_OK
@@ -627,10 +658,52 @@ ngx_http_rstguard_errlog_patch(ngx_cycle_t *cycle,
         ln->head = head;
         ln->index = index++;
         ln->el = el;
+        ln->log = log;
+        ln->next = el->nodes;
+        el->nodes = ln;
 
         log->writer = ngx_http_rstguard_errlog_writer;
         log->wdata = ln;
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The cycle pool's cleanup: every patched log gets its own writer and
+ * wdata back.  nginx keeps logging through a cycle's logs while it
+ * destroys that cycle's pool (ngx_destroy_pool() logs "run cleanup" and
+ * "free" at debug level, after the cleanups ran), and the last cleanup of
+ * that pool, load_module's, unloads the module: a writer left in place
+ * would then be a call into unmapped code (a worker's graceful exit at
+ * "debug" died of SIGSEGV that way).  Restored here, before the unload,
+ * nginx writes those last lines itself, unfiltered.
+ */
+static void
+ngx_http_rstguard_errlog_restore(void *data)
+{
+    ngx_http_rstguard_errlog_t  *el = data;
+
+    ngx_uint_t                        i;
+    ngx_listening_t                  *ls;
+    ngx_http_rstguard_errlog_node_t  *ln;
+
+    /* the listening sockets' copies first: they point to the nodes */
+    ls = el->cycle->listening.elts;
+
+    for (i = 0; i < el->cycle->listening.nelts; i++) {
+        if (ls[i].log.writer == ngx_http_rstguard_errlog_writer) {
+            ln = ls[i].log.wdata;
+            ls[i].log.writer = ln->writer;
+            ls[i].log.wdata = ln->wdata;
+        }
+    }
+
+    for (ln = el->nodes; ln != NULL; ln = ln->next) {
+        ln->log->writer = ln->writer;
+        ln->log->wdata = ln->wdata;
+    }
+
+    el->nodes = NULL;
 }
