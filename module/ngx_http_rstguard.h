@@ -32,6 +32,12 @@
 #define NGX_HTTP_RSTGUARD_DRY_RUN        0x02
 /* a class that is not limited: only count it as seen and passed */
 #define NGX_HTTP_RSTGUARD_UNLIMITED      0x04
+/*
+ * the second line of an HTTP/2 pair whose first was held: count it as
+ * held (suppressed, or dry_run with NGX_HTTP_RSTGUARD_DRY_RUN) without
+ * charging any budget; NGX_DECLINED
+ */
+#define NGX_HTTP_RSTGUARD_FOLLOW_HELD    0x08
 
 /* "held" values of ngx_http_rstguard_summary_note() */
 #define NGX_HTTP_RSTGUARD_NOTE_PASSED    0
@@ -217,6 +223,13 @@ ngx_log_t *ngx_http_rstguard_http_error_log(ngx_cycle_t *cycle);
  * installs the writer on every chain when rstguard_error_log is on.
  */
 ngx_int_t ngx_http_rstguard_errlog_record(ngx_conf_t *cf);
+
+/*
+ * errlog.c: ngx_http_log_error (static in nginx), once learnt: the
+ * filter reads a log's data as an ngx_http_log_ctx_t only with it.  The
+ * body filter learns it from the first request a worker answers.
+ */
+extern ngx_log_handler_pt  ngx_http_rstguard_http_log_handler;
 ngx_int_t ngx_http_rstguard_errlog_init_module(ngx_cycle_t *cycle);
 
 

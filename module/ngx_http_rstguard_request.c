@@ -333,6 +333,11 @@ ngx_http_rstguard_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ngx_http_rstguard_ctx_t       *ctx;
     ngx_http_rstguard_loc_conf_t  *rlcf;
 
+    if (ngx_http_rstguard_http_log_handler == NULL) {
+        /* every HTTP connection's log has nginx's HTTP log handler */
+        ngx_http_rstguard_http_log_handler = r->connection->log->handler;
+    }
+
     if (r != r->main || in == NULL) {
         return ngx_http_next_body_filter(r, in);
     }
