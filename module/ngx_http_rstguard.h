@@ -49,6 +49,9 @@
 #define NGX_HTTP_RSTGUARD_DEFAULT_ZONE   "rstguard_default"
 #define NGX_HTTP_RSTGUARD_DEFAULT_SIZE   (1024 * 1024)
 
+/* rules the cost guard can say it switched off, per window, server-wide */
+#define NGX_HTTP_RSTGUARD_GUARD_SLOTS    16
+
 /* a bit per rg_class */
 typedef uint32_t  ngx_http_rstguard_mask_t;
 
@@ -79,6 +82,8 @@ typedef struct {
      * each worker's matcher, added here as they happen
      */
     ngx_atomic_t                 limit_hits;
+    /* (rule, window) pairs the cost guard switched off (guard.c) */
+    ngx_atomic_t                 rules_off;
 } ngx_http_rstguard_counters_t;
 
 
@@ -90,6 +95,8 @@ typedef struct {
     rg_bucket                    global[NGX_HTTP_RSTGUARD_NLOGS]
                                        [RG_CLASS_COUNT];
     ngx_msec_t                   last_alert;    /* "zone is full" alert */
+    /* the cost guard's alerts of the current window (guard.c) */
+    ngx_atomic_t                 guard[NGX_HTTP_RSTGUARD_GUARD_SLOTS];
     ngx_http_rstguard_counters_t counters;
 } ngx_http_rstguard_shctx_t;
 
@@ -105,6 +112,21 @@ typedef struct {
     ngx_http_complex_value_t     key;           /* key=, $remote_addr */
     ngx_msec_t                   alert_interval;
 } ngx_http_rstguard_zone_t;
+
+
+/*
+ * guard.c: the per-rule cost guard of the error-log filter, one per
+ * worker's matcher: each rule's limit hits in the current window.
+ */
+typedef struct {
+    uint64_t                    *last;      /* the matcher's hits, seen */
+    ngx_uint_t                  *hits;      /* in this window */
+    ngx_uint_t                   n;         /* rules */
+    ngx_uint_t                   noff;      /* switched off now */
+    ngx_uint_t                   window;    /* clock / seconds */
+    ngx_uint_t                   seconds;   /* rstguard_summary_interval */
+    time_t                       until;     /* the window's end */
+} ngx_http_rstguard_guard_t;
 
 
 /* moderr's per-worker summary table, defined in ngx_http_rstguard_summary.c */
@@ -185,6 +207,15 @@ ngx_http_rstguard_zone_t *ngx_http_rstguard_zone_add(ngx_conf_t *cf,
 /* request.c: the body filter, the variables and the log-phase handler */
 ngx_int_t ngx_http_rstguard_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_rstguard_request_init(ngx_conf_t *cf);
+
+/* guard.c: the cost guard (init and free with the worker's matcher) */
+ngx_int_t ngx_http_rstguard_guard_init(ngx_http_rstguard_guard_t *g,
+    ngx_http_rstguard_main_conf_t *rmcf, rg_matcher *m, ngx_log_t *log);
+void ngx_http_rstguard_guard_free(ngx_http_rstguard_guard_t *g);
+void ngx_http_rstguard_guard_tick(ngx_http_rstguard_guard_t *g,
+    rg_matcher *m);
+void ngx_http_rstguard_guard_hits(ngx_http_rstguard_guard_t *g,
+    ngx_http_rstguard_main_conf_t *rmcf, rg_matcher *m);
 
 /* status.c: the content handler of "rstguard_status;" */
 ngx_int_t ngx_http_rstguard_status_handler(ngx_http_request_t *r);

@@ -55,6 +55,7 @@ struct ngx_http_rstguard_errlog_s {
     ngx_uint_t                       matcher_tried;
     /* the matcher's limit hits already added to the zone's counter */
     uint64_t                         limit_hits;
+    ngx_http_rstguard_guard_t        guard;
     ngx_uint_t                       busy;
 
     /*
@@ -379,6 +380,11 @@ ngx_http_rstguard_errlog_classify(ngx_http_rstguard_errlog_t *el,
         return RG_CLASS_NONE;
     }
 
+    if (el->guard.noff) {
+        /* some rule is switched off: back on when its window ends */
+        ngx_http_rstguard_guard_tick(&el->guard, el->matcher);
+    }
+
     rule = rg_match(el->matcher, RG_FORMAT_NGINX_ERROR, &pe->fields);
 
     ngx_http_rstguard_errlog_limit_hits(el);
@@ -427,6 +433,8 @@ ngx_http_rstguard_errlog_limit_hits(ngx_http_rstguard_errlog_t *el)
     (void) ngx_atomic_fetch_add(&zone->sh->counters.limit_hits,
                                 (ngx_atomic_int_t) (hits - el->limit_hits));
     el->limit_hits = hits;
+
+    ngx_http_rstguard_guard_hits(&el->guard, el->rmcf, el->matcher);
 }
 
 
@@ -448,6 +456,15 @@ ngx_http_rstguard_errlog_matcher(ngx_http_rstguard_errlog_t *el)
         return NGX_ERROR;
     }
 
+    if (ngx_http_rstguard_guard_init(&el->guard, el->rmcf, el->matcher,
+                                     ngx_cycle->log)
+        != NGX_OK)
+    {
+        rg_matcher_destroy(el->matcher);
+        el->matcher = NULL;
+        return NGX_ERROR;
+    }
+
     /*
      * runs before the ruleset's own cleanup and the writer's restore,
      * both registered earlier
@@ -464,6 +481,7 @@ ngx_http_rstguard_errlog_matcher_cleanup(void *data)
 {
     ngx_http_rstguard_errlog_t  *el = data;
 
+    ngx_http_rstguard_guard_free(&el->guard);
     rg_matcher_destroy(el->matcher);
 
     /* a line logged by a later cleanup is not classified any more */
