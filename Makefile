@@ -39,6 +39,10 @@ AN_SRCS     := $(filter-out $(AN_MAIN),$(sort $(wildcard analyzer/*.c)))
 AN_OBJS     := $(AN_SRCS:%.c=$(BUILD)/%.o)
 RULES       := $(sort $(wildcard rules/*.yaml))
 
+# the version, kept in one place: VERSION (debian/changelog must agree,
+# tests/unit/test_version.c checks)
+VERSION     := $(shell cat VERSION)
+
 LIBCORE     := $(BUILD)/libcore.a
 LIBANALYZER := $(BUILD)/libanalyzer.a
 RSTSCAN     := $(BUILD)/rstscan
@@ -60,7 +64,7 @@ INT_TESTS   := $(BUILD)/tests/integration_tests
 
 .PHONY: all module rstscan tools tests deps test check demo install clean lint FORCE
 .PHONY: asan fuzz fuzzers valgrind
-.PHONY: bench bench-module
+.PHONY: bench bench-module deb
 
 all: $(RSTSCAN) $(MODULE_SO)
 
@@ -75,6 +79,10 @@ tests: $(UNIT_TESTS) $(INT_TESTS) $(TOOLS) $(BUILD)/loggen
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(STRICT) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+# rstscan --version prints VERSION; options.o is rebuilt when it changes
+$(BUILD)/analyzer/options.o: VERSION
+$(BUILD)/analyzer/options.o: CPPFLAGS += -DRS_VERSION='"$(VERSION)"'
 
 $(BUILD)/gen/rg_shipped_rules.c: $(RULES) scripts/embed-rules.sh
 	@mkdir -p $(@D)
@@ -92,7 +100,7 @@ $(LIBANALYZER): $(AN_OBJS)
 	ar rcs $@ $^
 
 $(RSTSCAN): $(BUILD)/analyzer/main.o $(LIBANALYZER) $(LIBCORE)
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # --- the nginx module, built the way Debian builds third-party modules ------
 # configure runs again only when module/config or the set of source files
@@ -149,8 +157,10 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory check
 
-# as root, the integration suite runs a second time as an ordinary user
-check: all tests
+# as root, the integration suite runs a second time as an ordinary user;
+# also as root, the Debian packages are built for the install test (which
+# is skipped as an ordinary user: it needs apt-get)
+check: all tests $(if $(filter 0,$(shell id -u)),$(DEB_STAMP))
 	@scripts/run-tests.sh $(UNIT_TESTS) $(INT_TESTS)
 	@scripts/test-as-user.sh $(INT_TESTS)
 
@@ -224,6 +234,24 @@ install: all
 	install -m 0644 $(MODULE_SO) $(DESTDIR)$(NGX_MODDIR)/ngx_http_rstguard_module.so
 	install -m 0644 config/mod-http-rstguard.conf $(DESTDIR)$(NGX_LOADDIR)/mod-http-rstguard.conf
 	ln -sf $(NGX_LOADDIR)/mod-http-rstguard.conf $(DESTDIR)$(NGX_ENABLED)/50-mod-http-rstguard.conf
+
+# --- the Debian packages (debian/): build/deb/*.deb -------------------------
+# built from a copy of the tree by dpkg-buildpackage (scripts/build-deb.sh);
+# again only when a file of the tree changed.  make check builds them for
+# the install test (tests/integration/test_deb_install.c).
+
+DEB_DIR     := $(BUILD)/deb
+DEB_STAMP   := $(DEB_DIR)/.built
+DEB_INPUTS  := $(shell git ls-files --cached --others --exclude-standard 2>/dev/null \
+                 || find . -path ./build -prune -o -type f -print)
+
+deb:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory $(DEB_STAMP)
+
+$(DEB_STAMP): $(filter-out $(DEB_STAMP),$(DEB_INPUTS))
+	@scripts/build-deb.sh $(DEB_DIR)
+	@touch $@
 
 clean:
 	rm -rf $(BUILD)

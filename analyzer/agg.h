@@ -49,6 +49,11 @@ typedef struct {
     int        detected;        /* chosen by --format auto */
     uint64_t   lines, bytes, unparsed;
     char      *error;           /* NULL when read to its end */
+    /* a file no parser could read (its error says so and how many of its
+       lines carry abort phrases): exit status 2 only with --fail-on */
+    int        unreadable;
+    uint64_t   abort_lines;     /* unparsed or generic lines with a phrase */
+    const char *prefix;         /* the shipper's prefix ("cri"), or NULL */
 } rs_file;
 
 /* A (class, minute) cell: minute = rs_ts.sec / 60 (floor). */

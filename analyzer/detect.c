@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "shipper.h"
 #include "syslog.h"
 
 
@@ -16,11 +17,19 @@ static const rg_format  rs_detect_order[] = {
 #define RS_NDETECT  (sizeof(rs_detect_order) / sizeof(rs_detect_order[0]))
 
 
-rg_format
-rs_detect(rs_parser *ps, const char *head, size_t len)
+/*
+ * Scores the formats (only `format` when it is >= 0) on the first lines of
+ * head, seen through the shipper sh; the best one, its score in *best_score
+ * and the lines tried in *tried.
+ */
+static rg_format
+rs_detect_score(rs_parser *ps, const char *head, size_t len, int format,
+    const rs_shipper *sh, size_t *best_score, size_t *tried)
 {
-    const char  *p = head, *end = head + len, *nl;
-    size_t       score[RS_NDETECT] = { 0 }, i, n, lines = 0, best = 0;
+    const char  *p = head, *end = head + len, *nl, *text;
+    size_t       score[RS_NDETECT] = { 0 }, i, n, tlen, lines = 0, best = 0;
+    int          partial;
+    char         dec[8192];
     rs_parsed    out;
     rs_ts        ts;
 
@@ -40,11 +49,22 @@ rs_detect(rs_parser *ps, const char *head, size_t len)
         }
 
         if (n > 0) {
-            size_t  skip = rs_syslog_prefix(p, n, 1970, &ts);
+            if (!rs_ship_strip(sh, p, n, dec, sizeof(dec), &text, &tlen,
+                               &partial))
+            {
+                text = p;
+                tlen = n;
+            }
+
+            size_t  skip = rs_syslog_prefix(text, tlen, 1970, &ts);
 
             for (i = 0; i < RS_NDETECT; i++) {
+                if (format >= 0 && rs_detect_order[i] != (rg_format) format) {
+                    continue;
+                }
+
                 rs_parse_fn  fn = rs_parser_for(rs_detect_order[i]);
-                int          rc = fn(ps, p + skip, n - skip, &out);
+                int          rc = fn(ps, text + skip, tlen - skip, &out);
 
                 /* java's parser takes every line: count record starts */
                 score[i] += rs_detect_order[i] == RG_FORMAT_JAVA
@@ -62,5 +82,63 @@ rs_detect(rs_parser *ps, const char *head, size_t len)
         }
     }
 
+    *best_score = score[best];
+    *tried = lines;
+
     return score[best] > 0 ? rs_detect_order[best] : RG_FORMAT_GENERIC;
+}
+
+
+rg_format
+rs_detect(rs_parser *ps, const char *head, size_t len, int format,
+    rs_shipper *sh)
+{
+    const char  *p = head, *nl;
+    size_t       best, tried, sc, t, n;
+    rg_format    f, got;
+    rs_shipper   words;
+    unsigned     k, best_k = 0;
+
+    rs_ship_sniff(sh, head, len);
+
+    got = rs_detect_score(ps, head, len, format, sh, &best, &tried);
+
+    /* most lines read as they stand (or behind CRI/Docker): done; a plain
+       log pays nothing more.  Java's parser takes any line that starts
+       with an ISO time, as CloudWatch's tools put one before the line:
+       words are tried, and win a tie with it. */
+    if (sh->kind != RS_SHIP_NONE
+        || (best * 2 > tried && got != RG_FORMAT_JAVA))
+    {
+        return got;
+    }
+
+    /* else words before the lines (CloudWatch's tools): the first line
+       names what the first word is */
+    while (p < head + len && (*p == '\n' || *p == '\r')) {
+        p++;
+    }
+    nl = memchr(p, '\n', (size_t) (head + len - p));
+    n = (size_t) ((nl ? nl : head + len) - p);
+
+    for (k = 1; k <= RS_SHIP_MAX_WORDS; k++) {
+        memset(&words, 0, sizeof(rs_shipper));
+        rs_ship_words(&words, k, p, n);
+        f = rs_detect_score(ps, head, len, format, &words, &sc, &t);
+        if (f != RG_FORMAT_GENERIC
+            && (sc > best
+                || (sc == best && got == RG_FORMAT_JAVA
+                    && f != RG_FORMAT_JAVA)))
+        {
+            best = sc;
+            best_k = k;
+            got = f;
+        }
+    }
+
+    if (best_k > 0) {
+        rs_ship_words(sh, best_k, p, n);
+    }
+
+    return format >= 0 ? (rg_format) format : got;
 }

@@ -673,23 +673,18 @@ rs_find_sample_set(rs_find_sample *s, const char *p, size_t len)
 }
 
 
+/* the class table says which classes the findings group (rg_class.c) */
 int
 rs_find_is_navigation(rg_class cls)
 {
-    return cls == RG_CLASS_CLIENT_CLOSED || cls == RG_CLASS_STREAM_CANCELED
-           || cls == RG_CLASS_CLIENT_RESET || cls == RG_CLASS_BROKEN_PIPE
-           || cls == RG_CLASS_CONN_ABORTED;
+    return rg_class_has(cls, RG_TRAIT_NAVIGATION);
 }
 
 
 int
 rs_find_is_idle_kind(rg_class cls)
 {
-    /* a 499 at a fixed request time is a balancer in front giving up */
-    return cls == RG_CLASS_CLIENT_RESET || cls == RG_CLASS_CONN_ABORTED
-           || cls == RG_CLASS_CLIENT_CLOSED || cls == RG_CLASS_CLIENT_TIMEOUT
-           || cls == RG_CLASS_UPSTREAM_RESET || cls == RG_CLASS_UPSTREAM_TIMEOUT
-           || cls == RG_CLASS_UPSTREAM_CLOSED;
+    return rg_class_has(cls, RG_TRAIT_IDLE);
 }
 
 

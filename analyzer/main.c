@@ -47,6 +47,7 @@ static int rs_scan_all(rs_run *run, rs_agg *agg);
 static int rs_report_findings(rs_report *rep, void *ctx);
 static int rs_main_simulate(int argc, char **argv);
 static int rs_merge_all(rs_run *run, rs_agg *agg, rs_findings *findings);
+static int rs_unreadable(const rs_agg *agg);
 static int rs_write_html(const rs_report *rep, const char *path);
 static uint64_t rs_total_size(const rs_run *run);
 
@@ -95,6 +96,11 @@ main(int argc, char **argv)
     if (run.cli.help) {
         rs_usage(stdout);
         return 0;
+    }
+
+    if (run.cli.version) {
+        rs_version(stdout);
+        return fflush(stdout) == 0 ? 0 : 2;
     }
 
     if (rs_run_resolve(&run, err, sizeof(err)) != 0) {
@@ -193,6 +199,12 @@ main(int argc, char **argv)
         status = 1;
     }
 
+    /* a file no parser could read is no clean file: with --fail-on it is
+       an input error */
+    if (run.cli.nfail_on > 0 && rs_unreadable(&agg)) {
+        status = 2;
+    }
+
     if (RS_FREE_AT_EXIT) {
         rs_report_free(&rep);
         rs_agg_free(&agg);
@@ -247,8 +259,9 @@ rs_scan_all(rs_run *run, rs_agg *agg)
         if (f->error != NULL) {
             fprintf(stderr, "rstscan: %s\n", f->error);
         } else if (f->detected && !run->cli.json) {
-            fprintf(stderr, "rstscan: %s: format %s (detected)\n", f->path,
-                    f->format);
+            fprintf(stderr, "rstscan: %s: format %s%s%s (detected)\n",
+                    f->path, f->format, f->prefix ? " behind a prefix: " : "",
+                    f->prefix ? f->prefix : "");
         }
     }
 
@@ -323,6 +336,22 @@ rs_main_simulate(int argc, char **argv)
     free(rest);
 
     return status;
+}
+
+
+/* Whether a file was read by no parser (rs_file.unreadable). */
+static int
+rs_unreadable(const rs_agg *agg)
+{
+    size_t  i;
+
+    for (i = 0; i < agg->nfiles; i++) {
+        if (agg->files[i].unreadable) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

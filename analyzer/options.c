@@ -10,6 +10,11 @@
 
 #include "options.h"
 
+/* the Makefile passes the contents of VERSION, the one place it is kept */
+#ifndef RS_VERSION
+#error "RS_VERSION is not defined: build with the top-level Makefile"
+#endif
+
 typedef struct {
     const char  *name;
     const char  *arg;           /* NULL: a flag */
@@ -19,7 +24,8 @@ typedef struct {
 enum {
     RS_OPT_FORMAT = 0, RS_OPT_LOG_FORMAT, RS_OPT_RULES, RS_OPT_NO_DEFAULT,
     RS_OPT_JSON, RS_OPT_TOP, RS_OPT_BURST, RS_OPT_SINCE, RS_OPT_UNTIL,
-    RS_OPT_TZ, RS_OPT_FAIL_ON, RS_OPT_PARTIAL, RS_OPT_HTML, RS_OPT_HELP,
+    RS_OPT_TZ, RS_OPT_FAIL_ON, RS_OPT_PARTIAL, RS_OPT_HTML, RS_OPT_JOBS,
+    RS_OPT_VERSION, RS_OPT_HELP,
     RS_OPT_COUNT
 };
 
@@ -44,7 +50,15 @@ static const rs_option  rs_options[RS_OPT_COUNT] = {
       " `rstscan merge`" },
     { "html", "FILE", "also write the report as one self-contained HTML"
       " file" },
+    { "jobs", "N", "scanning threads (default: the online CPUs); the"
+      " output is the same for every N" },
+    { "version", NULL, "print the version" },
     { "help", NULL, "print this help" },
+};
+
+/* the options that also have a one-letter form */
+static const char  rs_option_letter[RS_OPT_COUNT] = {
+    [RS_OPT_JOBS] = 'j',
 };
 
 
@@ -69,7 +83,10 @@ rs_usage(FILE *out)
             " [--json] [OPTIONS] FILE...\n\n");
 
     for (i = 0; i < RS_OPT_COUNT; i++) {
-        snprintf(left, sizeof(left), "--%s%s%s", rs_options[i].name,
+        snprintf(left, sizeof(left), "%c%c%c --%s%s%s",
+                 rs_option_letter[i] ? '-' : ' ',
+                 rs_option_letter[i] ? rs_option_letter[i] : ' ',
+                 rs_option_letter[i] ? ',' : ' ', rs_options[i].name,
                  rs_options[i].arg ? " " : "",
                  rs_options[i].arg ? rs_options[i].arg : "");
         fprintf(out, "  %-30s %s\n", left, rs_options[i].help);
@@ -77,6 +94,13 @@ rs_usage(FILE *out)
 
     fprintf(out, "\nexit status: 0 clean, 1 a --fail-on condition held,"
             " 2 usage or input error\n");
+}
+
+
+void
+rs_version(FILE *out)
+{
+    fprintf(out, "rstscan %s\n", RS_VERSION);
 }
 
 
@@ -99,7 +123,11 @@ rs_cli_parse(rs_cli *cli, int argc, char **argv, char *err, size_t errlen)
     optind = 1;
     opterr = 0;
 
-    while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+j:", longopts, NULL)) != -1) {
+        if (c == 'j') {
+            c = 1000 + RS_OPT_JOBS;
+        }
+
         switch (c - 1000) {
         case RS_OPT_FORMAT: cli->format = optarg; break;
         case RS_OPT_LOG_FORMAT: cli->log_format = optarg; break;
@@ -112,6 +140,8 @@ rs_cli_parse(rs_cli *cli, int argc, char **argv, char *err, size_t errlen)
         case RS_OPT_TZ: cli->tz = optarg; break;
         case RS_OPT_PARTIAL: cli->partial = 1; break;
         case RS_OPT_HTML: cli->html = optarg; break;
+        case RS_OPT_JOBS: cli->jobs = optarg; break;
+        case RS_OPT_VERSION: cli->version = 1; return 0;
         case RS_OPT_HELP: cli->help = 1; return 0;
 
         case RS_OPT_RULES:
@@ -131,7 +161,7 @@ rs_cli_parse(rs_cli *cli, int argc, char **argv, char *err, size_t errlen)
             break;
 
         default:
-            if (optopt >= 1000) {
+            if (optopt >= 1000 || optopt == 'j') {
                 snprintf(err, errlen, "option \"%s\" needs a value",
                          argv[optind - 1]);
             } else {
@@ -187,9 +217,7 @@ rs_run_resolve(rs_run *run, char *err, size_t errlen)
 
     memset(&run->scan, 0, sizeof(rs_scan_config));
     run->scan.format = -1;
-    /* two threads per large file: the machine this is built for has two
-       cores, and a third thread would only wait on the same cores */
-    run->scan.threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+    run->scan.threads = 1;
     run->scan.log_format = run->cli.log_format;
     run->scan.tz = run->cli.tz;
     gmtime_r(&now, &tm);
@@ -226,6 +254,18 @@ rs_resolve_values(rs_run *run, char *err, size_t errlen)
             return -1;
         }
     }
+
+    /* a thread per online CPU: large files are cut into chunks that the
+       threads take in turn (scan_split.h) */
+    v = (uint64_t) sysconf(_SC_NPROCESSORS_ONLN);
+    if (cli->jobs != NULL
+        && (rs_parse_uint(cli->jobs, RS_MAX_JOBS, &v) != 0 || v == 0))
+    {
+        snprintf(err, errlen, "invalid -j \"%s\": expected a number from 1"
+                 " to %d", cli->jobs, RS_MAX_JOBS);
+        return -1;
+    }
+    run->scan.threads = v == 0 ? 1 : v > RS_MAX_JOBS ? RS_MAX_JOBS : (int) v;
 
     run->report.top = 10;
     if (cli->top != NULL) {

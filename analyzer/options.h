@@ -18,14 +18,18 @@
 #include "scan.h"
 
 #define RS_MAX_RULE_PATHS  64
+/* scanning threads at most (-j) */
+#define RS_MAX_JOBS        256
 #define RS_MAX_FAIL_ON     32
 
 typedef struct {
     int           json;
     int           help;
+    int           version;      /* --version */
     int           no_default_rules;
     int           partial;      /* --partial: print the mergeable state */
     const char   *html;         /* --html FILE */
+    const char   *jobs;         /* -j N */
     const char   *format;
     const char   *log_format;
     const char   *rules[RS_MAX_RULE_PATHS];
@@ -69,5 +73,8 @@ void rs_run_free(rs_run *run);
 int rs_fail_on_holds(const rs_run *run, const rs_report *rep);
 
 void rs_usage(FILE *out);
+
+/* "rstscan VERSION" and a newline. */
+void rs_version(FILE *out);
 
 #endif /* RS_OPTIONS_H */

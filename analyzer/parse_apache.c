@@ -1,8 +1,12 @@
 /*
- * parse_apache.c - Apache 2.4 error and access lines (see parse.h).
+ * parse_apache.c - Apache error and access lines (see parse.h).
  *
  *   [Sat Nov 21 10:00:00.123456 2026] [proxy_http:error] [pid 7:tid 8]
  *       (104)Connection reset by peer: [client 10.0.0.1:5000] AH01102: ...
+ *   [Sun Dec 04 04:47:44 2005] [error] [client 1.2.3.4] (104)Connection
+ *       reset by peer: core_output_filter: writing data to the network
+ *   [Sat Nov 21 10:00:00 2026] [error] [client 1.2.3.4] [host h] ...
+ *       (2.4 with ErrorLogFormat: the fields in another order)
  *
  * Apache puts the errno text before `[client A:P]`, so the message rules
  * see ("(104)Connection reset by peer: AH01102: ...") is joined in the
@@ -89,6 +93,116 @@ rs_join(rs_parser *ps, rg_str a, rg_str b, rg_str *out)
 }
 
 
+/* Whether in[0..n) is an Apache level: "error", "warn", ..., "trace1". */
+static int
+rs_apache_level(const char *p, size_t n)
+{
+    static const char *const  levels[] = {
+        "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug",
+    };
+    size_t  i, l;
+
+    if (n == 6 && memcmp(p, "trace", 5) == 0 && p[5] >= '1' && p[5] <= '8') {
+        return 1;
+    }
+
+    for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+        l = strlen(levels[i]);
+        if (n == l && memcmp(p, levels[i], l) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * One bracketed field of the prefix: [module:level] (2.4), [level] (2.0 and
+ * 2.2), [pid N:tid N], [client A:P], [remote A:P], [host H] (ErrorLogFormat
+ * %v), or a "[X:Y]" without blanks (ErrorLogFormat's %L log ids).  Returns 1
+ * for one of them, 0 for text that is the message's.
+ */
+static int
+rs_apache_field(rg_str in, rs_parsed *out)
+{
+    const char  *colon;
+
+    if (in.len > 4 && memcmp(in.p, "pid ", 4) == 0) {
+        return 1;
+    }
+
+    if (in.len > 7 && memcmp(in.p, "client ", 7) == 0) {
+        in.p += 7;
+        in.len -= 7;
+        out->f.f[RG_FIELD_CLIENT] = rs_strip_port(in);
+        return 1;
+    }
+
+    if ((in.len > 7 && memcmp(in.p, "remote ", 7) == 0)
+        || (in.len > 5 && memcmp(in.p, "host ", 5) == 0))
+    {
+        return 1;
+    }
+
+    if (out->f.f[RG_FIELD_LEVEL].p == NULL && rs_apache_level(in.p, in.len)) {
+        out->f.f[RG_FIELD_LEVEL] = in;
+        return 1;
+    }
+
+    colon = memchr(in.p, ':', in.len);
+    if (colon == NULL || memchr(in.p, ' ', in.len) != NULL) {
+        return 0;
+    }
+
+    if (out->f.f[RG_FIELD_LEVEL].p == NULL
+        && rs_apache_level(colon + 1, in.len - (size_t) (colon + 1 - in.p)))
+    {
+        out->f.f[RG_FIELD_MODULE].p = in.p;
+        out->f.f[RG_FIELD_MODULE].len = (size_t) (colon - in.p);
+        out->f.f[RG_FIELD_LEVEL].p = colon + 1;
+        out->f.f[RG_FIELD_LEVEL].len = in.len - (size_t) (colon + 1 - in.p);
+    }
+
+    return 1;
+}
+
+
+/*
+ * Apache 2.0/2.2 name no module: their proxy writes "proxy: " at the head
+ * of its messages (after the errno text), which stands for the module.
+ */
+static void
+rs_apache_proxy_module(rg_str msg, rs_parsed *out)
+{
+    const char  *p = msg.p, *end = msg.p + msg.len, *q;
+
+    if (out->f.f[RG_FIELD_MODULE].p != NULL) {
+        return;
+    }
+
+    if (p < end && *p == '(') {
+        q = memchr(p, ')', (size_t) (end - p));
+        q = q ? memchr(q, ':', (size_t) (end - q)) : NULL;
+        if (q == NULL || end - q < 2 || q[1] != ' ') {
+            return;
+        }
+        p = q + 2;
+    }
+
+    if (end - p >= 7 && memcmp(p, "proxy: ", 7) == 0) {
+        out->f.f[RG_FIELD_MODULE].p = p;
+        out->f.f[RG_FIELD_MODULE].len = 5;
+    }
+}
+
+
+/*
+ * [time] then bracketed fields in any order (ErrorLogFormat may move them;
+ * rs_apache_field), the errno text possibly between them; a level is
+ * required.  2.4: [module:level] [pid] (errno)text: [client] message;
+ * 2.0/2.2: [level] [client] (errno)text: message.
+ */
 int
 rs_parse_apache_error(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out)
@@ -103,20 +217,7 @@ rs_parse_apache_error(rs_parser *ps, const char *p, size_t len,
         return -1;
     }
 
-    /* [module:level] */
-    q = rs_bracket(q, end, &in);
-    colon = q ? memchr(in.p, ':', in.len) : NULL;
-    if (colon == NULL) {
-        return -1;
-    }
-
-    out->f.f[RG_FIELD_MODULE].p = in.p;
-    out->f.f[RG_FIELD_MODULE].len = (size_t) (colon - in.p);
-    out->f.f[RG_FIELD_LEVEL].p = colon + 1;
-    out->f.f[RG_FIELD_LEVEL].len = in.len - (size_t) (colon + 1 - in.p);
-
-    /* [pid N:tid N], [client A:P], [remote A:P]; the errno text may sit
-       between the pid and the client */
+    /* the fields; the errno text may sit between the pid and the client */
     for ( ;; ) {
         const char  *next;
 
@@ -124,7 +225,9 @@ rs_parse_apache_error(rs_parser *ps, const char *p, size_t len,
             q++;
         }
 
-        if (q < end && *q != '[' && head.p == NULL) {
+        if (q < end && *q != '[' && head.p == NULL
+            && out->f.f[RG_FIELD_LEVEL].p != NULL)
+        {
             /* "(104)Connection reset by peer: " before [client ...] */
             colon = memmem(q, (size_t) (end - q), ": [", 3);
             if (colon == NULL) {
@@ -138,25 +241,15 @@ rs_parse_apache_error(rs_parser *ps, const char *p, size_t len,
 
         next = rs_bracket(q, end, &in);
 
-        if (next == NULL) {
+        if (next == NULL || !rs_apache_field(in, out)) {
             break;
         }
 
-        if (in.len > 4 && memcmp(in.p, "pid ", 4) == 0) {
-            q = next;
+        q = next;
+    }
 
-        } else if (in.len > 7 && memcmp(in.p, "client ", 7) == 0) {
-            in.p += 7;
-            in.len -= 7;
-            out->f.f[RG_FIELD_CLIENT] = rs_strip_port(in);
-            q = next;
-
-        } else if (in.len > 7 && memcmp(in.p, "remote ", 7) == 0) {
-            q = next;
-
-        } else {
-            break;
-        }
+    if (out->f.f[RG_FIELD_LEVEL].p == NULL) {
+        return -1;
     }
 
     while (q < end && *q == ' ') {
@@ -171,6 +264,8 @@ rs_parse_apache_error(rs_parser *ps, const char *p, size_t len,
     } else {
         out->f.f[RG_FIELD_MESSAGE] = tail;
     }
+
+    rs_apache_proxy_module(out->f.f[RG_FIELD_MESSAGE], out);
 
     out->f.f[RG_FIELD_LINE].p = p;
     out->f.f[RG_FIELD_LINE].len = len;

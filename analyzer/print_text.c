@@ -74,7 +74,20 @@ rs_text_classes(const rs_report *rep, FILE *out)
     size_t  i;
 
     if (rep->nclasses == 0) {
-        fprintf(out, "\nno aborts found\n");
+        size_t  unread = 0;
+
+        for (i = 0; i < rep->agg->nfiles; i++) {
+            unread += rep->agg->files[i].unreadable != 0;
+        }
+
+        /* a file no parser read is not clean: never "no aborts" alone */
+        if (unread > 0) {
+            fprintf(out, "\nno aborts found in the files read; %zu file%s"
+                    " no parser could read (above)\n", unread,
+                    unread == 1 ? "" : "s");
+        } else {
+            fprintf(out, "\nno aborts found\n");
+        }
         return;
     }
 

@@ -57,6 +57,8 @@ struct rs_reader {
     uint64_t       raw_offset;
     uint64_t       limit;           /* raw bytes left to read (a range) */
     uint64_t       decoded;         /* gzip: bytes inflated, all members */
+    const unsigned char  *mem;      /* an input in memory (fd is -1) */
+    size_t         mem_len;
     struct inflate_state  *is;      /* gzip: ISA-L's stream (87 KiB) */
     unsigned char *in;
     size_t         in_len;          /* bytes of `in` holding raw input */
@@ -74,6 +76,8 @@ static void rs_reader_next_member(rs_reader *r);
 static ssize_t rs_reader_gzip_error(rs_reader *r, int rc, size_t produced);
 static ssize_t rs_reader_sys(rs_reader *r, void *buf, size_t cap);
 static rs_reader *rs_reader_new(int fd, const char *path, char *err,
+    size_t errlen);
+static rs_reader *rs_reader_sniff(rs_reader *r, int thread, char *err,
     size_t errlen);
 static int rs_prefetch_start(rs_reader *r);
 static void *rs_prefetch_run(void *arg);
@@ -104,6 +108,36 @@ rs_reader_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
 
+    return rs_reader_sniff(r, 1, err, errlen);
+}
+
+
+rs_reader *
+rs_reader_open_memory(const char *name, const void *data, size_t len,
+    char *err, size_t errlen)
+{
+    rs_reader  *r;
+
+    r = rs_reader_new(-1, name, err, errlen);
+    if (r == NULL) {
+        return NULL;
+    }
+
+    r->mem = data;
+    r->mem_len = len;
+
+    return rs_reader_sniff(r, 0, err, errlen);
+}
+
+
+/*
+ * Reads the first bytes and sets the reader up for what they are; with
+ * `thread`, gzip is inflated by a thread of its own.  r is closed on
+ * failure.
+ */
+static rs_reader *
+rs_reader_sniff(rs_reader *r, int thread, char *err, size_t errlen)
+{
     /* the first bytes decide: gzip magic 1f 8b, else plain; a pipe may
        hand over a single byte first, so read until there are two */
     while (r->in_len < 2 && !r->eof) {
@@ -119,7 +153,7 @@ rs_reader_open(const char *path, char *err, size_t errlen)
 
         r->is = malloc(sizeof(struct inflate_state));
         if (r->is == NULL) {
-            snprintf(err, errlen, "%s: out of memory", path);
+            snprintf(err, errlen, "%s: out of memory", r->path);
             rs_reader_close(r);
             return NULL;
         }
@@ -131,7 +165,9 @@ rs_reader_open(const char *path, char *err, size_t errlen)
         r->is->avail_in = (uint32_t) r->in_len;
 
         /* without a thread the same inflate runs in the caller's */
-        rs_prefetch_start(r);
+        if (thread) {
+            rs_prefetch_start(r);
+        }
     }
 
     return r;
@@ -175,7 +211,7 @@ rs_reader_new(int fd, const char *path, char *err, size_t errlen)
     struct stat  st;
     rs_reader   *r;
 
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         snprintf(err, errlen, "%s: is a directory", path);
         if (fd != STDIN_FILENO) {
             close(fd);
@@ -220,6 +256,18 @@ rs_reader_sys(rs_reader *r, void *buf, size_t cap)
 
     if (cap == 0) {
         return 0;
+    }
+
+    if (r->mem != NULL || r->fd < 0) {
+        n = (ssize_t) (cap < r->mem_len ? cap : r->mem_len);
+        if (n > 0) {
+            memcpy(buf, r->mem, (size_t) n);
+            r->mem += n;
+            r->mem_len -= (size_t) n;
+        }
+        r->limit -= (uint64_t) n;
+        r->raw_offset += (uint64_t) n;
+        return n;
     }
 
     for ( ;; ) {

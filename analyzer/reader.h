@@ -41,6 +41,14 @@ rs_reader *rs_reader_open_range(const char *path, uint64_t off, uint64_t len,
     char *err, size_t errlen);
 
 /*
+ * A reader of len bytes at data (kept by the caller until the close),
+ * named `name` in errors: plain or gzip as a file would be, inflated in
+ * the caller's thread.  The fuzz targets read their inputs this way.
+ */
+rs_reader *rs_reader_open_memory(const char *name, const void *data,
+    size_t len, char *err, size_t errlen);
+
+/*
  * Reads up to cap uncompressed bytes.  Returns the count, 0 at the end of
  * the input, or -1 on an error (rs_reader_error() says what and where).
  */

@@ -2,6 +2,7 @@
  * scan.c - drives one input through the pipeline (see scan.h).
  */
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "scan.h"
 #include "scan_split.h"
 #include "searcher.h"
+#include "shipper.h"
 #include "syslog.h"
 
 
@@ -48,7 +50,8 @@ struct rs_scanner {
     rg_matcher            *matcher;
     rs_parser              parser;
     rs_tz                  tz;
-    rg_prescan            *prescan;     /* lines no rule can match */
+    const rg_prescan      *prescan;     /* lines no rule can match */
+    rg_prescan            *own_prescan; /* built here, without cfg's */
 
     /* the input being scanned */
     rg_format              format;
@@ -63,6 +66,12 @@ struct rs_scanner {
     rs_searcher           *ranges;      /* kept for chunk after chunk */
     uint64_t               lines, bytes, unparsed, limit_hits;
     rs_ts                  sys;         /* the line's syslog time, if any */
+    rs_shipper             ship;        /* the input's shipper prefix */
+    /* behind a shipper, a container's stdout and stderr share one file:
+       nginx's access lines among its error lines (and the reverse) */
+    rg_format              alt_format;
+    rs_parse_fn            alt_parse;   /* NULL: none */
+    uint64_t               phys;        /* physical lines of the record */
     rs_time_memo           time_memo;
     rs_record_state        rec;
 };
@@ -97,7 +106,12 @@ static void rs_scan_lock(rs_scanner *sc);
 static void rs_scan_unlock(rs_scanner *sc);
 static int rs_scan_record(rs_scanner *sc, const rs_record *r);
 static rg_str rs_upstream_key(rg_str up);
+static int rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r);
 static void rs_observe(rs_scanner *sc, rs_seen *seen);
+static int rs_scan_judge(rs_scanner *sc, const char *path);
+static int rs_has_phrase(const char *p, size_t len);
+static void rs_scan_text(rs_scanner *sc, const char *p, size_t len,
+    uint64_t bytes);
 
 
 rs_scanner *
@@ -123,12 +137,16 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
     }
 
     sc->matcher = rg_matcher_create(cfg->rules);
-    sc->prescan = rg_prescan_create(cfg->rules);
+    sc->prescan = cfg->prescan;
+    if (sc->prescan == NULL) {
+        sc->own_prescan = rs_scan_prescan_create(cfg->rules);
+        sc->prescan = sc->own_prescan;
+    }
     sc->batch = malloc(sizeof(rs_batch));
     if (sc->matcher == NULL || sc->prescan == NULL || sc->batch == NULL) {
         snprintf(err, errlen, "out of memory");
         rg_matcher_destroy(sc->matcher);
-        rg_prescan_destroy(sc->prescan);
+        rg_prescan_destroy(sc->own_prescan);
         free(sc->batch);
         free(sc);
         return NULL;
@@ -136,13 +154,27 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
 
     rs_batch_init(sc->batch);
 
+    return sc;
+}
+
+
+rg_prescan *
+rs_scan_prescan_create(const rg_ruleset *rules)
+{
+    rg_prescan  *ps = rg_prescan_create(rules);
+
     /* a summary line of the module is a record (what it held back) that
        no rule matches: the prescan lets it through to the parser, so
        the light path needs only the head of a line (rs_scan_light) */
-    (void) rg_prescan_add(sc->prescan, RG_FORMAT_NGINX_ERROR,
-                          RG_SUMMARY_PREFIX, RG_SUMMARY_PREFIX_LEN);
+    if (ps != NULL
+        && rg_prescan_add(ps, RG_FORMAT_NGINX_ERROR, RG_SUMMARY_PREFIX,
+                          RG_SUMMARY_PREFIX_LEN) != 0)
+    {
+        rg_prescan_destroy(ps);
+        return NULL;
+    }
 
-    return sc;
+    return ps;
 }
 
 
@@ -165,8 +197,9 @@ rs_scanner_destroy(rs_scanner *sc)
         rs_scan_unlock(sc);
 
         rs_searcher_destroy(sc->ranges);
+        rs_ship_free(&sc->ship);
         rg_matcher_destroy(sc->matcher);
-        rg_prescan_destroy(sc->prescan);
+        rg_prescan_destroy(sc->own_prescan);
         free(sc->batch);
         free(sc);
     }
@@ -178,10 +211,6 @@ rs_scan_path(rs_scanner *sc, const char *path)
 {
     char          err[1536];
     rs_reader    *r;
-    rs_searcher  *s;
-    const char   *head;
-    size_t        hlen;
-    struct stat   st;
 
     sc->file = rs_agg_file(sc->agg, path);
     if (sc->file == NULL) {
@@ -194,6 +223,42 @@ rs_scan_path(rs_scanner *sc, const char *path)
         return -1;
     }
 
+    return rs_scan_reader(sc, path, r);
+}
+
+
+int
+rs_scan_memory(rs_scanner *sc, const char *name, const void *data,
+    size_t len)
+{
+    char          err[1536];
+    rs_reader    *r;
+
+    sc->file = rs_agg_file(sc->agg, name);
+    if (sc->file == NULL) {
+        return -1;
+    }
+
+    r = rs_reader_open_memory(name, data, len, err, sizeof(err));
+    if (r == NULL) {
+        rs_file_set(&sc->file->error, err);
+        return -1;
+    }
+
+    return rs_scan_reader(sc, NULL, r);
+}
+
+
+/* Scans what r reads (closed here) into sc->file; path is NULL for an
+   input in memory, which is never split. */
+static int
+rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
+{
+    rs_searcher  *s;
+    const char   *head;
+    size_t        hlen;
+    struct stat   st;
+
     s = rs_searcher_create(r);
     if (s == NULL) {
         rs_file_set(&sc->file->error, "out of memory");
@@ -201,27 +266,37 @@ rs_scan_path(rs_scanner *sc, const char *path)
         return -1;
     }
 
-    if (sc->cfg->format >= 0) {
-        sc->format = (rg_format) sc->cfg->format;
-    } else {
-        rs_searcher_peek(s, &head, &hlen);
-        sc->format = rs_detect(&sc->parser, head, hlen);
-        sc->file->detected = 1;
+    /* the shipper's prefix is looked for with --format too */
+    rs_searcher_peek(s, &head, &hlen);
+    sc->format = rs_detect(&sc->parser, head, hlen, sc->cfg->format,
+                           &sc->ship);
+    sc->file->detected = sc->cfg->format < 0;
+    sc->file->prefix = rs_ship_name(&sc->ship);
+
+    sc->alt_parse = NULL;
+    if (sc->ship.kind != RS_SHIP_NONE
+        && (sc->format == RG_FORMAT_NGINX_ERROR
+            || sc->format == RG_FORMAT_NGINX_ACCESS))
+    {
+        sc->alt_format = sc->format == RG_FORMAT_NGINX_ERROR
+                         ? RG_FORMAT_NGINX_ACCESS : RG_FORMAT_NGINX_ERROR;
+        sc->alt_parse = rs_parser_for(sc->alt_format);
     }
 
     rs_file_set(&sc->file->format, rg_format_name(sc->format));
     sc->parse = rs_parser_for(sc->format);
 
     /* a large plain file is cut into chunks before records and scanned
-       by two threads (scan_split.h), whatever its share of aborts: a
+       by -j threads (scan_split.h), whatever its share of aborts: a
        file whose records were mostly aborts stayed on one thread while
        the aggregate's mutex was taken per record; with batches taken
        when the mutex is free, 250,000 distinct aborting clients in
        150 MB (60% aborts) took 0.27-0.30 s on two threads against
        0.42-0.48 s on one */
     if (sc->cfg->threads > 1 && !rs_reader_is_gzip(r)
+        && sc->ship.kind == RS_SHIP_NONE
         && (sc->cfg->observe == NULL || sc->cfg->observe_fork != NULL)
-        && strcmp(path, "-") != 0
+        && path != NULL && strcmp(path, "-") != 0
         && stat(path, &st) == 0 && S_ISREG(st.st_mode)
         && (uint64_t) st.st_size >= RS_SPLIT_MIN)
     {
@@ -231,7 +306,7 @@ rs_scan_path(rs_scanner *sc, const char *path)
         rs_reader_close(r);
         rs_scan_split(sc, path, (uint64_t) st.st_size);
         sc->file = f;
-        return f->error != NULL ? -1 : 0;
+        return rs_scan_judge(sc, path);
     }
 
     rs_scan_lines(sc, s, r);
@@ -239,7 +314,73 @@ rs_scan_path(rs_scanner *sc, const char *path)
     rs_searcher_destroy(s);
     rs_reader_close(r);
 
-    return sc->file->error != NULL ? -1 : 0;
+    return rs_scan_judge(sc, path);
+}
+
+
+/*
+ * A file no parser could read is never clean: detected as generic (no
+ * layout fits), or every line unparsed.  Its error names it with how many
+ * lines carry abort phrases; it makes the exit status 2 only with
+ * --fail-on (rs_file.unreadable).  -1 for any other error, else 0.
+ */
+static int
+rs_scan_judge(rs_scanner *sc, const char *path)
+{
+    rs_file  *f = sc->file;
+    char      msg[1536];
+
+    if (f->error != NULL) {
+        return -1;
+    }
+
+    if (f->lines == 0
+        || !((sc->format == RG_FORMAT_GENERIC && f->detected)
+             || f->unparsed == f->lines))
+    {
+        return 0;
+    }
+
+    snprintf(msg, sizeof(msg), "%s: no parser could read it (format %s): "
+             "%" PRIu64 " of %" PRIu64 " lines carry abort phrases", path,
+             rg_format_name(sc->format), f->abort_lines, f->lines);
+    f->unreadable = 1;
+    rs_file_set(&f->error, msg);
+
+    return 0;
+}
+
+
+/*
+ * The phrases that say a line is about an abort, whatever its layout: a
+ * file no parser reads is judged by them (rs_scan_judge).
+ */
+static const struct {
+    const char  *s;
+    size_t       len;
+} rs_phrases[] = {
+#define RS_PHRASE(s)  { s, sizeof(s) - 1 }
+    RS_PHRASE("Connection reset"), RS_PHRASE("Broken pipe"),
+    RS_PHRASE("prematurely closed"), RS_PHRASE("Connection refused"),
+    RS_PHRASE("timed out"), RS_PHRASE("ClientAbortException"),
+    RS_PHRASE("forcibly closed"), RS_PHRASE("connection abort"),
+    RS_PHRASE("canceled stream"), RS_PHRASE(" 499 "),
+#undef RS_PHRASE
+};
+
+
+static int
+rs_has_phrase(const char *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < sizeof(rs_phrases) / sizeof(rs_phrases[0]); i++) {
+        if (rg_find(p, p + len, rs_phrases[i].s, rs_phrases[i].len) != NULL) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -376,6 +517,7 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
 
     sc->parse = rs_parser_for(sc->format);
     sc->in_range = !sc->cfg->since.valid;
+    sc->phys = 1;
     memset(&sc->rec, 0, sizeof(rs_record_state));
 
     /*
@@ -385,6 +527,7 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
      * then), and only where the message is a part of the line.
      */
     sc->light = sc->format == RG_FORMAT_NGINX_ERROR
+                && sc->ship.kind == RS_SHIP_NONE
                 && rg_prescan_active(sc->prescan, sc->format)
                 && !sc->cfg->since.valid && !sc->cfg->until.valid;
 
@@ -401,6 +544,19 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
 
         rs_scan_line(sc, &ln);
         rs_scan_progress(sc, &n, &done, 1, ln.bytes);
+    }
+
+    if (sc->ship.kind != RS_SHIP_NONE) {
+        /* parts of a record the input ended in */
+        const char  *p;
+        size_t       len;
+        uint64_t     bytes, lines;
+
+        if (rs_ship_flush(&sc->ship, &p, &len, &bytes, &lines)) {
+            sc->phys = lines;
+            rs_scan_text(sc, p, len, bytes);
+            sc->phys = 1;
+        }
     }
 
     if (sc->cfg->progress != NULL) {
@@ -468,10 +624,12 @@ rs_count_lines(rs_scanner *sc, uint64_t lines, uint64_t bytes,
 }
 
 
+/* One record's lines (sc->phys: more than one when a shipper joined
+   parts). */
 static void
 rs_count_line(rs_scanner *sc, uint64_t bytes, int unparsed)
 {
-    rs_count_lines(sc, 1, bytes, (uint64_t) unparsed);
+    rs_count_lines(sc, sc->phys, bytes, unparsed ? sc->phys : 0);
 }
 
 
@@ -567,9 +725,37 @@ static void
 rs_scan_line(rs_scanner *sc, const rs_line *ln)
 {
     const char  *p = ln->p;
-    size_t       len = ln->len, skip;
-    int          hit;
-    rs_ts        sys;
+    size_t       len = ln->len;
+    uint64_t     bytes = ln->bytes, lines;
+    int          rc;
+
+    if (sc->ship.kind == RS_SHIP_NONE) {
+        rs_scan_text(sc, p, len, bytes);
+        return;
+    }
+
+    /* behind a shipper's prefix: the record it wrote, parts joined */
+    rc = rs_ship_line(&sc->ship, &p, &len, &bytes, &lines);
+    if (rc < 0) {
+        sc->failed = 1;
+        return;
+    }
+
+    if (rc > 0) {
+        sc->phys = lines;
+        rs_scan_text(sc, p, len, bytes);
+        sc->phys = 1;
+    }
+}
+
+
+/* One record's text (a physical line, or what a shipper joined). */
+static void
+rs_scan_text(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
+{
+    size_t  skip;
+    int     hit;
+    rs_ts   sys;
 
     memset(&sys, 0, sizeof(rs_ts));
     skip = rs_syslog_prefix(p, len, sc->cfg->year, &sys);
@@ -578,7 +764,7 @@ rs_scan_line(rs_scanner *sc, const rs_line *ln)
     len -= skip;
 
     if (sc->format == RG_FORMAT_JAVA) {
-        rs_scan_java(sc, p, len, ln->bytes, &sys);
+        rs_scan_java(sc, p, len, bytes, &sys);
         return;
     }
 
@@ -588,13 +774,13 @@ rs_scan_line(rs_scanner *sc, const rs_line *ln)
     if (sc->light && !hit
         && !rg_prescan_may_match(sc->prescan, sc->format, p, len))
     {
-        if (rs_scan_light(sc, p, len, ln->bytes)) {
-            rs_scan_none(sc, 1, ln->bytes);
+        if (rs_scan_light(sc, p, len, bytes)) {
+            rs_scan_none(sc, 1, bytes);
         }
         return;
     }
 
-    rs_scan_parsed(sc, p, len, ln->bytes, &sys);
+    rs_scan_parsed(sc, p, len, bytes, &sys);
 }
 
 
@@ -604,23 +790,35 @@ rs_scan_parsed(rs_scanner *sc, const char *p, size_t len, uint64_t bytes,
     rs_ts *sys)
 {
     rs_parsed  out;
+    rg_format  format = sc->format;
 
     if (sc->parse(&sc->parser, p, len, &out) != 0) {
-        if (rs_in_range(sc, sys)) {
-            rs_count_line(sc, bytes, 1);
-        }
-        return;
-    }
-
-    if (sc->cfg->since.valid || sc->cfg->until.valid) {
-        rs_scan_time(sc, &out);
-        if (!rs_in_range(sc, &out.ts)) {
+        if (sc->alt_parse == NULL
+            || sc->alt_parse(&sc->parser, p, len, &out) != 0)
+        {
+            if (rs_in_range(sc, sys)) {
+                rs_count_line(sc, bytes, 1);
+                sc->file->abort_lines += rs_has_phrase(p, len);
+            }
             return;
         }
+
+        /* the other stream's line: its rules, for this record */
+        sc->format = sc->alt_format;
     }
 
-    rs_count_line(sc, bytes, 0);
-    rs_classify(sc, &out, bytes);
+    if (sc->format == RG_FORMAT_GENERIC) {
+        sc->file->abort_lines += rs_has_phrase(p, len);
+    }
+
+    if ((!sc->cfg->since.valid && !sc->cfg->until.valid)
+        || (rs_scan_time(sc, &out), rs_in_range(sc, &out.ts)))
+    {
+        rs_count_line(sc, bytes, 0);
+        rs_classify(sc, &out, bytes);
+    }
+
+    sc->format = format;
 }
 
 

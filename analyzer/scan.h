@@ -16,6 +16,7 @@
 
 #include "agg.h"
 #include "parse.h"
+#include "rg_prescan.h"
 #include "rg_rules.h"
 #include "timefmt.h"
 #include "tz.h"
@@ -50,6 +51,10 @@ typedef struct {
     int                format;      /* rg_format, or -1 for auto */
     const char        *log_format;  /* nginx layout; NULL: combined */
     const rg_ruleset  *rules;
+    /* rs_scan_prescan_create(rules), shared read-only by every scanner of
+       the config; NULL: each scanner builds its own (it costs more than
+       a small input's scan: the fuzz targets share one) */
+    const rg_prescan  *prescan;
     const char        *tz;          /* NULL: offset-less times stay naive */
     rs_ts              since, until;    /* valid == 0: open */
     int                year;        /* for BSD syslog times */
@@ -85,5 +90,13 @@ void rs_scanner_destroy(rs_scanner *sc);
  * its end (the entry's error says why; what was read is counted).
  */
 int rs_scan_path(rs_scanner *sc, const char *path);
+
+/* The same for an input in memory (len bytes at data, plain or gzip),
+   entered under `name`; read in the caller's thread. */
+int rs_scan_memory(rs_scanner *sc, const char *name, const void *data,
+    size_t len);
+
+/* The prescan a scanner of `rules` uses; NULL when out of memory. */
+rg_prescan *rs_scan_prescan_create(const rg_ruleset *rules);
 
 #endif /* RS_SCAN_H */

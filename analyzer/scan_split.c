@@ -1,5 +1,5 @@
 /*
- * scan_split.c - two threads over one plain file (see scan_split.h).
+ * scan_split.c - threads over one plain file (see scan_split.h).
  */
 
 #include <fcntl.h>
@@ -26,6 +26,7 @@ typedef struct {
     size_t                 n;
     size_t                 next;        /* the chunk to hand out next */
     size_t                 joined;      /* chunks joined, in file order */
+    size_t                 ahead;       /* how far next may run ahead */
     int                    failed;      /* out of memory */
     pthread_mutex_t        lock;        /* the four fields above */
     pthread_cond_t         moved;       /* joined moved on */
@@ -49,8 +50,8 @@ static uint64_t rs_split_point(rs_scanner *sc, int fd, uint64_t from,
 /*
  * Takes the next chunk while there is one, scans it with its own observer
  * context, and joins the contexts of every chunk done in file order.  A
- * thread more than RS_SPLIT_AHEAD chunks ahead of the joins waits, so
- * at most that many contexts are held.
+ * thread more than sp->ahead chunks ahead of the joins waits, so at most
+ * that many contexts are held.
  */
 static void *
 rs_worker_run(void *arg)
@@ -62,7 +63,7 @@ rs_worker_run(void *arg)
 
     for ( ;; ) {
         pthread_mutex_lock(&sp->lock);
-        while (sp->next < sp->n && sp->next >= sp->joined + RS_SPLIT_AHEAD) {
+        while (sp->next < sp->n && sp->next >= sp->joined + sp->ahead) {
             pthread_cond_wait(&sp->moved, &sp->lock);
         }
         i = sp->next < sp->n ? sp->next++ : sp->n;
@@ -211,67 +212,86 @@ rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
 {
     char              err[256];
     rs_chunk          chunk[RS_SPLIT_CHUNKS_MAX];
-    rs_worker         w[2];
+    rs_worker        *w;
     rs_split          sp;
     rs_file          *f = rs_scanner_file(sc);
-    pthread_t         tid;
+    pthread_t        *tid;
     pthread_mutex_t   agg_lock;
-    size_t            i;
-    int               started = 0;
+    size_t            i, nw, started = 0;
 
     memset(chunk, 0, sizeof(chunk));
     memset(&sp, 0, sizeof(sp));
-    memset(w, 0, sizeof(w));
     sp.path = path;
     sp.format = rs_scanner_format(sc);
     sp.cfg = rs_scanner_config(sc);
     sp.chunk = chunk;
+    /* the cuts depend on the file alone, never on the thread count, so
+       every -j joins the same chunks in the same order */
     sp.n = rs_split_chunks(sc, path, size, chunk, RS_SPLIT_CHUNKS_MAX);
 
+    nw = (size_t) (sp.cfg->threads > 1 ? sp.cfg->threads : 1);
+    nw = nw > sp.n ? sp.n : nw;
+    /* each worker may run this far ahead of the joins: one chunk in hand
+       per worker and two more, so no worker waits on a slow neighbour */
+    sp.ahead = nw + 2 > RS_SPLIT_AHEAD ? nw + 2 : RS_SPLIT_AHEAD;
+
+    w = calloc(nw, sizeof(rs_worker));
+    tid = calloc(nw, sizeof(pthread_t));
+    if (w == NULL || tid == NULL) {
+        free(w);
+        free(tid);
+        rs_file_set(&f->error, "out of memory");
+        return;
+    }
+
     /*
-     * Two workers take the chunks in turn, each with a scanner of its own
-     * (matcher, parser: the per-line work runs on both cores), into the
+     * The workers take the chunks in turn, each with a scanner of its own
+     * (matcher, parser: the per-line work runs on every core), into the
      * one aggregate under agg_lock (batch.h); a worker that is slowed
-     * down (a busy machine) simply takes fewer chunks.  Without a second
-     * thread, or with one chunk, this thread scans them all.
+     * down (a busy machine) simply takes fewer chunks.  With one thread,
+     * or one chunk, this thread scans them all.
      */
     if (pthread_mutex_init(&sp.lock, NULL) != 0
         || pthread_cond_init(&sp.moved, NULL) != 0
         || pthread_mutex_init(&agg_lock, NULL) != 0)
     {
         rs_file_set(&f->error, "cannot start a thread");
+        free(w);
+        free(tid);
         return;
     }
 
-    for (i = 0; i < 2; i++) {
+    for (i = 0; i < nw; i++) {
         w[i].sp = &sp;
         w[i].cfg = *sp.cfg;
-        if (i == 0 || sp.n > 1) {
-            w[i].sc = rs_scanner_create(&w[i].cfg, rs_scanner_agg(sc), err,
-                                        sizeof(err));
+        w[i].sc = rs_scanner_create(&w[i].cfg, rs_scanner_agg(sc), err,
+                                    sizeof(err));
+        if (w[i].sc == NULL) {
+            break;
         }
     }
 
     if (w[0].sc == NULL) {
         rs_file_set(&f->error, err);
-        rs_scanner_destroy(w[1].sc);
         goto done;
     }
 
-    if (w[1].sc != NULL) {
+    /* a worker whose scanner could not be made is simply not started */
+    nw = i;
+
+    for (i = 1; i < nw; i++) {
         rs_scanner_set_lock(w[0].sc, &agg_lock);
-        rs_scanner_set_lock(w[1].sc, &agg_lock);
-        started = pthread_create(&tid, NULL, rs_worker_run, &w[1]) == 0;
+        rs_scanner_set_lock(w[i].sc, &agg_lock);
+        if (pthread_create(&tid[i], NULL, rs_worker_run, &w[i]) != 0) {
+            break;
+        }
+        started = i;
     }
 
     rs_worker_run(&w[0]);
 
-    if (started) {
-        pthread_join(tid, NULL);
-    }
-
-    for (i = 0; i < 2; i++) {
-        rs_scanner_destroy(w[i].sc);
+    for (i = 1; i <= started; i++) {
+        pthread_join(tid[i], NULL);
     }
 
     /* the chunks' counts and the first error, in file order */
@@ -279,6 +299,7 @@ rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
         f->lines += chunk[i].file.lines;
         f->bytes += chunk[i].file.bytes;
         f->unparsed += chunk[i].file.unparsed;
+        f->abort_lines += chunk[i].file.abort_lines;
         if (chunk[i].file.error != NULL && f->error == NULL) {
             rs_file_set(&f->error, chunk[i].file.error);
         }
@@ -290,6 +311,12 @@ rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
     }
 
 done:
+
+    for (i = 0; i < nw; i++) {
+        rs_scanner_destroy(w[i].sc);
+    }
+    free(w);
+    free(tid);
 
     pthread_mutex_destroy(&agg_lock);
     pthread_cond_destroy(&sp.moved);

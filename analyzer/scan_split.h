@@ -1,14 +1,16 @@
 /*
- * scan_split.h - one large plain file scanned by two threads.
+ * scan_split.h - one large plain file scanned by several threads (-j).
  *
  * The file is cut into chunks of about RS_SPLIT_CHUNK bytes, each starting
- * at a record; two workers take them in turn, each with its own scanner
- * (matcher, parser: the per-line work runs on both cores), into the one
- * aggregate (batch.h: the keys are held once, not once per thread).  Each
+ * at a record; the workers (-j, at most one per chunk) take them in turn,
+ * each with its own scanner (matcher, parser: the per-line work runs on
+ * every core), into the one aggregate (batch.h: the keys are held once,
+ * not once per thread).  Each
  * chunk has its own observer context (findings), joined into the run's in
  * file order, so what observers keep of "the first one seen" is what one
- * thread would keep.  Taking chunks rather than a half each keeps both
- * cores busy to the end when one is slowed down.  For scan.c only.
+ * thread would keep: the output is the same for every -j.  Taking chunks
+ * rather than a share each keeps every core busy to the end when one is
+ * slowed down.  For scan.c only.
  */
 
 #ifndef RS_SCAN_SPLIT_H

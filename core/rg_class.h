@@ -39,11 +39,18 @@ typedef enum {
     RG_SIDE_LOCAL
 } rg_side;
 
+/* what rstscan's findings read of a class (rg_class_info.traits) */
+/* a user leaving a page (Stop, a closed tab): user_navigation counts it */
+#define RG_TRAIT_NAVIGATION  0x01
+/* may end at a fixed idle timeout of something in between: idle_timeout */
+#define RG_TRAIT_IDLE        0x02
+
 typedef struct {
     rg_class     cls;
     const char  *name;          /* "client_reset" */
     rg_side      side;
     const char  *evidence;      /* one line of typical evidence, for reports */
+    unsigned     traits;        /* RG_TRAIT_* */
 } rg_class_info;
 
 /* The whole table, indexed by rg_class. */
@@ -61,5 +68,8 @@ rg_side rg_class_side(rg_class cls);
 
 /* Client-side classes are the expected noise the module limits by default. */
 int rg_class_is_client_side(rg_class cls);
+
+/* Whether the class has every RG_TRAIT_* bit of traits (0 for none). */
+int rg_class_has(rg_class cls, unsigned traits);
 
 #endif /* RG_CLASS_H */

@@ -37,6 +37,22 @@ rg_escape_c_byte(unsigned char c, char e[RG_ESCAPE_MAX_GROWTH])
 
 
 size_t
+rg_escape_c_len(const char *src, size_t len)
+{
+    char    e[RG_ESCAPE_MAX_GROWTH];
+    size_t  i, out;
+
+    out = 0;
+
+    for (i = 0; i < len; i++) {
+        out += rg_escape_c_byte((unsigned char) src[i], e);
+    }
+
+    return out;
+}
+
+
+size_t
 rg_escape_c(const char *src, size_t len, char *dst, size_t size,
     size_t *consumed)
 {

@@ -27,6 +27,9 @@
 size_t rg_escape_c(const char *src, size_t len, char *dst, size_t size,
     size_t *consumed);
 
+/* The length of src[0..len) once C-escaped (what rg_escape_c would need). */
+size_t rg_escape_c_len(const char *src, size_t len);
+
 /* How many bytes of src[0..len) rg_escape_line would change. */
 size_t rg_escape_line_count(const char *src, size_t len);
 

@@ -300,8 +300,30 @@ rg_ngx_address(const char *p, const char *end)
 
 
 /*
+ * The end of a client written as text (a redacted or anonymised address:
+ * "10.xxx.xx.xxxx", "CLIENT_IP"): a word without blanks, quotes or commas,
+ * taken only when ", server: " follows it (never at a cut line's end, where
+ * a quoted URI could end with such a word); NULL when there is none.
+ */
+static const char *
+rg_ngx_text_client(const char *p, const char *end)
+{
+    const char  *s = p;
+    size_t       sl = sizeof(RG_CTX_SERVER) - 1;
+
+    while (p < end && *p != ',' && *p != ' ' && *p != '"') {
+        p++;
+    }
+
+    return p > s && (size_t) (end - p) >= sl && rg_ngx_eq(p, RG_CTX_SERVER, sl)
+           ? p : NULL;
+}
+
+
+/*
  * Finds the real context (see the top of the file); returns the position of
- * its ", client: " or NULL, with *addr_end set.
+ * its ", client: " or NULL, with *addr_end set.  An address, else a text
+ * client (rg_ngx_text_client), followed by ", server: ".
  */
 static const char *
 rg_ngx_context(const char *msg, const char *end, const char **addr_end)
@@ -319,6 +341,12 @@ rg_ngx_context(const char *msg, const char *end, const char **addr_end)
                 || ((size_t) (end - a) >= sl
                     && rg_ngx_eq(a, RG_CTX_SERVER, sl))))
         {
+            *addr_end = a;
+            return c;
+        }
+
+        a = rg_ngx_text_client(c + sizeof(RG_CTX_CLIENT) - 1, end);
+        if (a != NULL) {
             *addr_end = a;
             return c;
         }

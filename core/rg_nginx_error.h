@@ -7,8 +7,10 @@
  * `*cid` and the trailing context fields are optional.  The message ends
  * where the context nginx appends begins: the first ", client: " that is
  * followed by an address (IPv4, IPv6 or "unix:...") and ", server: " (or
- * the end of a line nginx cut at 2 KiB), so a URI quoted in the message
- * ("/x, client: 6.6.6.6") is not taken for it.  The action is what follows
+ * the end of a line nginx cut at 2 KiB), or by a word written in place of
+ * the address (a redacted log: "10.xxx.xx.xxxx", "CLIENT_IP") and
+ * ", server: ", so a URI quoted in the message ("/x, client: 6.6.6.6") is
+ * not taken for it; the client field is the address or word as written.  The action is what follows
  * the last " while " of the message; it is always set, empty when there is
  * no " while ".  client, server, request, upstream and host are set only
  * when the line has them (a "referrer" or "subrequest" value is skipped).

@@ -17,10 +17,6 @@
 #include "rg_shipped.h"
 
 
-/* A rule file larger than this is refused rather than read into memory. */
-#define RG_RULE_FILE_MAX  (16 * 1024 * 1024)
-
-
 void
 rg_error_set(rg_error *err, const char *fmt, ...)
 {
@@ -61,6 +57,7 @@ rg_ruleset_destroy(rg_ruleset *rs)
 
     rg_ruleset_uncompile(rs);
     rg_ruleset_truncate(rs, 0);
+    rg_strtab_free(&rs->ids);
     free(rs->rules);
     free(rs);
 }
@@ -134,6 +131,11 @@ rg_ruleset_append(rg_ruleset *rs, rg_rule *rule)
         rs->cap = cap;
     }
 
+    if (rg_strtab_put(&rs->ids, rule->id, strlen(rule->id), rule) != 0) {
+        rg_rule_free(rule);
+        return -1;
+    }
+
     rule->order = rs->n;
     rs->rules[rs->n++] = rule;
     rs->compiled = 0;
@@ -145,8 +147,24 @@ rg_ruleset_append(rg_ruleset *rs, rg_rule *rule)
 void
 rg_ruleset_truncate(rg_ruleset *rs, size_t n)
 {
+    size_t  i;
+
+    rs->compiled = 0;
+
+    if (rs->n <= n) {
+        return;
+    }
+
     while (rs->n > n) {
         rg_rule_free(rs->rules[--rs->n]);
+    }
+
+    /* the table has no removal: rebuilt in place from the rules left (this
+       runs when an add fails; it cannot fail, the slots are there) */
+    rg_strtab_clear(&rs->ids);
+    for (i = 0; i < rs->n; i++) {
+        (void) rg_strtab_put(&rs->ids, rs->rules[i]->id,
+                             strlen(rs->rules[i]->id), rs->rules[i]);
     }
 
     rs->compiled = 0;
@@ -187,7 +205,12 @@ rg_ruleset_add_shipped(rg_ruleset *rs, rg_error *err)
 }
 
 
-/* Reads a whole file (a pipe too: --rules <(...)); NULL with err set. */
+/*
+ * Reads a whole file (a pipe too: --rules <(...)), or its first
+ * RG_RULE_FILE_MAX + 1 bytes: the size check (rg_rules_bounds.c) then
+ * names the line and column where the limit is crossed.  NULL with err
+ * set.
+ */
 static char *
 rg_rules_read(FILE *f, const char *path, size_t *len, rg_error *err)
 {
@@ -196,6 +219,9 @@ rg_rules_read(FILE *f, const char *path, size_t *len, rg_error *err)
 
     do {
         if (n == cap) {
+            if (cap == RG_RULE_FILE_MAX + 1) {
+                break;
+            }
             cap = cap ? cap * 2 : 64 * 1024;
             if (cap > RG_RULE_FILE_MAX + 1) {
                 cap = RG_RULE_FILE_MAX + 1;
@@ -210,13 +236,6 @@ rg_rules_read(FILE *f, const char *path, size_t *len, rg_error *err)
         }
 
         n += fread(buf + n, 1, cap - n, f);
-
-        if (n > RG_RULE_FILE_MAX) {
-            free(buf);
-            rg_error_set(err, "%s: larger than %d MiB", path,
-                         RG_RULE_FILE_MAX >> 20);
-            return NULL;
-        }
     } while (n == cap);
 
     if (ferror(f)) {

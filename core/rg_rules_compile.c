@@ -123,20 +123,36 @@ rg_compile_prefilterable(const rg_rule *rule)
 }
 
 
-/* Does an earlier prefilter part have the same pattern as rule i?  (Rules
-   that differ only in `where` share their `match`: one part covers them.) */
+/*
+ * Marks in dup[i] the prefilter rules whose pattern an earlier prefilter
+ * rule has already (rules that differ only in `where` share their `match`:
+ * one part covers them).  A hash of the patterns keeps this linear.
+ */
 static int
-rg_compile_duplicate(const rg_format_rules *fr, size_t i)
+rg_compile_duplicates(const rg_format_rules *fr, unsigned char *dup)
 {
-    size_t  j;
+    rg_strtab   seen = { NULL, 0, 0 };
+    size_t      i;
+    rg_rule    *r;
 
-    for (j = 0; j < i; j++) {
-        if (fr->rules[j]->in_prefilter
-            && strcmp(fr->rules[j]->pattern, fr->rules[i]->pattern) == 0)
-        {
-            return 1;
+    for (i = 0; i < fr->n; i++) {
+        r = fr->rules[i];
+        dup[i] = 0;
+
+        if (!r->in_prefilter) {
+            continue;
+        }
+
+        if (rg_strtab_get(&seen, r->pattern, r->pattern_len) != NULL) {
+            dup[i] = 1;
+
+        } else if (rg_strtab_put(&seen, r->pattern, r->pattern_len, r) != 0) {
+            rg_strtab_free(&seen);
+            return -1;
         }
     }
+
+    rg_strtab_free(&seen);
 
     return 0;
 }
@@ -148,6 +164,7 @@ rg_compile_prefilter(rg_ruleset *rs, rg_format_rules *fr)
 {
     size_t       i, len = 0, n = 0;
     char        *pat, *p;
+    unsigned char  *dup;
     int          errcode;
     uint32_t     opts;
     PCRE2_SIZE   erroffset;
@@ -156,7 +173,16 @@ rg_compile_prefilter(rg_ruleset *rs, rg_format_rules *fr)
 
     for (i = 0; i < fr->n; i++) {
         fr->rules[i]->in_prefilter = rg_compile_prefilterable(fr->rules[i]);
-        if (fr->rules[i]->in_prefilter && !rg_compile_duplicate(fr, i)) {
+    }
+
+    dup = malloc(fr->n);
+    if (dup == NULL || rg_compile_duplicates(fr, dup) != 0) {
+        free(dup);
+        return -1;
+    }
+
+    for (i = 0; i < fr->n; i++) {
+        if (fr->rules[i]->in_prefilter && !dup[i]) {
             len += fr->rules[i]->pattern_len + sizeof("|(?:)(*MARK:)") + 20;
             n++;
 
@@ -181,17 +207,19 @@ rg_compile_prefilter(rg_ruleset *rs, rg_format_rules *fr)
         }
         fr->direct = fr->n;
         fr->marked = 0;
+        free(dup);
         return 0;
     }
 
     pat = malloc(len + 1);
     if (pat == NULL) {
+        free(dup);
         return -1;
     }
 
     p = pat;
     for (i = 0; i < fr->n; i++) {
-        if (fr->rules[i]->in_prefilter && !rg_compile_duplicate(fr, i)) {
+        if (fr->rules[i]->in_prefilter && !dup[i]) {
             if (p != pat) {
                 *p++ = '|';
             }
@@ -210,6 +238,7 @@ rg_compile_prefilter(rg_ruleset *rs, rg_format_rules *fr)
                                        RG_PCRE2_OPTIONS, &errcode, &erroffset,
                                        NULL);
     free(pat);
+    free(dup);
 
     if (fr->prefilter.code == NULL) {
         /* every part compiled alone; if the whole does not (too large),

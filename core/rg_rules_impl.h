@@ -15,6 +15,7 @@
 #include <pcre2.h>
 
 #include "rg_rules.h"
+#include "rg_strtab.h"
 
 /*
  * Bounds of one PCRE2 call.  The match limit caps backtracking (JIT and
@@ -29,6 +30,19 @@
 #define RG_HEAP_LIMIT_KIB   4096
 #define RG_JIT_STACK_MIN    (32 * 1024)
 #define RG_JIT_STACK_MAX    (512 * 1024)
+
+/*
+ * What a rule file may hold (core/README.md, "Hardening").  Each bound
+ * fails the load with FILE:LINE:COLUMN at the first byte, node or rule
+ * beyond it, found before any pattern is compiled, so a hostile or
+ * runaway file is refused in milliseconds instead of loading for minutes.
+ * The shipped rules use a fraction of each (about 50 rules, 16 KiB,
+ * patterns under 200 bytes, 3 levels of nesting).
+ */
+#define RG_RULE_FILE_MAX    (4 * 1024 * 1024)  /* bytes in one file */
+#define RG_RULES_MAX        10000   /* rules in a ruleset, all files */
+#define RG_RULES_DEPTH_MAX  32      /* nested YAML collections */
+#define RG_PATTERN_MAX      4096    /* bytes in one `match` or `where` */
 
 /* Patterns: no UTF (logs carry any bytes), and nobody may turn it on. */
 #define RG_PCRE2_OPTIONS    PCRE2_NEVER_UTF
@@ -80,11 +94,27 @@ struct rg_ruleset {
     int              compiled;
     size_t           jit_count;
     rg_format_rules  fmt[RG_FORMAT_COUNT];
+    rg_strtab        ids;       /* id -> rule, for the duplicate check */
 };
 
 /* Parses and validates one YAML text; appends to rs, or fails with err. */
 int rg_rules_load_yaml(rg_ruleset *rs, const char *name, const char *buf,
     size_t len, rg_error *err);
+
+/*
+ * Checks a YAML text against the bounds above before it is loaded (one
+ * pass of libyaml's event parser, stopped at the first bound crossed):
+ * its size, nesting, number of rules (`before` are loaded already), and
+ * that libyaml can read it.  0, or -1 with err set.
+ */
+int rg_rules_check_bounds(const char *name, const char *buf, size_t len,
+    size_t before, rg_error *err);
+
+/* libyaml's parser error as FILE:LINE:COLUMN: message; a reader error
+   (a NUL, invalid UTF-8) at the line and column of its byte. */
+struct yaml_parser_s;
+void rg_rules_yaml_error(const char *name, const struct yaml_parser_s *p,
+    const char *buf, size_t len, rg_error *err);
 
 /* Takes ownership of rule (on failure too). */
 int rg_ruleset_append(rg_ruleset *rs, rg_rule *rule);

@@ -4,7 +4,9 @@
  * libyaml's document API gives every node with its position, so each error
  * names FILE:LINE:COLUMN (1-based) of the node at fault.  Every key is
  * checked; a rule is either fully valid (its patterns compiled) or the whole
- * file fails: nothing is skipped silently.
+ * file fails: nothing is skipped silently.  rg_rules_bounds.c first checks
+ * the file against the bounds of a rule file, so that a hostile one fails
+ * fast instead of being built into a document.
  */
 
 #include <errno.h>
@@ -119,6 +121,14 @@ rg_load_regex(rg_load_ctx *ctx, const char *id, const char *what,
     PCRE2_SIZE   erroffset;
     PCRE2_UCHAR  pmsg[256];
 
+    if (node->data.scalar.length > RG_PATTERN_MAX) {
+        rg_load_error(ctx, node, "rule \"%s\": \"%s\" is %lu bytes long; a "
+                      "pattern has at most %d", id, what,
+                      (unsigned long) node->data.scalar.length,
+                      RG_PATTERN_MAX);
+        return -1;
+    }
+
     re->code = pcre2_compile((PCRE2_SPTR) rg_scalar(node),
                              node->data.scalar.length, RG_PCRE2_OPTIONS,
                              &errcode, &erroffset, NULL);
@@ -232,30 +242,24 @@ rg_load_priority(rg_load_ctx *ctx, rg_rule *rule, const yaml_node_t *node)
 }
 
 
-/* Fails when the id is already taken in this file or an earlier one. */
+/* Fails when the id is already taken in this file or an earlier one (a
+   hash lookup: a file of many rules loads in time linear in its size). */
 static int
 rg_load_check_id(rg_load_ctx *ctx, const char *id, const yaml_node_t *node)
 {
     const rg_rule  *r;
     char            first[600];
-    size_t          i;
 
-    /* a linear scan: ids are checked once, at load time, and rule sets
-       hold tens to hundreds of rules */
-    for (i = 0; i < ctx->rs->n; i++) {
-        r = ctx->rs->rules[i];
-
-        if (strcmp(r->id, id) == 0) {
-            snprintf(first, sizeof(first), "%s:%u:%u", r->file, r->line,
-                     r->column);
-            rg_load_error(ctx, node,
-                          "duplicate id \"%s\" (first defined at %s)", id,
-                          first);
-            return -1;
-        }
+    r = rg_strtab_get(&ctx->rs->ids, id, strlen(id));
+    if (r == NULL) {
+        return 0;
     }
 
-    return 0;
+    snprintf(first, sizeof(first), "%s:%u:%u", r->file, r->line, r->column);
+    rg_load_error(ctx, node, "duplicate id \"%s\" (first defined at %s)", id,
+                  first);
+
+    return -1;
 }
 
 
@@ -518,6 +522,10 @@ rg_rules_load_yaml(rg_ruleset *rs, const char *name, const char *buf,
     rg_load_ctx      ctx = { rs, name, &doc, err };
     int              rc = 0;
 
+    if (rg_rules_check_bounds(name, buf, len, rs->n, err) != 0) {
+        return -1;
+    }
+
     if (!yaml_parser_initialize(&parser)) {
         rg_error_set(err, "%s: out of memory", name);
         return -1;
@@ -528,12 +536,7 @@ rg_rules_load_yaml(rg_ruleset *rs, const char *name, const char *buf,
     /* a file may hold several YAML documents; each is a list of rules */
     while (rc == 0) {
         if (!yaml_parser_load(&parser, &doc)) {
-            rg_error_set(err, "%s:%lu:%lu: %s%s%s", name,
-                         (unsigned long) parser.problem_mark.line + 1,
-                         (unsigned long) parser.problem_mark.column + 1,
-                         parser.problem ? parser.problem : "invalid YAML",
-                         parser.context ? " " : "",
-                         parser.context ? parser.context : "");
+            rg_rules_yaml_error(name, &parser, buf, len, err);
             rc = -1;
             break;
         }

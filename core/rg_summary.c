@@ -11,11 +11,7 @@
 
 #include "rg_escape.h"
 #include "rg_summary.h"
-
-typedef struct {
-    const char  *p;
-    const char  *end;
-} rg_cursor;
+#include "rg_summary_impl.h"
 
 static const char  *rg_summary_logs[] = { "access", "error" };
 
@@ -25,43 +21,16 @@ static const char  *rg_levels[] = {
 };
 
 
-/* --- format ---------------------------------------------------------- */
+/* --- shared steps (rg_summary_impl.h) --------------------------------- */
 
 
-/* Appends a quoted, C-escaped value; -1 when it does not fit whole. */
-static int
-rg_put_quoted(char *buf, size_t size, size_t *pos, const rg_str *v)
-{
-    size_t  n, used;
-
-    if (*pos + 1 > size) {
-        return -1;
-    }
-    buf[(*pos)++] = '"';
-
-    n = rg_escape_c(v->p, v->len, buf + *pos, size - *pos, &used);
-    if (used != v->len) {
-        return -1;
-    }
-    *pos += n;
-
-    if (*pos + 1 > size) {
-        return -1;
-    }
-    buf[(*pos)++] = '"';
-
-    return 0;
-}
-
-
-/* Appends printf-style text; -1 when it does not fit. */
-static int
-rg_put(char *buf, size_t size, size_t *pos, const char *text)
+int
+rg_put_text(char *buf, size_t size, size_t *pos, const char *text)
 {
     size_t  n;
 
     n = strlen(text);
-    if (*pos + n > size) {
+    if (*pos > size || size - *pos < n) {
         return -1;
     }
     memcpy(buf + *pos, text, n);
@@ -71,32 +40,52 @@ rg_put(char *buf, size_t size, size_t *pos, const char *text)
 }
 
 
-size_t
-rg_summary_format(char *buf, size_t size, const rg_summary *s)
+int
+rg_put_quoted_cut(char *buf, size_t size, size_t *pos, const rg_str *v,
+    size_t limit)
 {
-    char         num[160];
-    const char  *cls;
-    size_t       pos, n;
+    size_t  room;
 
-    cls = rg_class_name(s->cls);
-
-    if (cls == NULL || (s->log != RG_SUMMARY_LOG_ACCESS
-                        && s->log != RG_SUMMARY_LOG_ERROR)
-        || (s->dry_run != 0 && s->dry_run != 1)
-        || s->first.len != RG_SUMMARY_TIME_LEN
-        || s->last.len != RG_SUMMARY_TIME_LEN)
-    {
-        return 0;
+    if (*pos > size || size - *pos < 2) {
+        return -1;
     }
+    room = size - *pos - 2;
+    if (limit < room) {
+        room = limit;
+    }
+
+    buf[(*pos)++] = '"';
+    *pos += rg_escape_c(v->p, v->len, buf + *pos, room, NULL);
+    buf[(*pos)++] = '"';
+
+    return 0;
+}
+
+
+/* --- format ---------------------------------------------------------- */
+
+
+/*
+ * The fields between the key and the sample, from " keys=" (v3) or
+ * " suppressed=" (v2) to "sample=", into mid; -1 when a time is not one.
+ */
+static int
+rg_summary_mid(char *mid, size_t size, size_t *len, const rg_summary *s)
+{
+    char    num[160];
+    size_t  pos;
 
     pos = 0;
 
-    snprintf(num, sizeof(num), RG_SUMMARY_PREFIX "log=%s class=%s key=",
-             rg_summary_logs[s->log], cls);
-    if (rg_put(buf, size, &pos, num) != 0
-        || rg_put_quoted(buf, size, &pos, &s->key) != 0)
-    {
-        return 0;
+    if (s->version == 2) {
+        num[0] = '\0';
+    } else {
+        snprintf(num, sizeof(num), " keys=%llu",
+                 (unsigned long long) s->keys);
+    }
+
+    if (rg_put_text(mid, size, &pos, num) != 0) {
+        return -1;
     }
 
     snprintf(num, sizeof(num),
@@ -104,35 +93,91 @@ rg_summary_format(char *buf, size_t size, const rg_summary *s)
              (unsigned long long) s->suppressed,
              (unsigned long long) s->passed,
              (unsigned long long) s->window);
-    if (rg_put(buf, size, &pos, num) != 0
-        || rg_put_quoted(buf, size, &pos, &s->first) != 0
-        || rg_put(buf, size, &pos, " last=") != 0
-        || rg_put_quoted(buf, size, &pos, &s->last) != 0)
+
+    if (rg_put_text(mid, size, &pos, num) != 0
+        || rg_put_quoted_cut(mid, size, &pos, &s->first, (size_t) -1) != 0
+        || rg_put_text(mid, size, &pos, " last=") != 0
+        || rg_put_quoted_cut(mid, size, &pos, &s->last, (size_t) -1) != 0)
+    {
+        return -1;
+    }
+
+    if (s->version == 2) {
+        snprintf(num, sizeof(num), " worker=%llu dry_run=%d sample=",
+                 (unsigned long long) s->worker, s->dry_run);
+    } else {
+        snprintf(num, sizeof(num), " dry_run=%d sample=", s->dry_run);
+    }
+
+    if (rg_put_text(mid, size, &pos, num) != 0) {
+        return -1;
+    }
+
+    *len = pos;
+
+    return 0;
+}
+
+
+size_t
+rg_summary_format(char *buf, size_t size, const rg_summary *s)
+{
+    char         head[128], mid[512];
+    const char  *cls;
+    size_t       pos, room, hlen, mlen, key_limit, sample_need, mark;
+
+    cls = rg_class_name(s->cls);
+
+    if (cls == NULL || (s->log != RG_SUMMARY_LOG_ACCESS
+                        && s->log != RG_SUMMARY_LOG_ERROR)
+        || (s->dry_run != 0 && s->dry_run != 1)
+        || s->first.len != RG_SUMMARY_TIME_LEN
+        || s->last.len != RG_SUMMARY_TIME_LEN
+        || rg_summary_mid(mid, sizeof(mid), &mlen, s) != 0)
     {
         return 0;
     }
 
-    snprintf(num, sizeof(num), " worker=%llu dry_run=%d sample=\"",
-             (unsigned long long) s->worker, s->dry_run);
-    if (rg_put(buf, size, &pos, num) != 0 || pos + 1 > size) {
+    snprintf(head, sizeof(head), RG_SUMMARY_PREFIX "log=%s class=%s key=",
+             rg_summary_logs[s->log], cls);
+    hlen = strlen(head);
+
+    /* two quotes for the key, two for the sample */
+    if (size < hlen + mlen + 4) {
         return 0;
     }
+    room = size - hlen - mlen - 4;
 
-    /* the sample takes what is left, less its closing quote */
-    n = rg_escape_c(s->sample.p, s->sample.len, buf + pos, size - pos - 1,
-                    NULL);
-    pos += n;
-    buf[pos++] = '"';
+    /*
+     * A key may be as long as a client wants (key=$http_x_forwarded_for):
+     * it must not crowd the sample out, nor the line out of nginx's
+     * buffer, so the sample keeps up to half the room when it needs it.
+     */
+    sample_need = rg_escape_c_len(s->sample.p, s->sample.len);
+    key_limit = room - (sample_need < room / 2 ? sample_need : room / 2);
+
+    pos = 0;
+    memcpy(buf, head, hlen);
+    pos = hlen;
+
+    mark = pos;
+    (void) rg_put_quoted_cut(buf, size, &pos, &s->key, key_limit);
+    room -= pos - mark - 2;
+
+    memcpy(buf + pos, mid, mlen);
+    pos += mlen;
+
+    (void) rg_put_quoted_cut(buf, size, &pos, &s->sample, room);
 
     return pos;
 }
 
 
-/* --- parse ----------------------------------------------------------- */
+/* --- parse ---------------------------------------------------------- */
 
 
-static int
-rg_lit(rg_cursor *c, const char *lit)
+int
+rg_cur_lit(rg_cursor *c, const char *lit)
 {
     size_t  n;
 
@@ -146,9 +191,8 @@ rg_lit(rg_cursor *c, const char *lit)
 }
 
 
-/* Decimal, no leading zeros, no overflow. */
-static int
-rg_uint(rg_cursor *c, uint64_t *out)
+int
+rg_cur_uint(rg_cursor *c, uint64_t *out)
 {
     const char  *start;
     uint64_t     v;
@@ -175,9 +219,8 @@ rg_uint(rg_cursor *c, uint64_t *out)
 }
 
 
-/* A word of [a-z_] up to the next space; *out points into the line. */
-static int
-rg_word(rg_cursor *c, rg_str *out)
+int
+rg_cur_word(rg_cursor *c, rg_str *out)
 {
     const char  *start;
 
@@ -195,6 +238,40 @@ rg_word(rg_cursor *c, rg_str *out)
 }
 
 
+int
+rg_cur_log(rg_cursor *c, int *log)
+{
+    rg_str  w;
+
+    if (rg_cur_word(c, &w) != 0) {
+        return -1;
+    }
+    if (w.len == 6 && memcmp(w.p, "access", 6) == 0) {
+        *log = RG_SUMMARY_LOG_ACCESS;
+    } else if (w.len == 5 && memcmp(w.p, "error", 5) == 0) {
+        *log = RG_SUMMARY_LOG_ERROR;
+    } else {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+int
+rg_cur_class(rg_cursor *c, int *cls)
+{
+    rg_str  w;
+
+    if (rg_cur_word(c, &w) != 0) {
+        return -1;
+    }
+    *cls = rg_class_from_name(w.p, w.len);
+
+    return *cls == RG_CLASS_NONE ? -1 : 0;
+}
+
+
 static int
 rg_is_hex(char ch)
 {
@@ -202,14 +279,13 @@ rg_is_hex(char ch)
 }
 
 
-/* A quoted, validly C-escaped value; out gets the text between quotes. */
-static int
-rg_quoted(rg_cursor *c, rg_str *out)
+int
+rg_cur_quoted(rg_cursor *c, rg_str *out)
 {
     const char     *start;
     unsigned char   ch;
 
-    if (rg_lit(c, "\"") != 0) {
+    if (rg_cur_lit(c, "\"") != 0) {
         return -1;
     }
     start = c->p;
@@ -269,9 +345,8 @@ rg_quoted(rg_cursor *c, rg_str *out)
 }
 
 
-/* "YYYY/MM/DD HH:MM:SS": digits and separators exactly where nginx puts them */
-static int
-rg_is_time(const char *p, size_t len)
+int
+rg_is_log_time(const char *p, size_t len)
 {
     static const char  shape[] = "dddd/dd/dd dd:dd:dd";
     size_t             i;
@@ -290,48 +365,73 @@ rg_is_time(const char *p, size_t len)
 }
 
 
+/* first="..." last="..." with nginx's times in both */
+static int
+rg_cur_times(rg_cursor *c, rg_summary *s)
+{
+    if (rg_cur_lit(c, "s first=") != 0 || rg_cur_quoted(c, &s->first) != 0
+        || !rg_is_log_time(s->first.p, s->first.len)
+        || rg_cur_lit(c, " last=") != 0 || rg_cur_quoted(c, &s->last) != 0
+        || !rg_is_log_time(s->last.p, s->last.len))
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
 int
 rg_summary_parse(const char *p, size_t len, rg_summary *out)
 {
     rg_cursor   c;
-    rg_str      w;
     rg_summary  s;
     uint64_t    dry;
+    int         log, cls;
 
     c.p = p;
     c.end = p + len;
     memset(&s, 0, sizeof(s));
 
-    if (rg_lit(&c, RG_SUMMARY_PREFIX "log=") != 0 || rg_word(&c, &w) != 0) {
+    if (rg_cur_lit(&c, RG_SUMMARY_PREFIX "log=") != 0
+        || rg_cur_log(&c, &log) != 0
+        || rg_cur_lit(&c, " class=") != 0 || rg_cur_class(&c, &cls) != 0
+        || rg_cur_lit(&c, " key=") != 0 || rg_cur_quoted(&c, &s.key) != 0)
+    {
         return -1;
     }
-    if (w.len == 6 && memcmp(w.p, "access", 6) == 0) {
-        s.log = RG_SUMMARY_LOG_ACCESS;
-    } else if (w.len == 5 && memcmp(w.p, "error", 5) == 0) {
-        s.log = RG_SUMMARY_LOG_ERROR;
+    s.log = (rg_summary_log) log;
+    s.cls = (rg_class) cls;
+
+    /* version 3 has keys= here; version 2 goes straight on */
+    if (rg_cur_lit(&c, " keys=") == 0) {
+        s.version = 3;
+        if (rg_cur_uint(&c, &s.keys) != 0) {
+            return -1;
+        }
     } else {
+        s.version = 2;
+        s.keys = 1;
+    }
+
+    if (rg_cur_lit(&c, " suppressed=") != 0 || rg_cur_uint(&c, &s.suppressed) != 0
+        || rg_cur_lit(&c, " passed=") != 0 || rg_cur_uint(&c, &s.passed) != 0
+        || rg_cur_lit(&c, " window=") != 0 || rg_cur_uint(&c, &s.window) != 0
+        || rg_cur_times(&c, &s) != 0)
+    {
         return -1;
     }
 
-    if (rg_lit(&c, " class=") != 0 || rg_word(&c, &w) != 0) {
-        return -1;
-    }
-    s.cls = rg_class_from_name(w.p, w.len);
-    if (s.cls == RG_CLASS_NONE) {
+    if (s.version == 2
+        && (rg_cur_lit(&c, " worker=") != 0
+            || rg_cur_uint(&c, &s.worker) != 0))
+    {
         return -1;
     }
 
-    if (rg_lit(&c, " key=") != 0 || rg_quoted(&c, &s.key) != 0
-        || rg_lit(&c, " suppressed=") != 0 || rg_uint(&c, &s.suppressed) != 0
-        || rg_lit(&c, " passed=") != 0 || rg_uint(&c, &s.passed) != 0
-        || rg_lit(&c, " window=") != 0 || rg_uint(&c, &s.window) != 0
-        || rg_lit(&c, "s first=") != 0 || rg_quoted(&c, &s.first) != 0
-        || !rg_is_time(s.first.p, s.first.len)
-        || rg_lit(&c, " last=") != 0 || rg_quoted(&c, &s.last) != 0
-        || !rg_is_time(s.last.p, s.last.len)
-        || rg_lit(&c, " worker=") != 0 || rg_uint(&c, &s.worker) != 0
-        || rg_lit(&c, " dry_run=") != 0 || rg_uint(&c, &dry) != 0 || dry > 1
-        || rg_lit(&c, " sample=") != 0 || rg_quoted(&c, &s.sample) != 0
+    if (rg_cur_lit(&c, " dry_run=") != 0 || rg_cur_uint(&c, &dry) != 0
+        || dry > 1
+        || rg_cur_lit(&c, " sample=") != 0 || rg_cur_quoted(&c, &s.sample) != 0
         || c.p != c.end)
     {
         return -1;
@@ -345,43 +445,56 @@ rg_summary_parse(const char *p, size_t len, rg_summary *out)
 
 
 int
+rg_cur_nginx_head(rg_cursor *c, int *level)
+{
+    uint64_t  pid, tid;
+    size_t    i, n;
+
+    if ((size_t) (c->end - c->p) < RG_SUMMARY_TIME_LEN
+        || !rg_is_log_time(c->p, RG_SUMMARY_TIME_LEN))
+    {
+        return -1;
+    }
+    c->p += RG_SUMMARY_TIME_LEN;
+
+    if (rg_cur_lit(c, " [") != 0) {
+        return -1;
+    }
+
+    *level = -1;
+    for (i = 1; i < sizeof(rg_levels) / sizeof(rg_levels[0]); i++) {
+        n = strlen(rg_levels[i]);
+        if ((size_t) (c->end - c->p) > n && memcmp(c->p, rg_levels[i], n) == 0
+            && c->p[n] == ']')
+        {
+            *level = (int) i;
+            c->p += n;
+            break;
+        }
+    }
+
+    if (*level < 0 || rg_cur_lit(c, "] ") != 0 || rg_cur_uint(c, &pid) != 0
+        || rg_cur_lit(c, "#") != 0 || rg_cur_uint(c, &tid) != 0
+        || rg_cur_lit(c, ": ") != 0)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+int
 rg_summary_parse_line(const char *line, size_t len, rg_summary *out,
     int *level_out)
 {
     rg_cursor  c;
-    uint64_t   pid, tid;
-    size_t     i, n;
     int        level;
 
     c.p = line;
     c.end = line + len;
 
-    if (!rg_is_time(line, len < RG_SUMMARY_TIME_LEN ? len
-                                                    : RG_SUMMARY_TIME_LEN))
-    {
-        return -1;
-    }
-    c.p += RG_SUMMARY_TIME_LEN;
-
-    if (rg_lit(&c, " [") != 0) {
-        return -1;
-    }
-
-    level = -1;
-    for (i = 1; i < sizeof(rg_levels) / sizeof(rg_levels[0]); i++) {
-        n = strlen(rg_levels[i]);
-        if ((size_t) (c.end - c.p) > n && memcmp(c.p, rg_levels[i], n) == 0
-            && c.p[n] == ']')
-        {
-            level = (int) i;
-            c.p += n;
-            break;
-        }
-    }
-
-    if (level < 0 || rg_lit(&c, "] ") != 0 || rg_uint(&c, &pid) != 0
-        || rg_lit(&c, "#") != 0 || rg_uint(&c, &tid) != 0
-        || rg_lit(&c, ": ") != 0
+    if (rg_cur_nginx_head(&c, &level) != 0
         || rg_summary_parse(c.p, (size_t) (c.end - c.p), out) != 0)
     {
         return -1;

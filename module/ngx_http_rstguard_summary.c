@@ -308,7 +308,9 @@ ngx_http_rstguard_summary_write(ngx_http_rstguard_summary_t *sum,
     s.first.len = RG_SUMMARY_TIME_LEN;
     s.last.p = (const char *) e->last;
     s.last.len = RG_SUMMARY_TIME_LEN;
-    s.worker = (uint64_t) ngx_pid;
+    s.keys = 1;
+    s.worker = 0;
+    s.version = 3;
     s.dry_run = (int) e->dry_run;
     s.sample.p = (const char *) e->sample;
     s.sample.len = e->sample_len;

@@ -5,7 +5,8 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export RSTGUARD_ROOT=$root
-export RSTGUARD_MODULE=${RSTGUARD_MODULE:-$root/build/ngx_http_rstguard_module.so}
+# empty or "static": the module is built into $RSTGUARD_NGINX (no load_module)
+export RSTGUARD_MODULE=${RSTGUARD_MODULE-$root/build/ngx_http_rstguard_module.so}
 export RSTGUARD_NGINX=${RSTGUARD_NGINX:-/usr/sbin/nginx}
 export RSTGUARD_RSTSCAN=${RSTGUARD_RSTSCAN:-$root/build/rstscan}
 export RSTGUARD_BUILD=$root/build

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rgt_build.h"
 #include "rgt_client.h"
 #include "rgt_h2.h"
 #include "rgt_nginx.h"
@@ -85,7 +86,7 @@ TestSuite(clients_matrix, .init = setup, .fini = teardown, .timeout = 60);
     "    sendfile on;\n"                                                     \
     "    server {\n"                                                         \
     "        listen 127.0.0.1:@PORT0@ sndbuf=32k;\n"                         \
-    "        listen 127.0.0.1:@PORT1@ http2 sndbuf=32k;\n"                   \
+    "        listen 127.0.0.1:@PORT1@ sndbuf=32k @HTTP2@;\n"                 \
     "        root @PREFIX@/html;\n"                                          \
     "        client_header_timeout 1s;\n"                                    \
     "        client_body_timeout 1s;\n"                                      \
@@ -571,6 +572,7 @@ Test(clients_matrix, h2_cancel_while_proxying_is_499)
                          .how = RGT_H2_CANCEL_WAITING,
                          .wait_fn = wait_slow_request };
 
+    RGT_NEED(RGT_HTTP_V2);
     start_all();
     cr_assert_eq(rgt_h2_request(ngx.port[1], &o, &res), 0, "%s", res.error);
     cr_assert_eq(res.stream_id, 1);
@@ -594,6 +596,7 @@ Test(clients_matrix, h2_cancel_during_static_response)
     rgt_h2_opts    o = { .from = "127.0.0.4", .path = "/big.bin",
                          .how = RGT_H2_CANCEL_AFTER_DATA };
 
+    RGT_NEED(RGT_HTTP_V2);
     start_all();
     cr_assert_eq(rgt_h2_request(ngx.port[1], &o, &res), 0, "%s", res.error);
     cr_assert_eq(res.status, 200);
@@ -622,6 +625,7 @@ Test(clients_matrix, h2_complete_request)
     rgt_h2_result  res;
     rgt_h2_opts    o = { .from = "127.0.0.5", .path = "/big.bin" };
 
+    RGT_NEED(RGT_HTTP_V2);
     start_all();
     cr_assert_eq(rgt_h2_request(ngx.port[1], &o, &res), 0, "%s", res.error);
     cr_assert_eq(res.status, 200);
@@ -645,6 +649,7 @@ Test(clients_matrix, h2_connection_reset_while_proxying_is_499)
                          .how = RGT_H2_RESET_WAITING,
                          .wait_fn = wait_slow_request };
 
+    RGT_NEED(RGT_HTTP_V2);
     start_all();
     cr_assert_eq(rgt_h2_request(ngx.port[1], &o, &res), 0, "%s", res.error);
     cr_assert_eq(res.canceled, 1);
@@ -667,6 +672,7 @@ Test(clients_matrix, h2_connection_reset_mid_static_response)
     rgt_h2_opts    o = { .from = "127.0.0.7", .path = "/big.bin",
                          .how = RGT_H2_RESET_AFTER_DATA, .settle_ms = 200 };
 
+    RGT_NEED(RGT_HTTP_V2);
     start_all();
     cr_assert_eq(rgt_h2_request(ngx.port[1], &o, &res), 0, "%s", res.error);
     cr_assert_eq(res.status, 200);

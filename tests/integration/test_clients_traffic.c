@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rgt_build.h"
 #include "rgt_client.h"
 #include "rgt_nginx.h"
 
@@ -31,7 +32,7 @@ TestSuite(clients_traffic, .init = setup, .fini = teardown, .timeout = 90);
     "    rstguard off;\n"                                                    \
     "    server {\n"                                                         \
     "        listen 127.0.0.1:@PORT0@ sndbuf=32k;\n"                         \
-    "        listen 127.0.0.1:@PORT1@ http2;\n"                              \
+    "        listen 127.0.0.1:@PORT1@ @HTTP2@;\n"                            \
     "        root @PREFIX@/html;\n"                                          \
     "        location /slow { proxy_pass http://127.0.0.1:@PORT2@; }\n"      \
     "    }\n"                                                                \
@@ -100,6 +101,7 @@ Test(clients_traffic, mix_of_aborts_and_normal_requests_as_reported)
     json_error_t  err;
     const char   *addr;
 
+    RGT_NEED(RGT_HTTP_V2);
     start_nginx();
     snprintf(args, sizeof(args), "--port %d --h2-port %d --upstream-port %d "
              "--normal 20 --aborts 30 --kind mix --from 127.0.0.2-127.0.0.6 "

@@ -16,6 +16,7 @@
 #include "rg_summary.h"
 #include "rgt_client.h"
 #include "rgt_nginx.h"
+#include "rgt_rstscan.h"
 #include "rgt_upstream.h"
 
 #define NKEYS    4              /* clients 127.0.0.2 .. 127.0.0.5 */
@@ -86,18 +87,14 @@ traffic(void)
 static json_t *
 scan(const char *log)
 {
-    char          cmd[2048];
-    json_error_t  je;
-    FILE         *p;
-    json_t       *doc;
+    char     err[512];
+    int      st;
+    json_t  *doc;
 
-    snprintf(cmd, sizeof(cmd), "'%s' --json --top 20 --format nginx-error"
-             " '%s'", getenv("RSTGUARD_RSTSCAN"), log);
-    p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    doc = json_loadf(p, 0, &je);
-    cr_assert_eq(pclose(p), 0);
-    cr_assert_not_null(doc, "%s", je.text);
+    doc = rgt_rstscan_json(NULL, &st, err, sizeof(err),
+                           "--json --top 20 --format nginx-error '%s'", log);
+    cr_assert_not_null(doc, "%s", err);
+    cr_assert_eq(st, 0);
     return doc;
 }
 

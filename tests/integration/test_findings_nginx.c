@@ -14,6 +14,7 @@
 
 #include "rgt_client.h"
 #include "rgt_nginx.h"
+#include "rgt_rstscan.h"
 #include "rgt_upstream.h"
 
 static rgt_nginx     ngx;
@@ -66,19 +67,15 @@ TestSuite(findings_nginx, .init = setup, .fini = teardown, .timeout = 90);
 static json_t *
 findings_of_error_log(void)
 {
-    char          path[600], cmd[2048];
-    json_error_t  je;
-    FILE         *p;
-    json_t       *doc, *f;
+    char     path[600], err[512];
+    int      st;
+    json_t  *doc, *f;
 
     rgt_nginx_path(&ngx, "logs/error.log", path, sizeof(path));
-    snprintf(cmd, sizeof(cmd), "'%s' --json --format nginx-error '%s'",
-             getenv("RSTGUARD_RSTSCAN"), path);
-    p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    doc = json_loadf(p, 0, &je);
-    cr_assert_eq(pclose(p), 0);
-    cr_assert_not_null(doc, "%s", je.text);
+    doc = rgt_rstscan_json(NULL, &st, err, sizeof(err),
+                           "--json --format nginx-error '%s'", path);
+    cr_assert_not_null(doc, "%s", err);
+    cr_assert_eq(st, 0);
     f = json_incref(json_object_get(doc, "findings"));
     json_decref(doc);
     return f;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rgt_build.h"
 #include "rgt_nginx.h"
 
 static rgt_nginx  ngx;
@@ -34,14 +35,22 @@ mode_of(const char *dest, const char *rel)
 
 Test(install, honours_prefix_and_destdir)
 {
-    char   cmd[2048], dest[700], link[1024], path[1024], *out, *text;
-    int    status;
-    mode_t m;
+    char        cmd[2048], dest[700], link[1024], path[1024], *out, *text;
+    const char *module;
+    int         status;
+    mode_t      m;
 
     snprintf(dest, sizeof(dest), "%s/dest", ngx.prefix);
-    /* -o all: install what `make` built; this test must not rebuild */
+    /*
+     * -o all: install what `make` built; this test must not rebuild.  The
+     * module installed is the one under test (RSTGUARD_MODULE), built for
+     * the nginx under test; a static build installs make's own .so.
+     */
+    module = rgt_build_get()->module;
     snprintf(cmd, sizeof(cmd), "make -s -C '%s' -o all install PREFIX=/opt/rg"
-             " DESTDIR='%s' 2>&1", getenv("RSTGUARD_ROOT"), dest);
+             " DESTDIR='%s'%s%s%s 2>&1", getenv("RSTGUARD_ROOT"), dest,
+             module ? " MODULE_SO='" : "", module ? module : "",
+             module ? "'" : "");
     out = rgt_run(cmd, &status);
     cr_assert_eq(status, 0, "%s", out ? out : "");
     free(out);
@@ -79,6 +88,8 @@ Test(install, honours_prefix_and_destdir)
     cr_assert_not_null(strstr(out, "\"lines\": 0"), "%s", out);
     free(out);
 
+    /* a second copy of a built-in module is refused ("already loaded") */
+    RGT_NEED(RGT_DYNAMIC);
     snprintf(cmd, sizeof(cmd), "load_module %s/usr/lib/nginx/modules/"
              "ngx_http_rstguard_module.so;\n"
              "pid @PREFIX@/nginx.pid;\n"

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rgt_build.h"
 #include "rgt_client.h"
 #include "rgt_h2.h"
 #include "rgt_mod.h"
@@ -56,7 +57,7 @@ TestSuite(mod_access, .init = setup, .fini = teardown, .timeout = 90);
     "        listen 127.0.0.1:@PORT0@ sndbuf=32k;\n"                         \
     "        root @PREFIX@/html;\n"                                          \
     "        location = /444 { return 444; }\n"                              \
-    "        listen 127.0.0.1:@PORT3@ http2;\n"                              \
+    "        listen 127.0.0.1:@PORT3@ @HTTP2@;\n"                            \
     "        location /slow-up/ { proxy_pass http://127.0.0.1:@PORT1@; }\n"  \
     "        location /trunc-up/ { proxy_pass http://127.0.0.1:@PORT2@; }\n" \
     "        location /slow/ { alias @PREFIX@/html/; send_timeout 1s; }\n"   \
@@ -96,6 +97,7 @@ h2_cancel(const char *from, const char *path, rgt_h2_how how)
                          .wait_ms = 150 };
     rgt_h2_result  res;
 
+    RGT_NEED(RGT_HTTP_V2);
     cr_assert_eq(rgt_h2_request(ngx.port[3], &o, &res), 0);
     cr_assert(res.canceled && res.acked);
 }

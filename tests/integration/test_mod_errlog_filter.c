@@ -27,6 +27,7 @@
 #include "rg_nginx_error.h"
 #include "rg_rules.h"
 #include "rg_summary.h"
+#include "rgt_build.h"
 #include "rgt_client.h"
 #include "rgt_h2.h"
 #include "rgt_nginx.h"
@@ -108,7 +109,7 @@ TestSuite(mod_errlog, .init = setup, .fini = teardown, .timeout = 90);
     "    upstream refused { server 127.0.0.1:%d; }\n"                        \
     "    server {\n"                                                         \
     "        listen 127.0.0.1:@PORT0@;\n"                                    \
-    "        listen 127.0.0.1:@PORT2@ http2;\n"                              \
+    "        listen 127.0.0.1:@PORT2@ @HTTP2@;\n"                            \
     "        root @PREFIX@/html;\n"                                          \
     "        location /slow { proxy_pass http://slow; }\n"                   \
     "        location /refused { proxy_pass http://refused; }\n"             \
@@ -254,6 +255,7 @@ cancel_stream(const char *from)
                          .wait_fn = h2_wait_upstream };
     unsigned long  n;
 
+    RGT_NEED(RGT_HTTP_V2);
     h2_want = rgt_upstream_requests(&up) + 1;
     n = rgt_upstream_aborted(&up);
     cr_assert_eq(rgt_h2_request(ngx.port[2], &o, &res), 0);

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rgt_build.h"
 #include "rgt_client.h"
 #include "rgt_mod.h"
 #include "rgt_nginx.h"
@@ -196,6 +197,9 @@ Test(mod_errlog_threads, thread_pool_lines_pass_while_aborts_are_decided)
     json_t  *doc;
     long     passed, suppressed, lines;
 
+    /* the thread pool's own lines are at debug: what the filter must pass */
+    RGT_NEED(RGT_THREADS);
+    RGT_NEED(RGT_DEBUG);
     cr_assert_eq(rgt_nginx_make_file(&ngx, "html/big.bin", FILE_SIZE),
                  0);
     cr_assert_eq(rgt_nginx_write_conf(&ngx, THREADS_CONF), 0);

@@ -14,6 +14,7 @@
 
 #include "rgt_client.h"
 #include "rgt_nginx.h"
+#include "rgt_rstscan.h"
 #include "rgt_upstream.h"
 
 #define BIG_SIZE  (4 * 1024 * 1024)
@@ -57,23 +58,13 @@ TestSuite(scan_nginx, .init = setup, .fini = teardown, .timeout = 90);
 static json_t *
 rstscan(const char *args)
 {
-    char          cmd[4096];
-    static char   out[1 << 17];
-    FILE         *p;
-    size_t        n;
-    json_t       *j;
-    json_error_t  je;
+    char     err[512];
+    int      st;
+    json_t  *j;
 
-    snprintf(cmd, sizeof(cmd), "%s --json %s", getenv("RSTGUARD_RSTSCAN"),
-             args);
-    p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    n = fread(out, 1, sizeof(out) - 1, p);
-    out[n] = '\0';
-    cr_assert_eq(pclose(p), 0, "%s", out);
-
-    j = json_loads(out, 0, &je);
-    cr_assert_not_null(j, "%s: %s", je.text, out);
+    j = rgt_rstscan_json(NULL, &st, err, sizeof(err), "--json %s", args);
+    cr_assert_not_null(j, "%s", err);
+    cr_assert_eq(st, 0, "rstscan --json %s", args);
     return j;
 }
 

@@ -16,6 +16,7 @@
 #include "rg_class.h"
 #include "rgt_client.h"
 #include "rgt_nginx.h"
+#include "rgt_rstscan.h"
 
 #define BIG_SIZE  (4 * 1024 * 1024)
 
@@ -115,17 +116,15 @@ Test(simulate_module, predicts_exactly_what_the_module_held_back)
     cr_assert_geq(kept, 3, "%s", log);
     cr_assert_geq(held, 3, "%s", log);
 
-    snprintf(cmd, sizeof(cmd), "%s simulate --rate 10r/m --burst 2"
-             " --global-rate 10r/m --global-burst 5 --json --format"
-             " nginx-access --log-format"
-             " '$msec $rstguard_class $remote_addr $rstguard_log' %s",
-             getenv("RSTGUARD_RSTSCAN"), path);
-    FILE *pp = popen(cmd, "r");
-    cr_assert_not_null(pp);
-    json_error_t  jerr;
-    json_t       *doc = json_loadf(pp, 0, &jerr);
-    cr_assert_eq(pclose(pp), 0, "%s", cmd);
-    cr_assert_not_null(doc, "%s", jerr.text);
+    int      st;
+    json_t  *doc = rgt_rstscan_json(NULL, &st, cmd, sizeof(cmd),
+                       "simulate --rate 10r/m --burst 2 --global-rate 10r/m"
+                       " --global-burst 5 --json --format nginx-access"
+                       " --log-format"
+                       " '$msec $rstguard_class $remote_addr $rstguard_log'"
+                       " %s", path);
+    cr_assert_not_null(doc, "%s", cmd);
+    cr_assert_eq(st, 0);
 
     json_t *classes = json_object_get(doc, "classes");
     for (int c = 0; c < RG_CLASS_COUNT; c++) {

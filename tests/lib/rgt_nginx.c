@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rgt_build.h"
 #include "rgt_client.h"
 #include "rgt_nginx.h"
 #include "rgt_tmp.h"
@@ -174,6 +175,25 @@ rgt_append(char *buf, size_t size, size_t *len, const char *s, size_t slen)
 }
 
 
+/*
+ * The HTTP/2 part of a listen line for the running nginx: before 1.25.1 a
+ * listen parameter; from 1.25.1 that parameter is deprecated (a [warn] the
+ * exact-log tests would see) and the server-level "http2 on;" replaces it,
+ * so the placeholder closes the listen directive and adds it.  Nothing
+ * when nginx has no HTTP/2 (the tests that need it are skipped).
+ */
+static const char *
+rgt_http2(void)
+{
+    if (rgt_build_missing(RGT_HTTP_V2) != NULL) {
+        return "";
+    }
+
+    return rgt_build_version() >= RGT_NGX_VERSION(1, 25, 1)
+           ? "; http2 on" : "http2";
+}
+
+
 static int
 rgt_expand(rgt_nginx *n, const char *tmpl, char *out, size_t size)
 {
@@ -181,7 +201,7 @@ rgt_expand(rgt_nginx *n, const char *tmpl, char *out, size_t size)
     const char  *p, *end, *module;
     char         name[64], value[4096];
 
-    module = rgt_env("RSTGUARD_MODULE", "build/ngx_http_rstguard_module.so");
+    module = rgt_build_get()->module;
 
     for (p = tmpl; *p; p++) {
         end = (*p == '@') ? strchr(p + 1, '@') : NULL;
@@ -201,10 +221,16 @@ rgt_expand(rgt_nginx *n, const char *tmpl, char *out, size_t size)
             snprintf(value, sizeof(value), "%s", n->prefix);
 
         } else if (strcmp(name, "MODULE") == 0) {
-            snprintf(value, sizeof(value), "%s", module);
+            snprintf(value, sizeof(value), "%s", module ? module : "");
 
         } else if (strcmp(name, "LOAD_MODULE") == 0) {
-            snprintf(value, sizeof(value), "load_module %s;", module);
+            /* a static build has the module already: no load_module */
+            if (module != NULL) {
+                snprintf(value, sizeof(value), "load_module %s;", module);
+            }
+
+        } else if (strcmp(name, "HTTP2") == 0) {
+            snprintf(value, sizeof(value), "%s", rgt_http2());
 
         } else if (strcmp(name, "TEMP_PATHS") == 0) {
             snprintf(value, sizeof(value),

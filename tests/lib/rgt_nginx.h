@@ -28,7 +28,14 @@ typedef struct {
 /*
  * The usual head of a test config: the module, 2 workers, the error log at
  * info.  Templates may use @PREFIX@, @PORT0@..@PORT3@, @MODULE@,
- * @LOAD_MODULE@ and @TEMP_PATHS@ (the five *_temp_path lines, for http{}).
+ * @LOAD_MODULE@ (nothing when the module is built in: rgt_build.h),
+ * @TEMP_PATHS@ (the five *_temp_path lines, for http{}) and @HTTP2@.
+ *
+ * @HTTP2@ is written last in a listen directive, before its ';':
+ * "listen 127.0.0.1:@PORT1@ sndbuf=32k @HTTP2@;".  It becomes what the
+ * running nginx wants ("http2" before 1.25.1, "; http2 on" from 1.25.1,
+ * which enables HTTP/2 for the whole server), so no test spells the
+ * version-dependent syntax itself.
  */
 #define RGT_CONF_HEAD                                                        \
     "@LOAD_MODULE@\n"                                                        \

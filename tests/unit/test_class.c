@@ -50,3 +50,32 @@ Test(class, sides)
     cr_assert_str_eq(rg_side_name(rg_class_side(RG_CLASS_SOCKET_CLOSED)), "local");
     cr_assert_eq(rg_class_is_client_side(RG_CLASS_NONE), 0);
 }
+
+/* the traits the findings group classes by, exactly these classes */
+Test(class, traits)
+{
+    char  nav[256] = "", idle[256] = "";
+
+    for (int i = 0; i < RG_CLASS_COUNT; i++) {
+        if (rg_class_has((rg_class) i, RG_TRAIT_NAVIGATION)) {
+            strcat(nav, rg_class_name((rg_class) i));
+            strcat(nav, " ");
+        }
+        if (rg_class_has((rg_class) i, RG_TRAIT_IDLE)) {
+            strcat(idle, rg_class_name((rg_class) i));
+            strcat(idle, " ");
+        }
+    }
+
+    cr_assert_str_eq(nav, "client_closed client_reset broken_pipe"
+                     " conn_aborted stream_canceled ");
+    cr_assert_str_eq(idle, "client_closed client_reset conn_aborted"
+                     " client_timeout upstream_reset upstream_closed"
+                     " upstream_timeout ");
+    cr_assert_eq(rg_class_has(RG_CLASS_NONE, RG_TRAIT_IDLE), 0);
+    cr_assert_eq(rg_class_has(RG_CLASS_CLIENT_RESET, 0), 0);
+    cr_assert_eq(rg_class_has(RG_CLASS_CLIENT_RESET,
+                              RG_TRAIT_NAVIGATION | RG_TRAIT_IDLE), 1);
+    cr_assert_eq(rg_class_has(RG_CLASS_BROKEN_PIPE,
+                              RG_TRAIT_NAVIGATION | RG_TRAIT_IDLE), 0);
+}

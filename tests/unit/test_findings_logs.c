@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rgt_rstscan.h"
 #include "rgt_tmp.h"
 
 #define LAYOUT  "$remote_addr - $remote_user [$time_local] \"$request\"" \
@@ -51,18 +52,14 @@ create(const char *name)
 static json_t *
 findings(const char *opts, const char *file)
 {
-    char          cmd[2048];
-    json_error_t  je;
-    FILE         *p;
-    json_t       *doc, *f;
+    char     err[512];
+    int      st;
+    json_t  *doc, *f;
 
-    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' --json %s '%s'", dir,
-             getenv("RSTGUARD_RSTSCAN"), opts, file);
-    p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    doc = json_loadf(p, 0, &je);
-    cr_assert_eq(pclose(p), 0, "%s", cmd);
-    cr_assert_not_null(doc, "%s", je.text);
+    doc = rgt_rstscan_json(dir, &st, err, sizeof(err), "--json %s '%s'", opts,
+                           file);
+    cr_assert_not_null(doc, "%s", err);
+    cr_assert_eq(st, 0, "rstscan --json %s %s", opts, file);
     f = json_incref(json_object_get(doc, "findings"));
     json_decref(doc);
     return f;

@@ -298,3 +298,88 @@ Test(map_nginx, ssl_error_text_before_the_errno)
 
     CHECK(cases);
 }
+
+
+/* rules/README.md: the backend's TLS handshake is the upstream's side. */
+Test(map_nginx, upstream_tls_handshake)
+{
+    static const map_case  cases[] = {
+        { "2026/11/21 10:00:40 [error] 2112#2112: *90 peer closed connection in SSL handshake (104: Connection reset by peer) while SSL handshaking to upstream" CTX
+          ", request: \"GET /api HTTP/1.1\", upstream: \"https://10.0.0.5:8443/api\", host: \"shop.example.com\"",
+          "upstream_reset", "nginx.upstream_reset.tls" },
+        { "2026/11/21 10:00:40 [error] 2112#2112: *91 peer closed connection in SSL handshake while SSL handshaking to upstream" CTX
+          ", request: \"GET /api HTTP/1.1\", upstream: \"https://10.0.0.5:8443/api\", host: \"shop.example.com\"",
+          "upstream_closed", "nginx.upstream_closed.tls" },
+        { "2026/11/21 10:00:40 [error] 2112#2112: *92 SSL_do_handshake() failed (SSL: error:0A000086:SSL routines::certificate verify failed) while SSL handshaking to upstream" CTX UPS,
+          "none", NULL },
+        { "2026/11/21 10:00:40 [error] 2112#2112: *93 SSL_do_handshake() failed (104: Connection reset by peer) while SSL handshaking to upstream" CTX UPS,
+          "upstream_reset", "nginx.upstream_reset" },
+        { "2026/11/21 10:00:41 [error] 2112#2112: *94 SSL_do_handshake() failed (32: Broken pipe) while SSL handshaking to upstream" CTX UPS,
+          "none", NULL },
+    };
+
+    CHECK(cases);
+}
+
+
+/* 111 is upstream_refused only with an upstream action. */
+Test(map_nginx, refused_needs_an_upstream_action)
+{
+    static const map_case  cases[] = {
+        { "2026/11/21 10:00:42 [error] 2112#2112: send() failed (111: Connection refused)",
+          "none", NULL },
+        { "2026/11/21 10:00:42 [error] 2112#2112: *95 recv() failed (111: Connection refused) while resolving, resolver: 127.0.0.11:53",
+          "none", NULL },
+        { "2026/11/21 10:00:42 [error] 2112#2112: *96 connect() failed (111: Connection refused) while requesting certificate status, responder: ocsp.example.net, peer: 192.0.2.9:80, certificate: \"/etc/ssl/a.pem\"",
+          "none", NULL },
+        { "2026/11/21 10:00:42 [error] 2112#2112: *97 connect() failed (111: Connection refused) while connecting to upstream" CTX UPS,
+          "upstream_refused", "nginx.upstream_refused" },
+    };
+
+    CHECK(cases);
+}
+
+
+/* A tunnel logs both directions in the same words: the level tells. */
+Test(map_nginx, upgraded_connection_by_level)
+{
+#define WS ", request: \"GET /ws HTTP/1.1\", upstream: \"http://10.0.0.5:8080/ws\", host: \"shop.example.com\""
+    static const map_case  cases[] = {
+        { "2026/11/21 10:00:43 [info] 2112#2112: *98 recv() failed (104: Connection reset by peer) while proxying upgraded connection" CTX WS,
+          "client_reset", "nginx.client_reset.upgraded" },
+        { "2026/11/21 10:00:43 [info] 2112#2112: *98 writev() failed (32: Broken pipe) while proxying upgraded connection" CTX WS,
+          "broken_pipe", "nginx.broken_pipe.upgraded" },
+        { "2026/11/21 10:00:43 [info] 2112#2112: *98 recv() failed (110: Connection timed out) while proxying upgraded connection" CTX WS,
+          "client_timeout", "nginx.client_timeout.upgraded" },
+        { "2026/11/21 10:00:43 [error] 2112#2112: *99 recv() failed (104: Connection reset by peer) while proxying upgraded connection" CTX WS,
+          "upstream_reset", "nginx.upstream_reset.upgraded" },
+        { "2026/11/21 10:00:43 [error] 2112#2112: *99 recv() failed (110: Connection timed out) while proxying upgraded connection" CTX WS,
+          "upstream_timeout", "nginx.upstream_timeout.upgraded" },
+        { "2026/11/21 10:00:43 [error] 2112#2112: *99 send() failed (32: Broken pipe) while proxying upgraded connection" CTX WS,
+          "none", NULL },
+        { "2026/11/21 10:00:44 [error] 2112#2112: *100 upstream timed out (110: Connection timed out) while proxying upgraded connection" CTX WS,
+          "upstream_timeout", "nginx.upstream_timeout.timed_out" },
+        /* the message says the client went away: the client's, any level */
+        { "2026/11/21 10:00:44 [error] 2112#2112: *101 client prematurely closed connection (104: Connection reset by peer) while proxying upgraded connection" CTX WS,
+          "client_reset", "nginx.client_reset.client_gone" },
+        { "2026/11/21 10:00:44 [error] 2112#2112: *102 epoll_wait() reported that client prematurely closed connection, so upstream connection is closed too while proxying upgraded connection" CTX WS,
+          "client_closed", "nginx.client_closed.prematurely" },
+    };
+#undef WS
+
+    CHECK(cases);
+}
+
+
+/* Redacted client fields are read as text: the context is still found. */
+Test(map_nginx, redacted_client_fields)
+{
+    static const map_case  cases[] = {
+        { "2026/11/21 10:00:45 [error] 2112#2112: *103 recv() failed (104: Connection reset by peer) while reading response header from upstream, client: 10.xxx.xx.xxxx, server: shop.example.com" UPS,
+          "upstream_reset", "nginx.upstream_reset" },
+        { "2026/11/21 10:00:45 [info] 2112#2112: *104 writev() failed (104: Connection reset by peer) while sending to client, client: CLIENT_IP, server: shop.example.com" REQ,
+          "client_reset", "nginx.client_reset.syscall" },
+    };
+
+    CHECK(cases);
+}

@@ -345,3 +345,33 @@ Test(nginx_error, head_check_agrees_with_a_regex_of_the_head)
     pcre2_match_data_free(md);
     pcre2_code_free(re);
 }
+
+
+/* A client written as text (a redacted log) is the context when
+   ", server: " follows; the value is the key as written. */
+Test(nginx_error, redacted_client_as_text)
+{
+    cr_assert_eq(parse("2026/11/21 10:00:40 [error] 2112#2112: *80 recv() "
+                       "failed (104: Connection reset by peer) while reading "
+                       "response header from upstream, client: 10.xxx.xx.xxxx"
+                       ", server: s, request: \"GET / HTTP/1.1\", upstream: "
+                       "\"http://10.0.0.5:80/\", host: \"h\""), 0);
+    expect_field(RG_FIELD_MESSAGE, "recv() failed (104: Connection reset by "
+                 "peer) while reading response header from upstream");
+    expect_field(RG_FIELD_ACTION, "reading response header from upstream");
+    expect_field(RG_FIELD_CLIENT, "10.xxx.xx.xxxx");
+    expect_field(RG_FIELD_SERVER, "s");
+    expect_field(RG_FIELD_UPSTREAM, "http://10.0.0.5:80/");
+
+    cr_assert_eq(parse("2026/11/21 10:00:40 [info] 2112#2112: *81 client "
+                       "prematurely closed connection, client: CLIENT_IP, "
+                       "server: s"), 0);
+    expect_field(RG_FIELD_MESSAGE, "client prematurely closed connection");
+    expect_field(RG_FIELD_CLIENT, "CLIENT_IP");
+
+    /* a word at the end of a line is no context (it could end a URI) */
+    cr_assert_eq(parse("2026/11/21 10:00:40 [info] 2112#2112: *82 open() "
+                       "\"/a, client: x\" failed (2: No such file or "
+                       "directory), client: CLIENT_IP"), 0);
+    expect_field(RG_FIELD_CLIENT, NULL);
+}

@@ -161,7 +161,8 @@ Test(rules_load, missing_file_and_empty_directory)
 
     /* read as a stream (a pipe works too), and bounded */
     cr_assert_eq(rg_ruleset_add_path(rs, "/dev/zero", &err), -1);
-    cr_expect_str_eq(err.msg, "/dev/zero: larger than 16 MiB");
+    cr_expect_str_eq(err.msg, "/dev/zero:1:4194305: the file is larger than "
+                     "4 MiB, the limit of a rule file");
     cr_assert_eq(rg_ruleset_add_path(rs, "/dev/null", &err), 0, "%s", err.msg);
 
     cr_assert_eq(rg_ruleset_add_path(rs, trh_data("samples"), &err), -1);

@@ -220,3 +220,19 @@ Test(scan_cli, rules_replace_and_add)
     cr_assert_not_null(strstr(out, "\"client_reset\": {\n      \"count\": 40"),
                        "%s", out);
 }
+
+
+/* -j N: a number from 1 to 256, in --help; anything else a usage error */
+Test(scan_cli, jobs_option)
+{
+    cr_assert_eq(run("--help"), 0);
+    cr_assert_not_null(strstr(out, "-j, --jobs N"), "%s", out);
+    cr_assert_eq(run("-j 0 " FIX "../samples/nginx-error.log"), 2);
+    cr_assert_not_null(strstr(errtext, "invalid -j \"0\": expected a number"
+                              " from 1 to 256"), "%s", errtext);
+    cr_assert_eq(run("--jobs 257 " FIX "../samples/nginx-error.log"), 2);
+    cr_assert_eq(run("-j " FIX "../samples/nginx-error.log"), 2);
+    cr_assert_eq(run("-j 3 --json " FIX "../samples/nginx-error.log"), 0);
+    cr_assert_not_null(strstr(out, "\"classes\""), "%s", out);
+}
+

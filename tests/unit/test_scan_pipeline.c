@@ -149,7 +149,18 @@ Test(scan_pipeline, auto_detects_every_format)
         cr_assert_str_eq(agg.files[0].format, c[i].format, "file %s",
                          c[i].name);
         cr_assert_eq(agg.files[0].detected, 1);
-        cr_assert_null(agg.files[0].error);
+        /* a file of lines no parser reads is named (an empty one is not) */
+        if (strcmp(c[i].name, "g") == 0) {
+            cr_assert_not_null(agg.files[0].error);
+            cr_assert_not_null(strstr(agg.files[0].error, "/g: no parser "
+                               "could read it (format generic): 0 of 1 lines"
+                               " carry abort phrases"), "%s",
+                               agg.files[0].error);
+            cr_assert_eq(agg.files[0].unreadable, 1);
+        } else {
+            cr_assert_null(agg.files[0].error, "file %s: %s", c[i].name,
+                           agg.files[0].error);
+        }
         rs_agg_free(&agg);
     }
 }
@@ -673,6 +684,82 @@ Test(scan_pipeline, two_threads_count_what_one_does)
     rs_report_free(&r2);
     rs_agg_free(&one);
     rs_agg_free(&two);
+}
+
+/* The --json text of one scan of file with `threads` threads, chunks of
+   `chunk` bytes; the caller frees it. */
+static char *
+json_of_scan(const char *file, int threads, uint64_t chunk)
+{
+    rs_scan_config  cfg = { .format = -1, .year = 2026, .threads = threads,
+                            .split_chunk = chunk };
+    rs_report_opts  o = { .top = 5, .burst_n = 3, .burst_seconds = 60 };
+    rs_agg          agg;
+    rs_report       rep;
+    char           *text = NULL;
+    size_t          len = 0;
+    FILE           *out;
+
+    cfg.rules = rules;
+    scan_cfg(&agg, &cfg, &file, 1);
+    cr_assert_eq(rs_report_build(&rep, &agg, &o), 0);
+    out = open_memstream(&text, &len);
+    cr_assert_not_null(out);
+    cr_assert_eq(rs_print_json(&rep, out), 0);
+    fclose(out);
+    rs_report_free(&rep);
+    rs_agg_free(&agg);
+    return text;
+}
+
+/*
+ * -j N: a file cut into nine chunks gives byte for byte the same report
+ * with 1, 2 and 7 threads (7 threads leave two chunks to whoever is free
+ * first, so the joins happen out of scanning order).
+ */
+Test(scan_pipeline, one_two_and_seven_threads_print_the_same_json)
+{
+    size_t       n = 0;
+    char        *text = malloc((10u << 20) + 512), *j1, *j2, *j7;
+    const char  *f;
+    int          i = 0;
+
+    while (n < 9u << 20) {
+        n += (size_t) sprintf(text + n, i % 3 == 0 ? "2026/11/21 10:%02d:%02d"
+            " [info] 1#1: *%d recv() failed (104: Connection reset by peer)"
+            " while reading client request line, client: 10.2.%d.%d,"
+            " server: s\n" : i % 3 == 1 ? "2026/11/21 10:%02d:%02d [info]"
+            " 1#1: *%d client prematurely closed connection while sending"
+            " response to client, client: 10.3.%d.%d, server: s\n"
+            : "2026/11/21 10:%02d:%02d [notice] 1#1: *%d ordinary %d %d\n",
+            i / 3000 % 60, i / 50 % 60, i, i % 13, i % 97);
+        i++;
+    }
+    f = write_file("jobs.log", text, n);
+    free(text);
+
+    j1 = json_of_scan(f, 1, 1u << 20);
+    j2 = json_of_scan(f, 2, 1u << 20);
+    j7 = json_of_scan(f, 7, 1u << 20);
+    cr_assert_str_eq(j2, j1);
+    cr_assert_str_eq(j7, j1);
+    /* and it counted what was written: a third of the lines each */
+    {
+        json_error_t  e;
+        json_t       *doc = json_loads(j1, 0, &e), *cls;
+
+        cr_assert_not_null(doc, "%s", e.text);
+        cls = json_object_get(doc, "classes");
+        cr_assert_eq(json_integer_value(json_object_get(json_object_get(cls,
+                     "client_reset"), "count")), (i + 2) / 3);
+        cr_assert_eq(json_integer_value(json_object_get(json_object_get(cls,
+                     "client_closed"), "count")), (i + 1) / 3);
+        cr_assert_eq(json_integer_value(json_object_get(doc, "lines")), i);
+        json_decref(doc);
+    }
+    free(j1);
+    free(j2);
+    free(j7);
 }
 
 /*

@@ -1,0 +1,79 @@
+/*
+ * rgt_rstscan.c - the suites' rstscan runner (see rgt_rstscan.h).
+ */
+
+#define _GNU_SOURCE         /* asprintf */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rgt_nginx.h"
+#include "rgt_rstscan.h"
+
+
+static char *
+rgt_rstscan_va(const char *dir, int *status, const char *fmt, va_list ap)
+{
+    char  *args, *cmd;
+    int    n;
+
+    *status = -1;
+    if (vasprintf(&args, fmt, ap) < 0) {
+        return NULL;
+    }
+
+    n = asprintf(&cmd, "cd '%s' && '%s' %s", dir ? dir : ".",
+                 getenv("RSTGUARD_RSTSCAN"), args);
+    free(args);
+    if (n < 0) {
+        return NULL;
+    }
+
+    args = rgt_run(cmd, status);
+    free(cmd);
+    return args;
+}
+
+
+char *
+rgt_rstscan(const char *dir, int *status, const char *fmt, ...)
+{
+    va_list  ap;
+    char    *out;
+
+    va_start(ap, fmt);
+    out = rgt_rstscan_va(dir, status, fmt, ap);
+    va_end(ap);
+    return out;
+}
+
+
+json_t *
+rgt_rstscan_json(const char *dir, int *status, char *err, size_t errlen,
+    const char *fmt, ...)
+{
+    va_list       ap;
+    json_error_t  je;
+    json_t       *doc;
+    char         *out;
+
+    va_start(ap, fmt);
+    out = rgt_rstscan_va(dir, status, fmt, ap);
+    va_end(ap);
+
+    if (out == NULL) {
+        snprintf(err, errlen, "rstscan could not be run");
+        return NULL;
+    }
+
+    doc = json_loads(out, 0, &je);
+    if (doc == NULL) {
+        snprintf(err, errlen, "exit %d, no JSON (%s): %.300s", *status,
+                 je.text, out);
+    }
+
+    free(out);
+    return doc;
+}

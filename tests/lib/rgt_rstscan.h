@@ -1,0 +1,31 @@
+/*
+ * rgt_rstscan.h - runs the rstscan under test (RSTGUARD_RSTSCAN) for the
+ * suites, so no suite writes its own popen runner.  No Criterion here (the
+ * test tools link this library too): failures are returned, the caller
+ * asserts.
+ */
+
+#ifndef RGT_RSTSCAN_H
+#define RGT_RSTSCAN_H
+
+#include <jansson.h>
+
+/*
+ * Runs `cd DIR && rstscan ARGS` (dir NULL: the current directory; args is
+ * a shell fragment, printf-style).  Returns stdout (malloc'd, NUL ended)
+ * and the exit status in *status (-1: killed by a signal), or NULL when
+ * the command could not be run.
+ */
+char *rgt_rstscan(const char *dir, int *status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * The same, for a run that prints JSON (the args must ask for it): the
+ * parsed stdout, its exit status in *status, or NULL with why in err
+ * (not run, or stdout was no JSON).
+ */
+json_t *rgt_rstscan_json(const char *dir, int *status, char *err,
+    size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+#endif /* RGT_RSTSCAN_H */

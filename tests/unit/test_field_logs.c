@@ -1,0 +1,301 @@
+/*
+ * Logs as they are found in the field (issue 12), through rstscan as a
+ * user runs it: other Apache versions and ErrorLogFormat layouts, shipper
+ * prefixes (Kubernetes/CRI, Docker json-file, CloudWatch), files no parser
+ * reads.  Each log is written here in the shape of real ones (where the
+ * shapes were seen: tests/data/README.md).
+ */
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "rgt_tmp.h"
+
+static char  dir[RGT_TMP_DIR_MAX];
+static char  out[1 << 16], errtext[1 << 14];
+
+static void setup(void)
+{
+    cr_assert_eq(rgt_tmp_make(dir, sizeof(dir), "field"), 0);
+}
+
+static void teardown(void)
+{
+    rgt_tmp_remove(dir);
+}
+
+TestSuite(field_logs, .init = setup, .fini = teardown);
+
+
+/* Writes text to dir/name; the path in path. */
+static void
+put(const char *name, const char *text, char *path, size_t size)
+{
+    FILE  *f;
+
+    snprintf(path, size, "%s/%s", dir, name);
+    f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    cr_assert_eq(fwrite(text, 1, strlen(text), f), strlen(text));
+    cr_assert_eq(fclose(f), 0);
+}
+
+
+/* Runs rstscan with args (a shell fragment); its exit status. */
+static int
+run(const char *args)
+{
+    char    cmd[4096], errpath[256];
+    FILE   *p, *e;
+    size_t  n;
+    int     st;
+
+    snprintf(errpath, sizeof(errpath), "%s/stderr", dir);
+    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' %s 2>'%s'",
+             getenv("RSTGUARD_ROOT"), getenv("RSTGUARD_RSTSCAN"), args,
+             errpath);
+    p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    n = fread(out, 1, sizeof(out) - 1, p);
+    out[n] = '\0';
+    st = pclose(p);
+
+    e = fopen(errpath, "r");
+    cr_assert_not_null(e);
+    n = fread(errtext, 1, sizeof(errtext) - 1, e);
+    errtext[n] = '\0';
+    fclose(e);
+
+    cr_assert(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+
+/* rstscan --json [opts] on a log of text; the report (0 exit expected). */
+static json_t *
+scan(const char *name, const char *text, const char *opts)
+{
+    char          path[256], args[1024];
+    json_t       *rep;
+    json_error_t  je;
+
+    put(name, text, path, sizeof(path));
+    snprintf(args, sizeof(args), "--json %s '%s'", opts ? opts : "", path);
+    cr_assert_eq(run(args), 0, "%s", errtext);
+    rep = json_loads(out, 0, &je);
+    cr_assert_not_null(rep, "%s: %s", je.text, out);
+
+    return rep;
+}
+
+
+static json_t *
+file0(json_t *rep)
+{
+    return json_array_get(json_object_get(rep, "files"), 0);
+}
+
+
+static long long
+count(json_t *rep, const char *cls)
+{
+    json_t  *c = json_object_get(json_object_get(rep, "classes"), cls);
+
+    return c ? json_integer_value(json_object_get(c, "count")) : 0;
+}
+
+
+/* The class's classes.cls.top_clients[i].key, "" when none. */
+static const char *
+top_client(json_t *rep, const char *cls, size_t i)
+{
+    json_t  *c = json_object_get(json_object_get(rep, "classes"), cls);
+    json_t  *t = json_array_get(json_object_get(c, "top_clients"), i);
+
+    return t ? json_string_value(json_object_get(t, "key")) : "";
+}
+
+
+static void
+expect_format(json_t *rep, const char *format, long long lines,
+    long long unparsed)
+{
+    json_t  *f = file0(rep);
+
+    cr_expect_str_eq(json_string_value(json_object_get(f, "format")), format);
+    cr_expect_eq(json_integer_value(json_object_get(f, "lines")), lines);
+    cr_expect_eq(json_integer_value(json_object_get(f, "unparsed")),
+                 unparsed);
+}
+
+
+/* Apache 2.0/2.2: [level] without a module, [client A] without a port;
+   the proxy says "proxy: " after the errno text. */
+Test(field_logs, apache_22_error_log)
+{
+    json_t  *rep = scan("error_log",
+        "[Sun Dec 04 04:47:44 2005] [notice] Apache/2.2.3 (Unix) configured -- resuming normal operations\n"
+        "[Sun Dec 04 04:47:44 2005] [error] [client 192.0.2.10] (104)Connection reset by peer: core_output_filter: writing data to the network\n"
+        "[Sun Dec 04 04:47:45 2005] [error] [client 192.0.2.10] (32)Broken pipe: core_output_filter: writing data to the network\n"
+        "[Sun Dec 04 04:47:46 2005] [error] [client 192.0.2.11] (70007)The timeout specified has expired: proxy: error reading status line from remote server 127.0.0.1:8080\n"
+        "[Sun Dec 04 04:47:47 2005] [error] (111)Connection refused: proxy: HTTP: attempt to connect to 127.0.0.1:8080 (localhost) failed\n"
+        "[Sun Dec 04 04:47:48 2005] [error] [client 192.0.2.12] (70007)The timeout specified has expired: ap_content_length_filter: apr_bucket_read() failed, referer: http://www.example.com/\n"
+        "[Sun Dec 04 04:47:49 2005] [error] [client 192.0.2.12] File does not exist: /var/www/html/favicon.ico\n",
+        NULL);
+
+    expect_format(rep, "apache-error", 7, 0);
+    cr_expect_eq(count(rep, "client_reset"), 1);
+    cr_expect_str_eq(top_client(rep, "client_reset", 0), "192.0.2.10");
+    cr_expect_eq(count(rep, "broken_pipe"), 1);
+    cr_expect_eq(count(rep, "upstream_timeout"), 1);
+    cr_expect_eq(count(rep, "upstream_refused"), 1);
+    cr_expect_eq(count(rep, "client_timeout"), 1);
+    cr_expect_eq(json_object_size(json_object_get(rep, "classes")), 5);
+    json_decref(rep);
+}
+
+
+/* 2.4 with ErrorLogFormat: the fields in another order, [host H], and
+   %L log ids; 70007 under proxy_fcgi is the backend's. */
+Test(field_logs, apache_24_error_log_format)
+{
+    json_t  *rep = scan("error.log",
+        "[Sat Nov 21 10:00:00.123456 2026] [error] [client 198.51.100.7:4432] [host www.example.com] (104)Connection reset by peer: AH00574: ap_content_length_filter: apr_bucket_read() failed\n"
+        "[Sat Nov 21 10:00:01.123456 2026] [pid 7:tid 8] [proxy_fcgi:error] [client 198.51.100.8:4433] (70007)The timeout specified has expired: AH01075: Error dispatching request to : (polling)\n"
+        "[Sat Nov 21 10:00:02 2026] [proxy_http:error] [R:Wb3xAH8AAQEAAA5xQ2UAAAAB] [C:Wb3xAH8AAQEAAA5w] [client 198.51.100.9:5000] (70007)The timeout specified has expired: AH01102: error reading status line from remote server 10.0.0.5:8080\n"
+        "[Sat Nov 21 10:00:03.5 2026] [core:error] [pid 7:tid 8] (70007)The timeout specified has expired: [client 198.51.100.9:5001] AH01382: Request header read timeout\n",
+        NULL);
+
+    expect_format(rep, "apache-error", 4, 0);
+    cr_expect_eq(count(rep, "client_reset"), 1);
+    cr_expect_str_eq(top_client(rep, "client_reset", 0), "198.51.100.7");
+    cr_expect_eq(count(rep, "upstream_timeout"), 2);
+    cr_expect_eq(count(rep, "client_timeout"), 1);
+    json_decref(rep);
+}
+
+
+#define NGX_RESET "2026/11/21 10:00:00 [info] 12#12: *5 writev() failed (104: Connection reset by peer) while sending to client, client: 203.0.113.5, server: shop.example.com, request: \"GET /app.js HTTP/1.1\", host: \"shop.example.com\""
+#define NGX_TIMEOUT_A "2026/11/21 10:00:01 [error] 12#12: *6 upstream timed out (110: Connection timed out) while reading "
+#define NGX_TIMEOUT_B "response header from upstream, client: 203.0.113.6, server: shop.example.com, request: \"GET /api HTTP/1.1\", upstream: \"http://10.0.0.5:8080/api\", host: \"shop.example.com\""
+#define NGX_ACCESS_499 "203.0.113.7 - - [21/Nov/2026:10:00:02 +0000] \"GET /feed HTTP/1.1\" 499 0 \"-\" \"Mozilla/5.0\""
+
+
+/* Kubernetes' CRI files: a P line continues in the next up to the F one
+   (one record, its lines and bytes); stdout's access lines among stderr's
+   error lines are read by their own parser. */
+Test(field_logs, kubernetes_cri_prefix)
+{
+    static const char  log[] =
+        "2026-11-21T10:00:00.123456789Z stderr F " NGX_RESET "\n"
+        "2026-11-21T10:00:01.5Z stderr P " NGX_TIMEOUT_A "\n"
+        "2026-11-21T10:00:01.5Z stderr F " NGX_TIMEOUT_B "\n"
+        "2026-11-21T10:00:02.12345678Z stdout F " NGX_ACCESS_499 "\n";
+    json_t  *rep = scan("nginx-7d9f_default_nginx-0123.log", log, NULL);
+    json_t  *c;
+
+    expect_format(rep, "nginx-error", 4, 0);
+    cr_expect_eq(json_integer_value(json_object_get(file0(rep), "bytes")),
+                 (json_int_t) strlen(log));
+    cr_expect_eq(count(rep, "client_reset"), 1);
+    cr_expect_str_eq(top_client(rep, "client_reset", 0), "203.0.113.5");
+    cr_expect_eq(count(rep, "upstream_timeout"), 1);
+    c = json_object_get(json_object_get(rep, "classes"), "upstream_timeout");
+    /* the record is both physical lines */
+    cr_expect_eq(json_integer_value(json_object_get(c, "bytes")),
+                 (json_int_t) (2 * strlen("2026-11-21T10:00:01.5Z stderr P ")
+                               + strlen(NGX_TIMEOUT_A NGX_TIMEOUT_B) + 2));
+    cr_expect_eq(count(rep, "client_closed"), 1);
+    cr_expect_str_eq(top_client(rep, "client_closed", 0), "203.0.113.7");
+    json_decref(rep);
+
+    /* the prefix is looked past with --format too */
+    rep = scan("x.log", log, "--format nginx-error");
+    cr_expect_eq(count(rep, "upstream_timeout"), 1);
+    json_decref(rep);
+}
+
+
+/* Docker's json-file: JSON escapes decoded (\", \u00e9), a line without
+   its "\n" is a part of a longer one. */
+Test(field_logs, docker_json_file_prefix)
+{
+    json_t  *rep = scan("0123abcd-json.log",
+        "{\"log\":\"2026/11/21 10:00:00 [info] 12#12: *5 writev() failed (104: Connection reset by peer) while sending to client, client: 203.0.113.5, server: s, request: \\\"GET /caf\\u00e9 HTTP/1.1\\\", host: \\\"s\\\"\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-21T10:00:00.123456789Z\"}\n"
+        "{\"log\":\"" NGX_TIMEOUT_A "\",\"stream\":\"stderr\",\"time\":\"2026-11-21T10:00:01.1Z\"}\n"
+        "{\"log\":\"response header from upstream, client: 203.0.113.6, server: s, request: \\\"GET /api HTTP/1.1\\\", upstream: \\\"http://10.0.0.5:8080/api\\\", host: \\\"s\\\"\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-21T10:00:01.1Z\"}\n"
+        "{\"log\":\"" "203.0.113.7 - - [21/Nov/2026:10:00:02 +0000] \\\"GET /feed HTTP/1.1\\\" 499 0 \\\"-\\\" \\\"curl/8.0\\\"" "\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-21T10:00:02Z\"}\n",
+        NULL);
+    json_t  *c, *u;
+
+    expect_format(rep, "nginx-error", 4, 0);
+    cr_expect_eq(count(rep, "client_reset"), 1);
+    c = json_object_get(json_object_get(rep, "classes"), "client_reset");
+    u = json_array_get(json_object_get(c, "top_uris"), 0);
+    cr_expect_str_eq(json_string_value(json_object_get(u, "key")),
+                     "/caf\xc3\xa9");
+    cr_expect_eq(count(rep, "upstream_timeout"), 1);
+    cr_expect_str_eq(top_client(rep, "upstream_timeout", 0), "203.0.113.6");
+    cr_expect_eq(count(rep, "client_closed"), 1);
+    json_decref(rep);
+}
+
+
+/* CloudWatch through its tools: `aws logs tail` (time, stream), --format
+   short and the export to S3 (time), awslogs (group, stream). */
+Test(field_logs, cloudwatch_prefixes)
+{
+    static const char *const  logs[] = {
+        "2026-11-21T10:00:00.123000+00:00 ecs/nginx/4f1c2d " NGX_RESET "\n"
+        "2026-11-21T10:00:01.456000+00:00 ecs/nginx/4f1c2d " NGX_TIMEOUT_A NGX_TIMEOUT_B "\n",
+        "2026-11-21T10:00:00.123Z " NGX_RESET "\n"
+        "2026-11-21T10:00:01.456Z " NGX_TIMEOUT_A NGX_TIMEOUT_B "\n",
+        "/ecs/nginx ecs/nginx/4f1c2d " NGX_RESET "\n"
+        "/ecs/nginx ecs/nginx/77aa01 " NGX_TIMEOUT_A NGX_TIMEOUT_B "\n",
+    };
+
+    for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+        json_t  *rep = scan("cw.log", logs[i], NULL);
+
+        expect_format(rep, "nginx-error", 2, 0);
+        cr_expect_eq(count(rep, "client_reset"), 1, "log %zu", i);
+        cr_expect_str_eq(top_client(rep, "client_reset", 0), "203.0.113.5");
+        cr_expect_eq(count(rep, "upstream_timeout"), 1, "log %zu", i);
+        json_decref(rep);
+    }
+}
+
+
+/* A log no parser reads is never clean: named with its abort lines, and
+   --fail-on makes it an input error (2). */
+Test(field_logs, unreadable_file_is_never_clean)
+{
+    char  path[256], args[1024];
+
+    put("app.log",
+        "Nov 21 10:00:00.123 app1 web: conn 7: read: Connection reset by peer\n"
+        "Nov 21 10:00:01.123 app1 web: conn 8: write: Broken pipe\n"
+        "Nov 21 10:00:02.123 app1 web: conn 9: Connection reset by peer\n"
+        "Nov 21 10:00:03.123 app1 web: listening on :8080\n", path,
+        sizeof(path));
+
+    snprintf(args, sizeof(args), "--fail-on client_reset '%s'", path);
+    cr_assert_eq(run(args), 2, "%s", errtext);
+    cr_expect_not_null(strstr(errtext, "app.log: no parser could read it "
+                              "(format generic): 3 of 4 lines carry abort "
+                              "phrases\n"), "%s", errtext);
+    cr_expect_not_null(strstr(out, "1 file no parser could read"), "%s",
+                       out);
+
+    /* without --fail-on: said, in the JSON too, and not an input error */
+    snprintf(args, sizeof(args), "--json '%s'", path);
+    cr_assert_eq(run(args), 0, "%s", errtext);
+    cr_expect_not_null(strstr(out, "\"error\": \"" ), "%s", out);
+    cr_expect_not_null(strstr(out, "3 of 4 lines carry abort phrases\""),
+                       "%s", out);
+}
