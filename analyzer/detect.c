@@ -5,16 +5,12 @@
 #include <string.h>
 
 #include "detect.h"
+#include "formats.h"
 #include "shipper.h"
 #include "syslog.h"
 
 
-static const rg_format  rs_detect_order[] = {
-    RG_FORMAT_NGINX_ERROR, RG_FORMAT_NGINX_ACCESS, RG_FORMAT_APACHE_ERROR,
-    RG_FORMAT_APACHE_ACCESS, RG_FORMAT_HAPROXY, RG_FORMAT_JAVA,
-};
-
-#define RS_NDETECT  (sizeof(rs_detect_order) / sizeof(rs_detect_order[0]))
+#define RS_NDETECT  RG_FORMAT_COUNT
 
 
 /*
@@ -28,10 +24,14 @@ rs_detect_score(rs_parser *ps, const char *head, size_t len, int format,
 {
     const char  *p = head, *end = head + len, *nl, *text;
     size_t       score[RS_NDETECT] = { 0 }, i, n, tlen, lines = 0, best = 0;
+    size_t       nfmt;
+    rg_format    order[RS_NDETECT];
     int          partial;
     char         dec[8192];
     rs_parsed    out;
     rs_ts        ts;
+
+    nfmt = rs_detect_order(order, RS_NDETECT);
 
     while (p < end && lines < RS_DETECT_LINES) {
         nl = memchr(p, '\n', (size_t) (end - p));
@@ -58,16 +58,17 @@ rs_detect_score(rs_parser *ps, const char *head, size_t len, int format,
 
             size_t  skip = rs_syslog_prefix(text, tlen, 1970, &ts);
 
-            for (i = 0; i < RS_NDETECT; i++) {
-                if (format >= 0 && rs_detect_order[i] != (rg_format) format) {
+            for (i = 0; i < nfmt; i++) {
+                if (format >= 0 && order[i] != (rg_format) format) {
                     continue;
                 }
 
-                rs_parse_fn  fn = rs_parser_for(rs_detect_order[i]);
+                rs_parse_fn  fn = rs_parser_for(order[i]);
                 int          rc = fn(ps, text + skip, tlen - skip, &out);
 
-                /* java's parser takes every line: count record starts */
-                score[i] += rs_detect_order[i] == RG_FORMAT_JAVA
+                /* a multi-line format's parser takes every line: count
+                   record starts (1) */
+                score[i] += rg_format_is_multiline(order[i])
                             ? rc == 1 : rc == 0;
             }
             lines++;
@@ -76,7 +77,7 @@ rs_detect_score(rs_parser *ps, const char *head, size_t len, int format,
         p = nl + 1;
     }
 
-    for (i = 1; i < RS_NDETECT; i++) {
+    for (i = 1; i < nfmt; i++) {
         if (score[i] > score[best]) {
             best = i;
         }
@@ -85,7 +86,7 @@ rs_detect_score(rs_parser *ps, const char *head, size_t len, int format,
     *best_score = score[best];
     *tried = lines;
 
-    return score[best] > 0 ? rs_detect_order[best] : RG_FORMAT_GENERIC;
+    return score[best] > 0 ? order[best] : RG_FORMAT_GENERIC;
 }
 
 

@@ -154,9 +154,7 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
 static int
 rs_is_access(rg_format format)
 {
-    return format == RG_FORMAT_NGINX_ACCESS
-           || format == RG_FORMAT_APACHE_ACCESS
-           || format == RG_FORMAT_HAPROXY;
+    return rg_format_is_access(format);
 }
 
 

@@ -80,6 +80,10 @@ int rs_parse_haproxy(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);
 int rs_parse_generic(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);
+int rs_parse_envoy(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
+int rs_parse_caddy(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
 
 /*
  * Java: a record starts at a line that begins with a Tomcat, Logback or
@@ -94,8 +98,9 @@ void rs_parsed_reset(rs_parsed *out);
 /* Makes out->ts valid when the line has a time. */
 void rs_parsed_time(rs_parsed *out);
 
-/* The parser of a format. */
-rs_parse_fn rs_parser_for(rg_format format);
+/* The next space-separated token of p[0..end) in *tok, and where it
+   ends; NULL when only spaces are left. */
+const char *rs_token(const char *p, const char *end, rg_str *tok);
 
 /* "GET /a/b?x=1 HTTP/1.1" -> "/a/b"; empty when there is no path. */
 rg_str rs_request_path(rg_str request);

@@ -17,7 +17,6 @@
 
 static int rs_parse_summary(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);
-static int64_t rs_number(rg_str s);
 static int64_t rs_seconds_ms(rg_str s);
 static void rs_parse_extras(const rs_logformat *lf, const rs_lf_values *v,
     rs_parsed *out);
@@ -87,27 +86,6 @@ rs_parse_summary(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
 }
 
 
-static int64_t
-rs_number(rg_str s)
-{
-    int64_t  v = 0;
-    size_t   i;
-
-    if (s.p == NULL || s.len == 0 || s.len > 18) {
-        return -1;
-    }
-
-    for (i = 0; i < s.len; i++) {
-        if (s.p[i] < '0' || s.p[i] > '9') {
-            return -1;
-        }
-        v = v * 10 + (s.p[i] - '0');
-    }
-
-    return v;
-}
-
-
 int
 rs_parse_nginx_access(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out)
@@ -142,7 +120,7 @@ rs_parse_layout(rs_parser *ps, const rs_logformat *lf, const char *p,
 
     s = v.v[RS_V_STATUS];
     if (s.p != NULL) {
-        if (s.len != 3 || (out->status = (int) rs_number(s)) < 0) {
+        if (s.len != 3 || (out->status = (int) rg_str_number(s)) < 0) {
             return -1;
         }
         out->f.f[RG_FIELD_MESSAGE] = s;
@@ -184,8 +162,8 @@ rs_parse_layout(rs_parser *ps, const rs_logformat *lf, const char *p,
         out->has_completion = 1;
     }
 
-    out->body_bytes = rs_number(v.v[RS_V_BODY_BYTES_SENT]);
-    out->content_length = rs_number(v.v[RS_V_SENT_HTTP_CONTENT_LENGTH]);
+    out->body_bytes = rg_str_number(v.v[RS_V_BODY_BYTES_SENT]);
+    out->content_length = rg_str_number(v.v[RS_V_SENT_HTTP_CONTENT_LENGTH]);
 
     out->f.f[RG_FIELD_CLIENT] = v.v[RS_V_REMOTE_ADDR];
     out->f.f[RG_FIELD_REQUEST] = v.v[RS_V_REQUEST];
@@ -228,7 +206,7 @@ rs_seconds_ms(rg_str s)
     dot = memchr(p, '.', (size_t) (end - p));
     whole.p = p;
     whole.len = (size_t) ((dot ? dot : end) - p);
-    sec = rs_number(whole);
+    sec = rg_str_number(whole);
 
     if (sec < 0) {
         return -1;
@@ -240,7 +218,7 @@ rs_seconds_ms(rg_str s)
         frac.p = dot + 1;
         frac.len = (size_t) (end - dot - 1);
 
-        if (frac.len == 0 || frac.len > 3 || rs_number(frac) < 0) {
+        if (frac.len == 0 || frac.len > 3 || rg_str_number(frac) < 0) {
             return -1;
         }
 

@@ -8,7 +8,6 @@
 #include "parse.h"
 
 
-static const char *rs_token(const char *p, const char *end, rg_str *tok);
 static size_t rs_leading_time(const char *p, size_t len, rs_ts *ts);
 
 
@@ -93,8 +92,7 @@ rs_request_path(rg_str request)
 }
 
 
-/* The next space-separated token; NULL at the end. */
-static const char *
+const char *
 rs_token(const char *p, const char *end, rg_str *tok)
 {
     const char  *q;
@@ -244,26 +242,4 @@ rs_parse_generic(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
     rs_leading_time(p, len, &out->ts);
 
     return 0;
-}
-
-
-rs_parse_fn
-rs_parser_for(rg_format format)
-{
-    switch (format) {
-    case RG_FORMAT_NGINX_ERROR:
-        return rs_parse_nginx_error;
-    case RG_FORMAT_NGINX_ACCESS:
-        return rs_parse_nginx_access;
-    case RG_FORMAT_APACHE_ERROR:
-        return rs_parse_apache_error;
-    case RG_FORMAT_APACHE_ACCESS:
-        return rs_parse_apache_access;
-    case RG_FORMAT_HAPROXY:
-        return rs_parse_haproxy;
-    case RG_FORMAT_JAVA:
-        return rs_parse_java;
-    default:
-        return rs_parse_generic;
-    }
 }

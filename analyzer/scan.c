@@ -11,6 +11,7 @@
 
 #include "batch.h"
 #include "detect.h"
+#include "formats.h"
 #include "reader.h"
 #include "rg_find.h"
 #include "rg_java.h"
@@ -433,7 +434,7 @@ rs_scan_starts_record(rs_scanner *sc, const char *line, size_t len)
     skip = rs_syslog_prefix(line, len, sc->cfg->year, &sys);
     rc = sc->parse(&sc->parser, line + skip, len - skip, &out);
 
-    if (rc != (sc->format == RG_FORMAT_JAVA ? 1 : 0)) {
+    if (rc != (rg_format_is_multiline(sc->format) ? 1 : 0)) {
         return 0;
     }
 

@@ -345,10 +345,8 @@ rs_sim_seen(void *ctx, const rs_seen *seen)
         return;
     }
 
-    log = seen->format == RG_FORMAT_NGINX_ACCESS
-          || seen->format == RG_FORMAT_APACHE_ACCESS
-          || seen->format == RG_FORMAT_HAPROXY
-          ? RS_SIM_LOG_ACCESS : RS_SIM_LOG_ERROR;
+    log = rg_format_is_access(seen->format) ? RS_SIM_LOG_ACCESS
+                                            : RS_SIM_LOG_ERROR;
 
     client = seen->parsed ? &seen->parsed->f.f[RG_FIELD_CLIENT] : NULL;
     ms = (uint64_t) seen->ts.sec * 1000 + (seen->ms > 0 ? seen->ms : 0);

@@ -24,18 +24,9 @@
 #include <stdint.h>
 
 #include "rg_class.h"
+#include "rg_format.h"
+#include "rg_str.h"
 
-/* Which parser feeds a rule (the rule file's `format:` key). */
-typedef enum {
-    RG_FORMAT_NGINX_ERROR = 0,  /* "nginx-error" */
-    RG_FORMAT_NGINX_ACCESS,     /* "nginx-access" */
-    RG_FORMAT_APACHE_ERROR,     /* "apache-error" */
-    RG_FORMAT_APACHE_ACCESS,    /* "apache-access" */
-    RG_FORMAT_JAVA,             /* "java" */
-    RG_FORMAT_HAPROXY,          /* "haproxy" */
-    RG_FORMAT_GENERIC,          /* "generic" */
-    RG_FORMAT_COUNT
-} rg_format;
 
 /*
  * The fields a parser fills and a rule may name: `match:` runs on
@@ -87,10 +78,6 @@ typedef enum {
  *   ("CD--"); status; client; request; line.
  * - generic: message = line = the whole line.
  */
-typedef struct {
-    const char  *p;
-    size_t       len;
-} rg_str;
 
 typedef struct {
     rg_str  f[RG_FIELD_COUNT];
@@ -179,8 +166,6 @@ const char *rg_rule_advice(const rg_rule *rule);     /* "" when none */
 rg_format rg_rule_format(const rg_rule *rule);
 
 /* "nginx-error" <-> RG_FORMAT_NGINX_ERROR; -1 when unknown. */
-int rg_format_from_name(const char *name, size_t len);
-const char *rg_format_name(rg_format format);
 
 /* "message" <-> RG_FIELD_MESSAGE; -1 when unknown. */
 int rg_field_from_name(const char *name, size_t len);

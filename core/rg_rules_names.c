@@ -1,16 +1,12 @@
 /*
- * rg_rules_names.c - the names rule files use for formats and fields.
+ * rg_rules_names.c - the names rule files use for fields (the formats'
+ * are in rg_format.c).
  */
 
 #include <string.h>
 
 #include "rg_rules.h"
 
-
-static const char *const  rg_format_names[RG_FORMAT_COUNT] = {
-    "nginx-error", "nginx-access", "apache-error", "apache-access", "java",
-    "haproxy", "generic"
-};
 
 static const char *const  rg_field_names[RG_FIELD_COUNT] = {
     "message", "action", "level", "client", "server", "request", "upstream",
@@ -30,24 +26,6 @@ rg_name_lookup(const char *const *names, int n, const char *name, size_t len)
     }
 
     return -1;
-}
-
-
-int
-rg_format_from_name(const char *name, size_t len)
-{
-    return rg_name_lookup(rg_format_names, RG_FORMAT_COUNT, name, len);
-}
-
-
-const char *
-rg_format_name(rg_format format)
-{
-    if ((int) format < 0 || format >= RG_FORMAT_COUNT) {
-        return NULL;
-    }
-
-    return rg_format_names[format];
 }
 
 

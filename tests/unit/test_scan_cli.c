@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -236,3 +237,102 @@ Test(scan_cli, jobs_option)
     cr_assert_not_null(strstr(out, "\"classes\""), "%s", out);
 }
 
+
+/*
+ * The first and last 30 lines of sample as two files: `merge` of their
+ * --partial documents prints exactly what one direct run over both does.
+ */
+static void
+merge_of_halves_is_the_direct_run(const char *sample)
+{
+    char  direct[sizeof(out)], cmd[1024];
+
+    int   me = (int) getpid();
+
+    snprintf(cmd, sizeof(cmd), "/tmp/rgt-halves.%d", me);
+    cr_assert_eq(mkdir(cmd, 0700), 0);
+    snprintf(cmd, sizeof(cmd), "--version >/dev/null"
+             " && head -n 30 %s > /tmp/rgt-halves.%d/a.log"
+             " && tail -n 30 %s > /tmp/rgt-halves.%d/b.log", sample, me,
+             sample, me);
+    cr_assert_eq(run(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "/tmp/rgt-halves.%d/a.log"
+             " /tmp/rgt-halves.%d/b.log", me, me);
+    cr_assert_eq(run(cmd), 0);
+    memcpy(direct, out, sizeof(out));
+    cr_assert_not_null(strstr(direct, "client_closed"), "%s", direct);
+    snprintf(cmd, sizeof(cmd), "--partial /tmp/rgt-halves.%d/a.log"
+             " > /tmp/rgt-halves.%d/a.json && '%s' --partial"
+             " /tmp/rgt-halves.%d/b.log > /tmp/rgt-halves.%d/b.json"
+             " && '%s' merge /tmp/rgt-halves.%d/a.json"
+             " /tmp/rgt-halves.%d/b.json; st=$?; rm -rf /tmp/rgt-halves.%d;"
+             " exit $st", me, me, getenv("RSTGUARD_RSTSCAN"), me, me,
+             getenv("RSTGUARD_RSTSCAN"), me, me, me);
+    cr_assert_eq(run(cmd), 0, "%s", errtext);
+    cr_assert_str_eq(out, direct);
+}
+
+/*
+ * Envoy's access log end to end: detected, each response flag's class
+ * counted exactly, keyed by the X-Forwarded-For client, and two --partial
+ * halves merged print what one run prints.
+ */
+Test(scan_cli, envoy_access_log_end_to_end)
+{
+    static const struct { const char *cls; int count; } want[] = {
+        { "client_closed", 20 }, { "upstream_refused", 5 },
+        { "client_timeout", 5 }, { "upstream_closed", 5 },
+        { "upstream_timeout", 5 },
+    };
+    json_t  *doc, *cls;
+
+    cr_assert_eq(run("--json tests/data/samples/envoy-access.log"), 0);
+    doc = json_loads(out, 0, NULL);
+    cr_assert_not_null(doc, "%s", out);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
+        json_object_get(doc, "files"), 0), "format")), "envoy");
+    cr_assert_eq(json_integer_value(json_object_get(doc, "unparsed")), 0);
+    cls = json_object_get(doc, "classes");
+    cr_assert_eq(json_object_size(cls), 5, "%s", out);
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        cr_expect_eq(json_integer_value(json_object_get(json_object_get(cls,
+                     want[i].cls), "count")), want[i].count, "%s", want[i].cls);
+    }
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
+        json_object_get(json_object_get(cls, "upstream_refused"),
+                        "top_clients"), 0), "key")), "203.0.113.10");
+    json_decref(doc);
+
+    merge_of_halves_is_the_direct_run("tests/data/samples/envoy-access.log");
+}
+
+/* Caddy's JSON log end to end: detected, each class counted exactly. */
+Test(scan_cli, caddy_log_end_to_end)
+{
+    static const struct { const char *cls; int count; } want[] = {
+        { "client_closed", 18 }, { "broken_pipe", 6 },
+        { "upstream_refused", 6 }, { "truncated", 6 },
+        { "upstream_timeout", 6 },
+    };
+    json_t  *doc, *cls;
+
+    cr_assert_eq(run("--json tests/data/samples/caddy.log"), 0);
+    doc = json_loads(out, 0, NULL);
+    cr_assert_not_null(doc, "%s", out);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
+        json_object_get(doc, "files"), 0), "format")), "caddy");
+    cr_assert_eq(json_integer_value(json_object_get(doc, "lines")), 48);
+    cr_assert_eq(json_integer_value(json_object_get(doc, "unparsed")), 0);
+    cls = json_object_get(doc, "classes");
+    cr_assert_eq(json_object_size(cls), 5, "%s", out);
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        cr_expect_eq(json_integer_value(json_object_get(json_object_get(cls,
+                     want[i].cls), "count")), want[i].count, "%s", want[i].cls);
+    }
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
+        json_object_get(json_object_get(cls, "truncated"), "top_uris"), 0),
+        "key")), "/export.csv");
+    json_decref(doc);
+
+    merge_of_halves_is_the_direct_run("tests/data/samples/caddy.log");
+}
