@@ -51,6 +51,8 @@ static u_char *ngx_http_rstguard_prom_alerts(u_char *p,
     ngx_http_rstguard_zone_t *z);
 static u_char *ngx_http_rstguard_prom_limit_hits(u_char *p,
     ngx_http_rstguard_zone_t *z);
+static u_char *ngx_http_rstguard_prom_rules_off(u_char *p,
+    ngx_http_rstguard_zone_t *z);
 
 
 /* each family's samples stay together, as the exposition format wants */
@@ -82,7 +84,12 @@ static const struct {
     { "# HELP rstguard_alerts_total rstguard_alert lines written: one "
       "class's server-wide abort rate over an interval above the limit.\n"
       "# TYPE rstguard_alerts_total counter\n",
-      ngx_http_rstguard_prom_alerts }
+      ngx_http_rstguard_prom_alerts },
+    { "# HELP rstguard_rules_switched_off_total Rules the cost guard "
+      "switched off for the rest of an interval (one per rule and "
+      "interval).\n"
+      "# TYPE rstguard_rules_switched_off_total counter\n",
+      ngx_http_rstguard_prom_rules_off }
 };
 
 
@@ -221,8 +228,8 @@ ngx_http_rstguard_status_zone(ngx_http_rstguard_zone_t *zone)
         }
     }
 
-    z = json_pack("{s:s, s:I, s:s, s:I, s:I, s:I, s:{s:I, s:I}, s:I, s:o, "
-                  "s:o}",
+    z = json_pack("{s:s, s:I, s:s, s:I, s:I, s:I, s:{s:I, s:I}, s:I, s:I, "
+                  "s:o, s:o}",
                   "rate", rate,
                   "burst", (json_int_t) zone->key_limit.burst,
                   "global_rate", grate,
@@ -233,6 +240,7 @@ ngx_http_rstguard_status_zone(ngx_http_rstguard_zone_t *zone)
                       "access", (json_int_t) cnt->contended[0],
                       "error", (json_int_t) cnt->contended[1],
                   "limit_hits", (json_int_t) cnt->limit_hits,
+                  "rules_switched_off", (json_int_t) cnt->rules_off,
                   "alerts", alerts,
                   "lines", lines);
     if (z == NULL) {
@@ -321,7 +329,7 @@ ngx_http_rstguard_status_prometheus(ngx_http_request_t *r,
 
     zp = rmcf->zones.elts;
 
-    size = 1024;
+    size = 2048;
 
     for (i = 0; i < rmcf->zones.nelts; i++) {
         size += (NGX_HTTP_RSTGUARD_NLOGS * RG_CLASS_COUNT * 3
@@ -444,4 +452,12 @@ ngx_http_rstguard_prom_alerts(u_char *p, ngx_http_rstguard_zone_t *z)
     }
 
     return p;
+}
+
+
+static u_char *
+ngx_http_rstguard_prom_rules_off(u_char *p, ngx_http_rstguard_zone_t *z)
+{
+    return ngx_sprintf(p, "rstguard_rules_switched_off_total{zone=\"%V\"} "
+                       "%uA\n", &z->name, z->sh->counters.rules_off);
 }

@@ -65,9 +65,13 @@ ngx_http_rstguard_zone_decide(ngx_http_rstguard_zone_t *zone, ngx_uint_t log,
 
     sh = zone->sh;
 
-    if (flags & NGX_HTTP_RSTGUARD_UNLIMITED) {
-        ngx_http_rstguard_count(zone, log, cls, NGX_OK, flags);
-        return NGX_OK;
+    if ((flags & NGX_HTTP_RSTGUARD_UNLIMITED)
+        || ((flags & NGX_HTTP_RSTGUARD_FOLLOW_HELD) && note == NULL))
+    {
+        /* counted only: no budget is charged */
+        rc = (flags & NGX_HTTP_RSTGUARD_FOLLOW_HELD) ? NGX_DECLINED : NGX_OK;
+        ngx_http_rstguard_count(zone, log, cls, rc, flags);
+        return rc;
     }
 
     if (flags & NGX_HTTP_RSTGUARD_TRYLOCK) {
@@ -98,12 +102,18 @@ ngx_http_rstguard_zone_decide(ngx_http_rstguard_zone_t *zone, ngx_uint_t log,
         rc = NGX_OK;
 
     } else {
-        verdict = rg_limiter_decide(&node->bucket, &zone->key_limit,
-                                    &sh->global[log][cls],
-                                    &zone->global_limit,
-                                    (uint64_t) ngx_current_msec);
+        if (flags & NGX_HTTP_RSTGUARD_FOLLOW_HELD) {
+            /* held as the line it follows was, and summarised: no charge */
+            rc = NGX_DECLINED;
 
-        rc = (verdict == RG_PASS) ? NGX_OK : NGX_DECLINED;
+        } else {
+            verdict = rg_limiter_decide(&node->bucket, &zone->key_limit,
+                                        &sh->global[log][cls],
+                                        &zone->global_limit,
+                                        (uint64_t) ngx_current_msec);
+
+            rc = (verdict == RG_PASS) ? NGX_OK : NGX_DECLINED;
+        }
 
         if (group != NULL) {
             ngx_http_rstguard_held_note(zone, node, group, rc, flags, note);

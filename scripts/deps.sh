@@ -16,6 +16,10 @@ packages=(
     libzstd-dev zstd
     libcriterion-dev libnghttp2-dev
     uthash-dev
+    # make deb (dpkg-buildpackage, dh_nginx from nginx-dev) and its checks:
+    # lintian, man for the manual page, promtool (package prometheus) for
+    # the shipped Prometheus rules and the status endpoint's text
+    build-essential debhelper lintian man-db prometheus
     # large, needed by the tests only: the HTML report test renders the
     # report in headless Chromium (make test runs this script, so CI has it)
     chromium
