@@ -31,8 +31,7 @@ enum {
 };
 
 static const rs_option  rs_options[RS_OPT_COUNT] = {
-    { "format", "FORMAT", "auto (default), nginx-error, nginx-access,"
-      " apache-error, apache-access, java, haproxy or generic" },
+    { "format", "FORMAT", "auto (default) or one of the formats below" },
     { "log-format", "STRING", "the nginx log_format of access logs"
       " (default: combined)" },
     { "nginx-conf", "FILE|-", "read each access log in the log_format its"
@@ -97,6 +96,13 @@ rs_usage(FILE *out)
                  rs_options[i].arg ? rs_options[i].arg : "");
         fprintf(out, "  %-30s %s\n", left, rs_options[i].help);
     }
+
+    /* the format table is the one list of formats (core/rg_format.c) */
+    fprintf(out, "\nformats:");
+    for (i = 0; i < RG_FORMAT_COUNT; i++) {
+        fprintf(out, " %s", rg_formats[i].name);
+    }
+    fprintf(out, "\n");
 
     fprintf(out, "\nexit status: 0 clean, 1 a --fail-on condition held,"
             " 2 usage or input error\n");

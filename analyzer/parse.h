@@ -16,6 +16,7 @@
 
 #include "logformat.h"
 #include "rg_rules.h"
+#include "rg_summary.h"
 #include "timefmt.h"
 
 typedef struct {
@@ -38,15 +39,22 @@ typedef struct {
     unsigned   has_logged_class:1;  /* the layout logs $rstguard_class */
     rg_class   logged_class;    /* the module's class, RG_CLASS_NONE: none */
 
+    /* an rstguard alert line (module/README.md): its fields, in the
+       parser (a pointer here keeps every line's reset small) */
+    const rg_alert  *alert;         /* NULL: no alert */
+
     /* an rstguard summary line (module/README.md) */
     unsigned   summary:1;
     rg_class   sum_class;
     uint64_t   sum_suppressed;
     int        sum_dry_run;
+    int        sum_access;      /* log=access (else log=error) */
     rg_str     sum_key;
+    rg_str     sum_first, sum_last;     /* nginx error-log times */
 } rs_parsed;
 
 typedef struct {
+    rg_alert      alert;            /* the last alert line parsed */
     rs_logformat  layout;           /* nginx-access: combined or --log-format */
     /* without a layout given: also the official nginx image's "main"
        (combined and "$http_x_forwarded_for"), as `docker logs` shows */
@@ -84,6 +92,10 @@ int rs_parse_haproxy(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);
 int rs_parse_generic(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);
+int rs_parse_envoy(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
+int rs_parse_caddy(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
 
 /*
  * Java: a record starts at a line that begins with a Tomcat, Logback or
@@ -98,7 +110,9 @@ void rs_parsed_reset(rs_parsed *out);
 /* Makes out->ts valid when the line has a time. */
 void rs_parsed_time(rs_parsed *out);
 
-/* The parser of a format. */
+/* The next space-separated token of p[0..end) in *tok, and where it
+   ends; NULL when only spaces are left. */
+const char *rs_token(const char *p, const char *end, rg_str *tok);
 
 /* "GET /a/b?x=1 HTTP/1.1" -> "/a/b"; empty when there is no path. */
 rg_str rs_request_path(rg_str request);

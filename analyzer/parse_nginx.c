@@ -17,7 +17,6 @@
 
 static int rs_parse_summary(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);
-static int64_t rs_number(rg_str s);
 static int64_t rs_seconds_ms(rg_str s);
 static void rs_parse_extras(const rs_logformat *lf, const rs_lf_values *v,
     rs_parsed *out);
@@ -50,7 +49,14 @@ rs_parse_nginx_error(rs_parser *ps, const char *p, size_t len,
         && memcmp(msg.p, RG_SUMMARY_PREFIX, RG_SUMMARY_PREFIX_LEN) == 0)
     {
         /* the rest of the line: sample="..." may hold ", client: " */
-        rs_parse_summary(ps, msg.p, (size_t) (p + len - msg.p), out);
+        if (rs_parse_summary(ps, msg.p, (size_t) (p + len - msg.p), out)
+            != 0
+            && rg_alert_parse(msg.p, (size_t) (p + len - msg.p),
+                              &ps->alert) == 0)
+        {
+            /* a storm the module saw (abort_storm, findings_eval.c) */
+            out->alert = &ps->alert;
+        }
     }
 
     return 0;
@@ -76,6 +82,9 @@ rs_parse_summary(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
     out->sum_class = sum.cls;
     out->sum_suppressed = sum.suppressed;
     out->sum_dry_run = sum.dry_run;
+    out->sum_access = sum.log == RG_SUMMARY_LOG_ACCESS;
+    out->sum_first = sum.first;
+    out->sum_last = sum.last;
 
     n = rg_summary_unescape(&sum.key, ps->scratch, sizeof(ps->scratch));
     if (n != (size_t) -1) {
@@ -84,27 +93,6 @@ rs_parse_summary(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
     }
 
     return 0;
-}
-
-
-static int64_t
-rs_number(rg_str s)
-{
-    int64_t  v = 0;
-    size_t   i;
-
-    if (s.p == NULL || s.len == 0 || s.len > 18) {
-        return -1;
-    }
-
-    for (i = 0; i < s.len; i++) {
-        if (s.p[i] < '0' || s.p[i] > '9') {
-            return -1;
-        }
-        v = v * 10 + (s.p[i] - '0');
-    }
-
-    return v;
 }
 
 
@@ -145,7 +133,7 @@ rs_parse_layout(rs_parser *ps, const rs_logformat *lf, const char *p,
 
     s = v.v[RS_V_STATUS];
     if (s.p != NULL) {
-        if (s.len != 3 || (out->status = (int) rs_number(s)) < 0) {
+        if (s.len != 3 || (out->status = (int) rg_str_number(s)) < 0) {
             return -1;
         }
         out->f.f[RG_FIELD_MESSAGE] = s;
@@ -187,8 +175,8 @@ rs_parse_layout(rs_parser *ps, const rs_logformat *lf, const char *p,
         out->has_completion = 1;
     }
 
-    out->body_bytes = rs_number(v.v[RS_V_BODY_BYTES_SENT]);
-    out->content_length = rs_number(v.v[RS_V_SENT_HTTP_CONTENT_LENGTH]);
+    out->body_bytes = rg_str_number(v.v[RS_V_BODY_BYTES_SENT]);
+    out->content_length = rg_str_number(v.v[RS_V_SENT_HTTP_CONTENT_LENGTH]);
 
     out->f.f[RG_FIELD_CLIENT] = v.v[RS_V_REMOTE_ADDR];
     out->f.f[RG_FIELD_REQUEST] = v.v[RS_V_REQUEST];
@@ -231,7 +219,7 @@ rs_seconds_ms(rg_str s)
     dot = memchr(p, '.', (size_t) (end - p));
     whole.p = p;
     whole.len = (size_t) ((dot ? dot : end) - p);
-    sec = rs_number(whole);
+    sec = rg_str_number(whole);
 
     if (sec < 0) {
         return -1;
@@ -243,7 +231,7 @@ rs_seconds_ms(rg_str s)
         frac.p = dot + 1;
         frac.len = (size_t) (end - dot - 1);
 
-        if (frac.len == 0 || frac.len > 3 || rs_number(frac) < 0) {
+        if (frac.len == 0 || frac.len > 3 || rg_str_number(frac) < 0) {
             return -1;
         }
 

@@ -44,6 +44,7 @@ typedef struct {
     rg_str             line;        /* its first line, at most 256 bytes */
     rg_str             signature;   /* Java: the exception header line */
     uint64_t           suppressed;  /* a summary: what it held back */
+    const rg_alert    *alert;       /* the module's alert line, or NULL */
 } rs_seen;
 
 typedef void (*rs_observe_fn)(void *ctx, const rs_seen *seen);

@@ -8,8 +8,10 @@
 
 
 /*
- * HAProxy's HTTP log is one line a request, so it counts as an access log
- * (the module's access-log budgets, the access-log findings).
+ * HAProxy's HTTP log, Envoy's access log and Caddy's JSON log are one
+ * line a request (Caddy's error lines stand for a request too), so they
+ * count as access logs (the module's access-log budgets, the
+ * access-log findings).
  */
 const rg_format_info  rg_formats[RG_FORMAT_COUNT] = {
     { RG_FORMAT_NGINX_ERROR, "nginx-error", 0, 0 },
@@ -18,6 +20,8 @@ const rg_format_info  rg_formats[RG_FORMAT_COUNT] = {
     { RG_FORMAT_APACHE_ACCESS, "apache-access", 1, 0 },
     { RG_FORMAT_JAVA, "java", 0, 1 },
     { RG_FORMAT_HAPROXY, "haproxy", 1, 0 },
+    { RG_FORMAT_ENVOY, "envoy", 1, 0 },
+    { RG_FORMAT_CADDY, "caddy", 1, 0 },
     { RG_FORMAT_GENERIC, "generic", 0, 0 },
 };
 

@@ -20,6 +20,8 @@ typedef enum {
     RG_FORMAT_APACHE_ACCESS,    /* "apache-access" */
     RG_FORMAT_JAVA,             /* "java" */
     RG_FORMAT_HAPROXY,          /* "haproxy" */
+    RG_FORMAT_ENVOY,            /* "envoy" */
+    RG_FORMAT_CADDY,            /* "caddy" */
     RG_FORMAT_GENERIC,          /* "generic" */
     RG_FORMAT_COUNT
 } rg_format;

@@ -25,6 +25,7 @@
 
 #include "rg_class.h"
 #include "rg_format.h"
+#include "rg_str.h"
 
 
 /*
@@ -77,10 +78,6 @@ typedef enum {
  *   ("CD--"); status; client; request; line.
  * - generic: message = line = the whole line.
  */
-typedef struct {
-    const char  *p;
-    size_t       len;
-} rg_str;
 
 typedef struct {
     rg_str  f[RG_FIELD_COUNT];

@@ -1,0 +1,121 @@
+/*
+ * Envoy's access log (default format and Istio's), rules/README.md "How a
+ * record maps to a class": whole lines through the parser, then the
+ * shipped rules; the lines are in the shape Envoy writes them.
+ */
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "parse.h"
+#include "test_rules_helpers.h"
+
+TestSuite(map_envoy, .init = trh_shipped_setup, .fini = trh_teardown);
+
+#define ENVOY(code, flags)                                                  \
+    "[2026-11-21T10:00:05.123Z] \"GET /api/v1/items?page=2 HTTP/1.1\" "   \
+    code " " flags " 0 512 4012 - \"203.0.113.7, 10.0.0.1\" "             \
+    "\"Mozilla/5.0\" \"f1c3a0e2-5b1d-4c1e-9a40-0d5c1f3e7a11\" "            \
+    "\"shop.example.com\" \"10.0.0.5:8080\""
+
+static const char *
+envoy_class(const char *line, rs_parsed *out)
+{
+    rs_parser  ps;
+
+    memset(&ps, 0, sizeof(ps));
+    cr_assert_eq(rs_parse_envoy(&ps, line, strlen(line), out), 0, "%s", line);
+    return trh_class(rg_match(trh_m, RG_FORMAT_ENVOY, &out->f));
+}
+
+Test(map_envoy, response_flags)
+{
+    static const char *const  cases[][3] = {
+        { "0", "DC", "client_closed" },
+        { "200", "DC", "client_closed" },
+        { "0", "-", "client_closed" },
+        { "408", "SI", "client_timeout" },
+        { "503", "UR", "upstream_reset" },
+        { "503", "UC", "upstream_closed" },
+        { "504", "UT", "upstream_timeout" },
+        { "503", "UF", "upstream_refused" },
+        { "503", "URX", "upstream_refused" },
+        { "503", "UH", "upstream_refused" },
+        /* several flags: the client's leaving wins, then the upstream */
+        { "0", "UT,DC", "client_closed" },
+        { "504", "UT,URX", "upstream_timeout" },
+        { "503", "UF,URX", "upstream_refused" },
+        /* normal ends and local decisions are no aborts */
+        { "200", "-", "none" }, { "404", "NR", "none" },
+        { "429", "RL", "none" }, { "503", "UO", "none" },
+        { "200", "DI", "none" },
+        /* a flag is matched whole, never inside another */
+        { "503", "UPE", "none" }, { "400", "DPE", "none" },
+    };
+    char       line[512];
+    rs_parsed  out;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(line, sizeof(line), "[2026-11-21T10:00:05.123Z] \"GET /x"
+                 " HTTP/1.1\" %s %s 0 512 4012 - \"-\" \"curl/8.0\" \"-\""
+                 " \"h\" \"10.0.0.5:8080\"", cases[i][0], cases[i][1]);
+        cr_expect_str_eq(envoy_class(line, &out), cases[i][2], "%s", line);
+    }
+}
+
+Test(map_envoy, fields_of_the_default_format)
+{
+    rs_parsed  out;
+
+    cr_assert_str_eq(envoy_class(ENVOY("0", "DC"), &out), "client_closed");
+    cr_assert_eq(out.status, 0);
+    cr_assert_eq(out.body_bytes, 512);
+    cr_assert_eq(out.request_ms, 4012);
+    cr_assert_eq(out.ts.valid, 1);
+    cr_assert_eq(out.f.f[RG_FIELD_CLIENT].len, 11);
+    cr_assert_eq(memcmp(out.f.f[RG_FIELD_CLIENT].p, "203.0.113.7", 11), 0);
+    cr_assert_eq(out.f.f[RG_FIELD_HOST].len, 16);
+    cr_assert_eq(memcmp(out.f.f[RG_FIELD_UPSTREAM].p, "10.0.0.5:8080", 13),
+                 0);
+    cr_assert_eq(out.f.f[RG_FIELD_REQUEST].len, 33);
+    cr_assert_eq(memcmp(out.f.f[RG_FIELD_REQUEST].p, "GET /api/v1/items?page=2"
+                        " HTTP/1.1", 33), 0);
+    cr_assert_eq(out.agent.len, 11);
+}
+
+/* Istio's default: details after the flags, the peer address later on */
+Test(map_envoy, istio_layout)
+{
+    static const char  line[] =
+        "[2026-11-21T10:00:07.000Z] \"POST /checkout HTTP/2\" 0 DC"
+        " downstream_remote_disconnect - \"-\" 1532 0 30001 - \"-\""
+        " \"okhttp/4.9\" \"7d1f...\" \"cart:8080\" \"10.8.1.4:8080\""
+        " outbound|8080||cart.default.svc.cluster.local 10.8.2.7:43210"
+        " 10.96.0.12:8080 10.8.2.9:51234 - default";
+    rs_parsed  out;
+
+    cr_assert_str_eq(envoy_class(line, &out), "client_closed");
+    cr_assert_eq(out.request_ms, 30001);
+    cr_assert_eq(out.f.f[RG_FIELD_CLIENT].len, 8);
+    cr_assert_eq(memcmp(out.f.f[RG_FIELD_CLIENT].p, "10.8.2.9", 8), 0);
+}
+
+Test(map_envoy, other_lines_are_not_envoy)
+{
+    static const char *const  lines[] = {
+        "127.0.0.1 - - [21/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 499 0"
+        " \"-\" \"-\"",
+        "[2026-11-21T10:00:05.123Z] \"GET /x HTTP/1.1\" 200",
+        "[2026-11-21T10:00:05.123Z] \"GET /x HTTP/1.1\" abc DC 0 1 2 - \"-\"",
+        "[Sat Nov 21 10:00:00 2026] [error] [client 1.2.3.4] oops",
+    };
+    rs_parser  ps;
+    rs_parsed  out;
+
+    memset(&ps, 0, sizeof(ps));
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        cr_expect_eq(rs_parse_envoy(&ps, lines[i], strlen(lines[i]), &out),
+                     -1, "%s", lines[i]);
+    }
+}
