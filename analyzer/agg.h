@@ -39,7 +39,7 @@ typedef enum {
 #define RS_TICKS_MAX        (2u << 20)
 
 /*
- * The kind of log a record came from (DESIGN.md section 3 `by_log`): an
+ * The kind of log a record came from (analyzer/README.md `by_log`): an
  * access log (nginx and Apache access, HAProxy, a summary of log=access)
  * or an error log (nginx and Apache error, Java, generic, a summary of
  * log=error).  One abort may show in both logs of a server.
@@ -69,6 +69,8 @@ typedef struct {
     int        unreadable;
     uint64_t   abort_lines;     /* unparsed or generic lines with a phrase */
     const char *prefix;         /* the shipper's prefix ("cri"), or NULL */
+    const char *layout_src;     /* "log_format main at nginx.conf:12" when
+                                   --nginx-conf gave the layout, or NULL */
 } rs_file;
 
 /* A (class, minute) cell: minute = rs_ts.sec / 60 (floor). */

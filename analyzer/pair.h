@@ -1,6 +1,6 @@
 /*
  * pair.h - an HTTP/2 stream cancelled mid-response is one abort, written
- * by nginx as two error-log lines (DESIGN.md section 1, HTTP/2):
+ * by nginx as two error-log lines (rules/README.md, HTTP/2):
  *
  *   *7 client canceled stream 5 while sending response to client, ...
  *   *7 client prematurely closed connection while sending response to

@@ -56,6 +56,10 @@ typedef struct {
 typedef struct {
     rg_alert      alert;            /* the last alert line parsed */
     rs_logformat  layout;           /* nginx-access: combined or --log-format */
+    /* without a layout given: also the official nginx image's "main"
+       (combined and "$http_x_forwarded_for"), as `docker logs` shows */
+    rs_logformat  main;
+    int           default_layout;
     rs_logformat  apache[2];        /* combined with %X, without */
     char          scratch[4096];    /* apache-error's joined message */
     char          tc_text[26];      /* the last $time_local parsed ... */
@@ -89,6 +93,8 @@ int rs_parse_haproxy(rs_parser *ps, const char *p, size_t len,
 int rs_parse_generic(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);
 int rs_parse_envoy(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
+int rs_parse_caddy(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);
 
 /*

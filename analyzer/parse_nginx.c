@@ -102,7 +102,10 @@ rs_parse_nginx_access(rs_parser *ps, const char *p, size_t len,
 {
     rg_str  *c = &out->f.f[RG_FIELD_COMPLETION];
 
-    if (rs_parse_layout(ps, &ps->layout, p, len, out) != 0) {
+    if (rs_parse_layout(ps, &ps->layout, p, len, out) != 0
+        && (!ps->default_layout
+            || rs_parse_layout(ps, &ps->main, p, len, out) != 0))
+    {
         return -1;
     }
 

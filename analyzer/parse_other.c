@@ -28,6 +28,16 @@ rs_parser_init(rs_parser *ps, const char *layout, char *err, size_t errlen)
         return -1;
     }
 
+    ps->default_layout = layout == NULL;
+
+    if (layout == NULL
+        && rs_logformat_compile(&ps->main, RS_LOGFORMAT_COMBINED
+                                " \"$http_x_forwarded_for\"", err, errlen)
+           != 0)
+    {
+        return -1;
+    }
+
     return rs_logformat_compile(&ps->layout,
                                 layout ? layout : RS_LOGFORMAT_COMBINED,
                                 err, errlen);

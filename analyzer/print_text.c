@@ -56,6 +56,11 @@ rs_text_files(const rs_agg *a, FILE *out)
                 f->format ? f->format : "-", f->detected ? " (auto)" : "",
                 f->lines, f->bytes, f->unparsed, f->error ? "; error: " : "",
                 f->error ? f->error : "");
+
+        /* the layout nginx's configuration gave it, said once */
+        if (f->layout_src != NULL) {
+            fprintf(out, "    read as nginx writes it: %s\n", f->layout_src);
+        }
     }
 
     fprintf(out, "unparsed lines: %" PRIu64 ", limit hits: %" PRIu64 "\n",

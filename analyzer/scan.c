@@ -53,6 +53,7 @@ struct rs_scanner {
     rs_agg                *agg;
     rg_matcher            *matcher;
     rs_parser              parser;
+    const char            *layout;      /* the parser's: cfg's or a conf's */
     rs_tz                  tz;
     const rg_prescan      *prescan;     /* lines no rule can match */
     rg_prescan            *own_prescan; /* built here, without cfg's */
@@ -120,8 +121,11 @@ static void rs_scan_unlock(rs_scanner *sc);
 static int rs_scan_record(rs_scanner *sc, const rs_record *r);
 static rg_str rs_upstream_key(rg_str up);
 static int rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r);
+static int rs_scan_begin(rs_scanner *sc, const char *path, rs_searcher *s);
+static rs_searcher *rs_scan_searcher(rs_scanner *sc, rs_reader *r);
 static void rs_observe(rs_scanner *sc, rs_seen *seen);
-static int rs_scan_judge(rs_scanner *sc, const char *path);
+static int rs_scan_judge(rs_scanner *sc);
+static int rs_scan_layout(rs_scanner *sc, const char *path);
 static int rs_has_phrase(const char *p, size_t len);
 static void rs_scan_text(rs_scanner *sc, const char *p, size_t len,
     uint64_t bytes);
@@ -141,6 +145,8 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
 
     sc->cfg = cfg;
     sc->agg = agg;
+
+    sc->layout = cfg->log_format;
 
     if (rs_parser_init(&sc->parser, cfg->log_format, err, errlen) != 0
         || (cfg->tz != NULL && rs_tz_init(&sc->tz, cfg->tz, err, errlen)))
@@ -258,7 +264,42 @@ rs_scan_memory(rs_scanner *sc, const char *name, const void *data,
         return -1;
     }
 
-    return rs_scan_reader(sc, NULL, r);
+    /* no thread, no file: the scanner's own searcher, kept from one input
+       to the next (the fuzz targets scan many inputs a second) */
+    if (rs_scan_searcher(sc, r) == NULL) {
+        return -1;
+    }
+
+    if (rs_scan_begin(sc, NULL, sc->ranges) != 0) {
+        rs_reader_close(r);
+        return -1;
+    }
+
+    rs_scan_lines(sc, sc->ranges, r);
+    rs_reader_close(r);
+
+    return rs_scan_judge(sc);
+}
+
+
+/* The scanner's own searcher (a large buffer), kept from one chunk or
+   input in memory to the next, now reading r; NULL (r closed, the error
+   set) when out of memory. */
+static rs_searcher *
+rs_scan_searcher(rs_scanner *sc, rs_reader *r)
+{
+    if (sc->ranges == NULL) {
+        sc->ranges = rs_searcher_create(r);
+    } else {
+        rs_searcher_reset(sc->ranges, r);
+    }
+
+    if (sc->ranges == NULL) {
+        rs_file_set(&sc->file->error, "out of memory");
+        rs_reader_close(r);
+    }
+
+    return sc->ranges;
 }
 
 
@@ -268,8 +309,6 @@ static int
 rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
 {
     rs_searcher  *s;
-    const char   *head;
-    size_t        hlen;
     struct stat   st;
 
     s = rs_searcher_create(r);
@@ -279,25 +318,11 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
         return -1;
     }
 
-    /* the shipper's prefix is looked for with --format too */
-    rs_searcher_peek(s, &head, &hlen);
-    sc->format = rs_detect(&sc->parser, head, hlen, sc->cfg->format,
-                           &sc->ship);
-    sc->file->detected = sc->cfg->format < 0;
-    sc->file->prefix = rs_ship_name(&sc->ship);
-
-    sc->alt_parse = NULL;
-    if (sc->ship.kind != RS_SHIP_NONE
-        && (sc->format == RG_FORMAT_NGINX_ERROR
-            || sc->format == RG_FORMAT_NGINX_ACCESS))
-    {
-        sc->alt_format = sc->format == RG_FORMAT_NGINX_ERROR
-                         ? RG_FORMAT_NGINX_ACCESS : RG_FORMAT_NGINX_ERROR;
-        sc->alt_parse = rs_parser_for(sc->alt_format);
+    if (rs_scan_begin(sc, path, s) != 0) {
+        rs_searcher_destroy(s);
+        rs_reader_close(r);
+        return -1;
     }
-
-    rs_file_set(&sc->file->format, rg_format_name(sc->format));
-    sc->parse = rs_parser_for(sc->format);
 
     /* a large plain file is cut into chunks before records and scanned
        by -j threads (scan_split.h), whatever its share of aborts: a
@@ -307,7 +332,7 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
        150 MB (60% aborts) took 0.27-0.30 s on two threads against
        0.42-0.48 s on one */
     if (sc->cfg->threads > 1 && !rs_reader_is_gzip(r)
-        && sc->ship.kind == RS_SHIP_NONE
+        && sc->ship.kind == RS_SHIP_NONE && sc->alt_parse == NULL
         && (sc->cfg->observe == NULL || sc->cfg->observe_fork != NULL)
         && path != NULL && strcmp(path, "-") != 0
         && stat(path, &st) == 0 && S_ISREG(st.st_mode)
@@ -319,17 +344,102 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
         rs_reader_close(r);
         rs_scan_split(sc, path, (uint64_t) st.st_size);
         sc->file = f;
-        return rs_scan_judge(sc, path);
+        return rs_scan_judge(sc);
     }
 
-    sc->pos = 0;
-    rs_pairs_reset(&sc->pairs);
     rs_scan_lines(sc, s, r);
 
     rs_searcher_destroy(s);
     rs_reader_close(r);
 
-    return rs_scan_judge(sc, path);
+    return rs_scan_judge(sc);
+}
+
+
+/*
+ * Readies sc for an input: the access-log layout for path (NULL: in
+ * memory), the format (the configured one, or detected from the head s
+ * holds), the shipper's prefix if any, and the per-input state.  0, or -1
+ * with the file's error set.
+ */
+static int
+rs_scan_begin(rs_scanner *sc, const char *path, rs_searcher *s)
+{
+    const char  *head;
+    size_t       hlen;
+    rg_format    also;
+
+    if (rs_scan_layout(sc, path) != 0) {
+        return -1;
+    }
+
+    /* the shipper's prefix is looked for with --format too */
+    rs_searcher_peek(s, &head, &hlen);
+    sc->format = rs_detect(&sc->parser, head, hlen, sc->cfg->format,
+                           &sc->ship, &also);
+    sc->file->detected = sc->cfg->format < 0;
+    sc->file->prefix = rs_ship_name(&sc->ship);
+
+    sc->alt_parse = NULL;
+    if ((sc->ship.kind != RS_SHIP_NONE || also != RG_FORMAT_GENERIC)
+        && (sc->format == RG_FORMAT_NGINX_ERROR
+            || sc->format == RG_FORMAT_NGINX_ACCESS))
+    {
+        sc->alt_format = sc->format == RG_FORMAT_NGINX_ERROR
+                         ? RG_FORMAT_NGINX_ACCESS : RG_FORMAT_NGINX_ERROR;
+        sc->alt_parse = rs_parser_for(sc->alt_format);
+    }
+
+    rs_file_set(&sc->file->format, rg_format_name(sc->format));
+    sc->parse = rs_parser_for(sc->format);
+    sc->pos = 0;
+    rs_pairs_reset(&sc->pairs);
+
+    return 0;
+}
+
+
+/*
+ * The layout of the access log at path: the one its access_log names in
+ * --nginx-conf (or the system's nginx.conf), else --log-format's.  The
+ * parser is prepared again only when it changes.
+ */
+static int
+rs_scan_layout(rs_scanner *sc, const char *path)
+{
+    const char  *layout = sc->cfg->log_format, *src = NULL, *conf;
+    char         err[1024];
+
+    conf = path != NULL ? rs_nginxconf_layout(sc->cfg->nginx_conf, path,
+                                              sc->cfg->nginx_conf_by_name,
+                                              &src)
+                        : NULL;
+    if (conf != NULL) {
+        layout = conf;
+        sc->file->layout_src = src;
+    }
+
+    if (layout == sc->layout) {
+        return 0;
+    }
+
+    /* compiled when the configuration was read: this cannot fail but for
+       a layout changed since */
+    if (rs_parser_init(&sc->parser, layout, err, sizeof(err)) != 0) {
+        rs_file_set(&sc->file->error, err);
+        return -1;
+    }
+
+    sc->layout = layout;
+
+    return 0;
+}
+
+
+const char *
+rs_scanner_layout(rs_scanner *sc)
+{
+    return sc->layout;
 }
 
 
@@ -340,7 +450,7 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
  * --fail-on (rs_file.unreadable).  -1 for any other error, else 0.
  */
 static int
-rs_scan_judge(rs_scanner *sc, const char *path)
+rs_scan_judge(rs_scanner *sc)
 {
     rs_file  *f = sc->file;
     char      msg[1536];
@@ -357,7 +467,7 @@ rs_scan_judge(rs_scanner *sc, const char *path)
     }
 
     snprintf(msg, sizeof(msg), "%s: no parser could read it (format %s): "
-             "%" PRIu64 " of %" PRIu64 " lines carry abort phrases", path,
+             "%" PRIu64 " of %" PRIu64 " lines carry abort phrases", f->path,
              rg_format_name(sc->format), f->abort_lines, f->lines);
     f->unreadable = 1;
     rs_file_set(&f->error, msg);
@@ -415,16 +525,8 @@ rs_scan_range(rs_scanner *sc, rs_file *file, const char *path,
         return rs_file_set(&file->error, err), -1;
     }
 
-    if (sc->ranges == NULL) {
-        sc->ranges = rs_searcher_create(r);
-    } else {
-        rs_searcher_reset(sc->ranges, r);
-    }
-
-    s = sc->ranges;
+    s = rs_scan_searcher(sc, r);
     if (s == NULL) {
-        rs_file_set(&file->error, "out of memory");
-        rs_reader_close(r);
         return -1;
     }
 
@@ -628,7 +730,7 @@ static int
 rs_scan_light_on(const rs_scanner *sc)
 {
     return sc->format == RG_FORMAT_NGINX_ERROR
-           && sc->ship.kind == RS_SHIP_NONE
+           && sc->ship.kind == RS_SHIP_NONE && sc->alt_parse == NULL
            && rg_prescan_active(sc->prescan, sc->format)
            && !sc->cfg->since.valid && !sc->cfg->until.valid;
 }

@@ -1,5 +1,5 @@
 /*
- * How rstscan counts (DESIGN.md section 3): an abort that shows in a
+ * How rstscan counts (analyzer/README.md): an abort that shows in a
  * server's access log and its error log is kept per kind of log (by_log)
  * and the text headline counts it once; the lines a summary of the module
  * held back count everywhere a written line counts (spread over the

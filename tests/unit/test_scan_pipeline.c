@@ -1307,7 +1307,7 @@ h2_line(char *p, int s, int cid, const char *msg)
 }
 
 /*
- * HTTP/2 (DESIGN.md section 1): a cancelled stream is a "client canceled
+ * HTTP/2 (rules/README.md): a cancelled stream is a "client canceled
  * stream" line and, same *cid and request, a "client prematurely closed
  * connection" line: one stream_canceled.  Twenty other lines sit between
  * the two, so the 1 MiB chunks of a 9 MiB file cut pairs: 1, 2 and 7
