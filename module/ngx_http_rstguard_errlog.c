@@ -121,6 +121,22 @@ static ngx_int_t ngx_http_rstguard_errlog_patch(ngx_cycle_t *cycle,
 static void ngx_http_rstguard_errlog_restore(void *data);
 
 
+/*
+ * Is the line written by a thread-pool thread?  Its tid differs from the
+ * process's pid; without --with-threads there are no such threads (and no
+ * ngx_tid_t).
+ */
+static ngx_inline ngx_uint_t
+ngx_http_rstguard_errlog_in_thread(void)
+{
+#if (NGX_THREADS)
+    return (ngx_tid_t) ngx_log_tid != (ngx_tid_t) ngx_pid;
+#else
+    return 0;
+#endif
+}
+
+
 static void
 ngx_http_rstguard_errlog_writer(ngx_log_t *log, ngx_uint_t level, u_char *buf,
     size_t len)
@@ -138,7 +154,7 @@ ngx_http_rstguard_errlog_writer(ngx_log_t *log, ngx_uint_t level, u_char *buf,
     el = ln->el;
 
     /* a thread-pool thread is told first: it must not read el at all */
-    if ((ngx_tid_t) ngx_log_tid != (ngx_tid_t) ngx_pid
+    if (ngx_http_rstguard_errlog_in_thread()
         || el->busy
         || ngx_http_rstguard_summary_emitting(el->rmcf))
     {

@@ -18,6 +18,12 @@
 
 #include "ngx_http_rstguard.h"
 
+#if (NGX_HTTP_V3 && nginx_version >= 1025000)
+/* ngx_quic_get_connection() and ngx_quic_connection_t: "draining" */
+#include <ngx_event_quic_connection.h>
+#define NGX_HTTP_RSTGUARD_QUIC  1
+#endif
+
 
 typedef struct {
     off_t                        missing;       /* -1: unknown */
@@ -39,6 +45,9 @@ static ngx_http_rstguard_ctx_t *ngx_http_rstguard_classified(
 static rg_class ngx_http_rstguard_classify(ngx_http_request_t *r,
     ngx_http_rstguard_ctx_t *ctx, off_t missing);
 static rg_class ngx_http_rstguard_classify_abort(ngx_http_request_t *r);
+#if (NGX_HTTP_RSTGUARD_QUIC)
+static rg_class ngx_http_rstguard_classify_quic(ngx_http_request_t *r);
+#endif
 static off_t ngx_http_rstguard_missing(ngx_http_request_t *r);
 static void ngx_http_rstguard_decide_request(ngx_http_request_t *r,
     ngx_http_rstguard_ctx_t *ctx);
@@ -262,6 +271,9 @@ ngx_http_rstguard_classify(ngx_http_request_t *r, ngx_http_rstguard_ctx_t *ctx,
 static rg_class
 ngx_http_rstguard_classify_abort(ngx_http_request_t *r)
 {
+#if (NGX_HTTP_RSTGUARD_QUIC)
+    rg_class           cls;
+#endif
     ngx_connection_t  *c;
 
     c = r->connection;
@@ -269,6 +281,16 @@ ngx_http_rstguard_classify_abort(ngx_http_request_t *r)
     if (c->timedout && (c->read->timedout || c->write->timedout)) {
         return RG_CLASS_CLIENT_TIMEOUT;
     }
+
+#if (NGX_HTTP_RSTGUARD_QUIC)
+    if (c->quic) {
+        cls = ngx_http_rstguard_classify_quic(r);
+
+        if (cls != RG_CLASS_NONE || c->close) {
+            return cls;
+        }
+    }
+#endif
 
     if (!c->error) {
         return RG_CLASS_NONE;
@@ -294,6 +316,75 @@ ngx_http_rstguard_classify_abort(ngx_http_request_t *r)
     /* an output filter failed, or aio: not the client's doing */
     return RG_CLASS_NONE;
 }
+
+
+#if (NGX_HTTP_RSTGUARD_QUIC)
+
+/*
+ * An HTTP/3 request's connection is a QUIC stream's fake connection, and
+ * nginx sets neither c->error nor c->read->eof on it when the client goes
+ * away (module/README.md, N7).  What it does set:
+ *
+ * - the whole QUIC connection closes (ngx_quic_close_streams()): c->close,
+ *   both events' error, and the request is terminated with no status of
+ *   its own.  The parent connection's read event is timedout when the idle
+ *   timer fired (ngx_quic_input_handler(), "quic client timed out"); the
+ *   QUIC connection is "draining" when the client sent CONNECTION_CLOSE or
+ *   a stateless reset (ngx_quic_handle_frames(), ngx_quic_handle_packet()).
+ *   Any other close is nginx's own (shutdown, an error): no abort.
+ * - the client reset its sending side (RESET_STREAM): recv_state
+ *   RESET_RECVD / RESET_READ, only ever set by the client's frame.
+ * - the client asked nginx to stop sending (STOP_SENDING): nginx resets its
+ *   sending side, send_state RESET_SENT and c->write->error.  nginx resets
+ *   it itself only on a request it cannot parse ("client sent invalid
+ *   header / body"), which it answers with 400: not an abort.
+ */
+
+static rg_class
+ngx_http_rstguard_classify_quic(ngx_http_request_t *r)
+{
+    ngx_connection_t       *c, *pc;
+    ngx_quic_stream_t      *qs;
+    ngx_quic_connection_t  *qc;
+
+    c = r->connection;
+    qs = c->quic;
+    pc = qs->parent;
+
+    if (c->close) {
+
+        if (pc->read->timedout) {
+            return RG_CLASS_CLIENT_TIMEOUT;
+        }
+
+        qc = ngx_quic_get_connection(pc);
+
+        if (qc != NULL && qc->draining) {
+            return RG_CLASS_CLIENT_CLOSED;
+        }
+
+        return RG_CLASS_NONE;
+    }
+
+    if (qs->recv_state == NGX_QUIC_STREAM_RECV_RESET_RECVD
+        || qs->recv_state == NGX_QUIC_STREAM_RECV_RESET_READ)
+    {
+        return RG_CLASS_STREAM_CANCELED;
+    }
+
+    if ((qs->send_state == NGX_QUIC_STREAM_SEND_RESET_SENT
+         || qs->send_state == NGX_QUIC_STREAM_SEND_RESET_RECVD)
+        && r->headers_out.status != NGX_HTTP_BAD_REQUEST
+        && r->err_status != NGX_HTTP_BAD_REQUEST)
+    {
+        return RG_CLASS_STREAM_CANCELED;
+    }
+
+    /* anything else reads as on TCP: a FIN before the whole body is eof */
+    return RG_CLASS_NONE;
+}
+
+#endif
 
 
 /* promised minus sent body bytes; -1 when the promise is unknown */
