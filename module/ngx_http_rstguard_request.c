@@ -207,7 +207,7 @@ ngx_http_rstguard_classified(ngx_http_request_t *r,
 
     if (ctx == NULL) {
         if (cls == RG_CLASS_NONE) {
-            ngx_memzero(tmp, sizeof(ngx_http_rstguard_ctx_t));
+            /* what the getters read of a request that is no abort */
             tmp->cls = RG_CLASS_NONE;
             tmp->missing = missing;
             tmp->log = 1;
@@ -542,7 +542,7 @@ ngx_http_rstguard_log_handler(ngx_http_request_t *r)
 
     ctx = ngx_http_rstguard_classified(r, &tmp);
 
-    if (ctx) {
+    if (ctx != NULL && ctx->cls != RG_CLASS_NONE) {
         ngx_http_rstguard_decide_request(r, ctx);
     }
 
@@ -610,7 +610,7 @@ ngx_http_rstguard_log_variable(ngx_http_request_t *r,
 
     ctx = ngx_http_rstguard_classified(r, &tmp);
 
-    if (ctx) {
+    if (ctx != NULL && ctx->cls != RG_CLASS_NONE) {
         ngx_http_rstguard_decide_request(r, ctx);
     }
 
