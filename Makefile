@@ -10,6 +10,9 @@
 #   make valgrind   nginx + the module under valgrind: aborts and a reload
 #   make bench      rstscan throughput against cat, grep, rg, GoAccess, gzip
 #   make bench-module  the module's cost per request and under an abort flood
+#   make matrix NGINX_SRC="DIR..."  build each nginx source tree with the
+#                   module, nginx -t, the integration suite against it; one
+#                   table (MATRIX_STATIC=DIR: the tree also built static)
 
 SHELL         := /bin/bash
 .DEFAULT_GOAL := all
@@ -30,7 +33,7 @@ CFLAGS      ?= -O2 -g
 STRICT      := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 CPPFLAGS    += -Icore -Ianalyzer -Itests/lib -MMD -MP
 # rstscan inflates gzip with ISA-L; zlib only writes the unit tests' gzip files
-LIBS        := -lpcre2-8 -lyaml -ljansson -lisal -lpthread -lm
+LIBS        := -lpcre2-8 -lyaml -ljansson -lisal -lzstd -lpthread -lm
 
 CORE_SRCS   := $(sort $(wildcard core/*.c))
 CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/rg_shipped_rules.o
@@ -59,12 +62,15 @@ TINT_SRCS   := $(sort $(wildcard tests/integration/*.c))
 TINT_OBJS   := $(TINT_SRCS:%.c=$(BUILD)/%.o)
 TOOL_SRCS   := $(sort $(wildcard tests/tools/*.c))
 TOOLS       := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/%)
+# make deb's output (and its stamp, a prerequisite of check)
+DEB_DIR     := $(BUILD)/deb
+DEB_STAMP   := $(DEB_DIR)/.built
 UNIT_TESTS  := $(BUILD)/tests/unit_tests
 INT_TESTS   := $(BUILD)/tests/integration_tests
 
 .PHONY: all module rstscan tools tests deps test check demo install clean lint FORCE
 .PHONY: asan fuzz fuzzers valgrind
-.PHONY: bench bench-module deb
+.PHONY: bench bench-module deb matrix
 
 all: $(RSTSCAN) $(MODULE_SO)
 
@@ -102,18 +108,27 @@ $(LIBANALYZER): $(AN_OBJS)
 $(RSTSCAN): $(BUILD)/analyzer/main.o $(LIBANALYZER) $(LIBCORE)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-# --- the nginx module, built the way Debian builds third-party modules ------
-# configure runs again only when module/config or the set of source files
-# changes; an edited .c file is rebuilt by nginx's own make.
+# --- the nginx module, built against an nginx source tree ------------------
+# NGX_SRC is Debian's nginx-dev tree by default (its conf_flags give the
+# configure arguments); any other nginx source tree works too, configured
+# with the arguments of the binary NGINX that will load the module
+# (scripts/configure-module.sh).  configure runs again only when
+# module/config, the set of source files or NGX_SRC/NGINX change; an edited
+# .c file is rebuilt by nginx's own make, an edited rule file is embedded
+# again below.
+
+NGX_RULES_C := $(NGX_BUILD)/addon/rstguard/rg_shipped_rules.c
 
 $(NGX_BUILD)/sources.list: FORCE
 	@mkdir -p $(@D)
-	@echo "$(MODULE_FILES)" | cmp -s - $@ || echo "$(MODULE_FILES)" > $@
+	@echo "$(MODULE_FILES) $(RULES) $(NGX_SRC) $(NGINX)" | cmp -s - $@ \
+	   || echo "$(MODULE_FILES) $(RULES) $(NGX_SRC) $(NGINX)" > $@
 
 $(NGX_BUILD)/Makefile: module/config $(NGX_BUILD)/sources.list scripts/configure-module.sh
-	NGX_SRC=$(NGX_SRC) scripts/configure-module.sh $(NGX_BUILD) $(abspath module)
+	NGX_SRC=$(NGX_SRC) NGINX=$(NGINX) scripts/configure-module.sh $(NGX_BUILD) $(abspath module)
 
-$(MODULE_SO): $(NGX_BUILD)/Makefile $(BUILD)/gen/rg_shipped_rules.c FORCE
+$(MODULE_SO): $(NGX_BUILD)/Makefile $(RULES) FORCE
+	@scripts/embed-rules.sh $(NGX_RULES_C) $(RULES)
 	@unset MAKEFLAGS MAKEOVERRIDES MFLAGS; \
 	 $(MAKE) --no-print-directory -f $(NGX_BUILD)/Makefile -C $(NGX_SRC) modules \
 	   > $(NGX_BUILD)/make.log 2>&1 \
@@ -121,6 +136,14 @@ $(MODULE_SO): $(NGX_BUILD)/Makefile $(BUILD)/gen/rg_shipped_rules.c FORCE
 	 grep -E '^[[:space:]]+/.*\.c$$' $(NGX_BUILD)/make.log | sed -E 's|^[[:space:]]+|  CC (nginx) |' || true
 	@cmp -s $(NGX_BUILD)/ngx_http_rstguard_module.so $@ \
 	   || { cp $(NGX_BUILD)/ngx_http_rstguard_module.so $@; echo "built $@"; }
+
+# --- the nginx version matrix, run by hand (needs nginx source trees) --------
+NGINX_SRC     ?=
+MATRIX_STATIC ?= $(lastword $(NGINX_SRC))
+
+matrix: all tests
+	@test -n "$(NGINX_SRC)" || { echo 'make matrix NGINX_SRC="DIR..."' >&2; exit 2; }
+	nice -n 10 scripts/matrix.sh $(if $(MATRIX_STATIC),--static $(MATRIX_STATIC)) $(NGINX_SRC)
 
 # --- tests: Criterion, one runner for unit and integration suites -----------
 
@@ -240,16 +263,19 @@ install: all
 # again only when a file of the tree changed.  make check builds them for
 # the install test (tests/integration/test_deb_install.c).
 
-DEB_DIR     := $(BUILD)/deb
-DEB_STAMP   := $(DEB_DIR)/.built
-DEB_INPUTS  := $(shell git ls-files --cached --others --exclude-standard 2>/dev/null \
-                 || find . -path ./build -prune -o -type f -print)
+# (wildcard: a file deleted but still in git's index is no input)
+DEB_INPUTS  := $(wildcard $(shell git ls-files --cached --others --exclude-standard 2>/dev/null \
+                 || find . -path ./build -prune -o -type f -print))
 
 deb:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory $(DEB_STAMP)
 
-$(DEB_STAMP): $(filter-out $(DEB_STAMP),$(DEB_INPUTS))
+# the tests, benchmarks and READMEs are not in the packages: editing them
+# does not rebuild them (dh_auto_test reads tests/data/samples)
+DEB_NOT_IN  := $(filter-out tests/data/samples/%,$(filter tests/% bench/% %.md,$(DEB_INPUTS)))
+
+$(DEB_STAMP): $(filter-out $(DEB_NOT_IN),$(DEB_INPUTS))
 	@scripts/build-deb.sh $(DEB_DIR)
 	@touch $@
 

@@ -20,8 +20,16 @@
 #include <unistd.h>
 #include <isa-l/igzip_lib.h>
 
+#include <stdarg.h>
+
 #include "gzip_probe.h"
 #include "reader.h"
+#include "reader_codec.h"
+
+/* The other compressed formats, by their magic bytes (reader_codec.h). */
+static const rs_codec *const  rs_codecs[] = { &rs_codec_zstd };
+
+#define RS_NCODECS  (sizeof(rs_codecs) / sizeof(rs_codecs[0]))
 
 /* gzip is inflated by a thread of its own into a ring of blocks, so
    decompression and parsing run on both cores.  ISA-L inflates about
@@ -78,6 +86,8 @@ struct rs_reader {
     size_t         in_len;          /* bytes of `in` holding raw input */
     size_t         in_cap;          /* RS_READER_INBUF, less in memory */
     rs_prefetch   *pf;              /* gzip: the inflating thread */
+    const rs_codec *codec;          /* another format's decoder, or NULL */
+    void          *codec_state;
     char           path[1024];
     char           error[1280];
 };
@@ -91,6 +101,7 @@ static void rs_reader_next_member(rs_reader *r, size_t produced);
 static int rs_reader_probe(rs_reader *r, size_t produced);
 static ssize_t rs_reader_gzip_error(rs_reader *r, int rc, size_t produced);
 static ssize_t rs_reader_sys(rs_reader *r, void *buf, size_t cap);
+static ssize_t rs_reader_decode(rs_reader *r, void *buf, size_t cap);
 static rs_reader *rs_reader_new(int fd, const char *path, size_t in_cap,
     char *err, size_t errlen);
 static rs_reader *rs_reader_sniff(rs_reader *r, int thread, char *err,
@@ -160,9 +171,10 @@ rs_reader_open_memory(const char *name, const void *data, size_t len,
 static rs_reader *
 rs_reader_sniff(rs_reader *r, int thread, char *err, size_t errlen)
 {
-    /* the first bytes decide: gzip magic 1f 8b, else plain; a pipe may
-       hand over a single byte first, so read until there are two */
-    while (r->in_len < 2 && !r->eof) {
+    /* the first bytes decide: gzip magic 1f 8b, a codec's (zstd's
+       28 b5 2f fd), else plain; a pipe may hand over a single byte first,
+       so read until there are four */
+    while (r->in_len < 4 && !r->eof) {
         if (rs_reader_fill(r) < 0) {
             snprintf(err, errlen, "%s", r->error);
             rs_reader_close(r);
@@ -193,9 +205,64 @@ rs_reader_sniff(rs_reader *r, int thread, char *err, size_t errlen)
         if (thread) {
             rs_prefetch_start(r);
         }
+        return r;
+    }
+
+    for (size_t i = 0; i < RS_NCODECS; i++) {
+        if (rs_codecs[i]->magic(r->in, r->in_len)) {
+            r->codec_state = rs_codecs[i]->open(r, r->in, r->in_len);
+            if (r->codec_state == NULL) {
+                snprintf(err, errlen, "%s: out of memory", r->path);
+                rs_reader_close(r);
+                return NULL;
+            }
+            r->codec = rs_codecs[i];
+            r->in_len = 0;      /* the codec holds them */
+            if (thread) {
+                rs_prefetch_start(r);
+            }
+            break;
+        }
     }
 
     return r;
+}
+
+
+ssize_t
+rs_reader_raw(rs_reader *r, void *buf, size_t cap)
+{
+    ssize_t  n = rs_reader_sys(r, buf, cap);
+
+    if (n == 0) {
+        r->eof = 1;
+    }
+
+    return n;
+}
+
+
+void
+rs_reader_fail(rs_reader *r, const char *fmt, ...)
+{
+    va_list  ap;
+
+    va_start(ap, fmt);
+    vsnprintf(r->error, sizeof(r->error), fmt, ap);
+    va_end(ap);
+    r->failed = 1;
+}
+
+
+/* Decoded bytes of a compressed input: gzip's, or the codec's. */
+static ssize_t
+rs_reader_decode(rs_reader *r, void *buf, size_t cap)
+{
+    if (r->codec != NULL) {
+        return r->codec->decode(r, r->codec_state, buf, cap);
+    }
+
+    return rs_reader_inflate(r, buf, cap);
 }
 
 
@@ -355,8 +422,8 @@ rs_reader_read(rs_reader *r, void *buf, size_t cap)
         return -1;
     }
 
-    if (r->gzip) {
-        return rs_reader_inflate(r, buf, cap);
+    if (r->gzip || r->codec != NULL) {
+        return rs_reader_decode(r, buf, cap);
     }
 
     /* plain input goes straight into the caller's buffer, once the bytes
@@ -603,7 +670,7 @@ rs_reader_error(const rs_reader *r)
 int
 rs_reader_is_gzip(const rs_reader *r)
 {
-    return r->gzip;
+    return r->gzip || r->codec != NULL;
 }
 
 
@@ -632,6 +699,10 @@ rs_reader_close(rs_reader *r)
 
     rs_gzip_probe_free(r->member.probe);
     free(r->is);
+
+    if (r->codec != NULL) {
+        r->codec->close(r->codec_state);
+    }
 
     if (r->fd != STDIN_FILENO && r->fd >= 0) {
         close(r->fd);
@@ -716,7 +787,7 @@ rs_prefetch_run(void *arg)
         }
         pthread_mutex_unlock(&pf->lock);
 
-        n = r->failed ? -1 : rs_reader_inflate(r, b->data, RS_PREFETCH_BLOCK);
+        n = r->failed ? -1 : rs_reader_decode(r, b->data, RS_PREFETCH_BLOCK);
 
         pthread_mutex_lock(&pf->lock);
         b->len = n;

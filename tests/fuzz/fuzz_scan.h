@@ -229,7 +229,13 @@ fuzz_scan(const uint8_t *data, size_t size, int format, const char *layout,
         abort();
     }
     f = &agg.files[0];
-    gzip = size >= 2 && data[0] == 0x1f && data[1] == 0x8b;
+    /* compressed input (gzip, or zstd's frame or skippable frame) decodes
+       to other bytes than it has */
+    gzip = (size >= 2 && data[0] == 0x1f && data[1] == 0x8b)
+           || (size >= 4 && ((data[0] == 0x28 && data[1] == 0xb5
+                              && data[2] == 0x2f && data[3] == 0xfd)
+                             || ((data[0] & 0xf0) == 0x50 && data[1] == 0x2a
+                                 && data[2] == 0x4d && data[3] == 0x18)));
 
     if ((!gzip && f->error == NULL && f->bytes != size)
         || f->unparsed > f->lines || agg.unparsed > agg.lines)
