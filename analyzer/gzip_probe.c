@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 #include <isa-l/igzip_lib.h>
 
@@ -14,24 +13,47 @@
 
 #define RS_PROBE_BUF  (64 * 1024)
 
+/* three allocations, each under 128 KiB: allocators keep blocks that size
+   on free lists (ASan maps anything larger afresh each time, which made a
+   fuzz input cost 25 times more) */
 struct rs_gzip_probe {
-    struct inflate_state  is;
-    unsigned char         in[RS_PROBE_BUF];
-    unsigned char         out[RS_PROBE_BUF];
+    struct inflate_state  *is;
+    unsigned char         *in;
+    unsigned char         *out;
 };
 
 
 rs_gzip_probe *
 rs_gzip_probe_create(void)
 {
-    return malloc(sizeof(rs_gzip_probe));
+    rs_gzip_probe  *p = calloc(1, sizeof(rs_gzip_probe));
+
+    if (p == NULL) {
+        return NULL;
+    }
+
+    p->is = malloc(sizeof(struct inflate_state));
+    p->in = malloc(RS_PROBE_BUF);
+    p->out = malloc(RS_PROBE_BUF);
+
+    if (p->is == NULL || p->in == NULL || p->out == NULL) {
+        rs_gzip_probe_free(p);
+        return NULL;
+    }
+
+    return p;
 }
 
 
 void
 rs_gzip_probe_free(rs_gzip_probe *p)
 {
-    free(p);
+    if (p != NULL) {
+        free(p->is);
+        free(p->in);
+        free(p->out);
+        free(p);
+    }
 }
 
 
@@ -56,21 +78,22 @@ rs_gzip_what(int rc)
 }
 
 
-/* The next input at compressed byte off: 0 at the end, -1 on an error. */
+/* The next input at compressed byte off, at *at: its length, 0 at the
+   end, -1 on an error. */
 static ssize_t
 rs_probe_read(rs_gzip_probe *p, int fd, const unsigned char *mem,
-    uint64_t len, uint64_t off)
+    uint64_t len, uint64_t off, const unsigned char **at)
 {
     ssize_t  n;
 
     if (mem != NULL) {
-        n = (ssize_t) (off >= len ? 0 : len - off > RS_PROBE_BUF
-                                         ? RS_PROBE_BUF : len - off);
-        if (n > 0) {
-            memcpy(p->in, mem + off, (size_t) n);
-        }
-        return n;
+        /* all of it at once, read in place */
+        *at = mem + off;
+        return (ssize_t) (off >= len ? 0 : len - off > UINT32_MAX
+                                         ? UINT32_MAX : len - off);
     }
+
+    *at = p->in;
 
     do {
         n = pread(fd, p->in, RS_PROBE_BUF, (off_t) off);
@@ -84,7 +107,8 @@ int
 rs_gzip_probe_member(rs_gzip_probe *p, int fd, const unsigned char *mem,
     uint64_t len, uint64_t start, rs_gzip_damage *d)
 {
-    struct inflate_state  *is = &p->is;
+    struct inflate_state  *is = p->is;
+    const unsigned char   *at;
     uint64_t               off = start;
     uint32_t               in_before;
     ssize_t                n;
@@ -96,13 +120,13 @@ rs_gzip_probe_member(rs_gzip_probe *p, int fd, const unsigned char *mem,
 
     for ( ;; ) {
         if (is->avail_in == 0 && !eof) {
-            n = rs_probe_read(p, fd, mem, len, off);
+            n = rs_probe_read(p, fd, mem, len, off, &at);
             if (n < 0) {
                 return -1;
             }
             eof = n == 0;
             off += (uint64_t) n;
-            is->next_in = p->in;
+            is->next_in = (uint8_t *) at;
             is->avail_in = (uint32_t) n;
         }
 
