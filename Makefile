@@ -33,7 +33,7 @@ CFLAGS      ?= -O2 -g
 STRICT      := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 CPPFLAGS    += -Icore -Ianalyzer -Itests/lib -MMD -MP
 # rstscan inflates gzip with ISA-L; zlib only writes the unit tests' gzip files
-LIBS        := -lpcre2-8 -lyaml -ljansson -lisal -lpthread -lm
+LIBS        := -lpcre2-8 -lyaml -ljansson -lisal -lzstd -lpthread -lm
 
 CORE_SRCS   := $(sort $(wildcard core/*.c))
 CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/rg_shipped_rules.o
@@ -62,6 +62,9 @@ TINT_SRCS   := $(sort $(wildcard tests/integration/*.c))
 TINT_OBJS   := $(TINT_SRCS:%.c=$(BUILD)/%.o)
 TOOL_SRCS   := $(sort $(wildcard tests/tools/*.c))
 TOOLS       := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/%)
+# make deb's output (and its stamp, a prerequisite of check)
+DEB_DIR     := $(BUILD)/deb
+DEB_STAMP   := $(DEB_DIR)/.built
 UNIT_TESTS  := $(BUILD)/tests/unit_tests
 INT_TESTS   := $(BUILD)/tests/integration_tests
 
@@ -260,16 +263,19 @@ install: all
 # again only when a file of the tree changed.  make check builds them for
 # the install test (tests/integration/test_deb_install.c).
 
-DEB_DIR     := $(BUILD)/deb
-DEB_STAMP   := $(DEB_DIR)/.built
-DEB_INPUTS  := $(shell git ls-files --cached --others --exclude-standard 2>/dev/null \
-                 || find . -path ./build -prune -o -type f -print)
+# (wildcard: a file deleted but still in git's index is no input)
+DEB_INPUTS  := $(wildcard $(shell git ls-files --cached --others --exclude-standard 2>/dev/null \
+                 || find . -path ./build -prune -o -type f -print))
 
 deb:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory $(DEB_STAMP)
 
-$(DEB_STAMP): $(filter-out $(DEB_STAMP),$(DEB_INPUTS))
+# the tests, benchmarks and READMEs are not in the packages: editing them
+# does not rebuild them (dh_auto_test reads tests/data/samples)
+DEB_NOT_IN  := $(filter-out tests/data/samples/%,$(filter tests/% bench/% %.md,$(DEB_INPUTS)))
+
+$(DEB_STAMP): $(filter-out $(DEB_NOT_IN),$(DEB_INPUTS))
 	@scripts/build-deb.sh $(DEB_DIR)
 	@touch $@
 

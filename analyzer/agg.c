@@ -9,7 +9,10 @@
 
 
 static int rs_agg_key(rs_agg *a, rs_dim dim, int cls, rg_str key,
-    uint32_t h, uint64_t n, const rs_ts *ts, uint64_t events);
+    uint32_t h, uint64_t n, const rs_ts *ts, uint64_t events,
+    const rs_record *spread);
+static int rs_agg_spread(rs_agg *a, const rs_record *r, rs_kcell *c,
+    rs_keytab *t);
 static uint32_t rs_key_hash(const rg_str *key);
 static int rs_agg_record_h(rs_agg *a, const rs_record *r, const uint32_t *h);
 static int rs_agg_cell(rs_agg *a, int64_t minute, int cls, uint64_t n);
@@ -17,6 +20,13 @@ static int rs_agg_cells_grow(rs_agg *a);
 static int rs_agg_merge_keys(rs_agg *dst, const rs_agg *src, rs_dim dim);
 static int rs_agg_merge_times(rs_agg *dst, rs_dim dim, rs_kcell *c,
     const rs_keytab *st, const rs_kcell *sc);
+
+
+rs_log_kind
+rs_format_log(rg_format format)
+{
+    return rg_format_is_access(format) ? RS_LOG_ACCESS : RS_LOG_ERROR;
+}
 
 
 void
@@ -134,11 +144,13 @@ rs_agg_file(rs_agg *a, const char *path)
 
 /*
  * Counts n for (cls, key) in one dimension; `events` of them (records
- * seen, not summarised) are remembered for bursts when dim is the client.
+ * seen, not summarised) are remembered for bursts when dim is the client,
+ * and so are a summary's suppressed lines, spread over its first..last,
+ * when `spread` is that summary.
  */
 static int
 rs_agg_key(rs_agg *a, rs_dim dim, int cls, rg_str key, uint32_t h,
-    uint64_t n, const rs_ts *ts, uint64_t events)
+    uint64_t n, const rs_ts *ts, uint64_t events, const rs_record *spread)
 {
     rs_kcell  *c;
     int        rc;
@@ -153,6 +165,10 @@ rs_agg_key(rs_agg *a, rs_dim dim, int cls, rg_str key, uint32_t h,
     }
 
     c->count += n;
+
+    if (dim == RS_DIM_CLIENT && spread != NULL) {
+        return rs_agg_spread(a, spread, c, &a->keys[dim]);
+    }
 
     if (dim != RS_DIM_CLIENT || events == 0 || !ts->valid) {
         return 0;
@@ -325,25 +341,104 @@ rs_agg_records(rs_agg *a, const rs_record *r, size_t n)
 }
 
 
+/* The minute of a second (floor, for times before 1970 too). */
+static int64_t
+rs_minute_of(int64_t sec)
+{
+    return sec >= 0 ? sec / 60 : (sec - 59) / 60;
+}
+
+
+/*
+ * A summary's suppressed lines, spread evenly over the seconds
+ * first..last: second i of S gets floor((i+1)n/S) - floor(in/S) (n/S
+ * whole, the remainder by the same rule), so the shares differ by at most
+ * one and add up to n.  The seconds' shares go to the timeline, minute by
+ * minute, and, when c is its key's cell (t its table), to the key's
+ * events, which bursts are found in.  Called once per summary: for its
+ * key when it names one, else for the timeline only.
+ */
+static int
+rs_agg_spread(rs_agg *a, const rs_record *r, rs_kcell *c, rs_keytab *t)
+{
+    uint64_t  span, i, q, rem, share, in_minute = 0;
+    int64_t   sec, minute, cur;
+    int       rc;
+
+    span = (uint64_t) (r->last.sec - r->first.sec) + 1;
+    q = r->suppressed / span;
+    rem = r->suppressed % span;         /* below span: no overflow below */
+    cur = rs_minute_of(r->first.sec);
+
+    if (!a->shown.valid) {
+        a->shown = r->first;
+    }
+
+    for (i = 0; i < span; i++) {
+        share = q + rem * (i + 1) / span - rem * i / span;
+        if (share == 0) {
+            continue;
+        }
+
+        sec = r->first.sec + (int64_t) i;
+        minute = rs_minute_of(sec);
+
+        if (minute != cur) {
+            if (in_minute && rs_agg_cell(a, cur, r->cls, in_minute) != 0) {
+                return -1;
+            }
+            cur = minute;
+            in_minute = 0;
+        }
+        in_minute += share;
+
+        if (c != NULL) {
+            rc = rs_kcell_event(t, c, sec, r->first.off_min,
+                                r->first.has_off, share,
+                                a->ticks < RS_TICKS_MAX, &a->ticks);
+            if (rc < 0) {
+                return -1;
+            }
+            a->bursts_approximate |= rc > 0;
+        }
+    }
+
+    return in_minute ? rs_agg_cell(a, cur, r->cls, in_minute) : 0;
+}
+
+
 static int
 rs_agg_record_h(rs_agg *a, const rs_record *r, const uint32_t *h)
 {
-    uint64_t       n = r->seen + r->suppressed;
-    rs_class_sum  *s = &a->cls[r->cls];
-    int64_t        minute;
+    uint64_t          n = r->seen + r->suppressed;
+    rs_class_sum     *s = &a->cls[r->cls];
+    int64_t           minute;
+    const rs_record  *spread;
 
     s->count += n;
     s->suppressed += r->suppressed;
     s->bytes += r->bytes;
+    s->by_log[r->log < RS_LOG_KINDS ? r->log : RS_LOG_ERROR] += n;
+
+    /* a summary with its first..last: its lines are spread over them
+       (with its key's events when it names a key, else here) */
+    spread = r->seen == 0 && r->suppressed > 0 && r->first.valid
+             && r->last.valid ? r : NULL;
 
     if (rs_agg_key(a, RS_DIM_CLIENT, r->cls, r->client, h[RS_DIM_CLIENT], n,
-                   &r->ts, r->seen)
+                   &r->ts, r->seen, spread)
         || rs_agg_key(a, RS_DIM_URI, r->cls, r->uri, h[RS_DIM_URI], n,
-                      &r->ts, 0)
+                      &r->ts, 0, NULL)
         || rs_agg_key(a, RS_DIM_UPSTREAM, r->cls, r->upstream,
-                      h[RS_DIM_UPSTREAM], n, &r->ts, 0))
+                      h[RS_DIM_UPSTREAM], n, &r->ts, 0, NULL))
     {
         return -1;
+    }
+
+    if (spread != NULL) {
+        /* spread already when its key's cell took the events */
+        return r->client.p != NULL && r->client.len > 0
+               ? 0 : rs_agg_spread(a, r, NULL, NULL);
     }
 
     if (!r->ts.valid) {
@@ -354,7 +449,7 @@ rs_agg_record_h(rs_agg *a, const rs_record *r, const uint32_t *h)
         a->shown = r->ts;
     }
 
-    minute = r->ts.sec >= 0 ? r->ts.sec / 60 : (r->ts.sec - 59) / 60;
+    minute = rs_minute_of(r->ts.sec);
 
     return rs_agg_cell(a, minute, r->cls, n);
 }
@@ -461,6 +556,8 @@ rs_agg_merge(rs_agg *dst, const rs_agg *src)
         dst->cls[c].count += src->cls[c].count;
         dst->cls[c].suppressed += src->cls[c].suppressed;
         dst->cls[c].bytes += src->cls[c].bytes;
+        dst->cls[c].by_log[RS_LOG_ACCESS] += src->cls[c].by_log[RS_LOG_ACCESS];
+        dst->cls[c].by_log[RS_LOG_ERROR] += src->cls[c].by_log[RS_LOG_ERROR];
     }
 
     for (d = 0; d < RS_DIM_COUNT; d++) {

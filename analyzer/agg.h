@@ -1,10 +1,12 @@
 /*
  * agg.h - what a scan accumulates, in a form that merges exactly.
  *
- * One rs_agg per scan (or per shard, per thread): totals, per-class sums,
- * per-(class, key) counters for clients, URIs and upstreams, the per-minute
- * series and, for every (class, client), its event times run-length coded
- * per second (what bursts are computed from).  rs_agg_merge(a, b) makes a
+ * One rs_agg per scan (or per shard, per thread): totals, per-class sums
+ * (split by kind of log, `by_log`), per-(class, key) counters for
+ * clients, URIs and upstreams, the per-minute series and, for every
+ * (class, client), its event times run-length coded per second (what
+ * bursts are computed from; a summary's held-back lines are spread over
+ * its first..last seconds there and in the series).  rs_agg_merge(a, b) makes a
  * hold what one scan over both inputs would hold: every counter is a sum,
  * series and event lists are unions; nothing here depends on the order
  * shards are merged in.  Only the report (report.h) ranks, cuts to top N
@@ -36,10 +38,23 @@ typedef enum {
 /* (class, client, second) ticks kept for bursts: 16 MiB */
 #define RS_TICKS_MAX        (2u << 20)
 
+/*
+ * The kind of log a record came from (analyzer/README.md `by_log`): an
+ * access log (nginx and Apache access, HAProxy, a summary of log=access)
+ * or an error log (nginx and Apache error, Java, generic, a summary of
+ * log=error).  One abort may show in both logs of a server.
+ */
+typedef enum {
+    RS_LOG_ACCESS = 0,
+    RS_LOG_ERROR,
+    RS_LOG_KINDS
+} rs_log_kind;
+
 typedef struct {
     uint64_t  count;            /* records seen + suppressed */
     uint64_t  suppressed;       /* held back, per rstguard summaries */
     uint64_t  bytes;            /* bytes of the records seen */
+    uint64_t  by_log[RS_LOG_KINDS];     /* count, per kind of log */
 } rs_class_sum;
 
 /* One input as the report lists it. */
@@ -54,6 +69,8 @@ typedef struct {
     int        unreadable;
     uint64_t   abort_lines;     /* unparsed or generic lines with a phrase */
     const char *prefix;         /* the shipper's prefix ("cri"), or NULL */
+    const char *layout_src;     /* "log_format main at nginx.conf:12" when
+                                   --nginx-conf gave the layout, or NULL */
 } rs_file;
 
 /* A (class, minute) cell: minute = rs_ts.sec / 60 (floor). */
@@ -89,19 +106,31 @@ typedef struct {
     size_t        nfiles, files_cap;
 } rs_agg;
 
+/* The longest first..last a summary is spread over (a day). */
+#define RS_SPREAD_MAX  86400
+
 /* One record (or an rstguard summary) as the scan hands it over. */
 typedef struct {
     rg_class   cls;
+    uint8_t    log;             /* rs_log_kind */
     uint64_t   seen;            /* 1 for a record, 0 for a summary */
     uint64_t   suppressed;      /* a summary's count */
     uint64_t   bytes;           /* physical bytes of the record */
     rs_ts      ts;              /* valid == 0: no time */
+    /* a summary's first..last (both valid, first <= last, at most
+       RS_SPREAD_MAX seconds apart): its suppressed lines are spread
+       evenly over those seconds, in the timeline and in its key's events
+       (bursts), instead of being booked at ts */
+    rs_ts      first, last;
     rg_str     client, uri, upstream;   /* p == NULL or len 0: none */
     /* the keys' hashes (rs_keytab_hash), when `hashed`: computed by a
        thread before it takes the aggregate's lock (batch.c) */
     uint32_t   hash[RS_DIM_COUNT];
     int        hashed;
 } rs_record;
+
+/* The kind of log a format is. */
+rs_log_kind rs_format_log(rg_format format);
 
 void rs_agg_init(rs_agg *a);
 void rs_agg_free(rs_agg *a);

@@ -20,7 +20,7 @@
  */
 static rg_format
 rs_detect_score(rs_parser *ps, const char *head, size_t len, int format,
-    const rs_shipper *sh, size_t *best_score, size_t *tried)
+    const rs_shipper *sh, size_t *best_score, size_t *tried, rg_format *also)
 {
     const char  *p = head, *end = head + len, *nl, *text;
     size_t       score[RS_NDETECT] = { 0 }, i, n, tlen, lines = 0, best = 0;
@@ -86,23 +86,40 @@ rs_detect_score(rs_parser *ps, const char *head, size_t len, int format,
     *best_score = score[best];
     *tried = lines;
 
+    /* nginx's error and access lines in one file (`docker logs`, a
+       container's stdout and stderr): both are read */
+    *also = RG_FORMAT_GENERIC;
+    if (score[best] > 0
+        && (order[best] == RG_FORMAT_NGINX_ERROR
+            || order[best] == RG_FORMAT_NGINX_ACCESS))
+    {
+        rg_format  other = order[best] == RG_FORMAT_NGINX_ERROR
+                           ? RG_FORMAT_NGINX_ACCESS : RG_FORMAT_NGINX_ERROR;
+
+        for (i = 0; i < nfmt; i++) {
+            if (order[i] == other && score[i] > 0) {
+                *also = other;
+            }
+        }
+    }
+
     return score[best] > 0 ? order[best] : RG_FORMAT_GENERIC;
 }
 
 
 rg_format
 rs_detect(rs_parser *ps, const char *head, size_t len, int format,
-    rs_shipper *sh)
+    rs_shipper *sh, rg_format *also)
 {
     const char  *p = head, *nl;
     size_t       best, tried, sc, t, n;
-    rg_format    f, got;
+    rg_format    f, got, a;
     rs_shipper   words;
     unsigned     k, best_k = 0;
 
     rs_ship_sniff(sh, head, len);
 
-    got = rs_detect_score(ps, head, len, format, sh, &best, &tried);
+    got = rs_detect_score(ps, head, len, format, sh, &best, &tried, also);
 
     /* most lines read as they stand (or behind CRI/Docker): done; a plain
        log pays nothing more.  Java's parser takes any line that starts
@@ -125,7 +142,7 @@ rs_detect(rs_parser *ps, const char *head, size_t len, int format,
     for (k = 1; k <= RS_SHIP_MAX_WORDS; k++) {
         memset(&words, 0, sizeof(rs_shipper));
         rs_ship_words(&words, k, p, n);
-        f = rs_detect_score(ps, head, len, format, &words, &sc, &t);
+        f = rs_detect_score(ps, head, len, format, &words, &sc, &t, &a);
         if (f != RG_FORMAT_GENERIC
             && (sc > best
                 || (sc == best && got == RG_FORMAT_JAVA
@@ -134,6 +151,7 @@ rs_detect(rs_parser *ps, const char *head, size_t len, int format,
             best = sc;
             best_k = k;
             got = f;
+            *also = a;
         }
     }
 

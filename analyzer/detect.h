@@ -22,9 +22,11 @@
  * when most lines show theirs; else, when fewer than half the lines fit a
  * format as they stand, the number of words before them (1 to
  * RS_SHIP_MAX_WORDS) that lets most fit.  syslog prefixes are stripped
- * after the shipper's, as the scan does.
+ * after the shipper's, as the scan does.  *also is the other of nginx's
+ * two formats when lines of both were seen (a container's stdout and
+ * stderr in one file), else generic.
  */
 rg_format rs_detect(rs_parser *ps, const char *head, size_t len, int format,
-    rs_shipper *sh);
+    rs_shipper *sh, rg_format *also);
 
 #endif /* RS_DETECT_H */

@@ -22,6 +22,8 @@ static void rs_find_buffers(rs_findings *f, const rs_obs *o);
 static void rs_find_navigation(rs_findings *f, const rs_obs *o);
 static int rs_find_response(rs_findings *f, const rs_obs *o);
 static int rs_find_signature(rs_findings *f, const rs_obs *o);
+static void rs_find_alert(rs_findings *f, const rg_alert *a,
+    const rs_ts *ts);
 
 
 rs_findings *
@@ -53,6 +55,9 @@ rs_findings_create(void)
     for (c = 0; c < RG_CLASS_COUNT; c++) {
         f->first[c] = INT64_MAX;
         f->last[c] = INT64_MIN;
+        f->storm[c].first = INT64_MAX;
+        f->storm[c].last = INT64_MIN;
+        f->storm[c].sec = INT64_MAX;
     }
 
     return f;
@@ -117,6 +122,7 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
 
     f->count[c]++;
     f->cls_bytes[c] += o->bytes;
+    f->haproxy[c] += o->haproxy != 0;
 
     if (f->sample[c].len == 0) {
         rs_find_sample_set(&f->sample[c], o->line, o->line_len);
@@ -137,6 +143,7 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
     if (rs_find_is_idle_kind(c)) {
         rs_find_times(f, f->idle_req, o->request_ms);
         rs_find_times(f, f->idle_up, o->upstream_ms);
+        f->idle_haproxy += o->haproxy && o->request_ms >= 0;
     }
 
     if (c == RG_CLASS_TRUNCATED || c == RG_CLASS_BUFFER_OVERFLOW) {
@@ -148,13 +155,6 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
     }
 
     return rc;
-}
-
-
-static int
-rs_is_access(rg_format format)
-{
-    return rg_format_is_access(format);
 }
 
 
@@ -171,6 +171,10 @@ rs_findings_seen(void *ctx, const rs_seen *seen)
         return;
     }
 
+    if (seen->alert != NULL) {
+        rs_find_alert(f, seen->alert, &seen->ts);
+    }
+
     rs_obs_init(&o);
     o.cls = seen->cls;
     o.has_time = seen->ts.valid;
@@ -179,7 +183,8 @@ rs_findings_seen(void *ctx, const rs_seen *seen)
     o.has_off = seen->ts.has_off;
     o.bytes = seen->bytes;
     o.lines = (uint32_t) seen->lines;
-    o.access = rs_is_access(seen->format);
+    o.access = rg_format_is_access(seen->format);
+    o.haproxy = seen->format == RG_FORMAT_HAPROXY;
     o.line = seen->line.p;
     o.line_len = seen->line.len;
     o.signature = seen->cls != RG_CLASS_NONE ? seen->signature.p : NULL;
@@ -194,6 +199,10 @@ rs_findings_seen(void *ctx, const rs_seen *seen)
         o.message = p->f.f[RG_FIELD_MESSAGE].p;
         o.message_len = p->f.f[RG_FIELD_MESSAGE].len;
         o.status = p->status;
+        o.partial_reply = p->status == 206
+                          || (p->f.f[RG_FIELD_REQUEST].len >= 5
+                              && memcmp(p->f.f[RG_FIELD_REQUEST].p, "HEAD ", 5)
+                                 == 0);
         o.body_bytes = p->body_bytes;
         o.content_length = p->content_length;
         o.completion = !p->has_completion ? -1
@@ -204,6 +213,67 @@ rs_findings_seen(void *ctx, const rs_seen *seen)
 
     if (rs_findings_observe(f, &o) != 0) {
         f->lost++;
+    }
+}
+
+
+/* The module's alert line: a storm of its class (abort_storm). */
+static void
+rs_find_alert(rs_findings *f, const rg_alert *a, const rs_ts *ts)
+{
+    rs_find_storm  one;
+
+    if ((int) a->cls < 0 || a->cls >= RG_CLASS_COUNT) {
+        return;
+    }
+
+    memset(&one, 0, sizeof(rs_find_storm));
+    one.n = 1;
+    one.sec = ts->valid ? ts->sec : INT64_MAX;
+    one.first = ts->valid ? ts->sec : INT64_MAX;
+    one.last = ts->valid ? ts->sec : INT64_MIN;
+    one.rate_centi = a->rate_centi;
+    one.limit = a->limit;
+    one.unit = a->limit_unit;
+    one.window = a->window;
+    /* the quoted values as the line has them (escaped: printable) */
+    rs_find_sample_set(&one.key, a->top_key.p, a->top_key.len);
+    rs_find_sample_set(&one.upstream, a->top_upstream.p,
+                       a->top_upstream.len);
+    rs_find_sample_set(&one.sample, a->sample.p, a->sample.len);
+
+    rs_find_storm_add(&f->storm[a->cls], &one);
+}
+
+
+void
+rs_find_storm_add(rs_find_storm *dst, const rs_find_storm *src)
+{
+    int  wins;
+
+    if (src->n == 0) {
+        return;
+    }
+
+    wins = dst->n == 0 || src->rate_centi > dst->rate_centi
+           || (src->rate_centi == dst->rate_centi
+               && (src->sec < dst->sec
+                   || (src->sec == dst->sec
+                       && strcmp(src->sample.text, dst->sample.text) < 0)));
+
+    dst->n += src->n;
+    dst->first = src->first < dst->first ? src->first : dst->first;
+    dst->last = src->last > dst->last ? src->last : dst->last;
+
+    if (wins) {
+        dst->rate_centi = src->rate_centi;
+        dst->sec = src->sec;
+        dst->limit = src->limit;
+        dst->unit = src->unit;
+        dst->window = src->window;
+        dst->key = src->key;
+        dst->upstream = src->upstream;
+        dst->sample = src->sample;
     }
 }
 
@@ -278,7 +348,9 @@ rs_find_navigation(rs_findings *f, const rs_obs *o)
 /*
  * Output-buffer truncation without the module's fields: the body sizes of
  * every response that did not end with the user leaving (an empty
- * $request_completion, 499, 408).
+ * $request_completion, 499, 408) and that was meant to carry the whole
+ * body: a 206 (a range: a PDF reader or a video player fetching pieces of
+ * one file at many sizes) or a HEAD says nothing about a cut.
  */
 static int
 rs_find_response(rs_findings *f, const rs_obs *o)
@@ -297,7 +369,7 @@ rs_find_response(rs_findings *f, const rs_obs *o)
 
     if (o->uri == NULL || o->body_bytes < 0 || o->completion == 0
         || o->status == 499 || o->status == 408 || o->status < 200
-        || o->status >= 300)
+        || o->status >= 300 || o->partial_reply)
     {
         return 0;
     }

@@ -33,6 +33,9 @@ typedef struct {
     uint64_t     bytes;             /* physical bytes of the record */
     uint32_t     lines;             /* physical lines of the record */
     int          access;            /* a request (access log) record */
+    int          haproxy;           /* from an HAProxy log: advice in its
+                                       words */
+    int          partial_reply;     /* 206 or HEAD: no whole body sent */
 
     const char  *uri;               /* path without query; NULL: unknown */
     size_t       uri_len;

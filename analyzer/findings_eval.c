@@ -90,6 +90,33 @@ rs_add(json_t *arr, const char *kind, rg_class cls, const char *cause,
 }
 
 
+/* Whether HAProxy wrote most records of cls: advice in its words. */
+static int
+rs_by_haproxy(const rs_findings *f, rg_class cls)
+{
+    return f->haproxy[cls] > 0 && 2 * f->haproxy[cls] >= f->count[cls]
+                                  - f->suppressed[cls];
+}
+
+
+/* The same over every class `in` holds. */
+static int
+rs_by_haproxy_all(const rs_findings *f, int (*in)(rg_class cls))
+{
+    uint64_t  hap = 0, all = 0;
+    int       c;
+
+    for (c = 0; c < RG_CLASS_COUNT; c++) {
+        if (in((rg_class) c)) {
+            hap += f->haproxy[c];
+            all += f->count[c] - f->suppressed[c];
+        }
+    }
+
+    return hap > 0 && 2 * hap >= all;
+}
+
+
 /* The value below which half of the histogram's records lie, in ms. */
 static int64_t
 rs_median_ms(const uint32_t *bins, uint64_t *total)
@@ -227,11 +254,20 @@ rs_eval_navigation(const rs_findings *f, const rs_agg *agg, json_t *arr)
              browsers < 0 ? "unknown " : "", browsers < 0 ? 0 : browsers * 100,
              f->sample[top_cls].text);
 
-    snprintf(advice, sizeof(advice),
-             "harmless: log these at a bounded rate with the module, in"
-             " http {}: `%s` and `rstguard zone=rstguard;`, then log through"
-             " `access_log /var/log/nginx/access.log combined"
-             " if=$rstguard_log;`", zone);
+    if (rs_by_haproxy_all(f, rs_find_is_navigation)) {
+        /* HAProxy's records: nginx's module is no advice for them */
+        snprintf(advice, sizeof(advice),
+                 "harmless: nothing to fix in HAProxy (termination states"
+                 " CD/CL: the client left); if they flood the log, count"
+                 " them rather than log each, or send them to a log of"
+                 " their own");
+    } else {
+        snprintf(advice, sizeof(advice),
+                 "harmless: log these at a bounded rate with the module, in"
+                 " http {}: `%s` and `rstguard zone=rstguard;`, then log"
+                 " through `access_log /var/log/nginx/access.log combined"
+                 " if=$rstguard_log;`", zone);
+    }
 
     return rs_add(arr, "user_navigation", (rg_class) top_cls,
         "users leaving pages (Stop, a closed tab, navigating away) close"
@@ -472,7 +508,7 @@ rs_cluster(const uint32_t *bins, uint64_t *total, double *value_ms)
 static int
 rs_eval_idle(const rs_findings *f, json_t *arr)
 {
-    int          which, c, top_cls;
+    int          which, c, top_cls, haproxy;
     uint64_t     records, timed;
     double       value, share;
     char         evidence[RS_EVIDENCE_MAX], advice[512];
@@ -499,22 +535,47 @@ rs_eval_idle(const rs_findings *f, json_t *arr)
             }
         }
 
+        /* most of the times from HAProxy's timers: its words */
+        haproxy = 2 * f->idle_haproxy >= timed;
+
+        if (haproxy) {
+            field = which ? "Tr" : "Ta";
+        }
+
         snprintf(evidence, sizeof(evidence),
                  "%" PRIu64 " of %" PRIu64 " resets and timeouts (%.0f%%) end"
-                 " after %.1f s (+-2%%) of $%s; e.g. %s", records, timed,
-                 share * 100, value / 1000, field, f->sample[top_cls].text);
+                 " after %.1f s (+-2%%) of %s%s; e.g. %s", records, timed,
+                 share * 100, value / 1000, haproxy ? "HAProxy's " : "$",
+                 field, f->sample[top_cls].text);
 
-        snprintf(advice, sizeof(advice),
-                 "keep connections busier than every %.0f s or raise that"
-                 " idle timeout: keepalive_timeout and proxy_read_timeout"
-                 " below it, TCP keepalive (listen ... so_keepalive=on,"
-                 " proxy_socket_keepalive on), or an application heartbeat;"
-                 " otherwise raise the idle timeout of the firewall or load"
-                 " balancer in the path", value / 1000);
+        if (haproxy) {
+            snprintf(advice, sizeof(advice),
+                     "HAProxy ends sessions idle for %.0f s: `timeout %s`"
+                     " (cD/sD termination states: `timeout client` for a"
+                     " silent client, `timeout server` for a silent"
+                     " server); raise it above the longest pause the"
+                     " application makes (long polling, slow uploads), use"
+                     " `timeout tunnel` for WebSocket, or keep the peers"
+                     " sending", value / 1000,
+                     rg_class_side((rg_class) top_cls) == RG_SIDE_CLIENT
+                     ? "client" : "server");
+
+        } else {
+            snprintf(advice, sizeof(advice),
+                     "keep connections busier than every %.0f s or raise"
+                     " that idle timeout: keepalive_timeout and"
+                     " proxy_read_timeout below it, TCP keepalive (listen"
+                     " ... so_keepalive=on, proxy_socket_keepalive on), or"
+                     " an application heartbeat; otherwise raise the idle"
+                     " timeout of the firewall or load balancer in the"
+                     " path", value / 1000);
+        }
 
         return rs_add(arr, "idle_timeout", (rg_class) top_cls,
-            "a firewall, NAT or load balancer drops connections that stay"
-            " idle for a fixed time", advice, evidence,
+            haproxy ? "HAProxy's timeout closes connections that stay idle"
+                      " for a fixed time"
+                    : "a firewall, NAT or load balancer drops connections"
+                      " that stay idle for a fixed time", advice, evidence,
             json_pack("{s:s,s:f,s:I,s:I,s:f}", "field", field,
                       "value_s", rs_round(value / 1000, 10),
                       "records", (json_int_t) records,
@@ -555,22 +616,25 @@ rs_by_count(const void *a, const void *b)
 /*
  * URIs with at least 3 responses of one exact 4 KiB multiple under 1 MiB
  * while another response for the URI was larger; most responses first.
- * Returns the count found (all of them, *cuts holds at most max).
+ * Returns the (URI, size) pairs found (all of them, *cuts holds at most
+ * max) and in *uris how many URIs they are.
  */
 static size_t
-rs_cuts(const rs_findings *f, rs_cut *cuts, size_t max)
+rs_cuts(const rs_findings *f, rs_cut *cuts, size_t max, size_t *uris)
 {
-    int           i;
+    int           i, cut;
     size_t        n;
     rs_find_key  *u, *tmp;
 
     n = 0;
+    *uris = 0;
 
     HASH_ITER(hh, f->uris, u, tmp) {
         const rs_find_sizes  *z = &u->u.uri;
         int64_t               largest, size;
 
         largest = rs_find_largest(f, u->key, u->hh.keylen);
+        cut = 0;
 
         for (i = 0; i < RS_FIND_URI_SIZES; i++) {
             size = (int64_t) z->pages[i] * RS_FIND_PAGE;
@@ -578,6 +642,10 @@ rs_cuts(const rs_findings *f, rs_cut *cuts, size_t max)
             if (z->count[i] < RS_BUF_MIN_SAME || largest <= size) {
                 continue;
             }
+
+            /* a URI cut at two sizes is one URI */
+            *uris += cut == 0;
+            cut = 1;
 
             if (n < max) {
                 cuts[n].uri = u;
@@ -610,13 +678,13 @@ rs_cuts(const rs_findings *f, rs_cut *cuts, size_t max)
 json_t *
 rs_findings_truncations(const rs_findings *f)
 {
-    size_t   n, i;
+    size_t   n, i, uris;
     rs_cut   cuts[RS_BUF_MAX_URIS];
     json_t  *arr;
     char     evidence[RS_EVIDENCE_MAX];
 
     arr = json_array();
-    n = rs_cuts(f, cuts, RS_BUF_MAX_URIS);
+    n = rs_cuts(f, cuts, RS_BUF_MAX_URIS, &uris);
 
     for (i = 0; arr != NULL && i < n && i < RS_BUF_MAX_URIS; i++) {
         snprintf(evidence, sizeof(evidence),
@@ -645,11 +713,11 @@ rs_findings_truncations(const rs_findings *f)
 static int
 rs_eval_cut_uris(const rs_findings *f, json_t *arr)
 {
-    size_t  n;
+    size_t  n, uris;
     rs_cut  cuts[RS_BUF_MAX_URIS];
     char    evidence[RS_EVIDENCE_MAX], dropped[160];
 
-    n = rs_cuts(f, cuts, RS_BUF_MAX_URIS);
+    n = rs_cuts(f, cuts, RS_BUF_MAX_URIS, &uris);
 
     if (n == 0) {
         return 0;
@@ -662,8 +730,8 @@ rs_eval_cut_uris(const rs_findings *f, json_t *arr)
     snprintf(evidence, sizeof(evidence),
              "%zu URI%s at one exact size: %" PRIu64 " responses for %s"
              " end at %" PRId64 " bytes (%" PRId64 " x 4 KiB) while the"
-             " largest was %" PRId64 " bytes%s", n,
-             n == 1 ? " stops" : "s stop", cuts[0].count, cuts[0].uri->key,
+             " largest was %" PRId64 " bytes%s", uris,
+             uris == 1 ? " stops" : "s stop", cuts[0].count, cuts[0].uri->key,
              cuts[0].size, cuts[0].size / 4096, cuts[0].largest,
              f->uris_dropped ? dropped : "");
 
@@ -675,7 +743,7 @@ rs_eval_cut_uris(const rs_findings *f, json_t *arr)
         " <%@ page buffer=\"64kb\" %>), the servlet response buffer"
         " (setBufferSize), or the proxy buffers in front",
         evidence,
-        json_pack("{s:I,s:o}", "uris", (json_int_t) n,
+        json_pack("{s:I,s:o}", "uris", (json_int_t) uris,
                   "truncations", rs_findings_truncations(f)));
 }
 
@@ -813,9 +881,14 @@ rs_eval_bloat(const rs_findings *f, json_t *arr)
 
     bytes = 0;
     records = 0;
-    top_cls = 0;
+    top_cls = RG_CLASS_CLIENT_CLOSED;
 
+    /* only what is harmless to hold back: the client side's aborts;
+       upstream and server classes are faults, never bloat to silence */
     for (c = 0; c < RG_CLASS_COUNT; c++) {
+        if (rg_class_side((rg_class) c) != RG_SIDE_CLIENT) {
+            continue;
+        }
         bytes += f->cls_bytes[c];
         records += f->count[c] - f->suppressed[c];
         top_cls = f->cls_bytes[c] > f->cls_bytes[top_cls] ? c : top_cls;
@@ -841,7 +914,7 @@ rs_eval_bloat(const rs_findings *f, json_t *arr)
     }
 
     snprintf(evidence, sizeof(evidence),
-             "%" PRIu64 " abort records take %" PRIu64 " of the log's %"
+             "%" PRIu64 " client abort records take %" PRIu64 " of the log's %"
              PRIu64 " bytes (%.1f%%)%s", records, bytes, f->bytes,
              share * 100, sigs);
 
@@ -856,6 +929,73 @@ rs_eval_bloat(const rs_findings *f, json_t *arr)
                   "total_bytes", (json_int_t) f->bytes,
                   "share", rs_round(share, 10000),
                   "stack_traces", rs_signatures(f)));
+}
+
+
+/*
+ * abort_storm: the module wrote an alert line (rstguard_alert RATE) for a
+ * class whose server-wide rate passed RATE; it holds the lines back, so
+ * the alert is what keeps a storm visible.  One finding per class, with
+ * the alert of the highest rate as its evidence.
+ */
+static int
+rs_eval_storms(const rs_findings *f, json_t *arr)
+{
+    int                   c;
+    const rs_find_storm  *st;
+    const char           *cause;
+    char                  evidence[RS_EVIDENCE_MAX], advice[512];
+
+    for (c = 0; c < RG_CLASS_COUNT; c++) {
+        st = &f->storm[c];
+        if (st->n == 0) {
+            continue;
+        }
+
+        cause = c == RG_CLASS_CLIENT_CLOSED || c == RG_CLASS_CLIENT_TIMEOUT
+                ? "a wave of clients giving up: responses got slow, most"
+                  " often a slow or overloaded backend"
+                : c == RG_CLASS_CLIENT_RESET || c == RG_CLASS_CONN_ABORTED
+                  || c == RG_CLASS_BROKEN_PIPE
+                ? "a wave of connections torn down: an overloaded server, or"
+                  " a firewall, NAT or balancer in the path dropping them"
+                : "a wave of aborts of one class, far above its usual rate";
+
+        snprintf(evidence, sizeof(evidence),
+                 "the module raised %" PRIu64 " alert%s for %s; the highest"
+                 " %" PRIu64 ".%02" PRIu64 "/s against a limit of %" PRIu64
+                 "r/%c over %" PRIu64 " s, top key \"%s\", top upstream"
+                 " \"%s\"; e.g. %s", st->n, st->n == 1 ? "" : "s",
+                 rg_class_name((rg_class) c), st->rate_centi / 100,
+                 st->rate_centi % 100, st->limit, st->unit, st->window,
+                 st->key.text, st->upstream.text, st->sample.text);
+
+        snprintf(advice, sizeof(advice),
+                 "the lines are held back, the storm is not harmless: look"
+                 " at the minutes of the alerts%s%s%s; raise rstguard_alert"
+                 " only if this rate is normal for the site",
+                 st->upstream.len > 0 ? " and at the upstream named ("
+                                      : "",
+                 st->upstream.text, st->upstream.len > 0
+                 ? ": its response times and errors)" : "");
+
+        if (rs_add(arr, "abort_storm", (rg_class) c, cause, advice, evidence,
+                json_pack("{s:I,s:f,s:I,s:s#,s:I,s:o,s:o}",
+                    "alerts", (json_int_t) st->n,
+                    "max_rate", (double) st->rate_centi / 100.0,
+                    "limit", (json_int_t) st->limit,
+                    "limit_unit", st->unit == 'm' ? "r/m" : "r/s", (size_t) 3,
+                    "window_s", (json_int_t) st->window,
+                    "first", st->first == INT64_MAX ? json_null()
+                        : rs_minute_json(f, st->first),
+                    "last", st->last == INT64_MIN ? json_null()
+                        : rs_minute_json(f, st->last))) != 0)
+        {
+            return -1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -892,6 +1032,7 @@ rs_findings_json(const rs_findings *f, const rs_agg *agg)
     if (arr == NULL
         || rs_eval_navigation(f, agg, arr) != 0
         || rs_eval_overload(f, arr) != 0
+        || rs_eval_storms(f, arr) != 0
         || rs_eval_idle(f, arr) != 0
         || rs_eval_cut_uris(f, arr) != 0
         || rs_eval_buffers(f, arr) != 0
@@ -899,9 +1040,15 @@ rs_findings_json(const rs_findings *f, const rs_agg *agg)
         || rs_eval_local(f, arr, RG_CLASS_UPSTREAM_REFUSED, "backend_down",
                "the upstream refused connections: it was down, restarting,"
                " or not listening on that address",
-               "check that the backend runs and listens where proxy_pass"
-               " points; add health checks, a backup server or"
-               " proxy_next_upstream")
+               rs_by_haproxy(f, RG_CLASS_UPSTREAM_REFUSED)
+               ? "check that the server runs and listens on the address of"
+                 " its `server` line; add `check` to it (with `option"
+                 " httpchk` for an HTTP health check) so HAProxy takes a"
+                 " dead server out of rotation, and `retries` with `option"
+                 " redispatch` to try another"
+               : "check that the backend runs and listens where proxy_pass"
+                 " points; add health checks, a backup server or"
+                 " proxy_next_upstream")
         || rs_eval_local(f, arr, RG_CLASS_BIND_IN_USE, "port_in_use",
                "a server could not bind its port: another process (often an"
                " old instance that did not exit) holds it",

@@ -102,6 +102,21 @@ typedef enum {
     RS_BUF_KINDS
 } rs_buf_kind;
 
+/*
+ * The module's alert lines of one class (abort_storm): how many, their
+ * first and last times, and the one with the highest rate (ties: the
+ * earliest, then the smallest sample), so shards merge to one scan's.
+ */
+typedef struct {
+    uint64_t        n;
+    int64_t         first, last;
+    uint64_t        rate_centi;     /* the highest rate, 1/100 per s */
+    int64_t         sec;            /* its time; INT64_MAX: untimed */
+    uint64_t        limit, window;
+    char            unit;           /* 's' or 'm' */
+    rs_find_sample  key, upstream, sample;
+} rs_find_storm;
+
 struct rs_findings {
     uint64_t         records, bytes, lost;
     uint64_t         count[RG_CLASS_COUNT];     /* suppressed included */
@@ -122,6 +137,13 @@ struct rs_findings {
 
     /* idle timeout: resets and timeouts */
     uint32_t        *idle_req, *idle_up;        /* RS_FIND_BINS each */
+    uint64_t         idle_haproxy;  /* of those timed, from HAProxy logs */
+
+    /* records per class that HAProxy wrote (advice in its words) */
+    uint64_t         haproxy[RG_CLASS_COUNT];
+
+    /* abort storms the module raised alerts for */
+    rs_find_storm    storm[RG_CLASS_COUNT];
 
     /* output buffer: URIs with page-multiple responses, and the sketch */
     rs_find_key     *uris;
@@ -172,6 +194,9 @@ void rs_find_uri_add(rs_find_key *u, int64_t size, uint64_t count);
 rs_find_minute *rs_find_minute_get(rs_find_minute **head, int64_t minute);
 
 void rs_find_sample_set(rs_find_sample *s, const char *p, size_t len);
+
+/* Adds one alert (or a merged storm) to dst: the rule above. */
+void rs_find_storm_add(rs_find_storm *dst, const rs_find_storm *src);
 
 /* The classes whose records are users leaving a page. */
 int rs_find_is_navigation(rg_class cls);

@@ -30,6 +30,8 @@ rs_findings_merge(rs_findings *dst, const rs_findings *src)
         dst->count[c] += src->count[c];
         dst->suppressed[c] += src->suppressed[c];
         dst->cls_bytes[c] += src->cls_bytes[c];
+        dst->haproxy[c] += src->haproxy[c];
+        rs_find_storm_add(&dst->storm[c], &src->storm[c]);
         dst->first[c] = src->first[c] < dst->first[c] ? src->first[c]
                                                       : dst->first[c];
         dst->last[c] = src->last[c] > dst->last[c] ? src->last[c]
@@ -58,6 +60,7 @@ rs_findings_merge(rs_findings *dst, const rs_findings *src)
     dst->bins_lo = src->bins_lo < dst->bins_lo ? src->bins_lo : dst->bins_lo;
     dst->bins_hi = src->bins_hi > dst->bins_hi ? src->bins_hi : dst->bins_hi;
 
+    dst->idle_haproxy += src->idle_haproxy;
     dst->nav_agents += src->nav_agents;
     dst->nav_browsers += src->nav_browsers;
     dst->uris_dropped = src->uris_dropped > dst->uris_dropped

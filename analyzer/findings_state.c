@@ -12,6 +12,9 @@
 #include "partial.h"
 
 
+static void rs_state_load_sample(const json_t *v, rs_find_sample *s);
+
+
 static json_t *
 rs_state_bins(const uint32_t *bins)
 {
@@ -84,6 +87,77 @@ rs_state_keys(const rs_find_key *head, int uris)
 }
 
 
+/* {class: [n, first, last, rate_centi, sec, limit, unit, window, key,
+   upstream, sample]} of the classes the module raised alerts for */
+static json_t *
+rs_state_storms(const rs_findings *f)
+{
+    json_t               *obj = json_object();
+    const rs_find_storm  *st;
+    char                  unit[2];
+    int                   c;
+
+    for (c = 0; obj != NULL && c < RG_CLASS_COUNT; c++) {
+        st = &f->storm[c];
+        if (st->n == 0) {
+            continue;
+        }
+
+        unit[0] = st->unit;
+        unit[1] = '\0';
+        json_object_set_new(obj, rg_class_name((rg_class) c),
+            json_pack("[I,I,I,I,I,I,s,I,o,o,o]", (json_int_t) st->n,
+                      (json_int_t) st->first, (json_int_t) st->last,
+                      (json_int_t) st->rate_centi, (json_int_t) st->sec,
+                      (json_int_t) st->limit, unit, (json_int_t) st->window,
+                      rs_state_sample(&st->key),
+                      rs_state_sample(&st->upstream),
+                      rs_state_sample(&st->sample)));
+    }
+
+    return obj;
+}
+
+
+static int
+rs_state_load_storms(const json_t *obj, rs_findings *f)
+{
+    const char     *name, *unit;
+    json_t         *v, *key, *up, *sample;
+    json_int_t      x[7];
+    rg_class        c;
+    rs_find_storm  *st;
+
+    json_object_foreach((json_t *) obj, name, v) {
+        c = rg_class_from_name(name, strlen(name));
+
+        if (c == RG_CLASS_NONE
+            || json_unpack(v, "[I,I,I,I,I,I,s,I,o,o,o!]", &x[0], &x[1],
+                           &x[2], &x[3], &x[4], &x[5], &unit, &x[6], &key,
+                           &up, &sample) != 0
+            || x[0] < 0 || (unit[0] != 's' && unit[0] != 'm'))
+        {
+            return -1;
+        }
+
+        st = &f->storm[c];
+        st->n = (uint64_t) x[0];
+        st->first = x[1];
+        st->last = x[2];
+        st->rate_centi = (uint64_t) x[3];
+        st->sec = x[4];
+        st->limit = (uint64_t) x[5];
+        st->unit = unit[0];
+        st->window = (uint64_t) x[6];
+        rs_state_load_sample(key, &st->key);
+        rs_state_load_sample(up, &st->upstream);
+        rs_state_load_sample(sample, &st->sample);
+    }
+
+    return json_is_object(obj) ? 0 : -1;
+}
+
+
 json_t *
 rs_findings_state(const rs_findings *f)
 {
@@ -98,11 +172,12 @@ rs_findings_state(const rs_findings *f)
     for (c = 0; c < RG_CLASS_COUNT; c++) {
         if (f->count[c] || f->cls_bytes[c]) {
             json_object_set_new(classes, rg_class_name((rg_class) c),
-                json_pack("[I,I,I,I,I,o]", (json_int_t) f->count[c],
+                json_pack("[I,I,I,I,I,o,I]", (json_int_t) f->count[c],
                           (json_int_t) f->suppressed[c],
                           (json_int_t) f->cls_bytes[c],
                           (json_int_t) f->first[c], (json_int_t) f->last[c],
-                          rs_state_sample(&f->sample[c])));
+                          rs_state_sample(&f->sample[c]),
+                          (json_int_t) f->haproxy[c]));
         }
     }
 
@@ -118,8 +193,8 @@ rs_findings_state(const rs_findings *f)
             (json_int_t) m->upstream_n));
     }
 
-    return json_pack("{s:I,s:I,s:I,s:o,s:i,s:b,s:b,s:o,s:o,s:o,s:[IIIIII],"
-                     "s:o,s:o,s:o,s:o,s:I,s:o,s:o}",
+    return json_pack("{s:I,s:I,s:I,s:o,s:i,s:b,s:b,s:o,s:o,s:o,s:[IIIIIII],"
+                     "s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o}",
         "records", (json_int_t) f->records, "bytes", (json_int_t) f->bytes,
         "lost", (json_int_t) f->lost, "classes", classes,
         "off_min", (int) f->off_min, "has_off", f->has_off,
@@ -130,13 +205,14 @@ rs_findings_state(const rs_findings *f)
         "counters", (json_int_t) f->nav_agents,
             (json_int_t) f->nav_browsers, (json_int_t) f->uris_dropped,
             (json_int_t) f->cl_short, (json_int_t) f->cl_short_bytes,
-            (json_int_t) f->up_cut,
+            (json_int_t) f->up_cut, (json_int_t) f->idle_haproxy,
         "cut_sample", rs_state_sample(&f->cut_sample),
         "buf", bufs, "minutes", minutes,
         "sigs", rs_state_keys(f->sigs, 0),
         "sigs_dropped", (json_int_t) f->sigs_dropped,
         "uris", rs_state_keys(f->uris, 1),
-        "sketch", rs_state_sketch(f->sketch));
+        "sketch", rs_state_sketch(f->sketch),
+        "storms", rs_state_storms(f));
 }
 
 
@@ -217,7 +293,7 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
 {
     json_t          *classes, *bufs, *minutes, *v, *sample, *cut;
     json_t          *nav, *ireq, *iup, *sigs, *uris, *sketch;
-    json_int_t       r, b, l, sd, cnt[6], x[5];
+    json_int_t       r, b, l, sd, cnt[7], x[6];
     json_error_t     je;
     const char      *name;
     size_t           i;
@@ -226,11 +302,12 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
     rs_find_minute  *m;
 
     if (json_unpack_ex((json_t *) st, &je, 0, "{s:I,s:I,s:I,s:o,s:i,s:b,s:b,"
-            "s:o,s:o,s:o,s:[IIIIII],s:o,s:o,s:o,s:o,s:I,s:o,s:o}",
+            "s:o,s:o,s:o,s:[IIIIIII!],s:o,s:o,s:o,s:o,s:I,s:o,s:o}",
             "records", &r, "bytes", &b, "lost", &l, "classes", &classes,
             "off_min", &off, "has_off", &has_off, "timed", &timed,
             "nav_time", &nav, "idle_req", &ireq, "idle_up", &iup,
             "counters", &cnt[0], &cnt[1], &cnt[2], &cnt[3], &cnt[4], &cnt[5],
+            &cnt[6],
             "cut_sample", &cut, "buf", &bufs, "minutes", &minutes,
             "sigs", &sigs, "sigs_dropped", &sd, "uris", &uris,
             "sketch", &sketch) != 0)
@@ -251,6 +328,7 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
     f->cl_short = (uint64_t) cnt[3];
     f->cl_short_bytes = (uint64_t) cnt[4];
     f->up_cut = (uint64_t) cnt[5];
+    f->idle_haproxy = (uint64_t) cnt[6];
     f->sigs_dropped = (uint64_t) sd;
     rs_state_load_sample(cut, &f->cut_sample);
 
@@ -258,8 +336,8 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
         c = rg_class_from_name(name, strlen(name));
 
         if (c == RG_CLASS_NONE
-            || json_unpack(v, "[I,I,I,I,I,o]", &x[0], &x[1], &x[2], &x[3],
-                           &x[4], &sample) != 0)
+            || json_unpack(v, "[I,I,I,I,I,o,I!]", &x[0], &x[1], &x[2],
+                           &x[3], &x[4], &sample, &x[5]) != 0)
         {
             snprintf(err, errlen, "findings: bad class \"%s\"", name);
             return -1;
@@ -270,6 +348,7 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
         f->cls_bytes[c] = (uint64_t) x[2];
         f->first[c] = x[3];
         f->last[c] = x[4];
+        f->haproxy[c] = (uint64_t) x[5];
         rs_state_load_sample(sample, &f->sample[c]);
     }
 
@@ -320,10 +399,11 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
         || rs_state_load_bins(ireq, f->idle_req) != 0
         || rs_state_load_bins(iup, f->idle_up) != 0
         || rs_state_load_keys(sigs, f, 0)
-        || rs_state_load_keys(uris, f, 1))
+        || rs_state_load_keys(uris, f, 1)
+        || rs_state_load_storms(json_object_get(st, "storms"), f))
     {
-        snprintf(err, errlen, "findings: bad histogram or key, or out of"
-                 " memory");
+        snprintf(err, errlen, "findings: bad histogram, key or storm, or out"
+                 " of memory");
         return -1;
     }
 

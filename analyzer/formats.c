@@ -13,6 +13,7 @@ static const rs_format_entry  rs_formats[] = {
     { RG_FORMAT_APACHE_ACCESS, rs_parse_apache_access, 1 },
     { RG_FORMAT_HAPROXY, rs_parse_haproxy, 1 },
     { RG_FORMAT_ENVOY, rs_parse_envoy, 1 },
+    { RG_FORMAT_CADDY, rs_parse_caddy, 1 },
     { RG_FORMAT_JAVA, rs_parse_java, 1 },
     { RG_FORMAT_GENERIC, rs_parse_generic, 0 },
 };

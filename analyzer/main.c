@@ -355,22 +355,74 @@ rs_unreadable(const rs_agg *agg)
 }
 
 
-/* merge: every --partial document, in the order given; 2 when any failed */
+/*
+ * merge: every --partial document, in the order a direct run reads their
+ * inputs: by the first input each holds, rotated sets oldest first
+ * (rotate.h), others in the order given.  What the report keeps of the
+ * first record seen (a finding's example line, the files' order) is then
+ * what one direct run keeps, whatever the order the parts were given in.
+ * 2 when any failed.
+ */
 static int
 rs_merge_all(rs_run *run, rs_agg *agg, rs_findings *findings)
 {
-    char    err[2048];
-    size_t  i;
-    int     status = 0;
+    char          err[2048], why[1536];
+    size_t        i, j, n = run->cli.nfiles;
+    int           status = 0;
+    json_t      **doc;
+    const char  **key, **order;
 
-    for (i = 0; i < run->cli.nfiles; i++) {
-        if (rs_partial_read(run->cli.files[i], agg, findings, err,
-                            sizeof(err)) != 0)
-        {
+    doc = calloc(n + 1, sizeof(json_t *));
+    key = calloc(n + 1, sizeof(char *));
+    order = calloc(n + 1, sizeof(char *));
+
+    if (doc == NULL || key == NULL || order == NULL) {
+        fprintf(stderr, "rstscan: out of memory\n");
+        free(doc);
+        free(key);
+        free(order);
+        return 2;
+    }
+
+    for (i = 0; i < n; i++) {
+        doc[i] = rs_partial_load_file(run->cli.files[i], err, sizeof(err));
+        if (doc[i] == NULL) {
             fprintf(stderr, "rstscan: %s\n", err);
             status = 2;
         }
+
+        key[i] = doc[i] ? rs_partial_first_path(doc[i]) : NULL;
+        key[i] = key[i] ? key[i] : run->cli.files[i];
+        order[i] = key[i];
     }
+
+    /* the keys are distinct pointers: each finds its document again */
+    if (rs_rotate_order(order, n) != 0) {
+        memcpy(order, key, n * sizeof(char *));
+    }
+
+    for (j = 0; j < n; j++) {
+        for (i = 0; i < n && key[i] != order[j]; i++) {
+            /* void */
+        }
+
+        if (i == n || doc[i] == NULL) {
+            continue;
+        }
+
+        if (rs_partial_add(doc[i], agg, findings, why, sizeof(why)) != 0) {
+            fprintf(stderr, "rstscan: %s: %s\n", run->cli.files[i], why);
+            status = 2;
+        }
+    }
+
+    for (i = 0; i < n; i++) {
+        json_decref(doc[i]);
+    }
+
+    free(doc);
+    free(key);
+    free(order);
 
     return status;
 }

@@ -22,7 +22,8 @@ typedef struct {
 } rs_option;
 
 enum {
-    RS_OPT_FORMAT = 0, RS_OPT_LOG_FORMAT, RS_OPT_RULES, RS_OPT_NO_DEFAULT,
+    RS_OPT_FORMAT = 0, RS_OPT_LOG_FORMAT, RS_OPT_NGINX_CONF, RS_OPT_RULES,
+    RS_OPT_NO_DEFAULT,
     RS_OPT_JSON, RS_OPT_TOP, RS_OPT_BURST, RS_OPT_SINCE, RS_OPT_UNTIL,
     RS_OPT_TZ, RS_OPT_FAIL_ON, RS_OPT_PARTIAL, RS_OPT_HTML, RS_OPT_JOBS,
     RS_OPT_VERSION, RS_OPT_HELP,
@@ -33,6 +34,10 @@ static const rs_option  rs_options[RS_OPT_COUNT] = {
     { "format", "FORMAT", "auto (default) or one of the formats below" },
     { "log-format", "STRING", "the nginx log_format of access logs"
       " (default: combined)" },
+    { "nginx-conf", "FILE|-", "read each access log in the log_format its"
+      " access_log directive names, from nginx.conf and its includes or"
+      " from `nginx -T` (-: stdin; default: " RS_NGINX_CONF ", when no"
+      " --log-format is given)" },
     { "rules", "FILE|DIR", "add rule files (repeatable)" },
     { "no-default-rules", NULL, "do not load the shipped rules" },
     { "json", NULL, "print the report as JSON" },
@@ -65,6 +70,7 @@ static int rs_parse_uint(const char *s, uint64_t max, uint64_t *out);
 static int rs_resolve_values(rs_run *run, char *err, size_t errlen);
 static int rs_resolve_rules(rs_run *run, char *err, size_t errlen);
 static int rs_resolve_fail_on(rs_run *run, char *err, size_t errlen);
+static int rs_resolve_nginx_conf(rs_run *run, char *err, size_t errlen);
 
 
 void
@@ -74,7 +80,7 @@ rs_usage(FILE *out)
     size_t  i;
 
     fprintf(out, "usage: rstscan [OPTIONS] FILE...   (FILE may be -,"
-            " plain or gzip)\n"
+            " plain, gzip or zstd)\n"
             "       rstscan merge [OPTIONS] PART.json...   (of --partial)\n"
             "       rstscan simulate [--rate R] [--burst N] [--global-rate R]"
             " [--global-burst N]\n"
@@ -137,6 +143,7 @@ rs_cli_parse(rs_cli *cli, int argc, char **argv, char *err, size_t errlen)
         switch (c - 1000) {
         case RS_OPT_FORMAT: cli->format = optarg; break;
         case RS_OPT_LOG_FORMAT: cli->log_format = optarg; break;
+        case RS_OPT_NGINX_CONF: cli->nginx_conf = optarg; break;
         case RS_OPT_NO_DEFAULT: cli->no_default_rules = 1; break;
         case RS_OPT_JSON: cli->json = 1; break;
         case RS_OPT_TOP: cli->top = optarg; break;
@@ -237,6 +244,43 @@ rs_run_resolve(rs_run *run, char *err, size_t errlen)
     }
 
     run->scan.rules = run->rules;
+
+    if (rs_resolve_nginx_conf(run, err, errlen) != 0) {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * --nginx-conf FILE|-; without it and without --log-format, the system's
+ * nginx.conf when there is one ($RSTSCAN_NGINX_CONF names another, for
+ * tests), matched by path only and dropped when it cannot be read.
+ */
+static int
+rs_resolve_nginx_conf(rs_run *run, char *err, size_t errlen)
+{
+    const char  *sys = getenv("RSTSCAN_NGINX_CONF");
+    char         msg[1536];
+
+    if (run->cli.nginx_conf != NULL) {
+        run->nginx_conf = rs_nginxconf_load(run->cli.nginx_conf, msg,
+                                            sizeof(msg));
+        if (run->nginx_conf == NULL) {
+            snprintf(err, errlen, "invalid --nginx-conf: %s", msg);
+            return -1;
+        }
+        run->scan.nginx_conf_by_name = 1;
+
+    } else if (run->cli.log_format == NULL) {
+        sys = sys != NULL ? sys : RS_NGINX_CONF;
+        if (*sys != '\0' && access(sys, R_OK) == 0) {
+            run->nginx_conf = rs_nginxconf_load(sys, msg, sizeof(msg));
+        }
+    }
+
+    run->scan.nginx_conf = run->nginx_conf;
 
     return 0;
 }
@@ -424,6 +468,8 @@ rs_run_free(rs_run *run)
 {
     rg_ruleset_destroy(run->rules);
     run->rules = NULL;
+    rs_nginxconf_free(run->nginx_conf);
+    run->nginx_conf = NULL;
 }
 
 

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "nginxconf.h"
 #include "report.h"
 #include "rg_rules.h"
 #include "scan.h"
@@ -32,6 +33,7 @@ typedef struct {
     const char   *jobs;         /* -j N */
     const char   *format;
     const char   *log_format;
+    const char   *nginx_conf;   /* --nginx-conf FILE|- */
     const char   *rules[RS_MAX_RULE_PATHS];
     size_t        nrules;
     const char   *top;
@@ -56,6 +58,7 @@ typedef struct {
     rg_ruleset     *rules;
     rs_fail_on      fail_on[RS_MAX_FAIL_ON];
     size_t          nfail_on;
+    rs_nginxconf   *nginx_conf;     /* --nginx-conf, or the system's */
 } rs_run;
 
 /*

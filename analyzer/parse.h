@@ -16,6 +16,7 @@
 
 #include "logformat.h"
 #include "rg_rules.h"
+#include "rg_summary.h"
 #include "timefmt.h"
 
 typedef struct {
@@ -38,16 +39,27 @@ typedef struct {
     unsigned   has_logged_class:1;  /* the layout logs $rstguard_class */
     rg_class   logged_class;    /* the module's class, RG_CLASS_NONE: none */
 
+    /* an rstguard alert line (module/README.md): its fields, in the
+       parser (a pointer here keeps every line's reset small) */
+    const rg_alert  *alert;         /* NULL: no alert */
+
     /* an rstguard summary line (module/README.md) */
     unsigned   summary:1;
     rg_class   sum_class;
     uint64_t   sum_suppressed;
     int        sum_dry_run;
+    int        sum_access;      /* log=access (else log=error) */
     rg_str     sum_key;
+    rg_str     sum_first, sum_last;     /* nginx error-log times */
 } rs_parsed;
 
 typedef struct {
+    rg_alert      alert;            /* the last alert line parsed */
     rs_logformat  layout;           /* nginx-access: combined or --log-format */
+    /* without a layout given: also the official nginx image's "main"
+       (combined and "$http_x_forwarded_for"), as `docker logs` shows */
+    rs_logformat  main;
+    int           default_layout;
     rs_logformat  apache[2];        /* combined with %X, without */
     char          scratch[4096];    /* apache-error's joined message */
     char          tc_text[26];      /* the last $time_local parsed ... */
@@ -81,6 +93,8 @@ int rs_parse_haproxy(rs_parser *ps, const char *p, size_t len,
 int rs_parse_generic(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);
 int rs_parse_envoy(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
+int rs_parse_caddy(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);
 
 /*

@@ -49,7 +49,14 @@ rs_parse_nginx_error(rs_parser *ps, const char *p, size_t len,
         && memcmp(msg.p, RG_SUMMARY_PREFIX, RG_SUMMARY_PREFIX_LEN) == 0)
     {
         /* the rest of the line: sample="..." may hold ", client: " */
-        rs_parse_summary(ps, msg.p, (size_t) (p + len - msg.p), out);
+        if (rs_parse_summary(ps, msg.p, (size_t) (p + len - msg.p), out)
+            != 0
+            && rg_alert_parse(msg.p, (size_t) (p + len - msg.p),
+                              &ps->alert) == 0)
+        {
+            /* a storm the module saw (abort_storm, findings_eval.c) */
+            out->alert = &ps->alert;
+        }
     }
 
     return 0;
@@ -75,6 +82,9 @@ rs_parse_summary(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
     out->sum_class = sum.cls;
     out->sum_suppressed = sum.suppressed;
     out->sum_dry_run = sum.dry_run;
+    out->sum_access = sum.log == RG_SUMMARY_LOG_ACCESS;
+    out->sum_first = sum.first;
+    out->sum_last = sum.last;
 
     n = rg_summary_unescape(&sum.key, ps->scratch, sizeof(ps->scratch));
     if (n != (size_t) -1) {
@@ -92,7 +102,10 @@ rs_parse_nginx_access(rs_parser *ps, const char *p, size_t len,
 {
     rg_str  *c = &out->f.f[RG_FIELD_COMPLETION];
 
-    if (rs_parse_layout(ps, &ps->layout, p, len, out) != 0) {
+    if (rs_parse_layout(ps, &ps->layout, p, len, out) != 0
+        && (!ps->default_layout
+            || rs_parse_layout(ps, &ps->main, p, len, out) != 0))
+    {
         return -1;
     }
 

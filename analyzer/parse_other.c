@@ -28,6 +28,16 @@ rs_parser_init(rs_parser *ps, const char *layout, char *err, size_t errlen)
         return -1;
     }
 
+    ps->default_layout = layout == NULL;
+
+    if (layout == NULL
+        && rs_logformat_compile(&ps->main, RS_LOGFORMAT_COMBINED
+                                " \"$http_x_forwarded_for\"", err, errlen)
+           != 0)
+    {
+        return -1;
+    }
+
     return rs_logformat_compile(&ps->layout,
                                 layout ? layout : RS_LOGFORMAT_COMBINED,
                                 err, errlen);
@@ -121,6 +131,9 @@ rs_token(const char *p, const char *end, rg_str *tok)
  * 10.0.0.1:52000 [21/Nov/2026:10:00:00.123] fe be/srv 10/0/30/-1/40 -1 0
  *     - - CD-- 1/1/0/0/0 0/0 "GET /x HTTP/1.1"
  */
+static void rs_haproxy_timers(rg_str t, rs_parsed *out);
+
+
 int
 rs_parse_haproxy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
 {
@@ -180,7 +193,55 @@ rs_parse_haproxy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
     out->f.f[RG_FIELD_LINE].p = p;
     out->f.f[RG_FIELD_LINE].len = len;
 
+    rs_haproxy_timers(t[4], out);
+
     return 0;
+}
+
+
+/*
+ * HAProxy's timers "Tq/Tw/Tc/Tr/Ta" (TR/Tw/Tc/Tr/Ta since 1.7): the last
+ * is the session's total active time, the fourth the server's response
+ * time, in ms; -1 when that phase was not reached, and "+" before Ta with
+ * `option logasap`.  They feed the findings as $request_time and
+ * $upstream_response_time would (an abort at a fixed total time is an
+ * idle timeout).  Left unknown unless all five read.
+ */
+static void
+rs_haproxy_timers(rg_str t, rs_parsed *out)
+{
+    const char  *p = t.p, *end = t.p + t.len;
+    int64_t      v[5];
+    int          i, neg, digits;
+
+    for (i = 0; i < 5; i++) {
+        v[i] = 0;
+        neg = 0;
+        digits = 0;
+
+        if (p < end && (*p == '-' || *p == '+')) {
+            neg = *p++ == '-';
+        }
+
+        for ( ; p < end && *p >= '0' && *p <= '9' && digits < 12;
+             p++, digits++)
+        {
+            v[i] = v[i] * 10 + (*p - '0');
+        }
+
+        if (digits == 0 || (i < 4 && (p == end || *p++ != '/'))) {
+            return;
+        }
+
+        v[i] = neg ? -1 : v[i];
+    }
+
+    if (p != end) {
+        return;
+    }
+
+    out->request_ms = v[4];
+    out->upstream_ms = v[3];
 }
 
 

@@ -132,9 +132,11 @@ rs_partial_write(FILE *out, const rs_agg *a, const rs_findings *f)
     for (c = 0; c < RG_CLASS_COUNT; c++) {
         if (a->cls[c].count || a->cls[c].bytes) {
             json_object_set_new(classes, rg_class_name((rg_class) c),
-                json_pack("[I,I,I]", (json_int_t) a->cls[c].count,
+                json_pack("[I,I,I,I,I]", (json_int_t) a->cls[c].count,
                           (json_int_t) a->cls[c].suppressed,
-                          (json_int_t) a->cls[c].bytes));
+                          (json_int_t) a->cls[c].bytes,
+                          (json_int_t) a->cls[c].by_log[RS_LOG_ACCESS],
+                          (json_int_t) a->cls[c].by_log[RS_LOG_ERROR]));
         }
     }
 
@@ -185,36 +187,35 @@ rs_partial_write(FILE *out, const rs_agg *a, const rs_findings *f)
 }
 
 
-int
-rs_partial_read(const char *path, rs_agg *a, rs_findings *f, char *err,
-    size_t errlen)
+json_t *
+rs_partial_load_file(const char *path, char *err, size_t errlen)
 {
     json_t        *doc;
     json_error_t   je;
-    char           why[512];
-    int            rc;
 
     doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (doc == NULL && je.line < 1) {
         /* not opened or not read: jansson's text names the cause */
         snprintf(err, errlen, "%s: %s", path, je.text);
-        return -1;
+        return NULL;
     }
 
     if (doc == NULL) {
         snprintf(err, errlen, "%s:%d:%d: not a partial document: %s", path,
                  je.line, je.column, je.text);
-        return -1;
     }
 
-    rc = rs_partial_add(doc, a, f, why, sizeof(why));
-    json_decref(doc);
+    return doc;
+}
 
-    if (rc != 0) {
-        snprintf(err, errlen, "%s: %s", path, why);
-    }
 
-    return rc;
+const char *
+rs_partial_first_path(const json_t *doc)
+{
+    json_t  *files = json_object_get(doc, "files");
+
+    return json_string_value(json_object_get(json_array_get(files, 0),
+                                             "path"));
 }
 
 
@@ -253,7 +254,7 @@ static int
 rs_partial_load(const json_t *doc, rs_agg *a, rs_findings *f, char *err,
     size_t errlen)
 {
-    json_int_t    version, n[3], sec, minute, hits;
+    json_int_t    version, n[5], sec, minute, hits;
     int           tapprox, bapprox, off, has_off, detected;
     json_t       *files, *classes, *timeline, *keys, *shown, *state, *v;
     json_error_t  je;
@@ -350,7 +351,8 @@ rs_partial_load(const json_t *doc, rs_agg *a, rs_findings *f, char *err,
         c = rg_class_from_name(name, strlen(name));
 
         if (c == RG_CLASS_NONE
-            || json_unpack_ex(v, &je, 0, "[I,I,I]", &n[0], &n[1], &n[2]))
+            || json_unpack_ex(v, &je, 0, "[I,I,I,I,I!]", &n[0], &n[1], &n[2],
+                              &n[3], &n[4]))
         {
             snprintf(err, errlen, "classes: bad entry \"%s\"", name);
             return -1;
@@ -359,6 +361,8 @@ rs_partial_load(const json_t *doc, rs_agg *a, rs_findings *f, char *err,
         a->cls[c].count = (uint64_t) n[0];
         a->cls[c].suppressed = (uint64_t) n[1];
         a->cls[c].bytes = (uint64_t) n[2];
+        a->cls[c].by_log[RS_LOG_ACCESS] = (uint64_t) n[3];
+        a->cls[c].by_log[RS_LOG_ERROR] = (uint64_t) n[4];
     }
 
     json_array_foreach(timeline, i, v) {

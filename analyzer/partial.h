@@ -22,7 +22,7 @@
 #include "findings.h"
 
 /* The "rstscan_partial" version this build writes and reads. */
-#define RS_PARTIAL_VERSION  2
+#define RS_PARTIAL_VERSION  3
 
 /*
  * A JSON string of len bytes; bytes that are not UTF-8 (a log may hold
@@ -42,11 +42,12 @@ int rs_partial_add(const json_t *doc, rs_agg *a, rs_findings *f, char *err,
     size_t errlen);
 
 /*
- * Reads the document at path and adds it to a and f.  Returns 0, or -1
- * with err naming the file and what is wrong (not JSON: the line and
- * column; another version; a missing or mistyped member).
+ * Parses the document at path (not checked further); NULL with err
+ * naming the file and, for bad JSON, the line and column.
  */
-int rs_partial_read(const char *path, rs_agg *a, rs_findings *f, char *err,
-    size_t errlen);
+json_t *rs_partial_load_file(const char *path, char *err, size_t errlen);
+
+/* The path of the first input a document holds; NULL when none. */
+const char *rs_partial_first_path(const json_t *doc);
 
 #endif /* RS_PARTIAL_H */

@@ -98,12 +98,14 @@ rs_json_classes(const rs_report *rep)
         const rs_class_report  *c = &rep->classes[i];
 
         json_object_set_new(obj, rg_class_name(c->cls), json_pack(
-            "{s:I, s:I, s:I, s:f, s:s, s:o, s:o, s:o}",
+            "{s:I, s:I, s:I, s:f, s:s, s:{s:I, s:I}, s:o, s:o, s:o}",
             "count", (json_int_t) c->sum.count,
             "suppressed", (json_int_t) c->sum.suppressed,
             "bytes", (json_int_t) c->sum.bytes,
             "share", c->share,
             "side", rg_side_name(rg_class_side(c->cls)),
+            "by_log", "access", (json_int_t) c->sum.by_log[RS_LOG_ACCESS],
+                      "error", (json_int_t) c->sum.by_log[RS_LOG_ERROR],
             "top_clients", rs_json_top(c->top[RS_DIM_CLIENT],
                                        c->ntop[RS_DIM_CLIENT]),
             "top_uris", rs_json_top(c->top[RS_DIM_URI], c->ntop[RS_DIM_URI]),

@@ -13,6 +13,7 @@
 
 static void rs_text_files(const rs_agg *a, FILE *out);
 static void rs_text_classes(const rs_report *rep, FILE *out);
+static void rs_text_headline(const rs_report *rep, FILE *out);
 static void rs_text_tops(const rs_report *rep, FILE *out);
 static void rs_text_timeline(const rs_report *rep, FILE *out);
 static void rs_text_bursts(const rs_report *rep, const rs_report_opts *o,
@@ -55,6 +56,11 @@ rs_text_files(const rs_agg *a, FILE *out)
                 f->format ? f->format : "-", f->detected ? " (auto)" : "",
                 f->lines, f->bytes, f->unparsed, f->error ? "; error: " : "",
                 f->error ? f->error : "");
+
+        /* the layout nginx's configuration gave it, said once */
+        if (f->layout_src != NULL) {
+            fprintf(out, "    read as nginx writes it: %s\n", f->layout_src);
+        }
     }
 
     fprintf(out, "unparsed lines: %" PRIu64 ", limit hits: %" PRIu64 "\n",
@@ -107,6 +113,59 @@ rs_text_classes(const rs_report *rep, FILE *out)
             "", "", rep->abort_bytes,
             rep->agg->bytes ? 100.0 * (double) rep->abort_bytes
                               / (double) rep->agg->bytes : 0.0);
+
+    rs_text_headline(rep, out);
+}
+
+
+/*
+ * One abort of a server shows in its access log and in its error log
+ * (a 499 and "client prematurely closed connection"): where a class has
+ * records of both kinds of log, the headline counts it once, by the
+ * access log's count (every request has its line there; the error log
+ * may leave client aborts out by its level).  Printed only then, so a
+ * report of one kind of log is unchanged.
+ */
+static void
+rs_text_headline(const rs_report *rep, FILE *out)
+{
+    size_t    i;
+    uint64_t  aborts = 0, lines = 0;
+    int       both = 0;
+    char      names[512];
+    size_t    len = 0;
+
+    names[0] = '\0';
+
+    for (i = 0; i < rep->nclasses; i++) {
+        const rs_class_sum  *s = &rep->classes[i].sum;
+
+        lines += s->count;
+
+        if (s->by_log[RS_LOG_ACCESS] == 0 || s->by_log[RS_LOG_ERROR] == 0) {
+            aborts += s->count;
+            continue;
+        }
+
+        aborts += s->by_log[RS_LOG_ACCESS];
+
+        if (len < sizeof(names)) {
+            len += (size_t) snprintf(names + len, sizeof(names) - len,
+                                     "%s%s", both ? ", " : "",
+                                     rg_class_name(rep->classes[i].cls));
+        }
+
+        both++;
+    }
+
+    if (both == 0) {
+        return;
+    }
+
+    fprintf(out, "aborts: %" PRIu64 " (%" PRIu64 " records: %s %s in both"
+            " the access and the error logs, so each abort there is counted"
+            " once, by the access log)\n", aborts, lines, names,
+            both == 1 ? "is" : "are");
 }
 
 

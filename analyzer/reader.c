@@ -20,7 +20,16 @@
 #include <unistd.h>
 #include <isa-l/igzip_lib.h>
 
+#include <stdarg.h>
+
+#include "gzip_probe.h"
 #include "reader.h"
+#include "reader_codec.h"
+
+/* The other compressed formats, by their magic bytes (reader_codec.h). */
+static const rs_codec *const  rs_codecs[] = { &rs_codec_zstd };
+
+#define RS_NCODECS  (sizeof(rs_codecs) / sizeof(rs_codecs[0]))
 
 /* gzip is inflated by a thread of its own into a ring of blocks, so
    decompression and parsing run on both cores.  ISA-L inflates about
@@ -59,10 +68,26 @@ struct rs_reader {
     uint64_t       decoded;         /* gzip: bytes inflated, all members */
     const unsigned char  *mem;      /* an input in memory (fd is -1) */
     size_t         mem_len;
+    const unsigned char  *mem_all;  /* all of it, for the probe */
+    size_t         mem_all_len;
+    int            regular;         /* fd is a regular file */
+    /* gzip: the member being decoded, and whether it was checked first
+       (gzip_probe.h: when the input can be read twice) */
+    struct {
+        unsigned        n;          /* from 1 */
+        uint64_t        start;      /* its first compressed byte */
+        uint64_t        before;     /* bytes decoded from the members
+                                       before it */
+        int             probed;
+        rs_gzip_probe  *probe;
+    } member;
     struct inflate_state  *is;      /* gzip: ISA-L's stream (87 KiB) */
     unsigned char *in;
     size_t         in_len;          /* bytes of `in` holding raw input */
+    size_t         in_cap;          /* RS_READER_INBUF, less in memory */
     rs_prefetch   *pf;              /* gzip: the inflating thread */
+    const rs_codec *codec;          /* another format's decoder, or NULL */
+    void          *codec_state;
     char           path[1024];
     char           error[1280];
 };
@@ -72,11 +97,13 @@ static ssize_t rs_reader_fill(rs_reader *r);
 static ssize_t rs_reader_inflate(rs_reader *r, void *buf, size_t cap);
 static ssize_t rs_reader_inflate_into(rs_reader *r, void *buf, size_t cap);
 static ssize_t rs_reader_refill(rs_reader *r);
-static void rs_reader_next_member(rs_reader *r);
+static void rs_reader_next_member(rs_reader *r, size_t produced);
+static int rs_reader_probe(rs_reader *r, size_t produced);
 static ssize_t rs_reader_gzip_error(rs_reader *r, int rc, size_t produced);
 static ssize_t rs_reader_sys(rs_reader *r, void *buf, size_t cap);
-static rs_reader *rs_reader_new(int fd, const char *path, char *err,
-    size_t errlen);
+static ssize_t rs_reader_decode(rs_reader *r, void *buf, size_t cap);
+static rs_reader *rs_reader_new(int fd, const char *path, size_t in_cap,
+    char *err, size_t errlen);
 static rs_reader *rs_reader_sniff(rs_reader *r, int thread, char *err,
     size_t errlen);
 static int rs_prefetch_start(rs_reader *r);
@@ -103,7 +130,7 @@ rs_reader_open(const char *path, char *err, size_t errlen)
         }
     }
 
-    r = rs_reader_new(fd, path, err, errlen);
+    r = rs_reader_new(fd, path, RS_READER_INBUF, err, errlen);
     if (r == NULL) {
         return NULL;
     }
@@ -118,13 +145,19 @@ rs_reader_open_memory(const char *name, const void *data, size_t len,
 {
     rs_reader  *r;
 
-    r = rs_reader_new(-1, name, err, errlen);
+    /* a small input gets a small buffer: no large allocation (a mapping
+       of its own under ASan) per fuzz input */
+    r = rs_reader_new(-1, name, len + 2 < RS_READER_INBUF ? len + 2
+                                                           : RS_READER_INBUF,
+                      err, errlen);
     if (r == NULL) {
         return NULL;
     }
 
     r->mem = data;
     r->mem_len = len;
+    r->mem_all = data;
+    r->mem_all_len = len;
 
     return rs_reader_sniff(r, 0, err, errlen);
 }
@@ -138,9 +171,10 @@ rs_reader_open_memory(const char *name, const void *data, size_t len,
 static rs_reader *
 rs_reader_sniff(rs_reader *r, int thread, char *err, size_t errlen)
 {
-    /* the first bytes decide: gzip magic 1f 8b, else plain; a pipe may
-       hand over a single byte first, so read until there are two */
-    while (r->in_len < 2 && !r->eof) {
+    /* the first bytes decide: gzip magic 1f 8b, a codec's (zstd's
+       28 b5 2f fd), else plain; a pipe may hand over a single byte first,
+       so read until there are four */
+    while (r->in_len < 4 && !r->eof) {
         if (rs_reader_fill(r) < 0) {
             snprintf(err, errlen, "%s", r->error);
             rs_reader_close(r);
@@ -158,6 +192,9 @@ rs_reader_sniff(rs_reader *r, int thread, char *err, size_t errlen)
             return NULL;
         }
 
+        r->member.n = 1;
+        r->member.start = r->raw_offset - r->in_len;
+
         isal_inflate_init(r->is);
         /* the gzip wrapper: header parsed, CRC-32 and ISIZE checked */
         r->is->crc_flag = ISAL_GZIP;
@@ -168,9 +205,64 @@ rs_reader_sniff(rs_reader *r, int thread, char *err, size_t errlen)
         if (thread) {
             rs_prefetch_start(r);
         }
+        return r;
+    }
+
+    for (size_t i = 0; i < RS_NCODECS; i++) {
+        if (rs_codecs[i]->magic(r->in, r->in_len)) {
+            r->codec_state = rs_codecs[i]->open(r, r->in, r->in_len);
+            if (r->codec_state == NULL) {
+                snprintf(err, errlen, "%s: out of memory", r->path);
+                rs_reader_close(r);
+                return NULL;
+            }
+            r->codec = rs_codecs[i];
+            r->in_len = 0;      /* the codec holds them */
+            if (thread) {
+                rs_prefetch_start(r);
+            }
+            break;
+        }
     }
 
     return r;
+}
+
+
+ssize_t
+rs_reader_raw(rs_reader *r, void *buf, size_t cap)
+{
+    ssize_t  n = rs_reader_sys(r, buf, cap);
+
+    if (n == 0) {
+        r->eof = 1;
+    }
+
+    return n;
+}
+
+
+void
+rs_reader_fail(rs_reader *r, const char *fmt, ...)
+{
+    va_list  ap;
+
+    va_start(ap, fmt);
+    vsnprintf(r->error, sizeof(r->error), fmt, ap);
+    va_end(ap);
+    r->failed = 1;
+}
+
+
+/* Decoded bytes of a compressed input: gzip's, or the codec's. */
+static ssize_t
+rs_reader_decode(rs_reader *r, void *buf, size_t cap)
+{
+    if (r->codec != NULL) {
+        return r->codec->decode(r, r->codec_state, buf, cap);
+    }
+
+    return rs_reader_inflate(r, buf, cap);
 }
 
 
@@ -194,7 +286,7 @@ rs_reader_open_range(const char *path, uint64_t off, uint64_t len,
         return NULL;
     }
 
-    r = rs_reader_new(fd, path, err, errlen);
+    r = rs_reader_new(fd, path, RS_READER_INBUF, err, errlen);
     if (r != NULL) {
         r->limit = len;
         r->raw_offset = off;
@@ -206,7 +298,8 @@ rs_reader_open_range(const char *path, uint64_t off, uint64_t len,
 
 /* A reader of fd (closed on failure); NULL with err set. */
 static rs_reader *
-rs_reader_new(int fd, const char *path, char *err, size_t errlen)
+rs_reader_new(int fd, const char *path, size_t in_cap, char *err,
+    size_t errlen)
 {
     struct stat  st;
     rs_reader   *r;
@@ -229,11 +322,13 @@ rs_reader_new(int fd, const char *path, char *err, size_t errlen)
     }
 
     r->fd = fd;
+    r->regular = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     r->limit = UINT64_MAX;
     snprintf(r->path, sizeof(r->path), "%s",
              fd == STDIN_FILENO ? "(stdin)" : path);
 
-    r->in = malloc(RS_READER_INBUF);
+    r->in_cap = in_cap;
+    r->in = malloc(in_cap);
     if (r->in == NULL) {
         snprintf(err, errlen, "%s: out of memory", path);
         rs_reader_close(r);
@@ -298,7 +393,7 @@ rs_reader_fill(rs_reader *r)
 {
     ssize_t  n;
 
-    n = rs_reader_sys(r, r->in + r->in_len, RS_READER_INBUF - r->in_len);
+    n = rs_reader_sys(r, r->in + r->in_len, r->in_cap - r->in_len);
 
     if (n < 0) {
         return -1;
@@ -327,8 +422,8 @@ rs_reader_read(rs_reader *r, void *buf, size_t cap)
         return -1;
     }
 
-    if (r->gzip) {
-        return rs_reader_inflate(r, buf, cap);
+    if (r->gzip || r->codec != NULL) {
+        return rs_reader_decode(r, buf, cap);
     }
 
     /* plain input goes straight into the caller's buffer, once the bytes
@@ -386,6 +481,10 @@ rs_reader_inflate_into(rs_reader *r, void *buf, size_t cap)
             return (ssize_t) produced;
         }
 
+        if (!r->member.probed && rs_reader_probe(r, produced) != 0) {
+            return produced > 0 ? (ssize_t) produced : -1;
+        }
+
         if (is->block_state == ISAL_BLOCK_FINISH) {
             if (is->avail_in == 0) {
                 if (produced > 0 || r->eof) {
@@ -397,7 +496,8 @@ rs_reader_inflate_into(rs_reader *r, void *buf, size_t cap)
                 }
             }
 
-            rs_reader_next_member(r);
+            rs_reader_next_member(r, produced);
+            continue;
         }
 
         out_before = is->avail_out;
@@ -462,9 +562,10 @@ rs_reader_refill(rs_reader *r)
 }
 
 
-/* Another member follows the one that ended (cat a.gz b.gz). */
+/* Another member follows the one that ended (cat a.gz b.gz); produced:
+   bytes decoded by this read so far. */
 static void
-rs_reader_next_member(rs_reader *r)
+rs_reader_next_member(rs_reader *r, size_t produced)
 {
     uint8_t   *next = r->is->next_in;
     uint32_t   avail = r->is->avail_in;
@@ -473,6 +574,68 @@ rs_reader_next_member(rs_reader *r)
     r->is->crc_flag = ISAL_GZIP;
     r->is->next_in = next;
     r->is->avail_in = avail;
+
+    r->member.n++;
+    r->member.start = r->raw_offset - avail;
+    r->member.before = r->decoded + produced;
+    r->member.probed = 0;
+}
+
+
+/*
+ * Checks the member about to be decoded, when the input can be read
+ * twice (gzip_probe.h).  A damaged member is not decoded at all: the
+ * error names it, where decoding failed, and what was counted (every
+ * member before it).  A member cut short is decoded as far as it goes
+ * (nothing after a cut can be garbage) and the truncation reported at
+ * its end, as for a pipe.  0, or -1 with the error set.
+ */
+static int
+rs_reader_probe(rs_reader *r, size_t produced)
+{
+    rs_gzip_damage  d;
+    int             rc;
+
+    r->member.probed = 1;
+
+    if (r->mem_all == NULL && !r->regular) {
+        return 0;
+    }
+
+    if (r->member.probe == NULL) {
+        r->member.probe = rs_gzip_probe_create();
+        if (r->member.probe == NULL) {
+            return 0;                   /* decoded unchecked, as a pipe */
+        }
+    }
+
+    rc = rs_gzip_probe_member(r->member.probe, r->fd, r->mem_all,
+                              r->mem_all_len, r->member.start, &d);
+    if (rc == 0 || (rc == 1 && d.rc == 1)) {
+        return 0;
+    }
+
+    if (rc < 0) {
+        snprintf(r->error, sizeof(r->error), "%s: read error at byte %llu:"
+                 " %s", r->path, (unsigned long long) r->member.start,
+                 strerror(errno));
+
+    } else {
+        snprintf(r->error, sizeof(r->error), "%s: corrupt gzip input:"
+                 " member %u (from compressed byte %llu): %s at compressed"
+                 " byte %llu%s; none of this member is counted, the %llu"
+                 " bytes decoded before it are", r->path, r->member.n,
+                 (unsigned long long) r->member.start, rs_gzip_what(d.rc),
+                 (unsigned long long) d.at,
+                 d.rc == ISAL_INCORRECT_CHECKSUM
+                 ? " (its trailer: the damage decoded on and lies between"
+                   " the member's start and there)" : "",
+                 (unsigned long long) (r->decoded + produced));
+    }
+
+    r->failed = 1;
+
+    return -1;
 }
 
 
@@ -483,33 +646,14 @@ rs_reader_next_member(rs_reader *r)
 static ssize_t
 rs_reader_gzip_error(rs_reader *r, int rc, size_t produced)
 {
-    const char  *what;
-
-    switch (rc) {
-    case ISAL_INVALID_WRAPPER:
-        what = "not a gzip member header";
-        break;
-    case ISAL_UNSUPPORTED_METHOD:
-        what = "unknown compression method";
-        break;
-    case ISAL_INCORRECT_CHECKSUM:
-        what = "checksum mismatch (the CRC-32 or length in the trailer,"
-               " or the header's CRC)";
-        break;
-    case ISAL_INVALID_LOOKBACK:
-        what = "invalid distance too far back";
-        break;
-    case ISAL_INVALID_SYMBOL:
-        what = "invalid deflate code";
-        break;
-    default:
-        what = "invalid deflate block";
-        break;
-    }
-
-    snprintf(r->error, sizeof(r->error), "%s: corrupt gzip input near"
-             " compressed byte %llu: %s", r->path,
-             (unsigned long long) (r->raw_offset - r->is->avail_in), what);
+    /* an input read once (a pipe): what was decoded before the failure
+       was handed out already */
+    snprintf(r->error, sizeof(r->error), "%s: corrupt gzip input: member"
+             " %u (from compressed byte %llu): %s near compressed byte"
+             " %llu; read once (a pipe), what it decoded before is counted",
+             r->path, r->member.n, (unsigned long long) r->member.start,
+             rs_gzip_what(rc),
+             (unsigned long long) (r->raw_offset - r->is->avail_in));
     r->failed = 1;
 
     return produced > 0 ? (ssize_t) produced : -1;
@@ -526,7 +670,7 @@ rs_reader_error(const rs_reader *r)
 int
 rs_reader_is_gzip(const rs_reader *r)
 {
-    return r->gzip;
+    return r->gzip || r->codec != NULL;
 }
 
 
@@ -553,7 +697,12 @@ rs_reader_close(rs_reader *r)
 
     rs_prefetch_stop(r);
 
+    rs_gzip_probe_free(r->member.probe);
     free(r->is);
+
+    if (r->codec != NULL) {
+        r->codec->close(r->codec_state);
+    }
 
     if (r->fd != STDIN_FILENO && r->fd >= 0) {
         close(r->fd);
@@ -638,7 +787,7 @@ rs_prefetch_run(void *arg)
         }
         pthread_mutex_unlock(&pf->lock);
 
-        n = r->failed ? -1 : rs_reader_inflate(r, b->data, RS_PREFETCH_BLOCK);
+        n = r->failed ? -1 : rs_reader_decode(r, b->data, RS_PREFETCH_BLOCK);
 
         pthread_mutex_lock(&pf->lock);
         b->len = n;

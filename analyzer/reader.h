@@ -1,5 +1,5 @@
 /*
- * reader.h - one input of rstscan: a file or stdin, plain or gzip.
+ * reader.h - one input of rstscan: a file or stdin, plain, gzip or zstd.
  *
  * The reader hands out uncompressed bytes; it knows nothing of lines or
  * records.  gzip is recognised by its magic bytes, not by the file name,
@@ -7,7 +7,8 @@
  * A truncated or corrupt gzip stream (bad deflate data, a CRC-32 or length
  * that does not match a member's trailer, bytes after the last member that
  * are no gzip member) is an error that says where it broke; every byte
- * decoded before that point has already been returned.
+ * decoded before that point has already been returned.  zstd is read the
+ * same way (reader_zstd.c, through reader_codec.h's table).
  */
 
 #ifndef RS_READER_H
@@ -55,6 +56,7 @@ rs_reader *rs_reader_open_memory(const char *name, const void *data,
 ssize_t rs_reader_read(rs_reader *r, void *buf, size_t cap);
 
 const char *rs_reader_error(const rs_reader *r);
+/* Whether the input is compressed (gzip, or a codec's: zstd). */
 int rs_reader_is_gzip(const rs_reader *r);
 const char *rs_reader_path(const rs_reader *r);
 

@@ -68,7 +68,8 @@ rs_report_build(rs_report *rep, rs_agg *agg, const rs_report_opts *o)
      */
     job.rep = rep;
     job.o = o;
-    started = pthread_create(&tid, NULL, rs_report_series, &job) == 0;
+    started = !o->one_thread
+              && pthread_create(&tid, NULL, rs_report_series, &job) == 0;
     if (!started) {
         rs_report_series(&job);
     }

@@ -59,6 +59,9 @@ typedef struct {
        still work (the findings); NULL: none.  0 or -1. */
     int     (*alongside)(rs_report *rep, void *ctx);
     void     *alongside_ctx;
+    /* build everything in the calling thread, in the same order (the
+       fuzz targets build a report per input: a thread each costs more) */
+    int       one_thread;
 } rs_report_opts;
 
 struct rs_report {

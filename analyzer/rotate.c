@@ -24,7 +24,8 @@ static void rs_rot_parse(rs_rot *r);
 static int rs_rot_cmp(const void *a, const void *b);
 
 
-/* Splits "x.log.3.gz", "x.log-20261121", "x.log" into set and suffix. */
+/* Splits "x.log.3.gz" (or .zst), "x.log-20261121", "x.log" into set and
+   suffix. */
 static void
 rs_rot_parse(rs_rot *r)
 {
@@ -33,6 +34,8 @@ rs_rot_parse(rs_rot *r)
 
     if (len > 3 && memcmp(p + len - 3, ".gz", 3) == 0) {
         len -= 3;
+    } else if (len > 4 && memcmp(p + len - 4, ".zst", 4) == 0) {
+        len -= 4;
     }
 
     r->base_len = len;

@@ -5,6 +5,8 @@
  *   access.log-20261120 access.log-20261121.gz      logrotate dateext, ascending
  *   access.log                                      the live file, last
  *
+ * A .gz or .zst ending is no part of the order (access.log.3.zst sits
+ * between access.log.4.gz and access.log.2).
  * Files of one set are moved together to where the set's first file was
  * given; files of no set keep their place.
  */

@@ -2,16 +2,19 @@
  * scan.c - drives one input through the pipeline (see scan.h).
  */
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "batch.h"
 #include "detect.h"
 #include "formats.h"
+#include "pair.h"
 #include "reader.h"
 #include "rg_find.h"
 #include "rg_java.h"
@@ -50,6 +53,7 @@ struct rs_scanner {
     rs_agg                *agg;
     rg_matcher            *matcher;
     rs_parser              parser;
+    const char            *layout;      /* the parser's: cfg's or a conf's */
     rs_tz                  tz;
     const rg_prescan      *prescan;     /* lines no rule can match */
     rg_prescan            *own_prescan; /* built here, without cfg's */
@@ -75,10 +79,17 @@ struct rs_scanner {
     uint64_t               phys;        /* physical lines of the record */
     rs_time_memo           time_memo;
     rs_record_state        rec;
+    /* HTTP/2 cancels that may absorb a close (pair.h), and where the
+       next line and the current one start in the input */
+    rs_pairs               pairs;
+    uint64_t               pos, line_pos;
 };
 
 
 static void rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r);
+static int rs_scan_light_on(const rs_scanner *sc);
+static void rs_scan_lookback(rs_scanner *sc, const char *path,
+    uint64_t off);
 /* bytes of lines prescanned at once (then handled while in the cache) */
 #define RS_SCAN_STEP  (32 * 1024)
 
@@ -100,6 +111,8 @@ static void rs_count_lines(rs_scanner *sc, uint64_t lines, uint64_t bytes,
     uint64_t unparsed);
 static void rs_count_line(rs_scanner *sc, uint64_t bytes, int unparsed);
 static void rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes);
+static void rs_summary_span(rs_scanner *sc, const rs_parsed *out,
+    rs_record *r);
 static void rs_emit(rs_scanner *sc, rg_class cls, rs_parsed *out,
     uint64_t bytes);
 static void rs_scan_time(rs_scanner *sc, rs_parsed *out);
@@ -108,8 +121,11 @@ static void rs_scan_unlock(rs_scanner *sc);
 static int rs_scan_record(rs_scanner *sc, const rs_record *r);
 static rg_str rs_upstream_key(rg_str up);
 static int rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r);
+static int rs_scan_begin(rs_scanner *sc, const char *path, rs_searcher *s);
+static rs_searcher *rs_scan_searcher(rs_scanner *sc, rs_reader *r);
 static void rs_observe(rs_scanner *sc, rs_seen *seen);
-static int rs_scan_judge(rs_scanner *sc, const char *path);
+static int rs_scan_judge(rs_scanner *sc);
+static int rs_scan_layout(rs_scanner *sc, const char *path);
 static int rs_has_phrase(const char *p, size_t len);
 static void rs_scan_text(rs_scanner *sc, const char *p, size_t len,
     uint64_t bytes);
@@ -129,6 +145,8 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
 
     sc->cfg = cfg;
     sc->agg = agg;
+
+    sc->layout = cfg->log_format;
 
     if (rs_parser_init(&sc->parser, cfg->log_format, err, errlen) != 0
         || (cfg->tz != NULL && rs_tz_init(&sc->tz, cfg->tz, err, errlen)))
@@ -246,7 +264,42 @@ rs_scan_memory(rs_scanner *sc, const char *name, const void *data,
         return -1;
     }
 
-    return rs_scan_reader(sc, NULL, r);
+    /* no thread, no file: the scanner's own searcher, kept from one input
+       to the next (the fuzz targets scan many inputs a second) */
+    if (rs_scan_searcher(sc, r) == NULL) {
+        return -1;
+    }
+
+    if (rs_scan_begin(sc, NULL, sc->ranges) != 0) {
+        rs_reader_close(r);
+        return -1;
+    }
+
+    rs_scan_lines(sc, sc->ranges, r);
+    rs_reader_close(r);
+
+    return rs_scan_judge(sc);
+}
+
+
+/* The scanner's own searcher (a large buffer), kept from one chunk or
+   input in memory to the next, now reading r; NULL (r closed, the error
+   set) when out of memory. */
+static rs_searcher *
+rs_scan_searcher(rs_scanner *sc, rs_reader *r)
+{
+    if (sc->ranges == NULL) {
+        sc->ranges = rs_searcher_create(r);
+    } else {
+        rs_searcher_reset(sc->ranges, r);
+    }
+
+    if (sc->ranges == NULL) {
+        rs_file_set(&sc->file->error, "out of memory");
+        rs_reader_close(r);
+    }
+
+    return sc->ranges;
 }
 
 
@@ -256,8 +309,6 @@ static int
 rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
 {
     rs_searcher  *s;
-    const char   *head;
-    size_t        hlen;
     struct stat   st;
 
     s = rs_searcher_create(r);
@@ -267,25 +318,11 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
         return -1;
     }
 
-    /* the shipper's prefix is looked for with --format too */
-    rs_searcher_peek(s, &head, &hlen);
-    sc->format = rs_detect(&sc->parser, head, hlen, sc->cfg->format,
-                           &sc->ship);
-    sc->file->detected = sc->cfg->format < 0;
-    sc->file->prefix = rs_ship_name(&sc->ship);
-
-    sc->alt_parse = NULL;
-    if (sc->ship.kind != RS_SHIP_NONE
-        && (sc->format == RG_FORMAT_NGINX_ERROR
-            || sc->format == RG_FORMAT_NGINX_ACCESS))
-    {
-        sc->alt_format = sc->format == RG_FORMAT_NGINX_ERROR
-                         ? RG_FORMAT_NGINX_ACCESS : RG_FORMAT_NGINX_ERROR;
-        sc->alt_parse = rs_parser_for(sc->alt_format);
+    if (rs_scan_begin(sc, path, s) != 0) {
+        rs_searcher_destroy(s);
+        rs_reader_close(r);
+        return -1;
     }
-
-    rs_file_set(&sc->file->format, rg_format_name(sc->format));
-    sc->parse = rs_parser_for(sc->format);
 
     /* a large plain file is cut into chunks before records and scanned
        by -j threads (scan_split.h), whatever its share of aborts: a
@@ -295,7 +332,7 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
        150 MB (60% aborts) took 0.27-0.30 s on two threads against
        0.42-0.48 s on one */
     if (sc->cfg->threads > 1 && !rs_reader_is_gzip(r)
-        && sc->ship.kind == RS_SHIP_NONE
+        && sc->ship.kind == RS_SHIP_NONE && sc->alt_parse == NULL
         && (sc->cfg->observe == NULL || sc->cfg->observe_fork != NULL)
         && path != NULL && strcmp(path, "-") != 0
         && stat(path, &st) == 0 && S_ISREG(st.st_mode)
@@ -307,7 +344,7 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
         rs_reader_close(r);
         rs_scan_split(sc, path, (uint64_t) st.st_size);
         sc->file = f;
-        return rs_scan_judge(sc, path);
+        return rs_scan_judge(sc);
     }
 
     rs_scan_lines(sc, s, r);
@@ -315,7 +352,94 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
     rs_searcher_destroy(s);
     rs_reader_close(r);
 
-    return rs_scan_judge(sc, path);
+    return rs_scan_judge(sc);
+}
+
+
+/*
+ * Readies sc for an input: the access-log layout for path (NULL: in
+ * memory), the format (the configured one, or detected from the head s
+ * holds), the shipper's prefix if any, and the per-input state.  0, or -1
+ * with the file's error set.
+ */
+static int
+rs_scan_begin(rs_scanner *sc, const char *path, rs_searcher *s)
+{
+    const char  *head;
+    size_t       hlen;
+    rg_format    also;
+
+    if (rs_scan_layout(sc, path) != 0) {
+        return -1;
+    }
+
+    /* the shipper's prefix is looked for with --format too */
+    rs_searcher_peek(s, &head, &hlen);
+    sc->format = rs_detect(&sc->parser, head, hlen, sc->cfg->format,
+                           &sc->ship, &also);
+    sc->file->detected = sc->cfg->format < 0;
+    sc->file->prefix = rs_ship_name(&sc->ship);
+
+    sc->alt_parse = NULL;
+    if ((sc->ship.kind != RS_SHIP_NONE || also != RG_FORMAT_GENERIC)
+        && (sc->format == RG_FORMAT_NGINX_ERROR
+            || sc->format == RG_FORMAT_NGINX_ACCESS))
+    {
+        sc->alt_format = sc->format == RG_FORMAT_NGINX_ERROR
+                         ? RG_FORMAT_NGINX_ACCESS : RG_FORMAT_NGINX_ERROR;
+        sc->alt_parse = rs_parser_for(sc->alt_format);
+    }
+
+    rs_file_set(&sc->file->format, rg_format_name(sc->format));
+    sc->parse = rs_parser_for(sc->format);
+    sc->pos = 0;
+    rs_pairs_reset(&sc->pairs);
+
+    return 0;
+}
+
+
+/*
+ * The layout of the access log at path: the one its access_log names in
+ * --nginx-conf (or the system's nginx.conf), else --log-format's.  The
+ * parser is prepared again only when it changes.
+ */
+static int
+rs_scan_layout(rs_scanner *sc, const char *path)
+{
+    const char  *layout = sc->cfg->log_format, *src = NULL, *conf;
+    char         err[1024];
+
+    conf = path != NULL ? rs_nginxconf_layout(sc->cfg->nginx_conf, path,
+                                              sc->cfg->nginx_conf_by_name,
+                                              &src)
+                        : NULL;
+    if (conf != NULL) {
+        layout = conf;
+        sc->file->layout_src = src;
+    }
+
+    if (layout == sc->layout) {
+        return 0;
+    }
+
+    /* compiled when the configuration was read: this cannot fail but for
+       a layout changed since */
+    if (rs_parser_init(&sc->parser, layout, err, sizeof(err)) != 0) {
+        rs_file_set(&sc->file->error, err);
+        return -1;
+    }
+
+    sc->layout = layout;
+
+    return 0;
+}
+
+
+const char *
+rs_scanner_layout(rs_scanner *sc)
+{
+    return sc->layout;
 }
 
 
@@ -326,7 +450,7 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
  * --fail-on (rs_file.unreadable).  -1 for any other error, else 0.
  */
 static int
-rs_scan_judge(rs_scanner *sc, const char *path)
+rs_scan_judge(rs_scanner *sc)
 {
     rs_file  *f = sc->file;
     char      msg[1536];
@@ -343,7 +467,7 @@ rs_scan_judge(rs_scanner *sc, const char *path)
     }
 
     snprintf(msg, sizeof(msg), "%s: no parser could read it (format %s): "
-             "%" PRIu64 " of %" PRIu64 " lines carry abort phrases", path,
+             "%" PRIu64 " of %" PRIu64 " lines carry abort phrases", f->path,
              rg_format_name(sc->format), f->abort_lines, f->lines);
     f->unreadable = 1;
     rs_file_set(&f->error, msg);
@@ -401,17 +525,17 @@ rs_scan_range(rs_scanner *sc, rs_file *file, const char *path,
         return rs_file_set(&file->error, err), -1;
     }
 
-    if (sc->ranges == NULL) {
-        sc->ranges = rs_searcher_create(r);
-    } else {
-        rs_searcher_reset(sc->ranges, r);
+    s = rs_scan_searcher(sc, r);
+    if (s == NULL) {
+        return -1;
     }
 
-    s = sc->ranges;
-    if (s == NULL) {
-        rs_file_set(&file->error, "out of memory");
-        rs_reader_close(r);
-        return -1;
+    /* the HTTP/2 cancels a chunk's first lines may pair with stand in
+       the window before it */
+    sc->pos = off;
+    rs_pairs_reset(&sc->pairs);
+    if (format == RG_FORMAT_NGINX_ERROR && off > 0) {
+        rs_scan_lookback(sc, path, off);
     }
 
     rs_scan_lines(sc, s, r);
@@ -419,6 +543,93 @@ rs_scan_range(rs_scanner *sc, rs_file *file, const char *path,
     rs_reader_close(r);
 
     return file->error != NULL ? -1 : 0;
+}
+
+
+/*
+ * The lines that start in the RS_PAIR_WINDOW bytes before off, through
+ * the pairing only (pair.h), as rs_scan_text and rs_classify would take
+ * them: a line the light path skips, or outside --since/--until, takes no
+ * part.  Nothing is counted.  A file that cannot be read here is read by
+ * rs_scan_range, which reports it.
+ */
+static void
+rs_scan_lookback(rs_scanner *sc, const char *path, uint64_t off)
+{
+    char        *buf;
+    const char  *p, *end, *nl;
+    uint64_t     from;
+    size_t       len, skip;
+    ssize_t      got;
+    int          fd;
+    rs_parsed    out;
+    rs_ts        sys;
+
+    /* one byte more: whether a line starts right at the window's start */
+    from = off > RS_PAIR_WINDOW + 1 ? off - RS_PAIR_WINDOW - 1 : 0;
+    buf = malloc((size_t) (off - from));
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (buf == NULL || fd < 0) {
+        free(buf);
+        if (fd >= 0) {
+            close(fd);
+        }
+        return;
+    }
+
+    got = pread(fd, buf, (size_t) (off - from), (off_t) from);
+    close(fd);
+
+    if (got != (ssize_t) (off - from)) {
+        free(buf);
+        return;
+    }
+
+    p = buf;
+    end = buf + got;
+
+    if (from > 0) {
+        nl = memchr(p, '\n', (size_t) (end - p));
+        p = nl != NULL ? nl + 1 : end;
+    }
+
+    for ( ; p < end; p = nl + 1) {
+        nl = memchr(p, '\n', (size_t) (end - p));
+        if (nl == NULL) {
+            break;
+        }
+
+        len = (size_t) (nl - p);
+        if (len > 0 && p[len - 1] == '\r') {
+            len--;
+        }
+
+        memset(&sys, 0, sizeof(rs_ts));
+        skip = rs_syslog_prefix(p, len, sc->cfg->year, &sys);
+
+        if ((rs_scan_light_on(sc)
+             && !rg_prescan_may_match(sc->prescan, RG_FORMAT_NGINX_ERROR,
+                                      p + skip, len - skip))
+            || rs_parse_nginx_error(&sc->parser, p + skip, len - skip, &out)
+               != 0)
+        {
+            continue;
+        }
+
+        if (sc->cfg->since.valid || sc->cfg->until.valid) {
+            sc->sys = sys;
+            rs_scan_time(sc, &out);
+            if (!rs_in_range(sc, &out.ts)) {
+                continue;
+            }
+        }
+
+        (void) rs_pairs_note(&sc->pairs, &out,
+                             from + (uint64_t) (p - buf));
+    }
+
+    free(buf);
 }
 
 
@@ -508,6 +719,23 @@ rs_scanner_file(rs_scanner *sc)
 }
 
 
+/*
+ * Whether the input's lines take the light path: an nginx error line
+ * that holds none of the rules' literals is classified NONE without the
+ * context split or PCRE2 (most lines of an error log).  Not with
+ * --since/--until (every line needs its time then), and only where the
+ * message is a part of the line.
+ */
+static int
+rs_scan_light_on(const rs_scanner *sc)
+{
+    return sc->format == RG_FORMAT_NGINX_ERROR
+           && sc->ship.kind == RS_SHIP_NONE && sc->alt_parse == NULL
+           && rg_prescan_active(sc->prescan, sc->format)
+           && !sc->cfg->since.valid && !sc->cfg->until.valid;
+}
+
+
 static void
 rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
 {
@@ -521,16 +749,7 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
     sc->phys = 1;
     memset(&sc->rec, 0, sizeof(rs_record_state));
 
-    /*
-     * An nginx error line that holds none of the rules' literals is
-     * classified NONE without the context split or PCRE2: most lines of
-     * an error log.  Not with --since/--until (every line needs its time
-     * then), and only where the message is a part of the line.
-     */
-    sc->light = sc->format == RG_FORMAT_NGINX_ERROR
-                && sc->ship.kind == RS_SHIP_NONE
-                && rg_prescan_active(sc->prescan, sc->format)
-                && !sc->cfg->since.valid && !sc->cfg->until.valid;
+    sc->light = rs_scan_light_on(sc);
 
     for ( ;; ) {
         if (sc->light) {
@@ -691,6 +910,7 @@ rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
             lines++;
         }
 
+        sc->pos += (uint64_t) (stop - p);
         rs_count_lines(sc, lines, (uint64_t) (stop - p), lines - none);
         rs_scan_progress(sc, n, done, lines, (uint64_t) (stop - p));
         rs_scan_none(sc, none, none_bytes);
@@ -729,6 +949,9 @@ rs_scan_line(rs_scanner *sc, const rs_line *ln)
     size_t       len = ln->len;
     uint64_t     bytes = ln->bytes, lines;
     int          rc;
+
+    sc->line_pos = sc->pos;
+    sc->pos += ln->bytes;
 
     if (sc->ship.kind == RS_SHIP_NONE) {
         rs_scan_text(sc, p, len, bytes);
@@ -857,12 +1080,50 @@ rs_scan_none(rs_scanner *sc, uint64_t lines, uint64_t bytes)
 }
 
 
+/*
+ * A summary's first..last, in the line's own time (the zone of --tz
+ * applied as to the line): r->first and r->last, valid only when both
+ * parse, first <= last and they are at most RS_SPREAD_MAX apart; else the
+ * summary's lines stay booked at the line's time.
+ */
+static void
+rs_summary_span(rs_scanner *sc, const rs_parsed *out, rs_record *r)
+{
+    rs_ts  first, last;
+
+    memset(&first, 0, sizeof(rs_ts));
+    memset(&last, 0, sizeof(rs_ts));
+
+    if (out->sum_first.p == NULL || out->sum_last.p == NULL
+        || rs_time_nginx_error(out->sum_first.p, out->sum_first.len, &first)
+           != out->sum_first.len
+        || rs_time_nginx_error(out->sum_last.p, out->sum_last.len, &last)
+           != out->sum_last.len)
+    {
+        return;
+    }
+
+    if (sc->cfg->tz != NULL) {
+        rs_tz_apply(&sc->tz, &first);
+        rs_tz_apply(&sc->tz, &last);
+    }
+
+    if (first.valid && last.valid && first.sec <= last.sec
+        && last.sec - first.sec < RS_SPREAD_MAX)
+    {
+        r->first = first;
+        r->last = last;
+    }
+}
+
+
 static void
 rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes)
 {
     const rg_rule  *rule;
     rg_class        cls;
     rs_seen         seen;
+    int             absorbed;
 
     if (out->summary) {
         /* what the module held back; dry runs held back nothing */
@@ -872,9 +1133,17 @@ rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes)
 
             memset(&r, 0, sizeof(rs_record));
             r.cls = out->sum_class;
+            r.log = out->sum_access ? RS_LOG_ACCESS : RS_LOG_ERROR;
             r.suppressed = out->sum_suppressed;
             r.ts = out->ts;
-            r.client = out->sum_key;
+            rs_summary_span(sc, out, &r);
+
+            /* key="*" folds every key not named (v3): it has none, so
+               it counts in the class and the timeline, not in the top
+               lists or bursts */
+            if (!(out->sum_key.len == 1 && out->sum_key.p[0] == '*')) {
+                r.client = out->sum_key;
+            }
             if (rs_scan_record(sc, &r) != 0) {
                 sc->failed = 1;
             }
@@ -887,6 +1156,26 @@ rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes)
         }
         return;
     }
+
+    if (out->alert != NULL) {
+        /* the module's alert: no abort itself, evidence for findings */
+        rs_scan_time(sc, out);
+        memset(&seen, 0, sizeof(rs_seen));
+        seen.cls = RG_CLASS_NONE;
+        seen.parsed = out;
+        seen.ts = out->ts;
+        seen.ms = -1;
+        seen.bytes = bytes;
+        seen.lines = 1;
+        seen.line = out->f.f[RG_FIELD_LINE];
+        seen.alert = out->alert;
+        rs_observe(sc, &seen);
+        return;
+    }
+
+    /* the close of an HTTP/2 stream its cancel already counted */
+    absorbed = sc->format == RG_FORMAT_NGINX_ERROR
+               && rs_pairs_note(&sc->pairs, out, sc->line_pos);
 
     if (out->has_logged_class) {
         /* the module classified the request itself ($rstguard_class) */
@@ -907,7 +1196,20 @@ rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes)
         cls = RG_CLASS_TRUNCATED;
     }
 
-    if (cls != RG_CLASS_NONE) {
+    if (absorbed && cls != RG_CLASS_NONE) {
+        /* one abort, two lines: the line's bytes are the cancel's */
+        rs_record  r;
+
+        memset(&r, 0, sizeof(rs_record));
+        r.cls = RG_CLASS_STREAM_CANCELED;
+        r.log = RS_LOG_ERROR;
+        r.bytes = bytes;
+        if (rs_scan_record(sc, &r) != 0) {
+            sc->failed = 1;
+        }
+        cls = RG_CLASS_NONE;
+
+    } else if (cls != RG_CLASS_NONE) {
         rs_emit(sc, cls, out, bytes);
     }
 
@@ -977,6 +1279,7 @@ rs_emit(rs_scanner *sc, rg_class cls, rs_parsed *out, uint64_t bytes)
 
     memset(&r, 0, sizeof(rs_record));
     r.cls = cls;
+    r.log = (uint8_t) rs_format_log(sc->format);
     r.seen = 1;
     r.bytes = bytes;
     r.ts = out->ts;

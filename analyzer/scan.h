@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "agg.h"
+#include "nginxconf.h"
 #include "parse.h"
 #include "rg_prescan.h"
 #include "rg_rules.h"
@@ -43,6 +44,7 @@ typedef struct {
     rg_str             line;        /* its first line, at most 256 bytes */
     rg_str             signature;   /* Java: the exception header line */
     uint64_t           suppressed;  /* a summary: what it held back */
+    const rg_alert    *alert;       /* the module's alert line, or NULL */
 } rs_seen;
 
 typedef void (*rs_observe_fn)(void *ctx, const rs_seen *seen);
@@ -50,6 +52,10 @@ typedef void (*rs_observe_fn)(void *ctx, const rs_seen *seen);
 typedef struct {
     int                format;      /* rg_format, or -1 for auto */
     const char        *log_format;  /* nginx layout; NULL: combined */
+    /* --nginx-conf: an access log's layout by its path (nginxconf.h),
+       before log_format; by_name: also by its file name alone */
+    const rs_nginxconf *nginx_conf;
+    int                nginx_conf_by_name;
     const rg_ruleset  *rules;
     /* rs_scan_prescan_create(rules), shared read-only by every scanner of
        the config; NULL: each scanner builds its own (it costs more than

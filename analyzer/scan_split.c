@@ -264,6 +264,7 @@ rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
     for (i = 0; i < nw; i++) {
         w[i].sp = &sp;
         w[i].cfg = *sp.cfg;
+        w[i].cfg.log_format = rs_scanner_layout(sc);
         w[i].sc = rs_scanner_create(&w[i].cfg, rs_scanner_agg(sc), err,
                                     sizeof(err));
         if (w[i].sc == NULL) {

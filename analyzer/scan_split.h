@@ -47,6 +47,10 @@ rs_agg *rs_scanner_agg(rs_scanner *sc);
 /* Record batches go to the aggregate under lock (NULL: not shared). */
 void rs_scanner_set_lock(rs_scanner *sc, pthread_mutex_t *lock);
 const rs_scan_config *rs_scanner_config(rs_scanner *sc);
+
+/* The access-log layout the scanner reads its input with (NULL: combined):
+   the chunks' threads read a file with it. */
+const char *rs_scanner_layout(rs_scanner *sc);
 rg_format rs_scanner_format(rs_scanner *sc);
 rs_file *rs_scanner_file(rs_scanner *sc);
 

@@ -10,10 +10,15 @@
 #      record: wrk scatters +-10% on this machine);
 #   3. an abort flood: COUNT aborted requests from 50 client addresses in
 #      SECONDS beside wrk's normal traffic, error_log at info: log bytes and
-#      the normal traffic's req/s, with the module vs without.
+#      the normal traffic's req/s, with the module vs without;
+#   4. a hostile rule: 4 connections requesting a URI whose error-log line
+#      makes a rule backtrack to PCRE2's limits, beside normal traffic, with
+#      that rule loaded vs without it (the cost guard switches it off).
 #
 #   BENCH_CG_REQUESTS=5000  BENCH_WRK_ROUNDS=5  BENCH_WRK_SECONDS=4
-#   BENCH_FLOOD_ABORTS=20000  BENCH_FLOOD_SECONDS=10  BENCH_PARTS="1 2 3"
+#   BENCH_FLOOD_ABORTS=20000  BENCH_FLOOD_SECONDS=10  BENCH_HOSTILE_SECONDS=8
+#   BENCH_HOSTILE_ROUNDS=3
+#   BENCH_PARTS="1 2 3 4"   (BENCH_PARTS=1: only the instruction counts)
 #
 # Only loopback; every wait is bounded.  Output is Markdown for RESULTS.md.
 set -euo pipefail
@@ -29,7 +34,9 @@ wrk_rounds=${BENCH_WRK_ROUNDS:-5}
 wrk_secs=${BENCH_WRK_SECONDS:-4}
 flood_n=${BENCH_FLOOD_ABORTS:-20000}
 flood_secs=${BENCH_FLOOD_SECONDS:-10}
-parts=${BENCH_PARTS:-1 2 3}
+hostile_secs=${BENCH_HOSTILE_SECONDS:-8}
+hostile_rounds=${BENCH_HOSTILE_ROUNDS:-3}
+parts=${BENCH_PARTS:-1 2 3 4}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/rstguard-benchmod.XXXXXX")
 chmod 0755 "$work"
@@ -357,6 +364,81 @@ if [[ " $parts " == *" 3 "* ]]; then
     else
         echo "not run: $(cat "$work/flood-stock/why")"
     fi
+fi
+
+# --- 4. a hostile rule ----------------------------------------------------------
+
+# hostile RULES: runs the attack beside normal traffic; RULES is "bad" (the
+# backtracking rule loaded) or "none"; sets h_norm h_attack (requests)
+hostile() {
+    local p port pid as
+    p=$(prefix "hostile-$1")
+    free_port port
+    printf '%s\n' "- id: hostile.backtrack" "  format: nginx-error" \
+        "  class: client_closed" "  match: '^open\\(\\) \"[^\"]*/(a+)+\"\\)'" \
+        > "$p/hostile.yaml"
+    [ "$1" = bad ] || : > "$p/hostile.yaml"
+    {
+        echo "load_module $so;"
+        echo "daemon off;"
+        echo "worker_processes 2;"
+        echo "pid $p/nginx.pid;"
+        echo "error_log $p/logs/error.log info;"
+        echo "events { worker_connections 4096; }"
+        echo "http {"
+        temp_paths "$p"
+        echo "    access_log off;"
+        echo "    rstguard_zone zone=bench:10m rate=10r/m burst=5;"
+        echo "    rstguard_error_log on;"
+        [ "$1" = bad ] && echo "    rstguard_rules $p/hostile.yaml;"
+        echo "    server { listen 127.0.0.1:$port; root $p/html; }"
+        echo "}"
+    } > "$p/conf/nginx.conf"
+    check_conf "$p" > "$p/why" || return 1
+    "$nginx" -p "$p" -c "$p/conf/nginx.conf" > /dev/null 2>&1 & pid=$!; pids+=("$pid")
+    wait_listen "$port" 10
+    as=$(printf 'a%.0s' $(seq 200))
+    wrk -t1 -c4 -d"${hostile_secs}"s "http://127.0.0.1:$port/$as" > "$p/attack.out" 2>&1 &
+    local apid=$!
+    wrk -t1 -c4 -d"${hostile_secs}"s "http://127.0.0.1:$port/index.html" > "$p/normal.out" 2>&1
+    wait_exit "$apid" 30 || true
+    kill -QUIT "$pid"; wait_exit "$pid" 30 || true
+    h_norm=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$p/normal.out")
+    h_attack=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$p/attack.out")
+    h_lat=$(sed -n 's/^ *Latency *\([^ ]*\).*/\1/p' "$p/normal.out")
+    h_alerts=$(grep -c 'rstguard: rule "hostile.backtrack"' "$p/logs/error.log" || true)
+}
+
+if [[ " $parts " == *" 4 "* ]]; then
+    echo
+    echo "### 4. A hostile rule: 4 attacking connections beside normal traffic, ${hostile_secs} s"
+    echo
+    echo "nginx with 2 workers, error_log at info, \`rstguard_error_log on\`. Attack: \`wrk -t1 -c4\` for a URI of 200 a's"
+    echo "(a 404 whose \`open() ... failed\` line the rule \`'^open\\(\\) \"[^\"]*/(a+)+\"\\)'\` backtracks on to PCRE2's"
+    echo "limits); normal traffic: \`wrk -t1 -c4\` for /index.html, both for ${hostile_secs} s. With the rule loaded by"
+    echo "\`rstguard_rules\` vs without it (the same attack). The cost guard switches the rule off after 5 limit hits"
+    echo "per worker and interval (default 60 s)."
+    echo
+    echo "$hostile_rounds rounds, the two runs of a round in ABBA order (the machine's load moves wrk's figures)."
+    echo
+    echo "| round | normal requests without / with the rule | ratio | normal latency without / with | attacking requests without / with | guard alerts |"
+    echo "|---|---|---|---|---|---|"
+    h_ratios=()
+    for ((i = 1; i <= hostile_rounds; i++)); do
+        if ((i % 2)); then order="none bad"; else order="bad none"; fi
+        for r in $order; do
+            if ! hostile "$r"; then
+                echo "| $i | not run: $(cat "$work/hostile-$r/why") | | | | |"
+                continue 2
+            fi
+            eval "r_${r}_norm=\$h_norm r_${r}_attack=\$h_attack r_${r}_lat=\$h_lat r_${r}_alerts=\$h_alerts"
+        done
+        ratio=$(printf '%.3f' "$(echo "scale=6; $r_bad_norm / $r_none_norm" | bc -l)")
+        h_ratios+=("$ratio")
+        echo "| $i | $r_none_norm / $r_bad_norm | $ratio | $r_none_lat / $r_bad_lat | $r_none_attack / $r_bad_attack | $r_bad_alerts |"
+    done
+    echo
+    echo "Median ratio: **$(printf '%s\n' "${h_ratios[@]}" | median)**. Target: normal requests within 10% of the run without the rule."
 fi
 
 echo

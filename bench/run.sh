@@ -58,6 +58,12 @@ wait
 # the same keys at 14% aborts: the file is split over both threads
 gen "keys-split" --type error --size 600M --seed "$seed" --clients "$keys" --abort-pct 15 --distinct
 
+# the error log as logrotate's `compresscmd zstd` writes it (default level
+# 3), for the zstd rows; made once beside the .gz
+if [ ! -f "$dir/error-$size.log.zst" ] || [ "$dir/error-$size.log.zst" -ot "$dir/error-$size.log" ]; then
+    zstd -q -f -3 -c "$dir/error-$size.log" > "$dir/error-$size.log.zst"
+fi
+
 # BENCH_GEN_ONLY=1: prepare the logs now, measure later
 [ -z "${BENCH_GEN_ONLY:-}" ] || exit 0
 
@@ -115,8 +121,9 @@ warm() { cat "$@" > /dev/null; }
 declare -A tput rss_plain rss_gz
 row() {
     local tool=$1 file=$2 bytes=$3 out=$tmp/out; shift 3
-    # cat and gzip -dc are timed as `... > /dev/null`; a report is kept
-    case $tool in cat|gzip*) out=/dev/null ;; esac
+    # cat, gzip -dc and zstd -dc are timed as `... > /dev/null`; a report
+    # is kept
+    case $tool in cat|gzip*|zstd*) out=/dev/null ;; esac
     : > "$tmp/out"
     run "$out" "$@"
     local note="" failed=0
@@ -175,6 +182,11 @@ for f in error access; do
     rss_plain[$f]=$rss
     row "rstscan --json" "$f.gz" "$b" "$rstscan" --json "$path.gz"
     rss_gz[$f]=$rss
+    if [ "$f" = error ]; then
+        warm "$path.zst"
+        row "zstd -dc" "$f.zst" "$b" zstd -dc "$path.zst"
+        row "rstscan --json" "$f.zst" "$b" "$rstscan" --json "$path.zst"
+    fi
 done
 
 # the ratio to rg, measured in turn (pair): the target's figure
@@ -212,9 +224,9 @@ done
 echo
 echo "Correctness check (client-side abort records found by rstscan vs abort lines written by loggen):"
 echo
-for f in error access error.gz access.gz keys-error keys-access keys-split; do
+for f in error access error.gz access.gz error.zst keys-error keys-access keys-split; do
     out=$tmp/out.rstscan\ --json.$f
-    case $f in keys-*) stats=$dir/$f.stats ;; *) stats=$dir/${f%.gz}-$size.stats ;; esac
+    case $f in keys-*) stats=$dir/$f.stats ;; *) stats=$dir/${f%.*}-$size.stats ;; esac
     want=$(sed -E 's/.* ([0-9]+) abort lines.*/\1/' "$stats")
     if got=$(jq '[.classes[]? | select(.side == "client") | .count] | add // 0' "$out" 2>/dev/null); then
         lines=$(jq '.lines' "$out")
@@ -257,6 +269,9 @@ r=$(ratio_or_dash "$rs_eg" "$gz_e")
 echo "| error.gz ≥ 0.90 × gzip -dc ($gz_e MB/s) | $r × (${rs_eg:-—} MB/s) | $(verdict "$r >= 0.90" "$rs_eg" "$gz_e") |"
 r=$(ratio_or_dash "$rs_ag" "$gz_a")
 echo "| access.gz ≥ 0.90 × gzip -dc ($gz_a MB/s) | $r × (${rs_ag:-—} MB/s) | $(verdict "$r >= 0.90" "$rs_ag" "$gz_a") |"
+rs_ez=${tput[rstscan --json:error.zst]:-}; zs_e=${tput[zstd -dc:error.zst]:-}
+r=$(ratio_or_dash "$rs_ez" "$zs_e")
+echo "| error.zst ≥ 0.90 × zstd -dc (${zs_e:-—} MB/s) | $r × (${rs_ez:-—} MB/s) | $(verdict "$r >= 0.90" "$rs_ez" "$zs_e") |"
 echo "| peak RSS < 64 MiB, $size logs | $((peak / 1024)) MiB | $(verdict "$peak < 65536" "$scan_ok") |"
 echo "| peak RSS < 64 MiB, $keys distinct keys | $((keyrss / 1024)) MiB | $(verdict "$keyrss < 65536" "${tput[rstscan --json:keys-error]}${tput[rstscan --json:keys-access]}") |"
 echo "| peak RSS < 64 MiB, $keys distinct keys on two threads (keys-split) | $((splitrss / 1024)) MiB | $(verdict "$splitrss < 65536" "${tput[rstscan --json:keys-split]}") |"

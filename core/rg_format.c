@@ -8,8 +8,9 @@
 
 
 /*
- * HAProxy's HTTP log and Envoy's access log are one line a request, so
- * they count as access logs (the module's access-log budgets, the
+ * HAProxy's HTTP log, Envoy's access log and Caddy's JSON log are one
+ * line a request (Caddy's error lines stand for a request too), so they
+ * count as access logs (the module's access-log budgets, the
  * access-log findings).
  */
 const rg_format_info  rg_formats[RG_FORMAT_COUNT] = {
@@ -20,6 +21,7 @@ const rg_format_info  rg_formats[RG_FORMAT_COUNT] = {
     { RG_FORMAT_JAVA, "java", 0, 1 },
     { RG_FORMAT_HAPROXY, "haproxy", 1, 0 },
     { RG_FORMAT_ENVOY, "envoy", 1, 0 },
+    { RG_FORMAT_CADDY, "caddy", 1, 0 },
     { RG_FORMAT_GENERIC, "generic", 0, 0 },
 };
 

@@ -21,6 +21,7 @@ typedef enum {
     RG_FORMAT_JAVA,             /* "java" */
     RG_FORMAT_HAPROXY,          /* "haproxy" */
     RG_FORMAT_ENVOY,            /* "envoy" */
+    RG_FORMAT_CADDY,            /* "caddy" */
     RG_FORMAT_GENERIC,          /* "generic" */
     RG_FORMAT_COUNT
 } rg_format;

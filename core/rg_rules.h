@@ -149,6 +149,17 @@ uint64_t rg_matcher_limit_hits(const rg_matcher *m);
 const rg_rule *rg_ruleset_rule(const rg_ruleset *rs, size_t i);
 uint64_t rg_matcher_rule_limit_hits(const rg_matcher *m, size_t i);
 
+/*
+ * Switches the rule added i-th off (off != 0) or back on in this matcher:
+ * a rule switched off never runs, and while any rule of a format is off
+ * that format's prefilter (which may contain it) is not used either, so
+ * its rules run one by one.  0, or -1 when there is no such rule.  The
+ * module's cost guard switches off a rule that keeps hitting PCRE2's
+ * limits.
+ */
+int rg_matcher_rule_off(rg_matcher *m, size_t i, int off);
+int rg_matcher_rule_is_off(const rg_matcher *m, size_t i);
+
 rg_class rg_rule_class(const rg_rule *rule);
 const char *rg_rule_id(const rg_rule *rule);
 const char *rg_rule_advice(const rg_rule *rule);     /* "" when none */

@@ -45,6 +45,8 @@ struct rg_matcher {
     pcre2_jit_stack       *stack;
     uint64_t               limit_hits;
     uint64_t              *rule_hits;   /* per rule, by rule->order */
+    unsigned char         *off;         /* per rule: switched off */
+    size_t                 noff[RG_FORMAT_COUNT];
     uint32_t               used[RG_FORMAT_COUNT];  /* fields rules read */
     rg_memo                memo[RG_MEMO_SLOTS];
 };
@@ -83,6 +85,7 @@ rg_matcher_create(const rg_ruleset *rs)
 
     m->rs = rs;
     m->rule_hits = calloc(rs->n ? rs->n : 1, sizeof(uint64_t));
+    m->off = calloc(rs->n ? rs->n : 1, 1);
     /* one pair: rules answer yes or no, captures are never read */
     m->md = pcre2_match_data_create(1, NULL);
     m->mctx = pcre2_match_context_create(NULL);
@@ -90,7 +93,7 @@ rg_matcher_create(const rg_ruleset *rs)
                                       NULL);
 
     if (m->md == NULL || m->mctx == NULL || m->stack == NULL
-        || m->rule_hits == NULL)
+        || m->rule_hits == NULL || m->off == NULL)
     {
         rg_matcher_destroy(m);
         return NULL;
@@ -130,7 +133,40 @@ rg_matcher_destroy(rg_matcher *m)
     pcre2_match_context_free(m->mctx);
     pcre2_match_data_free(m->md);
     free(m->rule_hits);
+    free(m->off);
     free(m);
+}
+
+
+int
+rg_matcher_rule_off(rg_matcher *m, size_t i, int off)
+{
+    const rg_rule  *rule;
+
+    if (i >= m->rs->n) {
+        return -1;
+    }
+
+    off = off != 0;
+    if (m->off[i] == off) {
+        return 0;
+    }
+
+    rule = m->rs->rules[i];
+    m->off[i] = (unsigned char) off;
+    m->noff[rule->format] += off ? 1 : (size_t) -1;
+
+    /* remembered answers may name the rule, or were found without it */
+    memset(m->memo, 0, sizeof(m->memo));
+
+    return 0;
+}
+
+
+int
+rg_matcher_rule_is_off(const rg_matcher *m, size_t i)
+{
+    return i < m->rs->n && m->off[i];
 }
 
 
@@ -296,7 +332,8 @@ rg_match_rules(rg_matcher *m, rg_format format, const rg_fields *fields)
 
     fr = &m->rs->fmt[format];
 
-    if (fr->prefilter.code != NULL) {
+    /* a rule switched off may be part of the prefilter: it runs no more */
+    if (fr->prefilter.code != NULL && m->noff[format] == 0) {
         /* a limit hit in the prefilter proves nothing: the rules then run
            one by one and count their own hits */
         pre = rg_run(m, &fr->prefilter, msg->p, msg->len);
@@ -312,8 +349,9 @@ rg_match_rules(rg_matcher *m, rg_format format, const rg_fields *fields)
     }
 
     for (i = 0; i < fr->n; i++) {
-        if (fr->rules[i]->in_prefilter
-            && (pre == 0 || (first != RG_NO_MARK && i < first)))
+        if ((fr->rules[i]->in_prefilter
+             && (pre == 0 || (first != RG_NO_MARK && i < first)))
+            || m->off[fr->rules[i]->order])
         {
             continue;
         }

@@ -32,6 +32,12 @@
 #define NGX_HTTP_RSTGUARD_DRY_RUN        0x02
 /* a class that is not limited: only count it as seen and passed */
 #define NGX_HTTP_RSTGUARD_UNLIMITED      0x04
+/*
+ * the second line of an HTTP/2 pair whose first was held: count it as
+ * held (suppressed, or dry_run with NGX_HTTP_RSTGUARD_DRY_RUN) without
+ * charging any budget; NGX_DECLINED
+ */
+#define NGX_HTTP_RSTGUARD_FOLLOW_HELD    0x08
 
 /* "held" values of ngx_http_rstguard_summary_note() */
 #define NGX_HTTP_RSTGUARD_NOTE_PASSED    0
@@ -42,6 +48,9 @@
 /* the built-in zone "rstguard on;" uses when no rstguard_zone is declared */
 #define NGX_HTTP_RSTGUARD_DEFAULT_ZONE   "rstguard_default"
 #define NGX_HTTP_RSTGUARD_DEFAULT_SIZE   (1024 * 1024)
+
+/* rules the cost guard can say it switched off, per window, server-wide */
+#define NGX_HTTP_RSTGUARD_GUARD_SLOTS    16
 
 /* a bit per rg_class */
 typedef uint32_t  ngx_http_rstguard_mask_t;
@@ -73,6 +82,8 @@ typedef struct {
      * each worker's matcher, added here as they happen
      */
     ngx_atomic_t                 limit_hits;
+    /* (rule, window) pairs the cost guard switched off (guard.c) */
+    ngx_atomic_t                 rules_off;
 } ngx_http_rstguard_counters_t;
 
 
@@ -84,6 +95,8 @@ typedef struct {
     rg_bucket                    global[NGX_HTTP_RSTGUARD_NLOGS]
                                        [RG_CLASS_COUNT];
     ngx_msec_t                   last_alert;    /* "zone is full" alert */
+    /* the cost guard's alerts of the current window (guard.c) */
+    ngx_atomic_t                 guard[NGX_HTTP_RSTGUARD_GUARD_SLOTS];
     ngx_http_rstguard_counters_t counters;
 } ngx_http_rstguard_shctx_t;
 
@@ -99,6 +112,21 @@ typedef struct {
     ngx_http_complex_value_t     key;           /* key=, $remote_addr */
     ngx_msec_t                   alert_interval;
 } ngx_http_rstguard_zone_t;
+
+
+/*
+ * guard.c: the per-rule cost guard of the error-log filter, one per
+ * worker's matcher: each rule's limit hits in the current window.
+ */
+typedef struct {
+    uint64_t                    *last;      /* the matcher's hits, seen */
+    ngx_uint_t                  *hits;      /* in this window */
+    ngx_uint_t                   n;         /* rules */
+    ngx_uint_t                   noff;      /* switched off now */
+    ngx_uint_t                   window;    /* clock / seconds */
+    ngx_uint_t                   seconds;   /* rstguard_summary_interval */
+    time_t                       until;     /* the window's end */
+} ngx_http_rstguard_guard_t;
 
 
 /* moderr's per-worker summary table, defined in ngx_http_rstguard_summary.c */
@@ -180,6 +208,15 @@ ngx_http_rstguard_zone_t *ngx_http_rstguard_zone_add(ngx_conf_t *cf,
 ngx_int_t ngx_http_rstguard_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_rstguard_request_init(ngx_conf_t *cf);
 
+/* guard.c: the cost guard (init and free with the worker's matcher) */
+ngx_int_t ngx_http_rstguard_guard_init(ngx_http_rstguard_guard_t *g,
+    ngx_http_rstguard_main_conf_t *rmcf, rg_matcher *m, ngx_log_t *log);
+void ngx_http_rstguard_guard_free(ngx_http_rstguard_guard_t *g);
+void ngx_http_rstguard_guard_tick(ngx_http_rstguard_guard_t *g,
+    rg_matcher *m);
+void ngx_http_rstguard_guard_hits(ngx_http_rstguard_guard_t *g,
+    ngx_http_rstguard_main_conf_t *rmcf, rg_matcher *m);
+
 /* status.c: the content handler of "rstguard_status;" */
 ngx_int_t ngx_http_rstguard_status_handler(ngx_http_request_t *r);
 
@@ -217,6 +254,13 @@ ngx_log_t *ngx_http_rstguard_http_error_log(ngx_cycle_t *cycle);
  * installs the writer on every chain when rstguard_error_log is on.
  */
 ngx_int_t ngx_http_rstguard_errlog_record(ngx_conf_t *cf);
+
+/*
+ * errlog.c: ngx_http_log_error (static in nginx), once learnt: the
+ * filter reads a log's data as an ngx_http_log_ctx_t only with it.  The
+ * body filter learns it from the first request a worker answers.
+ */
+extern ngx_log_handler_pt  ngx_http_rstguard_http_log_handler;
 ngx_int_t ngx_http_rstguard_errlog_init_module(ngx_cycle_t *cycle);
 
 

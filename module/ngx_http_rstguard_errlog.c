@@ -25,38 +25,57 @@
 #include "rg_nginx_error.h"
 
 
+/* ngx_http_log_error: a log with this handler has an ngx_http_log_ctx_t */
+ngx_log_handler_pt  ngx_http_rstguard_http_log_handler;
+
+
 /* a node's saved writer; wdata of every patched node points to one */
-typedef struct {
-    ngx_log_writer_pt               writer;     /* NULL: a file node */
-    void                           *wdata;
-    ngx_log_t                      *head;       /* the chain it belongs to */
-    ngx_uint_t                      index;      /* 0 for the head */
-    ngx_http_rstguard_errlog_t     *el;
-} ngx_http_rstguard_errlog_node_t;
+typedef struct ngx_http_rstguard_errlog_node_s
+    ngx_http_rstguard_errlog_node_t;
+
+struct ngx_http_rstguard_errlog_node_s {
+    ngx_log_writer_pt                writer;    /* NULL: a file node */
+    void                            *wdata;
+    ngx_log_t                       *head;      /* the chain it belongs to */
+    ngx_uint_t                       index;     /* 0 for the head */
+    ngx_http_rstguard_errlog_t      *el;
+    ngx_log_t                       *log;       /* the node patched */
+    ngx_http_rstguard_errlog_node_t *next;      /* every patched node */
+};
 
 
 struct ngx_http_rstguard_errlog_s {
-    ngx_array_t                     chains;     /* ngx_log_t *, distinct */
-    ngx_http_rstguard_main_conf_t  *rmcf;
+    ngx_array_t                      chains;    /* ngx_log_t *, distinct */
+    ngx_http_rstguard_main_conf_t   *rmcf;
+    ngx_http_rstguard_errlog_node_t *nodes;
+    ngx_cycle_t                     *cycle;     /* whose chains they are */
 
     /* per process (each worker has its own copy after fork) */
-    rg_matcher                     *matcher;
-    ngx_uint_t                      matcher_tried;
+    rg_matcher                      *matcher;
+    ngx_uint_t                       matcher_tried;
     /* the matcher's limit hits already added to the zone's counter */
-    uint64_t                        limit_hits;
-    ngx_uint_t                      busy;
-    /* ngx_http_log_error, learnt from a verified HTTP connection */
-    ngx_log_handler_pt              http_handler;
+    uint64_t                         limit_hits;
+    ngx_http_rstguard_guard_t        guard;
+    ngx_uint_t                       busy;
+
+    /*
+     * The HTTP/2 pair: the stream of the last RST_STREAM line decided
+     * (its connection number and stream id; sid 0: none) and what was
+     * decided for it, which the stream's next abort line follows.
+     */
+    ngx_atomic_uint_t                pair_number;
+    ngx_uint_t                       pair_sid;
+    ngx_uint_t                       pair_outcome;
 
     /* the decision for the line being written */
-    u_char                         *line;
-    size_t                          line_len;
-    ngx_uint_t                      pass;
-    u_char                         *out;
-    size_t                          out_len;
-    u_char                          copy[NGX_MAX_ERROR_STR];
-    u_char                          escaped[NGX_MAX_ERROR_STR
-                                            * RG_ESCAPE_MAX_GROWTH];
+    u_char                          *line;
+    size_t                           line_len;
+    ngx_uint_t                       pass;
+    u_char                          *out;
+    size_t                           out_len;
+    u_char                           copy[NGX_MAX_ERROR_STR];
+    u_char                           escaped[NGX_MAX_ERROR_STR
+                                             * RG_ESCAPE_MAX_GROWTH];
 };
 
 
@@ -72,13 +91,19 @@ static ngx_uint_t ngx_http_rstguard_errlog_filter(
 static rg_class ngx_http_rstguard_errlog_classify(
     ngx_http_rstguard_errlog_t *el, ngx_uint_t level, u_char *buf, size_t len,
     rg_nginx_error *pe);
+static ngx_uint_t ngx_http_rstguard_errlog_limited(
+    ngx_http_rstguard_main_conf_t *rmcf, rg_class cls, ngx_uint_t level);
+static ngx_uint_t ngx_http_rstguard_errlog_stream(ngx_http_log_ctx_t *ctx,
+    ngx_atomic_uint_t *number);
+static ngx_int_t ngx_http_rstguard_errlog_follow(
+    ngx_http_rstguard_errlog_t *el, ngx_str_t *key);
 static void ngx_http_rstguard_errlog_limit_hits(
     ngx_http_rstguard_errlog_t *el);
 static ngx_int_t ngx_http_rstguard_errlog_matcher(
     ngx_http_rstguard_errlog_t *el);
 static void ngx_http_rstguard_errlog_matcher_cleanup(void *data);
-static ngx_int_t ngx_http_rstguard_errlog_client(
-    ngx_http_rstguard_errlog_t *el, ngx_log_t *log, ngx_str_t *addr);
+static ngx_http_log_ctx_t *ngx_http_rstguard_errlog_http_ctx(
+    ngx_log_t *log);
 static u_char *ngx_http_rstguard_errlog_escape(u_char *buf, size_t *len,
     u_char *out, size_t size);
 static void ngx_http_rstguard_errlog_write_escaped(ngx_log_t *log,
@@ -93,6 +118,7 @@ static ngx_int_t ngx_http_rstguard_errlog_add_chain(
     ngx_http_rstguard_errlog_t *el, ngx_log_t *head);
 static ngx_int_t ngx_http_rstguard_errlog_patch(ngx_cycle_t *cycle,
     ngx_http_rstguard_errlog_t *el, ngx_log_t *head);
+static void ngx_http_rstguard_errlog_restore(void *data);
 
 
 /*
@@ -186,6 +212,13 @@ ngx_http_rstguard_errlog_decide(ngx_http_rstguard_errlog_t *el,
 }
 
 
+/* outcomes of a decided line, which the second line of its pair follows */
+#define NGX_HTTP_RSTGUARD_PAIR_UNCOUNTED  0     /* not limited: passed */
+#define NGX_HTTP_RSTGUARD_PAIR_PASSED     1
+#define NGX_HTTP_RSTGUARD_PAIR_CONTENDED  2
+#define NGX_HTTP_RSTGUARD_PAIR_HELD       3
+
+
 /* Classifies the line and asks the limiter; returns 1 to write it. */
 static ngx_uint_t
 ngx_http_rstguard_errlog_filter(ngx_http_rstguard_errlog_t *el,
@@ -195,8 +228,10 @@ ngx_http_rstguard_errlog_filter(ngx_http_rstguard_errlog_t *el,
     rg_class                        cls;
     ngx_int_t                       rc;
     ngx_str_t                       key, sample;
-    ngx_uint_t                      held;
+    ngx_uint_t                      held, sid;
     rg_nginx_error                  pe;
+    ngx_atomic_uint_t               number;
+    ngx_http_log_ctx_t             *ctx;
     ngx_http_rstguard_main_conf_t  *rmcf;
 
     rmcf = el->rmcf;
@@ -210,16 +245,58 @@ ngx_http_rstguard_errlog_filter(ngx_http_rstguard_errlog_t *el,
         return 1;
     }
 
-    if (ngx_http_rstguard_errlog_client(el, log, &key) != NGX_OK) {
+    ctx = ngx_http_rstguard_errlog_http_ctx(log);
+
+    if (ctx != NULL && ctx->connection->addr_text.len != 0) {
+        key = ctx->connection->addr_text;
+
+    } else {
         /* no verified HTTP connection: the line's own "client:" field */
         key.data = (u_char *) pe.fields.f[RG_FIELD_CLIENT].p;
         key.len = (key.data != NULL) ? pe.fields.f[RG_FIELD_CLIENT].len : 0;
     }
 
-    rc = ngx_http_rstguard_decide(rmcf, NGX_HTTP_RSTGUARD_LOG_ERROR, cls, &key,
-                                  NGX_HTTP_RSTGUARD_TRYLOCK
-                                  | (rmcf->dry_run ? NGX_HTTP_RSTGUARD_DRY_RUN
-                                                   : 0));
+    sid = (ctx != NULL) ? ngx_http_rstguard_errlog_stream(ctx, &number) : 0;
+
+    if (sid != 0 && sid == el->pair_sid && number == el->pair_number
+        && (cls == RG_CLASS_CLIENT_CLOSED || cls == RG_CLASS_STREAM_CANCELED))
+    {
+        /*
+         * The second line of an HTTP/2 pair: the cancel's decision and
+         * class, counted but not charged; one follower per cancel.
+         */
+        el->pair_sid = 0;
+        cls = RG_CLASS_STREAM_CANCELED;
+        rc = ngx_http_rstguard_errlog_follow(el, &key);
+
+        if (rc == NGX_DONE) {
+            return 1;
+        }
+
+    } else {
+        if (cls == RG_CLASS_STREAM_CANCELED && sid != 0) {
+            /* an RST_STREAM line: the stream's next abort line follows */
+            el->pair_sid = sid;
+            el->pair_number = number;
+            el->pair_outcome = NGX_HTTP_RSTGUARD_PAIR_UNCOUNTED;
+        }
+
+        if (!ngx_http_rstguard_errlog_limited(rmcf, cls, level)) {
+            return 1;
+        }
+
+        rc = ngx_http_rstguard_decide(rmcf, NGX_HTTP_RSTGUARD_LOG_ERROR, cls,
+                                      &key, NGX_HTTP_RSTGUARD_TRYLOCK
+                                      | (rmcf->dry_run
+                                         ? NGX_HTTP_RSTGUARD_DRY_RUN : 0));
+
+        if (cls == RG_CLASS_STREAM_CANCELED && sid != 0) {
+            el->pair_outcome = (rc == NGX_OK) ? NGX_HTTP_RSTGUARD_PAIR_PASSED
+                               : (rc == NGX_BUSY)
+                                 ? NGX_HTTP_RSTGUARD_PAIR_CONTENDED
+                                 : NGX_HTTP_RSTGUARD_PAIR_HELD;
+        }
+    }
 
     if (rc != NGX_DECLINED) {
         /* NGX_OK, or NGX_BUSY: passed uncharged and counted as contended */
@@ -243,9 +320,49 @@ ngx_http_rstguard_errlog_filter(ngx_http_rstguard_errlog_t *el,
 
 
 /*
- * The class of a line the filter may hold back, or RG_CLASS_NONE: not an
- * abort, not a limited class, at warn or above without being named, or
- * not in a process that serves requests.
+ * Counts the second line of a pair the way its cancel was decided, without
+ * charging a budget: NGX_OK (passed), NGX_BUSY (passed, contended),
+ * NGX_DECLINED (held, or would be under dry run), or NGX_DONE when the
+ * cancel was not a limited line (then neither is this one).
+ */
+static ngx_int_t
+ngx_http_rstguard_errlog_follow(ngx_http_rstguard_errlog_t *el,
+    ngx_str_t *key)
+{
+    ngx_uint_t                      flags;
+    ngx_http_rstguard_main_conf_t  *rmcf;
+
+    rmcf = el->rmcf;
+    flags = rmcf->dry_run ? NGX_HTTP_RSTGUARD_DRY_RUN : 0;
+
+    switch (el->pair_outcome) {
+
+    case NGX_HTTP_RSTGUARD_PAIR_PASSED:
+        return ngx_http_rstguard_decide(rmcf, NGX_HTTP_RSTGUARD_LOG_ERROR,
+                                        RG_CLASS_STREAM_CANCELED, key,
+                                        flags | NGX_HTTP_RSTGUARD_UNLIMITED);
+
+    case NGX_HTTP_RSTGUARD_PAIR_CONTENDED:
+        if (rmcf->zone->sh != NULL) {
+            (void) ngx_atomic_fetch_add(&rmcf->zone->sh->counters.contended
+                                        [NGX_HTTP_RSTGUARD_LOG_ERROR], 1);
+        }
+        return NGX_BUSY;
+
+    case NGX_HTTP_RSTGUARD_PAIR_HELD:
+        return ngx_http_rstguard_decide(rmcf, NGX_HTTP_RSTGUARD_LOG_ERROR,
+                                        RG_CLASS_STREAM_CANCELED, key,
+                                        flags | NGX_HTTP_RSTGUARD_FOLLOW_HELD);
+
+    default:
+        return NGX_DONE;
+    }
+}
+
+
+/*
+ * The class of an abort line, or RG_CLASS_NONE: not an abort, or not in a
+ * process that serves requests.
  */
 static rg_class
 ngx_http_rstguard_errlog_classify(ngx_http_rstguard_errlog_t *el,
@@ -279,6 +396,11 @@ ngx_http_rstguard_errlog_classify(ngx_http_rstguard_errlog_t *el,
         return RG_CLASS_NONE;
     }
 
+    if (el->guard.noff) {
+        /* some rule is switched off: back on when its window ends */
+        ngx_http_rstguard_guard_tick(&el->guard, el->matcher);
+    }
+
     rule = rg_match(el->matcher, RG_FORMAT_NGINX_ERROR, &pe->fields);
 
     ngx_http_rstguard_errlog_limit_hits(el);
@@ -289,15 +411,21 @@ ngx_http_rstguard_errlog_classify(ngx_http_rstguard_errlog_t *el,
 
     cls = rg_rule_class(rule);
 
-    if (cls < 0 || cls >= RG_CLASS_COUNT
-        || !ngx_http_rstguard_mask_has(rmcf->classes, cls)
-        || (level <= NGX_LOG_WARN
-            && !ngx_http_rstguard_mask_has(rmcf->explicit_classes, cls)))
-    {
-        return RG_CLASS_NONE;
-    }
+    return (cls < 0 || cls >= RG_CLASS_COUNT) ? RG_CLASS_NONE : cls;
+}
 
-    return cls;
+
+/*
+ * Whether a line of this class and level may be held back: a limited
+ * class, below warn unless named.
+ */
+static ngx_uint_t
+ngx_http_rstguard_errlog_limited(ngx_http_rstguard_main_conf_t *rmcf,
+    rg_class cls, ngx_uint_t level)
+{
+    return ngx_http_rstguard_mask_has(rmcf->classes, cls)
+           && (level > NGX_LOG_WARN
+               || ngx_http_rstguard_mask_has(rmcf->explicit_classes, cls));
 }
 
 
@@ -321,6 +449,8 @@ ngx_http_rstguard_errlog_limit_hits(ngx_http_rstguard_errlog_t *el)
     (void) ngx_atomic_fetch_add(&zone->sh->counters.limit_hits,
                                 (ngx_atomic_int_t) (hits - el->limit_hits));
     el->limit_hits = hits;
+
+    ngx_http_rstguard_guard_hits(&el->guard, el->rmcf, el->matcher);
 }
 
 
@@ -342,9 +472,21 @@ ngx_http_rstguard_errlog_matcher(ngx_http_rstguard_errlog_t *el)
         return NGX_ERROR;
     }
 
-    /* runs before the ruleset's own cleanup, registered earlier */
+    if (ngx_http_rstguard_guard_init(&el->guard, el->rmcf, el->matcher,
+                                     ngx_cycle->log)
+        != NGX_OK)
+    {
+        rg_matcher_destroy(el->matcher);
+        el->matcher = NULL;
+        return NGX_ERROR;
+    }
+
+    /*
+     * runs before the ruleset's own cleanup and the writer's restore,
+     * both registered earlier
+     */
     cln->handler = ngx_http_rstguard_errlog_matcher_cleanup;
-    cln->data = el->matcher;
+    cln->data = el;
 
     return NGX_OK;
 }
@@ -353,33 +495,39 @@ ngx_http_rstguard_errlog_matcher(ngx_http_rstguard_errlog_t *el)
 static void
 ngx_http_rstguard_errlog_matcher_cleanup(void *data)
 {
-    rg_matcher_destroy(data);
+    ngx_http_rstguard_errlog_t  *el = data;
+
+    ngx_http_rstguard_guard_free(&el->guard);
+    rg_matcher_destroy(el->matcher);
+
+    /* a line logged by a later cleanup is not classified any more */
+    el->matcher = NULL;
 }
 
 
 /*
- * The client address of the connection whose log this is.  Only the
- * first node of a line carries the connection's context, and only an HTTP
- * connection's context is an ngx_http_log_ctx_t: a connection of this
- * cycle whose listening socket is http's proves it, and its log handler
- * (ngx_http_log_error, static in nginx) then vouches for the contexts of
- * HTTP/2 streams, whose fake connections live outside the array.
+ * The HTTP log context of the connection whose log this is, or NULL.
+ * Only the first node of a line carries the connection's context, and
+ * only an HTTP connection's context is an ngx_http_log_ctx_t: its log
+ * handler is ngx_http_log_error (static in nginx), learnt by the body
+ * filter from a request, or here from a connection of this cycle whose
+ * listening socket is http's; the contexts of HTTP/2 streams, whose fake
+ * connections live outside the connections array, carry it too.
  */
-static ngx_int_t
-ngx_http_rstguard_errlog_client(ngx_http_rstguard_errlog_t *el,
-    ngx_log_t *log, ngx_str_t *addr)
+static ngx_http_log_ctx_t *
+ngx_http_rstguard_errlog_http_ctx(ngx_log_t *log)
 {
     u_char              *p, *start, *end;
     ngx_connection_t    *c;
     ngx_http_log_ctx_t  *ctx;
 
     if (log->data == NULL || log->handler == NULL) {
-        return NGX_DECLINED;
+        return NULL;
     }
 
     ctx = log->data;
 
-    if (log->handler != el->http_handler) {
+    if (log->handler != ngx_http_rstguard_http_log_handler) {
         c = ctx->connection;
 
         start = (u_char *) ngx_cycle->connections;
@@ -391,21 +539,39 @@ ngx_http_rstguard_errlog_client(ngx_http_rstguard_errlog_t *el,
             || c->log != log || c->listening == NULL
             || c->listening->handler != ngx_http_init_connection)
         {
-            return NGX_DECLINED;
+            return NULL;
         }
 
-        el->http_handler = log->handler;
+        ngx_http_rstguard_http_log_handler = log->handler;
     }
 
-    c = ctx->connection;
+    return (ctx->connection != NULL) ? ctx : NULL;
+}
 
-    if (c == NULL || c->addr_text.len == 0) {
-        return NGX_DECLINED;
+
+/*
+ * The HTTP/2 stream a line was logged for: its id, and in *number the
+ * connection's number (a stream id is unique within its connection, and
+ * a connection number within the worker's life); 0 when the line is not
+ * a stream's.
+ */
+static ngx_uint_t
+ngx_http_rstguard_errlog_stream(ngx_http_log_ctx_t *ctx,
+    ngx_atomic_uint_t *number)
+{
+#if (NGX_HTTP_V2)
+    ngx_http_request_t  *r;
+
+    /* ngx_http_free_request() clears ctx->request */
+    r = ctx->request;
+
+    if (r != NULL && r->stream != NULL && r->stream->node != NULL) {
+        *number = ctx->connection->number;
+        return r->stream->node->id;
     }
+#endif
 
-    *addr = c->addr_text;
-
-    return NGX_OK;
+    return 0;
 }
 
 
@@ -563,6 +729,7 @@ ngx_http_rstguard_errlog_init_module(ngx_cycle_t *cycle)
     ngx_uint_t                      i;
     ngx_log_t                     **chains;
     ngx_listening_t                *ls;
+    ngx_pool_cleanup_t             *cln;
     ngx_http_rstguard_errlog_t     *el;
     ngx_http_rstguard_main_conf_t  *rmcf;
 
@@ -580,6 +747,20 @@ ngx_http_rstguard_errlog_init_module(ngx_cycle_t *cycle)
     }
 
     el = rmcf->errlog;
+    el->cycle = cycle;
+
+    /*
+     * Registered after load_module's own cleanup (which unloads the
+     * module's code), so it runs before it: pool cleanups run last added
+     * first.
+     */
+    cln = ngx_pool_cleanup_add(cycle->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_rstguard_errlog_restore;
+    cln->data = el;
 
     /* main error_log (also after http{}) and http{}'s own */
     if (ngx_http_rstguard_errlog_add_chain(el, &cycle->new_log) != NGX_OK
@@ -643,10 +824,52 @@ ngx_http_rstguard_errlog_patch(ngx_cycle_t *cycle,
         ln->head = head;
         ln->index = index++;
         ln->el = el;
+        ln->log = log;
+        ln->next = el->nodes;
+        el->nodes = ln;
 
         log->writer = ngx_http_rstguard_errlog_writer;
         log->wdata = ln;
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The cycle pool's cleanup: every patched log gets its own writer and
+ * wdata back.  nginx keeps logging through a cycle's logs while it
+ * destroys that cycle's pool (ngx_destroy_pool() logs "run cleanup" and
+ * "free" at debug level, after the cleanups ran), and the last cleanup of
+ * that pool, load_module's, unloads the module: a writer left in place
+ * would then be a call into unmapped code (a worker's graceful exit at
+ * "debug" died of SIGSEGV that way).  Restored here, before the unload,
+ * nginx writes those last lines itself, unfiltered.
+ */
+static void
+ngx_http_rstguard_errlog_restore(void *data)
+{
+    ngx_http_rstguard_errlog_t  *el = data;
+
+    ngx_uint_t                        i;
+    ngx_listening_t                  *ls;
+    ngx_http_rstguard_errlog_node_t  *ln;
+
+    /* the listening sockets' copies first: they point to the nodes */
+    ls = el->cycle->listening.elts;
+
+    for (i = 0; i < el->cycle->listening.nelts; i++) {
+        if (ls[i].log.writer == ngx_http_rstguard_errlog_writer) {
+            ln = ls[i].log.wdata;
+            ls[i].log.writer = ln->writer;
+            ls[i].log.wdata = ln->wdata;
+        }
+    }
+
+    for (ln = el->nodes; ln != NULL; ln = ln->next) {
+        ln->log->writer = ln->writer;
+        ln->log->wdata = ln->wdata;
+    }
+
+    el->nodes = NULL;
 }

@@ -2,9 +2,9 @@
  * Copyright (C) rstguard authors
  *
  * ngx_http_rstguard_request.c: the access-log side.  Classifies each main
- * request by the flags nginx leaves on it (module/README.md,
- * module/README.md, N2), watches last_buf in a body filter to catch
- * cut responses of unknown length, and exposes $rstguard_class,
+ * request by the flags nginx leaves on it (module/README.md, N2), watches
+ * last_buf in a body filter to catch cut responses of unknown length,
+ * and exposes $rstguard_class,
  * $rstguard_missing_bytes and $rstguard_log.  nginx's access log runs
  * before any other log-phase handler, so the limiter decision is taken by
  * the first getter that needs it, once per request; the log-phase handler
@@ -17,6 +17,12 @@
 #include <ngx_http.h>
 
 #include "ngx_http_rstguard.h"
+
+#if (NGX_HTTP_V3 && nginx_version >= 1025000)
+/* ngx_quic_get_connection() and ngx_quic_connection_t: "draining" */
+#include <ngx_event_quic_connection.h>
+#define NGX_HTTP_RSTGUARD_QUIC  1
+#endif
 
 
 typedef struct {
@@ -35,10 +41,13 @@ static ngx_http_rstguard_ctx_t *ngx_http_rstguard_get_ctx(
 static void ngx_http_rstguard_ctx_marker(void *data);
 static ngx_uint_t ngx_http_rstguard_logging(ngx_http_request_t *r);
 static ngx_http_rstguard_ctx_t *ngx_http_rstguard_classified(
-    ngx_http_request_t *r);
+    ngx_http_request_t *r, ngx_http_rstguard_ctx_t *tmp);
 static rg_class ngx_http_rstguard_classify(ngx_http_request_t *r,
-    ngx_http_rstguard_ctx_t *ctx);
+    ngx_http_rstguard_ctx_t *ctx, off_t missing);
 static rg_class ngx_http_rstguard_classify_abort(ngx_http_request_t *r);
+#if (NGX_HTTP_RSTGUARD_QUIC)
+static rg_class ngx_http_rstguard_classify_quic(ngx_http_request_t *r);
+#endif
 static off_t ngx_http_rstguard_missing(ngx_http_request_t *r);
 static void ngx_http_rstguard_decide_request(ngx_http_request_t *r,
     ngx_http_rstguard_ctx_t *ctx);
@@ -72,8 +81,13 @@ static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
 
 /*
- * Internal redirects zero r->ctx, so the ctx is also hung on the request
- * pool as a cleanup with a marker handler, where it survives them.
+ * A request gets a ctx only when it has something to remember: a body
+ * that went out without last_buf (yet), or an abort class and its
+ * decision.  An ordinary request allocates nothing (module/README.md,
+ * "The request path's cost").  Internal redirects zero r->ctx, so the ctx
+ * is also hung on the request pool as a cleanup with a marker handler,
+ * where it survives them; only a redirected request (r->internal) can
+ * have lost its ctx that way.
  */
 
 static ngx_http_rstguard_ctx_t *
@@ -87,10 +101,12 @@ ngx_http_rstguard_get_ctx(ngx_http_request_t *r, ngx_uint_t create)
         return ctx;
     }
 
-    for (cln = r->pool->cleanup; cln; cln = cln->next) {
-        if (cln->handler == ngx_http_rstguard_ctx_marker) {
-            ngx_http_set_ctx(r, cln->data, ngx_http_rstguard_module);
-            return cln->data;
+    if (r->internal) {
+        for (cln = r->pool->cleanup; cln; cln = cln->next) {
+            if (cln->handler == ngx_http_rstguard_ctx_marker) {
+                ngx_http_set_ctx(r, cln->data, ngx_http_rstguard_module);
+                return cln->data;
+            }
         }
     }
 
@@ -132,19 +148,44 @@ ngx_http_rstguard_ctx_marker(void *data)
 static ngx_uint_t
 ngx_http_rstguard_logging(ngx_http_request_t *r)
 {
-    static const char  action[] = "logging request";
+    char               *a;
+    static const char   action[] = "logging request";
+    /* nginx's own string, once seen: then one comparison of pointers */
+    static char        *known;
 
-    return r == r->main
-           && r->connection->log->action != NULL
-           && ngx_strcmp(r->connection->log->action, action) == 0;
+    if (r != r->main) {
+        return 0;
+    }
+
+    a = r->connection->log->action;
+
+    if (a == known && a != NULL) {
+        return 1;
+    }
+
+    if (a == NULL || ngx_strcmp(a, action) != 0) {
+        return 0;
+    }
+
+    known = a;
+
+    return 1;
 }
 
 
-/* NULL unless rstguard is on where the request ended and it is logged */
+/*
+ * NULL unless rstguard is on where the request ended and it is logged.
+ * A request that is no abort keeps no ctx: its class (none) and missing
+ * bytes are worked out again, into *tmp, by each getter that asks (a few
+ * reads of the request), and it needs no decision.
+ */
 
 static ngx_http_rstguard_ctx_t *
-ngx_http_rstguard_classified(ngx_http_request_t *r)
+ngx_http_rstguard_classified(ngx_http_request_t *r,
+    ngx_http_rstguard_ctx_t *tmp)
 {
+    off_t                          missing;
+    rg_class                       cls;
     ngx_http_rstguard_ctx_t       *ctx;
     ngx_http_rstguard_loc_conf_t  *rlcf;
 
@@ -154,23 +195,43 @@ ngx_http_rstguard_classified(ngx_http_request_t *r)
         return NULL;
     }
 
-    ctx = ngx_http_rstguard_get_ctx(r, 1);
-    if (ctx == NULL) {
-        return NULL;
+    ctx = ngx_http_rstguard_get_ctx(r, 0);
+
+    if (ctx != NULL && ctx->classified) {
+        return ctx;
     }
 
-    if (!ctx->classified) {
-        ctx->classified = 1;
-        ctx->missing = ngx_http_rstguard_missing(r);
-        ctx->cls = ngx_http_rstguard_classify(r, ctx);
+    missing = ngx_http_rstguard_missing(r);
+    cls = ngx_http_rstguard_classify(r, ctx, missing);
+
+    if (ctx == NULL) {
+        if (cls == RG_CLASS_NONE) {
+            ngx_memzero(tmp, sizeof(ngx_http_rstguard_ctx_t));
+            tmp->cls = RG_CLASS_NONE;
+            tmp->missing = missing;
+            tmp->log = 1;
+            return tmp;
+        }
+
+        ctx = ngx_http_rstguard_get_ctx(r, 1);
+        if (ctx == NULL) {
+            return NULL;
+        }
     }
+
+    ctx->classified = 1;
+    ctx->missing = missing;
+    ctx->cls = cls;
 
     return ctx;
 }
 
 
+/* ctx, when there is one, says what the body filter saw */
+
 static rg_class
-ngx_http_rstguard_classify(ngx_http_request_t *r, ngx_http_rstguard_ctx_t *ctx)
+ngx_http_rstguard_classify(ngx_http_request_t *r, ngx_http_rstguard_ctx_t *ctx,
+    off_t missing)
 {
     ngx_uint_t  status;
 
@@ -199,7 +260,7 @@ ngx_http_rstguard_classify(ngx_http_request_t *r, ngx_http_rstguard_ctx_t *ctx)
 
     /* completed "normally": a Content-Length shortfall or no last_buf */
 
-    if (ctx->missing > 0 || (ctx->body && !ctx->last_buf)) {
+    if (missing > 0 || (ctx != NULL && ctx->body && !ctx->last_buf)) {
         return RG_CLASS_TRUNCATED;
     }
 
@@ -210,6 +271,9 @@ ngx_http_rstguard_classify(ngx_http_request_t *r, ngx_http_rstguard_ctx_t *ctx)
 static rg_class
 ngx_http_rstguard_classify_abort(ngx_http_request_t *r)
 {
+#if (NGX_HTTP_RSTGUARD_QUIC)
+    rg_class           cls;
+#endif
     ngx_connection_t  *c;
 
     c = r->connection;
@@ -217,6 +281,16 @@ ngx_http_rstguard_classify_abort(ngx_http_request_t *r)
     if (c->timedout && (c->read->timedout || c->write->timedout)) {
         return RG_CLASS_CLIENT_TIMEOUT;
     }
+
+#if (NGX_HTTP_RSTGUARD_QUIC)
+    if (c->quic) {
+        cls = ngx_http_rstguard_classify_quic(r);
+
+        if (cls != RG_CLASS_NONE || c->close) {
+            return cls;
+        }
+    }
+#endif
 
     if (!c->error) {
         return RG_CLASS_NONE;
@@ -242,6 +316,75 @@ ngx_http_rstguard_classify_abort(ngx_http_request_t *r)
     /* an output filter failed, or aio: not the client's doing */
     return RG_CLASS_NONE;
 }
+
+
+#if (NGX_HTTP_RSTGUARD_QUIC)
+
+/*
+ * An HTTP/3 request's connection is a QUIC stream's fake connection, and
+ * nginx sets neither c->error nor c->read->eof on it when the client goes
+ * away (module/README.md, N7).  What it does set:
+ *
+ * - the whole QUIC connection closes (ngx_quic_close_streams()): c->close,
+ *   both events' error, and the request is terminated with no status of
+ *   its own.  The parent connection's read event is timedout when the idle
+ *   timer fired (ngx_quic_input_handler(), "quic client timed out"); the
+ *   QUIC connection is "draining" when the client sent CONNECTION_CLOSE or
+ *   a stateless reset (ngx_quic_handle_frames(), ngx_quic_handle_packet()).
+ *   Any other close is nginx's own (shutdown, an error): no abort.
+ * - the client reset its sending side (RESET_STREAM): recv_state
+ *   RESET_RECVD / RESET_READ, only ever set by the client's frame.
+ * - the client asked nginx to stop sending (STOP_SENDING): nginx resets its
+ *   sending side, send_state RESET_SENT and c->write->error.  nginx resets
+ *   it itself only on a request it cannot parse ("client sent invalid
+ *   header / body"), which it answers with 400: not an abort.
+ */
+
+static rg_class
+ngx_http_rstguard_classify_quic(ngx_http_request_t *r)
+{
+    ngx_connection_t       *c, *pc;
+    ngx_quic_stream_t      *qs;
+    ngx_quic_connection_t  *qc;
+
+    c = r->connection;
+    qs = c->quic;
+    pc = qs->parent;
+
+    if (c->close) {
+
+        if (pc->read->timedout) {
+            return RG_CLASS_CLIENT_TIMEOUT;
+        }
+
+        qc = ngx_quic_get_connection(pc);
+
+        if (qc != NULL && qc->draining) {
+            return RG_CLASS_CLIENT_CLOSED;
+        }
+
+        return RG_CLASS_NONE;
+    }
+
+    if (qs->recv_state == NGX_QUIC_STREAM_RECV_RESET_RECVD
+        || qs->recv_state == NGX_QUIC_STREAM_RECV_RESET_READ)
+    {
+        return RG_CLASS_STREAM_CANCELED;
+    }
+
+    if ((qs->send_state == NGX_QUIC_STREAM_SEND_RESET_SENT
+         || qs->send_state == NGX_QUIC_STREAM_SEND_RESET_RECVD)
+        && r->headers_out.status != NGX_HTTP_BAD_REQUEST
+        && r->err_status != NGX_HTTP_BAD_REQUEST)
+    {
+        return RG_CLASS_STREAM_CANCELED;
+    }
+
+    /* anything else reads as on TCP: a FIN before the whole body is eof */
+    return RG_CLASS_NONE;
+}
+
+#endif
 
 
 /* promised minus sent body bytes; -1 when the promise is unknown */
@@ -278,7 +421,7 @@ ngx_http_rstguard_decide_request(ngx_http_request_t *r,
     ngx_http_rstguard_loc_conf_t   *rlcf;
     ngx_http_rstguard_main_conf_t  *rmcf;
 
-    if (ctx->decided) {
+    if (ctx->decided || ctx->cls == RG_CLASS_NONE) {
         return;
     }
 
@@ -287,7 +430,7 @@ ngx_http_rstguard_decide_request(ngx_http_request_t *r,
     rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rstguard_module);
     zone = rlcf->zone;
 
-    if (!rlcf->enable || zone == NULL || ctx->cls == RG_CLASS_NONE) {
+    if (!rlcf->enable || zone == NULL) {
         return;
     }
 
@@ -329,9 +472,15 @@ ngx_http_rstguard_decide_request(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_rstguard_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
+    ngx_uint_t                     last, body;
     ngx_chain_t                   *cl;
     ngx_http_rstguard_ctx_t       *ctx;
     ngx_http_rstguard_loc_conf_t  *rlcf;
+
+    if (ngx_http_rstguard_http_log_handler == NULL) {
+        /* every HTTP connection's log has nginx's HTTP log handler */
+        ngx_http_rstguard_http_log_handler = r->connection->log->handler;
+    }
 
     if (r != r->main || in == NULL) {
         return ngx_http_next_body_filter(r, in);
@@ -343,18 +492,36 @@ ngx_http_rstguard_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return ngx_http_next_body_filter(r, in);
     }
 
-    ctx = ngx_http_rstguard_get_ctx(r, 1);
+    last = 0;
+    body = 0;
+
+    for (cl = in; cl; cl = cl->next) {
+        if (cl->buf->last_buf) {
+            last = 1;
+        }
+
+        if (ngx_buf_size(cl->buf) > 0) {
+            body = 1;
+        }
+    }
+
+    ctx = ngx_http_rstguard_get_ctx(r, 0);
+
+    if (ctx == NULL) {
+        /*
+         * Nothing to remember yet, or the body ended in this very call
+         * (a small response): no ctx, the request is not cut.
+         */
+        if (last || !body) {
+            return ngx_http_next_body_filter(r, in);
+        }
+
+        ctx = ngx_http_rstguard_get_ctx(r, 1);
+    }
 
     if (ctx) {
-        for (cl = in; cl; cl = cl->next) {
-            if (cl->buf->last_buf) {
-                ctx->last_buf = 1;
-            }
-
-            if (ngx_buf_size(cl->buf) > 0) {
-                ctx->body = 1;
-            }
-        }
+        ctx->last_buf |= last;
+        ctx->body |= body;
     }
 
     return ngx_http_next_body_filter(r, in);
@@ -364,9 +531,9 @@ ngx_http_rstguard_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 static ngx_int_t
 ngx_http_rstguard_log_handler(ngx_http_request_t *r)
 {
-    ngx_http_rstguard_ctx_t  *ctx;
+    ngx_http_rstguard_ctx_t  *ctx, tmp;
 
-    ctx = ngx_http_rstguard_classified(r);
+    ctx = ngx_http_rstguard_classified(r, &tmp);
 
     if (ctx) {
         ngx_http_rstguard_decide_request(r, ctx);
@@ -381,9 +548,9 @@ ngx_http_rstguard_class_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
     const char               *name;
-    ngx_http_rstguard_ctx_t  *ctx;
+    ngx_http_rstguard_ctx_t  *ctx, tmp;
 
-    ctx = ngx_http_rstguard_classified(r);
+    ctx = ngx_http_rstguard_classified(r, &tmp);
 
     name = (ctx != NULL) ? rg_class_name(ctx->cls) : NULL;
 
@@ -402,9 +569,9 @@ ngx_http_rstguard_missing_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
     u_char                   *p;
-    ngx_http_rstguard_ctx_t  *ctx;
+    ngx_http_rstguard_ctx_t  *ctx, tmp;
 
-    ctx = ngx_http_rstguard_classified(r);
+    ctx = ngx_http_rstguard_classified(r, &tmp);
 
     v->valid = 1;
     v->no_cacheable = 1;
@@ -432,9 +599,9 @@ static ngx_int_t
 ngx_http_rstguard_log_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    ngx_http_rstguard_ctx_t  *ctx;
+    ngx_http_rstguard_ctx_t  *ctx, tmp;
 
-    ctx = ngx_http_rstguard_classified(r);
+    ctx = ngx_http_rstguard_classified(r, &tmp);
 
     if (ctx) {
         ngx_http_rstguard_decide_request(r, ctx);

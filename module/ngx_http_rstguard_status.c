@@ -49,6 +49,8 @@ static u_char *ngx_http_rstguard_prom_contended(u_char *p,
     ngx_http_rstguard_zone_t *z);
 static u_char *ngx_http_rstguard_prom_limit_hits(u_char *p,
     ngx_http_rstguard_zone_t *z);
+static u_char *ngx_http_rstguard_prom_rules_off(u_char *p,
+    ngx_http_rstguard_zone_t *z);
 
 
 /* each family's samples stay together, as the exposition format wants */
@@ -76,7 +78,13 @@ static const struct {
     { "# HELP rstguard_limit_hits_total Rule matches of error-log lines "
       "that hit a PCRE2 limit (no match).\n"
       "# TYPE rstguard_limit_hits_total counter\n",
-      ngx_http_rstguard_prom_limit_hits }
+      ngx_http_rstguard_prom_limit_hits },
+
+    { "# HELP rstguard_rules_switched_off_total Rules the cost guard "
+      "switched off for the rest of an interval (one per rule and "
+      "interval).\n"
+      "# TYPE rstguard_rules_switched_off_total counter\n",
+      ngx_http_rstguard_prom_rules_off }
 };
 
 
@@ -201,7 +209,8 @@ ngx_http_rstguard_status_zone(ngx_http_rstguard_zone_t *zone)
 
     lines = json_object();
 
-    z = json_pack("{s:s, s:I, s:s, s:I, s:I, s:I, s:{s:I, s:I}, s:I, s:o}",
+    z = json_pack("{s:s, s:I, s:s, s:I, s:I, s:I, s:{s:I, s:I}, s:I, s:I,"
+                  " s:o}",
                   "rate", rate,
                   "burst", (json_int_t) zone->key_limit.burst,
                   "global_rate", grate,
@@ -212,6 +221,7 @@ ngx_http_rstguard_status_zone(ngx_http_rstguard_zone_t *zone)
                       "access", (json_int_t) cnt->contended[0],
                       "error", (json_int_t) cnt->contended[1],
                   "limit_hits", (json_int_t) cnt->limit_hits,
+                  "rules_switched_off", (json_int_t) cnt->rules_off,
                   "lines", lines);
     if (z == NULL) {
         return NULL;
@@ -299,7 +309,7 @@ ngx_http_rstguard_status_prometheus(ngx_http_request_t *r,
 
     zp = rmcf->zones.elts;
 
-    size = 1024;
+    size = 2048;
 
     for (i = 0; i < rmcf->zones.nelts; i++) {
         size += (NGX_HTTP_RSTGUARD_NLOGS * RG_CLASS_COUNT * 3 + 8)
@@ -404,4 +414,12 @@ ngx_http_rstguard_prom_limit_hits(u_char *p, ngx_http_rstguard_zone_t *z)
 {
     return ngx_sprintf(p, "rstguard_limit_hits_total{zone=\"%V\"} %uA\n",
                        &z->name, z->sh->counters.limit_hits);
+}
+
+
+static u_char *
+ngx_http_rstguard_prom_rules_off(u_char *p, ngx_http_rstguard_zone_t *z)
+{
+    return ngx_sprintf(p, "rstguard_rules_switched_off_total{zone=\"%V\"} "
+                       "%uA\n", &z->name, z->sh->counters.rules_off);
 }

@@ -76,9 +76,11 @@ ngx_http_rstguard_zone_decide(ngx_http_rstguard_zone_t *zone, ngx_uint_t log,
 
     sh = zone->sh;
 
-    if (flags & NGX_HTTP_RSTGUARD_UNLIMITED) {
-        ngx_http_rstguard_count(zone, log, cls, NGX_OK, flags);
-        return NGX_OK;
+    if (flags & (NGX_HTTP_RSTGUARD_UNLIMITED|NGX_HTTP_RSTGUARD_FOLLOW_HELD)) {
+        /* counted only: no budget is charged */
+        rc = (flags & NGX_HTTP_RSTGUARD_FOLLOW_HELD) ? NGX_DECLINED : NGX_OK;
+        ngx_http_rstguard_count(zone, log, cls, rc, flags);
+        return rc;
     }
 
     if (flags & NGX_HTTP_RSTGUARD_TRYLOCK) {

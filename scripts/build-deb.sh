@@ -35,7 +35,9 @@ rm -rf "$src"
 # that remain are explained in debian/README.source or an overrides file
 changes=$(ls "$out"/rstguard_"$version"_*.changes)
 if command -v lintian >/dev/null; then
-    lintian --info --display-info --pedantic "$changes" > "$out/lintian.txt" 2>&1 || true
+    # (its own remarks, such as running as root, go to stderr, not here)
+    lintian --info --display-info --pedantic "$changes" > "$out/lintian.txt" \
+        2> "$out/lintian.stderr" || true
     cat "$out/lintian.txt"
 fi
 ls -1 "$out"/*.deb

@@ -11,8 +11,15 @@ packages=(
     zlib1g-dev
     # rstscan inflates gzip input with Intel ISA-L (libisal2 at run time)
     libisal-dev libisal2
+    # and zstd input with libzstd (libzstd1 at run time); zstd writes the
+    # .zst files the tests read
+    libzstd-dev zstd
     libcriterion-dev libnghttp2-dev
     uthash-dev
+    # make deb (dpkg-buildpackage, dh_nginx from nginx-dev) and its checks:
+    # lintian, man for the manual page, promtool (package prometheus) for
+    # the shipped Prometheus rules and the status endpoint's text
+    build-essential debhelper lintian man-db prometheus
     # large, needed by the tests only: the HTML report test renders the
     # report in headless Chromium (make test runs this script, so CI has it)
     chromium

@@ -35,7 +35,12 @@ for t in "${targets[@]}"; do
     work=$build/corpus/$t
     log=$build/logs/$t.log
     dict=()
-    [ -f "$root/tests/fuzz/$t.dict" ] && dict=(-dict="$root/tests/fuzz/$t.dict")
+    # the target's own dictionary, else the log phrases
+    if [ -f "$root/tests/fuzz/$t.dict" ]; then
+        dict=(-dict="$root/tests/fuzz/$t.dict")
+    elif [ "$t" != gzip ]; then
+        dict=(-dict="$root/tests/fuzz/logs.dict")
+    fi
     mkdir -p "$work" "$seeds"
 
     if [ ! -x "$bin" ]; then
@@ -61,6 +66,10 @@ for t in "${targets[@]}"; do
         grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+ *DONE' "$log" \
             | tr '\n' ' ' | sed 's/^/      /'
         echo
+        # the rate tests/fuzz/README.md records (wall clock: on a shared
+        # machine it understates what the target does per CPU second)
+        n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+        [ -n "$n" ] && echo "      $n inputs in ${seconds}s: $((n * 60 / seconds)) a minute"
     else
         echo "fuzz: $t FAILED (log: $log); the input is in $build/artifacts/" >&2
         grep -E 'ERROR|runtime error|Test unit written|SUMMARY' "$log" | head -n 10 >&2

@@ -3,7 +3,10 @@
 # under valgrind (memcheck) for a smoke scenario: normal requests, 404s,
 # client aborts mid-response and while waiting for an upstream (HTTP/1
 # resets and FINs, HTTP/2 stream cancels), an `nginx -s reload` (HUP), a
-# log reopen (USR1), more of the same, then a graceful stop.  Every process valgrind
+# log reopen (USR1), more of the same, then a graceful stop.  The main
+# error_log has a second file at debug: every process ends (reload, quit)
+# logging its pool's debug lines through the chain rstguard patched, and
+# each must write its "exit" line there.  Every process valgrind
 # followed (master, old and new workers) must report zero errors and no
 # definitely-lost block beyond tests/valgrind/nginx.supp, which holds what
 # stock nginx and OpenSSL report without the module.
@@ -133,6 +136,19 @@ done
 if grep -q 'exited on signal' "$prefix/logs/error.log"; then
     echo "valgrind: a worker exited on a signal:" >&2
     grep 'exited on signal' "$prefix/logs/error.log" >&2
+    status=1
+fi
+# a worker writes "exit" to the head of the main chain (debug.log); one
+# killed by a signal never does.  Every worker started, and the master.
+started=$(grep -cE "start worker process [0-9]+" "$prefix/logs/error.log")
+exits=$(grep -cE '\[notice\] [0-9]+#[0-9]+: exit$' "$prefix/logs/debug.log")
+echo "valgrind: $started workers started, $exits exit lines at debug"
+if [ "$exits" -ne $((started + 1)) ]; then
+    echo "valgrind: expected $((started + 1)) exit lines in debug.log" >&2
+    status=1
+fi
+if grep -q 'exited on signal' "$prefix/logs/debug.log"; then
+    echo "valgrind: a worker exited on a signal (debug.log)" >&2
     status=1
 fi
 if [ ${#logs[@]} -lt 3 ]; then

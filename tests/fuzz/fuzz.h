@@ -5,8 +5,11 @@
  * `make fuzz` (clang-14, -fsanitize=fuzzer,address,undefined) with the
  * sanitized build/fuzz/libcore.a and libanalyzer.a into
  * build/fuzz/fuzzers/<target>; scripts/fuzz.sh runs it on the seeds of
- * tests/fuzz/corpus/<target>/.  A target must never print, leak or keep
- * state between inputs, so that a crash reproduces from its input alone.
+ * tests/fuzz/corpus/<target>/.  A target must never print or leak, and
+ * keeps between inputs only what does not change an input's outcome (the
+ * shipped rules, their prescan, a scanner as rstscan reuses it from file
+ * to file, whose matcher remembers only answers the rules give anyway),
+ * so that a crash reproduces from its input alone.
  */
 
 #ifndef RG_FUZZ_H

@@ -153,19 +153,22 @@ static int
 fuzz_scan(const uint8_t *data, size_t size, int format, const char *layout,
     int observers, char *err, size_t errlen)
 {
-    static FILE      *devnull;
-    int               gzip;
-    size_t            c;
-    uint64_t          class_bytes;
-    rs_agg            agg;
-    rs_report         rep;
-    rs_scanner       *sc;
-    rs_scan_config    cfg;
-    rs_report_opts    opts = { .top = 10, .burst_n = 3,
-                                   .burst_seconds = 60 };
-    rs_sim_config     simcfg;
-    fuzz_observers    obs;
-    const rs_file    *f;
+    static FILE           *devnull;
+    static rs_agg          agg;     /* the cached scanners add to it */
+    static fuzz_observers  obs;     /* renewed per input */
+    static rs_scan_config  cached_cfg[RG_FORMAT_COUNT + 1][2];
+    static rs_scanner     *cached[RG_FORMAT_COUNT + 1][2];
+    int                    gzip;
+    size_t                 c;
+    uint64_t               class_bytes;
+    rs_report              rep;
+    rs_scanner            *sc, **slot = NULL;
+    rs_scan_config         own_cfg, *cfg = &own_cfg;
+    rs_report_opts         opts = { .top = 10, .burst_n = 3,
+                                        .burst_seconds = 60,
+                                        .one_thread = 1 };
+    rs_sim_config          simcfg;
+    const rs_file         *f;
 
     if (devnull == NULL) {
         devnull = fopen("/dev/null", "w");
@@ -174,12 +177,26 @@ fuzz_scan(const uint8_t *data, size_t size, int format, const char *layout,
         }
     }
 
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.format = format;
-    cfg.log_format = layout;
-    cfg.rules = fuzz_shipped_rules();
-    cfg.prescan = fuzz_shipped_prescan();
-    cfg.year = 2026;
+    /* without a layout of the input's own, the scanner of (format,
+       observers) is made once and scans input after input, as rstscan's
+       scans file after file (its matcher, batch and searcher are large
+       allocations: made per input they cost more than the scan) */
+    if (layout == NULL) {
+        slot = &cached[format + 1][observers != 0];
+        cfg = &cached_cfg[format + 1][observers != 0];
+    }
+
+    memset(&own_cfg, 0, sizeof(own_cfg));
+    if (slot == NULL || *slot == NULL) {
+        memset(cfg, 0, sizeof(*cfg));
+        cfg->format = format;
+        cfg->log_format = layout;
+        cfg->rules = fuzz_shipped_rules();
+        cfg->prescan = fuzz_shipped_prescan();
+        cfg->year = 2026;
+        cfg->observe = observers ? fuzz_observe : NULL;
+        cfg->observe_ctx = &obs;
+    }
 
     rs_sim_config_default(&simcfg);
     obs.findings = observers ? rs_findings_create() : NULL;
@@ -187,12 +204,13 @@ fuzz_scan(const uint8_t *data, size_t size, int format, const char *layout,
     if (observers && (obs.findings == NULL || obs.sim == NULL)) {
         abort();
     }
-    cfg.observe = observers ? fuzz_observe : NULL;
-    cfg.observe_ctx = &obs;
 
     rs_agg_init(&agg);
 
-    sc = rs_scanner_create(&cfg, &agg, err, errlen);
+    sc = slot != NULL ? *slot : NULL;
+    if (sc == NULL) {
+        sc = rs_scanner_create(cfg, &agg, err, errlen);
+    }
     if (sc == NULL) {
         rs_agg_free(&agg);
         rs_findings_free(obs.findings);
@@ -201,13 +219,23 @@ fuzz_scan(const uint8_t *data, size_t size, int format, const char *layout,
     }
 
     (void) rs_scan_memory(sc, "fuzz.log", data, size);
-    rs_scanner_destroy(sc);
+    if (slot != NULL) {
+        *slot = sc;
+    } else {
+        rs_scanner_destroy(sc);
+    }
 
     if (agg.nfiles != 1) {
         abort();
     }
     f = &agg.files[0];
-    gzip = size >= 2 && data[0] == 0x1f && data[1] == 0x8b;
+    /* compressed input (gzip, or zstd's frame or skippable frame) decodes
+       to other bytes than it has */
+    gzip = (size >= 2 && data[0] == 0x1f && data[1] == 0x8b)
+           || (size >= 4 && ((data[0] == 0x28 && data[1] == 0xb5
+                              && data[2] == 0x2f && data[3] == 0xfd)
+                             || ((data[0] & 0xf0) == 0x50 && data[1] == 0x2a
+                                 && data[2] == 0x4d && data[3] == 0x18)));
 
     if ((!gzip && f->error == NULL && f->bytes != size)
         || f->unparsed > f->lines || agg.unparsed > agg.lines)

@@ -14,6 +14,7 @@
 
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "rgt_client.h"
 #include "rgt_h2.h"
 #include "rgt_nginx.h"
+#include "rgt_rstscan.h"
 #include "rgt_upstream.h"
 
 #define BIG_SIZE     (4 * 1024 * 1024)
@@ -589,6 +591,37 @@ Test(clients_matrix, h2_cancel_while_proxying_is_499)
     expect_empty_entry(499, "127.0.0.3");
 }
 
+/*
+ * rstscan over this nginx's error log: one stream_canceled from `client`
+ * and no client_closed from it (the close that follows the cancel is
+ * absorbed by it).
+ */
+static void
+expect_one_stream_canceled(const char *client)
+{
+    char     path[1024], err[256];
+    int      status;
+    json_t  *doc, *cls, *top, *v;
+    size_t   i;
+
+    rgt_nginx_path(&ngx, "logs/error.log", path, sizeof(path));
+    doc = rgt_rstscan_json(NULL, &status, err, sizeof(err),
+                           "--json --format nginx-error '%s'", path);
+    cr_assert_not_null(doc, "%s", err);
+    cr_assert_eq(status, 0);
+
+    cls = json_object_get(doc, "classes");
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(cls,
+                 "stream_canceled"), "count")), 1);
+    top = json_object_get(json_object_get(cls, "client_closed"),
+                          "top_clients");
+    json_array_foreach(top, i, v) {
+        cr_assert_str_neq(json_string_value(json_object_get(v, "key")),
+                          client);
+    }
+    json_decref(doc);
+}
+
 Test(clients_matrix, h2_cancel_during_static_response)
 {
     access_entry   e;
@@ -617,6 +650,10 @@ Test(clients_matrix, h2_cancel_during_static_response)
     cr_assert_gt(e.bbs, 0);
     cr_assert_lt(e.bbs, BIG_SIZE);
     cr_assert_str_eq(e.rc, "");
+
+    /* rstscan: the two lines are one abort, a stream_canceled (the
+       harness's readiness probe adds a client_closed of 127.0.0.1) */
+    expect_one_stream_canceled("127.0.0.4");
 }
 
 Test(clients_matrix, h2_complete_request)
@@ -692,6 +729,10 @@ Test(clients_matrix, h2_connection_reset_mid_static_response)
     cr_assert_gt(e.bbs, 0);
     cr_assert_lt(e.bbs, BIG_SIZE);
     cr_assert_str_eq(e.rc, "");
+
+    /* rstscan: the two lines are one abort, a stream_canceled (the
+       harness's readiness probe adds a client_closed of 127.0.0.1) */
+    expect_one_stream_canceled("127.0.0.4");
 }
 
 /* --- aborts and timeouts while nginx still reads the request ----------- */

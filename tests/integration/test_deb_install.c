@@ -9,7 +9,7 @@
  *
  * It changes the system, so it runs only as root and only when neither
  * package is installed already (then it would remove an operator's copy);
- * otherwise it is skipped with the reason.
+ * otherwise it is skipped with the reason.  And lintian names no tag.
  */
 
 #include <criterion/criterion.h>
@@ -61,7 +61,9 @@ purge(void)
     int    status;
 
     out = rgt_run(APT " purge " MOD_PKG " " TOOLS_PKG " 2>&1", &status);
-    cr_log_info("apt-get purge: %s", out ? out : "");
+    if (status != 0) {
+        cr_log_error("apt-get purge failed: %s", out ? out : "");
+    }
     free(out);
     installed = status != 0;
 }
@@ -257,4 +259,28 @@ Test(deb_install, install_enable_use_and_purge)
                      "after:\n%s", before, after);
     free(before);
     free(after);
+}
+
+
+/*
+ * make deb ran lintian (--info --pedantic) over the .changes, the .debs
+ * and the .buildinfo into build/deb/lintian.txt: it must name no tag
+ * (debian/README.source says why there are no overrides).
+ */
+Test(deb_install, lintian_reports_no_tag)
+{
+    char   path[512], *text;
+
+    snprintf(path, sizeof(path), "%s/deb/lintian.txt",
+             getenv("RSTGUARD_BUILD"));
+    text = rgt_read_file(path, NULL);
+    if (text == NULL && geteuid() != 0) {
+        cr_skip_test("%s is missing: as an ordinary user the packages are"
+                     " not built (make check builds and checks them in its"
+                     " root run)", path);
+    }
+    cr_assert_not_null(text, "%s is missing: run make deb (with lintian"
+                       " installed)", path);
+    cr_assert_str_eq(text, "", "lintian:\n%s", text);
+    free(text);
 }

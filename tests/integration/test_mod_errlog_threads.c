@@ -111,7 +111,10 @@ line_cmp(const void *a, const void *b)
  * The lines of text (modified in place), sorted; *n gets their count.
  * Leaves out "cleanup resolver": each process logs it while destroying its
  * cycle pool at exit, after that pool's cleanups have closed the second
- * file of the chain (stock nginx loses it there the same way).
+ * file of the chain (stock nginx loses it there the same way).  Leaves out
+ * the "exit" lines too: a worker writes its own to the first file only
+ * (nginx's exit log is a copy of one node), the master to both;
+ * rgt_count_exit_lines() counts them.
  */
 static char **
 sorted_lines(char *text, size_t *n)
@@ -126,7 +129,9 @@ sorted_lines(char *text, size_t *n)
         cr_assert_not_null(nl, "an unterminated line: %s", p);
         *nl = '\0';
 
-        if (strstr(p, ": cleanup resolver") != NULL) {
+        if (strstr(p, ": cleanup resolver") != NULL
+            || (nl - p > 6 && memcmp(nl - 6, ": exit", 6) == 0))
+        {
             continue;
         }
 
@@ -270,6 +275,16 @@ Test(mod_errlog_threads, thread_pool_lines_pass_while_aborts_are_decided)
                  (size_t) passed, "%s", err);
     cr_assert_eq(rgt_mod_summary_suppressed(err, "error", "client_reset",
                                             ABORTER, 0), suppressed);
+
+    /*
+     * Every worker ended normally at debug: none died of a signal (the
+     * module's writer was handed back before the module was unloaded), and
+     * each wrote its exit line to the first file; the master's went to
+     * both.
+     */
+    cr_assert_eq(rgt_count_lines(err, "exited on signal"), 0, "%s", err);
+    cr_assert_eq(rgt_count_exit_lines(err), WORKERS + 1, "%s", err);
+    cr_assert_eq(rgt_count_exit_lines(err2), 1, "%s", err2);
 
     /* one chain, two files: the same lines (threads interleave freely) */
     a = sorted_lines(err, &na);

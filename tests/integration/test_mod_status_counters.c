@@ -130,10 +130,12 @@ Test(mod_status, prometheus_and_json_agree_across_workers_and_reload)
     cr_assert_eq(rgt_count_lines(text, "rstguard_lines_total{"),
                  2 * 2 * 15 * 3);
     /* zero: 180 series but 2, the entries of "tiny", 2 evictions, 4
-       contended and 2 limit_hits counters */
+       contended, 2 limit_hits and 2 rules_switched_off counters */
     assert_has(text, "rstguard_limit_hits_total{zone=\"rg\"} 0");
-    cr_assert_eq(rgt_count_lines(text, "} 0\n"), 178 + 1 + 2 + 4 + 2, "%s",
-                 text);
+    assert_has(text, "# TYPE rstguard_rules_switched_off_total counter");
+    assert_has(text, "rstguard_rules_switched_off_total{zone=\"rg\"} 0");
+    cr_assert_eq(rgt_count_lines(text, "} 0\n"), 178 + 1 + 2 + 4 + 2 + 2,
+                 "%s", text);
 
     /* JSON says the same */
     doc = rgt_mod_status(&ngx);

@@ -1,8 +1,8 @@
 /*
  * The version is kept in one place (VERSION): `rstscan --version` prints
  * it and debian/changelog's newest entry carries it.  The manual page
- * (analyzer/rstscan.1) documents every option `rstscan --help` lists and
- * man(1) renders it without a warning.
+ * (analyzer/rstscan.1) documents every option and format `rstscan --help`
+ * lists, and man(1) renders it without a warning.
  */
 
 #include <criterion/criterion.h>
@@ -80,6 +80,22 @@ Test(version_manpage, debian_changelog_carries_the_version)
 }
 
 
+/* name[0..n) as roff writes it: every '-' as "\-" (out holds 2n + 1) */
+static void
+roff_name(const char *name, size_t n, char *out)
+{
+    size_t  k = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (name[i] == '-') {
+            out[k++] = '\\';
+        }
+        out[k++] = name[i];
+    }
+    out[k] = '\0';
+}
+
+
 /*
  * Every "--name" of the help text (the scanner's table and simulate's
  * usage line) is in the manual as "\-\-name" at the start of a .TP item
@@ -100,19 +116,12 @@ Test(version_manpage, manual_documents_every_option)
 
     for (p = help; (p = strstr(p, "--")) != NULL; p += 2 + n) {
         n = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
-        if (n == 0 || n >= sizeof(name)) {
+        if (n == 0 || 2 * n >= sizeof(name)) {
             continue;
         }
 
         /* --global-rate in roff: \-\-global\-rate */
-        size_t  k = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (p[2 + i] == '-') {
-                name[k++] = '\\';
-            }
-            name[k++] = p[2 + i];
-        }
-        name[k] = '\0';
+        roff_name(p + 2, n, name);
 
         snprintf(want, sizeof(want), "\\-\\-%s", name);
         cr_assert_not_null(strstr(man, want), "the manual lacks %.*s (%s)",
@@ -122,6 +131,29 @@ Test(version_manpage, manual_documents_every_option)
 
     /* the scanner's 16 options and simulate's own */
     cr_assert_geq(found, 20, "only %zu options in --help:\n%s", found, help);
+
+    /* and every format of --help's "formats:" line, as ".B name" or
+       ".BR name ," (roff's '-' written "\-") */
+    p = strstr(help, "\nformats:");
+    cr_assert_not_null(p, "no formats line in --help:\n%s", help);
+    p += 9;
+    for (found = 0; *p != '\n' && *p != '\0'; p += n) {
+        p += strspn(p, " ");
+        n = strcspn(p, " \n");
+        if (n == 0 || n >= sizeof(name) / 2) {
+            break;
+        }
+
+        roff_name(p, n, name);
+
+        char  b[160], br[160];
+        snprintf(b, sizeof(b), ".B %s\n", name);
+        snprintf(br, sizeof(br), ".BR %s ", name);
+        cr_assert(strstr(man, b) != NULL || strstr(man, br) != NULL,
+                  "the manual lacks the format %.*s", (int) n, p);
+        found++;
+    }
+    cr_assert_geq(found, 7, "%s", help);
     free(help);
     free(man);
 }

@@ -817,6 +817,31 @@ rgt_count_lines(const char *text, const char *needle)
 }
 
 
+size_t
+rgt_count_exit_lines(const char *text)
+{
+    size_t       count = 0;
+    const char  *line, *nl, *lvl;
+
+    for (line = text; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        if (nl == NULL) {
+            break;
+        }
+
+        lvl = strstr(line, "[notice] ");
+
+        if (nl - line > 6 && memcmp(nl - 6, ": exit", 6) == 0
+            && lvl != NULL && lvl < nl)
+        {
+            count++;
+        }
+    }
+
+    return count;
+}
+
+
 int
 rgt_wait_lines(const char *path, const char *needle, size_t lines,
     int timeout_ms)

@@ -103,6 +103,14 @@ char *rgt_run(const char *cmd, int *status);
 /* Counts the lines of text that contain needle. */
 size_t rgt_count_lines(const char *text, const char *needle);
 
+/*
+ * Counts nginx's "[notice] PID#TID: exit" lines: one per process that
+ * ended normally (a process killed by a signal never writes it).  A
+ * worker writes its own to the first file of the main error_log only
+ * (nginx's exit log is a copy of that one node); the master to every file.
+ */
+size_t rgt_count_exit_lines(const char *text);
+
 /* Waits until `path` has at least `lines` lines containing needle. */
 int rgt_wait_lines(const char *path, const char *needle, size_t lines,
     int timeout_ms);

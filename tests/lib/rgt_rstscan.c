@@ -77,3 +77,27 @@ rgt_rstscan_json(const char *dir, int *status, char *err, size_t errlen,
     free(out);
     return doc;
 }
+
+
+int
+rgt_sh(const char *cmd, const char *errpath, char *out, size_t outlen,
+    char *err, size_t errlen)
+{
+    char  *full, *o, *e;
+    int    status = -1;
+
+    if (asprintf(&full, "%s 2>'%s'", cmd, errpath) < 0) {
+        return -1;
+    }
+
+    o = rgt_run(full, &status);
+    free(full);
+    e = rgt_read_file(errpath, NULL);
+
+    snprintf(out, outlen, "%s", o ? o : "");
+    snprintf(err, errlen, "%s", e ? e : "");
+    free(o);
+    free(e);
+
+    return o == NULL || e == NULL ? -1 : status;
+}

@@ -28,4 +28,13 @@ json_t *rgt_rstscan_json(const char *dir, int *status, char *err,
     size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/*
+ * Runs a shell command with its stderr in the file errpath (a path of the
+ * test's directory); what it wrote to stdout and to stderr is copied into
+ * out and err (cut to their sizes).  Its exit status, -1 when it could not
+ * be run or did not exit.
+ */
+int rgt_sh(const char *cmd, const char *errpath, char *out, size_t outlen,
+    char *err, size_t errlen);
+
 #endif /* RGT_RSTSCAN_H */

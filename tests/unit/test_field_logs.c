@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rgt_rstscan.h"
 #include "rgt_tmp.h"
 
 static char  dir[RGT_TMP_DIR_MAX];
@@ -50,29 +51,13 @@ put(const char *name, const char *text, char *path, size_t size)
 static int
 run(const char *args)
 {
-    char    cmd[4096], errpath[256];
-    FILE   *p, *e;
-    size_t  n;
-    int     st;
+    char  cmd[4096], errpath[256];
 
     snprintf(errpath, sizeof(errpath), "%s/stderr", dir);
-    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' %s 2>'%s'",
-             getenv("RSTGUARD_ROOT"), getenv("RSTGUARD_RSTSCAN"), args,
-             errpath);
-    p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    n = fread(out, 1, sizeof(out) - 1, p);
-    out[n] = '\0';
-    st = pclose(p);
+    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' %s", getenv("RSTGUARD_ROOT"),
+             getenv("RSTGUARD_RSTSCAN"), args);
 
-    e = fopen(errpath, "r");
-    cr_assert_not_null(e);
-    n = fread(errtext, 1, sizeof(errtext) - 1, e);
-    errtext[n] = '\0';
-    fclose(e);
-
-    cr_assert(WIFEXITED(st));
-    return WEXITSTATUS(st);
+    return rgt_sh(cmd, errpath, out, sizeof(out), errtext, sizeof(errtext));
 }
 
 
@@ -298,4 +283,130 @@ Test(field_logs, unreadable_file_is_never_clean)
     cr_expect_not_null(strstr(out, "\"error\": \"" ), "%s", out);
     cr_expect_not_null(strstr(out, "3 of 4 lines carry abort phrases\""),
                        "%s", out);
+}
+
+
+/* A shell command in the test's directory; skipped when zstd is missing. */
+static void
+sh(const char *fmt, const char *a)
+{
+    char  cmd[2048], c2[1024];
+
+    if (system("command -v zstd > /dev/null") != 0) {
+        cr_skip_test("zstd is not installed (scripts/deps.sh installs it)");
+    }
+
+    snprintf(c2, sizeof(c2), fmt, a);
+    snprintf(cmd, sizeof(cmd), "cd '%s' && %s", dir, c2);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+
+/* zstd by its magic (whatever the name), concatenated frames read
+   through, the same counts as the plain file. */
+Test(field_logs, zstd_input)
+{
+    char     path[256];
+    json_t  *rep;
+
+    put("e.log", NGX_RESET "\n" NGX_TIMEOUT_A NGX_TIMEOUT_B "\n", path,
+        sizeof(path));
+    sh("zstd -q -c e.log > a.zst && zstd -q -19 -c e.log >> a.zst && cp a.zst"
+       " %s", "noext");
+
+    for (int i = 0; i < 2; i++) {
+        char  args[512];
+
+        snprintf(args, sizeof(args), "--json %s/%s", dir,
+                 i == 0 ? "a.zst" : "noext");
+        cr_assert_eq(run(args), 0, "%s", errtext);
+        rep = json_loads(out, 0, NULL);
+        cr_assert_not_null(rep, "%s", out);
+        expect_format(rep, "nginx-error", 4, 0);
+        cr_expect_eq(count(rep, "client_reset"), 2);
+        cr_expect_eq(count(rep, "upstream_timeout"), 2);
+        cr_expect_eq(json_integer_value(json_object_get(rep, "bytes")),
+                     (json_int_t) (2 * strlen(NGX_RESET "\n" NGX_TIMEOUT_A
+                                              NGX_TIMEOUT_B "\n")));
+        json_decref(rep);
+    }
+}
+
+
+/* A damaged archive is an input error that says where, never clean. */
+Test(field_logs, damaged_zstd_is_named)
+{
+    char  path[256], args[512];
+
+    put("e.log", NGX_RESET "\n" NGX_RESET "\n" NGX_RESET "\n", path,
+        sizeof(path));
+    /* cut short: the frame has no end */
+    sh("zstd -q -c e.log | head -c 40 > %s", "cut.zst");
+    snprintf(args, sizeof(args), "--json %s/cut.zst", dir);
+    cr_assert_eq(run(args), 2);
+    cr_expect_not_null(strstr(errtext, "cut.zst: truncated zstd input: the "
+                              "frame ends unfinished after 40 compressed "
+                              "bytes"), "%s", errtext);
+
+    /* bytes after the last frame that are no frame */
+    sh("zstd -q -c e.log > %s && printf 'garbage after' >> bad.zst", "bad.zst");
+    snprintf(args, sizeof(args), "--fail-on client_reset %s/bad.zst", dir);
+    cr_assert_eq(run(args), 2);
+    cr_expect_not_null(strstr(errtext, "bad.zst: corrupt zstd input near "
+                              "compressed byte"), "%s", errtext);
+    /* what was decoded before the damage was still read */
+    cr_expect_not_null(strstr(out, "client_reset"), "%s", out);
+}
+
+
+/* Rotated .zst files take their place in the set like .gz ones. */
+Test(field_logs, rotated_zst_set_oldest_first)
+{
+    char     path[256], args[1024];
+    json_t  *rep, *files;
+    static const char *const  want[] = {
+        "x.log.12.zst", "x.log.5.gz", "x.log.2.zst", "x.log.1", "x.log",
+    };
+
+    put("x.log", NGX_RESET "\n", path, sizeof(path));
+    sh("cp x.log x.log.1 && zstd -q -c x.log > x.log.2.zst && gzip -c x.log"
+       " > x.log.5.gz && zstd -q -c x.log > %s", "x.log.12.zst");
+
+    snprintf(args, sizeof(args), "--json %s/x.log %s/x.log.2.zst %s/x.log.5.gz"
+             " %s/x.log.1 %s/x.log.12.zst", dir, dir, dir, dir, dir);
+    cr_assert_eq(run(args), 0, "%s", errtext);
+    rep = json_loads(out, 0, NULL);
+    cr_assert_not_null(rep);
+    files = json_object_get(rep, "files");
+    cr_assert_eq(json_array_size(files), 5);
+    for (size_t i = 0; i < 5; i++) {
+        const char  *p = json_string_value(json_object_get(
+                             json_array_get(files, i), "path"));
+
+        cr_expect_str_eq(strrchr(p, '/') + 1, want[i], "file %zu", i);
+    }
+    cr_expect_eq(count(rep, "client_reset"), 5);
+    json_decref(rep);
+}
+
+
+/* `docker logs` of the official nginx image: its entrypoint's lines, the
+   error log (stderr) among the access log (stdout) in the image's "main"
+   layout (combined and "$http_x_forwarded_for"), an empty server. */
+Test(field_logs, docker_logs_of_the_nginx_image)
+{
+    json_t  *rep = scan("nginx.out",
+        "/docker-entrypoint.sh: Configuration complete; ready for start up\n"
+        "2026/11/21 10:00:00 [error] 28#28: *2 connect() failed (111: Connection refused) while connecting to upstream, client: 172.17.0.1, server: , request: \"GET / HTTP/1.1\", upstream: \"http://127.0.0.1:3001/\", host: \"localhost:8080\"\n"
+        "172.17.0.1 - - [21/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 502 157 \"-\" \"curl/8.5.0\" \"-\"\n"
+        "172.17.0.9 - - [21/Nov/2026:10:00:01 +0000] \"GET /feed HTTP/1.1\" 499 0 \"-\" \"Mozilla/5.0\" \"203.0.113.50\"\n"
+        "172.17.0.9 - - [21/Nov/2026:10:00:02 +0000] \"GET /feed HTTP/1.1\" 200 812 \"-\" \"Mozilla/5.0\" \"203.0.113.50\"\n",
+        NULL);
+
+    expect_format(rep, "nginx-access", 5, 1);
+    cr_expect_eq(count(rep, "upstream_refused"), 1);
+    cr_expect_str_eq(top_client(rep, "upstream_refused", 0), "172.17.0.1");
+    cr_expect_eq(count(rep, "client_closed"), 1);
+    cr_expect_str_eq(top_client(rep, "client_closed", 0), "172.17.0.9");
+    json_decref(rep);
 }

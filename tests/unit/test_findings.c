@@ -639,7 +639,7 @@ Test(findings, log_bloat_keeps_4096_exception_lines_exactly)
 
     json_t *b = bloat_of(f);
     const char *ev = json_string_value(json_object_get(b, "evidence"));
-    cr_assert_str_eq(ev, "4100 abort records take 424500 of the log's 424500"
+    cr_assert_str_eq(ev, "4100 client abort records take 424500 of the log's 424500"
                      " bytes (100.0%); Java stack traces of aborts lead, see"
                      " numbers");
     json_t *st = json_object_get(json_object_get(b, "numbers"),
@@ -679,7 +679,7 @@ Test(findings, log_bloat_past_4096_exception_lines_keeps_the_largest)
 
     json_t *b = bloat_of(f);
     cr_assert_str_eq(json_string_value(json_object_get(b, "evidence")),
-                     "10100 abort records take 1300000 of the log's 1300000"
+                     "10100 client abort records take 1300000 of the log's 1300000"
                      " bytes (100.0%); Java stack traces of aborts lead, see"
                      " numbers (more than 4096 distinct exception lines: the"
                      " largest are listed, each short by at most 100 bytes)");

@@ -256,9 +256,10 @@ Test(findings_logs, output_buffer_and_backend_down_from_the_error_log)
 
     json_t *all = findings("--format nginx-error", "error.log");
     char   *got = kinds(all);
-    /* 9 abort lines are 45 % of this log: bloat too */
+    /* 9 abort lines are 45 % of this log, but faults of the upstream
+       and the server, never harmless aborts to hold back: no log_bloat */
     cr_assert_str_eq(got, "output_buffer(buffer_overflow)"
-                     " output_buffer(truncated) log_bloat(upstream_refused)"
+                     " output_buffer(truncated)"
                      " backend_down(upstream_refused)",
                      "%s", json_dumps(all, JSON_INDENT(1)));
     const char *advice = json_string_value(json_object_get(
@@ -320,4 +321,251 @@ Test(findings_logs, log_bloat_port_in_use_and_socket_misuse_in_java)
     free(got);
     json_decref(all);
     expect("--format java", "quiet.log", "");
+}
+
+/*
+ * Findings that judge what they name: log_bloat counts the client side
+ * only; output_buffer never fires on 206 or HEAD replies and counts URIs,
+ * not sizes; advice on HAProxy records names HAProxy's settings;
+ * HAProxy's timers feed idle_timeout.
+ */
+
+/* The findings of one kind (a new ref), asserting there are n of them. */
+static json_t *
+of_kind(const char *opts, const char *file, const char *kind, size_t n)
+{
+    json_t  *all = findings(opts, file), *out = json_array(), *v;
+    size_t   i;
+
+    json_array_foreach(all, i, v) {
+        if (strcmp(json_string_value(json_object_get(v, "kind")), kind)
+            == 0)
+        {
+            json_array_append(out, v);
+        }
+    }
+    cr_assert_eq(json_array_size(out), n, "%s: %s", kind,
+                 json_dumps(all, JSON_INDENT(1)));
+    json_decref(all);
+    return out;
+}
+
+static const char *
+text(json_t *arr, size_t i, const char *key)
+{
+    return json_string_value(json_object_get(json_array_get(arr, i), key));
+}
+
+static json_int_t
+num_of(json_t *arr, size_t i, const char *key)
+{
+    json_t  *v = json_object_get(json_object_get(json_array_get(arr, i),
+                                                 "numbers"), key);
+
+    cr_assert(json_is_integer(v), "numbers.%s", key);
+    return json_integer_value(v);
+}
+
+/* One access-log line at 10:mm:ss. */
+static void
+hit_as(FILE *f, const char *method, int m, int s, const char *uri, int st,
+    long body)
+{
+    fprintf(f, "192.0.2.1 - - [21/Nov/2026:10:%02d:%02d +0000] \"%s %s"
+            " HTTP/1.1\" %d %ld \"-\" \"Mozilla/5.0\" 0.050\n", m, s, method,
+            uri, st, body);
+}
+
+#define UP_RESET \
+    "2026/11/21 10:00:%02d [error] 12#12: *%d recv() failed (104:"        \
+    " Connection reset by peer) while reading response header from"      \
+    " upstream, client: 192.0.2.%d, server: _, request: \"GET /api"      \
+    " HTTP/1.1\", upstream: \"http://10.0.0.5:8080/api\", host: \"x\"\n"
+
+#define CL_CLOSE \
+    "2026/11/21 10:00:%02d [info] 12#12: *%d client prematurely closed"   \
+    " connection while sending response to client, client: 192.0.2.%d,"  \
+    " server: _, request: \"GET /video.mp4 HTTP/1.1\", host: \"x\"\n"
+
+/*
+ * An error log that is nearly all upstream resets: a fault, never "harmless
+ * aborts" to hold back.  With client closes added, log_bloat counts those
+ * alone.
+ */
+Test(findings_logs, log_bloat_counts_the_client_side_only)
+{
+    FILE    *f = create("upstream.log"), *g = create("mixed.log");
+    json_t  *b;
+
+    for (int i = 0; i < 40; i++) {
+        fprintf(f, UP_RESET, i, i, i % 9);
+        fprintf(g, UP_RESET, i, i, i % 9);
+    }
+    for (int i = 0; i < 30; i++) {
+        fprintf(g, CL_CLOSE, 40 + i % 20, 100 + i, i % 9);
+    }
+    fclose(f);
+    fclose(g);
+
+    json_decref(of_kind("", "upstream.log", "log_bloat", 0));
+
+    b = of_kind("", "mixed.log", "log_bloat", 1);
+    cr_assert_str_eq(text(b, 0, "class"), "client_closed");
+    cr_assert_eq(num_of(b, 0, "records"), 30);
+    cr_assert_not_null(strstr(text(b, 0, "evidence"), "30 client abort"
+                              " records take"), "%s",
+                       text(b, 0, "evidence"));
+    json_decref(b);
+}
+
+/*
+ * A PDF read in ranges: 206 replies of 8, 16 and 32 KiB, three each, and
+ * the whole file once; HEADs of 4 KiB.  No cut.  Then one URI really cut
+ * at two sizes (three times each, larger replies too): one URI, not two.
+ */
+Test(findings_logs, output_buffer_skips_ranges_and_head_and_counts_uris)
+{
+    FILE    *f = create("ranges.log"), *g = create("cut.log");
+    json_t  *b;
+
+    for (int i = 0; i < 9; i++) {
+        hit_as(f, "GET", 0, i, "/doc.pdf", 206, 8192L << (i % 3));
+        hit_as(f, "HEAD", 0, 10 + i, "/doc.pdf", 200, 4096);
+    }
+    hit_as(f, "GET", 0, 30, "/doc.pdf", 200, 300000);
+    fclose(f);
+    json_decref(of_kind(ACCESS, "ranges.log", "output_buffer", 0));
+
+    for (int i = 0; i < 6; i++) {
+        hit_as(g, "GET", 0, i, "/report.jsp", 200, i < 3 ? 8192 : 16384);
+    }
+    hit_as(g, "GET", 0, 30, "/report.jsp", 200, 90000);
+    fclose(g);
+    b = of_kind(ACCESS, "cut.log", "output_buffer", 1);
+    cr_assert_eq(num_of(b, 0, "uris"), 1);
+    cr_assert_not_null(strstr(text(b, 0, "evidence"), "1 URI stops at one"
+                              " exact size"), "%s", text(b, 0, "evidence"));
+    json_decref(b);
+}
+
+/* HAProxy's HTTP log behind syslog: client, date, frontend, backend/server,
+   Tq/Tw/Tc/Tr/Ta, status, bytes, cookies, termination state, counters. */
+static void
+hap(FILE *f, int s, const char *timers, int st, const char *term)
+{
+    fprintf(f, "Nov 21 10:00:%02d lb1 haproxy[2101]: 198.51.100.%d:4%04d"
+            " [21/Nov/2026:10:00:%02d.120] www~ app/web1 %s %d 512 - - %s"
+            " 1/1/0/0/0 0/0 \"GET /poll HTTP/1.1\"\n", s, s % 11, s, s,
+            timers, st, term);
+}
+
+/* cD sessions all ending at ~61 s of HAProxy's total time (Ta) */
+Test(findings_logs, haproxy_timers_feed_idle_timeout_in_its_words)
+{
+    FILE    *f = create("haproxy.log");
+    json_t  *b;
+    char     timers[64];
+
+    for (int i = 0; i < 30; i++) {
+        hap(f, i, "0/0/1/12/95", 200, "----");
+    }
+    for (int i = 0; i < 8; i++) {
+        snprintf(timers, sizeof(timers), "0/0/1/15/%d", 61000 + i * 40);
+        hap(f, 30 + i, timers, 200, "cD--");
+    }
+    fclose(f);
+
+    b = of_kind("--format haproxy", "haproxy.log", "idle_timeout", 1);
+    cr_assert_str_eq(text(b, 0, "class"), "client_timeout");
+    cr_assert_eq(num_of(b, 0, "records"), 8);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
+        json_array_get(b, 0), "numbers"), "field")), "Ta");
+    cr_assert_not_null(strstr(text(b, 0, "advice"), "`timeout client`"),
+                       "%s", text(b, 0, "advice"));
+    cr_assert_null(strstr(text(b, 0, "advice"), "keepalive_timeout"), "%s",
+                   text(b, 0, "advice"));
+    json_decref(b);
+}
+
+/* SC: the server refused; the advice is HAProxy's, not proxy_pass */
+Test(findings_logs, backend_down_on_haproxy_records_in_its_words)
+{
+    FILE    *f = create("refused.log");
+    json_t  *b;
+
+    for (int i = 0; i < 5; i++) {
+        hap(f, i, "0/0/-1/-1/3", 503, "SC--");
+    }
+    fclose(f);
+
+    b = of_kind("--format haproxy", "refused.log", "backend_down", 1);
+    cr_assert_eq(num_of(b, 0, "records"), 5);
+    cr_assert_not_null(strstr(text(b, 0, "advice"), "`option httpchk`"),
+                       "%s", text(b, 0, "advice"));
+    cr_assert_null(strstr(text(b, 0, "advice"), "proxy_pass"), "%s",
+                   text(b, 0, "advice"));
+    json_decref(b);
+}
+
+#define ALERT_LINE(t, cls, rate, key, up) \
+    "2026/11/21 " t " [warn] 1234#1234: rstguard: alert log=error class="  \
+    cls " rate=" rate " limit=10r/s window=60s top_key=\"" key "\""       \
+    " top_upstream=\"" up "\" sample=\"recv() failed (104: Connection"    \
+    " reset by peer) while reading client request line\"\n"
+
+/*
+ * The module's alert lines: one abort_storm per class, its evidence the
+ * alert of the highest rate; a line off the grammar is an ordinary line.
+ */
+Test(findings_logs, abort_storm_from_the_module_s_alert_lines)
+{
+    FILE    *f = create("storm.log");
+    json_t  *b;
+
+    fputs(ALERT_LINE("10:00:59", "client_reset", "12.50/s", "203.0.113.7",
+                     "10.0.0.5:8080"), f);
+    fputs(ALERT_LINE("10:01:59", "client_reset", "31.07/s", "203.0.113.8",
+                     "10.0.0.5:8080"), f);
+    fputs(ALERT_LINE("10:02:59", "client_reset", "12.00/s", "203.0.113.9",
+                     "10.0.0.5:8080"), f);
+    /* rate without its two decimals: not an alert */
+    fputs(ALERT_LINE("10:03:59", "client_closed", "12/s", "203.0.113.9",
+                     ""), f);
+    fclose(f);
+
+    b = of_kind("--format nginx-error", "storm.log", "abort_storm", 1);
+    cr_assert_str_eq(text(b, 0, "class"), "client_reset");
+    cr_assert_eq(num_of(b, 0, "alerts"), 3);
+    cr_assert_eq(num_of(b, 0, "limit"), 10);
+    cr_assert_float_eq(json_real_value(json_object_get(json_object_get(
+        json_array_get(b, 0), "numbers"), "max_rate")), 31.07, 1e-9);
+    cr_assert_not_null(strstr(text(b, 0, "evidence"), "the module raised 3"
+                              " alerts for client_reset; the highest 31.07/s"
+                              " against a limit of 10r/s over 60 s, top key"
+                              " \"203.0.113.8\""), "%s",
+                       text(b, 0, "evidence"));
+    cr_assert_not_null(strstr(text(b, 0, "advice"), "10.0.0.5:8080"), "%s",
+                       text(b, 0, "advice"));
+    json_decref(b);
+}
+
+/* users leaving pages behind HAProxy (CD--): harmless, but no advice
+   about nginx's module for records HAProxy wrote */
+Test(findings_logs, user_navigation_on_haproxy_records_in_its_words)
+{
+    FILE    *f = create("leaving.log");
+    json_t  *b;
+
+    for (int i = 0; i < 40; i++) {
+        hap(f, i, "0/0/1/-1/350", 200, i % 2 ? "CD--" : "----");
+    }
+    fclose(f);
+
+    b = of_kind("--format haproxy", "leaving.log", "user_navigation", 1);
+    cr_assert_str_eq(text(b, 0, "class"), "client_closed");
+    cr_assert_not_null(strstr(text(b, 0, "advice"), "nothing to fix in"
+                              " HAProxy"), "%s", text(b, 0, "advice"));
+    cr_assert_null(strstr(text(b, 0, "advice"), "rstguard"), "%s",
+                   text(b, 0, "advice"));
+    json_decref(b);
 }

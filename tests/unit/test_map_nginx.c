@@ -163,6 +163,41 @@ Test(map_nginx, http2_streams)
 }
 
 
+/*
+ * HTTP/3 (nginx 1.25.0 to 1.31.4, same words): the QUIC connection's own
+ * lines, written for the connection (no request) in the shape
+ * ngx_http_log_error() gives them.  A client that closes the connection
+ * (CONNECTION_CLOSE) or resets a stream (STOP_SENDING / RESET_STREAM)
+ * leaves no line at info; the access log classifies those.
+ */
+Test(map_nginx, http3_quic)
+{
+    static const map_case  cases[] = {
+        { "2026/12/05 09:41:46 [info] 25189#25189: *22 quic client timed out (110: Connection timed out) while handling quic input, client: 127.0.0.1, server: 127.0.0.1:18443",
+          "client_timeout", "nginx.client_timeout.quic_idle" },
+        { "2026/12/05 09:41:47 [info] 25189#25189: *23 quic client timed out (110: Connection timed out) while handling quic input, client: 2001:db8::7, server: [::]:443",
+          "client_timeout", "nginx.client_timeout.quic_idle" },
+        { "2026/12/05 09:41:48 [info] 25189#25189: *24 quic stateless reset packet detected while decrypting packet, client: 203.0.113.7, server: 0.0.0.0:443",
+          "client_reset", "nginx.client_reset.quic_stateless" },
+        /* the request-level lines read as over TCP */
+        { "2026/12/05 09:41:49 [info] 25189#25189: *25 client timed out (110: Connection timed out) while sending response to client" CTX ", request: \"GET /big.bin HTTP/3.0\", host: \"shop.example.com\"",
+          "client_timeout", "nginx.client_timeout.timed_out" },
+        { "2026/12/05 09:41:50 [info] 25189#25189: *26 client prematurely closed connection while sending response to client" CTX ", request: \"GET /big.bin HTTP/3.0\", host: \"shop.example.com\"",
+          "client_closed", "nginx.client_closed.prematurely" },
+        /* QUIC protocol noise is no abort */
+        { "2026/12/05 09:41:51 [info] 25189#25189: *27 quic unsupported version: 0xcafe0001 while handling initial packet, client: 203.0.113.7, server: 0.0.0.0:443",
+          "none", NULL },
+        { "2026/12/05 09:41:52 [info] 25189#25189: *28 quic flood detected while handling frames, client: 203.0.113.7, server: 0.0.0.0:443",
+          "none", NULL },
+        /* 1.25.0 to 1.28.x, for a client's greased transport parameter */
+        { "2026/12/05 10:24:27 [info] 26006#26006: *2 quic unknown transport param id:0x2ab2, skipped while handling frames, client: 127.0.0.1, server: 127.0.0.1:28536",
+          "none", NULL },
+    };
+
+    CHECK(cases);
+}
+
+
 Test(map_nginx, tls_handshake)
 {
     static const map_case  cases[] = {

@@ -127,6 +127,58 @@ Test(rules_limits, hits_are_per_matcher)
 }
 
 
+/*
+ * A rule switched off in a matcher runs no more (no hit, no match, also
+ * through its format's prefilter, which the other rules then do without),
+ * the other rules still answer, memoised answers do not bring it back,
+ * and switched on again it matches and hits as before.
+ */
+Test(rules_limits, a_rule_switched_off_runs_no_more)
+{
+    static const char  rules[] =
+        "- {id: first, format: generic, class: client_closed,"
+        " match: '^closed'}\n"
+        "- {id: evil, format: generic, class: client_reset,"
+        " match: '^(a+)+$'}\n"
+        "- {id: tail, format: generic, class: broken_pipe, match: 'b$'}\n";
+    rg_ruleset  *rs = rg_ruleset_create();
+    rg_matcher  *m;
+    rg_error     err = { "" };
+    size_t       n = RG_SUBJECT_CAP - 1, evil = 1;
+
+    cr_assert_eq(rg_ruleset_add_buffer(rs, "evil.yaml", rules, strlen(rules),
+                                       &err), 0, "%s", err.msg);
+    cr_assert_eq(rg_ruleset_compile(rs, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(rg_rule_id(rg_ruleset_rule(rs, evil)), "evil");
+    m = rg_matcher_create(rs);
+    cr_assert_not_null(m);
+    memset(line, 'a', n);
+    line[n] = 'b';
+
+    cr_assert_str_eq(match_id(m, "aaaa", 4), "evil");   /* memoised */
+    cr_assert_str_eq(match_id(m, line, n + 1), "tail");
+    cr_assert_eq(rg_matcher_rule_limit_hits(m, evil), 1);
+
+    cr_assert_eq(rg_matcher_rule_off(m, evil, 1), 0);
+    cr_assert(rg_matcher_rule_is_off(m, evil));
+    cr_assert_str_eq(match_id(m, line, n + 1), "tail");
+    cr_assert_str_eq(match_id(m, "aaaa", 4), "none");
+    cr_assert_str_eq(match_id(m, "closed now", 10), "first");
+    cr_assert_eq(rg_matcher_limit_hits(m), 1);
+
+    cr_assert_eq(rg_matcher_rule_off(m, evil, 0), 0);
+    cr_assert(!rg_matcher_rule_is_off(m, evil));
+    cr_assert_str_eq(match_id(m, "aaaa", 4), "evil");
+    cr_assert_str_eq(match_id(m, line, n + 1), "tail");
+    cr_assert_eq(rg_matcher_rule_limit_hits(m, evil), 2);
+
+    cr_assert_eq(rg_matcher_rule_off(m, 3, 1), -1);
+
+    rg_matcher_destroy(m);
+    rg_ruleset_destroy(rs);
+}
+
+
 Test(rules_limits, subjects_are_capped)
 {
     static const char  rules[] =

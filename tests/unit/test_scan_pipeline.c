@@ -713,6 +713,43 @@ json_of_scan(const char *file, int threads, uint64_t chunk)
 }
 
 /*
+ * The --json of file scanned in 1 MiB chunks, the same with 1, 2 and 7
+ * threads (7 leave chunks to whoever is free first, so the joins happen
+ * out of scanning order); the caller frees it.
+ */
+static char *
+json_any_threads(const char *file)
+{
+    char  *j1 = json_of_scan(file, 1, 1u << 20);
+    char  *j2 = json_of_scan(file, 2, 1u << 20);
+    char  *j7 = json_of_scan(file, 7, 1u << 20);
+
+    cr_assert_str_eq(j2, j1);
+    cr_assert_str_eq(j7, j1);
+    free(j2);
+    free(j7);
+    return j1;
+}
+
+/* A class's count in a --json text; with cls NULL, its lines. */
+static json_int_t
+json_count(const char *text, const char *cls)
+{
+    json_error_t  e;
+    json_t       *doc = json_loads(text, 0, &e), *v;
+    json_int_t    n;
+
+    cr_assert_not_null(doc, "%s", e.text);
+    v = cls == NULL ? json_object_get(doc, "lines")
+        : json_object_get(json_object_get(json_object_get(doc, "classes"),
+                                          cls), "count");
+    cr_assert(json_is_integer(v), "%s", cls ? cls : "lines");
+    n = json_integer_value(v);
+    json_decref(doc);
+    return n;
+}
+
+/*
  * -j N: a file cut into nine chunks gives byte for byte the same report
  * with 1, 2 and 7 threads (7 threads leave two chunks to whoever is free
  * first, so the joins happen out of scanning order).
@@ -720,7 +757,7 @@ json_of_scan(const char *file, int threads, uint64_t chunk)
 Test(scan_pipeline, one_two_and_seven_threads_print_the_same_json)
 {
     size_t       n = 0;
-    char        *text = malloc((10u << 20) + 512), *j1, *j2, *j7;
+    char        *text = malloc((10u << 20) + 512), *j1;
     const char  *f;
     int          i = 0;
 
@@ -738,28 +775,12 @@ Test(scan_pipeline, one_two_and_seven_threads_print_the_same_json)
     f = write_file("jobs.log", text, n);
     free(text);
 
-    j1 = json_of_scan(f, 1, 1u << 20);
-    j2 = json_of_scan(f, 2, 1u << 20);
-    j7 = json_of_scan(f, 7, 1u << 20);
-    cr_assert_str_eq(j2, j1);
-    cr_assert_str_eq(j7, j1);
+    j1 = json_any_threads(f);
     /* and it counted what was written: a third of the lines each */
-    {
-        json_error_t  e;
-        json_t       *doc = json_loads(j1, 0, &e), *cls;
-
-        cr_assert_not_null(doc, "%s", e.text);
-        cls = json_object_get(doc, "classes");
-        cr_assert_eq(json_integer_value(json_object_get(json_object_get(cls,
-                     "client_reset"), "count")), (i + 2) / 3);
-        cr_assert_eq(json_integer_value(json_object_get(json_object_get(cls,
-                     "client_closed"), "count")), (i + 1) / 3);
-        cr_assert_eq(json_integer_value(json_object_get(doc, "lines")), i);
-        json_decref(doc);
-    }
+    cr_assert_eq(json_count(j1, "client_reset"), (i + 2) / 3);
+    cr_assert_eq(json_count(j1, "client_closed"), (i + 1) / 3);
+    cr_assert_eq(json_count(j1, NULL), i);
     free(j1);
-    free(j2);
-    free(j7);
 }
 
 /*
@@ -1273,4 +1294,63 @@ Test(scan_pipeline, chunks_are_joined_in_file_order)
     split_scan(5, 1u << 20, &obs, &agg);
     cr_assert_eq(obs.forks, 9);
     rs_agg_free(&agg);
+}
+
+/* One HTTP/2 line of connection cid about request /v/cid at second s. */
+static size_t
+h2_line(char *p, int s, int cid, const char *msg)
+{
+    return (size_t) sprintf(p, "2026/11/21 10:%02d:%02d [info] 1#1: *%d %s"
+        " while sending response to client, client: 10.4.%d.%d, server: s,"
+        " request: \"GET /v/%d HTTP/2.0\", host: \"s\"\n", s / 60 % 60,
+        s % 60, cid, msg, cid / 256 % 256, cid % 256, cid);
+}
+
+/*
+ * HTTP/2 (rules/README.md): a cancelled stream is a "client canceled
+ * stream" line and, same *cid and request, a "client prematurely closed
+ * connection" line: one stream_canceled.  Twenty other lines sit between
+ * the two, so the 1 MiB chunks of a 9 MiB file cut pairs: 1, 2 and 7
+ * threads count what one pass counts.  Every fourth pair has a second
+ * close (a cancel absorbs one), every fifth a close of another
+ * connection (never absorbed).
+ */
+Test(scan_pipeline, http2_cancel_and_close_are_one_abort_across_chunks)
+{
+    size_t       n = 0;
+    char        *text = malloc((10u << 20) + 4096), *j1;
+    const char  *f;
+    int          g = 0, lines = 0, extra = 0, other = 0;
+
+    while (n < 9u << 20) {
+        n += h2_line(text + n, g, g + 1, "client canceled stream 1");
+        for (int k = 0; k < 20; k++) {
+            n += (size_t) sprintf(text + n, "2026/11/21 10:00:00 [notice]"
+                                  " 1#1: *%d ordinary %d\n", 5000000 + k, g);
+        }
+        n += h2_line(text + n, g, g + 1, "client prematurely closed"
+                     " connection");
+        lines += 22;
+        if (g % 4 == 0) {
+            n += h2_line(text + n, g, g + 1, "client prematurely closed"
+                         " connection");
+            lines++;
+            extra++;
+        }
+        if (g % 5 == 0) {
+            n += h2_line(text + n, g, g + 2000000, "client prematurely"
+                         " closed connection");
+            lines++;
+            other++;
+        }
+        g++;
+    }
+    f = write_file("h2.log", text, n);
+    free(text);
+
+    j1 = json_any_threads(f);
+    cr_assert_eq(json_count(j1, "stream_canceled"), g);
+    cr_assert_eq(json_count(j1, "client_closed"), extra + other);
+    cr_assert_eq(json_count(j1, NULL), lines);
+    free(j1);
 }

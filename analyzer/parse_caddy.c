@@ -1,0 +1,238 @@
+/*
+ * parse_caddy.c - Caddy's JSON logs, one object a line: the access log
+ * (logger "http.log.access...", msg "handled request") and the error and
+ * reverse-proxy loggers of the same stream:
+ *
+ *   {"level":"info","ts":1763719200.123,"logger":"http.log.access.log0",
+ *    "msg":"handled request","request":{"remote_ip":"203.0.113.7",
+ *    "client_ip":"203.0.113.7","proto":"HTTP/2.0","method":"GET",
+ *    "host":"example.com","uri":"/video.mp4","headers":{"User-Agent":
+ *    ["Mozilla/5.0"]}},"duration":1.25,"size":65536,"status":499}
+ *
+ * Caddy logs status 499 when a client left a proxied request before the
+ * response began (0 in releases before 2.11), and the reverse proxy's own
+ * lines say what broke ("context canceled", "connect: connection refused",
+ * "aborting with incomplete response" with "write: broken pipe" or
+ * "unexpected EOF").  The message the rules match (rules/caddy.yaml) is
+ * msg, followed by ": " and the error field when there is one.
+ *
+ * The line is parsed with jansson; the fields are copied into the
+ * parser's scratch buffer, so they stay valid until the next line.
+ */
+
+#include <jansson.h>
+#include <math.h>
+#include <string.h>
+
+#include "parse.h"
+
+
+/* Copies s (len n) into the scratch at *at; the copy, or an empty one. */
+static rg_str
+rs_caddy_keep(rs_parser *ps, size_t *at, const char *s, size_t n)
+{
+    rg_str  out = { NULL, 0 };
+
+    if (s == NULL || n == 0 || *at + n > sizeof(ps->scratch)) {
+        return out;
+    }
+
+    memcpy(ps->scratch + *at, s, n);
+    out.p = ps->scratch + *at;
+    out.len = n;
+    *at += n;
+
+    return out;
+}
+
+
+static rg_str
+rs_caddy_string(rs_parser *ps, size_t *at, json_t *v)
+{
+    return json_is_string(v)
+           ? rs_caddy_keep(ps, at, json_string_value(v), json_string_length(v))
+           : (rg_str) { NULL, 0 };
+}
+
+
+/* The client: client_ip, else remote_ip, else remote_addr without port. */
+static rg_str
+rs_caddy_client(rs_parser *ps, size_t *at, json_t *req)
+{
+    json_t      *v;
+    const char  *s, *colon;
+    size_t       n;
+
+    v = json_object_get(req, "client_ip");
+    if (!json_is_string(v) || json_string_length(v) == 0) {
+        v = json_object_get(req, "remote_ip");
+    }
+    if (json_is_string(v) && json_string_length(v) > 0) {
+        return rs_caddy_string(ps, at, v);
+    }
+
+    v = json_object_get(req, "remote_addr");
+    if (!json_is_string(v)) {
+        return (rg_str) { NULL, 0 };
+    }
+
+    s = json_string_value(v);
+    n = json_string_length(v);
+    colon = memrchr(s, ':', n);
+    if (colon != NULL && s[0] != '[') {
+        n = (size_t) (colon - s);
+    } else if (s[0] == '[' && (colon = memchr(s, ']', n)) != NULL) {
+        s++;
+        n = (size_t) (colon - s);
+    }
+
+    return rs_caddy_keep(ps, at, s, n);
+}
+
+
+/* "METHOD URI PROTO" from the request object. */
+static rg_str
+rs_caddy_request(rs_parser *ps, size_t *at, json_t *req)
+{
+    const char  *part[3];
+    rg_str       out;
+    size_t       start = *at, i, n;
+
+    part[0] = json_string_value(json_object_get(req, "method"));
+    part[1] = json_string_value(json_object_get(req, "uri"));
+    part[2] = json_string_value(json_object_get(req, "proto"));
+    if (part[0] == NULL || part[1] == NULL) {
+        return (rg_str) { NULL, 0 };
+    }
+
+    for (i = 0; i < 3 && part[i] != NULL; i++) {
+        n = strlen(part[i]);
+        if (*at + n + 1 > sizeof(ps->scratch)) {
+            break;
+        }
+        if (i > 0) {
+            ps->scratch[(*at)++] = ' ';
+        }
+        memcpy(ps->scratch + *at, part[i], n);
+        *at += n;
+    }
+
+    out.p = ps->scratch + start;
+    out.len = *at - start;
+
+    return out;
+}
+
+
+/* ts: seconds since 1970 as a number, or an ISO 8601 string. */
+static int
+rs_caddy_time(json_t *ts, rs_parsed *out)
+{
+    double  t;
+
+    if (json_is_string(ts)) {
+        return rs_time_iso(json_string_value(ts), json_string_length(ts),
+                           &out->ts) > 0 ? 0 : -1;
+    }
+
+    if (!json_is_number(ts)) {
+        return -1;
+    }
+
+    t = json_number_value(ts);
+    if (!(t > 0 && t < 32503680000.0)) {
+        return -1;
+    }
+
+    out->ts.sec = (int64_t) t;
+    out->ts.has_off = 1;
+    out->ts.off_min = 0;
+    out->ts.valid = 1;
+    out->ms = (int) ((t - floor(t)) * 1000);
+
+    return 0;
+}
+
+
+int
+rs_parse_caddy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
+{
+    json_error_t  je;
+    json_t       *doc, *req, *v, *hdr;
+    const char   *logger;
+    size_t        at = 0, start;
+    double        d;
+
+    rs_parsed_reset(out);
+
+    if (len < 2 || p[0] != '{') {
+        return -1;
+    }
+
+    doc = json_loadb(p, len, JSON_REJECT_DUPLICATES, &je);
+    if (doc == NULL) {
+        return -1;
+    }
+
+    logger = json_string_value(json_object_get(doc, "logger"));
+    if (!json_is_object(doc) || logger == NULL
+        || (strncmp(logger, "http.", 5) != 0 && strcmp(logger, "tls") != 0)
+        || json_string_value(json_object_get(doc, "msg")) == NULL
+        || rs_caddy_time(json_object_get(doc, "ts"), out) != 0)
+    {
+        json_decref(doc);
+        return -1;
+    }
+
+    /* message: msg, then ": error" */
+    start = at;
+    out->f.f[RG_FIELD_MESSAGE] = rs_caddy_string(ps, &at,
+                                                 json_object_get(doc, "msg"));
+    v = json_object_get(doc, "error");
+    if (json_is_string(v) && at + 2 < sizeof(ps->scratch)) {
+        ps->scratch[at++] = ':';
+        ps->scratch[at++] = ' ';
+        rs_caddy_string(ps, &at, v);
+        out->f.f[RG_FIELD_MESSAGE].p = ps->scratch + start;
+        out->f.f[RG_FIELD_MESSAGE].len = at - start;
+    }
+
+    out->f.f[RG_FIELD_LEVEL] = rs_caddy_string(ps, &at,
+                                               json_object_get(doc, "level"));
+    out->f.f[RG_FIELD_MODULE] = rs_caddy_keep(ps, &at, logger,
+                                              strlen(logger));
+    out->f.f[RG_FIELD_UPSTREAM] = rs_caddy_string(ps, &at,
+                                     json_object_get(doc, "upstream"));
+
+    v = json_object_get(doc, "status");
+    if (json_is_integer(v) && json_integer_value(v) >= 0
+        && json_integer_value(v) <= 999)
+    {
+        out->status = (int) json_integer_value(v);
+        char  num[4];
+        int   n = snprintf(num, sizeof(num), "%d", out->status);
+        out->f.f[RG_FIELD_STATUS] = rs_caddy_keep(ps, &at, num, (size_t) n);
+    }
+
+    v = json_object_get(doc, "size");
+    out->body_bytes = json_is_integer(v) ? json_integer_value(v) : -1;
+    d = json_number_value(json_object_get(doc, "duration"));
+    out->request_ms = d > 0 ? (int64_t) (d * 1000 + 0.5) : -1;
+
+    req = json_object_get(doc, "request");
+    if (json_is_object(req)) {
+        out->f.f[RG_FIELD_CLIENT] = rs_caddy_client(ps, &at, req);
+        out->f.f[RG_FIELD_REQUEST] = rs_caddy_request(ps, &at, req);
+        out->f.f[RG_FIELD_HOST] = rs_caddy_string(ps, &at,
+                                      json_object_get(req, "host"));
+        hdr = json_object_get(json_object_get(req, "headers"), "User-Agent");
+        out->agent = rs_caddy_string(ps, &at, json_array_get(hdr, 0));
+    }
+
+    out->f.f[RG_FIELD_LINE].p = p;
+    out->f.f[RG_FIELD_LINE].len = len;
+
+    json_decref(doc);
+
+    return 0;
+}
