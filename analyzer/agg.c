@@ -589,6 +589,8 @@ rs_agg_merge(rs_agg *dst, const rs_agg *src)
             return -1;
         }
         f->detected = s->detected;
+        f->unreadable = s->unreadable;
+        f->abort_lines = s->abort_lines;
         f->lines = s->lines;
         f->bytes = s->bytes;
         f->unparsed = s->unparsed;

@@ -67,6 +67,7 @@ typedef struct {
     /* a file no parser could read (its error says so and how many of its
        lines carry abort phrases): exit status 2 only with --fail-on */
     int        unreadable;
+#define RS_UNREADABLE  ": no parser could read it ("   /* in its error */
     uint64_t   abort_lines;     /* unparsed or generic lines with a phrase */
     const char *prefix;         /* the shipper's prefix ("cri"), or NULL */
     const char *layout_src;     /* "log_format main at nginx.conf:12" when

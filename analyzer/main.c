@@ -361,66 +361,93 @@ rs_unreadable(const rs_agg *agg)
  * (rotate.h), others in the order given.  What the report keeps of the
  * first record seen (a finding's example line, the files' order) is then
  * what one direct run keeps, whatever the order the parts were given in.
- * 2 when any failed.
+ * Each document is read twice (for its first input, then to add it), so
+ * only one is held at a time, as before.  2 when any failed.
  */
 static int
 rs_merge_all(rs_run *run, rs_agg *agg, rs_findings *findings)
 {
     char          err[2048], why[1536];
-    size_t        i, j, n = run->cli.nfiles;
+    size_t        i, j, m, n = run->cli.nfiles;
     int           status = 0;
-    json_t      **doc;
+    json_t       *doc;
+    char        **first;
     const char  **key, **order;
 
-    doc = calloc(n + 1, sizeof(json_t *));
+    first = calloc(n + 1, sizeof(char *));
     key = calloc(n + 1, sizeof(char *));
     order = calloc(n + 1, sizeof(char *));
 
-    if (doc == NULL || key == NULL || order == NULL) {
+    if (first == NULL || key == NULL || order == NULL) {
         fprintf(stderr, "rstscan: out of memory\n");
-        free(doc);
-        free(key);
-        free(order);
-        return 2;
+        status = 2;
+        goto done;
     }
 
     for (i = 0; i < n; i++) {
-        doc[i] = rs_partial_load_file(run->cli.files[i], err, sizeof(err));
-        if (doc[i] == NULL) {
+        /* the keys are distinct pointers: each finds its part again */
+        key[i] = run->cli.files[i];
+
+        doc = rs_partial_load_file(run->cli.files[i], err, sizeof(err));
+        if (doc == NULL) {
+            /* said once, here; the part is left out below */
             fprintf(stderr, "rstscan: %s\n", err);
             status = 2;
+            key[i] = NULL;
+            continue;
         }
 
-        key[i] = doc[i] ? rs_partial_first_path(doc[i]) : NULL;
-        key[i] = key[i] ? key[i] : run->cli.files[i];
-        order[i] = key[i];
+        if (rs_partial_first_path(doc) != NULL
+            && (first[i] = strdup(rs_partial_first_path(doc))) != NULL)
+        {
+            key[i] = first[i];
+        }
+        json_decref(doc);
     }
 
-    /* the keys are distinct pointers: each finds its document again */
-    if (rs_rotate_order(order, n) != 0) {
-        memcpy(order, key, n * sizeof(char *));
+    for (i = 0, m = 0; i < n; i++) {
+        if (key[i] != NULL) {
+            order[m++] = key[i];
+        }
     }
 
-    for (j = 0; j < n; j++) {
+    if (rs_rotate_order(order, m) != 0) {
+        fprintf(stderr, "rstscan: out of memory\n");
+        status = 2;
+        goto done;
+    }
+
+    for (j = 0; j < m; j++) {
         for (i = 0; i < n && key[i] != order[j]; i++) {
             /* void */
         }
 
-        if (i == n || doc[i] == NULL) {
+        if (i == n) {
             continue;
         }
 
-        if (rs_partial_add(doc[i], agg, findings, why, sizeof(why)) != 0) {
+        doc = rs_partial_load_file(run->cli.files[i], err, sizeof(err));
+        if (doc == NULL) {
+            /* it changed since the first read */
+            fprintf(stderr, "rstscan: %s\n", err);
+            status = 2;
+            continue;
+        }
+
+        if (rs_partial_add(doc, agg, findings, why, sizeof(why)) != 0) {
             fprintf(stderr, "rstscan: %s: %s\n", run->cli.files[i], why);
             status = 2;
         }
+        json_decref(doc);
     }
 
-    for (i = 0; i < n; i++) {
-        json_decref(doc[i]);
+done:
+
+    for (i = 0; first != NULL && i < n; i++) {
+        free(first[i]);
     }
 
-    free(doc);
+    free(first);
     free(key);
     free(order);
 

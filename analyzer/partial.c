@@ -342,6 +342,8 @@ rs_partial_load(const json_t *doc, rs_agg *a, rs_findings *f, char *err,
         }
 
         fl->detected = detected;
+        /* a file no parser read fails --fail-on in the merge too */
+        fl->unreadable = error != NULL && strstr(error, RS_UNREADABLE) != NULL;
         fl->lines = (uint64_t) n[0];
         fl->bytes = (uint64_t) n[1];
         fl->unparsed = (uint64_t) n[2];

@@ -466,7 +466,7 @@ rs_scan_judge(rs_scanner *sc)
         return 0;
     }
 
-    snprintf(msg, sizeof(msg), "%s: no parser could read it (format %s): "
+    snprintf(msg, sizeof(msg), "%s" RS_UNREADABLE "format %s): "
              "%" PRIu64 " of %" PRIu64 " lines carry abort phrases", f->path,
              rg_format_name(sc->format), f->abort_lines, f->lines);
     f->unreadable = 1;

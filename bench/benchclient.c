@@ -10,7 +10,7 @@
  *
  *   benchclient abort PORT COUNT ADDRS SECONDS PATH
  *       COUNT aborted requests spread evenly over SECONDS, from ADDRS client
- *       addresses 127.0.0.10, 127.0.0.11, ...: each connects with a 4 KiB
+ *       addresses 127.0.0.10, 127.0.0.11, ... (on through 127.0.1.0): each connects with a 4 KiB
  *       receive buffer, asks for PATH (a file far larger than the socket
  *       buffers), reads the first bytes of the response and resets the
  *       connection (SO_LINGER 0) with the rest unread, so nginx meets the
@@ -36,7 +36,7 @@
 
 #define BC_BUF        65536
 #define BC_IO_MS      10000     /* one read or connect may take this long */
-#define BC_MAX_ADDRS  200
+#define BC_MAX_ADDRS  100000
 
 
 static double
@@ -291,7 +291,7 @@ bc_abort(int port, long count, long addrs, long seconds, const char *path)
 {
     char     req[1024], buf[512], from[32];
     double   start, due, deadline;
-    long     i, done = 0, failed = 0;
+    long     i, k, done = 0, failed = 0;
     int      fd, len;
     ssize_t  n;
 
@@ -314,7 +314,10 @@ bc_abort(int port, long count, long addrs, long seconds, const char *path)
             nanosleep(&ts, NULL);
         }
 
-        snprintf(from, sizeof(from), "127.0.0.%ld", 10 + i % addrs);
+        /* 127.0.0.10 onwards through 127.0.0.0/8: 10,000 addresses fit */
+        k = 10 + i % addrs;
+        snprintf(from, sizeof(from), "127.%ld.%ld.%ld", (k >> 16) & 255,
+                 (k >> 8) & 255, k & 255);
 
         fd = bc_connect(port, from, 4096);
         if (fd == -1) {

@@ -8,15 +8,17 @@
 #      module loaded and enabled (and with every feature on);
 #   2. wrk req/s, module vs stock, median of interleaved runs (for the
 #      record: wrk scatters +-10% on this machine);
-#   3. an abort flood: COUNT aborted requests from 50 client addresses in
-#      SECONDS beside wrk's normal traffic, error_log at info: log bytes and
-#      the normal traffic's req/s, with the module vs without;
+#   3. an abort flood: COUNT aborted requests from ADDRS client addresses
+#      (100, 1,000 and 10,000) in SECONDS beside wrk's normal traffic, 2
+#      workers, error_log at info: log bytes, summary lines per write, and
+#      per class written + suppressed= against the zone and stock nginx;
 #   4. a hostile rule: 4 connections requesting a URI whose error-log line
 #      makes a rule backtrack to PCRE2's limits, beside normal traffic, with
 #      that rule loaded vs without it (the cost guard switches it off).
 #
 #   BENCH_CG_REQUESTS=5000  BENCH_WRK_ROUNDS=5  BENCH_WRK_SECONDS=4
-#   BENCH_FLOOD_ABORTS=20000  BENCH_FLOOD_SECONDS=10  BENCH_HOSTILE_SECONDS=8
+#   BENCH_FLOOD_ABORTS=20000  BENCH_FLOOD_SECONDS=20
+#   BENCH_FLOOD_ADDRS="100 1000 10000"  BENCH_HOSTILE_SECONDS=8
 #   BENCH_HOSTILE_ROUNDS=3
 #   BENCH_PARTS="1 2 3 4"   (BENCH_PARTS=1: only the instruction counts)
 #
@@ -33,7 +35,9 @@ cg_n=${BENCH_CG_REQUESTS:-5000}
 wrk_rounds=${BENCH_WRK_ROUNDS:-5}
 wrk_secs=${BENCH_WRK_SECONDS:-4}
 flood_n=${BENCH_FLOOD_ABORTS:-20000}
-flood_secs=${BENCH_FLOOD_SECONDS:-10}
+flood_secs=${BENCH_FLOOD_SECONDS:-20}
+flood_addrs=${BENCH_FLOOD_ADDRS:-100 1000 10000}
+rstscan=$build/rstscan
 hostile_secs=${BENCH_HOSTILE_SECONDS:-8}
 hostile_rounds=${BENCH_HOSTILE_ROUNDS:-3}
 parts=${BENCH_PARTS:-1 2 3 4}
@@ -51,6 +55,7 @@ trap cleanup EXIT
 # free_port VAR: sets VAR to a port nothing uses, never one handed out
 # before in this run
 used_ports=" "
+flood_notes=()
 free_port() {
     local p i
     for ((i = 0; i < 1000; i++)); do
@@ -152,6 +157,9 @@ conf() {
             echo "        listen 127.0.0.1:$port2;"
             echo "        root $p/html;"
             echo "        access_log $p/logs/normal-access.log combined$ifvar;"
+            # normal traffic is not limited: the access summaries are then
+            # the flood server's alone (wrk cuts a few requests at its end)
+            [ "$variant" = stock ] || echo "        rstguard off;"
             [ "$variant" = stock ] || echo "        location = /rstguard-status { rstguard_status; access_log off; }"
             echo "    }"
         else
@@ -290,11 +298,14 @@ fi
 
 # --- 3. the abort flood -------------------------------------------------------
 
-# flood VARIANT: runs the flood; sets f_err f_acc f_norm f_rps f_client
-# f_lines (abort lines in the error log), f_summ (rstguard summary lines)
+# flood VARIANT ADDRS: runs the flood; sets f_err f_acc f_norm f_rps
+# f_client f_lines (abort lines in the error log), f_summ (rstguard summary
+# lines), f_per_write (the most summary lines one write left: lines of one
+# second), f_classes (per class and log: what rstscan counts, i.e. lines
+# written + suppressed=)
 flood() {
     local p port port2 pid wrk_out
-    p=$(prefix "flood-$1")
+    p=$(prefix "flood-$1-$2")
     free_port port; free_port port2
     conf "$1" "$p" "$port" "$port2" flood
     check_conf "$p" > "$p/why" || return 1
@@ -302,7 +313,7 @@ flood() {
     wait_listen "$port" 10; wait_listen "$port2" 10
     wrk -t1 -c4 -d"${flood_secs}"s "http://127.0.0.1:$port2/index.html" > "$p/wrk.out" 2>&1 &
     wrk_pid=$!
-    f_client=$("$client" abort "$port" "$flood_n" 50 "$flood_secs" /big.bin) || true
+    f_client=$("$client" abort "$port" "$flood_n" "$2" "$flood_secs" /big.bin) || true
     wait_exit "$wrk_pid" $((flood_secs + 30)) || true
     sleep 1
     f_status=""
@@ -318,52 +329,77 @@ flood() {
         | grep -c -E 'client prematurely closed connection|Connection reset by peer|Broken pipe' || true)
     f_summ=$(grep -c 'rstguard: log=' "$p/logs/error.log" || true)
     f_summ_bytes=$(grep 'rstguard: log=' "$p/logs/error.log" | wc -c)
+    f_per_write=$(grep 'rstguard: log=' "$p/logs/error.log" | cut -c1-19 \
+        | sort | uniq -c | sort -rn | awk 'NR == 1 {print $1} END {if (!NR) print 0}')
     f_acc_lines=$(wc -l < "$p/logs/flood-access.log")
+    # per class: error-log lines written (rstscan over the log without the
+    # summaries), the error summaries' suppressed=, and the zone's counters
+    f_classes=$( (grep -v 'rstguard: ' "$p/logs/error.log" || true) \
+        | "$rstscan" --json - 2> /dev/null \
+        | jq -r '.classes | to_entries[] | "\(.key) \(.value.count)"' 2> /dev/null | sort || true)
+    f_held=$( (grep -o 'rstguard: log=error class=[a-z_]* key="[^"]*" keys=[0-9]* suppressed=[0-9]*' \
+        "$p/logs/error.log" || true) | sed 's/.*class=\([a-z_]*\) .*suppressed=/\1 /' \
+        | awk '{s[$1] += $2} END {for (c in s) print c, s[c]}' | sort)
+    f_seen=""
+    [ -z "$f_status" ] || f_seen=$(echo "$f_status" | jq -r '.zones.bench as $z
+        | ($z.lines.error | to_entries[] | select(.value.seen > 0)
+           | "\(.key) \(.value.passed) \(.value.suppressed)"),
+          "contended \($z.contended.error)"' 2> /dev/null)
+    # the access log (combined: no class): lines + access summaries' suppressed=
+    f_acc_total=$(( f_acc_lines + $( (grep -o 'rstguard: log=access class=[a-z_]* key="[^"]*" keys=[0-9]* suppressed=[0-9]*' \
+        "$p/logs/error.log" || true) | awk -F'suppressed=' '{s += $2} END {print s + 0}') ))
+    return 0
 }
+
+red() { printf '%.2f' "$(echo "scale=6; 100 - 100 * $1 / $2" | bc -l)"; }
 
 if [[ " $parts " == *" 3 "* ]]; then
     echo
-    echo "### 3. Abort flood: $flood_n aborted requests from 50 addresses in ${flood_secs} s"
+    echo "### 3. Abort flood: $flood_n aborted requests in ${flood_secs} s from 100, 1,000 and 10,000 addresses"
     echo
-    echo "nginx with 2 workers, error_log at info. Flood (build/benchclient abort): each client of 127.0.0.10–59 asks for"
-    echo "a 1 MiB file on a \`listen ... sndbuf=32k\` server with a 4 KiB receive buffer, reads the first bytes and resets."
-    echo "Beside it, normal traffic: \`wrk -t1 -c4 -d${flood_secs}s\` for /index.html on a second server with its own"
-    echo "access log. With the module: \`rstguard_zone zone=bench:10m rate=10r/m burst=5\` (default global budget),"
-    echo "\`rstguard on; rstguard_error_log on;\` and \`access_log ... combined if=\$rstguard_log\` on both servers."
+    echo "nginx with 2 workers, error_log at info. Flood (build/benchclient abort): each client of 127.0.0.10 onwards"
+    echo "asks for a 1 MiB file on a \`listen ... sndbuf=32k\` server with a 4 KiB receive buffer, reads the first bytes"
+    echo "and resets. Beside it, normal traffic: \`wrk -t1 -c4 -d${flood_secs}s\` for /index.html on a second server"
+    echo "with its own access log. With the module: \`rstguard_zone zone=bench:10m rate=10r/m burst=5\` (default"
+    echo "global budget), \`rstguard on; rstguard_error_log on;\` and \`access_log ... combined if=\$rstguard_log\`"
+    echo "(the normal server says \`rstguard off;\`); summaries at the default interval (60 s) and keys (10). *per write* = the most summary"
+    echo "lines of one second (one writer writes an interval's lines at once); bound 2 logs × classes × 11."
+    echo "*exact* = the flood access log's lines + the access summaries' suppressed= equal stock's lines (one per"
+    echo "aborted request; the combined format carries no class), and in the error log, per class, the summaries'"
+    echo "suppressed= equal the zone's held count and lines written + suppressed= equal every line nginx handed the"
+    echo "filter (the zone's passed + suppressed, plus the contended lines). Stock's own error-log lines are shown"
+    echo "beside: real resets end as client_reset or broken_pipe by timing, so two runs never split the same way."
     echo
-    if flood stock; then
-        s_err=$f_err s_acc=$f_acc s_norm=$f_norm s_rps=$f_rps s_client=$f_client
-        s_lines=$f_lines s_acc_lines=$f_acc_lines
-        if flood flood; then
-            red() { printf '%.2f' "$(echo "scale=6; 100 - 100 * $1 / $2" | bc -l)"; }
-            echo "| | without module | with module | reduction |"
-            echo "|---|---|---|---|"
-            echo "| aborts made (client) | ${s_client#abort: } | ${f_client#abort: } | |"
-            echo "| error.log bytes | $s_err | $f_err | $(red "$f_err" "$s_err") % |"
-            echo "| error.log abort lines | $s_lines | $f_lines | |"
-            echo "| error.log rstguard summary lines | 0 | $f_summ ($f_summ_bytes bytes) | |"
-            echo "| flood access log bytes | $s_acc | $f_acc | $(red "$f_acc" "$s_acc") % |"
-            echo "| flood access log lines | $s_acc_lines | $f_acc_lines | |"
-            echo "| normal access log bytes | $s_norm | $f_norm | (all normal requests kept) |"
-            echo "| normal traffic req/s (wrk) | $s_rps | $f_rps | ratio $(printf '%.3f' "$(echo "scale=6; $f_rps / $s_rps" | bc -l)") |"
-            echo
-            echo "Target: error-log and access-log bytes 99% less; normal req/s no worse than without."
-            if [ -n "$f_status" ]; then
-                echo
-                echo "rstguard_status after the flood (classes with lines only):"
-                echo
-                echo '```json'
-                echo "$f_status" | jq -c '.zones | map_values({entries, evictions, contended,
-                    lines: (.lines | map_values(with_entries(select(.value.seen > 0))))})' 2> /dev/null \
-                    || echo "$f_status" | head -c 600
-                echo '```'
-            fi
-        else
-            echo "with the module: not run: $(cat "$work/flood-flood/why")"
+    echo "| addresses | error.log stock → module | reduction | flood access log stock → module | reduction | summary lines (bytes) | per write (bound) | normal req/s ratio | exact |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    for addrs in $flood_addrs; do
+        if ! flood stock "$addrs"; then
+            echo "| $addrs | not run: $(cat "$work/flood-stock-$addrs/why") |||||||"
+            continue
         fi
-    else
-        echo "not run: $(cat "$work/flood-stock/why")"
-    fi
+        s_err=$f_err s_acc=$f_acc s_rps=$f_rps s_classes=$f_classes s_client=$f_client
+        s_acc_total=$f_acc_total
+        if ! flood flood "$addrs"; then
+            echo "| $addrs | with the module: not run: $(cat "$work/flood-flood-$addrs/why") |||||||"
+            continue
+        fi
+        ncls=$(printf '%s\n%s\n' "$f_classes" "$f_held" | awk 'NF {print $1}' | sort -u | grep -c . || true)
+        # per class: written + held = the zone's passed + suppressed, the
+        # contended lines (written uncharged, not in a class) on top
+        sum_log=$(printf '%s\n%s\n' "$f_classes" "$f_held" | awk 'NF {s += $2} END {print s + 0}')
+        sum_zone=$(echo "$f_seen" | awk '$1 == "contended" {s += $2; next} NF {s += $2 + $3} END {print s + 0}')
+        held_log=$(echo "$f_held" | awk 'NF {s += $2} END {print s + 0}')
+        held_zone=$(echo "$f_seen" | awk '$1 != "contended" && NF {s += $3} END {print s + 0}')
+        if [ "$sum_log" = "$sum_zone" ] && [ "$held_log" = "$held_zone" ] \
+            && [ "$f_acc_total" = "$s_acc_total" ]; then exact="yes"
+        else exact="**no**"; fi
+        echo "| $addrs | $s_err → $f_err | $(red "$f_err" "$s_err") % | $s_acc → $f_acc | $(red "$f_acc" "$s_acc") % | $f_summ ($f_summ_bytes) | $f_per_write (≤ $((2 * ncls * 11))) | $(printf '%.3f' "$(echo "scale=6; $f_rps / $s_rps" | bc -l)") | $exact |"
+        flood_notes+=("- $addrs addresses: stock ${s_client#abort: }; module ${f_client#abort: }. Error log: stock lines per class {$(echo "$s_classes" | tr '\n' ',')}; module lines written {$(echo "$f_classes" | tr '\n' ',')}, summaries' suppressed= {$(echo "$f_held" | tr '\n' ',')} ($sum_log in all); the zone's (passed, suppressed) {$(echo "$f_seen" | tr '\n' ',')} ($sum_zone in all). Flood access log: stock $s_acc_total lines; module lines + access summaries' suppressed= $f_acc_total.")
+    done
+    echo
+    printf '%s\n' "${flood_notes[@]}"
+    echo
+    echo "Target: error-log and access-log bytes ≥ 99.5% less; summary lines per write ≤ 2 × classes × (keys + 1); exact."
 fi
 
 # --- 4. a hostile rule ----------------------------------------------------------

@@ -39,7 +39,7 @@
  */
 #define NGX_HTTP_RSTGUARD_FOLLOW_HELD    0x08
 
-/* "held" values of ngx_http_rstguard_summary_note() */
+/* what became of an error-log line (errlog.c) */
 #define NGX_HTTP_RSTGUARD_NOTE_PASSED    0
 #define NGX_HTTP_RSTGUARD_NOTE_HELD      1
 /* the limiter would have held it, but rstguard_dry_run is on: it passed */
@@ -49,6 +49,17 @@
 #define NGX_HTTP_RSTGUARD_DEFAULT_ZONE   "rstguard_default"
 #define NGX_HTTP_RSTGUARD_DEFAULT_SIZE   (1024 * 1024)
 
+/* summaries: an error-log chain's number; 0 is the http-level error log */
+#define NGX_HTTP_RSTGUARD_MAX_CHAINS     16
+/* bytes of a sample kept per (chain, log, class); the line cuts further */
+#define NGX_HTTP_RSTGUARD_SAMPLE_MAX     512
+/* longer keys are cut: they only have to tell clients apart */
+#define NGX_HTTP_RSTGUARD_MAX_KEY        1024
+/* upstream addresses tracked per (log, class) for alerts, and their length */
+#define NGX_HTTP_RSTGUARD_UPSTREAMS      4
+#define NGX_HTTP_RSTGUARD_UPSTREAM_MAX   64
+/* the most rstguard_summary_keys allows */
+#define NGX_HTTP_RSTGUARD_KEYS_MAX       100
 /* rules the cost guard can say it switched off, per window, server-wide */
 #define NGX_HTTP_RSTGUARD_GUARD_SLOTS    16
 
@@ -82,9 +93,66 @@ typedef struct {
      * each worker's matcher, added here as they happen
      */
     ngx_atomic_t                 limit_hits;
+    /* rstguard_alert lines written, per class */
+    ngx_atomic_t                 alerts[RG_CLASS_COUNT];
+    /* lines seen since the last alert check, for rstguard_alert */
+    ngx_atomic_t                 window_seen[NGX_HTTP_RSTGUARD_NLOGS]
+                                            [RG_CLASS_COUNT];
     /* (rule, window) pairs the cost guard switched off (guard.c) */
     ngx_atomic_t                 rules_off;
 } ngx_http_rstguard_counters_t;
+
+
+/*
+ * What one key (a zone node) held back, would have held (dry run) and
+ * passed in the current summary interval.  first == 0: nothing yet.
+ */
+typedef struct {
+    uint64_t                     held;
+    uint64_t                     dry;
+    uint64_t                     passed;
+    time_t                       first;
+    time_t                       last;
+} ngx_http_rstguard_held_t;
+
+
+/*
+ * One (chain, log, class) of the summaries, in the zone: the counts of
+ * keys evicted from the zone before they were summarised (they go to the
+ * key="*" line), the most severe level held back, one sample.
+ */
+typedef struct {
+    ngx_http_rstguard_held_t     other;
+    ngx_uint_t                   other_keys;      /* with held > 0 */
+    ngx_uint_t                   other_dry_keys;  /* with dry > 0 */
+    ngx_uint_t                   level;           /* 0: nothing held */
+    ngx_uint_t                   sample_held;     /* the sample was held */
+    size_t                       sample_len;
+    u_char                       sample[NGX_HTTP_RSTGUARD_SAMPLE_MAX];
+} ngx_http_rstguard_group_t;
+
+
+/* the upstream addresses of one (log, class), for alerts (top-k) */
+typedef struct {
+    uint64_t                     count;
+    size_t                       len;
+    u_char                       data[NGX_HTTP_RSTGUARD_UPSTREAM_MAX];
+} ngx_http_rstguard_upstream_t;
+
+
+/* one bucket per (log, key, class) in the zone's rbtree */
+typedef struct {
+    u_char                       color;
+    u_char                       log;
+    u_char                       cls;
+    u_char                       chain;     /* of the held counts */
+    u_short                      len;
+    ngx_queue_t                  queue;     /* LRU */
+    ngx_queue_t                  pending;   /* in sh->pending: counts */
+    rg_bucket                    bucket;
+    ngx_http_rstguard_held_t     held;
+    u_char                       data[1];
+} ngx_http_rstguard_node_t;
 
 
 /* the zone's shared part, in the slab pool */
@@ -98,7 +166,29 @@ typedef struct {
     /* the cost guard's alerts of the current window (guard.c) */
     ngx_atomic_t                 guard[NGX_HTTP_RSTGUARD_GUARD_SLOTS];
     ngx_http_rstguard_counters_t counters;
+
+    /* summaries (held.c, summary.c) */
+    ngx_queue_t                  pending;       /* nodes with counts */
+    ngx_http_rstguard_group_t   *groups[NGX_HTTP_RSTGUARD_MAX_CHAINS]
+                                       [NGX_HTTP_RSTGUARD_NLOGS]
+                                       [RG_CLASS_COUNT];
+    ngx_http_rstguard_upstream_t upstreams[NGX_HTTP_RSTGUARD_NLOGS]
+                                          [RG_CLASS_COUNT]
+                                          [NGX_HTTP_RSTGUARD_UPSTREAMS];
+    /* the elected writer: the next interval's end, in wall-clock ms */
+    uint64_t                     next_summary;
+    time_t                       window_start;  /* of the held counts */
+    uint64_t                     alert_start;   /* of window_seen, ms */
 } ngx_http_rstguard_shctx_t;
+
+
+/* what a decision notes for the summaries besides its verdict */
+typedef struct {
+    ngx_uint_t                   chain;     /* a summary chain number */
+    ngx_uint_t                   level;     /* the line's level */
+    ngx_str_t                   *sample;    /* line or request, or NULL */
+    ngx_str_t                   *upstream;  /* address, or NULL */
+} ngx_http_rstguard_note_t;
 
 
 /* a zone as this cycle's configuration sees it (rates may change on reload) */
@@ -129,7 +219,7 @@ typedef struct {
 } ngx_http_rstguard_guard_t;
 
 
-/* moderr's per-worker summary table, defined in ngx_http_rstguard_summary.c */
+/* the worker's summary writer, defined in ngx_http_rstguard_summary.c */
 typedef struct ngx_http_rstguard_summary_s  ngx_http_rstguard_summary_t;
 
 /* moderr's error-log filter (recorded chains, the writer's state), errlog.c */
@@ -149,6 +239,12 @@ typedef struct {
 
     ngx_flag_t                   error_log;         /* rstguard_error_log */
     ngx_msec_t                   summary_interval;  /* 60s */
+    ngx_uint_t                   summary_keys;      /* 10 */
+
+    /* rstguard_alert: milli-events per second (0: off), and as written */
+    uint64_t                     alert_rate;
+    uint64_t                     alert_num;
+    u_char                       alert_unit;        /* 's' or 'm' */
 
     /* http-level rstguard_classes and rstguard_dry_run, for the error log */
     ngx_http_rstguard_mask_t     classes;
@@ -194,11 +290,36 @@ extern ngx_module_t  ngx_http_rstguard_module;
  * evicted; if even that fails the event passes.
  */
 ngx_int_t ngx_http_rstguard_decide(ngx_http_rstguard_main_conf_t *rmcf,
-    ngx_uint_t log, rg_class cls, ngx_str_t *key, ngx_uint_t flags);
+    ngx_uint_t log, rg_class cls, ngx_str_t *key, ngx_uint_t flags,
+    ngx_http_rstguard_note_t *note);
 
-/* the same in a given zone (the access log's zone= may differ) */
+/*
+ * The same in a given zone (the access log's zone= may differ).  With a
+ * note (not NULL), a decided line is also counted, in the same critical
+ * section, in the zone's summary state (held.c): a line is held back only
+ * when its count is kept there, so no held line can go unsummarised.
+ */
 ngx_int_t ngx_http_rstguard_zone_decide(ngx_http_rstguard_zone_t *zone,
-    ngx_uint_t log, rg_class cls, ngx_str_t *key, ngx_uint_t flags);
+    ngx_uint_t log, rg_class cls, ngx_str_t *key, ngx_uint_t flags,
+    ngx_http_rstguard_note_t *note);
+
+/*
+ * held.c, called with the zone locked.  group() finds or makes the
+ * (chain, log, class) group (NULL: no memory even after evicting);
+ * note() counts a decision; fold() moves an evicted node's counts to its
+ * group's key="*" line.
+ */
+ngx_http_rstguard_group_t *ngx_http_rstguard_held_group(
+    ngx_http_rstguard_zone_t *zone, ngx_uint_t chain, ngx_uint_t log,
+    rg_class cls);
+void ngx_http_rstguard_held_note(ngx_http_rstguard_zone_t *zone,
+    ngx_http_rstguard_node_t *node, ngx_http_rstguard_group_t *group,
+    ngx_int_t rc, ngx_uint_t flags, ngx_http_rstguard_note_t *note);
+void ngx_http_rstguard_held_fold(ngx_http_rstguard_zone_t *zone,
+    ngx_http_rstguard_node_t *node);
+
+/* zone.c, called locked: evicts the oldest bucket; 0 when none is left */
+ngx_uint_t ngx_http_rstguard_zone_evict(ngx_http_rstguard_zone_t *zone);
 
 /* zone.c: declares a zone (rstguard_zone and the built-in default) */
 ngx_http_rstguard_zone_t *ngx_http_rstguard_zone_add(ngx_conf_t *cf,
@@ -222,20 +343,19 @@ ngx_int_t ngx_http_rstguard_status_handler(ngx_http_request_t *r);
 
 
 /*
- * Implemented by moderr in ngx_http_rstguard_summary.c.  Notes a decision
- * for this worker's summaries; held is one of NGX_HTTP_RSTGUARD_NOTE_*;
- * level is the line's level (NGX_LOG_INFO for access-log decisions); chain
- * is the error-log chain the line was headed to (for the access log: the
- * http-level error log; NULL means exactly that); sample is the line (or
- * request) text.  Does nothing before init_process (no table yet).
+ * summary.c: the summary chain number of an error-log chain head (NULL,
+ * or one not recorded: 0, the http-level error log).
  */
-void ngx_http_rstguard_summary_note(ngx_http_rstguard_main_conf_t *rmcf,
-    ngx_uint_t log, rg_class cls, ngx_str_t *key, ngx_uint_t held,
-    ngx_uint_t level, ngx_log_t *chain, ngx_str_t *sample);
+ngx_uint_t ngx_http_rstguard_summary_chain(
+    ngx_http_rstguard_main_conf_t *rmcf, ngx_log_t *head);
+
+/* errlog.c: the recorded error-log chain heads (ngx_log_t *), or NULL */
+ngx_array_t *ngx_http_rstguard_errlog_chains(ngx_http_rstguard_errlog_t *el);
 
 /*
  * summary.c, called by the module's init_process and exit_process: the
- * worker's table and its timer; exit writes what is left (reload, exit).
+ * worker's timer, which writes the zone's summaries when this worker is
+ * elected for the interval; exit writes what is left (reload, stop).
  */
 ngx_int_t ngx_http_rstguard_summary_init_process(ngx_cycle_t *cycle);
 void ngx_http_rstguard_summary_exit_process(ngx_cycle_t *cycle);

@@ -96,7 +96,8 @@ static ngx_uint_t ngx_http_rstguard_errlog_limited(
 static ngx_uint_t ngx_http_rstguard_errlog_stream(ngx_http_log_ctx_t *ctx,
     ngx_atomic_uint_t *number);
 static ngx_int_t ngx_http_rstguard_errlog_follow(
-    ngx_http_rstguard_errlog_t *el, ngx_str_t *key);
+    ngx_http_rstguard_errlog_t *el, ngx_str_t *key,
+    ngx_http_rstguard_note_t *note);
 static void ngx_http_rstguard_errlog_limit_hits(
     ngx_http_rstguard_errlog_t *el);
 static ngx_int_t ngx_http_rstguard_errlog_matcher(
@@ -227,11 +228,12 @@ ngx_http_rstguard_errlog_filter(ngx_http_rstguard_errlog_t *el,
 {
     rg_class                        cls;
     ngx_int_t                       rc;
-    ngx_str_t                       key, sample;
+    ngx_str_t                       key, sample, upstream;
     ngx_uint_t                      held, sid;
     rg_nginx_error                  pe;
     ngx_atomic_uint_t               number;
     ngx_http_log_ctx_t             *ctx;
+    ngx_http_rstguard_note_t        note;
     ngx_http_rstguard_main_conf_t  *rmcf;
 
     rmcf = el->rmcf;
@@ -256,6 +258,21 @@ ngx_http_rstguard_errlog_filter(ngx_http_rstguard_errlog_t *el,
         key.len = (key.data != NULL) ? pe.fields.f[RG_FIELD_CLIENT].len : 0;
     }
 
+    /* the sample: the line from its message on, without "*cid " */
+    sample.data = (pe.fields.f[RG_FIELD_MESSAGE].p != NULL)
+                  ? (u_char *) pe.fields.f[RG_FIELD_MESSAGE].p : buf;
+    sample.len = len - (size_t) (sample.data - buf);
+
+    upstream.data = (u_char *) pe.fields.f[RG_FIELD_UPSTREAM].p;
+    upstream.len = (upstream.data != NULL)
+                   ? pe.fields.f[RG_FIELD_UPSTREAM].len : 0;
+
+    /* what the zone keeps for the summaries, beside the decision */
+    note.chain = ngx_http_rstguard_summary_chain(rmcf, ln->head);
+    note.level = level;
+    note.sample = &sample;
+    note.upstream = &upstream;
+
     sid = (ctx != NULL) ? ngx_http_rstguard_errlog_stream(ctx, &number) : 0;
 
     if (sid != 0 && sid == el->pair_sid && number == el->pair_number
@@ -267,7 +284,7 @@ ngx_http_rstguard_errlog_filter(ngx_http_rstguard_errlog_t *el,
          */
         el->pair_sid = 0;
         cls = RG_CLASS_STREAM_CANCELED;
-        rc = ngx_http_rstguard_errlog_follow(el, &key);
+        rc = ngx_http_rstguard_errlog_follow(el, &key, &note);
 
         if (rc == NGX_DONE) {
             return 1;
@@ -288,7 +305,8 @@ ngx_http_rstguard_errlog_filter(ngx_http_rstguard_errlog_t *el,
         rc = ngx_http_rstguard_decide(rmcf, NGX_HTTP_RSTGUARD_LOG_ERROR, cls,
                                       &key, NGX_HTTP_RSTGUARD_TRYLOCK
                                       | (rmcf->dry_run
-                                         ? NGX_HTTP_RSTGUARD_DRY_RUN : 0));
+                                         ? NGX_HTTP_RSTGUARD_DRY_RUN : 0),
+                                      &note);
 
         if (cls == RG_CLASS_STREAM_CANCELED && sid != 0) {
             el->pair_outcome = (rc == NGX_OK) ? NGX_HTTP_RSTGUARD_PAIR_PASSED
@@ -307,14 +325,6 @@ ngx_http_rstguard_errlog_filter(ngx_http_rstguard_errlog_t *el,
                              : NGX_HTTP_RSTGUARD_NOTE_HELD;
     }
 
-    /* the sample: the line from its message on, without "*cid " */
-    sample.data = (pe.fields.f[RG_FIELD_MESSAGE].p != NULL)
-                  ? (u_char *) pe.fields.f[RG_FIELD_MESSAGE].p : buf;
-    sample.len = len - (size_t) (sample.data - buf);
-
-    ngx_http_rstguard_summary_note(rmcf, NGX_HTTP_RSTGUARD_LOG_ERROR, cls,
-                                   &key, held, level, ln->head, &sample);
-
     return held != NGX_HTTP_RSTGUARD_NOTE_HELD;
 }
 
@@ -327,7 +337,7 @@ ngx_http_rstguard_errlog_filter(ngx_http_rstguard_errlog_t *el,
  */
 static ngx_int_t
 ngx_http_rstguard_errlog_follow(ngx_http_rstguard_errlog_t *el,
-    ngx_str_t *key)
+    ngx_str_t *key, ngx_http_rstguard_note_t *note)
 {
     ngx_uint_t                      flags;
     ngx_http_rstguard_main_conf_t  *rmcf;
@@ -340,7 +350,8 @@ ngx_http_rstguard_errlog_follow(ngx_http_rstguard_errlog_t *el,
     case NGX_HTTP_RSTGUARD_PAIR_PASSED:
         return ngx_http_rstguard_decide(rmcf, NGX_HTTP_RSTGUARD_LOG_ERROR,
                                         RG_CLASS_STREAM_CANCELED, key,
-                                        flags | NGX_HTTP_RSTGUARD_UNLIMITED);
+                                        flags | NGX_HTTP_RSTGUARD_UNLIMITED,
+                                        NULL);
 
     case NGX_HTTP_RSTGUARD_PAIR_CONTENDED:
         if (rmcf->zone->sh != NULL) {
@@ -352,7 +363,9 @@ ngx_http_rstguard_errlog_follow(ngx_http_rstguard_errlog_t *el,
     case NGX_HTTP_RSTGUARD_PAIR_HELD:
         return ngx_http_rstguard_decide(rmcf, NGX_HTTP_RSTGUARD_LOG_ERROR,
                                         RG_CLASS_STREAM_CANCELED, key,
-                                        flags | NGX_HTTP_RSTGUARD_FOLLOW_HELD);
+                                        flags | NGX_HTTP_RSTGUARD_TRYLOCK
+                                        | NGX_HTTP_RSTGUARD_FOLLOW_HELD,
+                                        note);
 
     default:
         return NGX_DONE;
@@ -872,4 +885,11 @@ ngx_http_rstguard_errlog_restore(void *data)
     }
 
     el->nodes = NULL;
+}
+
+
+ngx_array_t *
+ngx_http_rstguard_errlog_chains(ngx_http_rstguard_errlog_t *el)
+{
+    return &el->chains;
 }

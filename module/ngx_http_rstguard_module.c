@@ -61,6 +61,22 @@ static char *ngx_http_rstguard_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_rstguard_load_rules(ngx_conf_t *cf,
     ngx_http_rstguard_main_conf_t *rmcf);
+static char *ngx_http_rstguard_alert(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_rstguard_interval_check(ngx_conf_t *cf, void *post,
+    void *data);
+
+
+/* a summary interval under a second would write a summary per eviction */
+static ngx_conf_post_handler_pt  ngx_http_rstguard_interval_post =
+    ngx_http_rstguard_interval_check;
+
+static char *ngx_http_rstguard_keys_check(ngx_conf_t *cf, void *post,
+    void *data);
+
+/* ngx_conf_check_num_bounds would not name the directive */
+static ngx_conf_post_handler_pt  ngx_http_rstguard_keys_post =
+    ngx_http_rstguard_keys_check;
 
 
 static ngx_command_t  ngx_http_rstguard_commands[] = {
@@ -98,6 +114,20 @@ static ngx_command_t  ngx_http_rstguard_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_rstguard_main_conf_t, summary_interval),
+      &ngx_http_rstguard_interval_post },
+
+    { ngx_string("rstguard_summary_keys"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_rstguard_main_conf_t, summary_keys),
+      &ngx_http_rstguard_keys_post },
+
+    { ngx_string("rstguard_alert"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_rstguard_alert,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("rstguard_dry_run"),
@@ -160,7 +190,7 @@ static ngx_str_t  ngx_http_rstguard_default_zone_name =
     ngx_string(NGX_HTTP_RSTGUARD_DEFAULT_ZONE);
 
 
-/* each worker keeps its own summary table (summary.c) */
+/* each worker runs a summary timer; the zone elects the writer (summary.c) */
 
 static ngx_int_t
 ngx_http_rstguard_init_process(ngx_cycle_t *cycle)
@@ -205,6 +235,7 @@ ngx_http_rstguard_create_main_conf(ngx_conf_t *cf)
 
     conf->error_log = NGX_CONF_UNSET;
     conf->summary_interval = NGX_CONF_UNSET_MSEC;
+    conf->summary_keys = NGX_CONF_UNSET_UINT;
     conf->rules_replace = NGX_CONF_UNSET;
 
     return conf;
@@ -218,6 +249,7 @@ ngx_http_rstguard_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_value(rmcf->error_log, 0);
     ngx_conf_init_msec_value(rmcf->summary_interval, 60000);
+    ngx_conf_init_uint_value(rmcf->summary_keys, 10);
     ngx_conf_init_value(rmcf->rules_replace, 0);
 
     return NGX_CONF_OK;
@@ -780,6 +812,74 @@ ngx_http_rstguard_load_rules(ngx_conf_t *cf,
     rmcf->rules = rs;
 
     return NGX_OK;
+}
+
+
+static char *
+ngx_http_rstguard_interval_check(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_msec_t  *ms = data;
+
+    if (*ms < 1000) {
+        return "must be at least 1s";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_rstguard_keys_check(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_uint_t  *n = data;
+
+    if (*n > NGX_HTTP_RSTGUARD_KEYS_MAX) {
+        return "must be between 0 and 100";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* rstguard_alert off | Nr/s | Nr/m */
+static char *
+ngx_http_rstguard_alert(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_rstguard_main_conf_t *rmcf = conf;
+
+    ngx_str_t  *value;
+    ngx_int_t   n;
+
+    if (rmcf->alert_unit != 0) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 3 && ngx_strncmp(value[1].data, "off", 3) == 0) {
+        rmcf->alert_unit = 'o';
+        return NGX_CONF_OK;
+    }
+
+    n = (value[1].len > 3) ? ngx_atoi(value[1].data, value[1].len - 3)
+                           : NGX_ERROR;
+
+    if (n == NGX_ERROR
+        || ngx_strncmp(value[1].data + value[1].len - 3, "r/", 2) != 0
+        || rg_rate_parse((char *) value[1].data, value[1].len,
+                         &rmcf->alert_rate) != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid rate \"%V\" in \"%V\", "
+                           "expected Nr/s, Nr/m or off", &value[1],
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    rmcf->alert_num = (uint64_t) n;
+    rmcf->alert_unit = value[1].data[value[1].len - 1];
+
+    return NGX_CONF_OK;
 }
 
 

@@ -49,6 +49,7 @@ static rg_class ngx_http_rstguard_classify_abort(ngx_http_request_t *r);
 static rg_class ngx_http_rstguard_classify_quic(ngx_http_request_t *r);
 #endif
 static off_t ngx_http_rstguard_missing(ngx_http_request_t *r);
+static ngx_str_t *ngx_http_rstguard_request_upstream(ngx_http_request_t *r);
 static void ngx_http_rstguard_decide_request(ngx_http_request_t *r,
     ngx_http_rstguard_ctx_t *ctx);
 static ngx_int_t ngx_http_rstguard_body_filter(ngx_http_request_t *r,
@@ -206,7 +207,7 @@ ngx_http_rstguard_classified(ngx_http_request_t *r,
 
     if (ctx == NULL) {
         if (cls == RG_CLASS_NONE) {
-            ngx_memzero(tmp, sizeof(ngx_http_rstguard_ctx_t));
+            /* what the getters read of a request that is no abort */
             tmp->cls = RG_CLASS_NONE;
             tmp->missing = missing;
             tmp->log = 1;
@@ -416,10 +417,10 @@ ngx_http_rstguard_decide_request(ngx_http_request_t *r,
 {
     ngx_int_t                       rc;
     ngx_str_t                       key;
-    ngx_uint_t                      flags, held;
+    ngx_uint_t                      flags;
+    ngx_http_rstguard_note_t        note;
     ngx_http_rstguard_zone_t       *zone;
     ngx_http_rstguard_loc_conf_t   *rlcf;
-    ngx_http_rstguard_main_conf_t  *rmcf;
 
     if (ctx->decided || ctx->cls == RG_CLASS_NONE) {
         return;
@@ -444,28 +445,34 @@ ngx_http_rstguard_decide_request(ngx_http_request_t *r,
         flags |= NGX_HTTP_RSTGUARD_UNLIMITED;
     }
 
+    /* access-log summaries go to the http-level error log (chain 0) */
+    note.chain = 0;
+    note.level = NGX_LOG_INFO;
+    note.sample = &r->request_line;
+    note.upstream = ngx_http_rstguard_request_upstream(r);
+
     rc = ngx_http_rstguard_zone_decide(zone, NGX_HTTP_RSTGUARD_LOG_ACCESS,
-                                       ctx->cls, &key, flags);
+                                       ctx->cls, &key, flags, &note);
 
-    if (flags & NGX_HTTP_RSTGUARD_UNLIMITED) {
-        return;
-    }
-
-    if (rc == NGX_DECLINED) {
-        held = rlcf->dry_run ? NGX_HTTP_RSTGUARD_NOTE_DRY_RUN
-                             : NGX_HTTP_RSTGUARD_NOTE_HELD;
+    if (rc == NGX_DECLINED && !(flags & NGX_HTTP_RSTGUARD_UNLIMITED)) {
         ctx->log = rlcf->dry_run ? 1 : 0;
+    }
+}
 
-    } else {
-        held = NGX_HTTP_RSTGUARD_NOTE_PASSED;
+
+/* the address of the last upstream peer tried, for alerts, or NULL */
+static ngx_str_t *
+ngx_http_rstguard_request_upstream(ngx_http_request_t *r)
+{
+    ngx_http_upstream_state_t  *state;
+
+    if (r->upstream_states == NULL || r->upstream_states->nelts == 0) {
+        return NULL;
     }
 
-    /* access-log summaries go to the http-level error log (chain NULL) */
-    rmcf = ngx_http_get_module_main_conf(r, ngx_http_rstguard_module);
+    state = r->upstream_states->elts;
 
-    ngx_http_rstguard_summary_note(rmcf, NGX_HTTP_RSTGUARD_LOG_ACCESS,
-                                   ctx->cls, &key, held, NGX_LOG_INFO, NULL,
-                                   &r->request_line);
+    return state[r->upstream_states->nelts - 1].peer;
 }
 
 
@@ -535,7 +542,7 @@ ngx_http_rstguard_log_handler(ngx_http_request_t *r)
 
     ctx = ngx_http_rstguard_classified(r, &tmp);
 
-    if (ctx) {
+    if (ctx != NULL && ctx->cls != RG_CLASS_NONE) {
         ngx_http_rstguard_decide_request(r, ctx);
     }
 
@@ -603,7 +610,7 @@ ngx_http_rstguard_log_variable(ngx_http_request_t *r,
 
     ctx = ngx_http_rstguard_classified(r, &tmp);
 
-    if (ctx) {
+    if (ctx != NULL && ctx->cls != RG_CLASS_NONE) {
         ngx_http_rstguard_decide_request(r, ctx);
     }
 

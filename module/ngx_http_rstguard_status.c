@@ -47,6 +47,8 @@ static u_char *ngx_http_rstguard_prom_evictions(u_char *p,
     ngx_http_rstguard_zone_t *z);
 static u_char *ngx_http_rstguard_prom_contended(u_char *p,
     ngx_http_rstguard_zone_t *z);
+static u_char *ngx_http_rstguard_prom_alerts(u_char *p,
+    ngx_http_rstguard_zone_t *z);
 static u_char *ngx_http_rstguard_prom_limit_hits(u_char *p,
     ngx_http_rstguard_zone_t *z);
 static u_char *ngx_http_rstguard_prom_rules_off(u_char *p,
@@ -79,7 +81,10 @@ static const struct {
       "that hit a PCRE2 limit (no match).\n"
       "# TYPE rstguard_limit_hits_total counter\n",
       ngx_http_rstguard_prom_limit_hits },
-
+    { "# HELP rstguard_alerts_total rstguard_alert lines written: one "
+      "class's server-wide abort rate over an interval above the limit.\n"
+      "# TYPE rstguard_alerts_total counter\n",
+      ngx_http_rstguard_prom_alerts },
     { "# HELP rstguard_rules_switched_off_total Rules the cost guard "
       "switched off for the rest of an interval (one per rule and "
       "interval).\n"
@@ -149,6 +154,7 @@ ngx_http_rstguard_status_handler(ngx_http_request_t *r)
  * { "zones": { "NAME": { "rate": "10r/m", "burst": 5, "global_rate": ...,
  *   "global_burst": ..., "entries": N, "evictions": N,
  *   "contended": { "access": N, "error": N }, "limit_hits": N,
+ *   "alerts": { "client_closed": N, ... (client-side classes) },
  *   "lines": { "access": { "client_closed": { "seen": N, "passed": N,
  *   "suppressed": N, "dry_run": N }, ... }, "error": { ... } } } } }
  */
@@ -197,7 +203,7 @@ static json_t *
 ngx_http_rstguard_status_zone(ngx_http_rstguard_zone_t *zone)
 {
     char                           rate[32], grate[32];
-    json_t                        *z, *lines, *cls;
+    json_t                        *z, *lines, *cls, *alerts;
     rg_class                       c;
     ngx_uint_t                     log;
     ngx_http_rstguard_counters_t  *cnt;
@@ -208,9 +214,22 @@ ngx_http_rstguard_status_zone(ngx_http_rstguard_zone_t *zone)
     rg_rate_format(zone->global_limit.rate, grate, sizeof(grate));
 
     lines = json_object();
+    alerts = json_object();
 
-    z = json_pack("{s:s, s:I, s:s, s:I, s:I, s:I, s:{s:I, s:I}, s:I, s:I,"
-                  " s:o}",
+    for (c = 0; alerts != NULL && c < RG_CLASS_COUNT; c++) {
+        if (rg_class_side(c) == RG_SIDE_CLIENT
+            && json_object_set_new(alerts, rg_class_name(c),
+                                   json_integer((json_int_t)
+                                                cnt->alerts[c]))
+               != 0)
+        {
+            json_decref(alerts);
+            alerts = NULL;
+        }
+    }
+
+    z = json_pack("{s:s, s:I, s:s, s:I, s:I, s:I, s:{s:I, s:I}, s:I, s:I, "
+                  "s:o, s:o}",
                   "rate", rate,
                   "burst", (json_int_t) zone->key_limit.burst,
                   "global_rate", grate,
@@ -222,6 +241,7 @@ ngx_http_rstguard_status_zone(ngx_http_rstguard_zone_t *zone)
                       "error", (json_int_t) cnt->contended[1],
                   "limit_hits", (json_int_t) cnt->limit_hits,
                   "rules_switched_off", (json_int_t) cnt->rules_off,
+                  "alerts", alerts,
                   "lines", lines);
     if (z == NULL) {
         return NULL;
@@ -312,7 +332,8 @@ ngx_http_rstguard_status_prometheus(ngx_http_request_t *r,
     size = 2048;
 
     for (i = 0; i < rmcf->zones.nelts; i++) {
-        size += (NGX_HTTP_RSTGUARD_NLOGS * RG_CLASS_COUNT * 3 + 8)
+        size += (NGX_HTTP_RSTGUARD_NLOGS * RG_CLASS_COUNT * 3
+                 + RG_CLASS_COUNT + 8)
                 * (NGX_HTTP_RSTGUARD_PROM_LINE + zp[i]->name.len);
     }
 
@@ -414,6 +435,23 @@ ngx_http_rstguard_prom_limit_hits(u_char *p, ngx_http_rstguard_zone_t *z)
 {
     return ngx_sprintf(p, "rstguard_limit_hits_total{zone=\"%V\"} %uA\n",
                        &z->name, z->sh->counters.limit_hits);
+}
+
+
+static u_char *
+ngx_http_rstguard_prom_alerts(u_char *p, ngx_http_rstguard_zone_t *z)
+{
+    rg_class  c;
+
+    for (c = 0; c < RG_CLASS_COUNT; c++) {
+        if (rg_class_side(c) == RG_SIDE_CLIENT) {
+            p = ngx_sprintf(p, "rstguard_alerts_total{zone=\"%V\","
+                            "class=\"%s\"} %uA\n", &z->name,
+                            rg_class_name(c), z->sh->counters.alerts[c]);
+        }
+    }
+
+    return p;
 }
 
 

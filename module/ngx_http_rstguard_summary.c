@@ -2,12 +2,16 @@
 /*
  * Copyright (C) rstguard authors
  *
- * Honest summaries (module/README.md): per worker, per (log, class, key)
- * the lines held back and passed, the first and last time, one sample.
- * Written on the timer, on reload and on exit, at the level of the lines
- * they stand for and through the error-log chain those lines were headed
- * to, in the strict grammar of core/rg_summary.h, and only when something
- * was held (or would have been, under rstguard_dry_run).
+ * Summaries v3 (module/README.md), server-wide and bounded.  The counts
+ * live in the zone (held.c).  Every worker runs a timer; at the end of each
+ * interval the first worker to see it due becomes the writer for that
+ * interval (the zone's next_summary moves on under the lock), takes every
+ * count out of the zone and writes, per (error-log chain, log, class), at
+ * most rstguard_summary_keys lines for the keys that held the most back and
+ * one key="*" line for all others.  Exiting workers (reload, stop) write
+ * what is left at once.  The lines go through the chain the held lines were
+ * headed to, at their level raised to the chain's own, so that no file of
+ * the chain drops them; the error-log filter passes them untouched.
  */
 
 
@@ -19,44 +23,60 @@
 #include "rg_summary.h"
 
 
-/* a worker keeps at most this many entries; a full table is written early */
-#define NGX_HTTP_RSTGUARD_SUMMARY_MAX     4096
-/* bytes of the sample kept per entry; the line cuts it further if needed */
-#define NGX_HTTP_RSTGUARD_SAMPLE_MAX      512
-/* room for the summary inside nginx's 2048-byte line, after its prefix */
+/* room for a line inside nginx's 2048-byte buffer, after its prefix */
 #define NGX_HTTP_RSTGUARD_SUMMARY_LINE    (NGX_MAX_ERROR_STR - 128)
 
 
+/* one key line (or the key="*" line) as taken out of the zone */
 typedef struct {
-    ngx_rbtree_node_t               node;       /* key: crc32 of identity */
-    ngx_queue_t                     queue;
+    ngx_http_rstguard_held_t        held;
+    ngx_uint_t                      keys;       /* keys with held > 0 */
+    ngx_uint_t                      dry_keys;   /* keys with dry > 0 */
+    size_t                          key_len;
+    u_char                          key[NGX_HTTP_RSTGUARD_MAX_KEY];
+} ngx_http_rstguard_line_t;
 
-    /* identity: log, class, level, dry run, chain, key */
+
+/* one (chain, log, class) as taken out of the zone */
+typedef struct {
+    ngx_uint_t                      chain;
     ngx_uint_t                      log;
     rg_class                        cls;
     ngx_uint_t                      level;
-    ngx_uint_t                      dry_run;
-    ngx_log_t                      *chain;
-
-    uint64_t                        suppressed;
-    uint64_t                        passed;
-    u_char                          first[RG_SUMMARY_TIME_LEN];
-    u_char                          last[RG_SUMMARY_TIME_LEN];
-    ngx_uint_t                      sample_held;  /* sample is a held line */
+    ngx_uint_t                      ntop;
+    ngx_http_rstguard_node_t      **top;        /* while locked */
+    ngx_http_rstguard_line_t       *lines;      /* ntop key lines, then "*" */
     size_t                          sample_len;
     u_char                          sample[NGX_HTTP_RSTGUARD_SAMPLE_MAX];
+} ngx_http_rstguard_taken_t;
 
+
+/* what one alert check found for one (log, class) */
+typedef struct {
+    uint64_t                        seen;
+    uint64_t                        top_count;
+    ngx_http_rstguard_node_t       *top;        /* while locked */
     size_t                          key_len;
-    u_char                         *key;        /* stored after the entry */
-} ngx_http_rstguard_summary_entry_t;
+    u_char                          key[NGX_HTTP_RSTGUARD_MAX_KEY];
+    size_t                          upstream_len;
+    u_char                          upstream[NGX_HTTP_RSTGUARD_UPSTREAM_MAX];
+} ngx_http_rstguard_storm_t;
+
+
+/* everything one writer takes out of one zone */
+typedef struct {
+    ngx_pool_t                     *pool;
+    ngx_http_rstguard_zone_t       *zone;
+    ngx_uint_t                      keys;       /* rstguard_summary_keys */
+    time_t                          window;
+    uint64_t                        alert_window;   /* ms; 0: no check */
+    ngx_http_rstguard_taken_t     **taken;      /* by group index */
+    ngx_http_rstguard_storm_t       storms[NGX_HTTP_RSTGUARD_NLOGS]
+                                          [RG_CLASS_COUNT];
+} ngx_http_rstguard_harvest_t;
 
 
 struct ngx_http_rstguard_summary_s {
-    ngx_rbtree_t                    rbtree;
-    ngx_rbtree_node_t               sentinel;
-    ngx_queue_t                     queue;
-    ngx_uint_t                      entries;
-    time_t                          window_start;
     ngx_event_t                     timer;
     ngx_http_rstguard_main_conf_t  *rmcf;
     ngx_log_t                      *http_log;
@@ -64,186 +84,71 @@ struct ngx_http_rstguard_summary_s {
 };
 
 
-static ngx_int_t ngx_http_rstguard_summary_cmp(
-    ngx_http_rstguard_summary_entry_t *a,
-    ngx_http_rstguard_summary_entry_t *b);
-static ngx_http_rstguard_summary_entry_t *ngx_http_rstguard_summary_lookup(
-    ngx_http_rstguard_summary_t *sum,
-    ngx_http_rstguard_summary_entry_t *probe);
-static ngx_http_rstguard_summary_entry_t *ngx_http_rstguard_summary_add(
-    ngx_http_rstguard_summary_t *sum,
-    ngx_http_rstguard_summary_entry_t *probe);
-static void ngx_http_rstguard_summary_set_sample(
-    ngx_http_rstguard_summary_entry_t *e, ngx_str_t *sample);
-static void ngx_http_rstguard_summary_flush(ngx_http_rstguard_summary_t *sum);
-static void ngx_http_rstguard_summary_write(ngx_http_rstguard_summary_t *sum,
-    ngx_http_rstguard_summary_entry_t *e, time_t window);
+#define ngx_http_rstguard_group_index(chain, log, cls)                       \
+    (((chain) * NGX_HTTP_RSTGUARD_NLOGS + (log)) * RG_CLASS_COUNT + (cls))
+
+#define NGX_HTTP_RSTGUARD_NGROUPS                                            \
+    (NGX_HTTP_RSTGUARD_MAX_CHAINS * NGX_HTTP_RSTGUARD_NLOGS * RG_CLASS_COUNT)
+
+
+static void ngx_http_rstguard_summary_zone(ngx_http_rstguard_summary_t *sum,
+    ngx_http_rstguard_zone_t *zone, ngx_uint_t force);
+static ngx_int_t ngx_http_rstguard_summary_take(
+    ngx_http_rstguard_harvest_t *hv, ngx_http_rstguard_zone_t *zone);
+static ngx_http_rstguard_taken_t *ngx_http_rstguard_summary_taken(
+    ngx_http_rstguard_harvest_t *hv, ngx_uint_t chain, ngx_uint_t log,
+    rg_class cls);
+static void ngx_http_rstguard_summary_rank(ngx_http_rstguard_harvest_t *hv,
+    ngx_http_rstguard_taken_t *t, ngx_http_rstguard_node_t *node);
+static void ngx_http_rstguard_summary_fold(ngx_http_rstguard_line_t *star,
+    ngx_http_rstguard_held_t *h);
+static void ngx_http_rstguard_summary_copy_key(ngx_http_rstguard_line_t *line,
+    ngx_http_rstguard_node_t *node);
+static void ngx_http_rstguard_summary_take_storms(
+    ngx_http_rstguard_harvest_t *hv, ngx_http_rstguard_shctx_t *sh);
+static void ngx_http_rstguard_summary_write_taken(
+    ngx_http_rstguard_summary_t *sum, ngx_http_rstguard_harvest_t *hv,
+    ngx_http_rstguard_taken_t *t);
+static void ngx_http_rstguard_summary_write_line(
+    ngx_http_rstguard_summary_t *sum, ngx_http_rstguard_harvest_t *hv,
+    ngx_http_rstguard_taken_t *t, ngx_http_rstguard_line_t *line,
+    ngx_uint_t star, ngx_uint_t dry);
+static void ngx_http_rstguard_summary_write_storms(
+    ngx_http_rstguard_summary_t *sum, ngx_http_rstguard_harvest_t *hv);
+static ngx_log_t *ngx_http_rstguard_summary_log(
+    ngx_http_rstguard_summary_t *sum, ngx_uint_t chain, ngx_uint_t *level);
+static void ngx_http_rstguard_summary_time(time_t t, u_char *buf);
+static uint64_t ngx_http_rstguard_summary_now(void);
 static void ngx_http_rstguard_summary_timer(ngx_event_t *ev);
-static void ngx_http_rstguard_summary_insert(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 
 
-void
-ngx_http_rstguard_summary_note(ngx_http_rstguard_main_conf_t *rmcf,
-    ngx_uint_t log, rg_class cls, ngx_str_t *key, ngx_uint_t held,
-    ngx_uint_t level, ngx_log_t *chain, ngx_str_t *sample)
+ngx_uint_t
+ngx_http_rstguard_summary_chain(ngx_http_rstguard_main_conf_t *rmcf,
+    ngx_log_t *head)
 {
-    ngx_http_rstguard_summary_t        *sum;
-    ngx_http_rstguard_summary_entry_t  *e, probe;
+    ngx_uint_t    i;
+    ngx_log_t   **chains;
+    ngx_array_t  *a;
 
-    sum = rmcf->summary;
-
-    if (sum == NULL || sum->emitting || cls < 0 || cls >= RG_CLASS_COUNT) {
-        return;
+    if (head == NULL || rmcf->errlog == NULL) {
+        return 0;
     }
 
-    probe.log = log;
-    probe.cls = cls;
-    probe.level = level;
-    probe.dry_run = (held == NGX_HTTP_RSTGUARD_NOTE_DRY_RUN);
-    probe.chain = (chain != NULL) ? chain : sum->http_log;
-    probe.key_len = key->len;
-    probe.key = key->data;
-    probe.node.key = ngx_crc32_short(key->data, key->len);
+    a = ngx_http_rstguard_errlog_chains(rmcf->errlog);
+    if (a == NULL) {
+        return 0;
+    }
 
-    e = ngx_http_rstguard_summary_lookup(sum, &probe);
+    chains = a->elts;
 
-    if (e == NULL) {
-        e = ngx_http_rstguard_summary_add(sum, &probe);
-        if (e == NULL) {
-            return;
+    /* the same configuration gives every worker the same numbers */
+    for (i = 0; i < a->nelts && i + 1 < NGX_HTTP_RSTGUARD_MAX_CHAINS; i++) {
+        if (chains[i] == head) {
+            return i + 1;
         }
     }
 
-    ngx_memcpy(e->last, ngx_cached_err_log_time.data, RG_SUMMARY_TIME_LEN);
-
-    if (held == NGX_HTTP_RSTGUARD_NOTE_PASSED) {
-        e->passed++;
-
-    } else {
-        e->suppressed++;
-    }
-
-    if (sample != NULL
-        && (e->sample_len == 0
-            || (held != NGX_HTTP_RSTGUARD_NOTE_PASSED && !e->sample_held)))
-    {
-        ngx_http_rstguard_summary_set_sample(e, sample);
-        e->sample_held = (held != NGX_HTTP_RSTGUARD_NOTE_PASSED);
-    }
-}
-
-
-static ngx_http_rstguard_summary_entry_t *
-ngx_http_rstguard_summary_add(ngx_http_rstguard_summary_t *sum,
-    ngx_http_rstguard_summary_entry_t *probe)
-{
-    ngx_http_rstguard_summary_entry_t  *e;
-
-    if (sum->entries >= NGX_HTTP_RSTGUARD_SUMMARY_MAX) {
-        /* never drop a count: write what we have and start afresh */
-        ngx_http_rstguard_summary_flush(sum);
-    }
-
-    e = ngx_alloc(sizeof(ngx_http_rstguard_summary_entry_t) + probe->key_len,
-                  ngx_cycle->log);
-    if (e == NULL) {
-        return NULL;
-    }
-
-    *e = *probe;
-    e->key = (u_char *) (e + 1);
-    ngx_memcpy(e->key, probe->key, probe->key_len);
-    e->suppressed = 0;
-    e->passed = 0;
-    e->sample_held = 0;
-    e->sample_len = 0;
-    ngx_memcpy(e->first, ngx_cached_err_log_time.data, RG_SUMMARY_TIME_LEN);
-
-    ngx_rbtree_insert(&sum->rbtree, &e->node);
-    ngx_queue_insert_tail(&sum->queue, &e->queue);
-    sum->entries++;
-
-    return e;
-}
-
-
-/* A total order on entries: the hash first, then every identity field. */
-static ngx_int_t
-ngx_http_rstguard_summary_cmp(ngx_http_rstguard_summary_entry_t *a,
-    ngx_http_rstguard_summary_entry_t *b)
-{
-    if (a->node.key != b->node.key) {
-        return (a->node.key < b->node.key) ? -1 : 1;
-    }
-
-    if (a->log != b->log) {
-        return (a->log < b->log) ? -1 : 1;
-    }
-
-    if (a->cls != b->cls) {
-        return (a->cls < b->cls) ? -1 : 1;
-    }
-
-    if (a->level != b->level) {
-        return (a->level < b->level) ? -1 : 1;
-    }
-
-    if (a->dry_run != b->dry_run) {
-        return (a->dry_run < b->dry_run) ? -1 : 1;
-    }
-
-    if (a->chain != b->chain) {
-        return ((uintptr_t) a->chain < (uintptr_t) b->chain) ? -1 : 1;
-    }
-
-    if (a->key_len != b->key_len) {
-        return (a->key_len < b->key_len) ? -1 : 1;
-    }
-
-    return ngx_memcmp(a->key, b->key, a->key_len);
-}
-
-
-static ngx_http_rstguard_summary_entry_t *
-ngx_http_rstguard_summary_lookup(ngx_http_rstguard_summary_t *sum,
-    ngx_http_rstguard_summary_entry_t *probe)
-{
-    ngx_int_t           rc;
-    ngx_rbtree_node_t  *node, *sentinel;
-
-    node = sum->rbtree.root;
-    sentinel = sum->rbtree.sentinel;
-
-    while (node != sentinel) {
-        rc = ngx_http_rstguard_summary_cmp(probe,
-                                 (ngx_http_rstguard_summary_entry_t *) node);
-        if (rc == 0) {
-            return (ngx_http_rstguard_summary_entry_t *) node;
-        }
-
-        node = (rc < 0) ? node->left : node->right;
-    }
-
-    return NULL;
-}
-
-
-static void
-ngx_http_rstguard_summary_set_sample(ngx_http_rstguard_summary_entry_t *e,
-    ngx_str_t *sample)
-{
-    size_t  n;
-
-    n = ngx_min(sample->len, NGX_HTTP_RSTGUARD_SAMPLE_MAX);
-
-    /* the trailing newline of a log line is not part of the sample */
-    while (n > 0 && (sample->data[n - 1] == LF || sample->data[n - 1] == CR)) {
-        n--;
-    }
-
-    ngx_memcpy(e->sample, sample->data, n);
-    e->sample_len = n;
+    return 0;
 }
 
 
@@ -254,90 +159,617 @@ ngx_http_rstguard_summary_emitting(ngx_http_rstguard_main_conf_t *rmcf)
 }
 
 
-/* Writes every entry that held something back and empties the table. */
+/*
+ * One zone: elects this worker as the interval's writer (or, with force,
+ * takes whatever is left), takes the counts out under the lock, writes
+ * them unlocked.
+ */
 static void
-ngx_http_rstguard_summary_flush(ngx_http_rstguard_summary_t *sum)
+ngx_http_rstguard_summary_zone(ngx_http_rstguard_summary_t *sum,
+    ngx_http_rstguard_zone_t *zone, ngx_uint_t force)
 {
-    time_t                              window;
-    ngx_queue_t                        *q;
-    ngx_http_rstguard_summary_entry_t  *e;
+    uint64_t                      now, interval;
+    ngx_uint_t                    i;
+    ngx_http_rstguard_harvest_t   hv;
+    ngx_http_rstguard_shctx_t    *sh;
 
-    window = ngx_time() - sum->window_start;
-    if (window < 1) {
-        window = 1;
+    sh = zone->sh;
+
+    if (sh == NULL) {
+        return;
     }
 
+    now = ngx_http_rstguard_summary_now();
+    interval = sum->rmcf->summary_interval;
+
+    /* most looks find the interval running: a peek, no lock, no pool */
+    if (!force && sh->next_summary != 0 && now < sh->next_summary) {
+        return;
+    }
+
+    ngx_memzero(&hv, sizeof(ngx_http_rstguard_harvest_t));
+
+    hv.zone = zone;
+    hv.keys = sum->rmcf->summary_keys;
+    hv.pool = ngx_create_pool(16384, ngx_cycle->log);
+    if (hv.pool == NULL) {
+        return;
+    }
+
+    hv.taken = ngx_pcalloc(hv.pool, NGX_HTTP_RSTGUARD_NGROUPS
+                                    * sizeof(ngx_http_rstguard_taken_t *));
+    if (hv.taken == NULL) {
+        ngx_destroy_pool(hv.pool);
+        return;
+    }
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    if (sh->next_summary == 0) {
+        /* the zone's first interval starts now */
+        sh->next_summary = now + interval;
+        sh->alert_start = now;
+        sh->window_start = ngx_time();
+    }
+
+    if (!force && now < sh->next_summary) {
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        ngx_destroy_pool(hv.pool);
+        return;
+    }
+
+    if (!force) {
+        /* elected: nobody else writes this interval */
+        sh->next_summary = now + interval;
+
+        if (sum->rmcf->alert_rate && now > sh->alert_start) {
+            hv.alert_window = now - sh->alert_start;
+            sh->alert_start = now;
+        }
+    }
+
+    hv.window = ngx_time() - sh->window_start;
+    if (hv.window < 1) {
+        hv.window = 1;
+    }
+
+    if (ngx_http_rstguard_summary_take(&hv, zone) == NGX_OK) {
+        sh->window_start = ngx_time();
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    /* written unlocked: error-log lines meanwhile decide as usual */
     sum->emitting = 1;
 
-    while (!ngx_queue_empty(&sum->queue)) {
-        q = ngx_queue_head(&sum->queue);
-        e = ngx_queue_data(q, ngx_http_rstguard_summary_entry_t, queue);
-
-        if (e->suppressed > 0) {
-            ngx_http_rstguard_summary_write(sum, e, window);
+    for (i = 0; i < NGX_HTTP_RSTGUARD_NGROUPS; i++) {
+        if (hv.taken[i] != NULL) {
+            ngx_http_rstguard_summary_write_taken(sum, &hv, hv.taken[i]);
         }
+    }
 
-        ngx_queue_remove(q);
-        ngx_rbtree_delete(&sum->rbtree, &e->node);
-        ngx_free(e);
+    if (hv.alert_window) {
+        ngx_http_rstguard_summary_write_storms(sum, &hv);
     }
 
     sum->emitting = 0;
-    sum->entries = 0;
-    sum->window_start = ngx_time();
+
+    ngx_destroy_pool(hv.pool);
+}
+
+
+/*
+ * Called locked: ranks every key with counts into its group's top lines
+ * (the rest folds into key="*"), copies the named keys, empties the zone's
+ * counts.  On NGX_ERROR (no memory) nothing was taken: the counts wait for
+ * the next interval.
+ */
+static ngx_int_t
+ngx_http_rstguard_summary_take(ngx_http_rstguard_harvest_t *hv,
+    ngx_http_rstguard_zone_t *zone)
+{
+    uint64_t                     total;
+    ngx_uint_t                   c, l, k, i;
+    ngx_queue_t                 *q;
+    ngx_http_rstguard_node_t    *node;
+    ngx_http_rstguard_group_t   *g;
+    ngx_http_rstguard_taken_t   *t;
+    ngx_http_rstguard_shctx_t   *sh;
+    ngx_http_rstguard_storm_t   *st;
+
+    sh = zone->sh;
+
+    /* first pass: make every group's taken record, so no allocation fails
+       halfway through emptying the zone */
+    for (c = 0; c < NGX_HTTP_RSTGUARD_MAX_CHAINS; c++) {
+        for (l = 0; l < NGX_HTTP_RSTGUARD_NLOGS; l++) {
+            for (k = 0; k < RG_CLASS_COUNT; k++) {
+                if (sh->groups[c][l][k] != NULL
+                    && ngx_http_rstguard_summary_taken(hv, c, l, k) == NULL)
+                {
+                    return NGX_ERROR;
+                }
+            }
+        }
+    }
+
+    for (q = ngx_queue_head(&sh->pending);
+         q != ngx_queue_sentinel(&sh->pending);
+         q = ngx_queue_next(q))
+    {
+        node = ngx_queue_data(q, ngx_http_rstguard_node_t, pending);
+
+        t = hv->taken[ngx_http_rstguard_group_index(node->chain, node->log,
+                                                    node->cls)];
+        if (t == NULL) {
+            /* a node is counted only once its group exists */
+            continue;
+        }
+
+        ngx_http_rstguard_summary_rank(hv, t, node);
+
+        if (hv->alert_window) {
+            st = &hv->storms[node->log][node->cls];
+            total = node->held.held + node->held.dry + node->held.passed;
+
+            if (total > st->top_count) {
+                st->top_count = total;
+                st->top = node;
+            }
+        }
+    }
+
+    for (i = 0; i < NGX_HTTP_RSTGUARD_NGROUPS; i++) {
+        t = hv->taken[i];
+        if (t == NULL) {
+            continue;
+        }
+
+        for (k = 0; k < t->ntop; k++) {
+            ngx_http_rstguard_summary_copy_key(&t->lines[k], t->top[k]);
+        }
+
+        g = sh->groups[t->chain][t->log][t->cls];
+
+        ngx_http_rstguard_summary_fold(&t->lines[t->ntop], &g->other);
+        t->lines[t->ntop].keys += g->other_keys;
+        t->lines[t->ntop].dry_keys += g->other_dry_keys;
+
+        t->level = g->level;
+        t->sample_len = g->sample_len;
+        ngx_memcpy(t->sample, g->sample, g->sample_len);
+
+        ngx_memzero(&g->other, sizeof(ngx_http_rstguard_held_t));
+        g->other_keys = 0;
+        g->other_dry_keys = 0;
+        g->level = 0;
+        g->sample_len = 0;
+        g->sample_held = 0;
+    }
+
+    if (hv->alert_window) {
+        ngx_http_rstguard_summary_take_storms(hv, sh);
+    }
+
+    while (!ngx_queue_empty(&sh->pending)) {
+        q = ngx_queue_head(&sh->pending);
+        node = ngx_queue_data(q, ngx_http_rstguard_node_t, pending);
+
+        ngx_queue_remove(q);
+        ngx_memzero(&node->held, sizeof(ngx_http_rstguard_held_t));
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_http_rstguard_taken_t *
+ngx_http_rstguard_summary_taken(ngx_http_rstguard_harvest_t *hv,
+    ngx_uint_t chain, ngx_uint_t log, rg_class cls)
+{
+    ngx_uint_t                  i;
+    ngx_http_rstguard_taken_t  *t;
+
+    i = ngx_http_rstguard_group_index(chain, log, cls);
+
+    if (hv->taken[i] != NULL) {
+        return hv->taken[i];
+    }
+
+    t = ngx_pcalloc(hv->pool, sizeof(ngx_http_rstguard_taken_t));
+    if (t == NULL) {
+        return NULL;
+    }
+
+    t->top = ngx_pcalloc(hv->pool,
+                         (hv->keys + 1) * sizeof(ngx_http_rstguard_node_t *));
+    t->lines = ngx_pcalloc(hv->pool,
+                           (hv->keys + 1) * sizeof(ngx_http_rstguard_line_t));
+    if (t->top == NULL || t->lines == NULL) {
+        return NULL;
+    }
+
+    t->chain = chain;
+    t->log = log;
+    t->cls = cls;
+
+    hv->taken[i] = t;
+
+    return t;
+}
+
+
+/*
+ * Keeps t->top sorted by what was held back (dry run included), at most
+ * hv->keys long; a key that does not make it, or is pushed out, folds
+ * into the key="*" line.  Keys that held nothing back are not summarised.
+ */
+static void
+ngx_http_rstguard_summary_rank(ngx_http_rstguard_harvest_t *hv,
+    ngx_http_rstguard_taken_t *t, ngx_http_rstguard_node_t *node)
+{
+    uint64_t                   n;
+    ngx_uint_t                 i;
+    ngx_http_rstguard_line_t  *star;
+    ngx_http_rstguard_node_t  *out;
+
+    n = node->held.held + node->held.dry;
+
+    if (n == 0) {
+        return;
+    }
+
+    star = &t->lines[hv->keys];
+
+    if (t->ntop == hv->keys
+        && (hv->keys == 0
+            || n <= t->top[hv->keys - 1]->held.held
+                    + t->top[hv->keys - 1]->held.dry))
+    {
+        ngx_http_rstguard_summary_fold(star, &node->held);
+        star->keys += (node->held.held > 0);
+        star->dry_keys += (node->held.dry > 0);
+        return;
+    }
+
+    if (t->ntop == hv->keys) {
+        out = t->top[--t->ntop];
+        ngx_http_rstguard_summary_fold(star, &out->held);
+        star->keys += (out->held.held > 0);
+        star->dry_keys += (out->held.dry > 0);
+    }
+
+    for (i = t->ntop;
+         i > 0 && t->top[i - 1]->held.held + t->top[i - 1]->held.dry < n;
+         i--)
+    {
+        t->top[i] = t->top[i - 1];
+    }
+
+    t->top[i] = node;
+    t->ntop++;
 }
 
 
 static void
-ngx_http_rstguard_summary_write(ngx_http_rstguard_summary_t *sum,
-    ngx_http_rstguard_summary_entry_t *e, time_t window)
+ngx_http_rstguard_summary_fold(ngx_http_rstguard_line_t *star,
+    ngx_http_rstguard_held_t *h)
 {
-    u_char      buf[NGX_HTTP_RSTGUARD_SUMMARY_LINE];
-    size_t      n;
-    rg_summary  s;
-
-    s.log = (e->log == NGX_HTTP_RSTGUARD_LOG_ACCESS) ? RG_SUMMARY_LOG_ACCESS
-                                                     : RG_SUMMARY_LOG_ERROR;
-    s.cls = e->cls;
-    s.key.p = (const char *) e->key;
-    s.key.len = e->key_len;
-    s.suppressed = e->suppressed;
-    s.passed = e->passed;
-    s.window = (uint64_t) window;
-    s.first.p = (const char *) e->first;
-    s.first.len = RG_SUMMARY_TIME_LEN;
-    s.last.p = (const char *) e->last;
-    s.last.len = RG_SUMMARY_TIME_LEN;
-    s.keys = 1;
-    s.worker = 0;
-    s.version = 3;
-    s.dry_run = (int) e->dry_run;
-    s.sample.p = (const char *) e->sample;
-    s.sample.len = e->sample_len;
-
-    n = rg_summary_format((char *) buf, sizeof(buf), &s);
-
-    if (n == 0) {
-        /* only a key too long for a line gets here */
-        ngx_log_error(NGX_LOG_ALERT, e->chain, 0,
-                      "rstguard: summary of %uL lines does not fit a line",
-                      e->suppressed);
+    if (h->first == 0) {
         return;
     }
 
-    ngx_log_error(e->level, e->chain, 0, "%*s", n, buf);
+    star->held.held += h->held;
+    star->held.dry += h->dry;
+    star->held.passed += h->passed;
+
+    if (star->held.first == 0 || h->first < star->held.first) {
+        star->held.first = h->first;
+    }
+
+    if (h->last > star->held.last) {
+        star->held.last = h->last;
+    }
+}
+
+
+static void
+ngx_http_rstguard_summary_copy_key(ngx_http_rstguard_line_t *line,
+    ngx_http_rstguard_node_t *node)
+{
+    line->held = node->held;
+    line->keys = (node->held.held > 0);
+    line->dry_keys = (node->held.dry > 0);
+    line->key_len = ngx_min(node->len, NGX_HTTP_RSTGUARD_MAX_KEY);
+    ngx_memcpy(line->key, node->data, line->key_len);
+}
+
+
+/* called locked: the lines seen, the top key and upstream per (log, class) */
+static void
+ngx_http_rstguard_summary_take_storms(ngx_http_rstguard_harvest_t *hv,
+    ngx_http_rstguard_shctx_t *sh)
+{
+    uint64_t                       best;
+    ngx_uint_t                     l, k, i;
+    ngx_atomic_uint_t              seen;
+    ngx_http_rstguard_storm_t     *st;
+    ngx_http_rstguard_upstream_t  *u;
+
+    for (l = 0; l < NGX_HTTP_RSTGUARD_NLOGS; l++) {
+        for (k = 0; k < RG_CLASS_COUNT; k++) {
+            st = &hv->storms[l][k];
+
+            /* lines counted meanwhile stay for the next check */
+            seen = sh->counters.window_seen[l][k];
+            (void) ngx_atomic_fetch_add(&sh->counters.window_seen[l][k],
+                                        -(ngx_atomic_int_t) seen);
+            st->seen = seen;
+
+            if (st->top != NULL) {
+                st->key_len = ngx_min(st->top->len,
+                                      NGX_HTTP_RSTGUARD_MAX_KEY);
+                ngx_memcpy(st->key, st->top->data, st->key_len);
+                st->top = NULL;
+            }
+
+            u = sh->upstreams[l][k];
+            best = 0;
+
+            for (i = 0; i < NGX_HTTP_RSTGUARD_UPSTREAMS; i++) {
+                if (u[i].count > best) {
+                    best = u[i].count;
+                    st->upstream_len = u[i].len;
+                    ngx_memcpy(st->upstream, u[i].data, u[i].len);
+                }
+            }
+
+            ngx_memzero(u, NGX_HTTP_RSTGUARD_UPSTREAMS
+                           * sizeof(ngx_http_rstguard_upstream_t));
+        }
+    }
+}
+
+
+static void
+ngx_http_rstguard_summary_write_taken(ngx_http_rstguard_summary_t *sum,
+    ngx_http_rstguard_harvest_t *hv, ngx_http_rstguard_taken_t *t)
+{
+    ngx_uint_t                 k, dry;
+    ngx_http_rstguard_line_t  *line;
+
+    for (k = 0; k <= t->ntop; k++) {
+        line = (k < t->ntop) ? &t->lines[k] : &t->lines[hv->keys];
+
+        for (dry = 0; dry < 2; dry++) {
+            if ((dry ? line->held.dry : line->held.held) > 0) {
+                ngx_http_rstguard_summary_write_line(sum, hv, t, line,
+                                                     k == t->ntop, dry);
+            }
+        }
+    }
+}
+
+
+static void
+ngx_http_rstguard_summary_write_line(ngx_http_rstguard_summary_t *sum,
+    ngx_http_rstguard_harvest_t *hv, ngx_http_rstguard_taken_t *t,
+    ngx_http_rstguard_line_t *line, ngx_uint_t star, ngx_uint_t dry)
+{
+    u_char      buf[NGX_HTTP_RSTGUARD_SUMMARY_LINE];
+    u_char      first[RG_SUMMARY_TIME_LEN], last[RG_SUMMARY_TIME_LEN];
+    size_t      n;
+    ngx_log_t  *log;
+    ngx_uint_t  level;
+    rg_summary  s;
+
+    ngx_memzero(&s, sizeof(rg_summary));
+
+    ngx_http_rstguard_summary_time(line->held.first, first);
+    ngx_http_rstguard_summary_time(line->held.last, last);
+
+    s.version = 3;
+    s.log = (t->log == NGX_HTTP_RSTGUARD_LOG_ACCESS) ? RG_SUMMARY_LOG_ACCESS
+                                                     : RG_SUMMARY_LOG_ERROR;
+    s.cls = t->cls;
+
+    if (star) {
+        s.key.p = RG_SUMMARY_OTHER_KEYS;
+        s.key.len = sizeof(RG_SUMMARY_OTHER_KEYS) - 1;
+
+    } else {
+        s.key.p = (const char *) line->key;
+        s.key.len = line->key_len;
+    }
+
+    s.keys = dry ? line->dry_keys : line->keys;
+    s.suppressed = dry ? line->held.dry : line->held.held;
+
+    /* passed goes with the real line; with the dry one when it is alone */
+    s.passed = (!dry || line->held.held == 0) ? line->held.passed : 0;
+    s.window = (uint64_t) hv->window;
+    s.first.p = (const char *) first;
+    s.first.len = RG_SUMMARY_TIME_LEN;
+    s.last.p = (const char *) last;
+    s.last.len = RG_SUMMARY_TIME_LEN;
+    s.dry_run = (int) dry;
+    s.sample.p = (const char *) t->sample;
+    s.sample.len = t->sample_len;
+
+    n = rg_summary_format((char *) buf, sizeof(buf), &s);
+
+    level = t->level ? t->level : NGX_LOG_INFO;
+    log = ngx_http_rstguard_summary_log(sum, t->chain, &level);
+
+    if (n == 0) {
+        /* cannot happen: key and sample are cut to fit */
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "rstguard: summary of %uL lines does not fit a line",
+                      s.suppressed);
+        return;
+    }
+
+    ngx_log_error(level, log, 0, "%*s", n, buf);
+}
+
+
+/* one alert per class: the log where the class ran fastest */
+static void
+ngx_http_rstguard_summary_write_storms(ngx_http_rstguard_summary_t *sum,
+    ngx_http_rstguard_harvest_t *hv)
+{
+    u_char                          buf[NGX_HTTP_RSTGUARD_SUMMARY_LINE];
+    size_t                          n;
+    uint64_t                        rate;
+    rg_alert                        a;
+    ngx_uint_t                      k, l;
+    ngx_http_rstguard_taken_t      *t;
+    ngx_http_rstguard_storm_t      *st;
+    ngx_http_rstguard_main_conf_t  *rmcf;
+
+    rmcf = sum->rmcf;
+
+    for (k = 0; k < RG_CLASS_COUNT; k++) {
+
+        if (rg_class_side((rg_class) k) != RG_SIDE_CLIENT) {
+            continue;
+        }
+
+        l = (hv->storms[NGX_HTTP_RSTGUARD_LOG_ERROR][k].seen
+             > hv->storms[NGX_HTTP_RSTGUARD_LOG_ACCESS][k].seen)
+            ? NGX_HTTP_RSTGUARD_LOG_ERROR : NGX_HTTP_RSTGUARD_LOG_ACCESS;
+
+        st = &hv->storms[l][k];
+
+        /* milli-events per second, as the limit is */
+        rate = st->seen * 1000000 / hv->alert_window;
+
+        if (rate <= rmcf->alert_rate) {
+            continue;
+        }
+
+        ngx_memzero(&a, sizeof(rg_alert));
+
+        a.log = (l == NGX_HTTP_RSTGUARD_LOG_ACCESS) ? RG_SUMMARY_LOG_ACCESS
+                                                    : RG_SUMMARY_LOG_ERROR;
+        a.cls = (rg_class) k;
+        a.rate_centi = rate / 10;
+        a.limit = rmcf->alert_num;
+        a.limit_unit = (char) rmcf->alert_unit;
+        a.window = (hv->alert_window + 500) / 1000;
+        a.top_key.p = (const char *) st->key;
+        a.top_key.len = st->key_len;
+        a.top_upstream.p = (const char *) st->upstream;
+        a.top_upstream.len = st->upstream_len;
+
+        /* the sample of the http-level group, else of any chain's */
+        t = NULL;
+
+        for (n = 0; n < NGX_HTTP_RSTGUARD_MAX_CHAINS && t == NULL; n++) {
+            t = hv->taken[ngx_http_rstguard_group_index(n, l, k)];
+        }
+
+        if (t != NULL) {
+            a.sample.p = (const char *) t->sample;
+            a.sample.len = t->sample_len;
+        }
+
+        n = rg_alert_format((char *) buf, sizeof(buf), &a);
+        if (n == 0) {
+            continue;
+        }
+
+        (void) ngx_atomic_fetch_add(&hv->zone->sh->counters.alerts[k], 1);
+
+        ngx_log_error(NGX_LOG_WARN, sum->http_log, 0, "%*s", n, buf);
+    }
+}
+
+
+/*
+ * The chain's log, and the level raised so that every file of the chain
+ * writes the line: nginx writes a line to a file only at or above that
+ * file's level, and Debian's "error_log file;" is at error.
+ */
+static ngx_log_t *
+ngx_http_rstguard_summary_log(ngx_http_rstguard_summary_t *sum,
+    ngx_uint_t chain, ngx_uint_t *level)
+{
+    ngx_log_t    *head, *l, **chains;
+    ngx_uint_t    file;
+    ngx_array_t  *a;
+
+    head = sum->http_log;
+
+    if (chain > 0 && sum->rmcf->errlog != NULL) {
+        a = ngx_http_rstguard_errlog_chains(sum->rmcf->errlog);
+
+        if (a != NULL && chain - 1 < a->nelts) {
+            chains = a->elts;
+            head = chains[chain - 1];
+        }
+    }
+
+    for (l = head; l != NULL; l = l->next) {
+        /* "debug" is stored with the debug bits above the level */
+        file = ngx_min(l->log_level, NGX_LOG_DEBUG);
+
+        if (file >= NGX_LOG_EMERG && file < *level) {
+            *level = file;
+        }
+    }
+
+    return head;
+}
+
+
+/* nginx's error-log time, "YYYY/MM/DD HH:MM:SS", of a second */
+static void
+ngx_http_rstguard_summary_time(time_t t, u_char *buf)
+{
+    ngx_tm_t  tm;
+
+    if (t == 0) {
+        t = ngx_time();
+    }
+
+    ngx_localtime(t, &tm);
+
+    (void) ngx_snprintf(buf, RG_SUMMARY_TIME_LEN,
+                        "%4d/%02d/%02d %02d:%02d:%02d",
+                        tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                        tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
+}
+
+
+/* wall-clock ms: the same clock in every worker, unlike ngx_current_msec */
+static uint64_t
+ngx_http_rstguard_summary_now(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (uint64_t) tp->sec * 1000 + tp->msec;
 }
 
 
 static void
 ngx_http_rstguard_summary_timer(ngx_event_t *ev)
 {
+    ngx_uint_t                  i;
+    ngx_http_rstguard_zone_t  **zones;
     ngx_http_rstguard_summary_t  *sum = ev->data;
 
-    ngx_http_rstguard_summary_flush(sum);
+    zones = sum->rmcf->zones.elts;
+
+    for (i = 0; i < sum->rmcf->zones.nelts; i++) {
+        ngx_http_rstguard_summary_zone(sum, zones[i], 0);
+    }
 
     if (!ngx_exiting && !ngx_terminate && !ngx_quit) {
-        ngx_add_timer(ev, sum->rmcf->summary_interval);
+        /* a few looks per interval: the writer is late by at most one */
+        ngx_add_timer(ev, ngx_min(sum->rmcf->summary_interval / 4, 1000));
     }
 }
 
@@ -358,10 +790,6 @@ ngx_http_rstguard_summary_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    ngx_rbtree_init(&sum->rbtree, &sum->sentinel,
-                    ngx_http_rstguard_summary_insert);
-    ngx_queue_init(&sum->queue);
-    sum->window_start = ngx_time();
     sum->rmcf = rmcf;
     sum->http_log = ngx_http_rstguard_http_error_log(cycle);
 
@@ -371,8 +799,9 @@ ngx_http_rstguard_summary_init_process(ngx_cycle_t *cycle)
     /* a pending summary must not keep a worker from exiting */
     sum->timer.cancelable = 1;
 
-    if (rmcf->summary_interval > 0) {
-        ngx_add_timer(&sum->timer, rmcf->summary_interval);
+    if (rmcf->zones.nelts > 0) {
+        ngx_add_timer(&sum->timer,
+                      ngx_min(rmcf->summary_interval / 4, 1000));
     }
 
     rmcf->summary = sum;
@@ -384,6 +813,8 @@ ngx_http_rstguard_summary_init_process(ngx_cycle_t *cycle)
 void
 ngx_http_rstguard_summary_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_uint_t                      i;
+    ngx_http_rstguard_zone_t      **zones;
     ngx_http_rstguard_main_conf_t  *rmcf;
 
     rmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_rstguard_module);
@@ -392,13 +823,17 @@ ngx_http_rstguard_summary_exit_process(ngx_cycle_t *cycle)
         return;
     }
 
-    ngx_http_rstguard_summary_flush(rmcf->summary);
+    zones = rmcf->zones.elts;
+
+    for (i = 0; i < rmcf->zones.nelts; i++) {
+        ngx_http_rstguard_summary_zone(rmcf->summary, zones[i], 1);
+    }
 
     if (rmcf->summary->timer.timer_set) {
         ngx_del_timer(&rmcf->summary->timer);
     }
 
-    /* nothing may be noted once the table is gone */
+    /* nothing may be decided once the writer is gone */
     rmcf->summary = NULL;
 }
 
@@ -421,31 +856,4 @@ ngx_http_rstguard_http_error_log(ngx_cycle_t *cycle)
     }
 
     return &cycle->new_log;
-}
-
-
-static void
-ngx_http_rstguard_summary_insert(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
-{
-    ngx_rbtree_node_t  **p;
-
-    for ( ;; ) {
-        p = (ngx_http_rstguard_summary_cmp(
-                 (ngx_http_rstguard_summary_entry_t *) node,
-                 (ngx_http_rstguard_summary_entry_t *) temp) < 0)
-            ? &temp->left : &temp->right;
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
 }

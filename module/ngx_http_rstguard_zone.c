@@ -16,23 +16,8 @@
 #include "ngx_http_rstguard.h"
 
 
-/* longer keys are cut: they only have to tell clients apart */
-#define NGX_HTTP_RSTGUARD_MAX_KEY  1024
-
 /* an idle bucket is expired opportunistically after this long */
 #define NGX_HTTP_RSTGUARD_IDLE     60000
-
-
-typedef struct {
-    u_char                       color;
-    u_char                       log;
-    u_char                       cls;
-    u_char                       dummy;
-    u_short                      len;
-    ngx_queue_t                  queue;
-    rg_bucket                    bucket;
-    u_char                       data[1];
-} ngx_http_rstguard_node_t;
 
 
 static ngx_int_t ngx_http_rstguard_init_zone(ngx_shm_zone_t *shm_zone,
@@ -52,20 +37,24 @@ static void ngx_http_rstguard_count(ngx_http_rstguard_zone_t *zone,
 
 ngx_int_t
 ngx_http_rstguard_decide(ngx_http_rstguard_main_conf_t *rmcf, ngx_uint_t log,
-    rg_class cls, ngx_str_t *key, ngx_uint_t flags)
+    rg_class cls, ngx_str_t *key, ngx_uint_t flags,
+    ngx_http_rstguard_note_t *note)
 {
-    return ngx_http_rstguard_zone_decide(rmcf->zone, log, cls, key, flags);
+    return ngx_http_rstguard_zone_decide(rmcf->zone, log, cls, key, flags,
+                                         note);
 }
 
 
 ngx_int_t
 ngx_http_rstguard_zone_decide(ngx_http_rstguard_zone_t *zone, ngx_uint_t log,
-    rg_class cls, ngx_str_t *key, ngx_uint_t flags)
+    rg_class cls, ngx_str_t *key, ngx_uint_t flags,
+    ngx_http_rstguard_note_t *note)
 {
     ngx_int_t                    rc;
     ngx_uint_t                   evicted, alert;
     rg_verdict                   verdict;
     ngx_http_rstguard_node_t    *node;
+    ngx_http_rstguard_group_t   *group;
     ngx_http_rstguard_shctx_t   *sh;
 
     if (zone == NULL || zone->sh == NULL || cls < 0 || cls >= RG_CLASS_COUNT
@@ -76,7 +65,9 @@ ngx_http_rstguard_zone_decide(ngx_http_rstguard_zone_t *zone, ngx_uint_t log,
 
     sh = zone->sh;
 
-    if (flags & (NGX_HTTP_RSTGUARD_UNLIMITED|NGX_HTTP_RSTGUARD_FOLLOW_HELD)) {
+    if ((flags & NGX_HTTP_RSTGUARD_UNLIMITED)
+        || ((flags & NGX_HTTP_RSTGUARD_FOLLOW_HELD) && note == NULL))
+    {
         /* counted only: no budget is charged */
         rc = (flags & NGX_HTTP_RSTGUARD_FOLLOW_HELD) ? NGX_DECLINED : NGX_OK;
         ngx_http_rstguard_count(zone, log, cls, rc, flags);
@@ -95,25 +86,48 @@ ngx_http_rstguard_zone_decide(ngx_http_rstguard_zone_t *zone, ngx_uint_t log,
 
     evicted = 0;
     alert = 0;
+    group = NULL;
 
-    node = ngx_http_rstguard_lookup(zone, log, cls, key, &evicted);
+    if (note != NULL) {
+        /* before the bucket: making the group may evict buckets */
+        group = ngx_http_rstguard_held_group(zone, note->chain, log, cls);
+    }
+
+    node = (note == NULL || group != NULL)
+           ? ngx_http_rstguard_lookup(zone, log, cls, key, &evicted)
+           : NULL;
 
     if (node == NULL) {
         /* not even one bucket fits: never fail, let the line through */
         rc = NGX_OK;
 
     } else {
-        verdict = rg_limiter_decide(&node->bucket, &zone->key_limit,
-                                    &sh->global[log][cls],
-                                    &zone->global_limit,
-                                    (uint64_t) ngx_current_msec);
+        if (flags & NGX_HTTP_RSTGUARD_FOLLOW_HELD) {
+            /* held as the line it follows was, and summarised: no charge */
+            rc = NGX_DECLINED;
 
-        rc = (verdict == RG_PASS) ? NGX_OK : NGX_DECLINED;
+        } else {
+            verdict = rg_limiter_decide(&node->bucket, &zone->key_limit,
+                                        &sh->global[log][cls],
+                                        &zone->global_limit,
+                                        (uint64_t) ngx_current_msec);
+
+            rc = (verdict == RG_PASS) ? NGX_OK : NGX_DECLINED;
+        }
+
+        if (group != NULL) {
+            ngx_http_rstguard_held_note(zone, node, group, rc, flags, note);
+        }
     }
 
+    /*
+     * Another worker's cached clock may be ahead of ours: a negative
+     * difference is "not yet", never a wrapped huge one.
+     */
     if ((evicted || node == NULL)
         && (sh->last_alert == 0
-            || ngx_current_msec - sh->last_alert >= zone->alert_interval))
+            || (ngx_msec_int_t) (ngx_current_msec - sh->last_alert)
+               >= (ngx_msec_int_t) zone->alert_interval))
     {
         sh->last_alert = ngx_current_msec ? ngx_current_msec : 1;
         alert = 1;
@@ -144,6 +158,7 @@ ngx_http_rstguard_count(ngx_http_rstguard_zone_t *zone, ngx_uint_t log,
     cnt = &zone->sh->counters;
 
     (void) ngx_atomic_fetch_add(&cnt->seen[log][cls], 1);
+    (void) ngx_atomic_fetch_add(&cnt->window_seen[log][cls], 1);
 
     if (rc == NGX_OK) {
         (void) ngx_atomic_fetch_add(&cnt->passed[log][cls], 1);
@@ -234,8 +249,10 @@ ngx_http_rstguard_lookup(ngx_http_rstguard_zone_t *zone, ngx_uint_t log,
 
     rn->log = (u_char) log;
     rn->cls = (u_char) cls;
+    rn->chain = 0;
     rn->len = (u_short) len;
     ngx_memzero(&rn->bucket, sizeof(rg_bucket));
+    ngx_memzero(&rn->held, sizeof(ngx_http_rstguard_held_t));
     ngx_memcpy(rn->data, key->data, len);
 
     ngx_rbtree_insert(&sh->rbtree, node);
@@ -244,6 +261,13 @@ ngx_http_rstguard_lookup(ngx_http_rstguard_zone_t *zone, ngx_uint_t log,
     (void) ngx_atomic_fetch_add(&sh->counters.entries, 1);
 
     return rn;
+}
+
+
+ngx_uint_t
+ngx_http_rstguard_zone_evict(ngx_http_rstguard_zone_t *zone)
+{
+    return ngx_http_rstguard_expire(zone, 1);
 }
 
 
@@ -288,6 +312,9 @@ ngx_http_rstguard_expire(ngx_http_rstguard_zone_t *zone, ngx_uint_t force)
 
         node = (ngx_rbtree_node_t *)
                    ((u_char *) rn - offsetof(ngx_rbtree_node_t, color));
+
+        /* what it held this interval goes to its group's key="*" line */
+        ngx_http_rstguard_held_fold(zone, rn);
 
         ngx_queue_remove(q);
         ngx_rbtree_delete(&sh->rbtree, node);
@@ -399,6 +426,7 @@ ngx_http_rstguard_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                     ngx_http_rstguard_rbtree_insert_value);
 
     ngx_queue_init(&ctx->sh->queue);
+    ngx_queue_init(&ctx->sh->pending);
 
     len = sizeof(" in rstguard zone \"\"") + shm_zone->shm.name.len;
 

@@ -46,6 +46,43 @@ fuzz_roundtrip(const char *msg, size_t len, const rg_summary *parsed)
     }
 }
 
+/* the same oracle for the alert line: accepted means written back whole */
+static void
+fuzz_alert_roundtrip(const char *msg, size_t len, const rg_alert *parsed)
+{
+    static char  key[FUZZ_SUMMARY_MAX], ups[FUZZ_SUMMARY_MAX];
+    static char  sample[FUZZ_SUMMARY_MAX];
+    static char  out[FUZZ_SUMMARY_MAX * 4 + 512];
+    rg_alert     raw = *parsed;
+    size_t       n;
+
+    n = rg_summary_unescape(&parsed->top_key, key, sizeof(key));
+    if (n == (size_t) -1) {
+        abort();
+    }
+    raw.top_key.p = key;
+    raw.top_key.len = n;
+
+    n = rg_summary_unescape(&parsed->top_upstream, ups, sizeof(ups));
+    if (n == (size_t) -1) {
+        abort();
+    }
+    raw.top_upstream.p = ups;
+    raw.top_upstream.len = n;
+
+    n = rg_summary_unescape(&parsed->sample, sample, sizeof(sample));
+    if (n == (size_t) -1) {
+        abort();
+    }
+    raw.sample.p = sample;
+    raw.sample.len = n;
+
+    n = rg_alert_format(out, sizeof(out), &raw);
+    if (n != len || memcmp(out, msg, len) != 0) {
+        abort();
+    }
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -54,6 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int          level;
     size_t       n, c;
     rg_summary   s;
+    rg_alert     a;
 
     if (size > FUZZ_SUMMARY_MAX) {
         return 0;
@@ -67,6 +105,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (rg_summary_parse(line, size, &s) == 0) {
         fuzz_roundtrip(line, size, &s);
+    }
+
+    if (rg_alert_parse(line, size, &a) == 0) {
+        fuzz_alert_roundtrip(line, size, &a);
     }
 
     if (rg_summary_parse_line(line, size, &s, &level) == 0) {

@@ -131,6 +131,28 @@ static const struct {
     { "bad summary interval",
       "rstguard_summary_interval soon;", "",
       "\"rstguard_summary_interval\" directive invalid value" },
+    { "summary keys not a number",
+      "rstguard_summary_keys many;", "",
+      "\"rstguard_summary_keys\" directive invalid number" },
+    { "summary keys above 100",
+      "rstguard_summary_keys 101;", "",
+      "\"rstguard_summary_keys\" directive must be between 0 and 100" },
+    { "alert without a rate",
+      "rstguard_alert loud;", "",
+      "invalid rate \"loud\" in \"rstguard_alert\", expected Nr/s, Nr/m "
+      "or off" },
+    { "alert per hour",
+      "rstguard_alert 10r/h;", "",
+      "invalid rate \"10r/h\"" },
+    { "alert of zero",
+      "rstguard_alert 0r/s;", "",
+      "invalid rate \"0r/s\"" },
+    { "duplicate alert",
+      "rstguard_alert 10r/s; rstguard_alert 20r/s;", "",
+      "\"rstguard_alert\" directive is duplicate" },
+    { "alert in a location",
+      "", "rstguard_alert 10r/s;",
+      "\"rstguard_alert\" directive is not allowed here" },
     { "bad dry run",
       "", "rstguard_dry_run perhaps;",
       "invalid value \"perhaps\" in \"rstguard_dry_run\" directive" },
@@ -192,6 +214,41 @@ Test(mod_config, invalid_rules_file_fails_with_file_line_column)
 }
 
 
+/*
+ * Issue 13: "rstguard_summary_interval 0" was accepted and wrote an alert
+ * per eviction.  Anything under a second fails, naming file and line.
+ */
+Test(mod_config, summary_interval_under_a_second_fails)
+{
+    char         out[8192], where[700], path[600];
+    size_t       i;
+
+    static const char  *values[] = { "0", "500ms", "999ms", "0s" };
+
+    rgt_nginx_path(&ngx, "conf/nginx.conf", path, sizeof(path));
+    /* nginx names the file and line after the message */
+    snprintf(where, sizeof(where), "in %s:", path);
+
+    for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        char  http[128];
+
+        snprintf(http, sizeof(http),
+                 "rstguard_error_log on; rstguard_summary_interval %s;",
+                 values[i]);
+        cr_assert_eq(nginx_t(http, "", out, sizeof(out)), 1,
+                     "%s: nginx -t passed\n%s", values[i], out);
+        cr_assert_not_null(strstr(out, "\"rstguard_summary_interval\" "
+                                       "directive must be at least 1s"),
+                           "%s\n%s", values[i], out);
+        cr_assert_not_null(strstr(out, where), "%s\n%s", values[i], out);
+    }
+
+    cr_assert_eq(nginx_t("rstguard_error_log on; "
+                         "rstguard_summary_interval 1s;", "",
+                         out, sizeof(out)), 0, "%s", out);
+}
+
+
 Test(mod_config, good_configurations_pass_nginx_t)
 {
     char        out[8192], path[600], http[1024];
@@ -214,6 +271,9 @@ Test(mod_config, good_configurations_pass_nginx_t)
           "rstguard on;" },
         { "rstguard_error_log on; rstguard_summary_interval 5s;",
           "rstguard off; rstguard_dry_run on;" },
+        { "rstguard_error_log on; rstguard_summary_interval 1s; "
+          "rstguard_summary_keys 0; rstguard_alert 600r/m;", "" },
+        { "rstguard_summary_keys 100; rstguard_alert off;", "rstguard on;" },
     };
 
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {

@@ -129,12 +129,20 @@ Test(mod_status, prometheus_and_json_agree_across_workers_and_reload)
     /* one series per zone, log, class and outcome; nothing else counted */
     cr_assert_eq(rgt_count_lines(text, "rstguard_lines_total{"),
                  2 * 2 * 15 * 3);
+    /* one alert counter per zone and client-side class (7), none fired */
+    assert_has(text, "# TYPE rstguard_alerts_total counter");
+    assert_has(text, "rstguard_alerts_total{zone=\"rg\","
+                     "class=\"client_reset\"} 0");
+    cr_assert_eq(rgt_count_lines(text, "rstguard_alerts_total{"), 2 * 7);
+
     /* zero: 180 series but 2, the entries of "tiny", 2 evictions, 4
-       contended, 2 limit_hits and 2 rules_switched_off counters */
+       contended, 2 limit_hits, 2 rules_switched_off and 14 alerts
+       counters */
     assert_has(text, "rstguard_limit_hits_total{zone=\"rg\"} 0");
     assert_has(text, "# TYPE rstguard_rules_switched_off_total counter");
     assert_has(text, "rstguard_rules_switched_off_total{zone=\"rg\"} 0");
-    cr_assert_eq(rgt_count_lines(text, "} 0\n"), 178 + 1 + 2 + 4 + 2 + 2,
+    cr_assert_eq(rgt_count_lines(text, "} 0\n"),
+                 178 + 1 + 2 + 4 + 2 + 2 + 14,
                  "%s", text);
 
     /* JSON says the same */

@@ -283,6 +283,15 @@ Test(field_logs, unreadable_file_is_never_clean)
     cr_expect_not_null(strstr(out, "\"error\": \"" ), "%s", out);
     cr_expect_not_null(strstr(out, "3 of 4 lines carry abort phrases\""),
                        "%s", out);
+
+    /* merge of its part says and does the same */
+    snprintf(args, sizeof(args), "--partial '%s' > '%s/part.json'"
+             " 2>/dev/null && '%s' merge --fail-on client_reset"
+             " '%s/part.json'", path, dir,
+             getenv("RSTGUARD_RSTSCAN"), dir);
+    cr_assert_eq(run(args), 2, "%s", errtext);
+    cr_expect_not_null(strstr(out, "1 file no parser could read"), "%s",
+                       out);
 }
 
 
