@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rg_str.h"
 #include "rotate.h"
 
 typedef struct {
@@ -48,7 +49,7 @@ rs_rot_parse(rs_rot *r)
     if (i < len && i > 1 && p[i - 1] == '.' && len - i <= 6) {
         r->kind = 0;
         r->base_len = i - 1;
-        r->num = strtoull(p + i, NULL, 10);
+        r->num = (uint64_t) rg_str_number((rg_str) { p + i, len - i });
         return;
     }
 

@@ -59,6 +59,9 @@ static const struct {
     { "warn", 4 }, { "notice", 6 }, { "info", 4 }, { "debug", 5 }
 };
 
+_Static_assert(sizeof(rg_ngx_levels) / sizeof(rg_ngx_levels[0])
+               == RG_NGINX_LEVELS, "one name for each of nginx's levels");
+
 
 #define rg_ngx_d(c)  ((unsigned char) ((c) - '0') <= 9)
 
@@ -531,4 +534,15 @@ rg_nginx_error_head_ok(const char *line, size_t len)
 
     /* the "*cid " that may follow never fails the line */
     return rg_ngx_head(line, line + rg_ngx_trimmed(line, len), &hd) != NULL;
+}
+
+
+const char *
+rg_nginx_level_name(int level)
+{
+    if (level < 0 || level >= RG_NGINX_LEVELS) {
+        return NULL;
+    }
+
+    return rg_ngx_levels[level].name;
 }

@@ -49,4 +49,9 @@ int rg_nginx_error_parse(const char *line, size_t len, rg_nginx_error *out);
  */
 int rg_nginx_error_head_ok(const char *line, size_t len);
 
+/* nginx's level names as it numbers them: 0 "" (stderr), 1 "emerg" ..
+   8 "debug"; NULL out of range.  The one table of them in core. */
+#define RG_NGINX_LEVELS  9
+const char *rg_nginx_level_name(int level);
+
 #endif /* RG_NGINX_ERROR_H */

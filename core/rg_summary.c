@@ -10,15 +10,12 @@
 #include <string.h>
 
 #include "rg_escape.h"
+#include "rg_nginx_error.h"
 #include "rg_summary.h"
 #include "rg_summary_impl.h"
 
 static const char  *rg_summary_logs[] = { "access", "error" };
 
-/* nginx's err_levels[], indexed by its level number */
-static const char  *rg_levels[] = {
-    "", "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"
-};
 
 
 /* --- shared steps (rg_summary_impl.h) --------------------------------- */
@@ -462,9 +459,10 @@ rg_cur_nginx_head(rg_cursor *c, int *level)
     }
 
     *level = -1;
-    for (i = 1; i < sizeof(rg_levels) / sizeof(rg_levels[0]); i++) {
-        n = strlen(rg_levels[i]);
-        if ((size_t) (c->end - c->p) > n && memcmp(c->p, rg_levels[i], n) == 0
+    for (i = 1; i < RG_NGINX_LEVELS; i++) {
+        n = strlen(rg_nginx_level_name((int) i));
+        if ((size_t) (c->end - c->p) > n
+            && memcmp(c->p, rg_nginx_level_name((int) i), n) == 0
             && c->p[n] == ']')
         {
             *level = (int) i;
