@@ -16,12 +16,12 @@ static void rs_state_load_sample(const json_t *v, rs_find_sample *s);
 
 
 static json_t *
-rs_state_bins(const uint32_t *bins)
+rs_state_bins(const uint32_t *bins, int32_t n)
 {
     json_t  *arr = json_array();
     int      b;
 
-    for (b = 0; arr != NULL && b < RS_FIND_BINS; b++) {
+    for (b = 0; arr != NULL && b < n; b++) {
         if (bins[b]) {
             json_array_append_new(arr, json_pack("[i,I]", b,
                                                  (json_int_t) bins[b]));
@@ -39,7 +39,9 @@ rs_state_sketch(const rs_find_cell *sketch)
     json_t    *arr = json_array();
     uint32_t   i;
 
-    for (i = 0; arr != NULL && i < 2 * RS_FIND_SKETCH; i++) {
+    for (i = 0; arr != NULL && sketch != NULL && i < 2 * RS_FIND_SKETCH;
+         i++)
+    {
         if (sketch[i].fp) {
             json_array_append_new(arr, json_pack("[I,I,I]", (json_int_t) i,
                                   (json_int_t) sketch[i].size,
@@ -199,9 +201,9 @@ rs_findings_state(const rs_findings *f)
         "lost", (json_int_t) f->lost, "classes", classes,
         "off_min", (int) f->off_min, "has_off", f->has_off,
         "timed", f->timed,
-        "nav_time", rs_state_bins(f->nav_time),
-        "idle_req", rs_state_bins(f->idle_req),
-        "idle_up", rs_state_bins(f->idle_up),
+        "nav_time", rs_state_bins(f->nav_time, f->bins_n),
+        "idle_req", rs_state_bins(f->idle_req, f->bins_n),
+        "idle_up", rs_state_bins(f->idle_up, f->bins_n),
         "counters", (json_int_t) f->nav_agents,
             (json_int_t) f->nav_browsers, (json_int_t) f->uris_dropped,
             (json_int_t) f->cl_short, (json_int_t) f->cl_short_bytes,
@@ -217,7 +219,7 @@ rs_findings_state(const rs_findings *f)
 
 
 static int
-rs_state_load_bins(const json_t *arr, uint32_t *bins)
+rs_state_load_bins(const json_t *arr, rs_findings *f, uint32_t **bins)
 {
     size_t      i;
     json_t     *v;
@@ -231,7 +233,9 @@ rs_state_load_bins(const json_t *arr, uint32_t *bins)
             return -1;
         }
 
-        bins[b] += (uint32_t) n;
+        if (rs_find_bin_add(f, bins, b, (uint32_t) n) != 0) {
+            return -1;
+        }
     }
 
     return json_is_array(arr) ? 0 : -1;
@@ -386,18 +390,18 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
             return -1;
         }
 
+        if (rs_find_sketch(f) == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+
         f->sketch[x[0]].size = (uint32_t) x[1];
         f->sketch[x[0]].fp = (uint32_t) x[2];
     }
 
-    /* what a saved state holds may be merged into another collector */
-    f->sketch_used = 1;
-    f->bins_lo = 0;
-    f->bins_hi = RS_FIND_BINS - 1;
-
-    if (rs_state_load_bins(nav, f->nav_time) != 0
-        || rs_state_load_bins(ireq, f->idle_req) != 0
-        || rs_state_load_bins(iup, f->idle_up) != 0
+    if (rs_state_load_bins(nav, f, &f->nav_time) != 0
+        || rs_state_load_bins(ireq, f, &f->idle_req) != 0
+        || rs_state_load_bins(iup, f, &f->idle_up) != 0
         || rs_state_load_keys(sigs, f, 0)
         || rs_state_load_keys(uris, f, 1)
         || rs_state_load_storms(json_object_get(st, "storms"), f))
