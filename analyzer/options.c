@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "rg_str.h"
 
 /* the Makefile passes the contents of VERSION, the one place it is kept */
 #ifndef RS_VERSION
@@ -66,7 +67,6 @@ static const char  rs_option_letter[RS_OPT_COUNT] = {
 };
 
 
-static int rs_parse_uint(const char *s, uint64_t max, uint64_t *out);
 static int rs_resolve_values(rs_run *run, char *err, size_t errlen);
 static int rs_resolve_rules(rs_run *run, char *err, size_t errlen);
 static int rs_resolve_fail_on(rs_run *run, char *err, size_t errlen);
@@ -197,31 +197,6 @@ rs_cli_parse(rs_cli *cli, int argc, char **argv, char *err, size_t errlen)
 }
 
 
-/* Decimal, no sign, at most max; 0 or -1 (no atoi: STYLE.md). */
-static int
-rs_parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-    uint64_t  v = 0;
-
-    if (*s == '\0') {
-        return -1;
-    }
-
-    for ( ; *s; s++) {
-        if (*s < '0' || *s > '9') {
-            return -1;
-        }
-        v = v * 10 + (uint64_t) (*s - '0');
-        if (v > max) {
-            return -1;
-        }
-    }
-
-    *out = v;
-    return 0;
-}
-
-
 int
 rs_run_resolve(rs_run *run, char *err, size_t errlen)
 {
@@ -291,8 +266,9 @@ rs_resolve_values(rs_run *run, char *err, size_t errlen)
 {
     rs_cli       *cli = &run->cli;
     uint64_t      v;
-    const char   *slash;
-    char          num[32], msg[512];
+    size_t        n;
+    rg_str        num;
+    char          msg[512];
     rs_tz         tz;
     rs_parser    *ps;
 
@@ -309,7 +285,7 @@ rs_resolve_values(rs_run *run, char *err, size_t errlen)
        threads take in turn (scan_split.h) */
     v = (uint64_t) sysconf(_SC_NPROCESSORS_ONLN);
     if (cli->jobs != NULL
-        && (rs_parse_uint(cli->jobs, RS_MAX_JOBS, &v) != 0 || v == 0))
+        && (rg_str_uint_cstr(cli->jobs, RS_MAX_JOBS, &v) != 0 || v == 0))
     {
         snprintf(err, errlen, "invalid -j \"%s\": expected a number from 1"
                  " to %d", cli->jobs, RS_MAX_JOBS);
@@ -319,9 +295,9 @@ rs_resolve_values(rs_run *run, char *err, size_t errlen)
 
     run->report.top = 10;
     if (cli->top != NULL) {
-        if (rs_parse_uint(cli->top, 1000000, &v) != 0) {
-            snprintf(err, errlen, "invalid --top \"%s\": expected a number",
-                     cli->top);
+        if (rg_str_uint_cstr(cli->top, RS_MAX_TOP, &v) != 0) {
+            snprintf(err, errlen, "invalid --top \"%s\": expected a number"
+                     " from 0 to %d", cli->top, RS_MAX_TOP);
             return -1;
         }
         run->report.top = (size_t) v;
@@ -330,16 +306,20 @@ rs_resolve_values(rs_run *run, char *err, size_t errlen)
     run->report.burst_n = 10;
     run->report.burst_seconds = 60;
     if (cli->burst != NULL) {
-        slash = strchr(cli->burst, '/');
-        if (slash == NULL || (size_t) (slash - cli->burst) >= sizeof(num)) {
+        /* N/SECONDS: the digits of N, a slash, the digits of SECONDS */
+        num.p = cli->burst;
+        num.len = strlen(cli->burst);
+        n = rg_str_digits(num, RS_MAX_BURST_N, &run->report.burst_n);
+        num.p += n;
+        num.len -= n;
+        if (n == 0 || run->report.burst_n == 0 || num.len < 2
+            || *num.p != '/')
+        {
             goto bad_burst;
         }
-        memcpy(num, cli->burst, (size_t) (slash - cli->burst));
-        num[slash - cli->burst] = '\0';
-        if (rs_parse_uint(num, 1000000000, &run->report.burst_n) != 0
-            || run->report.burst_n == 0
-            || rs_parse_uint(slash + 1, 100000000, &v) != 0 || v == 0)
-        {
+        num.p++;
+        num.len--;
+        if (rg_str_uint(num, RS_MAX_BURST_SECONDS, &v) != 0 || v == 0) {
             goto bad_burst;
         }
         run->report.burst_seconds = (int64_t) v;
@@ -385,7 +365,8 @@ rs_resolve_values(rs_run *run, char *err, size_t errlen)
 bad_burst:
 
     snprintf(err, errlen, "invalid --burst \"%s\": expected N/SECONDS such"
-             " as 10/60", cli->burst);
+             " as 10/60 (N from 1 to %d, SECONDS from 1 to %d)", cli->burst,
+             RS_MAX_BURST_N, RS_MAX_BURST_SECONDS);
     return -1;
 }
 

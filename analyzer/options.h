@@ -22,6 +22,10 @@
 /* scanning threads at most (-j) */
 #define RS_MAX_JOBS        256
 #define RS_MAX_FAIL_ON     32
+/* the bounds of --top N and --burst N/SECONDS */
+#define RS_MAX_TOP         1000000
+#define RS_MAX_BURST_N     1000000000
+#define RS_MAX_BURST_SECONDS  100000000
 
 typedef struct {
     int           json;

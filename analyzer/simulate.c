@@ -2,7 +2,6 @@
  * simulate.c - `rstscan simulate` (see simulate.h).
  */
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include <jansson.h>
 
 #include "buckets.h"
+#include "rg_str.h"
 #include "simulate.h"
 
 /*
@@ -196,24 +196,8 @@ rs_sim_opt_value(int argc, char **argv, int *i, const char *name,
 static int
 rs_sim_parse_count(const char *text, uint64_t *n)
 {
-    char                *end;
-    unsigned long long   v;
-
-    if (text[0] < '0' || text[0] > '9') {
-        return -1;
-    }
-
-    errno = 0;
-    v = strtoull(text, &end, 10);
-
     /* the module keeps burst * 1000 in a signed 64-bit excess */
-    if (errno != 0 || *end != '\0' || v > 1000000000ULL) {
-        return -1;
-    }
-
-    *n = v;
-
-    return 0;
+    return rg_str_uint_cstr(text, RS_SIM_MAX_BURST, n);
 }
 
 

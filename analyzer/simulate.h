@@ -26,6 +26,9 @@
 #define RS_SIM_LOG_ERROR   1
 #define RS_SIM_LOGS        2
 
+/* --burst and --global-burst at most (the module's bound) */
+#define RS_SIM_MAX_BURST   1000000000
+
 /* Key buckets kept at most: about 40 MiB; beyond, the oldest is evicted. */
 #define RS_SIM_MAX_KEYS    200000
 
