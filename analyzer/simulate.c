@@ -9,7 +9,6 @@
 #include <jansson.h>
 
 #include "buckets.h"
-#include "rg_str.h"
 #include "simulate.h"
 
 /*
@@ -27,12 +26,6 @@ struct rs_sim {
     rg_bucket      global[RS_SIM_LOGS][RG_CLASS_COUNT];
     rs_sim_result  res;
 };
-
-
-static int rs_sim_opt_value(int argc, char **argv, int *i, const char *name,
-    const char **value);
-static int rs_sim_parse_count(const char *text, uint64_t *n);
-static int rs_sim_parse_classes(const char *text, uint32_t *mask);
 
 
 void
@@ -54,180 +47,6 @@ rs_sim_config_default(rs_sim_config *cfg)
             cfg->classes |= 1u << c;
         }
     }
-}
-
-
-int
-rs_sim_parse_args(int argc, char **argv, rs_sim_config *cfg, char **rest,
-    int *nrest, char *err, size_t errlen)
-{
-    int          i, n;
-    const char  *v;
-    uint64_t     k;
-
-    rs_sim_config_default(cfg);
-    rest[0] = (char *) "rstscan";
-    n = 1;
-
-    for (i = 1; i < argc; i++) {
-        const char  *a = argv[i];
-
-        v = NULL;
-
-        if (strcmp(a, "--") == 0) {
-            /* the scanner's getopt ends its options here too */
-            while (i < argc) {
-                rest[n++] = argv[i++];
-            }
-
-            break;
-        }
-
-        if (strcmp(a, "--json") == 0) {
-            cfg->json = 1;
-
-        } else if (rs_sim_opt_value(argc, argv, &i, "--rate", &v)) {
-            if (v == NULL
-                || rg_rate_parse(v, strlen(v), &cfg->key.rate) != 0)
-            {
-                goto invalid;
-            }
-
-        } else if (rs_sim_opt_value(argc, argv, &i, "--burst", &v)) {
-            if (v == NULL || rs_sim_parse_count(v, &k) != 0) {
-                goto invalid;
-            }
-            cfg->key.burst = k;
-
-        } else if (rs_sim_opt_value(argc, argv, &i, "--global-rate", &v)) {
-            if (v == NULL
-                || rg_rate_parse(v, strlen(v), &cfg->global.rate) != 0)
-            {
-                goto invalid;
-            }
-            cfg->global_rate_set = 1;
-
-        } else if (rs_sim_opt_value(argc, argv, &i, "--global-burst", &v)) {
-            if (v == NULL || rs_sim_parse_count(v, &k) != 0) {
-                goto invalid;
-            }
-            cfg->global.burst = k;
-            cfg->global_burst_set = 1;
-
-        } else if (rs_sim_opt_value(argc, argv, &i, "--classes", &v)) {
-            if (v == NULL || rs_sim_parse_classes(v, &cfg->classes) != 0) {
-                goto invalid;
-            }
-            cfg->explicit_classes = 1;
-
-        } else if (rs_sim_opt_value(argc, argv, &i, "--key", &v)) {
-            if (v != NULL && strcmp(v, "client") == 0) {
-                cfg->key_mode = RS_SIM_KEY_CLIENT;
-
-            } else if (v != NULL && strcmp(v, "none") == 0) {
-                cfg->key_mode = RS_SIM_KEY_NONE;
-
-            } else {
-                goto invalid;
-            }
-
-        } else {
-            /* --format, --log-format, --rules, --since ... and FILEs */
-            rest[n++] = argv[i];
-        }
-
-        continue;
-
-    invalid:
-        snprintf(err, errlen, "simulate: invalid value %s%s%s for \"%s\"",
-                 v ? "\"" : "", v ? v : "(missing)", v ? "\"" : "", a);
-        return -1;
-    }
-
-    /* unset global budgets follow the per-key ones, as in the module */
-    if (!cfg->global_rate_set) {
-        cfg->global.rate = cfg->key.rate * RG_DEFAULT_GLOBAL_FACTOR;
-    }
-
-    if (!cfg->global_burst_set) {
-        cfg->global.burst = cfg->key.burst * RG_DEFAULT_GLOBAL_FACTOR;
-    }
-
-    rest[n] = NULL;
-    *nrest = n;
-
-    return 0;
-}
-
-
-/*
- * Matches "--name VALUE" and "--name=VALUE".  Returns 1 when argv[*i] is
- * the option (value NULL when missing), 0 otherwise.
- */
-static int
-rs_sim_opt_value(int argc, char **argv, int *i, const char *name,
-    const char **value)
-{
-    size_t       len;
-    const char  *a;
-
-    a = argv[*i];
-    len = strlen(name);
-
-    if (strncmp(a, name, len) != 0) {
-        return 0;
-    }
-
-    if (a[len] == '=') {
-        *value = a + len + 1;
-        return 1;
-    }
-
-    if (a[len] != '\0') {
-        return 0;
-    }
-
-    *value = *i + 1 < argc ? argv[++*i] : NULL;
-
-    return 1;
-}
-
-
-static int
-rs_sim_parse_count(const char *text, uint64_t *n)
-{
-    /* the module keeps burst * 1000 in a signed 64-bit excess */
-    return rg_str_uint_cstr(text, RS_SIM_MAX_BURST, n);
-}
-
-
-/* "client_reset,upstream_reset" -> their bits; -1 for an unknown name. */
-static int
-rs_sim_parse_classes(const char *text, uint32_t *mask)
-{
-    const char  *p, *e;
-    rg_class     c;
-    uint32_t     m = 0;
-
-    for (p = text; *p; p = *e ? e + 1 : e) {
-        e = strchr(p, ',');
-        e = e ? e : p + strlen(p);
-        c = rg_class_from_name(p, (size_t) (e - p));
-
-        if (c == RG_CLASS_NONE) {
-            return -1;
-        }
-
-        m |= 1u << c;
-    }
-
-    if (m == 0) {
-        return -1;
-    }
-
-    *mask = m;
-
-    return 0;
 }
 
 
