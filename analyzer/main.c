@@ -219,10 +219,9 @@ main(int argc, char **argv)
 static int
 rs_report_findings(rs_report *rep, void *ctx)
 {
-    rep->findings = rs_findings_json(ctx, rep->agg);
-    rep->truncations = rs_findings_truncations(ctx);
+    rep->findings = rs_findings_build(ctx, rep->agg);
 
-    return rep->findings != NULL && rep->truncations != NULL ? 0 : -1;
+    return rep->findings != NULL ? 0 : -1;
 }
 
 
