@@ -268,7 +268,8 @@ Test(partial_merge, a_bad_document_is_named)
     char *err = sh("%s merge --json bad.json v1.json nope.json trunc.json"
                    " 2>&1 >/dev/null;"
                    " echo status=$?", getenv("RSTGUARD_RSTSCAN"));
-    cr_assert_not_null(strstr(err, "bad.json: Expected integer, got string"),
+    cr_assert_not_null(strstr(err, "bad.json: lines: expected an integer,"
+                              " got a string"),
                        "%s", err);
     cr_assert_not_null(strstr(err, "v1.json: not an rstscan partial document"
                               " of version 3"), "%s", err);
