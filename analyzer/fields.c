@@ -24,6 +24,8 @@ rs_field_size(const rs_field *f)
         return sizeof(int);
     case RS_FT_CHAR:
         return 1;
+    case RS_FT_U64S:
+        return f->n * sizeof(uint64_t);
     case RS_FT_OPS:
         return f->ops->size;
     default:
@@ -43,7 +45,9 @@ rs_field_at(const void *base, const rs_field *f, size_t idx, size_t stride)
 static json_t *
 rs_value_save(const rs_field *f, const void *p, const void *base)
 {
-    char  s[2];
+    char     s[2];
+    json_t  *arr;
+    size_t   i;
 
     switch (f->type) {
     case RS_FT_U64:
@@ -58,6 +62,13 @@ rs_value_save(const rs_field *f, const void *p, const void *base)
         s[0] = *(const char *) p;
         s[1] = '\0';
         return json_string(s);
+    case RS_FT_U64S:
+        arr = json_array();
+        for (i = 0; arr != NULL && i < f->n; i++) {
+            json_array_append_new(arr, json_integer((json_int_t)
+                                  ((const uint64_t *) p)[i]));
+        }
+        return arr;
     case RS_FT_OPS:
         return f->ops->save(p, base);
     default:
@@ -69,6 +80,8 @@ rs_value_save(const rs_field *f, const void *p, const void *base)
 static int
 rs_value_load(const rs_field *f, const json_t *v, void *p, void *base)
 {
+    size_t  i;
+
     switch (f->type) {
     case RS_FT_U64:
     case RS_FT_I64:
@@ -96,6 +109,18 @@ rs_value_load(const rs_field *f, const json_t *v, void *p, void *base)
         }
         *(char *) p = json_string_value(v)[0];
         return 0;
+    case RS_FT_U64S:
+        if (!json_is_array(v) || json_array_size(v) != f->n) {
+            return -1;
+        }
+        for (i = 0; i < f->n; i++) {
+            if (!json_is_integer(json_array_get(v, i))) {
+                return -1;
+            }
+            ((uint64_t *) p)[i] = (uint64_t) json_integer_value(
+                                      json_array_get(v, i));
+        }
+        return 0;
     case RS_FT_OPS:
         return f->ops->load(v, p, base);
     default:
@@ -117,12 +142,16 @@ rs_value_merge(const rs_field *f, void *dst, const void *src)
         return f->ops->merge(dst, src);
     }
 
-    if (f->type == RS_FT_U64) {
-        uint64_t  *ud = dst, us = *(const uint64_t *) src;
+    if (f->type == RS_FT_U64 || f->type == RS_FT_U64S) {
+        uint64_t  *ud = dst, us;
+        size_t     i;
 
-        *ud = f->merge == RS_FM_SUM ? *ud + us
-              : f->merge == RS_FM_MIN ? (us < *ud ? us : *ud)
-              : (us > *ud ? us : *ud);
+        for (i = 0; i < (f->type == RS_FT_U64S ? f->n : 1); i++) {
+            us = ((const uint64_t *) src)[i];
+            ud[i] = f->merge == RS_FM_SUM ? ud[i] + us
+                    : f->merge == RS_FM_MIN ? (us < ud[i] ? us : ud[i])
+                    : (us > ud[i] ? us : ud[i]);
+        }
         return 0;
     }
 
@@ -335,7 +364,8 @@ rs_expected(const rs_field *f)
 {
     static const char  *what[] = {
         "an integer", "an integer", "an integer", "true or false",
-        "a one-letter string", "a valid value (or memory ran out)",
+        "a one-letter string", "an array of integers",
+        "a valid value (or memory ran out)",
         "an array of the row's values", "an array of rows",
         "an object of classes"
     };

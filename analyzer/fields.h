@@ -5,7 +5,8 @@
  * counter to a state is one row; nothing maps positions by hand.
  *
  * A row's value sits at base + off.  Scalars (U64, I64, INT, BOOL, CHAR)
- * are JSON numbers, booleans or one-character strings.  OPS rows are
+ * are JSON numbers, booleans or one-character strings; U64S is n uint64_t
+ * side by side, one array of numbers (a count per server).  OPS rows are
  * saved, loaded and merged by their callbacks (a sample text, a hash of
  * minutes).  Three rows hold a sub-list:
  *   LIST     its fields as one positional array ("counters": [a, b, ...]);
@@ -30,6 +31,7 @@ typedef enum {
     RS_FT_INT,                  /* int, or int32_t */
     RS_FT_BOOL,                 /* int, saved as true/false */
     RS_FT_CHAR,                 /* char, saved as a one-letter string */
+    RS_FT_U64S,                 /* uint64_t[n], an array of numbers */
     RS_FT_OPS,
     RS_FT_LIST,
     RS_FT_ROWS,
@@ -63,12 +65,14 @@ struct rs_field {
     const rs_field_ops  *ops;       /* RS_FT_OPS */
     const rs_field      *sub;       /* LIST, ROWS, CLASSES */
     size_t               nsub;
-    size_t               n;         /* ROWS: how many elements */
+    size_t               n;         /* ROWS, U64S: how many elements */
     size_t               stride;    /* ROWS, CLASSES; see above */
 };
 
 #define RS_FIELD(name, type, member, ftype, merge)                          \
     { name, offsetof(type, member), ftype, merge, NULL, NULL, 0, 0, 0 }
+#define RS_FIELD_N(name, type, member, n, merge)                            \
+    { name, offsetof(type, member), RS_FT_U64S, merge, NULL, NULL, 0, n, 0 }
 #define RS_FIELD_OPS(name, type, member, ops, merge)                        \
     { name, offsetof(type, member), RS_FT_OPS, merge, ops, NULL, 0, 0, 0 }
 #define RS_FIELD_SUB(name, off, ftype, sub, n, stride)                      \

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "finding.h"
+#include "rg_format.h"
 #include "rg_class.h"
 #include "scan.h"
 
@@ -34,8 +35,7 @@ typedef struct {
     uint64_t     bytes;             /* physical bytes of the record */
     uint32_t     lines;             /* physical lines of the record */
     int          access;            /* a request (access log) record */
-    int          haproxy;           /* from an HAProxy log: advice in its
-                                       words */
+    rg_server    server;            /* who wrote it: advice in its words */
     int          partial_reply;     /* 206 or HEAD: no whole body sent */
 
     const char  *uri;               /* path without query; NULL: unknown */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "findings_impl.h"
+#include "findings_words.h"
 #include "simulate.h"
 #include "timefmt.h"
 
@@ -83,30 +84,43 @@ rs_minute_or_none(const rs_findings *f, int64_t sec)
 }
 
 
-/* Whether HAProxy wrote most records of cls: advice in its words. */
-static int
-rs_by_haproxy(const rs_findings *f, rg_class cls)
+/*
+ * The server that wrote at least half of the records (not counting what
+ * the module held back) of the classes `in` holds, or of cls alone when
+ * in is NULL: the advice is in its words.  Any other server is checked
+ * before nginx, whose words are also those for a mix.
+ */
+static rg_server
+rs_server_of(const rs_findings *f, rg_class cls, int (*in)(rg_class cls))
 {
-    return f->haproxy[cls] > 0 && 2 * f->haproxy[cls] >= f->count[cls]
-                                  - f->suppressed[cls];
-}
+    uint64_t  n, all;
+    int       s, c;
 
+    for (s = RG_SERVER_COUNT - 1; s > RG_SERVER_NGINX; s--) {
+        n = 0;
+        all = 0;
 
-/* The same over every class `in` holds. */
-static int
-rs_by_haproxy_all(const rs_findings *f, int (*in)(rg_class cls))
-{
-    uint64_t  hap = 0, all = 0;
-    int       c;
+        for (c = 0; c < RG_CLASS_COUNT; c++) {
+            if (in != NULL ? in((rg_class) c) : c == (int) cls) {
+                n += f->by_server[c][s];
+                all += f->count[c] - f->suppressed[c];
+            }
+        }
 
-    for (c = 0; c < RG_CLASS_COUNT; c++) {
-        if (in((rg_class) c)) {
-            hap += f->haproxy[c];
-            all += f->count[c] - f->suppressed[c];
+        if (n > 0 && 2 * n >= all) {
+            return (rg_server) s;
         }
     }
 
-    return hap > 0 && 2 * hap >= all;
+    return RG_SERVER_NGINX;
+}
+
+
+/* The client side's classes (what log_bloat weighs). */
+static int
+rs_is_client_side(rg_class cls)
+{
+    return rg_class_side(cls) == RG_SIDE_CLIENT;
 }
 
 
@@ -206,6 +220,7 @@ rs_eval_navigation(const rs_findings *f, const rs_agg *agg,
     rs_sim_config   cfg;
     rs_sim_result   res;
     rs_finding     *fd;
+    rs_server_words w;
 
     aborts = 0;
     top_cls = RG_CLASS_CLIENT_CLOSED;
@@ -249,13 +264,13 @@ rs_eval_navigation(const rs_findings *f, const rs_agg *agg,
              browsers < 0 ? "unknown " : "", browsers < 0 ? 0 : browsers * 100,
              f->sample[top_cls].text);
 
-    if (rs_by_haproxy_all(f, rs_find_is_navigation)) {
-        /* HAProxy's records: nginx's module is no advice for them */
-        snprintf(advice, sizeof(advice),
-                 "harmless: nothing to fix in HAProxy (termination states"
-                 " CD/CL: the client left); if they flood the log, count"
-                 " them rather than log each, or send them to a log of"
-                 " their own");
+    rs_server_words_of(rs_server_of(f, RG_CLASS_NONE, rs_find_is_navigation),
+                       &w);
+
+    if (w.navigation != NULL) {
+        /* another server's records: nginx's module is no advice for them */
+        snprintf(advice, sizeof(advice), "%s", w.navigation);
+
     } else {
         snprintf(advice, sizeof(advice),
                  "harmless: log these at a bounded rate with the module, in"
@@ -513,18 +528,18 @@ rs_cluster(const uint32_t *bins, uint64_t *total, double *value_ms)
 static int
 rs_eval_idle(const rs_findings *f, rs_finding_list *l)
 {
-    int          which, c, top_cls, haproxy;
-    uint64_t     records, timed;
-    double       value, share;
-    char         evidence[RS_EVIDENCE_MAX], advice[512];
-    const char  *field;
-    rs_finding  *fd;
+    int              which, c, top_cls, srv;
+    uint64_t         records, timed;
+    double           value, share;
+    char             evidence[RS_EVIDENCE_MAX], advice[768];
+    const char      *field;
+    rs_finding      *fd;
+    rs_server_words  w;
 
     for (which = 0; which < 2; which++) {
         timed = 0;
         value = 0;
         records = rs_cluster(which ? f->idle_up : f->idle_req, &timed, &value);
-        field = which ? "upstream_response_time" : "request_time";
         share = timed ? (double) records / (double) timed : 0;
 
         if (records < RS_IDLE_MIN_RECORDS || share < RS_IDLE_MIN_SHARE) {
@@ -541,47 +556,29 @@ rs_eval_idle(const rs_findings *f, rs_finding_list *l)
             }
         }
 
-        /* most of the times from HAProxy's timers: its words */
-        haproxy = 2 * f->idle_haproxy >= timed;
-
-        if (haproxy) {
-            field = which ? "Tr" : "Ta";
+        /* the server whose times these mostly are: its words */
+        for (srv = RG_SERVER_COUNT - 1; srv > RG_SERVER_NGINX; srv--) {
+            if (2 * f->idle_by_server[srv] >= timed) {
+                break;
+            }
         }
+
+        rs_server_words_of((rg_server) srv, &w);
+        field = w.time_field[which];
 
         snprintf(evidence, sizeof(evidence),
                  "%" PRIu64 " of %" PRIu64 " resets and timeouts (%.0f%%) end"
-                 " after %.1f s (+-2%%) of %s%s; e.g. %s", records, timed,
-                 share * 100, value / 1000, haproxy ? "HAProxy's " : "$",
-                 field, f->sample[top_cls].text);
+                 " after %.1f s (+-2%%) of %s; e.g. %s", records, timed,
+                 share * 100, value / 1000, w.time_name[which],
+                 f->sample[top_cls].text);
 
-        if (haproxy) {
-            snprintf(advice, sizeof(advice),
-                     "HAProxy ends sessions idle for %.0f s: `timeout %s`"
-                     " (cD/sD termination states: `timeout client` for a"
-                     " silent client, `timeout server` for a silent"
-                     " server); raise it above the longest pause the"
-                     " application makes (long polling, slow uploads), use"
-                     " `timeout tunnel` for WebSocket, or keep the peers"
-                     " sending", value / 1000,
-                     rg_class_side((rg_class) top_cls) == RG_SIDE_CLIENT
-                     ? "client" : "server");
-
-        } else {
-            snprintf(advice, sizeof(advice),
-                     "keep connections busier than every %.0f s or raise"
-                     " that idle timeout: keepalive_timeout and"
-                     " proxy_read_timeout below it, TCP keepalive (listen"
-                     " ... so_keepalive=on, proxy_socket_keepalive on), or"
-                     " an application heartbeat; otherwise raise the idle"
-                     " timeout of the firewall or load balancer in the"
-                     " path", value / 1000);
-        }
+        /* the format is the words table's; HAProxy's names the side */
+        snprintf(advice, sizeof(advice), w.idle_advice, value / 1000,
+                 rg_class_side((rg_class) top_cls) == RG_SIDE_CLIENT
+                 ? "client" : "server");
 
         fd = rs_finding_add(l, RS_FD_IDLE_TIMEOUT, (rg_class) top_cls,
-            haproxy ? "HAProxy's timeout closes connections that stay idle"
-                      " for a fixed time"
-                    : "a firewall, NAT or load balancer drops connections"
-                      " that stay idle for a fixed time", advice, evidence);
+                            w.idle_cause, advice, evidence);
         if (fd == NULL) {
             return -1;
         }
@@ -918,6 +915,7 @@ rs_eval_bloat(const rs_findings *f, rs_finding_list *l)
     double    share;
     char      evidence[RS_EVIDENCE_MAX], sigs[256];
     rs_finding  *fd;
+    rs_server_words  w;
 
     bytes = 0;
     records = 0;
@@ -958,12 +956,12 @@ rs_eval_bloat(const rs_findings *f, rs_finding_list *l)
              PRIu64 " bytes (%.1f%%)%s", records, bytes, f->bytes,
              share * 100, sigs);
 
+    rs_server_words_of(rs_server_of(f, RG_CLASS_NONE, rs_is_client_side),
+                       &w);
+
     fd = rs_finding_add(l, RS_FD_LOG_BLOAT, (rg_class) top_cls,
-        "harmless aborts are logged in full, over and over",
-        "log them once per client and interval with the module (rstguard_zone"
-        " and access_log ... if=$rstguard_log, rstguard_error_log on); in"
-        " Java catch ClientAbortException and the like and log one line"
-        " without the stack trace", evidence);
+        "harmless aborts are logged in full, over and over", w.bloat,
+        evidence);
     if (fd == NULL) {
         return -1;
     }
@@ -1076,7 +1074,10 @@ rs_finding_list *
 rs_findings_build(const rs_findings *f, const rs_agg *agg)
 {
     rs_finding_list  *l;
+    rs_server_words   down;
 
+    rs_server_words_of(rs_server_of(f, RG_CLASS_UPSTREAM_REFUSED, NULL),
+                       &down);
     l = calloc(1, sizeof(rs_finding_list));
 
     if (l == NULL
@@ -1091,15 +1092,7 @@ rs_findings_build(const rs_findings *f, const rs_agg *agg)
         || rs_eval_local(f, l, RG_CLASS_UPSTREAM_REFUSED, RS_FD_BACKEND_DOWN,
                "the upstream refused connections: it was down, restarting,"
                " or not listening on that address",
-               rs_by_haproxy(f, RG_CLASS_UPSTREAM_REFUSED)
-               ? "check that the server runs and listens on the address of"
-                 " its `server` line; add `check` to it (with `option"
-                 " httpchk` for an HTTP health check) so HAProxy takes a"
-                 " dead server out of rotation, and `retries` with `option"
-                 " redispatch` to try another"
-               : "check that the backend runs and listens where proxy_pass"
-                 " points; add health checks, a backup server or"
-                 " proxy_next_upstream")
+               down.backend_down)
         || rs_eval_local(f, l, RG_CLASS_BIND_IN_USE, RS_FD_PORT_IN_USE,
                "a server could not bind its port: another process (often an"
                " old instance that did not exit) holds it",

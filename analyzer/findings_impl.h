@@ -138,10 +138,11 @@ struct rs_findings {
 
     /* idle timeout: resets and timeouts */
     uint32_t        *idle_req, *idle_up;        /* RS_FIND_BINS each */
-    uint64_t         idle_haproxy;  /* of those timed, from HAProxy logs */
+    uint64_t         idle_by_server[RG_SERVER_COUNT];  /* of those timed */
 
-    /* records per class that HAProxy wrote (advice in its words) */
-    uint64_t         haproxy[RG_CLASS_COUNT];
+    /* records per class and server that wrote them (advice in its words:
+       findings_words.c) */
+    uint64_t         by_server[RG_CLASS_COUNT][RG_SERVER_COUNT];
 
     /* abort storms the module raised alerts for */
     rs_find_storm    storm[RG_CLASS_COUNT];

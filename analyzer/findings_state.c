@@ -369,7 +369,8 @@ static const rs_field_ops  rs_minutes_ops = {
 };
 
 
-/* per class: [count, suppressed, bytes, first, last, sample, haproxy] */
+/* per class: [count, suppressed, bytes, first, last, sample, [records per
+   server (rg_server)]] */
 static const rs_field  rs_class_fields[] = {
     RS_FIELD(NULL, rs_findings, count, RS_FT_U64, RS_FM_SUM),
     RS_FIELD(NULL, rs_findings, suppressed, RS_FT_U64, RS_FM_SUM),
@@ -377,7 +378,7 @@ static const rs_field  rs_class_fields[] = {
     RS_FIELD(NULL, rs_findings, first, RS_FT_I64, RS_FM_MIN),
     RS_FIELD(NULL, rs_findings, last, RS_FT_I64, RS_FM_MAX),
     RS_FIELD_OPS(NULL, rs_findings, sample, &rs_sample_ops, RS_FM_OPS),
-    RS_FIELD(NULL, rs_findings, haproxy, RS_FT_U64, RS_FM_SUM),
+    RS_FIELD_N(NULL, rs_findings, by_server, RG_SERVER_COUNT, RS_FM_SUM),
 };
 
 /* "counters": one array of the collector's single counters */
@@ -388,7 +389,6 @@ static const rs_field  rs_counter_fields[] = {
     RS_FIELD(NULL, rs_findings, cl_short, RS_FT_U64, RS_FM_SUM),
     RS_FIELD(NULL, rs_findings, cl_short_bytes, RS_FT_U64, RS_FM_SUM),
     RS_FIELD(NULL, rs_findings, up_cut, RS_FT_U64, RS_FM_SUM),
-    RS_FIELD(NULL, rs_findings, idle_haproxy, RS_FT_U64, RS_FM_SUM),
 };
 
 /* per buffer kind: [records, sample] */
@@ -432,6 +432,8 @@ const rs_field  rs_find_fields[] = {
                  RS_FM_NONE),
     RS_FIELD_OPS("idle_up", rs_findings, idle_up, &rs_bins_ops, RS_FM_NONE),
     RS_FIELD_SUB("counters", 0, RS_FT_LIST, rs_counter_fields, 0, 0),
+    RS_FIELD_N("idle_servers", rs_findings, idle_by_server, RG_SERVER_COUNT,
+               RS_FM_SUM),
     RS_FIELD_OPS("cut_sample", rs_findings, cut_sample, &rs_sample_ops,
                  RS_FM_OPS),
     RS_FIELD_SUB("buf", 0, RS_FT_ROWS, rs_buf_fields, RS_BUF_KINDS, 0),
