@@ -221,16 +221,16 @@ static int
 rs_eval_navigation(const rs_findings *f, const rs_agg *agg,
     rs_finding_list *l)
 {
-    int             c, top_cls;
-    char            zone[256], evidence[RS_EVIDENCE_MAX], advice[768];
-    uint64_t        aborts, timed;
-    int64_t         median;
-    double          top_share, browsers;
-    rs_nav_clients  nc;
-    rs_sim_config   cfg;
-    rs_sim_result   res;
-    rs_finding     *fd;
-    rs_server_words w;
+    int              c, top_cls;
+    char             zone[256], evidence[RS_EVIDENCE_MAX], advice[768];
+    uint64_t         aborts, timed;
+    int64_t          median;
+    double           top_share, browsers;
+    rs_nav_clients   nc;
+    rs_sim_config    cfg;
+    rs_sim_result    res;
+    rs_finding      *fd;
+    rs_server_words  w;
 
     aborts = 0;
     top_cls = RG_CLASS_CLIENT_CLOSED;
@@ -921,11 +921,11 @@ rs_signatures(const rs_findings *f, rs_finding *fd)
 static int
 rs_eval_bloat(const rs_findings *f, rs_finding_list *l)
 {
-    int       c, top_cls;
-    uint64_t  bytes, records;
-    double    share;
-    char      evidence[RS_EVIDENCE_MAX], sigs[256];
-    rs_finding  *fd;
+    int              c, top_cls;
+    uint64_t         bytes, records;
+    double           share;
+    char             evidence[RS_EVIDENCE_MAX], sigs[256];
+    rs_finding      *fd;
     rs_server_words  w;
 
     bytes = 0;
