@@ -77,7 +77,7 @@ typedef struct rs_sim  rs_sim;
 int rs_sim_parse_args(int argc, char **argv, rs_sim_config *cfg,
     char **rest, int *nrest, char *err, size_t errlen);
 
-/* The defaults: 10r/m burst 5, global 10 times that, client keys. */
+/* The defaults: 10r/m burst 5, global twice that, client keys. */
 void rs_sim_config_default(rs_sim_config *cfg);
 
 rs_sim *rs_sim_create(const rs_sim_config *cfg);
