@@ -186,11 +186,8 @@ Test(simulate, default_global_budget_is_two_clients_worth)
     rs_sim_free(s);
 
     s = rs_sim_create(&cfg);
-    for (int i = 0; i < 12; i++) {
-        feed(s, RG_CLASS_CLIENT_RESET, "A", 1000, 1);
-    }
-    for (int i = 0; i < 12; i++) {
-        feed(s, RG_CLASS_CLIENT_RESET, "B", 1000, 1);
+    for (int i = 0; i < 24; i++) {
+        feed(s, RG_CLASS_CLIENT_RESET, i < 12 ? "A" : "B", 1000, 1);
     }
     r = rs_sim_get_result(s);
     cr_assert_eq(r->kept[RG_CLASS_CLIENT_RESET].records, 11);
