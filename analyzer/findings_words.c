@@ -135,8 +135,8 @@ static const rs_server_words  rs_words[RG_SERVER_COUNT] = {
         " fixed time",
         "Caddy ends them after %.0f s: the `reverse_proxy` transport's"
         " `read_timeout`, `write_timeout` and `response_header_timeout`"
-        " (`transport http { ... }`), or the server's `timeouts { read_body"
-        " read_header write idle }` in the global options (idle 5 min by"
+        " (`transport http { ... }`), or `servers { timeouts { read_body"
+        " read_header write idle } }` in the global options (idle 5 min by"
         " default); raise the one that matches above the longest pause the"
         " application makes, set `flush_interval -1` for streamed"
         " responses, or keep the peers sending",
