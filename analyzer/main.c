@@ -19,6 +19,7 @@
 #include "progress.h"
 #include "print.h"
 #include "rotate.h"
+#include "scan_files.h"
 #include "scan.h"
 #include "simulate.h"
 
@@ -124,6 +125,7 @@ main(int argc, char **argv)
     run.scan.observe_ctx = findings;
     run.scan.observe_fork = rs_findings_fork;
     run.scan.observe_join = rs_findings_join;
+    run.scan.observe_free = rs_findings_drop;
 
     /* a progress line on a terminal's stderr, nothing otherwise */
     progress = merge ? NULL : rs_progress_create(stderr, rs_total_size(&run),
@@ -226,48 +228,45 @@ rs_report_findings(rs_report *rep, void *ctx)
 }
 
 
+/* An input's lines on stderr once it is counted (rs_files_done_fn). */
+static void
+rs_scan_said(void *ctx, const rs_file *f, int failed)
+{
+    rs_run  *run = ctx;
+
+    (void) failed;
+    rs_progress_clear(run->scan.progress_ctx);
+
+    if (f->error != NULL) {
+        fprintf(stderr, "rstscan: %s\n", f->error);
+    } else if (f->detected && !run->cli.json) {
+        fprintf(stderr, "rstscan: %s: format %s%s%s (detected)\n",
+                f->path, f->format, f->prefix ? " behind a prefix: " : "",
+                f->prefix ? f->prefix : "");
+    }
+}
+
+
 /* Every input, a rotated set oldest first; 2 when any failed, else 0. */
 static int
 rs_scan_all(rs_run *run, rs_agg *agg)
 {
-    char         err[1024];
-    rs_scanner  *sc;
-    size_t       i;
-    int          status = 0;
+    char  err[1024];
+    int   rc;
 
     if (rs_rotate_order(run->cli.files, run->cli.nfiles) != 0) {
         fprintf(stderr, "rstscan: out of memory\n");
         return 2;
     }
 
-    sc = rs_scanner_create(&run->scan, agg, err, sizeof(err));
-    if (sc == NULL) {
+    rc = rs_scan_files(&run->scan, agg, run->cli.files, run->cli.nfiles,
+                       rs_scan_said, run, err, sizeof(err));
+    if (rc < 0) {
         fprintf(stderr, "rstscan: %s\n", err);
         return 2;
     }
 
-    for (i = 0; i < run->cli.nfiles; i++) {
-        const rs_file  *f;
-
-        if (rs_scan_path(sc, run->cli.files[i]) != 0) {
-            status = 2;
-        }
-
-        f = &agg->files[agg->nfiles - 1];
-        rs_progress_clear(run->scan.progress_ctx);
-
-        if (f->error != NULL) {
-            fprintf(stderr, "rstscan: %s\n", f->error);
-        } else if (f->detected && !run->cli.json) {
-            fprintf(stderr, "rstscan: %s: format %s%s%s (detected)\n",
-                    f->path, f->format, f->prefix ? " behind a prefix: " : "",
-                    f->prefix ? f->prefix : "");
-        }
-    }
-
-    rs_scanner_destroy(sc);
-
-    return status;
+    return rc != 0 ? 2 : 0;
 }
 
 

@@ -66,6 +66,7 @@ struct rs_scanner {
     int                    light;       /* prescanned lines skip the split */
     int                    hit_next;    /* the next line holds a literal */
     int                    failed;      /* out of memory */
+    int                    damaged;     /* rs_reader_damaged, read once */
     pthread_mutex_t       *lock;        /* the aggregate is shared */
     rs_batch              *batch;       /* records held for it, with lock */
     rs_searcher           *ranges;      /* kept for chunk after chunk */
@@ -228,21 +229,41 @@ rs_scanner_destroy(rs_scanner *sc)
 int
 rs_scan_path(rs_scanner *sc, const char *path)
 {
+    return rs_scan_path_once(sc, path, 0, NULL);
+}
+
+
+int
+rs_scan_path_once(rs_scanner *sc, const char *path, int once, int *damaged)
+{
     char          err[1536];
     rs_reader    *r;
+    int           rc;
+
+    sc->damaged = 0;
+    if (damaged != NULL) {
+        *damaged = 0;
+    }
 
     sc->file = rs_agg_file(sc->agg, path);
     if (sc->file == NULL) {
         return -1;
     }
 
-    r = rs_reader_open(path, err, sizeof(err));
+    r = once ? rs_reader_open_once(path, err, sizeof(err))
+             : rs_reader_open(path, err, sizeof(err));
     if (r == NULL) {
         rs_file_set(&sc->file->error, err);
         return -1;
     }
 
-    return rs_scan_reader(sc, path, r);
+    rc = rs_scan_reader(sc, path, r);
+
+    if (damaged != NULL) {
+        *damaged = sc->damaged;
+    }
+
+    return rc;
 }
 
 
@@ -663,6 +684,13 @@ rs_scanner_agg(rs_scanner *sc)
 
 
 void
+rs_scanner_set_agg(rs_scanner *sc, rs_agg *agg)
+{
+    sc->agg = agg;
+}
+
+
+void
 rs_scanner_set_lock(rs_scanner *sc, pthread_mutex_t *lock)
 {
     sc->lock = lock;
@@ -802,6 +830,7 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
 
     if (rc < 0) {
         rs_file_set(&sc->file->error, rs_reader_error(r));
+        sc->damaged = rs_reader_damaged(r);
     } else if (sc->failed) {
         rs_file_set(&sc->file->error, "out of memory");
     }
