@@ -32,12 +32,19 @@ rs_format_log(rg_format format)
 void
 rs_agg_init(rs_agg *a)
 {
+    rs_agg_init_limit(a, 0);
+}
+
+
+void
+rs_agg_init_limit(rs_agg *a, size_t limit)
+{
     int  d;
 
     memset(a, 0, sizeof(rs_agg));
 
     for (d = 0; d < RS_DIM_COUNT; d++) {
-        rs_keytab_init(&a->keys[d], RS_KEYS_EXACT);
+        rs_keytab_init(&a->keys[d], limit ? limit : RS_KEYS_EXACT);
     }
 }
 

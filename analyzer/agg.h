@@ -134,6 +134,8 @@ typedef struct {
 rs_log_kind rs_format_log(rg_format format);
 
 void rs_agg_init(rs_agg *a);
+/* rs_agg_init with limit keys per table held exactly (0: RS_KEYS_EXACT). */
+void rs_agg_init_limit(rs_agg *a, size_t limit);
 void rs_agg_free(rs_agg *a);
 
 /* Counts one classified record; -1 when out of memory. */

@@ -69,6 +69,7 @@ struct rs_scanner {
     int                    damaged;     /* rs_reader_damaged, read once */
     pthread_mutex_t       *lock;        /* the aggregate is shared */
     rs_batch              *batch;       /* records held for it, with lock */
+    rs_held               *held;        /* a split chunk's, or NULL */
     rs_searcher           *ranges;      /* kept for chunk after chunk */
     uint64_t               lines, bytes, unparsed, limit_hits;
     rs_ts                  sys;         /* the line's syslog time, if any */
@@ -697,6 +698,13 @@ rs_scanner_set_lock(rs_scanner *sc, pthread_mutex_t *lock)
 }
 
 
+void
+rs_scanner_set_held(rs_scanner *sc, rs_held *held)
+{
+    sc->held = held;
+}
+
+
 static void
 rs_scan_lock(rs_scanner *sc)
 {
@@ -722,7 +730,7 @@ rs_scan_unlock(rs_scanner *sc)
 static int
 rs_scan_record(rs_scanner *sc, const rs_record *r)
 {
-    return rs_batch_add(sc->batch, r, sc->agg, sc->lock);
+    return rs_batch_add_held(&sc->batch, r, sc->agg, sc->lock, sc->held);
 }
 
 
@@ -813,7 +821,7 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
 
     rs_record_close(sc);
 
-    if (rs_batch_flush(sc->batch, sc->agg, sc->lock) != 0) {
+    if (rs_batch_flush_held(&sc->batch, sc->agg, sc->lock, sc->held) != 0) {
         sc->failed = 1;
     }
 

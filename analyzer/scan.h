@@ -67,6 +67,8 @@ typedef struct {
     int                threads;     /* scanning threads (-j), >= 1 */
     uint64_t           split_chunk; /* bytes per chunk of a split file;
                                        0: RS_SPLIT_CHUNK (tests set less) */
+    size_t             key_limit;   /* keys per table held exactly (agg.h);
+                                       0: RS_KEYS_EXACT (tests set less) */
     rs_observe_fn      observe;     /* NULL: none */
     void              *observe_ctx;
     /* a fresh context for a second thread and its merge back into

@@ -103,7 +103,7 @@ rs_scan_files(const rs_scan_config *cfg, rs_agg *run, const char *const *paths,
 
     for (i = 0; i < n; i++) {
         fs.job[i].path = paths[i];
-        rs_agg_init(&fs.job[i].agg);
+        rs_agg_init_limit(&fs.job[i].agg, cfg->key_limit);
     }
 
     /* each worker's share of the threads splits a large plain file: all
@@ -235,7 +235,7 @@ rs_files_scan(rs_fworker *w, rs_job *job)
         }
 
         rs_agg_free(&job->agg);
-        rs_agg_init(&job->agg);
+        rs_agg_init_limit(&job->agg, cfg->key_limit);
         if (job->ctx != NULL) {
             cfg->observe_free(job->ctx);
         }
