@@ -257,8 +257,8 @@ run_json(const char *args, const char *name, size_t i, char *error,
  * member 2 of 3 proves damaged (here at the trailer: a CRC-32 mismatch,
  * after the whole member was decoded and counted), what the file counted
  * is dropped and it is read again, each member checked first.  Among two
- * other inputs (an error log before it, an access log after it), at -j 1
- * and -j 2, the report is exactly that of the same inputs with the first
+ * other inputs (an error log before it, an access log after it), at -j 1,
+ * 2 and 7, the report is exactly that of the same inputs with the first
  * member's bytes in place of the damaged file: nothing of members 2 and 3
  * counted, everything of the others.
  */
@@ -295,7 +295,7 @@ Test(gzip_scan, damaged_file_among_others_is_dropped_and_read_again)
                  file_size(strcat(strcpy(path, dir), "/a.log")) + 2000001
                  + file_size(strcat(strcpy(path, dir), "/c.log")));
 
-    for (j = 1; j <= 2; j++) {
+    for (j = 1; j <= 7; j += j < 2 ? 1 : 5) {
         snprintf(cmd, sizeof(cmd), "-j %d a.log d.gz c.log", j);
         snprintf(name, sizeof(name), "got%d", j);
         got = run_json(cmd, name, 1, error, sizeof(error));

@@ -104,6 +104,10 @@ scan_cfg(rs_agg *agg, const rs_scan_config *cfg, const char **files,
     rs_scanner_destroy(sc);
 }
 
+static char *json_of_files(const char **files, size_t n, int threads,
+    uint64_t chunk, size_t keys);
+static json_int_t json_count(const char *text, const char *cls);
+
 static void
 scan1(rs_agg *agg, const char *file)
 {
@@ -759,6 +763,64 @@ json_count(const char *text, const char *cls)
 }
 
 /*
+ * -j N over several inputs (scan_files.h): the split file beside an
+ * access log (another format), a gzip and a zstd file of its own lines
+ * (the first and second halves), read a file per worker, committed in the
+ * order given: 1, 2 and 7 threads print the same JSON, with two inputs
+ * (7 threads: three per input, the large one split) and with four (one
+ * each).
+ */
+static void
+several_inputs_print_the_same_json(const char *big, const char *text,
+    size_t n, int lines)
+{
+    char         cmd[1024], acc[8192], *j1, *j2, *j7, name[4][256];
+    const char  *f[4] = { name[0], name[1], name[2], name[3] };
+    size_t       half, alen = 0, nf, c;
+    gzFile       g;
+    int          k;
+
+    for (k = 0; k < 60; k++) {
+        alen += (size_t) snprintf(acc + alen, sizeof(acc) - alen,
+            "10.5.0.%d - - [21/Nov/2026:10:00:%02d +0000] \"GET /a%d"
+            " HTTP/1.1\" %d 0 \"-\" \"curl/8.0\"\n", k, k, k % 7,
+            k % 3 == 0 ? 499 : 200);
+    }
+
+    half = (const char *) memchr(text + n / 2, '\n', n / 2) + 1 - text;
+    /* path_of's buffers are reused: the names are copied */
+    snprintf(name[0], sizeof(name[0]), "%s", big);
+    snprintf(name[1], sizeof(name[1]), "%s",
+             write_file("jobs-access.log", acc, alen));
+    snprintf(name[2], sizeof(name[2]), "%s", path_of("jobs-a.log.gz"));
+    g = gzopen(f[2], "wb");
+    cr_assert_not_null(g);
+    cr_assert_eq(gzwrite(g, text, (unsigned) half), (int) half);
+    cr_assert_eq(gzclose(g), Z_OK);
+    write_file("jobs-b.log", text + half, n - half);
+    snprintf(cmd, sizeof(cmd), "zstd -q -f -o '%s' '%s'",
+             path_of("jobs-b.log.zst"), path_of("jobs-b.log"));
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    snprintf(name[3], sizeof(name[3]), "%s", path_of("jobs-b.log.zst"));
+
+    for (nf = 2; nf <= 4; nf += 2) {
+        j1 = json_of_files(f, nf, 1, 1u << 20, 0);
+        j2 = json_of_files(f, nf, 2, 1u << 20, 0);
+        j7 = json_of_files(f, nf, 7, 1u << 20, 0);
+        cr_assert_str_eq(j2, j1, "%zu inputs", nf);
+        cr_assert_str_eq(j7, j1, "%zu inputs", nf);
+        c = (size_t) json_count(j1, NULL);
+        cr_assert_eq(c, (size_t) (nf == 2 ? lines + 60 : 2 * lines + 60),
+                     "%zu inputs: %zu lines", nf, c);
+        cr_assert_eq(json_count(j1, "client_closed"),
+                     (nf == 2 ? 1 : 2) * ((lines + 1) / 3) + 20);
+        free(j1);
+        free(j2);
+        free(j7);
+    }
+}
+
+/*
  * -j N: a file cut into nine chunks gives byte for byte the same report
  * with 1, 2 and 7 threads (7 threads leave two chunks to whoever is free
  * first, so the joins happen out of scanning order).
@@ -782,7 +844,6 @@ Test(scan_pipeline, one_two_and_seven_threads_print_the_same_json)
         i++;
     }
     f = write_file("jobs.log", text, n);
-    free(text);
 
     j1 = json_any_threads(f);
     /* and it counted what was written: a third of the lines each */
@@ -790,6 +851,9 @@ Test(scan_pipeline, one_two_and_seven_threads_print_the_same_json)
     cr_assert_eq(json_count(j1, "client_closed"), (i + 1) / 3);
     cr_assert_eq(json_count(j1, NULL), i);
     free(j1);
+
+    several_inputs_print_the_same_json(f, text, n, i);
+    free(text);
 }
 
 /* The --json of files scanned as rstscan scans them (scan_files.h) with
