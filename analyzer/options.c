@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "rg_str.h"
 
 /* the Makefile passes the contents of VERSION, the one place it is kept */
 #ifndef RS_VERSION
@@ -18,8 +19,12 @@
 typedef struct {
     const char  *name;
     const char  *arg;           /* NULL: a flag */
+    unsigned     modes;         /* RS_MODE_* bits: where it is an option */
     const char  *help;
 } rs_option;
+
+#define RS_MODES_ALL  (RS_MODE_SCAN | RS_MODE_MERGE | RS_MODE_SIMULATE)
+#define RS_MODES_REPORT  (RS_MODE_SCAN | RS_MODE_MERGE)
 
 enum {
     RS_OPT_FORMAT = 0, RS_OPT_LOG_FORMAT, RS_OPT_NGINX_CONF, RS_OPT_RULES,
@@ -27,37 +32,65 @@ enum {
     RS_OPT_JSON, RS_OPT_TOP, RS_OPT_BURST, RS_OPT_SINCE, RS_OPT_UNTIL,
     RS_OPT_TZ, RS_OPT_FAIL_ON, RS_OPT_PARTIAL, RS_OPT_HTML, RS_OPT_JOBS,
     RS_OPT_VERSION, RS_OPT_HELP,
+    /* rstscan simulate's own */
+    RS_OPT_RATE, RS_OPT_SIM_BURST, RS_OPT_GLOBAL_RATE, RS_OPT_GLOBAL_BURST,
+    RS_OPT_KEY, RS_OPT_CLASSES,
     RS_OPT_COUNT
 };
 
+/*
+ * The one option table: getopt_long's options of each mode and --help.
+ * --burst is two rows: N/SECONDS (a burst in the report) where a report
+ * is printed, N (the limiter's burst) in simulate.  simulate accepts the
+ * scanner's options too (--format, --since ...), as it always has.
+ */
 static const rs_option  rs_options[RS_OPT_COUNT] = {
-    { "format", "FORMAT", "auto (default) or one of the formats below" },
-    { "log-format", "STRING", "the nginx log_format of access logs"
-      " (default: combined)" },
-    { "nginx-conf", "FILE|-", "read each access log in the log_format its"
+    { "format", "FORMAT", RS_MODES_ALL,
+      "auto (default) or one of the formats below" },
+    { "log-format", "STRING", RS_MODES_ALL,
+      "the nginx log_format of access logs (default: combined)" },
+    { "nginx-conf", "FILE|-", RS_MODES_ALL,
+      "read each access log in the log_format its"
       " access_log directive names, from nginx.conf and its includes or"
       " from `nginx -T` (-: stdin; default: " RS_NGINX_CONF ", when no"
       " --log-format is given)" },
-    { "rules", "FILE|DIR", "add rule files (repeatable)" },
-    { "no-default-rules", NULL, "do not load the shipped rules" },
-    { "json", NULL, "print the report as JSON" },
-    { "top", "N", "entries per top list (default 10)" },
-    { "burst", "N/SECONDS", "a burst is N records of one class from one"
+    { "rules", "FILE|DIR", RS_MODES_ALL, "add rule files (repeatable)" },
+    { "no-default-rules", NULL, RS_MODES_ALL,
+      "do not load the shipped rules" },
+    { "json", NULL, RS_MODES_ALL, "print the report as JSON" },
+    { "top", "N", RS_MODES_ALL, "entries per top list (default 10)" },
+    { "burst", "N/SECONDS", RS_MODES_REPORT,
+      "a burst is N records of one class from one"
       " client within SECONDS (default 10/60)" },
-    { "since", "TIME", "skip records before TIME (2026-11-21 10:00:00)" },
-    { "until", "TIME", "skip records after TIME" },
-    { "tz", "ZONE", "zone of timestamps without an offset (UTC, +01:00,"
-      " Europe/Berlin)" },
-    { "fail-on", "CLASS|bloat=PCT", "exit 1 when CLASS was seen, or when"
+    { "since", "TIME", RS_MODES_ALL,
+      "skip records before TIME (2026-11-21 10:00:00)" },
+    { "until", "TIME", RS_MODES_ALL, "skip records after TIME" },
+    { "tz", "ZONE", RS_MODES_ALL, "zone of timestamps without an offset"
+      " (UTC, +01:00, Europe/Berlin)" },
+    { "fail-on", "CLASS|bloat=PCT", RS_MODES_ALL,
+      "exit 1 when CLASS was seen, or when"
       " aborts are PCT% or more of the log's bytes (repeatable)" },
-    { "partial", NULL, "print this shard's mergeable state (JSON) for"
-      " `rstscan merge`" },
-    { "html", "FILE", "also write the report as one self-contained HTML"
-      " file" },
-    { "jobs", "N", "scanning threads (default: the online CPUs); the"
-      " output is the same for every N" },
-    { "version", NULL, "print the version" },
-    { "help", NULL, "print this help" },
+    { "partial", NULL, RS_MODES_ALL, "print this shard's mergeable state"
+      " (JSON) for `rstscan merge`" },
+    { "html", "FILE", RS_MODES_ALL,
+      "also write the report as one self-contained HTML file" },
+    { "jobs", "N", RS_MODES_ALL, "scanning threads (default: the online"
+      " CPUs); the output is the same for every N" },
+    { "version", NULL, RS_MODES_ALL, "print the version" },
+    { "help", NULL, RS_MODES_ALL, "print this help" },
+
+    { "rate", "R", RS_MODE_SIMULATE,
+      "the per-client rate, as in nginx (10r/m, 1r/s; default 10r/m)" },
+    { "burst", "N", RS_MODE_SIMULATE,
+      "the per-client burst (default 5; at most 1000000000)" },
+    { "global-rate", "R", RS_MODE_SIMULATE, "the rate per class for all"
+      " clients together (default: 10 times --rate)" },
+    { "global-burst", "N", RS_MODE_SIMULATE, "the burst per class for all"
+      " clients together (default: 10 times --burst)" },
+    { "key", "client|none", RS_MODE_SIMULATE,
+      "a bucket per client address (default) or one for all" },
+    { "classes", "C,C...", RS_MODE_SIMULATE, "limit exactly these classes"
+      " (default: the client-side ones), as rstguard_classes does" },
 };
 
 /* the options that also have a one-letter form */
@@ -66,8 +99,10 @@ static const char  rs_option_letter[RS_OPT_COUNT] = {
 };
 
 
-static int rs_parse_uint(const char *s, uint64_t max, uint64_t *out);
+static void rs_usage_rows(FILE *out, unsigned modes, unsigned skip);
 static int rs_resolve_values(rs_run *run, char *err, size_t errlen);
+static int rs_resolve_burst(rs_run *run, char *err, size_t errlen);
+static int rs_parse_classes(const char *text, uint32_t *mask);
 static int rs_resolve_rules(rs_run *run, char *err, size_t errlen);
 static int rs_resolve_fail_on(rs_run *run, char *err, size_t errlen);
 static int rs_resolve_nginx_conf(rs_run *run, char *err, size_t errlen);
@@ -76,7 +111,6 @@ static int rs_resolve_nginx_conf(rs_run *run, char *err, size_t errlen);
 void
 rs_usage(FILE *out)
 {
-    char    left[64];
     size_t  i;
 
     fprintf(out, "usage: rstscan [OPTIONS] FILE...   (FILE may be -,"
@@ -87,15 +121,11 @@ rs_usage(FILE *out)
             "                        [--key client|none] [--classes C,C...]"
             " [--json] [OPTIONS] FILE...\n\n");
 
-    for (i = 0; i < RS_OPT_COUNT; i++) {
-        snprintf(left, sizeof(left), "%c%c%c --%s%s%s",
-                 rs_option_letter[i] ? '-' : ' ',
-                 rs_option_letter[i] ? rs_option_letter[i] : ' ',
-                 rs_option_letter[i] ? ',' : ' ', rs_options[i].name,
-                 rs_options[i].arg ? " " : "",
-                 rs_options[i].arg ? rs_options[i].arg : "");
-        fprintf(out, "  %-30s %s\n", left, rs_options[i].help);
-    }
+    rs_usage_rows(out, RS_MODE_SCAN, 0);
+
+    fprintf(out, "\nsimulate (its own options; of the above all but"
+            " --burst N/SECONDS):\n");
+    rs_usage_rows(out, RS_MODE_SIMULATE, RS_MODE_SCAN);
 
     /* the format table is the one list of formats (core/rg_format.c) */
     fprintf(out, "\nformats:");
@@ -109,6 +139,29 @@ rs_usage(FILE *out)
 }
 
 
+/* The rows of the table that are options of `modes` and not of `skip`. */
+static void
+rs_usage_rows(FILE *out, unsigned modes, unsigned skip)
+{
+    char    left[64];
+    size_t  i;
+
+    for (i = 0; i < RS_OPT_COUNT; i++) {
+        if (!(rs_options[i].modes & modes) || (rs_options[i].modes & skip)) {
+            continue;
+        }
+
+        snprintf(left, sizeof(left), "%c%c%c --%s%s%s",
+                 rs_option_letter[i] ? '-' : ' ',
+                 rs_option_letter[i] ? rs_option_letter[i] : ' ',
+                 rs_option_letter[i] ? ',' : ' ', rs_options[i].name,
+                 rs_options[i].arg ? " " : "",
+                 rs_options[i].arg ? rs_options[i].arg : "");
+        fprintf(out, "  %-30s %s\n", left, rs_options[i].help);
+    }
+}
+
+
 void
 rs_version(FILE *out)
 {
@@ -117,25 +170,40 @@ rs_version(FILE *out)
 
 
 int
-rs_cli_parse(rs_cli *cli, int argc, char **argv, char *err, size_t errlen)
+rs_cli_parse(rs_cli *cli, rs_mode mode, int argc, char **argv, char *err,
+    size_t errlen)
 {
     struct option  longopts[RS_OPT_COUNT + 1];
-    int            i, c;
+    int            i, n, c;
 
     memset(cli, 0, sizeof(rs_cli));
     memset(longopts, 0, sizeof(longopts));
+    cli->mode = mode;
 
-    for (i = 0; i < RS_OPT_COUNT; i++) {
-        longopts[i].name = rs_options[i].name;
-        longopts[i].has_arg = rs_options[i].arg ? required_argument
+    for (i = 0, n = 0; i < RS_OPT_COUNT; i++) {
+        if (!(rs_options[i].modes & mode)) {
+            continue;
+        }
+        longopts[n].name = rs_options[i].name;
+        longopts[n].has_arg = rs_options[i].arg ? required_argument
                                                 : no_argument;
-        longopts[i].val = 1000 + i;
+        longopts[n].val = 1000 + i;
+        n++;
     }
 
     optind = 1;
     opterr = 0;
 
-    while ((c = getopt_long(argc, argv, "+j:", longopts, NULL)) != -1) {
+    /*
+     * A scan's options end at the first FILE ("+"); simulate's may follow
+     * the FILEs too, as its own parser always allowed (getopt moves the
+     * FILEs, in their order, behind the options).
+     */
+    while ((c = getopt_long(argc, argv,
+                            mode == RS_MODE_SIMULATE ? "j:" : "+j:",
+                            longopts, NULL))
+           != -1)
+    {
         if (c == 'j') {
             c = 1000 + RS_OPT_JOBS;
         }
@@ -156,6 +224,12 @@ rs_cli_parse(rs_cli *cli, int argc, char **argv, char *err, size_t errlen)
         case RS_OPT_JOBS: cli->jobs = optarg; break;
         case RS_OPT_VERSION: cli->version = 1; return 0;
         case RS_OPT_HELP: cli->help = 1; return 0;
+        case RS_OPT_RATE: cli->rate = optarg; break;
+        case RS_OPT_SIM_BURST: cli->burst = optarg; break;
+        case RS_OPT_GLOBAL_RATE: cli->global_rate = optarg; break;
+        case RS_OPT_GLOBAL_BURST: cli->global_burst = optarg; break;
+        case RS_OPT_KEY: cli->key = optarg; break;
+        case RS_OPT_CLASSES: cli->classes = optarg; break;
 
         case RS_OPT_RULES:
             if (cli->nrules == RS_MAX_RULE_PATHS) {
@@ -193,31 +267,6 @@ rs_cli_parse(rs_cli *cli, int argc, char **argv, char *err, size_t errlen)
         return -1;
     }
 
-    return 0;
-}
-
-
-/* Decimal, no sign, at most max; 0 or -1 (no atoi: STYLE.md). */
-static int
-rs_parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-    uint64_t  v = 0;
-
-    if (*s == '\0') {
-        return -1;
-    }
-
-    for ( ; *s; s++) {
-        if (*s < '0' || *s > '9') {
-            return -1;
-        }
-        v = v * 10 + (uint64_t) (*s - '0');
-        if (v > max) {
-            return -1;
-        }
-    }
-
-    *out = v;
     return 0;
 }
 
@@ -291,8 +340,7 @@ rs_resolve_values(rs_run *run, char *err, size_t errlen)
 {
     rs_cli       *cli = &run->cli;
     uint64_t      v;
-    const char   *slash;
-    char          num[32], msg[512];
+    char          msg[512];
     rs_tz         tz;
     rs_parser    *ps;
 
@@ -309,7 +357,7 @@ rs_resolve_values(rs_run *run, char *err, size_t errlen)
        threads take in turn (scan_split.h) */
     v = (uint64_t) sysconf(_SC_NPROCESSORS_ONLN);
     if (cli->jobs != NULL
-        && (rs_parse_uint(cli->jobs, RS_MAX_JOBS, &v) != 0 || v == 0))
+        && (rg_str_uint_cstr(cli->jobs, RS_MAX_JOBS, &v) != 0 || v == 0))
     {
         snprintf(err, errlen, "invalid -j \"%s\": expected a number from 1"
                  " to %d", cli->jobs, RS_MAX_JOBS);
@@ -319,30 +367,19 @@ rs_resolve_values(rs_run *run, char *err, size_t errlen)
 
     run->report.top = 10;
     if (cli->top != NULL) {
-        if (rs_parse_uint(cli->top, 1000000, &v) != 0) {
-            snprintf(err, errlen, "invalid --top \"%s\": expected a number",
-                     cli->top);
+        if (rg_str_uint_cstr(cli->top, RS_MAX_TOP, &v) != 0) {
+            snprintf(err, errlen, "invalid --top \"%s\": expected a number"
+                     " from 0 to %d", cli->top, RS_MAX_TOP);
             return -1;
         }
         run->report.top = (size_t) v;
     }
 
-    run->report.burst_n = 10;
-    run->report.burst_seconds = 60;
-    if (cli->burst != NULL) {
-        slash = strchr(cli->burst, '/');
-        if (slash == NULL || (size_t) (slash - cli->burst) >= sizeof(num)) {
-            goto bad_burst;
-        }
-        memcpy(num, cli->burst, (size_t) (slash - cli->burst));
-        num[slash - cli->burst] = '\0';
-        if (rs_parse_uint(num, 1000000000, &run->report.burst_n) != 0
-            || run->report.burst_n == 0
-            || rs_parse_uint(slash + 1, 100000000, &v) != 0 || v == 0)
-        {
-            goto bad_burst;
-        }
-        run->report.burst_seconds = (int64_t) v;
+    if (cli->mode == RS_MODE_SIMULATE
+        ? rs_cli_sim_config(cli, &run->sim, err, errlen)
+        : rs_resolve_burst(run, err, errlen))
+    {
+        return -1;
     }
 
     if (cli->since != NULL && rs_time_parse_arg(cli->since, &run->scan.since))
@@ -381,12 +418,159 @@ rs_resolve_values(rs_run *run, char *err, size_t errlen)
     free(ps);
 
     return 0;
+}
+
+
+/* --burst N/SECONDS of a report: the digits of N, a slash, SECONDS. */
+static int
+rs_resolve_burst(rs_run *run, char *err, size_t errlen)
+{
+    const char  *burst = run->cli.burst;
+    uint64_t     v;
+    size_t       n;
+    rg_str       num;
+
+    run->report.burst_n = 10;
+    run->report.burst_seconds = 60;
+    if (burst == NULL) {
+        return 0;
+    }
+
+    num.p = burst;
+    num.len = strlen(burst);
+    n = rg_str_digits(num, RS_MAX_BURST_N, &run->report.burst_n);
+    num.p += n;
+    num.len -= n;
+    if (n == 0 || run->report.burst_n == 0 || num.len < 2 || *num.p != '/') {
+        goto bad_burst;
+    }
+    num.p++;
+    num.len--;
+    if (rg_str_uint(num, RS_MAX_BURST_SECONDS, &v) != 0 || v == 0) {
+        goto bad_burst;
+    }
+    run->report.burst_seconds = (int64_t) v;
+
+    return 0;
 
 bad_burst:
 
     snprintf(err, errlen, "invalid --burst \"%s\": expected N/SECONDS such"
-             " as 10/60", cli->burst);
+             " as 10/60 (N from 1 to %d, SECONDS from 1 to %d)", burst,
+             RS_MAX_BURST_N, RS_MAX_BURST_SECONDS);
     return -1;
+}
+
+
+/* Global budgets not given follow the per-key ones, as in the module. */
+int
+rs_cli_sim_config(const rs_cli *cli, rs_sim_config *cfg, char *err,
+    size_t errlen)
+{
+    rs_sim_config_default(cfg);
+    cfg->json = cli->json;
+
+    if (cli->rate != NULL
+        && rg_rate_parse(cli->rate, strlen(cli->rate), &cfg->key.rate) != 0)
+    {
+        snprintf(err, errlen, "invalid --rate \"%s\": expected a rate such as"
+                 " 10r/m or 1r/s", cli->rate);
+        return -1;
+    }
+
+    if (cli->burst != NULL
+        && rg_str_uint_cstr(cli->burst, RS_SIM_MAX_BURST, &cfg->key.burst))
+    {
+        snprintf(err, errlen, "invalid --burst \"%s\": expected a number from"
+                 " 0 to %d", cli->burst, RS_SIM_MAX_BURST);
+        return -1;
+    }
+
+    if (cli->global_rate != NULL) {
+        if (rg_rate_parse(cli->global_rate, strlen(cli->global_rate),
+                          &cfg->global.rate) != 0)
+        {
+            snprintf(err, errlen, "invalid --global-rate \"%s\": expected a"
+                     " rate such as 100r/m or 10r/s", cli->global_rate);
+            return -1;
+        }
+        cfg->global_rate_set = 1;
+    }
+
+    if (cli->global_burst != NULL) {
+        if (rg_str_uint_cstr(cli->global_burst, RS_SIM_MAX_BURST,
+                             &cfg->global.burst) != 0)
+        {
+            snprintf(err, errlen, "invalid --global-burst \"%s\": expected a"
+                     " number from 0 to %d", cli->global_burst,
+                     RS_SIM_MAX_BURST);
+            return -1;
+        }
+        cfg->global_burst_set = 1;
+    }
+
+    if (cli->key != NULL) {
+        if (strcmp(cli->key, "client") == 0) {
+            cfg->key_mode = RS_SIM_KEY_CLIENT;
+
+        } else if (strcmp(cli->key, "none") == 0) {
+            cfg->key_mode = RS_SIM_KEY_NONE;
+
+        } else {
+            snprintf(err, errlen, "invalid --key \"%s\": expected client or"
+                     " none", cli->key);
+            return -1;
+        }
+    }
+
+    if (cli->classes != NULL) {
+        if (rs_parse_classes(cli->classes, &cfg->classes) != 0) {
+            snprintf(err, errlen, "invalid --classes \"%s\": expected class"
+                     " names separated by commas", cli->classes);
+            return -1;
+        }
+        cfg->explicit_classes = 1;
+    }
+
+    if (!cfg->global_rate_set) {
+        cfg->global.rate = cfg->key.rate * RG_DEFAULT_GLOBAL_FACTOR;
+    }
+
+    if (!cfg->global_burst_set) {
+        cfg->global.burst = cfg->key.burst * RG_DEFAULT_GLOBAL_FACTOR;
+    }
+
+    return 0;
+}
+
+
+/* "client_reset,upstream_reset" -> their bits; -1 for an unknown name. */
+static int
+rs_parse_classes(const char *text, uint32_t *mask)
+{
+    const char  *p, *e;
+    rg_class     c;
+    uint32_t     m = 0;
+
+    for (p = text; *p; p = *e ? e + 1 : e) {
+        e = strchr(p, ',');
+        e = e ? e : p + strlen(p);
+        c = rg_class_from_name(p, (size_t) (e - p));
+
+        if (c == RG_CLASS_NONE) {
+            return -1;
+        }
+
+        m |= 1u << c;
+    }
+
+    if (m == 0) {
+        return -1;
+    }
+
+    *mask = m;
+
+    return 0;
 }
 
 

@@ -17,13 +17,27 @@
 #include "report.h"
 #include "rg_rules.h"
 #include "scan.h"
+#include "simulate.h"
 
 #define RS_MAX_RULE_PATHS  64
 /* scanning threads at most (-j) */
 #define RS_MAX_JOBS        256
 #define RS_MAX_FAIL_ON     32
+/* the bounds of --top N and --burst N/SECONDS */
+#define RS_MAX_TOP         1000000
+#define RS_MAX_BURST_N     1000000000
+#define RS_MAX_BURST_SECONDS  100000000
+
+/* what rstscan is asked to do: its first argument "merge", "simulate",
+   or neither (a scan) */
+typedef enum {
+    RS_MODE_SCAN = 1,
+    RS_MODE_MERGE = 2,
+    RS_MODE_SIMULATE = 4
+} rs_mode;
 
 typedef struct {
+    rs_mode       mode;
     int           json;
     int           help;
     int           version;      /* --version */
@@ -37,7 +51,9 @@ typedef struct {
     const char   *rules[RS_MAX_RULE_PATHS];
     size_t        nrules;
     const char   *top;
-    const char   *burst;
+    const char   *burst;        /* N/SECONDS; simulate: N */
+    /* simulate's: --rate, --global-rate, --global-burst, --key, --classes */
+    const char   *rate, *global_rate, *global_burst, *key, *classes;
     const char   *since, *until, *tz;
     const char   *fail_on[RS_MAX_FAIL_ON];
     size_t        nfail_on;
@@ -59,18 +75,26 @@ typedef struct {
     rs_fail_on      fail_on[RS_MAX_FAIL_ON];
     size_t          nfail_on;
     rs_nginxconf   *nginx_conf;     /* --nginx-conf, or the system's */
+    rs_sim_config   sim;            /* simulate's budgets */
 } rs_run;
 
 /*
- * argv -> cli.  0, or -1 with err (usage errors: unknown option, missing
- * value, no input).
+ * argv -> cli, the options of `mode` (argv[0] is the program or the mode's
+ * name).  0, or -1 with err (usage errors: unknown option, missing value,
+ * no input).
  */
-int rs_cli_parse(rs_cli *cli, int argc, char **argv, char *err,
-    size_t errlen);
+int rs_cli_parse(rs_cli *cli, rs_mode mode, int argc, char **argv,
+    char *err, size_t errlen);
 
-/* cli -> run: values checked, rules loaded and compiled; 0 or -1 + err. */
+/* cli -> run: values checked (simulate's into run->sim), rules loaded and
+   compiled; 0 or -1 + err. */
 int rs_run_resolve(rs_run *run, char *err, size_t errlen);
 void rs_run_free(rs_run *run);
+
+/* simulate's options of cli (the limiter's budgets, the key, the classes)
+   into cfg; 0 or -1 + err naming the option and its value. */
+int rs_cli_sim_config(const rs_cli *cli, rs_sim_config *cfg, char *err,
+    size_t errlen);
 
 /* Whether a --fail-on condition holds for the report. */
 int rs_fail_on_holds(const rs_run *run, const rs_report *rep);

@@ -204,6 +204,7 @@ rs_seconds_ms(rg_str s)
     const char  *p, *end, *dot;
     rg_str       whole, frac;
     int64_t      sec, ms;
+    uint64_t     f;
     size_t       i;
 
     if (s.p == NULL) {
@@ -231,12 +232,14 @@ rs_seconds_ms(rg_str s)
         frac.p = dot + 1;
         frac.len = (size_t) (end - dot - 1);
 
-        if (frac.len == 0 || frac.len > 3 || rg_str_number(frac) < 0) {
+        if (frac.len == 0 || frac.len > 3 || rg_str_uint(frac, 999, &f) != 0)
+        {
             return -1;
         }
 
-        for (i = 0; i < 3; i++) {
-            ms = ms * 10 + (i < frac.len ? frac.p[i] - '0' : 0);
+        /* ".5" is 500 ms, ".05" 50 */
+        for (ms = (int64_t) f, i = frac.len; i < 3; i++) {
+            ms *= 10;
         }
     }
 

@@ -212,22 +212,25 @@ rs_haproxy_timers(rg_str t, rs_parsed *out)
 {
     const char  *p = t.p, *end = t.p + t.len;
     int64_t      v[5];
-    int          i, neg, digits;
+    int          i, neg;
+    size_t       digits;
+    uint64_t     u;
+    rg_str       num;
 
     for (i = 0; i < 5; i++) {
         v[i] = 0;
         neg = 0;
-        digits = 0;
 
         if (p < end && (*p == '-' || *p == '+')) {
             neg = *p++ == '-';
         }
 
-        for ( ; p < end && *p >= '0' && *p <= '9' && digits < 12;
-             p++, digits++)
-        {
-            v[i] = v[i] * 10 + (*p - '0');
-        }
+        /* 12 digits at most: HAProxy's timers are milliseconds */
+        num.p = p;
+        num.len = (size_t) (end - p);
+        digits = rg_str_digits(num, 999999999999ULL, &u);
+        v[i] = digits ? (int64_t) u : 0;
+        p += digits;
 
         if (digits == 0 || (i < 4 && (p == end || *p++ != '/'))) {
             return;

@@ -1,5 +1,10 @@
 /*
- * scan.c - drives one input through the pipeline (see scan.h).
+ * scan.c - drives one input through the pipeline (see scan.h): the input
+ * (reader, format, layout, a split among threads) and the loop that takes
+ * each line through record assembly (scan_record.c) or the fast path
+ * (scan_light.c), the parser and --since/--until (scan_range.c), to
+ * classification (scan_classify.c) and the aggregate.  The layers share
+ * the scanner's state (scan_impl.h).
  */
 
 #include <fcntl.h>
@@ -11,126 +16,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "batch.h"
 #include "detect.h"
 #include "formats.h"
-#include "pair.h"
 #include "reader.h"
 #include "rg_find.h"
-#include "rg_java.h"
-#include "rg_nginx_error.h"
-#include "rg_prescan.h"
-#include "rg_summary.h"
-#include "scan.h"
+#include "scan_impl.h"
 #include "scan_split.h"
-#include "searcher.h"
-#include "shipper.h"
 #include "syslog.h"
 
 
-/* The last time text parsed, and its time. */
-typedef struct {
-    size_t        (*parse)(const char *p, size_t len, rs_ts *ts);
-    size_t          len;
-    char            text[48];
-    rs_ts           ts;
-} rs_time_memo;
-
-/* The Java record being folded; core's rg_java_record decides its class. */
-typedef struct {
-    int             open;
-    int             overflow;   /* hit a limit: the rest is not part of it */
-    int             in_range;
-    uint64_t        bytes, lines;
-    rs_ts           ts;
-    rg_java_record  jr;
-    char            first[256], sig[256];   /* for observers */
-    size_t          first_len, sig_len;
-} rs_record_state;
-
-struct rs_scanner {
-    const rs_scan_config  *cfg;
-    rs_agg                *agg;
-    rg_matcher            *matcher;
-    rs_parser              parser;
-    const char            *layout;      /* the parser's: cfg's or a conf's */
-    rs_tz                  tz;
-    const rg_prescan      *prescan;     /* lines no rule can match */
-    rg_prescan            *own_prescan; /* built here, without cfg's */
-
-    /* the input being scanned */
-    rg_format              format;
-    rs_parse_fn            parse;
-    rs_file               *file;
-    int                    in_range;    /* of the last timed line */
-    int                    light;       /* prescanned lines skip the split */
-    int                    hit_next;    /* the next line holds a literal */
-    int                    failed;      /* out of memory */
-    int                    damaged;     /* rs_reader_damaged, read once */
-    pthread_mutex_t       *lock;        /* the aggregate is shared */
-    rs_batch              *batch;       /* records held for it, with lock */
-    rs_held               *held;        /* a split chunk's, or NULL */
-    rs_searcher           *ranges;      /* kept for chunk after chunk */
-    uint64_t               lines, bytes, unparsed, limit_hits;
-    rs_ts                  sys;         /* the line's syslog time, if any */
-    rs_shipper             ship;        /* the input's shipper prefix */
-    /* behind a shipper, a container's stdout and stderr share one file:
-       nginx's access lines among its error lines (and the reverse) */
-    rg_format              alt_format;
-    rs_parse_fn            alt_parse;   /* NULL: none */
-    uint64_t               phys;        /* physical lines of the record */
-    rs_time_memo           time_memo;
-    rs_record_state        rec;
-    /* HTTP/2 cancels that may absorb a close (pair.h), and where the
-       next line and the current one start in the input */
-    rs_pairs               pairs;
-    uint64_t               pos, line_pos;
-};
-
-
 static void rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r);
-static int rs_scan_light_on(const rs_scanner *sc);
 static void rs_scan_lookback(rs_scanner *sc, const char *path,
     uint64_t off);
-/* bytes of lines prescanned at once (then handled while in the cache) */
-#define RS_SCAN_STEP  (32 * 1024)
-
-static void rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n,
-    uint64_t *done);
 static void rs_scan_line(rs_scanner *sc, const rs_line *ln);
-static void rs_scan_progress(rs_scanner *sc, uint64_t *n, uint64_t *done,
-    uint64_t lines, uint64_t bytes);
-static void rs_scan_none(rs_scanner *sc, uint64_t lines, uint64_t bytes);
 static void rs_scan_parsed(rs_scanner *sc, const char *p, size_t len,
     uint64_t bytes, rs_ts *sys);
-static int rs_scan_light(rs_scanner *sc, const char *p, size_t len,
-    uint64_t bytes);
-static void rs_scan_java(rs_scanner *sc, const char *p, size_t len,
-    uint64_t bytes, const rs_ts *sys);
-static void rs_record_close(rs_scanner *sc);
-static int rs_in_range(rs_scanner *sc, rs_ts *ts);
-static void rs_count_lines(rs_scanner *sc, uint64_t lines, uint64_t bytes,
-    uint64_t unparsed);
-static void rs_count_line(rs_scanner *sc, uint64_t bytes, int unparsed);
-static void rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes);
-static void rs_summary_span(rs_scanner *sc, const rs_parsed *out,
-    rs_record *r);
-static void rs_emit(rs_scanner *sc, rg_class cls, rs_parsed *out,
-    uint64_t bytes);
-static void rs_scan_time(rs_scanner *sc, rs_parsed *out);
 static void rs_scan_lock(rs_scanner *sc);
 static void rs_scan_unlock(rs_scanner *sc);
-static int rs_scan_record(rs_scanner *sc, const rs_record *r);
-static rg_str rs_upstream_key(rg_str up);
 static int rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r);
 static int rs_scan_begin(rs_scanner *sc, const char *path, rs_searcher *s);
 static rs_searcher *rs_scan_searcher(rs_scanner *sc, rs_reader *r);
-static void rs_observe(rs_scanner *sc, rs_seen *seen);
 static int rs_scan_judge(rs_scanner *sc);
 static int rs_scan_layout(rs_scanner *sc, const char *path);
 static int rs_has_phrase(const char *p, size_t len);
-static void rs_scan_text(rs_scanner *sc, const char *p, size_t len,
-    uint64_t bytes);
 
 
 rs_scanner *
@@ -176,26 +84,6 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
     rs_batch_init(sc->batch);
 
     return sc;
-}
-
-
-rg_prescan *
-rs_scan_prescan_create(const rg_ruleset *rules)
-{
-    rg_prescan  *ps = rg_prescan_create(rules);
-
-    /* a summary line of the module is a record (what it held back) that
-       no rule matches: the prescan lets it through to the parser, so
-       the light path needs only the head of a line (rs_scan_light) */
-    if (ps != NULL
-        && rg_prescan_add(ps, RG_FORMAT_NGINX_ERROR, RG_SUMMARY_PREFIX,
-                          RG_SUMMARY_PREFIX_LEN) != 0)
-    {
-        rg_prescan_destroy(ps);
-        return NULL;
-    }
-
-    return ps;
 }
 
 
@@ -630,21 +518,15 @@ rs_scan_lookback(rs_scanner *sc, const char *path, uint64_t off)
         memset(&sys, 0, sizeof(rs_ts));
         skip = rs_syslog_prefix(p, len, sc->cfg->year, &sys);
 
-        if ((rs_scan_light_on(sc)
+        sc->sys = sys;
+        if ((rs_light_on(sc)
              && !rg_prescan_may_match(sc->prescan, RG_FORMAT_NGINX_ERROR,
                                       p + skip, len - skip))
             || rs_parse_nginx_error(&sc->parser, p + skip, len - skip, &out)
-               != 0)
+               != 0
+            || !rs_range_keep(sc, &out))
         {
             continue;
-        }
-
-        if (sc->cfg->since.valid || sc->cfg->until.valid) {
-            sc->sys = sys;
-            rs_scan_time(sc, &out);
-            if (!rs_in_range(sc, &out.ts)) {
-                continue;
-            }
         }
 
         (void) rs_pairs_note(&sc->pairs, &out,
@@ -727,7 +609,7 @@ rs_scan_unlock(rs_scanner *sc)
  * One record into the aggregate, through the batch (batch.h; flushed at
  * the end of each input, rs_scan_lines), which another thread may share.
  */
-static int
+int
 rs_scan_record(rs_scanner *sc, const rs_record *r)
 {
     return rs_batch_add_held(&sc->batch, r, sc->agg, sc->lock, sc->held);
@@ -755,23 +637,6 @@ rs_scanner_file(rs_scanner *sc)
 }
 
 
-/*
- * Whether the input's lines take the light path: an nginx error line
- * that holds none of the rules' literals is classified NONE without the
- * context split or PCRE2 (most lines of an error log).  Not with
- * --since/--until (every line needs its time then), and only where the
- * message is a part of the line.
- */
-static int
-rs_scan_light_on(const rs_scanner *sc)
-{
-    return sc->format == RG_FORMAT_NGINX_ERROR
-           && sc->ship.kind == RS_SHIP_NONE && sc->alt_parse == NULL
-           && rg_prescan_active(sc->prescan, sc->format)
-           && !sc->cfg->since.valid && !sc->cfg->until.valid;
-}
-
-
 static void
 rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
 {
@@ -781,16 +646,16 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
     uint64_t  n = 0, done = 0;
 
     sc->parse = rs_parser_for(sc->format);
-    sc->in_range = !sc->cfg->since.valid;
+    rs_range_begin(sc);
     sc->phys = 1;
     memset(&sc->rec, 0, sizeof(rs_record_state));
 
-    sc->light = rs_scan_light_on(sc);
+    sc->light = rs_light_on(sc);
 
     for ( ;; ) {
         if (sc->light) {
             /* the lines before the next literal, as a block */
-            rs_scan_block(sc, s, &n, &done);
+            rs_light_block(sc, s, &n, &done);
         }
 
         rc = rs_searcher_next(s, &ln);
@@ -802,18 +667,7 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
         rs_scan_progress(sc, &n, &done, 1, ln.bytes);
     }
 
-    if (sc->ship.kind != RS_SHIP_NONE) {
-        /* parts of a record the input ended in */
-        const char  *p;
-        size_t       len;
-        uint64_t     bytes, lines;
-
-        if (rs_ship_flush(&sc->ship, &p, &len, &bytes, &lines)) {
-            sc->phys = lines;
-            rs_scan_text(sc, p, len, bytes);
-            sc->phys = 1;
-        }
-    }
+    rs_record_flush(sc);
 
     if (sc->cfg->progress != NULL) {
         sc->cfg->progress(sc->cfg->progress_ctx, done);
@@ -845,126 +699,8 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
 }
 
 
-/*
- * Whether a timed record is inside --since/--until (both inclusive); an
- * untimed line goes with the last timed one before it.
- */
-static int
-rs_in_range(rs_scanner *sc, rs_ts *ts)
-{
-    if (!ts->valid) {
-        return sc->in_range;
-    }
-
-    if (sc->cfg->tz != NULL) {
-        rs_tz_apply(&sc->tz, ts);
-    }
-
-    sc->in_range = (!sc->cfg->since.valid || ts->sec >= sc->cfg->since.sec)
-                   && (!sc->cfg->until.valid
-                       || ts->sec <= sc->cfg->until.sec);
-
-    return sc->in_range;
-}
-
-
-static void
-rs_count_lines(rs_scanner *sc, uint64_t lines, uint64_t bytes,
-    uint64_t unparsed)
-{
-    sc->file->lines += lines;
-    sc->file->bytes += bytes;
-    sc->file->unparsed += unparsed;
-    sc->lines += lines;
-    sc->bytes += bytes;
-    sc->unparsed += unparsed;
-}
-
-
-/* One record's lines (sc->phys: more than one when a shipper joined
-   parts). */
-static void
-rs_count_line(rs_scanner *sc, uint64_t bytes, int unparsed)
-{
-    rs_count_lines(sc, sc->phys, bytes, unparsed ? sc->phys : 0);
-}
-
-
-/*
- * Light scanning (nginx error logs): the prescan looks for the rules'
- * literals in all the buffered lines at once, and the lines before the
- * first one holding a literal take the light path here, as many as there
- * are, without a call per line to the prescan.  Stops before the line
- * holding the literal (or at the buffer's last whole line), which
- * rs_searcher_next then hands out as usual.
- */
-static void
-rs_scan_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
-{
-    const char  *p, *end, *q, *nl, *stop;
-    size_t       len, skip, hit, bytes;
-    uint64_t     lines, none, none_bytes;
-    rs_ts        sys;
-
-    while (rs_searcher_lines(s, &p, &len)) {
-        /* a step the caches hold: the lines are read again right after
-           the prescan read them */
-        if (len > RS_SCAN_STEP) {
-            q = memrchr(p, '\n', RS_SCAN_STEP);
-            len = q != NULL ? (size_t) (q + 1 - p) : len;
-        }
-
-        hit = rg_prescan_find(sc->prescan, sc->format, p, len);
-
-        end = p + len;
-        stop = end;
-        if (hit < len) {
-            q = memrchr(p, '\n', hit);
-            stop = q != NULL ? q + 1 : p;
-        }
-
-        lines = 0;
-        none = 0;
-        none_bytes = 0;
-
-        /* the counts are kept here and added once per block: through
-           sc->file the compiler stores six counters a line */
-        for (q = p; q < stop; q = nl + 1) {
-            nl = memchr(q, '\n', (size_t) (stop - q));
-            bytes = (size_t) (nl - q) + 1;
-            len = (size_t) (nl - q);
-            if (len > 0 && q[len - 1] == '\r') {
-                len--;
-            }
-
-            skip = rs_syslog_prefix(q, len, sc->cfg->year, &sys);
-
-            if (rg_nginx_error_head_ok(q + skip, len - skip)) {
-                none++;
-                none_bytes += bytes;
-            }
-
-            lines++;
-        }
-
-        sc->pos += (uint64_t) (stop - p);
-        rs_count_lines(sc, lines, (uint64_t) (stop - p), lines - none);
-        rs_scan_progress(sc, n, done, lines, (uint64_t) (stop - p));
-        rs_scan_none(sc, none, none_bytes);
-        rs_searcher_skip(s, (size_t) (stop - p), lines);
-
-        if (stop != end) {
-            /* the line at stop holds the literal found: rs_scan_line
-               need not search it again */
-            sc->hit_next = 1;
-            return;
-        }
-    }
-}
-
-
 /* Counts lines' bytes for the progress line, reported every 64 Ki lines. */
-static void
+void
 rs_scan_progress(rs_scanner *sc, uint64_t *n, uint64_t *done, uint64_t lines,
     uint64_t bytes)
 {
@@ -982,40 +718,22 @@ rs_scan_progress(rs_scanner *sc, uint64_t *n, uint64_t *done, uint64_t lines,
 static void
 rs_scan_line(rs_scanner *sc, const rs_line *ln)
 {
-    const char  *p = ln->p;
-    size_t       len = ln->len;
-    uint64_t     bytes = ln->bytes, lines;
-    int          rc;
-
     sc->line_pos = sc->pos;
     sc->pos += ln->bytes;
 
     if (sc->ship.kind == RS_SHIP_NONE) {
-        rs_scan_text(sc, p, len, bytes);
-        return;
-    }
-
-    /* behind a shipper's prefix: the record it wrote, parts joined */
-    rc = rs_ship_line(&sc->ship, &p, &len, &bytes, &lines);
-    if (rc < 0) {
-        sc->failed = 1;
-        return;
-    }
-
-    if (rc > 0) {
-        sc->phys = lines;
-        rs_scan_text(sc, p, len, bytes);
-        sc->phys = 1;
+        rs_scan_text(sc, ln->p, ln->len, ln->bytes);
+    } else {
+        rs_record_line(sc, ln);
     }
 }
 
 
 /* One record's text (a physical line, or what a shipper joined). */
-static void
+void
 rs_scan_text(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
 {
     size_t  skip;
-    int     hit;
     rs_ts   sys;
 
     memset(&sys, 0, sizeof(rs_ts));
@@ -1025,19 +743,11 @@ rs_scan_text(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
     len -= skip;
 
     if (sc->format == RG_FORMAT_JAVA) {
-        rs_scan_java(sc, p, len, bytes, &sys);
+        rs_record_java(sc, p, len, bytes, &sys);
         return;
     }
 
-    hit = sc->hit_next;
-    sc->hit_next = 0;
-
-    if (sc->light && !hit
-        && !rg_prescan_may_match(sc->prescan, sc->format, p, len))
-    {
-        if (rs_scan_light(sc, p, len, bytes)) {
-            rs_scan_none(sc, 1, bytes);
-        }
+    if (rs_light_take(sc, p, len, bytes)) {
         return;
     }
 
@@ -1072,9 +782,7 @@ rs_scan_parsed(rs_scanner *sc, const char *p, size_t len, uint64_t bytes,
         sc->file->abort_lines += rs_has_phrase(p, len);
     }
 
-    if ((!sc->cfg->since.valid && !sc->cfg->until.valid)
-        || (rs_scan_time(sc, &out), rs_in_range(sc, &out.ts)))
-    {
+    if (rs_range_keep(sc, &out)) {
         rs_count_line(sc, bytes, 0);
         rs_classify(sc, &out, bytes);
     }
@@ -1083,186 +791,7 @@ rs_scan_parsed(rs_scanner *sc, const char *p, size_t len, uint64_t bytes,
 }
 
 
-/*
- * An nginx error line no rule can match, and no summary (rg_prescan.h;
- * rs_scanner_create adds the summaries' prefix): only its head is parsed,
- * to count it as parsed or not.  Returns 1 for a line counted as parsed,
- * which observers see as a record of no class without fields
- * (rs_scan_none); 0 for one counted as unparsed.
- */
-static int
-rs_scan_light(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
-{
-    int  parsed = rg_nginx_error_head_ok(p, len);
-
-    rs_count_line(sc, bytes, !parsed);
-
-    return parsed;
-}
-
-
-/* Parsed lines of no class, as one observation (scan.h, rs_seen). */
-static void
-rs_scan_none(rs_scanner *sc, uint64_t lines, uint64_t bytes)
-{
-    rs_seen  seen;
-
-    if (sc->cfg->observe != NULL && lines > 0) {
-        memset(&seen, 0, sizeof(rs_seen));
-        seen.cls = RG_CLASS_NONE;
-        seen.bytes = bytes;
-        seen.lines = lines;
-        rs_observe(sc, &seen);
-    }
-}
-
-
-/*
- * A summary's first..last, in the line's own time (the zone of --tz
- * applied as to the line): r->first and r->last, valid only when both
- * parse, first <= last and they are at most RS_SPREAD_MAX apart; else the
- * summary's lines stay booked at the line's time.
- */
-static void
-rs_summary_span(rs_scanner *sc, const rs_parsed *out, rs_record *r)
-{
-    rs_ts  first, last;
-
-    memset(&first, 0, sizeof(rs_ts));
-    memset(&last, 0, sizeof(rs_ts));
-
-    if (out->sum_first.p == NULL || out->sum_last.p == NULL
-        || rs_time_nginx_error(out->sum_first.p, out->sum_first.len, &first)
-           != out->sum_first.len
-        || rs_time_nginx_error(out->sum_last.p, out->sum_last.len, &last)
-           != out->sum_last.len)
-    {
-        return;
-    }
-
-    if (sc->cfg->tz != NULL) {
-        rs_tz_apply(&sc->tz, &first);
-        rs_tz_apply(&sc->tz, &last);
-    }
-
-    if (first.valid && last.valid && first.sec <= last.sec
-        && last.sec - first.sec < RS_SPREAD_MAX)
-    {
-        r->first = first;
-        r->last = last;
-    }
-}
-
-
-static void
-rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes)
-{
-    const rg_rule  *rule;
-    rg_class        cls;
-    rs_seen         seen;
-    int             absorbed;
-
-    if (out->summary) {
-        /* what the module held back; dry runs held back nothing */
-        if (!out->sum_dry_run) {
-            rs_scan_time(sc, out);
-            rs_record  r;
-
-            memset(&r, 0, sizeof(rs_record));
-            r.cls = out->sum_class;
-            r.log = out->sum_access ? RS_LOG_ACCESS : RS_LOG_ERROR;
-            r.suppressed = out->sum_suppressed;
-            r.ts = out->ts;
-            rs_summary_span(sc, out, &r);
-
-            /* key="*" folds every key not named (v3): it has none, so
-               it counts in the class and the timeline, not in the top
-               lists or bursts */
-            if (!(out->sum_key.len == 1 && out->sum_key.p[0] == '*')) {
-                r.client = out->sum_key;
-            }
-            if (rs_scan_record(sc, &r) != 0) {
-                sc->failed = 1;
-            }
-
-            memset(&seen, 0, sizeof(rs_seen));
-            seen.cls = out->sum_class;
-            seen.ts = out->ts;
-            seen.suppressed = out->sum_suppressed;
-            rs_observe(sc, &seen);
-        }
-        return;
-    }
-
-    if (out->alert != NULL) {
-        /* the module's alert: no abort itself, evidence for findings */
-        rs_scan_time(sc, out);
-        memset(&seen, 0, sizeof(rs_seen));
-        seen.cls = RG_CLASS_NONE;
-        seen.parsed = out;
-        seen.ts = out->ts;
-        seen.ms = -1;
-        seen.bytes = bytes;
-        seen.lines = 1;
-        seen.line = out->f.f[RG_FIELD_LINE];
-        seen.alert = out->alert;
-        rs_observe(sc, &seen);
-        return;
-    }
-
-    /* the close of an HTTP/2 stream its cancel already counted */
-    absorbed = sc->format == RG_FORMAT_NGINX_ERROR
-               && rs_pairs_note(&sc->pairs, out, sc->line_pos);
-
-    if (out->has_logged_class) {
-        /* the module classified the request itself ($rstguard_class) */
-        cls = out->logged_class;
-    } else {
-        rule = rg_match(sc->matcher, sc->format, &out->f);
-        cls = rule ? rg_rule_class(rule) : RG_CLASS_NONE;
-    }
-
-    /* a 2xx the server called complete that carried fewer body bytes than
-       it promised was cut short ($request_completion, Content-Length) */
-    if (cls == RG_CLASS_NONE && out->has_completion
-        && out->status >= 200 && out->status < 300
-        && out->f.f[RG_FIELD_COMPLETION].len == 2
-        && out->content_length >= 0 && out->body_bytes >= 0
-        && out->body_bytes < out->content_length)
-    {
-        cls = RG_CLASS_TRUNCATED;
-    }
-
-    if (absorbed && cls != RG_CLASS_NONE) {
-        /* one abort, two lines: the line's bytes are the cancel's */
-        rs_record  r;
-
-        memset(&r, 0, sizeof(rs_record));
-        r.cls = RG_CLASS_STREAM_CANCELED;
-        r.log = RS_LOG_ERROR;
-        r.bytes = bytes;
-        if (rs_scan_record(sc, &r) != 0) {
-            sc->failed = 1;
-        }
-        cls = RG_CLASS_NONE;
-
-    } else if (cls != RG_CLASS_NONE) {
-        rs_emit(sc, cls, out, bytes);
-    }
-
-    memset(&seen, 0, sizeof(rs_seen));
-    seen.cls = cls;
-    seen.parsed = out;
-    seen.ts = out->ts;
-    seen.ms = out->ms;
-    seen.bytes = bytes;
-    seen.lines = 1;
-    seen.line = out->f.f[RG_FIELD_LINE];
-    rs_observe(sc, &seen);
-}
-
-
-static void
+void
 rs_observe(rs_scanner *sc, rs_seen *seen)
 {
     if (sc->cfg->observe != NULL) {
@@ -1272,198 +801,3 @@ rs_observe(rs_scanner *sc, rs_seen *seen)
 }
 
 
-/* The record's time, once it is needed: the line's, else syslog's. */
-static void
-rs_scan_time(rs_scanner *sc, rs_parsed *out)
-{
-    rs_time_memo  *tm = &sc->time_memo;
-
-    /* records come many to a second: the last text's time is remembered */
-    if (!out->ts.valid && out->ts_parse != NULL
-        && out->ts_text.len <= sizeof(tm->text)
-        && tm->parse == out->ts_parse && tm->len == out->ts_text.len
-        && memcmp(tm->text, out->ts_text.p, tm->len) == 0)
-    {
-        out->ts = tm->ts;
-
-    } else if (!out->ts.valid && out->ts_parse != NULL) {
-        rs_parsed_time(out);
-
-        if (out->ts_text.len <= sizeof(tm->text)) {
-            tm->parse = out->ts_parse;
-            tm->len = out->ts_text.len;
-            memcpy(tm->text, out->ts_text.p, tm->len);
-            tm->ts = out->ts;
-        }
-    }
-
-    if (!out->ts.valid) {
-        out->ts = sc->sys;
-    }
-
-    if (sc->cfg->tz != NULL) {
-        rs_tz_apply(&sc->tz, &out->ts);     /* once: it sets has_off */
-    }
-}
-
-
-static void
-rs_emit(rs_scanner *sc, rg_class cls, rs_parsed *out, uint64_t bytes)
-{
-    rs_record  r;
-
-    rs_scan_time(sc, out);
-
-    memset(&r, 0, sizeof(rs_record));
-    r.cls = cls;
-    r.log = (uint8_t) rs_format_log(sc->format);
-    r.seen = 1;
-    r.bytes = bytes;
-    r.ts = out->ts;
-    r.client = out->f.f[RG_FIELD_CLIENT];
-    r.uri = rs_request_path(out->f.f[RG_FIELD_REQUEST]);
-    r.upstream = rs_upstream_key(out->f.f[RG_FIELD_UPSTREAM]);
-
-    if (rs_scan_record(sc, &r) != 0) {
-        sc->failed = 1;
-    }
-}
-
-
-/*
- * The upstream a top list counts: the server, not the URI nginx's error
- * log appends ("http://10.0.0.1:8080/api" -> "10.0.0.1:8080"), and of an
- * access log's list of tries ("10.0.0.1:80, 10.0.0.2:80") the last one,
- * which gave the response.
- */
-static rg_str
-rs_upstream_key(rg_str up)
-{
-    const char  *p, *end, *q;
-
-    if (up.p == NULL) {
-        return up;
-    }
-
-    p = up.p;
-    end = up.p + up.len;
-
-    for (q = end; q > p; q--) {
-        if (q[-1] == ' ' && q - 1 > p && (q[-2] == ',' || q[-2] == ':')) {
-            p = q;
-            break;
-        }
-    }
-
-    q = rg_find(p, end, "://", 3);
-    if (q != NULL) {
-        p = q + 3;
-    }
-
-    q = memchr(p, '/', (size_t) (end - p));
-    up.p = p;
-    up.len = (size_t) ((q ? q : end) - p);
-
-    return up;
-}
-
-
-/*
- * Java: a timestamped line opens a record, the lines after it continue it
- * (up to RS_RECORD_MAX_BYTES / _LINES; beyond, a limit hit, and the rest
- * are unparsed).  Rules run on every line of the record.
- */
-static void
-rs_scan_java(rs_scanner *sc, const char *p, size_t len, uint64_t bytes,
-    const rs_ts *sys)
-{
-    rs_record_state  *rec = &sc->rec;
-    rs_parsed         out;
-    int               start;
-
-    start = rs_parse_java(&sc->parser, p, len, &out);
-
-    if (start) {
-        rs_record_close(sc);
-        rec->open = 1;
-        rec->bytes = 0;
-        rec->lines = 0;
-        rec->ts = out.ts.valid ? out.ts : *sys;
-        rec->in_range = rs_in_range(sc, &rec->ts);
-        rec->first_len = len < sizeof(rec->first) ? len : sizeof(rec->first);
-        memcpy(rec->first, p, rec->first_len);
-        rec->sig_len = 0;
-
-    } else if (rec->open && (rec->lines + 1 > RS_RECORD_MAX_LINES
-                             || rec->bytes + bytes > RS_RECORD_MAX_BYTES))
-    {
-        rs_record_close(sc);
-        rec->overflow = 1;
-        sc->limit_hits++;
-    }
-
-    if (!rec->open) {
-        /* before the first record, or past a record's limit */
-        if (rec->overflow ? rec->in_range : rs_in_range(sc, &out.ts)) {
-            rs_count_line(sc, bytes, 1);
-        }
-        return;
-    }
-
-    rec->lines++;
-    rec->bytes += bytes;
-
-    /* the exception header: the first continuation line not indented */
-    if (!start && rec->sig_len == 0 && len > 0 && p[0] != ' '
-        && p[0] != '\t')
-    {
-        rec->sig_len = len < sizeof(rec->sig) ? len : sizeof(rec->sig);
-        memcpy(rec->sig, p, rec->sig_len);
-    }
-
-    if (rec->in_range) {
-        rs_count_line(sc, bytes, 0);
-        rg_java_record_line(&rec->jr, sc->matcher, p, len, start);
-    }
-}
-
-
-static void
-rs_record_close(rs_scanner *sc)
-{
-    rs_record_state  *rec = &sc->rec;
-    rs_parsed         out;
-    rg_class          cls;
-    rs_seen           seen;
-
-    if (!rec->open) {
-        return;
-    }
-
-    rec->open = 0;
-    rec->overflow = 0;
-
-    if (!rec->in_range) {
-        return;
-    }
-
-    cls = rg_java_record_class(&rec->jr);
-
-    if (cls != RG_CLASS_NONE) {
-        rs_parsed_reset(&out);
-        out.ts = rec->ts;
-        rs_emit(sc, cls, &out, rec->bytes);
-    }
-
-    memset(&seen, 0, sizeof(rs_seen));
-    seen.cls = cls;
-    seen.ts = rec->ts;
-    seen.ms = -1;
-    seen.bytes = rec->bytes;
-    seen.lines = rec->lines;
-    seen.line.p = rec->first;
-    seen.line.len = rec->first_len;
-    seen.signature.p = rec->sig_len ? rec->sig : NULL;
-    seen.signature.len = rec->sig_len;
-    rs_observe(sc, &seen);
-}

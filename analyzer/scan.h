@@ -1,9 +1,12 @@
 /*
  * scan.h - one input through the pipeline:
  *
- *   reader -> searcher (lines) -> syslog prefix -> format parser (rg_fields)
- *     -> time range -> matcher (rg_match; Java records folded) -> rs_agg
+ *   reader -> searcher (lines) -> record assembly (shipper parts joined,
+ *     syslog prefix; Java records folded) -> fast path (prescan) or
+ *     format parser (rg_fields) -> time range -> classification (rg_match,
+ *     summaries, truncation) -> rs_agg
  *
+ * scan.c is the loop; each layer is a file of its own (scan_impl.h).
  * A scanner is one thread's worth of state: its own matcher and parser;
  * the aggregate it adds to may be shared with another scanner under a
  * mutex (scan_split.h).  The run configuration is shared and read-only.

@@ -26,6 +26,10 @@
 #define RS_SIM_LOG_ERROR   1
 #define RS_SIM_LOGS        2
 
+/* --burst and --global-burst at most: the module keeps burst * 1000 in a
+   signed 64-bit excess (options.c reads them) */
+#define RS_SIM_MAX_BURST   1000000000
+
 /* Key buckets kept at most: about 40 MiB; beyond, the oldest is evicted. */
 #define RS_SIM_MAX_KEYS    200000
 
@@ -65,17 +69,6 @@ typedef struct {
 } rs_sim_result;
 
 typedef struct rs_sim  rs_sim;
-
-/*
- * Takes simulate's own options out of argv (argv[0] is "simulate") and
- * copies every other argument, in order, to rest[1..] after a program
- * name (rest needs argc + 1 slots; it is NULL-terminated): the scanner's
- * options (--format, --log-format, --rules, --since ...) and the FILEs,
- * for the scanner's own parser.  Returns 0, or -1 with a message naming
- * the option at fault in err.
- */
-int rs_sim_parse_args(int argc, char **argv, rs_sim_config *cfg,
-    char **rest, int *nrest, char *err, size_t errlen);
 
 /* The defaults: 10r/m burst 5, global 10 times that, client keys. */
 void rs_sim_config_default(rs_sim_config *cfg);

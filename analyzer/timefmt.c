@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rg_str.h"
 #include "timefmt.h"
 
 
@@ -61,21 +62,21 @@ rs_month_from_name(const char *p)
 }
 
 
-/* n decimal digits exactly; 0 or -1. */
+/* n decimal digits exactly (n <= 4: a year at most); 0 or -1. */
 static int
 rs_digits(const char *p, size_t n, int *out)
 {
-    int     v = 0;
-    size_t  i;
+    rg_str    s;
+    uint64_t  v = 0;
 
-    for (i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9') {
-            return -1;
-        }
-        v = v * 10 + (p[i] - '0');
+    s.p = p;
+    s.len = n;
+
+    if (rg_str_digits(s, 9999, &v) != n) {
+        return -1;
     }
 
-    *out = v;
+    *out = (int) v;
     return 0;
 }
 

@@ -3,6 +3,7 @@
  */
 
 #include "rg_limiter.h"
+#include "rg_str.h"
 
 
 int
@@ -10,16 +11,13 @@ rg_rate_parse(const char *text, size_t len, uint64_t *rate)
 {
     size_t    i;
     uint64_t  n, scale;
+    rg_str    digits;
 
+    /* n * 1000 below must fit */
     n = 0;
-
-    for (i = 0; i < len && text[i] >= '0' && text[i] <= '9'; i++) {
-        if (n > (UINT64_MAX / 10000) / 10) {
-            return -1;
-        }
-
-        n = n * 10 + (uint64_t) (text[i] - '0');
-    }
+    digits.p = text;
+    digits.len = len;
+    i = rg_str_digits(digits, UINT64_MAX / 10000, &n);
 
     if (i == 0 || n == 0 || len - i != 3 || text[i] != 'r'
         || text[i + 1] != '/')

@@ -19,6 +19,9 @@
 
 #include "rg_literals.h"
 #include "rg_prescan.h"
+#include "rg_str.h"
+
+#define RG_LEX_QUANT_MAX  100000
 
 typedef struct {
     const char  *p, *end;
@@ -104,7 +107,9 @@ rg_set_score(const rg_litset *set)
 static long
 rg_lex_quant(rg_lex *lx)
 {
-    long  min = -1;
+    long      min = -1;
+    uint64_t  v;
+    rg_str    digits;
 
     if (lx->p >= lx->end) {
         return -1;
@@ -121,8 +126,13 @@ rg_lex_quant(rg_lex *lx)
             lx->fail = 1;
             return -1;
         }
+        /* only none or some matters: a larger minimum is as good as
+           RG_LEX_QUANT_MAX */
+        digits.p = lx->p;
+        digits.len = (size_t) (lx->end - lx->p);
+        min = rg_str_digits(digits, RG_LEX_QUANT_MAX, &v) ? (long) v
+                                                          : RG_LEX_QUANT_MAX;
         while (lx->p < lx->end && *lx->p >= '0' && *lx->p <= '9') {
-            min = min < 100000 ? min * 10 + (*lx->p - '0') : min;
             lx->p++;
         }
         if (lx->p < lx->end && *lx->p == ',') {

@@ -161,15 +161,17 @@ rg_ngx_digits(const char **pp, const char *end)
 }
 
 
-/* The value of the digits p[0..end) (rg_ngx_digits found them). */
+/* The value of the digits p[0..end) (rg_ngx_digits found them: at most
+   19, which always fit). */
 static uint64_t
 rg_ngx_value(const char *p, const char *end)
 {
+    rg_str    s;
     uint64_t  n = 0;
 
-    while (p < end) {
-        n = n * 10 + (uint64_t) (*p++ - '0');
-    }
+    s.p = p;
+    s.len = (size_t) (end - p);
+    (void) rg_str_digits(s, UINT64_MAX, &n);
 
     return n;
 }

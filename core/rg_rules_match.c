@@ -242,20 +242,15 @@ static size_t
 rg_mark_index(const rg_matcher *m, size_t n)
 {
     PCRE2_SPTR  mark = pcre2_get_mark(m->md);
-    size_t      i = 0;
+    uint64_t    i;
 
-    if (mark == NULL || *mark == '\0') {
+    if (mark == NULL || n == 0
+        || rg_str_uint_cstr((const char *) mark, n - 1, &i) != 0)
+    {
         return RG_NO_MARK;
     }
 
-    for ( ; *mark >= '0' && *mark <= '9'; mark++) {
-        i = i * 10 + (size_t) (*mark - '0');
-        if (i >= n) {
-            return RG_NO_MARK;
-        }
-    }
-
-    return *mark == '\0' ? i : RG_NO_MARK;
+    return (size_t) i;
 }
 
 

@@ -191,26 +191,18 @@ rg_cur_lit(rg_cursor *c, const char *lit)
 int
 rg_cur_uint(rg_cursor *c, uint64_t *out)
 {
-    const char  *start;
-    uint64_t     v;
-    unsigned     d;
+    rg_str  s;
+    size_t  n;
 
-    start = c->p;
-    v = 0;
+    s.p = c->p;
+    s.len = (size_t) (c->end - c->p);
+    n = rg_str_digits(s, UINT64_MAX, out);
 
-    while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-        d = (unsigned) (*c->p - '0');
-        if (v > (UINT64_MAX - d) / 10) {
-            return -1;
-        }
-        v = v * 10 + d;
-        c->p++;
-    }
-
-    if (c->p == start || (*start == '0' && c->p - start > 1)) {
+    /* a summary writes no leading zero: "01" is no number of its */
+    if (n == 0 || (*c->p == '0' && n > 1)) {
         return -1;
     }
-    *out = v;
+    c->p += n;
 
     return 0;
 }

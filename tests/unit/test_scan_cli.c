@@ -243,6 +243,34 @@ Test(scan_cli, jobs_option)
 }
 
 
+/* --top and --burst: numbers within their bounds, the error names both */
+Test(scan_cli, numbers_out_of_bounds_are_named)
+{
+    cr_assert_eq(run("--top 1000001 " FIX "../samples/nginx-error.log"), 2);
+    cr_assert_not_null(strstr(errtext, "invalid --top \"1000001\": expected"
+                              " a number from 0 to 1000000"), "%s", errtext);
+    cr_assert_eq(run("--top 99999999999999999999999 "
+                     FIX "../samples/nginx-error.log"), 2);
+    cr_assert_not_null(strstr(errtext, "invalid --top"), "%s", errtext);
+    cr_assert_eq(run("--top -1 " FIX "../samples/nginx-error.log"), 2);
+    cr_assert_eq(run("--burst 1000000001/60 "
+                     FIX "../samples/nginx-error.log"), 2);
+    cr_assert_not_null(strstr(errtext, "invalid --burst \"1000000001/60\":"
+                              " expected N/SECONDS such as 10/60 (N from 1"
+                              " to 1000000000, SECONDS from 1 to"
+                              " 100000000)"), "%s", errtext);
+    cr_assert_eq(run("--burst 10/100000001 "
+                     FIX "../samples/nginx-error.log"), 2);
+    cr_assert_eq(run("--burst 10/18446744073709551616 "
+                     FIX "../samples/nginx-error.log"), 2);
+    cr_assert_eq(run("--burst 10/ " FIX "../samples/nginx-error.log"), 2);
+    cr_assert_eq(run("--burst /60 " FIX "../samples/nginx-error.log"), 2);
+    cr_assert_eq(run("--burst 0/60 " FIX "../samples/nginx-error.log"), 2);
+    cr_assert_eq(run("--top 1000000 --burst 1000000000/100000000 --json "
+                     FIX "../samples/nginx-error.log"), 0, "%s", errtext);
+}
+
+
 /*
  * The first and last 30 lines of sample as two files: `merge` of their
  * --partial documents prints exactly what one direct run over both does.

@@ -7,14 +7,20 @@
 #include <string.h>
 
 #include "buckets.h"
+#include "options.h"
 #include "simulate.h"
 
-/* Parses "simulate ARGS..."; returns how many arguments pass through. */
+/*
+ * Parses "simulate ARGS..." as rstscan does (options.c's one table);
+ * returns how many FILEs remain, -1 with err on a usage error.
+ */
+static rs_cli  cli;
+
 static int
 parse(rs_sim_config *cfg, char *err, size_t errlen, const char *a0, ...)
 {
-    char        *argv[16], *rest[17];
-    int          argc = 1, nrest = -1;
+    static char *argv[16];      /* cli.files points into it */
+    int          argc = 1;
     const char  *a;
     va_list      ap;
 
@@ -24,14 +30,15 @@ parse(rs_sim_config *cfg, char *err, size_t errlen, const char *a0, ...)
         argv[argc++] = (char *) a;
     }
     va_end(ap);
+    argv[argc] = NULL;
 
     err[0] = '\0';
-    if (rs_sim_parse_args(argc, argv, cfg, rest, &nrest, err, errlen) != 0) {
+    if (rs_cli_parse(&cli, RS_MODE_SIMULATE, argc, argv, err, errlen) != 0
+        || rs_cli_sim_config(&cli, cfg, err, errlen) != 0)
+    {
         return -1;
     }
-    cr_assert_str_eq(rest[0], "rstscan");
-    cr_assert_null(rest[nrest]);
-    return nrest - 1;
+    return (int) cli.nfiles;
 }
 
 Test(simulate, defaults_are_the_modules)
@@ -66,9 +73,20 @@ Test(simulate, options_set_both_budgets)
 
     cr_assert_eq(parse(&cfg, err, sizeof(err), "--global-rate", "1r/s",
                        "--global-burst", "0", "--log-format", "$msec",
-                       "--", "--rate", NULL), 4);
+                       "--", "--rate", NULL), 1);
     cr_assert_eq(cfg.global.rate, 1000);
     cr_assert_eq(cfg.global.burst, 0);
+    /* after "--" a FILE, whatever its name; the scanner's options too */
+    cr_assert_str_eq(cli.files[0], "--rate");
+    cr_assert_str_eq(cli.log_format, "$msec");
+
+    /* simulate's options may follow the FILEs; the FILEs keep their order */
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "a", "--burst", "7", "b",
+                       "--json", NULL), 2);
+    cr_assert_eq(cfg.key.burst, 7);
+    cr_assert_eq(cfg.json, 1);
+    cr_assert_str_eq(cli.files[0], "a");
+    cr_assert_str_eq(cli.files[1], "b");
 }
 
 Test(simulate, bad_options_are_named)
@@ -77,15 +95,36 @@ Test(simulate, bad_options_are_named)
     char           err[256];
 
     cr_assert_eq(parse(&cfg, err, sizeof(err), "--rate", "10r/h", "f", NULL), -1);
-    cr_assert_str_eq(err, "simulate: invalid value \"10r/h\" for \"--rate\"");
+    cr_assert_str_eq(err, "invalid --rate \"10r/h\": expected a rate such as"
+                     " 10r/m or 1r/s");
     cr_assert_eq(parse(&cfg, err, sizeof(err), "--burst", "-1", "f", NULL), -1);
-    cr_assert_str_eq(err, "simulate: invalid value \"-1\" for \"--burst\"");
+    cr_assert_str_eq(err, "invalid --burst \"-1\": expected a number from 0"
+                     " to 1000000000");
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "--burst", "1000000001", "f",
+                       NULL), -1);
+    cr_assert_str_eq(err, "invalid --burst \"1000000001\": expected a number"
+                     " from 0 to 1000000000");
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "--global-burst",
+                       "99999999999999999999", "f", NULL), -1);
+    cr_assert_str_eq(err, "invalid --global-burst \"99999999999999999999\":"
+                     " expected a number from 0 to 1000000000");
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "--global-rate",
+                       "99999999999999999999r/s", "f", NULL), -1);
+    cr_assert_str_eq(err, "invalid --global-rate \"99999999999999999999r/s\":"
+                     " expected a rate such as 100r/m or 10r/s");
     cr_assert_eq(parse(&cfg, err, sizeof(err), "f", "--burst", NULL), -1);
-    cr_assert_str_eq(err, "simulate: invalid value (missing) for \"--burst\"");
+    cr_assert_str_eq(err, "option \"--burst\" needs a value");
     cr_assert_eq(parse(&cfg, err, sizeof(err), "--key", "ip", "f", NULL), -1);
-    cr_assert_str_eq(err, "simulate: invalid value \"ip\" for \"--key\"");
-    /* the scanner's parser judges what simulate does not know */
-    cr_assert_eq(parse(&cfg, err, sizeof(err), "--rates", "1r/s", "f", NULL), 3);
+    cr_assert_str_eq(err, "invalid --key \"ip\": expected client or none");
+    /* one table: an option of no mode is unknown, a scan's N/SECONDS is
+       no simulate burst */
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "--rates", "1r/s", "f", NULL),
+                 -1);
+    cr_assert_str_eq(err, "unknown option \"--rates\"");
+    cr_assert_eq(parse(&cfg, err, sizeof(err), "--burst", "10/60", "f", NULL),
+                 -1);
+    cr_assert_str_eq(err, "invalid --burst \"10/60\": expected a number from"
+                     " 0 to 1000000000");
 }
 
 static rs_sim *
@@ -364,8 +403,8 @@ Test(simulate, classes_replace_the_client_side_default)
     cr_assert_eq(cfg.explicit_classes, 1);
     cr_assert_eq(parse(&cfg, err, sizeof(err), "--classes", "reset", "f",
                        NULL), -1);
-    cr_assert_str_eq(err, "simulate: invalid value \"reset\" for"
-                     " \"--classes\"");
+    cr_assert_str_eq(err, "invalid --classes \"reset\": expected class names"
+                     " separated by commas");
     cr_assert_eq(parse(&cfg, err, sizeof(err), "--classes=upstream_reset,",
                        "--burst", "0", "--json", "f", NULL), 1);
 
