@@ -72,11 +72,16 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
         sc->prescan = sc->own_prescan;
     }
     sc->batch = malloc(sizeof(rs_batch));
-    if (sc->matcher == NULL || sc->prescan == NULL || sc->batch == NULL) {
+    sc->rule_hits = calloc(rg_ruleset_count(cfg->rules) + 1,
+                           sizeof(uint64_t));
+    if (sc->matcher == NULL || sc->prescan == NULL || sc->batch == NULL
+        || sc->rule_hits == NULL)
+    {
         snprintf(err, errlen, "out of memory");
         rg_matcher_destroy(sc->matcher);
         rg_prescan_destroy(sc->own_prescan);
         free(sc->batch);
+        free(sc->rule_hits);
         free(sc);
         return NULL;
     }
@@ -87,24 +92,39 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
 }
 
 
-void
-rs_scanner_destroy(rs_scanner *sc)
+/*
+ * Names the rules that hit PCRE2's limits in the report: the hits since
+ * the last call go to the aggregate the scanner adds to now (after each
+ * input: an input's own, scan_files.h, dropped with it if it is read
+ * again).
+ */
+static void
+rs_scan_rule_hits(rs_scanner *sc)
 {
     size_t    i;
     uint64_t  hits;
 
-    if (sc != NULL) {
-        /* name the rules that hit PCRE2's limits in the report */
-        rs_scan_lock(sc);
-        for (i = 0; i < rg_ruleset_count(sc->cfg->rules); i++) {
-            hits = rg_matcher_rule_limit_hits(sc->matcher, i);
-            if (hits > 0) {
-                rs_agg_limit_rule(sc->agg,
-                    rg_rule_id(rg_ruleset_rule(sc->cfg->rules, i)), hits);
-            }
+    rs_scan_lock(sc);
+    for (i = 0; i < rg_ruleset_count(sc->cfg->rules); i++) {
+        hits = rg_matcher_rule_limit_hits(sc->matcher, i);
+        if (hits > sc->rule_hits[i]) {
+            rs_agg_limit_rule(sc->agg,
+                rg_rule_id(rg_ruleset_rule(sc->cfg->rules, i)),
+                hits - sc->rule_hits[i]);
+            sc->rule_hits[i] = hits;
         }
-        rs_scan_unlock(sc);
+    }
+    rs_scan_unlock(sc);
+}
 
+
+void
+rs_scanner_destroy(rs_scanner *sc)
+{
+    if (sc != NULL) {
+        rs_scan_rule_hits(sc);
+
+        free(sc->rule_hits);
         rs_searcher_destroy(sc->ranges);
         rs_ship_free(&sc->ship);
         rg_matcher_destroy(sc->matcher);
@@ -147,6 +167,7 @@ rs_scan_path_once(rs_scanner *sc, const char *path, int once, int *damaged)
     }
 
     rc = rs_scan_reader(sc, path, r);
+    rs_scan_rule_hits(sc);
 
     if (damaged != NULL) {
         *damaged = sc->damaged;

@@ -71,6 +71,7 @@ struct rs_scanner {
     pthread_mutex_t       *lock;        /* the aggregate is shared */
     rs_batch              *batch;       /* records held for it, with lock */
     rs_held               *held;        /* a split chunk's, or NULL */
+    uint64_t              *rule_hits;   /* per rule, as far as counted */
     rs_searcher           *ranges;      /* kept for chunk after chunk */
     uint64_t               lines, bytes, unparsed, limit_hits;
     rs_ts                  sys;         /* the line's syslog time, if any */
