@@ -249,6 +249,7 @@ static void
 rs_files_commit(rs_files *fs, rs_job *job)
 {
     rs_job  *j;
+    size_t   entry;
 
     pthread_mutex_lock(&fs->lock);
 
@@ -256,6 +257,8 @@ rs_files_commit(rs_files *fs, rs_job *job)
 
     while (fs->joined < fs->n && fs->job[fs->joined].done) {
         j = &fs->job[fs->joined++];
+        /* the input's entry (none when out of memory before it) */
+        entry = j->agg.nfiles > 0 ? fs->run->nfiles + 1 : 0;
 
         if (rs_agg_take(fs->run, &j->agg) != 0) {
             fs->oom = 1;
@@ -272,9 +275,8 @@ rs_files_commit(rs_files *fs, rs_job *job)
             fs->status = 1;
         }
 
-        if (fs->done != NULL && fs->run->nfiles > 0) {
-            fs->done(fs->done_ctx, &fs->run->files[fs->run->nfiles - 1],
-                     j->rc != 0);
+        if (fs->done != NULL && entry > 0 && entry <= fs->run->nfiles) {
+            fs->done(fs->done_ctx, &fs->run->files[entry - 1], j->rc != 0);
         }
     }
 
