@@ -171,10 +171,9 @@ rs_cmd_report(rs_mode mode, int argc, char **argv)
 static int
 rs_report_findings(rs_report *rep, void *ctx)
 {
-    rep->findings = rs_findings_json(ctx, rep->agg);
-    rep->truncations = rs_findings_truncations(ctx);
+    rep->findings = rs_findings_build(ctx, rep->agg);
 
-    return rep->findings != NULL && rep->truncations != NULL ? 0 : -1;
+    return rep->findings != NULL ? 0 : -1;
 }
 
 

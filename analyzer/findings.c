@@ -122,7 +122,7 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
 
     f->count[c]++;
     f->cls_bytes[c] += o->bytes;
-    f->haproxy[c] += o->haproxy != 0;
+    f->by_server[c][o->server]++;
 
     if (f->sample[c].len == 0) {
         rs_find_sample_set(&f->sample[c], o->line, o->line_len);
@@ -143,7 +143,7 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
     if (rs_find_is_idle_kind(c)) {
         rs_find_times(f, f->idle_req, o->request_ms);
         rs_find_times(f, f->idle_up, o->upstream_ms);
-        f->idle_haproxy += o->haproxy && o->request_ms >= 0;
+        f->idle_by_server[o->server] += o->request_ms >= 0;
     }
 
     if (c == RG_CLASS_TRUNCATED || c == RG_CLASS_BUFFER_OVERFLOW) {
@@ -184,7 +184,7 @@ rs_findings_seen(void *ctx, const rs_seen *seen)
     o.bytes = seen->bytes;
     o.lines = (uint32_t) seen->lines;
     o.access = rg_format_is_access(seen->format);
-    o.haproxy = seen->format == RG_FORMAT_HAPROXY;
+    o.server = rg_format_server(seen->format);
     o.line = seen->line.p;
     o.line_len = seen->line.len;
     o.signature = seen->cls != RG_CLASS_NONE ? seen->signature.p : NULL;

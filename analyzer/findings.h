@@ -6,9 +6,9 @@
  * rs_findings_observe(); the collector keeps only bounded, mergeable state
  * (counters, histograms, per-minute series, per-URI size tallies), so the
  * state of several shards adds up to the state of one scan.  At the end
- * rs_findings_json() applies the thresholds (README "Findings") and
- * returns the analyzer/README.md `findings` array; every finding carries
- * the `numbers` it was decided on.
+ * rs_findings_build() applies the thresholds (analyzer/README.md
+ * "Findings") and returns the findings as C values (finding.h); every
+ * finding carries the numbers it was decided on.
  */
 
 #ifndef RS_FINDINGS_H
@@ -19,6 +19,8 @@
 
 #include <jansson.h>
 
+#include "finding.h"
+#include "rg_format.h"
 #include "rg_class.h"
 #include "scan.h"
 
@@ -33,8 +35,7 @@ typedef struct {
     uint64_t     bytes;             /* physical bytes of the record */
     uint32_t     lines;             /* physical lines of the record */
     int          access;            /* a request (access log) record */
-    int          haproxy;           /* from an HAProxy log: advice in its
-                                       words */
+    rg_server    server;            /* who wrote it: advice in its words */
     int          partial_reply;     /* 206 or HEAD: no whole body sent */
 
     const char  *uri;               /* path without query; NULL: unknown */
@@ -110,16 +111,12 @@ int rs_findings_merge_state(rs_findings *f, const json_t *state, char *err,
     size_t errlen);
 
 /*
- * The findings, best evidence first; NULL when out of memory.  agg is the
- * same scan's aggregate: user_navigation counts its clients from agg's
- * client table rather than keeping a copy of it.
+ * The findings, best evidence first, and the URIs whose responses stop at
+ * one exact buffer size (analyzer/README.md `truncations`); NULL when out
+ * of memory.  agg is the same scan's aggregate: user_navigation counts its
+ * clients from agg's client table rather than keeping a copy of it.
+ * rs_finding_list_free() frees the list.
  */
-json_t *rs_findings_json(const rs_findings *f, const rs_agg *agg);
-
-/*
- * The URIs whose responses stop at one exact buffer size (analyzer/README.md
- * section 3 `truncations`); NULL when out of memory.
- */
-json_t *rs_findings_truncations(const rs_findings *f);
+rs_finding_list *rs_findings_build(const rs_findings *f, const rs_agg *agg);
 
 #endif /* RS_FINDINGS_H */

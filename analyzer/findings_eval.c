@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "findings_impl.h"
-#include "partial.h"
+#include "findings_words.h"
 #include "simulate.h"
 #include "timefmt.h"
 
@@ -25,7 +25,7 @@
 #define RS_OVL_MIN_MINUTES     5
 #define RS_OVL_MIN_ABORTS      20
 #define RS_OVL_MIN_R           0.7
-#define RS_OVL_PEAKS           5
+#define RS_OVL_PEAKS           RS_FD_PEAKS
 
 /* idle_timeout: a cluster within +-2% of one value */
 #define RS_IDLE_MIN_MS         5000
@@ -35,12 +35,12 @@
 
 /* output_buffer */
 #define RS_BUF_MIN_SAME        3
-#define RS_BUF_MAX_URIS        10
+#define RS_BUF_MAX_URIS        RS_FD_TRUNCATIONS
 
 /* log_bloat */
 #define RS_BLOAT_MIN_SHARE     0.10
 #define RS_BLOAT_MIN_RECORDS   5       /* one stray line is no bloat */
-#define RS_BLOAT_SIGNATURES    5
+#define RS_BLOAT_SIGNATURES    RS_FD_SIGNATURES
 
 #define RS_EVIDENCE_MAX        1024
 
@@ -52,68 +52,75 @@ rs_round(double x, double scale)
 }
 
 
-/* "2026-11-21T10:05", with "+01:00" when the log gave an offset */
-static json_t *
-rs_minute_json(const rs_findings *f, int64_t sec)
+/* The minute of sec (its first second), in the offset the log gave. */
+static rs_ts
+rs_minute(const rs_findings *f, int64_t sec)
 {
-    char   buf[48];
     rs_ts  ts;
 
+    memset(&ts, 0, sizeof(ts));
     ts.sec = sec;
     ts.off_min = f->off_min;
     ts.has_off = (uint8_t) f->has_off;
     ts.valid = 1;
 
-    return json_string(rs_time_format(&ts, 0, buf, sizeof(buf)));
+    return ts;
 }
 
 
-static int
-rs_add(json_t *arr, const char *kind, rg_class cls, const char *cause,
-    const char *advice, const char *evidence, json_t *numbers)
+/* A first or last time: unknown (valid 0) while none was seen. */
+static rs_ts
+rs_minute_or_none(const rs_findings *f, int64_t sec)
 {
-    json_t  *o;
+    rs_ts  none;
 
-    if (numbers == NULL) {
-        return -1;
+    if (sec != INT64_MAX && sec != INT64_MIN) {
+        return rs_minute(f, sec);
     }
 
-    /* cause and evidence quote log text, which need not be UTF-8 */
-    o = json_pack("{s:s,s:s,s:o,s:s,s:o,s:o}", "kind", kind,
-                  "class", rg_class_name(cls),
-                  "cause", rs_json_bytes(cause, strlen(cause)),
-                  "advice", advice,
-                  "evidence", rs_json_bytes(evidence, strlen(evidence)),
-                  "numbers", numbers);
+    memset(&none, 0, sizeof(none));
 
-    return o == NULL ? -1 : json_array_append_new(arr, o);
+    return none;
 }
 
 
-/* Whether HAProxy wrote most records of cls: advice in its words. */
-static int
-rs_by_haproxy(const rs_findings *f, rg_class cls)
+/*
+ * The server that wrote at least half of the records (not counting what
+ * the module held back) of the classes `in` holds, or of cls alone when
+ * in is NULL: the advice is in its words.  Any other server is checked
+ * before nginx, whose words are also those for a mix.
+ */
+static rg_server
+rs_server_of(const rs_findings *f, rg_class cls, int (*in)(rg_class cls))
 {
-    return f->haproxy[cls] > 0 && 2 * f->haproxy[cls] >= f->count[cls]
-                                  - f->suppressed[cls];
-}
+    uint64_t  n, all;
+    int       s, c;
 
+    for (s = RG_SERVER_COUNT - 1; s > RG_SERVER_NGINX; s--) {
+        n = 0;
+        all = 0;
 
-/* The same over every class `in` holds. */
-static int
-rs_by_haproxy_all(const rs_findings *f, int (*in)(rg_class cls))
-{
-    uint64_t  hap = 0, all = 0;
-    int       c;
+        for (c = 0; c < RG_CLASS_COUNT; c++) {
+            if (in != NULL ? in((rg_class) c) : c == (int) cls) {
+                n += f->by_server[c][s];
+                all += f->count[c] - f->suppressed[c];
+            }
+        }
 
-    for (c = 0; c < RG_CLASS_COUNT; c++) {
-        if (in((rg_class) c)) {
-            hap += f->haproxy[c];
-            all += f->count[c] - f->suppressed[c];
+        if (n > 0 && 2 * n >= all) {
+            return (rg_server) s;
         }
     }
 
-    return hap > 0 && 2 * hap >= all;
+    return RG_SERVER_NGINX;
+}
+
+
+/* The client side's classes (what log_bloat weighs). */
+static int
+rs_is_client_side(rg_class cls)
+{
+    return rg_class_side(cls) == RG_SIDE_CLIENT;
 }
 
 
@@ -201,7 +208,8 @@ rs_nav_clients_count(const rs_keytab *t, rs_nav_clients *nc)
 
 
 static int
-rs_eval_navigation(const rs_findings *f, const rs_agg *agg, json_t *arr)
+rs_eval_navigation(const rs_findings *f, const rs_agg *agg,
+    rs_finding_list *l)
 {
     int             c, top_cls;
     char            zone[256], evidence[RS_EVIDENCE_MAX], advice[768];
@@ -211,6 +219,8 @@ rs_eval_navigation(const rs_findings *f, const rs_agg *agg, json_t *arr)
     rs_nav_clients  nc;
     rs_sim_config   cfg;
     rs_sim_result   res;
+    rs_finding     *fd;
+    rs_server_words w;
 
     aborts = 0;
     top_cls = RG_CLASS_CLIENT_CLOSED;
@@ -254,13 +264,13 @@ rs_eval_navigation(const rs_findings *f, const rs_agg *agg, json_t *arr)
              browsers < 0 ? "unknown " : "", browsers < 0 ? 0 : browsers * 100,
              f->sample[top_cls].text);
 
-    if (rs_by_haproxy_all(f, rs_find_is_navigation)) {
-        /* HAProxy's records: nginx's module is no advice for them */
-        snprintf(advice, sizeof(advice),
-                 "harmless: nothing to fix in HAProxy (termination states"
-                 " CD/CL: the client left); if they flood the log, count"
-                 " them rather than log each, or send them to a log of"
-                 " their own");
+    rs_server_words_of(rs_server_of(f, RG_CLASS_NONE, rs_find_is_navigation),
+                       &w);
+
+    if (w.navigation != NULL) {
+        /* another server's records: nginx's module is no advice for them */
+        snprintf(advice, sizeof(advice), "%s", w.navigation);
+
     } else {
         snprintf(advice, sizeof(advice),
                  "harmless: log these at a bounded rate with the module, in"
@@ -269,16 +279,20 @@ rs_eval_navigation(const rs_findings *f, const rs_agg *agg, json_t *arr)
                  " if=$rstguard_log;`", zone);
     }
 
-    return rs_add(arr, "user_navigation", (rg_class) top_cls,
+    fd = rs_finding_add(l, RS_FD_USER_NAVIGATION, (rg_class) top_cls,
         "users leaving pages (Stop, a closed tab, navigating away) close"
-        " connections before the response ends", advice, evidence,
-        json_pack("{s:I,s:I,s:f,s:o,s:o}", "aborts", (json_int_t) aborts,
-                  "clients", (json_int_t) nc.clients,
-                  "top_client_share", rs_round(top_share, 1000),
-                  "median_request_s", median < 0 ? json_null()
-                      : json_real(median / 1000.0),
-                  "browser_share", browsers < 0 ? json_null()
-                      : json_real(rs_round(browsers, 1000))));
+        " connections before the response ends", advice, evidence);
+    if (fd == NULL) {
+        return -1;
+    }
+
+    fd->u.nav.aborts = aborts;
+    fd->u.nav.clients = nc.clients;
+    fd->u.nav.top_client_share = rs_round(top_share, 1000);
+    fd->u.nav.median_request_s = median < 0 ? NAN : median / 1000.0;
+    fd->u.nav.browser_share = browsers < 0 ? NAN : rs_round(browsers, 1000);
+
+    return 0;
 }
 
 
@@ -333,13 +347,13 @@ rs_by_aborts(const void *a, const void *b)
  * merely follows the traffic is users navigating, not overload).
  */
 static int
-rs_eval_overload(const rs_findings *f, json_t *arr)
+rs_eval_overload(const rs_findings *f, rs_finding_list *l)
 {
     size_t            n, nu, i;
     uint64_t          aborts;
     double           *rate, *share, *ushare, *up, r_rate, r_up;
     rs_find_minute   *m, *tmp, **v;
-    json_t           *peaks;
+    rs_finding       *fd;
     char              evidence[RS_EVIDENCE_MAX];
     int               rc;
 
@@ -398,18 +412,6 @@ rs_eval_overload(const rs_findings *f, json_t *arr)
     }
 
     qsort(v, n, sizeof(rs_find_minute *), rs_by_aborts);
-    peaks = json_array();
-
-    for (i = 0; i < n && i < RS_OVL_PEAKS; i++) {
-        json_array_append_new(peaks, json_pack("{s:o,s:I,s:I,s:o}",
-            "minute", rs_minute_json(f, v[i]->minute * 60),
-            "requests", (json_int_t) v[i]->requests,
-            "aborts", (json_int_t) v[i]->aborts,
-            "upstream_response_s", v[i]->upstream_n
-                ? json_real(rs_round((double) v[i]->upstream_ms
-                                     / v[i]->upstream_n / 1000.0, 1000))
-                : json_null()));
-    }
 
     snprintf(evidence, sizeof(evidence),
              "over %zu minutes the share of aborted requests rises with the"
@@ -418,17 +420,35 @@ rs_eval_overload(const rs_findings *f, json_t *arr)
              PRIu64 " requests", n, r_rate, r_up, v[0]->aborts,
              v[0]->requests);
 
-    rc = rs_add(arr, "overload", RG_CLASS_CLIENT_CLOSED,
+    fd = rs_finding_add(l, RS_FD_OVERLOAD, RG_CLASS_CLIENT_CLOSED,
         "the server or its upstream runs out of capacity at peak load:"
         " clients give up and upstreams reset or time out",
         "add capacity (workers, upstream servers, connection limits) or shed"
         " load at the peak minutes listed; check upstream response times"
-        " and worker_connections", evidence,
-        json_pack("{s:I,s:I,s:f,s:f,s:o}", "minutes", (json_int_t) n,
-                  "aborts", (json_int_t) aborts,
-                  "r_request_rate", rs_round(r_rate, 1000),
-                  "r_upstream_time", rs_round(r_up, 1000),
-                  "peak_minutes", peaks));
+        " and worker_connections", evidence);
+    if (fd == NULL) {
+        rc = -1;
+        goto done;
+    }
+
+    fd->u.overload.minutes = n;
+    fd->u.overload.aborts = aborts;
+    fd->u.overload.r_request_rate = rs_round(r_rate, 1000);
+    fd->u.overload.r_upstream_time = rs_round(r_up, 1000);
+
+    for (i = 0; i < n && i < RS_OVL_PEAKS; i++) {
+        rs_fd_peak  *pk = &fd->u.overload.peak[i];
+
+        pk->minute = rs_minute(f, v[i]->minute * 60);
+        pk->requests = v[i]->requests;
+        pk->aborts = v[i]->aborts;
+        pk->upstream_response_s = v[i]->upstream_n
+            ? rs_round((double) v[i]->upstream_ms / v[i]->upstream_n
+                       / 1000.0, 1000)
+            : NAN;
+    }
+
+    fd->u.overload.npeaks = i;
 
 done:
 
@@ -506,19 +526,20 @@ rs_cluster(const uint32_t *bins, uint64_t *total, double *value_ms)
 
 
 static int
-rs_eval_idle(const rs_findings *f, json_t *arr)
+rs_eval_idle(const rs_findings *f, rs_finding_list *l)
 {
-    int          which, c, top_cls, haproxy;
-    uint64_t     records, timed;
-    double       value, share;
-    char         evidence[RS_EVIDENCE_MAX], advice[512];
-    const char  *field;
+    int              which, c, top_cls, srv;
+    uint64_t         records, timed;
+    double           value, share;
+    char             evidence[RS_EVIDENCE_MAX], advice[768];
+    const char      *field;
+    rs_finding      *fd;
+    rs_server_words  w;
 
     for (which = 0; which < 2; which++) {
         timed = 0;
         value = 0;
         records = rs_cluster(which ? f->idle_up : f->idle_req, &timed, &value);
-        field = which ? "upstream_response_time" : "request_time";
         share = timed ? (double) records / (double) timed : 0;
 
         if (records < RS_IDLE_MIN_RECORDS || share < RS_IDLE_MIN_SHARE) {
@@ -535,52 +556,40 @@ rs_eval_idle(const rs_findings *f, json_t *arr)
             }
         }
 
-        /* most of the times from HAProxy's timers: its words */
-        haproxy = 2 * f->idle_haproxy >= timed;
-
-        if (haproxy) {
-            field = which ? "Tr" : "Ta";
+        /* the server whose times these mostly are: its words */
+        for (srv = RG_SERVER_COUNT - 1; srv > RG_SERVER_NGINX; srv--) {
+            if (2 * f->idle_by_server[srv] >= timed) {
+                break;
+            }
         }
+
+        rs_server_words_of((rg_server) srv, &w);
+        field = w.time_field[which];
 
         snprintf(evidence, sizeof(evidence),
                  "%" PRIu64 " of %" PRIu64 " resets and timeouts (%.0f%%) end"
-                 " after %.1f s (+-2%%) of %s%s; e.g. %s", records, timed,
-                 share * 100, value / 1000, haproxy ? "HAProxy's " : "$",
-                 field, f->sample[top_cls].text);
+                 " after %.1f s (+-2%%) of %s; e.g. %s", records, timed,
+                 share * 100, value / 1000, w.time_name[which],
+                 f->sample[top_cls].text);
 
-        if (haproxy) {
-            snprintf(advice, sizeof(advice),
-                     "HAProxy ends sessions idle for %.0f s: `timeout %s`"
-                     " (cD/sD termination states: `timeout client` for a"
-                     " silent client, `timeout server` for a silent"
-                     " server); raise it above the longest pause the"
-                     " application makes (long polling, slow uploads), use"
-                     " `timeout tunnel` for WebSocket, or keep the peers"
-                     " sending", value / 1000,
-                     rg_class_side((rg_class) top_cls) == RG_SIDE_CLIENT
-                     ? "client" : "server");
+        /* the format is the words table's; HAProxy's names the side */
+        snprintf(advice, sizeof(advice), w.idle_advice, value / 1000,
+                 rg_class_side((rg_class) top_cls) == RG_SIDE_CLIENT
+                 ? "client" : "server");
 
-        } else {
-            snprintf(advice, sizeof(advice),
-                     "keep connections busier than every %.0f s or raise"
-                     " that idle timeout: keepalive_timeout and"
-                     " proxy_read_timeout below it, TCP keepalive (listen"
-                     " ... so_keepalive=on, proxy_socket_keepalive on), or"
-                     " an application heartbeat; otherwise raise the idle"
-                     " timeout of the firewall or load balancer in the"
-                     " path", value / 1000);
+        fd = rs_finding_add(l, RS_FD_IDLE_TIMEOUT, (rg_class) top_cls,
+                            w.idle_cause, advice, evidence);
+        if (fd == NULL) {
+            return -1;
         }
 
-        return rs_add(arr, "idle_timeout", (rg_class) top_cls,
-            haproxy ? "HAProxy's timeout closes connections that stay idle"
-                      " for a fixed time"
-                    : "a firewall, NAT or load balancer drops connections"
-                      " that stay idle for a fixed time", advice, evidence,
-            json_pack("{s:s,s:f,s:I,s:I,s:f}", "field", field,
-                      "value_s", rs_round(value / 1000, 10),
-                      "records", (json_int_t) records,
-                      "timed", (json_int_t) timed,
-                      "share", rs_round(share, 1000)));
+        fd->u.idle.field = field;
+        fd->u.idle.value_s = rs_round(value / 1000, 10);
+        fd->u.idle.records = records;
+        fd->u.idle.timed = timed;
+        fd->u.idle.share = rs_round(share, 1000);
+
+        return 0;
     }
 
     return 0;
@@ -675,47 +684,45 @@ rs_cuts(const rs_findings *f, rs_cut *cuts, size_t max, size_t *uris)
 }
 
 
-json_t *
-rs_findings_truncations(const rs_findings *f)
+/* The URIs cut at one size into l->trunc; -1 when out of memory. */
+static int
+rs_eval_truncations(const rs_findings *f, rs_finding_list *l)
 {
-    size_t   n, i, uris;
-    rs_cut   cuts[RS_BUF_MAX_URIS];
-    json_t  *arr;
-    char     evidence[RS_EVIDENCE_MAX];
+    size_t          n, i, uris;
+    rs_cut          cuts[RS_BUF_MAX_URIS];
+    rs_truncation  *t;
 
-    arr = json_array();
     n = rs_cuts(f, cuts, RS_BUF_MAX_URIS, &uris);
 
-    for (i = 0; arr != NULL && i < n && i < RS_BUF_MAX_URIS; i++) {
-        snprintf(evidence, sizeof(evidence),
+    for (i = 0; i < n && i < RS_BUF_MAX_URIS; i++) {
+        t = &l->trunc[l->ntrunc];
+        t->uri = strdup(cuts[i].uri->key);
+        if (t->uri == NULL) {
+            return -1;
+        }
+
+        l->ntrunc++;
+        rs_finding_text_fix(t->uri);
+        t->count = cuts[i].count;
+        t->size = cuts[i].size;
+        t->largest = cuts[i].largest;
+        snprintf(t->evidence, sizeof(t->evidence),
                  "%" PRIu64 " responses stop at exactly %" PRId64 " bytes (%"
                  PRId64 " x 4096) while the largest was %" PRId64 " bytes",
-                 cuts[i].count, cuts[i].size, cuts[i].size / 4096,
-                 cuts[i].largest);
-
-        if (json_array_append_new(arr, json_pack("{s:o,s:I,s:[I],s:I,s:s}",
-                "uri", rs_json_bytes(cuts[i].uri->key,
-                                     strlen(cuts[i].uri->key)),
-                "count", (json_int_t) cuts[i].count,
-                "sizes", (json_int_t) cuts[i].size,
-                "largest", (json_int_t) cuts[i].largest,
-                "evidence", evidence)) != 0)
-        {
-            json_decref(arr);
-            return NULL;
-        }
+                 t->count, t->size, t->size / 4096, t->largest);
     }
 
-    return arr;
+    return 0;
 }
 
 
 static int
-rs_eval_cut_uris(const rs_findings *f, json_t *arr)
+rs_eval_cut_uris(const rs_findings *f, rs_finding_list *l)
 {
-    size_t  n, uris;
-    rs_cut  cuts[RS_BUF_MAX_URIS];
-    char    evidence[RS_EVIDENCE_MAX], dropped[160];
+    size_t       n, uris;
+    rs_cut       cuts[RS_BUF_MAX_URIS];
+    char         evidence[RS_EVIDENCE_MAX], dropped[160];
+    rs_finding  *fd;
 
     n = rs_cuts(f, cuts, RS_BUF_MAX_URIS, &uris);
 
@@ -735,21 +742,46 @@ rs_eval_cut_uris(const rs_findings *f, json_t *arr)
              cuts[0].size, cuts[0].size / 4096, cuts[0].largest,
              f->uris_dropped ? dropped : "");
 
-    return rs_add(arr, "output_buffer", RG_CLASS_TRUNCATED,
+    fd = rs_finding_add(l, RS_FD_BUFFER_CUT, RG_CLASS_TRUNCATED,
         "responses are cut at the size of an output buffer: the buffer was"
         " flushed, then the page failed and the rest was never sent",
         "find the error logged after the first flush and raise the buffer"
         " above the largest page: a JSP page's `buffer` (default 8kb, e.g."
         " <%@ page buffer=\"64kb\" %>), the servlet response buffer"
         " (setBufferSize), or the proxy buffers in front",
-        evidence,
-        json_pack("{s:I,s:o}", "uris", (json_int_t) uris,
-                  "truncations", rs_findings_truncations(f)));
+        evidence);
+    if (fd == NULL) {
+        return -1;
+    }
+
+    fd->u.cut.uris = uris;
+
+    return 0;
+}
+
+
+/* A finding whose numbers are a record count (and missing bytes). */
+static int
+rs_add_records(rs_finding_list *l, rs_finding_kind kind, rg_class cls,
+    const char *cause, const char *advice, const char *evidence,
+    uint64_t records, uint64_t missing)
+{
+    rs_finding  *fd;
+
+    fd = rs_finding_add(l, kind, cls, cause, advice, evidence);
+    if (fd == NULL) {
+        return -1;
+    }
+
+    fd->u.records.records = records;
+    fd->u.records.missing_bytes = missing;
+
+    return 0;
 }
 
 
 static int
-rs_eval_buffers(const rs_findings *f, json_t *arr)
+rs_eval_buffers(const rs_findings *f, rs_finding_list *l)
 {
     static const char  *setting[RS_BUF_KINDS] = {
         "proxy_buffer_size (fastcgi_buffer_size, uwsgi_buffer_size for"
@@ -775,9 +807,9 @@ rs_eval_buffers(const rs_findings *f, json_t *arr)
                  f->buf[k], f->buf[k] == 1 ? "" : "s", f->buf_sample[k].text);
         snprintf(advice, sizeof(advice), "raise %s", setting[k]);
 
-        if (rs_add(arr, "output_buffer", RG_CLASS_BUFFER_OVERFLOW,
+        if (rs_add_records(l, RS_FD_BUFFER_RECORDS, RG_CLASS_BUFFER_OVERFLOW,
                    "a response outgrew its buffer", advice, evidence,
-                   json_pack("{s:I}", "records", (json_int_t) f->buf[k])))
+                   f->buf[k], 0) != 0)
         {
             return -1;
         }
@@ -787,13 +819,13 @@ rs_eval_buffers(const rs_findings *f, json_t *arr)
         snprintf(evidence, sizeof(evidence), "%" PRIu64 " record%s; e.g. %s",
                  f->up_cut, f->up_cut == 1 ? "" : "s", f->cut_sample.text);
 
-        if (rs_add(arr, "output_buffer", RG_CLASS_TRUNCATED,
+        if (rs_add_records(l, RS_FD_BUFFER_RECORDS, RG_CLASS_TRUNCATED,
                    "the upstream closed the connection in the middle of the"
                    " response body, so the client got a cut response",
                    "look in the upstream's own log at these times for the"
                    " error after its output buffer was flushed; check its"
                    " timeouts and proxy_read_timeout", evidence,
-                   json_pack("{s:I}", "records", (json_int_t) f->up_cut)))
+                   f->up_cut, 0) != 0)
         {
             return -1;
         }
@@ -805,13 +837,12 @@ rs_eval_buffers(const rs_findings *f, json_t *arr)
                  " fewer body bytes than their Content-Length (%" PRIu64
                  " bytes missing in all)", f->cl_short, f->cl_short_bytes);
 
-        return rs_add(arr, "output_buffer", RG_CLASS_TRUNCATED,
+        return rs_add_records(l, RS_FD_BUFFER_SHORT, RG_CLASS_TRUNCATED,
             "responses promised a Content-Length they did not deliver: the"
             " upstream stopped sending after the headers were out",
             "find the upstream errors at these times; raise the buffer the"
             " upstream flushes before it fails", evidence,
-            json_pack("{s:I,s:I}", "records", (json_int_t) f->cl_short,
-                      "missing_bytes", (json_int_t) f->cl_short_bytes));
+            f->cl_short, f->cl_short_bytes);
     }
 
     return 0;
@@ -832,21 +863,19 @@ rs_by_bytes(const void *a, const void *b)
 }
 
 
-static json_t *
-rs_signatures(const rs_findings *f)
+/* The Java stack traces with the most bytes, into fd; -1: no memory. */
+static int
+rs_signatures(const rs_findings *f, rs_finding *fd)
 {
-    size_t         n, i;
-    rs_find_key  **v, *k, *tmp;
-    json_t        *arr;
+    size_t            n, i;
+    rs_find_key     **v, *k, *tmp;
+    rs_fd_signature  *sg;
 
-    arr = json_array();
     n = HASH_COUNT(f->sigs);
     v = calloc(n + 1, sizeof(rs_find_key *));
 
-    if (arr == NULL || v == NULL) {
-        json_decref(arr);
-        free(v);
-        return NULL;
+    if (v == NULL) {
+        return -1;
     }
 
     n = 0;
@@ -858,26 +887,35 @@ rs_signatures(const rs_findings *f)
     qsort(v, n, sizeof(rs_find_key *), rs_by_bytes);
 
     for (i = 0; i < n && i < RS_BLOAT_SIGNATURES; i++) {
-        json_array_append_new(arr, json_pack("{s:o,s:I,s:I,s:I}",
-            "signature", rs_json_bytes(v[i]->key, strlen(v[i]->key)),
-            "records", (json_int_t) v[i]->n,
-            "lines", (json_int_t) v[i]->u.sig.lines,
-            "bytes", (json_int_t) v[i]->u.sig.bytes));
+        sg = &fd->u.bloat.sig[i];
+        sg->signature = strdup(v[i]->key);
+        if (sg->signature == NULL) {
+            free(v);
+            return -1;
+        }
+
+        fd->u.bloat.nsigs++;
+        rs_finding_text_fix(sg->signature);
+        sg->records = v[i]->n;
+        sg->lines = v[i]->u.sig.lines;
+        sg->bytes = v[i]->u.sig.bytes;
     }
 
     free(v);
 
-    return arr;
+    return 0;
 }
 
 
 static int
-rs_eval_bloat(const rs_findings *f, json_t *arr)
+rs_eval_bloat(const rs_findings *f, rs_finding_list *l)
 {
     int       c, top_cls;
     uint64_t  bytes, records;
     double    share;
     char      evidence[RS_EVIDENCE_MAX], sigs[256];
+    rs_finding  *fd;
+    rs_server_words  w;
 
     bytes = 0;
     records = 0;
@@ -918,17 +956,22 @@ rs_eval_bloat(const rs_findings *f, json_t *arr)
              PRIu64 " bytes (%.1f%%)%s", records, bytes, f->bytes,
              share * 100, sigs);
 
-    return rs_add(arr, "log_bloat", (rg_class) top_cls,
-        "harmless aborts are logged in full, over and over",
-        "log them once per client and interval with the module (rstguard_zone"
-        " and access_log ... if=$rstguard_log, rstguard_error_log on); in"
-        " Java catch ClientAbortException and the like and log one line"
-        " without the stack trace", evidence,
-        json_pack("{s:I,s:I,s:I,s:f,s:o}", "records", (json_int_t) records,
-                  "abort_bytes", (json_int_t) bytes,
-                  "total_bytes", (json_int_t) f->bytes,
-                  "share", rs_round(share, 10000),
-                  "stack_traces", rs_signatures(f)));
+    rs_server_words_of(rs_server_of(f, RG_CLASS_NONE, rs_is_client_side),
+                       &w);
+
+    fd = rs_finding_add(l, RS_FD_LOG_BLOAT, (rg_class) top_cls,
+        "harmless aborts are logged in full, over and over", w.bloat,
+        evidence);
+    if (fd == NULL) {
+        return -1;
+    }
+
+    fd->u.bloat.records = records;
+    fd->u.bloat.abort_bytes = bytes;
+    fd->u.bloat.total_bytes = f->bytes;
+    fd->u.bloat.share = rs_round(share, 10000);
+
+    return rs_signatures(f, fd);
 }
 
 
@@ -939,12 +982,13 @@ rs_eval_bloat(const rs_findings *f, json_t *arr)
  * the alert of the highest rate as its evidence.
  */
 static int
-rs_eval_storms(const rs_findings *f, json_t *arr)
+rs_eval_storms(const rs_findings *f, rs_finding_list *l)
 {
     int                   c;
     const rs_find_storm  *st;
     const char           *cause;
     char                  evidence[RS_EVIDENCE_MAX], advice[512];
+    rs_finding           *fd;
 
     for (c = 0; c < RG_CLASS_COUNT; c++) {
         st = &f->storm[c];
@@ -979,20 +1023,19 @@ rs_eval_storms(const rs_findings *f, json_t *arr)
                  st->upstream.text, st->upstream.len > 0
                  ? ": its response times and errors)" : "");
 
-        if (rs_add(arr, "abort_storm", (rg_class) c, cause, advice, evidence,
-                json_pack("{s:I,s:f,s:I,s:s#,s:I,s:o,s:o}",
-                    "alerts", (json_int_t) st->n,
-                    "max_rate", (double) st->rate_centi / 100.0,
-                    "limit", (json_int_t) st->limit,
-                    "limit_unit", st->unit == 'm' ? "r/m" : "r/s", (size_t) 3,
-                    "window_s", (json_int_t) st->window,
-                    "first", st->first == INT64_MAX ? json_null()
-                        : rs_minute_json(f, st->first),
-                    "last", st->last == INT64_MIN ? json_null()
-                        : rs_minute_json(f, st->last))) != 0)
-        {
+        fd = rs_finding_add(l, RS_FD_ABORT_STORM, (rg_class) c, cause, advice,
+                    evidence);
+        if (fd == NULL) {
             return -1;
         }
+
+        fd->u.storm.alerts = st->n;
+        fd->u.storm.max_rate = (double) st->rate_centi / 100.0;
+        fd->u.storm.limit = st->limit;
+        fd->u.storm.unit = st->unit;
+        fd->u.storm.window_s = st->window;
+        fd->u.storm.first = rs_minute_or_none(f, st->first);
+        fd->u.storm.last = rs_minute_or_none(f, st->last);
     }
 
     return 0;
@@ -1000,10 +1043,11 @@ rs_eval_storms(const rs_findings *f, json_t *arr)
 
 
 static int
-rs_eval_local(const rs_findings *f, json_t *arr, rg_class cls,
-    const char *kind, const char *cause, const char *advice)
+rs_eval_local(const rs_findings *f, rs_finding_list *l, rg_class cls,
+    rs_finding_kind kind, const char *cause, const char *advice)
 {
-    char  evidence[RS_EVIDENCE_MAX];
+    char         evidence[RS_EVIDENCE_MAX];
+    rs_finding  *fd;
 
     if (f->count[cls] == 0) {
         return 0;
@@ -1013,57 +1057,58 @@ rs_eval_local(const rs_findings *f, json_t *arr, rg_class cls,
              f->count[cls], f->count[cls] == 1 ? "" : "s",
              f->sample[cls].text);
 
-    return rs_add(arr, kind, cls, cause, advice, evidence,
-        json_pack("{s:I,s:o,s:o}", "records", (json_int_t) f->count[cls],
-                  "first", f->first[cls] == INT64_MAX ? json_null()
-                      : rs_minute_json(f, f->first[cls]),
-                  "last", f->last[cls] == INT64_MIN ? json_null()
-                      : rs_minute_json(f, f->last[cls])));
+    fd = rs_finding_add(l, kind, cls, cause, advice, evidence);
+    if (fd == NULL) {
+        return -1;
+    }
+
+    fd->u.local.records = f->count[cls];
+    fd->u.local.first = rs_minute_or_none(f, f->first[cls]);
+    fd->u.local.last = rs_minute_or_none(f, f->last[cls]);
+
+    return 0;
 }
 
 
-json_t *
-rs_findings_json(const rs_findings *f, const rs_agg *agg)
+rs_finding_list *
+rs_findings_build(const rs_findings *f, const rs_agg *agg)
 {
-    json_t  *arr;
+    rs_finding_list  *l;
+    rs_server_words   down;
 
-    arr = json_array();
+    rs_server_words_of(rs_server_of(f, RG_CLASS_UPSTREAM_REFUSED, NULL),
+                       &down);
+    l = calloc(1, sizeof(rs_finding_list));
 
-    if (arr == NULL
-        || rs_eval_navigation(f, agg, arr) != 0
-        || rs_eval_overload(f, arr) != 0
-        || rs_eval_storms(f, arr) != 0
-        || rs_eval_idle(f, arr) != 0
-        || rs_eval_cut_uris(f, arr) != 0
-        || rs_eval_buffers(f, arr) != 0
-        || rs_eval_bloat(f, arr) != 0
-        || rs_eval_local(f, arr, RG_CLASS_UPSTREAM_REFUSED, "backend_down",
+    if (l == NULL
+        || rs_eval_truncations(f, l) != 0
+        || rs_eval_navigation(f, agg, l) != 0
+        || rs_eval_overload(f, l) != 0
+        || rs_eval_storms(f, l) != 0
+        || rs_eval_idle(f, l) != 0
+        || rs_eval_cut_uris(f, l) != 0
+        || rs_eval_buffers(f, l) != 0
+        || rs_eval_bloat(f, l) != 0
+        || rs_eval_local(f, l, RG_CLASS_UPSTREAM_REFUSED, RS_FD_BACKEND_DOWN,
                "the upstream refused connections: it was down, restarting,"
                " or not listening on that address",
-               rs_by_haproxy(f, RG_CLASS_UPSTREAM_REFUSED)
-               ? "check that the server runs and listens on the address of"
-                 " its `server` line; add `check` to it (with `option"
-                 " httpchk` for an HTTP health check) so HAProxy takes a"
-                 " dead server out of rotation, and `retries` with `option"
-                 " redispatch` to try another"
-               : "check that the backend runs and listens where proxy_pass"
-                 " points; add health checks, a backup server or"
-                 " proxy_next_upstream")
-        || rs_eval_local(f, arr, RG_CLASS_BIND_IN_USE, "port_in_use",
+               down.backend_down)
+        || rs_eval_local(f, l, RG_CLASS_BIND_IN_USE, RS_FD_PORT_IN_USE,
                "a server could not bind its port: another process (often an"
                " old instance that did not exit) holds it",
                "find the holder (ss -ltnp) and stop it before starting; use"
                " SO_REUSEADDR; make the service manager wait for the old"
                " process to exit")
-        || rs_eval_local(f, arr, RG_CLASS_SOCKET_CLOSED, "socket_misuse",
+        || rs_eval_local(f, l, RG_CLASS_SOCKET_CLOSED, RS_FD_SOCKET_MISUSE,
                "the program used a socket it had already closed: a bug, not"
                " a network problem",
                "find the code path that closes the socket (or returns it to"
                " a pool) and then uses it again; the stack trace names it"))
     {
-        json_decref(arr);
+        rs_finding_list_free(l);
         return NULL;
     }
 
-    return arr;
+    return l;
 }
+

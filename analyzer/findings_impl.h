@@ -10,6 +10,7 @@
 
 #include <uthash.h>
 
+#include "fields.h"
 #include "findings.h"
 
 /* request and upstream times, in 100 ms bins up to one hour */
@@ -137,10 +138,11 @@ struct rs_findings {
 
     /* idle timeout: resets and timeouts */
     uint32_t        *idle_req, *idle_up;        /* RS_FIND_BINS each */
-    uint64_t         idle_haproxy;  /* of those timed, from HAProxy logs */
+    uint64_t         idle_by_server[RG_SERVER_COUNT];  /* of those timed */
 
-    /* records per class that HAProxy wrote (advice in its words) */
-    uint64_t         haproxy[RG_CLASS_COUNT];
+    /* records per class and server that wrote them (advice in its words:
+       findings_words.c) */
+    uint64_t         by_server[RG_CLASS_COUNT][RG_SERVER_COUNT];
 
     /* abort storms the module raised alerts for */
     rs_find_storm    storm[RG_CLASS_COUNT];
@@ -168,6 +170,14 @@ struct rs_findings {
     uint64_t         sigs_n;
     uint64_t         sigs_dropped;  /* most bytes a dropped one had; 0 none */
 };
+
+/*
+ * The collector's state as one field list (findings_state.c): what
+ * --partial saves, merge loads, and rs_findings_merge() adds by each
+ * field's rule.  A new counter is one row there.
+ */
+extern const rs_field  rs_find_fields[];
+extern const size_t    rs_find_nfields;
 
 /* Finds or adds a key in a counted table; NULL when out of memory. */
 rs_find_key *rs_find_key_get(rs_find_key **head, uint64_t *n,

@@ -1,9 +1,10 @@
 /*
  * findings_merge.c - adds one collector's state to another (see
- * findings.h): every counter is a sum, every histogram bin a sum, the
- * first and last times a min and a max, and samples come from whichever
- * side saw the class first, so chunks of a file (or shards of a log, in
- * order) merge into what one collector over everything would hold.
+ * findings.h): the rows of the state's field list (findings_state.c) by
+ * their rules (every counter a sum, the first and last times a min and a
+ * max, samples from whichever side saw the class first), the rest here,
+ * so chunks of a file (or shards of a log, in order) merge into what one
+ * collector over everything would hold.
  */
 
 #include <stdlib.h>
@@ -13,30 +14,20 @@
 
 
 static int rs_merge_keys(rs_findings *dst, const rs_find_key *src, int uris);
-static void rs_merge_sample(rs_find_sample *dst, const rs_find_sample *src);
 
 
 int
 rs_findings_merge(rs_findings *dst, const rs_findings *src)
 {
-    int              c, b;
-    rs_find_minute  *m, *tmp, *d;
+    int  c, b;
 
-    dst->records += src->records;
-    dst->bytes += src->bytes;
-    dst->lost += src->lost;
+    /* the counters, per-class sums, samples and minutes: by their rows */
+    if (rs_fields_merge(rs_find_fields, rs_find_nfields, dst, src) != 0) {
+        return -1;
+    }
 
     for (c = 0; c < RG_CLASS_COUNT; c++) {
-        dst->count[c] += src->count[c];
-        dst->suppressed[c] += src->suppressed[c];
-        dst->cls_bytes[c] += src->cls_bytes[c];
-        dst->haproxy[c] += src->haproxy[c];
         rs_find_storm_add(&dst->storm[c], &src->storm[c]);
-        dst->first[c] = src->first[c] < dst->first[c] ? src->first[c]
-                                                      : dst->first[c];
-        dst->last[c] = src->last[c] > dst->last[c] ? src->last[c]
-                                                   : dst->last[c];
-        rs_merge_sample(&dst->sample[c], &src->sample[c]);
     }
 
     if (src->timed) {
@@ -59,36 +50,6 @@ rs_findings_merge(rs_findings *dst, const rs_findings *src)
     dst->sketch_used |= src->sketch_used;
     dst->bins_lo = src->bins_lo < dst->bins_lo ? src->bins_lo : dst->bins_lo;
     dst->bins_hi = src->bins_hi > dst->bins_hi ? src->bins_hi : dst->bins_hi;
-
-    dst->idle_haproxy += src->idle_haproxy;
-    dst->nav_agents += src->nav_agents;
-    dst->nav_browsers += src->nav_browsers;
-    dst->uris_dropped = src->uris_dropped > dst->uris_dropped
-                        ? src->uris_dropped : dst->uris_dropped;
-    dst->cl_short += src->cl_short;
-    dst->cl_short_bytes += src->cl_short_bytes;
-    dst->up_cut += src->up_cut;
-    rs_merge_sample(&dst->cut_sample, &src->cut_sample);
-
-    for (b = 0; b < RS_BUF_KINDS; b++) {
-        dst->buf[b] += src->buf[b];
-        rs_merge_sample(&dst->buf_sample[b], &src->buf_sample[b]);
-    }
-
-    HASH_ITER(hh, src->minutes, m, tmp) {
-        d = rs_find_minute_get(&dst->minutes, m->minute);
-        if (d == NULL) {
-            return -1;
-        }
-
-        d->requests += m->requests;
-        d->aborts += m->aborts;
-        d->upstream_ms += m->upstream_ms;
-        d->upstream_n += m->upstream_n;
-    }
-
-    dst->sigs_dropped = src->sigs_dropped > dst->sigs_dropped
-                        ? src->sigs_dropped : dst->sigs_dropped;
 
     if (rs_merge_keys(dst, src->sigs, 0) != 0
         || rs_merge_keys(dst, src->uris, 1) != 0)
@@ -129,15 +90,6 @@ rs_merge_keys(rs_findings *dst, const rs_find_key *src, int uris)
     }
 
     return 0;
-}
-
-
-static void
-rs_merge_sample(rs_find_sample *dst, const rs_find_sample *src)
-{
-    if (dst->len == 0 && src->len > 0) {
-        *dst = *src;
-    }
 }
 
 

@@ -1,8 +1,11 @@
 /*
  * findings_state.c - the findings collector's state as JSON and back, for
- * --partial and merge (see findings.h).  Reading builds a collector from
- * the document and merges it with rs_findings_merge(), so a state read
- * back adds exactly what the scan that wrote it had collected.
+ * --partial and merge (see findings.h), by one field list:
+ * rs_find_fields says which member of rs_findings is saved under which
+ * name, in which position and how it merges (findings_merge.c merges by
+ * the same list).  Reading builds a collector from the document and
+ * merges it with rs_findings_merge(), so a state read back adds exactly
+ * what the scan that wrote it had collected.
  */
 
 #include <stdlib.h>
@@ -12,14 +15,59 @@
 #include "partial.h"
 
 
-static void rs_state_load_sample(const json_t *v, rs_find_sample *s);
-
+/* a sample text: a JSON string */
 
 static json_t *
-rs_state_bins(const uint32_t *bins)
+rs_sample_save(const void *p, const void *base)
 {
-    json_t  *arr = json_array();
-    int      b;
+    const rs_find_sample  *s = p;
+
+    (void) base;
+
+    return rs_json_bytes(s->text, s->len);
+}
+
+
+static int
+rs_sample_load(const json_t *v, void *p, void *base)
+{
+    (void) base;
+    rs_find_sample_set(p, json_string_value(v), json_string_length(v));
+
+    return 0;
+}
+
+
+/* the first side that has one keeps it */
+static int
+rs_sample_merge(void *dst, const void *src)
+{
+    rs_find_sample        *d = dst;
+    const rs_find_sample  *s = src;
+
+    if (d->len == 0 && s->len > 0) {
+        *d = *s;
+    }
+
+    return 0;
+}
+
+
+static const rs_field_ops  rs_sample_ops = {
+    sizeof(rs_find_sample), rs_sample_save, rs_sample_load, rs_sample_merge
+};
+
+
+/* a time histogram: [[bin, count], ...] of the bins that are not zero */
+
+static json_t *
+rs_bins_save(const void *p, const void *base)
+{
+    const uint32_t  *bins = *(uint32_t * const *) p;
+    json_t          *arr = json_array();
+    int              b;
+
+    (void) base;
 
     for (b = 0; arr != NULL && b < RS_FIND_BINS; b++) {
         if (bins[b]) {
@@ -30,6 +78,36 @@ rs_state_bins(const uint32_t *bins)
 
     return arr;
 }
+
+
+static int
+rs_bins_load(const json_t *arr, void *p, void *base)
+{
+    uint32_t   *bins = *(uint32_t **) p;
+    size_t      i;
+    json_t     *v;
+    int         b;
+    json_int_t  n;
+
+    (void) base;
+
+    json_array_foreach(arr, i, v) {
+        if (json_unpack((json_t *) v, "[i,I]", &b, &n) != 0 || b < 0
+            || b >= RS_FIND_BINS)
+        {
+            return -1;
+        }
+
+        bins[b] += (uint32_t) n;
+    }
+
+    return json_is_array(arr) ? 0 : -1;
+}
+
+
+static const rs_field_ops  rs_bins_ops = {
+    sizeof(uint32_t *), rs_bins_save, rs_bins_load, NULL
+};
 
 
 /* the used cells of the sketch: [[index, largest, fingerprint], ...] */
@@ -48,13 +126,6 @@ rs_state_sketch(const rs_find_cell *sketch)
     }
 
     return arr;
-}
-
-
-static json_t *
-rs_state_sample(const rs_find_sample *s)
-{
-    return rs_json_bytes(s->text, s->len);
 }
 
 
@@ -84,164 +155,6 @@ rs_state_keys(const rs_find_key *head, int uris)
     }
 
     return arr;
-}
-
-
-/* {class: [n, first, last, rate_centi, sec, limit, unit, window, key,
-   upstream, sample]} of the classes the module raised alerts for */
-static json_t *
-rs_state_storms(const rs_findings *f)
-{
-    json_t               *obj = json_object();
-    const rs_find_storm  *st;
-    char                  unit[2];
-    int                   c;
-
-    for (c = 0; obj != NULL && c < RG_CLASS_COUNT; c++) {
-        st = &f->storm[c];
-        if (st->n == 0) {
-            continue;
-        }
-
-        unit[0] = st->unit;
-        unit[1] = '\0';
-        json_object_set_new(obj, rg_class_name((rg_class) c),
-            json_pack("[I,I,I,I,I,I,s,I,o,o,o]", (json_int_t) st->n,
-                      (json_int_t) st->first, (json_int_t) st->last,
-                      (json_int_t) st->rate_centi, (json_int_t) st->sec,
-                      (json_int_t) st->limit, unit, (json_int_t) st->window,
-                      rs_state_sample(&st->key),
-                      rs_state_sample(&st->upstream),
-                      rs_state_sample(&st->sample)));
-    }
-
-    return obj;
-}
-
-
-static int
-rs_state_load_storms(const json_t *obj, rs_findings *f)
-{
-    const char     *name, *unit;
-    json_t         *v, *key, *up, *sample;
-    json_int_t      x[7];
-    rg_class        c;
-    rs_find_storm  *st;
-
-    json_object_foreach((json_t *) obj, name, v) {
-        c = rg_class_from_name(name, strlen(name));
-
-        if (c == RG_CLASS_NONE
-            || json_unpack(v, "[I,I,I,I,I,I,s,I,o,o,o!]", &x[0], &x[1],
-                           &x[2], &x[3], &x[4], &x[5], &unit, &x[6], &key,
-                           &up, &sample) != 0
-            || x[0] < 0 || (unit[0] != 's' && unit[0] != 'm'))
-        {
-            return -1;
-        }
-
-        st = &f->storm[c];
-        st->n = (uint64_t) x[0];
-        st->first = x[1];
-        st->last = x[2];
-        st->rate_centi = (uint64_t) x[3];
-        st->sec = x[4];
-        st->limit = (uint64_t) x[5];
-        st->unit = unit[0];
-        st->window = (uint64_t) x[6];
-        rs_state_load_sample(key, &st->key);
-        rs_state_load_sample(up, &st->upstream);
-        rs_state_load_sample(sample, &st->sample);
-    }
-
-    return json_is_object(obj) ? 0 : -1;
-}
-
-
-json_t *
-rs_findings_state(const rs_findings *f)
-{
-    int              c;
-    json_t          *classes, *bufs, *minutes;
-    rs_find_minute  *m, *tmp;
-
-    classes = json_object();
-    bufs = json_array();
-    minutes = json_array();
-
-    for (c = 0; c < RG_CLASS_COUNT; c++) {
-        if (f->count[c] || f->cls_bytes[c]) {
-            json_object_set_new(classes, rg_class_name((rg_class) c),
-                json_pack("[I,I,I,I,I,o,I]", (json_int_t) f->count[c],
-                          (json_int_t) f->suppressed[c],
-                          (json_int_t) f->cls_bytes[c],
-                          (json_int_t) f->first[c], (json_int_t) f->last[c],
-                          rs_state_sample(&f->sample[c]),
-                          (json_int_t) f->haproxy[c]));
-        }
-    }
-
-    for (c = 0; c < RS_BUF_KINDS; c++) {
-        json_array_append_new(bufs, json_pack("[I,o]", (json_int_t) f->buf[c],
-                              rs_state_sample(&f->buf_sample[c])));
-    }
-
-    HASH_ITER(hh, f->minutes, m, tmp) {
-        json_array_append_new(minutes, json_pack("[I,I,I,I,I]",
-            (json_int_t) m->minute, (json_int_t) m->requests,
-            (json_int_t) m->aborts, (json_int_t) m->upstream_ms,
-            (json_int_t) m->upstream_n));
-    }
-
-    return json_pack("{s:I,s:I,s:I,s:o,s:i,s:b,s:b,s:o,s:o,s:o,s:[IIIIIII],"
-                     "s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o}",
-        "records", (json_int_t) f->records, "bytes", (json_int_t) f->bytes,
-        "lost", (json_int_t) f->lost, "classes", classes,
-        "off_min", (int) f->off_min, "has_off", f->has_off,
-        "timed", f->timed,
-        "nav_time", rs_state_bins(f->nav_time),
-        "idle_req", rs_state_bins(f->idle_req),
-        "idle_up", rs_state_bins(f->idle_up),
-        "counters", (json_int_t) f->nav_agents,
-            (json_int_t) f->nav_browsers, (json_int_t) f->uris_dropped,
-            (json_int_t) f->cl_short, (json_int_t) f->cl_short_bytes,
-            (json_int_t) f->up_cut, (json_int_t) f->idle_haproxy,
-        "cut_sample", rs_state_sample(&f->cut_sample),
-        "buf", bufs, "minutes", minutes,
-        "sigs", rs_state_keys(f->sigs, 0),
-        "sigs_dropped", (json_int_t) f->sigs_dropped,
-        "uris", rs_state_keys(f->uris, 1),
-        "sketch", rs_state_sketch(f->sketch),
-        "storms", rs_state_storms(f));
-}
-
-
-static int
-rs_state_load_bins(const json_t *arr, uint32_t *bins)
-{
-    size_t      i;
-    json_t     *v;
-    int         b;
-    json_int_t  n;
-
-    json_array_foreach(arr, i, v) {
-        if (json_unpack((json_t *) v, "[i,I]", &b, &n) != 0 || b < 0
-            || b >= RS_FIND_BINS)
-        {
-            return -1;
-        }
-
-        bins[b] += (uint32_t) n;
-    }
-
-    return json_is_array(arr) ? 0 : -1;
-}
-
-
-static void
-rs_state_load_sample(const json_t *v, rs_find_sample *s)
-{
-    rs_find_sample_set(s, json_string_value(v), json_string_length(v));
 }
 
 
@@ -289,122 +202,299 @@ rs_state_load_keys(const json_t *arr, rs_findings *f, int uris)
 
 
 static int
-rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
+rs_state_load_sketch(const json_t *arr, rs_find_cell *sketch)
 {
-    json_t          *classes, *bufs, *minutes, *v, *sample, *cut;
-    json_t          *nav, *ireq, *iup, *sigs, *uris, *sketch;
-    json_int_t       r, b, l, sd, cnt[7], x[6];
-    json_error_t     je;
-    const char      *name;
-    size_t           i;
-    int              off, has_off, timed;
-    rg_class         c;
-    rs_find_minute  *m;
+    size_t      i;
+    json_t     *v;
+    json_int_t  x[3];
 
-    if (json_unpack_ex((json_t *) st, &je, 0, "{s:I,s:I,s:I,s:o,s:i,s:b,s:b,"
-            "s:o,s:o,s:o,s:[IIIIIII!],s:o,s:o,s:o,s:o,s:I,s:o,s:o}",
-            "records", &r, "bytes", &b, "lost", &l, "classes", &classes,
-            "off_min", &off, "has_off", &has_off, "timed", &timed,
-            "nav_time", &nav, "idle_req", &ireq, "idle_up", &iup,
-            "counters", &cnt[0], &cnt[1], &cnt[2], &cnt[3], &cnt[4], &cnt[5],
-            &cnt[6],
-            "cut_sample", &cut, "buf", &bufs, "minutes", &minutes,
-            "sigs", &sigs, "sigs_dropped", &sd, "uris", &uris,
-            "sketch", &sketch) != 0)
-    {
-        snprintf(err, errlen, "findings: %s", je.text);
-        return -1;
-    }
-
-    f->records = (uint64_t) r;
-    f->bytes = (uint64_t) b;
-    f->lost = (uint64_t) l;
-    f->off_min = off;
-    f->has_off = has_off;
-    f->timed = timed;
-    f->nav_agents = (uint64_t) cnt[0];
-    f->nav_browsers = (uint64_t) cnt[1];
-    f->uris_dropped = (uint64_t) cnt[2];
-    f->cl_short = (uint64_t) cnt[3];
-    f->cl_short_bytes = (uint64_t) cnt[4];
-    f->up_cut = (uint64_t) cnt[5];
-    f->idle_haproxy = (uint64_t) cnt[6];
-    f->sigs_dropped = (uint64_t) sd;
-    rs_state_load_sample(cut, &f->cut_sample);
-
-    json_object_foreach(classes, name, v) {
-        c = rg_class_from_name(name, strlen(name));
-
-        if (c == RG_CLASS_NONE
-            || json_unpack(v, "[I,I,I,I,I,o,I!]", &x[0], &x[1], &x[2],
-                           &x[3], &x[4], &sample, &x[5]) != 0)
-        {
-            snprintf(err, errlen, "findings: bad class \"%s\"", name);
-            return -1;
-        }
-
-        f->count[c] = (uint64_t) x[0];
-        f->suppressed[c] = (uint64_t) x[1];
-        f->cls_bytes[c] = (uint64_t) x[2];
-        f->first[c] = x[3];
-        f->last[c] = x[4];
-        f->haproxy[c] = (uint64_t) x[5];
-        rs_state_load_sample(sample, &f->sample[c]);
-    }
-
-    for (i = 0; i < RS_BUF_KINDS; i++) {
-        v = json_array_get(bufs, i);
-
-        if (json_unpack(v, "[I,o]", &x[0], &sample) != 0) {
-            snprintf(err, errlen, "findings: bad buf");
-            return -1;
-        }
-
-        f->buf[i] = (uint64_t) x[0];
-        rs_state_load_sample(sample, &f->buf_sample[i]);
-    }
-
-    json_array_foreach(minutes, i, v) {
-        if (json_unpack(v, "[I,I,I,I,I]", &x[0], &x[1], &x[2], &x[3], &x[4])
-            != 0 || (m = rs_find_minute_get(&f->minutes, x[0])) == NULL)
-        {
-            snprintf(err, errlen, "findings: bad minute or out of memory");
-            return -1;
-        }
-
-        m->requests += (uint64_t) x[1];
-        m->aborts += (uint64_t) x[2];
-        m->upstream_ms += (uint64_t) x[3];
-        m->upstream_n += (uint64_t) x[4];
-    }
-
-    json_array_foreach(sketch, i, v) {
+    json_array_foreach(arr, i, v) {
         if (json_unpack(v, "[I,I,I]", &x[0], &x[1], &x[2]) != 0 || x[0] < 0
             || x[0] >= (json_int_t) (2 * RS_FIND_SKETCH))
         {
-            snprintf(err, errlen, "findings: bad sketch cell");
             return -1;
         }
 
-        f->sketch[x[0]].size = (uint32_t) x[1];
-        f->sketch[x[0]].fp = (uint32_t) x[2];
+        sketch[x[0]].size = (uint32_t) x[1];
+        sketch[x[0]].fp = (uint32_t) x[2];
     }
 
-    /* what a saved state holds may be merged into another collector */
+    return json_is_array(arr) ? 0 : -1;
+}
+
+
+static json_t *
+rs_sketch_save(const void *p, const void *base)
+{
+    (void) base;
+
+    return rs_state_sketch(*(rs_find_cell * const *) p);
+}
+
+
+static int
+rs_sketch_load(const json_t *v, void *p, void *base)
+{
+    (void) base;
+
+    return rs_state_load_sketch(v, *(rs_find_cell **) p);
+}
+
+
+static json_t *
+rs_sigs_save(const void *p, const void *base)
+{
+    (void) base;
+
+    return rs_state_keys(*(rs_find_key * const *) p, 0);
+}
+
+
+static int
+rs_sigs_load(const json_t *v, void *p, void *base)
+{
+    (void) p;
+
+    return rs_state_load_keys(v, base, 0);
+}
+
+
+static json_t *
+rs_uris_save(const void *p, const void *base)
+{
+    (void) base;
+
+    return rs_state_keys(*(rs_find_key * const *) p, 1);
+}
+
+
+static int
+rs_uris_load(const json_t *v, void *p, void *base)
+{
+    (void) p;
+
+    return rs_state_load_keys(v, base, 1);
+}
+
+
+static const rs_field_ops  rs_sketch_ops = {
+    sizeof(rs_find_cell *), rs_sketch_save, rs_sketch_load, NULL
+};
+static const rs_field_ops  rs_sigs_ops = {
+    sizeof(rs_find_key *), rs_sigs_save, rs_sigs_load, NULL
+};
+static const rs_field_ops  rs_uris_ops = {
+    sizeof(rs_find_key *), rs_uris_save, rs_uris_load, NULL
+};
+
+
+/* one minute of the overload series: [minute, requests, aborts,
+   upstream_ms, upstream_n]; the minutes are summed */
+static const rs_field  rs_minute_fields[] = {
+    RS_FIELD(NULL, rs_find_minute, minute, RS_FT_I64, RS_FM_NONE),
+    RS_FIELD(NULL, rs_find_minute, requests, RS_FT_U64, RS_FM_SUM),
+    RS_FIELD(NULL, rs_find_minute, aborts, RS_FT_U64, RS_FM_SUM),
+    RS_FIELD(NULL, rs_find_minute, upstream_ms, RS_FT_U64, RS_FM_SUM),
+    RS_FIELD(NULL, rs_find_minute, upstream_n, RS_FT_U64, RS_FM_SUM),
+};
+
+
+static json_t *
+rs_minutes_save(const void *p, const void *base)
+{
+    json_t          *arr = json_array();
+    rs_find_minute  *m, *tmp;
+
+    (void) base;
+
+    HASH_ITER(hh, *(rs_find_minute * const *) p, m, tmp) {
+        json_array_append_new(arr, rs_fields_pos_save(rs_minute_fields,
+                              RS_NFIELDS(rs_minute_fields), m));
+    }
+
+    return arr;
+}
+
+
+/* Adds src's minutes to the table at dst. */
+static int
+rs_minutes_merge(void *dst, const void *src)
+{
+    rs_find_minute  *m, *tmp, *d;
+
+    HASH_ITER(hh, *(rs_find_minute * const *) src, m, tmp) {
+        d = rs_find_minute_get(dst, m->minute);
+
+        if (d == NULL
+            || rs_fields_merge(rs_minute_fields, RS_NFIELDS(rs_minute_fields),
+                               d, m) != 0)
+        {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+rs_minutes_load(const json_t *arr, void *p, void *base)
+{
+    size_t           i;
+    json_t          *v;
+    rs_find_minute   one, *d;
+
+    (void) base;
+
+    json_array_foreach(arr, i, v) {
+        memset(&one, 0, sizeof(one));
+
+        if (rs_fields_pos_load(v, rs_minute_fields,
+                               RS_NFIELDS(rs_minute_fields), &one) != 0
+            || (d = rs_find_minute_get(p, one.minute)) == NULL
+            || rs_fields_merge(rs_minute_fields, RS_NFIELDS(rs_minute_fields),
+                               d, &one) != 0)
+        {
+            return -1;
+        }
+    }
+
+    return json_is_array(arr) ? 0 : -1;
+}
+
+
+static const rs_field_ops  rs_minutes_ops = {
+    sizeof(rs_find_minute *), rs_minutes_save, rs_minutes_load,
+    rs_minutes_merge
+};
+
+
+/* per class: [count, suppressed, bytes, first, last, sample, [records per
+   server (rg_server)]] */
+static const rs_field  rs_class_fields[] = {
+    RS_FIELD(NULL, rs_findings, count, RS_FT_U64, RS_FM_SUM),
+    RS_FIELD(NULL, rs_findings, suppressed, RS_FT_U64, RS_FM_SUM),
+    RS_FIELD(NULL, rs_findings, cls_bytes, RS_FT_U64, RS_FM_SUM),
+    RS_FIELD(NULL, rs_findings, first, RS_FT_I64, RS_FM_MIN),
+    RS_FIELD(NULL, rs_findings, last, RS_FT_I64, RS_FM_MAX),
+    RS_FIELD_OPS(NULL, rs_findings, sample, &rs_sample_ops, RS_FM_OPS),
+    RS_FIELD_N(NULL, rs_findings, by_server, RG_SERVER_COUNT, RS_FM_SUM),
+};
+
+/* "counters": one array of the collector's single counters */
+static const rs_field  rs_counter_fields[] = {
+    RS_FIELD(NULL, rs_findings, nav_agents, RS_FT_U64, RS_FM_SUM),
+    RS_FIELD(NULL, rs_findings, nav_browsers, RS_FT_U64, RS_FM_SUM),
+    RS_FIELD(NULL, rs_findings, uris_dropped, RS_FT_U64, RS_FM_MAX),
+    RS_FIELD(NULL, rs_findings, cl_short, RS_FT_U64, RS_FM_SUM),
+    RS_FIELD(NULL, rs_findings, cl_short_bytes, RS_FT_U64, RS_FM_SUM),
+    RS_FIELD(NULL, rs_findings, up_cut, RS_FT_U64, RS_FM_SUM),
+};
+
+/* per buffer kind: [records, sample] */
+static const rs_field  rs_buf_fields[] = {
+    RS_FIELD(NULL, rs_findings, buf, RS_FT_U64, RS_FM_SUM),
+    RS_FIELD_OPS(NULL, rs_findings, buf_sample, &rs_sample_ops, RS_FM_OPS),
+};
+
+/* per class the module raised alerts for; merged by rs_find_storm_add */
+static const rs_field  rs_storm_fields[] = {
+    RS_FIELD(NULL, rs_find_storm, n, RS_FT_U64, RS_FM_NONE),
+    RS_FIELD(NULL, rs_find_storm, first, RS_FT_I64, RS_FM_NONE),
+    RS_FIELD(NULL, rs_find_storm, last, RS_FT_I64, RS_FM_NONE),
+    RS_FIELD(NULL, rs_find_storm, rate_centi, RS_FT_U64, RS_FM_NONE),
+    RS_FIELD(NULL, rs_find_storm, sec, RS_FT_I64, RS_FM_NONE),
+    RS_FIELD(NULL, rs_find_storm, limit, RS_FT_U64, RS_FM_NONE),
+    RS_FIELD(NULL, rs_find_storm, unit, RS_FT_CHAR, RS_FM_NONE),
+    RS_FIELD(NULL, rs_find_storm, window, RS_FT_U64, RS_FM_NONE),
+    RS_FIELD_OPS(NULL, rs_find_storm, key, &rs_sample_ops, RS_FM_NONE),
+    RS_FIELD_OPS(NULL, rs_find_storm, upstream, &rs_sample_ops, RS_FM_NONE),
+    RS_FIELD_OPS(NULL, rs_find_storm, sample, &rs_sample_ops, RS_FM_NONE),
+};
+
+/*
+ * The collector's state, in document order.  NONE rows are merged by
+ * hand in rs_findings_merge(): the offset goes with the last timed
+ * record, the histograms and the sketch by the range written, the keyed
+ * tables by their bounds, the storms by their highest rate.
+ */
+const rs_field  rs_find_fields[] = {
+    RS_FIELD("records", rs_findings, records, RS_FT_U64, RS_FM_SUM),
+    RS_FIELD("bytes", rs_findings, bytes, RS_FT_U64, RS_FM_SUM),
+    RS_FIELD("lost", rs_findings, lost, RS_FT_U64, RS_FM_SUM),
+    RS_FIELD_SUB("classes", 0, RS_FT_CLASSES, rs_class_fields, 0, 0),
+    RS_FIELD("off_min", rs_findings, off_min, RS_FT_INT, RS_FM_NONE),
+    RS_FIELD("has_off", rs_findings, has_off, RS_FT_BOOL, RS_FM_NONE),
+    RS_FIELD("timed", rs_findings, timed, RS_FT_BOOL, RS_FM_NONE),
+    RS_FIELD_OPS("nav_time", rs_findings, nav_time, &rs_bins_ops,
+                 RS_FM_NONE),
+    RS_FIELD_OPS("idle_req", rs_findings, idle_req, &rs_bins_ops,
+                 RS_FM_NONE),
+    RS_FIELD_OPS("idle_up", rs_findings, idle_up, &rs_bins_ops, RS_FM_NONE),
+    RS_FIELD_SUB("counters", 0, RS_FT_LIST, rs_counter_fields, 0, 0),
+    RS_FIELD_N("idle_servers", rs_findings, idle_by_server, RG_SERVER_COUNT,
+               RS_FM_SUM),
+    RS_FIELD_OPS("cut_sample", rs_findings, cut_sample, &rs_sample_ops,
+                 RS_FM_OPS),
+    RS_FIELD_SUB("buf", 0, RS_FT_ROWS, rs_buf_fields, RS_BUF_KINDS, 0),
+    RS_FIELD_OPS("minutes", rs_findings, minutes, &rs_minutes_ops,
+                 RS_FM_OPS),
+    RS_FIELD_OPS("sigs", rs_findings, sigs, &rs_sigs_ops, RS_FM_NONE),
+    RS_FIELD("sigs_dropped", rs_findings, sigs_dropped, RS_FT_U64,
+             RS_FM_MAX),
+    RS_FIELD_OPS("uris", rs_findings, uris, &rs_uris_ops, RS_FM_NONE),
+    RS_FIELD_OPS("sketch", rs_findings, sketch, &rs_sketch_ops, RS_FM_NONE),
+    RS_FIELD_SUB("storms", offsetof(rs_findings, storm), RS_FT_CLASSES,
+                 rs_storm_fields, 0, sizeof(rs_find_storm)),
+};
+
+const size_t  rs_find_nfields = RS_NFIELDS(rs_find_fields);
+
+
+json_t *
+rs_findings_state(const rs_findings *f)
+{
+    json_t  *obj = json_object();
+
+    if (obj == NULL || rs_fields_save(obj, rs_find_fields, rs_find_nfields, f)
+                       != 0)
+    {
+        json_decref(obj);
+        return NULL;
+    }
+
+    return obj;
+}
+
+
+static int
+rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
+{
+    char  why[200];
+    int   c;
+
+    /* the histograms and keys are added while loading: what a saved state
+       holds may be merged into another collector */
     f->sketch_used = 1;
     f->bins_lo = 0;
     f->bins_hi = RS_FIND_BINS - 1;
 
-    if (rs_state_load_bins(nav, f->nav_time) != 0
-        || rs_state_load_bins(ireq, f->idle_req) != 0
-        || rs_state_load_bins(iup, f->idle_up) != 0
-        || rs_state_load_keys(sigs, f, 0)
-        || rs_state_load_keys(uris, f, 1)
-        || rs_state_load_storms(json_object_get(st, "storms"), f))
+    if (!json_is_object(st)
+        || rs_fields_load(st, rs_find_fields, rs_find_nfields, f, why,
+                          sizeof(why)) != 0)
     {
-        snprintf(err, errlen, "findings: bad histogram, key or storm, or out"
-                 " of memory");
+        snprintf(err, errlen, "findings: %s", json_is_object(st) ? why
+                 : "not an object");
         return -1;
+    }
+
+    for (c = 0; c < RG_CLASS_COUNT; c++) {
+        if (f->storm[c].n > 0 && f->storm[c].unit != 's'
+            && f->storm[c].unit != 'm')
+        {
+            snprintf(err, errlen, "findings: storms: bad unit");
+            return -1;
+        }
     }
 
     return 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "html.h"
+#include "print.h"
 #include "timefmt.h"
 
 #define RS_SVG_W      960
@@ -301,26 +302,23 @@ rs_html_tops(FILE *out, const rs_report *rep)
 
 
 static void
-rs_html_truncations(FILE *out, const json_t *truncations)
+rs_html_truncations(FILE *out, const rs_finding_list *l)
 {
-    size_t   i;
-    json_t  *t;
+    size_t               i;
+    const rs_truncation  *t;
 
     fputs("<h2>Truncated URIs</h2>\n<table id=\"truncations\">\n<tr><th>URI"
           "</th><th>responses</th><th>cut at</th><th>largest</th>"
           "<th>evidence</th></tr>\n", out);
 
-    json_array_foreach(truncations, i, t) {
+    for (i = 0; l != NULL && i < l->ntrunc; i++) {
+        t = &l->trunc[i];
         fputs("<tr><td><code>", out);
-        rs_html_str(out, json_string_value(json_object_get(t, "uri")));
-        fprintf(out, "</code></td><td class=\"n\">%" JSON_INTEGER_FORMAT
-                "</td><td class=\"n\">%" JSON_INTEGER_FORMAT "</td>"
-                "<td class=\"n\">%" JSON_INTEGER_FORMAT "</td><td>",
-                json_integer_value(json_object_get(t, "count")),
-                json_integer_value(json_array_get(json_object_get(t, "sizes"),
-                                                  0)),
-                json_integer_value(json_object_get(t, "largest")));
-        rs_html_str(out, json_string_value(json_object_get(t, "evidence")));
+        rs_html_str(out, t->uri);
+        fprintf(out, "</code></td><td class=\"n\">%" PRIu64 "</td>"
+                "<td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
+                "</td><td>", t->count, t->size, t->largest);
+        rs_html_str(out, t->evidence);
         fputs("</td></tr>\n", out);
     }
 
@@ -329,34 +327,39 @@ rs_html_truncations(FILE *out, const json_t *truncations)
 
 
 static void
-rs_html_findings(FILE *out, const json_t *findings)
+rs_html_findings(FILE *out, const rs_finding_list *l)
 {
-    size_t       i;
-    json_t      *f, *v;
-    const char  *key;
-    char        *s;
+    size_t             i;
+    const rs_finding  *fd;
+    json_t            *numbers, *v;
+    const char        *key;
+    char              *s;
 
     fputs("<h2>Findings</h2>\n<section id=\"findings\">\n", out);
 
-    if (json_array_size(findings) == 0) {
+    if (l == NULL || l->n == 0) {
         fputs("<p>No finding: nothing in these logs passed a threshold."
               "</p>\n", out);
     }
 
-    json_array_foreach(findings, i, f) {
+    for (i = 0; l != NULL && i < l->n; i++) {
+        fd = &l->v[i];
         fputs("<div class=\"finding\"><h3>", out);
-        rs_html_str(out, json_string_value(json_object_get(f, "kind")));
+        rs_html_str(out, rs_finding_name(fd->kind));
         fputs(" <small>(", out);
-        rs_html_str(out, json_string_value(json_object_get(f, "class")));
+        rs_html_str(out, rg_class_name(fd->cls));
         fputs(")</small></h3>\n<p><b>Cause:</b> ", out);
-        rs_html_str(out, json_string_value(json_object_get(f, "cause")));
+        rs_html_str(out, fd->cause);
         fputs("</p>\n<p><b>Evidence:</b> ", out);
-        rs_html_str(out, json_string_value(json_object_get(f, "evidence")));
+        rs_html_str(out, fd->evidence);
         fputs("</p>\n<p><b>Advice:</b> ", out);
-        rs_html_str(out, json_string_value(json_object_get(f, "advice")));
+        rs_html_str(out, fd->advice);
         fputs("</p>\n<table class=\"numbers\">\n", out);
 
-        json_object_foreach(json_object_get(f, "numbers"), key, v) {
+        /* each number as the JSON report writes it */
+        numbers = rs_json_numbers(l, fd);
+
+        json_object_foreach(numbers, key, v) {
             s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY
                               | JSON_REAL_PRECISION(6));
             fputs("<tr><th>", out);
@@ -367,6 +370,7 @@ rs_html_findings(FILE *out, const json_t *findings)
             free(s);
         }
 
+        json_decref(numbers);
         fputs("</table></div>\n", out);
     }
 
@@ -382,7 +386,7 @@ rs_print_html(const rs_report *rep, FILE *out)
     rs_html_classes(out, rep);
     rs_html_chart(out, rep);
     rs_html_tops(out, rep);
-    rs_html_truncations(out, rep->truncations);
+    rs_html_truncations(out, rep->findings);
     rs_html_findings(out, rep->findings);
     fputs("</body>\n</html>\n", out);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "partial.h"
 
 static const char  *rs_dims[RS_DIM_COUNT] = { "client", "uri", "upstream" };
@@ -16,6 +17,7 @@ static json_t *rs_partial_times(const rs_keytab *t, const rs_kcell *c);
 static int rs_partial_load(const json_t *doc, rs_agg *a, rs_findings *f,
     char *err, size_t errlen);
 static int rs_partial_load_keys(const json_t *keys, rs_agg *a, rs_dim dim);
+static rg_class rs_partial_class(const json_t *v);
 
 
 static json_t *
@@ -106,19 +108,62 @@ rs_partial_keys(const rs_keytab *t)
 }
 
 
-int
-rs_partial_write(FILE *out, const rs_agg *a, const rs_findings *f)
+/* "shown": the offset minutes are printed with, or null */
+
+static json_t *
+rs_shown_save(const void *p, const void *base)
 {
-    size_t   i;
-    int      c, rc;
-    json_t  *doc, *files, *classes, *timeline, *keys, *limit_rules;
+    const rs_ts  *ts = p;
 
-    files = json_array();
-    classes = json_object();
-    timeline = json_array();
-    keys = json_object();
+    (void) base;
 
-    for (i = 0; i < a->nfiles; i++) {
+    return ts->valid ? json_pack("{s:I,s:i,s:b}", "sec", (json_int_t) ts->sec,
+                                 "off_min", (int) ts->off_min,
+                                 "has_off", (int) ts->has_off)
+                     : json_null();
+}
+
+
+static int
+rs_shown_load(const json_t *v, void *p, void *base)
+{
+    rs_ts       *ts = p;
+    json_int_t   sec;
+    int          off, has_off;
+
+    (void) base;
+
+    if (!json_is_object(v)) {
+        return json_is_null(v) ? 0 : -1;
+    }
+
+    if (json_unpack((json_t *) v, "{s:I,s:i,s:b}", "sec", &sec,
+                    "off_min", &off, "has_off", &has_off) != 0)
+    {
+        return -1;
+    }
+
+    ts->sec = sec;
+    ts->off_min = off;
+    ts->has_off = (uint8_t) has_off;
+    ts->valid = 1;
+
+    return 0;
+}
+
+
+/* "files": [{path, format, detected, lines, bytes, unparsed, error}] */
+
+static json_t *
+rs_files_save(const void *p, const void *base)
+{
+    const rs_agg  *a = base;
+    json_t        *files = json_array();
+    size_t         i;
+
+    (void) p;
+
+    for (i = 0; files != NULL && i < a->nfiles; i++) {
         const rs_file  *fl = &a->files[i];
 
         json_array_append_new(files, json_pack("{s:o,s:o,s:b,s:I,s:I,s:I,"
@@ -129,18 +174,67 @@ rs_partial_write(FILE *out, const rs_agg *a, const rs_findings *f)
             "error", rs_str_or_null(fl->error)));
     }
 
-    for (c = 0; c < RG_CLASS_COUNT; c++) {
-        if (a->cls[c].count || a->cls[c].bytes) {
-            json_object_set_new(classes, rg_class_name((rg_class) c),
-                json_pack("[I,I,I,I,I]", (json_int_t) a->cls[c].count,
-                          (json_int_t) a->cls[c].suppressed,
-                          (json_int_t) a->cls[c].bytes,
-                          (json_int_t) a->cls[c].by_log[RS_LOG_ACCESS],
-                          (json_int_t) a->cls[c].by_log[RS_LOG_ERROR]));
+    return files;
+}
+
+
+static int
+rs_files_load(const json_t *files, void *p, void *base)
+{
+    rs_agg      *a = base;
+    json_t      *v, *jformat, *jerror;
+    json_int_t   n[3];
+    int          detected;
+    const char  *fpath, *format, *error;
+    size_t       i;
+    rs_file     *fl;
+
+    (void) p;
+
+    json_array_foreach(files, i, v) {
+        if (json_unpack(v, "{s:s,s:o,s:b,s:I,s:I,s:I,s:o}", "path", &fpath,
+                        "format", &jformat, "detected", &detected,
+                        "lines", &n[0], "bytes", &n[1], "unparsed", &n[2],
+                        "error", &jerror) != 0)
+        {
+            return -1;
         }
+
+        /* both may be null */
+        format = json_string_value(jformat);
+        error = json_string_value(jerror);
+
+        fl = rs_agg_file(a, fpath);
+        if (fl == NULL || rs_file_set(&fl->format, format)
+            || rs_file_set(&fl->error, error))
+        {
+            return -1;
+        }
+
+        fl->detected = detected;
+        /* a file no parser read fails --fail-on in the merge too */
+        fl->unreadable = error != NULL && strstr(error, RS_UNREADABLE) != NULL;
+        fl->lines = (uint64_t) n[0];
+        fl->bytes = (uint64_t) n[1];
+        fl->unparsed = (uint64_t) n[2];
     }
 
-    for (i = 0; i < a->cells_cap; i++) {
+    return json_is_array(files) ? 0 : -1;
+}
+
+
+/* "timeline": [[minute, class, count], ...] */
+
+static json_t *
+rs_timeline_save(const void *p, const void *base)
+{
+    const rs_agg  *a = base;
+    json_t        *timeline = json_array();
+    size_t         i;
+
+    (void) p;
+
+    for (i = 0; timeline != NULL && i < a->cells_cap; i++) {
         if (a->cells[i].used) {
             json_array_append_new(timeline, json_pack("[I,s,I]",
                 (json_int_t) a->cells[i].minute,
@@ -149,26 +243,134 @@ rs_partial_write(FILE *out, const rs_agg *a, const rs_findings *f)
         }
     }
 
-    for (c = 0; c < RS_DIM_COUNT; c++) {
-        json_object_set_new(keys, rs_dims[c], rs_partial_keys(&a->keys[c]));
+    return timeline;
+}
+
+
+static int
+rs_timeline_load(const json_t *timeline, void *p, void *base)
+{
+    rs_agg      *a = base;
+    json_t      *v, *cls;
+    json_int_t   minute, n;
+    size_t       i;
+    rg_class     c;
+
+    (void) p;
+
+    json_array_foreach(timeline, i, v) {
+        if (json_unpack(v, "[I,o,I]", &minute, &cls, &n) != 0
+            || (c = rs_partial_class(cls)) == RG_CLASS_NONE
+            || rs_agg_add_cell(a, minute, c, (uint64_t) n) != 0)
+        {
+            return -1;
+        }
     }
 
-    doc = json_pack("{s:i,s:I,s:I,s:I,s:I,s:b,s:b,s:o,s:o,s:o,s:o,s:o,s:o}",
-        "rstscan_partial", RS_PARTIAL_VERSION,
-        "lines", (json_int_t) a->lines, "bytes", (json_int_t) a->bytes,
-        "unparsed", (json_int_t) a->unparsed,
-        "limit_hits", (json_int_t) a->limit_hits,
-        "timeline_approximate", a->timeline_approximate,
-        "bursts_approximate", a->bursts_approximate,
-        "shown", a->shown.valid
-                 ? json_pack("{s:I,s:i,s:b}", "sec", (json_int_t) a->shown.sec,
-                             "off_min", (int) a->shown.off_min,
-                             "has_off", (int) a->shown.has_off)
-                 : json_null(),
-        "files", files, "classes", classes, "timeline", timeline,
-        "keys", keys, "findings", rs_findings_state(f));
+    return json_is_array(timeline) ? 0 : -1;
+}
 
-    if (doc == NULL) {
+
+/* "keys": {"client": ..., "uri": ..., "upstream": ...} */
+
+static json_t *
+rs_keys_save(const void *p, const void *base)
+{
+    const rs_agg  *a = base;
+    json_t        *keys = json_object();
+    int            d;
+
+    (void) p;
+
+    for (d = 0; keys != NULL && d < RS_DIM_COUNT; d++) {
+        json_object_set_new(keys, rs_dims[d], rs_partial_keys(&a->keys[d]));
+    }
+
+    return keys;
+}
+
+
+static int
+rs_keys_load(const json_t *keys, void *p, void *base)
+{
+    int  d;
+
+    (void) p;
+
+    for (d = 0; d < RS_DIM_COUNT; d++) {
+        if (rs_partial_load_keys(json_object_get(keys, rs_dims[d]), base,
+                                 (rs_dim) d) != 0)
+        {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+static const rs_field_ops  rs_shown_ops = {
+    sizeof(rs_ts), rs_shown_save, rs_shown_load, NULL
+};
+static const rs_field_ops  rs_files_ops = {
+    0, rs_files_save, rs_files_load, NULL
+};
+static const rs_field_ops  rs_timeline_ops = {
+    0, rs_timeline_save, rs_timeline_load, NULL
+};
+static const rs_field_ops  rs_keys_ops = {
+    0, rs_keys_save, rs_keys_load, NULL
+};
+
+/* per class: [count, suppressed, bytes, by access logs, by error logs] */
+static const rs_field  rs_agg_class_fields[] = {
+    RS_FIELD(NULL, rs_class_sum, count, RS_FT_U64, RS_FM_NONE),
+    RS_FIELD(NULL, rs_class_sum, suppressed, RS_FT_U64, RS_FM_NONE),
+    RS_FIELD(NULL, rs_class_sum, bytes, RS_FT_U64, RS_FM_NONE),
+    RS_FIELD(NULL, rs_class_sum, by_log[RS_LOG_ACCESS], RS_FT_U64,
+             RS_FM_NONE),
+    RS_FIELD(NULL, rs_class_sum, by_log[RS_LOG_ERROR], RS_FT_U64,
+             RS_FM_NONE),
+};
+
+/*
+ * The aggregate's members in document order (after "rstscan_partial",
+ * before "findings" and "limit_rules").  A document is loaded into a
+ * fresh aggregate, which rs_agg_merge() adds (agg.c): no merge rules.
+ */
+static const rs_field  rs_agg_fields[] = {
+    RS_FIELD("lines", rs_agg, lines, RS_FT_U64, RS_FM_NONE),
+    RS_FIELD("bytes", rs_agg, bytes, RS_FT_U64, RS_FM_NONE),
+    RS_FIELD("unparsed", rs_agg, unparsed, RS_FT_U64, RS_FM_NONE),
+    RS_FIELD("limit_hits", rs_agg, limit_hits, RS_FT_U64, RS_FM_NONE),
+    RS_FIELD("timeline_approximate", rs_agg, timeline_approximate,
+             RS_FT_BOOL, RS_FM_NONE),
+    RS_FIELD("bursts_approximate", rs_agg, bursts_approximate, RS_FT_BOOL,
+             RS_FM_NONE),
+    RS_FIELD_OPS("shown", rs_agg, shown, &rs_shown_ops, RS_FM_NONE),
+    RS_FIELD_OPS("files", rs_agg, files, &rs_files_ops, RS_FM_NONE),
+    RS_FIELD_SUB("classes", offsetof(rs_agg, cls), RS_FT_CLASSES,
+                 rs_agg_class_fields, 0, sizeof(rs_class_sum)),
+    RS_FIELD_OPS("timeline", rs_agg, cells, &rs_timeline_ops, RS_FM_NONE),
+    RS_FIELD_OPS("keys", rs_agg, keys, &rs_keys_ops, RS_FM_NONE),
+};
+
+
+int
+rs_partial_write(FILE *out, const rs_agg *a, const rs_findings *f)
+{
+    size_t   i;
+    int      rc;
+    json_t  *doc, *limit_rules;
+
+    doc = json_pack("{s:i}", "rstscan_partial", RS_PARTIAL_VERSION);
+
+    if (doc == NULL
+        || rs_fields_save(doc, rs_agg_fields, RS_NFIELDS(rs_agg_fields), a)
+           != 0
+        || json_object_set_new(doc, "findings", rs_findings_state(f)) != 0)
+    {
+        json_decref(doc);
         return -1;
     }
 
@@ -254,14 +456,10 @@ static int
 rs_partial_load(const json_t *doc, rs_agg *a, rs_findings *f, char *err,
     size_t errlen)
 {
-    json_int_t    version, n[5], sec, minute, hits;
-    int           tapprox, bapprox, off, has_off, detected;
-    json_t       *files, *classes, *timeline, *keys, *shown, *state, *v;
+    json_int_t    version;
     json_error_t  je;
-    const char   *name, *fpath, *format, *error;
-    size_t        i;
-    rg_class      c;
-    rs_file      *fl;
+    const char   *name;
+    json_t       *v;
 
     if (json_unpack_ex((json_t *) doc, &je, 0, "{s:I}", "rstscan_partial",
                        &version) != 0
@@ -272,24 +470,11 @@ rs_partial_load(const json_t *doc, rs_agg *a, rs_findings *f, char *err,
         return -1;
     }
 
-    if (json_unpack_ex((json_t *) doc, &je, 0, "{s:I,s:I,s:I,s:I,s:b,s:b,"
-                       "s:o,s:o,s:o,s:o,s:o,s:o}",
-                       "lines", &n[0], "bytes", &n[1], "unparsed", &n[2],
-                       "limit_hits", &hits, "timeline_approximate", &tapprox,
-                       "bursts_approximate", &bapprox, "shown", &shown,
-                       "files", &files, "classes", &classes,
-                       "timeline", &timeline, "keys", &keys,
-                       "findings", &state) != 0)
+    if (rs_fields_load(doc, rs_agg_fields, RS_NFIELDS(rs_agg_fields), a, err,
+                       errlen) != 0)
     {
-        snprintf(err, errlen, "%s", je.text);
         return -1;
     }
-
-    a->lines = (uint64_t) n[0];
-    a->bytes = (uint64_t) n[1];
-    a->unparsed = (uint64_t) n[2];
-    a->limit_hits = (uint64_t) hits;
-    a->timeline_approximate = tapprox;
 
     json_object_foreach(json_object_get(doc, "limit_rules"), name, v) {
         if (!json_is_integer(v)
@@ -300,100 +485,14 @@ rs_partial_load(const json_t *doc, rs_agg *a, rs_findings *f, char *err,
             return -1;
         }
     }
-    a->bursts_approximate = bapprox;
 
-    if (json_is_object(shown)) {
-        if (json_unpack_ex(shown, &je, 0, "{s:I,s:i,s:b}", "sec", &sec,
-                           "off_min", &off, "has_off", &has_off) != 0)
-        {
-            snprintf(err, errlen, "shown: %s", je.text);
-            return -1;
-        }
-
-        a->shown.sec = sec;
-        a->shown.off_min = off;
-        a->shown.has_off = (uint8_t) has_off;
-        a->shown.valid = 1;
+    v = json_object_get(doc, "findings");
+    if (v == NULL) {
+        snprintf(err, errlen, "findings: missing");
+        return -1;
     }
 
-    json_array_foreach(files, i, v) {
-        json_t  *jformat, *jerror;
-
-        if (json_unpack_ex(v, &je, 0, "{s:s,s:o,s:b,s:I,s:I,s:I,s:o}",
-                           "path", &fpath, "format", &jformat,
-                           "detected", &detected, "lines", &n[0],
-                           "bytes", &n[1], "unparsed", &n[2],
-                           "error", &jerror) != 0)
-        {
-            snprintf(err, errlen, "files[%zu]: %s", i, je.text);
-            return -1;
-        }
-
-        /* both may be null */
-        format = json_string_value(jformat);
-        error = json_string_value(jerror);
-
-        fl = rs_agg_file(a, fpath);
-        if (fl == NULL || rs_file_set(&fl->format, format)
-            || rs_file_set(&fl->error, error))
-        {
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-
-        fl->detected = detected;
-        /* a file no parser read fails --fail-on in the merge too */
-        fl->unreadable = error != NULL && strstr(error, RS_UNREADABLE) != NULL;
-        fl->lines = (uint64_t) n[0];
-        fl->bytes = (uint64_t) n[1];
-        fl->unparsed = (uint64_t) n[2];
-    }
-
-    json_object_foreach(classes, name, v) {
-        c = rg_class_from_name(name, strlen(name));
-
-        if (c == RG_CLASS_NONE
-            || json_unpack_ex(v, &je, 0, "[I,I,I,I,I!]", &n[0], &n[1], &n[2],
-                              &n[3], &n[4]))
-        {
-            snprintf(err, errlen, "classes: bad entry \"%s\"", name);
-            return -1;
-        }
-
-        a->cls[c].count = (uint64_t) n[0];
-        a->cls[c].suppressed = (uint64_t) n[1];
-        a->cls[c].bytes = (uint64_t) n[2];
-        a->cls[c].by_log[RS_LOG_ACCESS] = (uint64_t) n[3];
-        a->cls[c].by_log[RS_LOG_ERROR] = (uint64_t) n[4];
-    }
-
-    json_array_foreach(timeline, i, v) {
-        json_t  *cls;
-
-        if (json_unpack_ex(v, &je, 0, "[I,o,I]", &minute, &cls, &n[0]) != 0
-            || (c = rs_partial_class(cls)) == RG_CLASS_NONE)
-        {
-            snprintf(err, errlen, "timeline[%zu]: bad entry", i);
-            return -1;
-        }
-
-        if (rs_agg_add_cell(a, minute, c, (uint64_t) n[0]) != 0) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-    }
-
-    for (i = 0; i < RS_DIM_COUNT; i++) {
-        if (rs_partial_load_keys(json_object_get(keys, rs_dims[i]), a,
-                                 (rs_dim) i) != 0)
-        {
-            snprintf(err, errlen, "keys.%s: bad entry or out of memory",
-                     rs_dims[i]);
-            return -1;
-        }
-    }
-
-    return rs_findings_merge_state(f, state, err, errlen);
+    return rs_findings_merge_state(f, v, err, errlen);
 }
 
 

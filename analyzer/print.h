@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "report.h"
 
 /* The analyzer/README.md object, through libjansson; 0 or -1. */
@@ -14,15 +16,25 @@ int rs_print_json(const rs_report *rep, FILE *out);
 
 /*
  * For rs_report_opts.series_done: renders the JSON timeline into
- * rep->timeline_text ahead of rs_print_json, unless it has more than
+ * rep->ahead ahead of rs_print_json, unless it has more than
  * RS_JSON_AHEAD_POINTS points (about 60 bytes each; rs_print_json then
  * streams it).  0, or -1 when out of memory.
  */
 #define RS_JSON_AHEAD_POINTS  (128 * 1024)
 int rs_json_timeline_ahead(rs_report *rep);
 
+/*
+ * The JSON printer's part for the findings (print_json_findings.c): the
+ * `findings` and `truncations` arrays, and one finding's `numbers` object
+ * (which the text and HTML reports show as JSON); NULL when out of memory.
+ * l may be NULL (no findings computed: empty arrays).
+ */
+json_t *rs_json_findings(const rs_finding_list *l);
+json_t *rs_json_truncations(const rs_finding_list *l);
+json_t *rs_json_numbers(const rs_finding_list *l, const rs_finding *fd);
+
 /* The findings section of the terminal report (print_findings.c). */
-void rs_print_findings_text(const json_t *findings, FILE *out);
+void rs_print_findings_text(const rs_finding_list *l, FILE *out);
 
 /*
  * s with every control byte (below 0x20, and 0x7f) as '?', in buf (cut to

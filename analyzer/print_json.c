@@ -243,6 +243,23 @@ rs_json_timeline(const rs_report *rep, FILE *out)
 }
 
 
+/* the timeline's text, rendered ahead (rep->ahead) */
+typedef struct {
+    char    *text;
+    size_t   len;
+} rs_json_ahead;
+
+
+static void
+rs_json_ahead_free(void *p)
+{
+    rs_json_ahead  *a = p;
+
+    free(a->text);
+    free(a);
+}
+
+
 /*
  * The timeline rendered into memory by the thread that built it, while
  * the top lists and findings are still being built (report.h,
@@ -252,9 +269,10 @@ rs_json_timeline(const rs_report *rep, FILE *out)
 int
 rs_json_timeline_ahead(rs_report *rep)
 {
-    FILE    *mem;
-    size_t   i, n = 0;
-    int      rc;
+    FILE           *mem;
+    size_t          i, n = 0;
+    int             rc;
+    rs_json_ahead  *a;
 
     for (i = 0; i < RG_CLASS_COUNT; i++) {
         n += rep->ntimeline[i];
@@ -264,18 +282,26 @@ rs_json_timeline_ahead(rs_report *rep)
         return 0;
     }
 
-    mem = open_memstream(&rep->timeline_text, &rep->timeline_len);
+    a = calloc(1, sizeof(rs_json_ahead));
+    if (a == NULL) {
+        return -1;
+    }
+
+    mem = open_memstream(&a->text, &a->len);
     if (mem == NULL) {
+        free(a);
         return -1;
     }
 
     rc = rs_json_timeline(rep, mem);
 
     if (fclose(mem) != 0 || rc != 0) {
-        free(rep->timeline_text);
-        rep->timeline_text = NULL;
+        rs_json_ahead_free(a);
         return -1;
     }
+
+    rep->ahead = a;
+    rep->ahead_free = rs_json_ahead_free;
 
     return 0;
 }
@@ -311,8 +337,9 @@ rs_json_bursts(const rs_report *rep, FILE *out)
 int
 rs_print_json(const rs_report *rep, FILE *out)
 {
-    const rs_agg  *a = rep->agg;
-    int            rc;
+    const rs_agg         *a = rep->agg;
+    const rs_json_ahead  *ahead = rep->ahead;
+    int                   rc;
 
     fputs("{", out);
 
@@ -325,15 +352,13 @@ rs_print_json(const rs_report *rep, FILE *out)
                           json_integer((json_int_t) a->limit_hits), 0)
          | rs_json_member(out, "limit_rules", rs_json_limit_rules(a), 0)
          | rs_json_member(out, "classes", rs_json_classes(rep), 0)
-         | (rep->timeline_text != NULL
-            ? (fwrite(rep->timeline_text, 1, rep->timeline_len, out)
-               == rep->timeline_len ? 0 : -1)
+         | (ahead != NULL
+            ? (fwrite(ahead->text, 1, ahead->len, out) == ahead->len ? 0 : -1)
             : rs_json_timeline(rep, out))
          | rs_json_bursts(rep, out)
-         | rs_json_member(out, "truncations", rep->truncations
-                          ? json_incref(rep->truncations) : json_array(), 0)
-         | rs_json_member(out, "findings", rep->findings
-                          ? json_incref(rep->findings) : json_array(), 0)
+         | rs_json_member(out, "truncations",
+                          rs_json_truncations(rep->findings), 0)
+         | rs_json_member(out, "findings", rs_json_findings(rep->findings), 0)
          | rs_json_member(out, "approximate", json_pack("{s:b, s:I, s:b, s:b}",
                "top", rep->keys_approximate,
                "top_error", (json_int_t) rs_report_key_error(rep),

@@ -111,12 +111,12 @@ rs_report_free(rs_report *rep)
     size_t  i;
     int     d;
 
-    json_decref(rep->findings);
-    json_decref(rep->truncations);
+    rs_finding_list_free(rep->findings);
     rep->findings = NULL;
-    rep->truncations = NULL;
-    free(rep->timeline_text);
-    rep->timeline_text = NULL;
+    if (rep->ahead != NULL) {
+        rep->ahead_free(rep->ahead);
+        rep->ahead = NULL;
+    }
 
     for (i = 0; i < rep->nclasses; i++) {
         for (d = 0; d < RS_DIM_COUNT; d++) {

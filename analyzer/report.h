@@ -4,8 +4,8 @@
  * Built from an rs_agg (agg.h) after the scan or after merging shards:
  * classes ranked by bytes, top-N keys per class and dimension, the
  * per-minute series, and the bursts found in the per-client event times.
- * Printers (text, JSON; HTML later) only format what is here.  Findings
- * and truncations belong to a later stage and are added to this model.
+ * Printers (text, JSON, HTML) only format what is here.  The findings
+ * (finding.h) belong to a later stage and are added to this model.
  */
 
 #ifndef RS_REPORT_H
@@ -14,9 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "agg.h"
+#include "finding.h"
 
 typedef struct {
     const char  *key;           /* into the rs_agg's key arena */
@@ -74,10 +73,12 @@ struct rs_report {
     size_t            nbursts;
     uint64_t          abort_bytes;  /* bytes of every class together */
     int               keys_approximate;
-    json_t           *findings;     /* findings.h; NULL: none computed */
-    json_t           *truncations;  /* owned: rs_report_free drops them */
-    char             *timeline_text;    /* the timeline rendered ahead */
-    size_t            timeline_len;     /* (print_json.c); NULL: not */
+    rs_finding_list  *findings;     /* owned; NULL: none computed */
+    /* what a printer rendered ahead in the thread that built the
+       timeline (series_done; print_json.c: the timeline's text), for
+       that printer alone; freed with ahead_free.  NULL: nothing */
+    void             *ahead;
+    void            (*ahead_free)(void *ahead);
 };
 
 /* Builds the report; agg must outlive it.  0, or -1 when out of memory. */

@@ -7,27 +7,21 @@
  * the scanner's state (scan_impl.h).
  */
 
-#include <fcntl.h>
-#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "detect.h"
 #include "formats.h"
 #include "reader.h"
-#include "rg_find.h"
 #include "scan_impl.h"
 #include "scan_split.h"
 #include "syslog.h"
 
 
 static void rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r);
-static void rs_scan_lookback(rs_scanner *sc, const char *path,
-    uint64_t off);
 static void rs_scan_line(rs_scanner *sc, const rs_line *ln);
 static void rs_scan_parsed(rs_scanner *sc, const char *p, size_t len,
     uint64_t bytes, rs_ts *sys);
@@ -36,9 +30,7 @@ static void rs_scan_unlock(rs_scanner *sc);
 static int rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r);
 static int rs_scan_begin(rs_scanner *sc, const char *path, rs_searcher *s);
 static rs_searcher *rs_scan_searcher(rs_scanner *sc, rs_reader *r);
-static int rs_scan_judge(rs_scanner *sc);
 static int rs_scan_layout(rs_scanner *sc, const char *path);
-static int rs_has_phrase(const char *p, size_t len);
 
 
 rs_scanner *
@@ -374,72 +366,6 @@ rs_scanner_layout(rs_scanner *sc)
 }
 
 
-/*
- * A file no parser could read is never clean: detected as generic (no
- * layout fits), or every line unparsed.  Its error names it with how many
- * lines carry abort phrases; it makes the exit status 2 only with
- * --fail-on (rs_file.unreadable).  -1 for any other error, else 0.
- */
-static int
-rs_scan_judge(rs_scanner *sc)
-{
-    rs_file  *f = sc->file;
-    char      msg[1536];
-
-    if (f->error != NULL) {
-        return -1;
-    }
-
-    if (f->lines == 0
-        || !((sc->format == RG_FORMAT_GENERIC && f->detected)
-             || f->unparsed == f->lines))
-    {
-        return 0;
-    }
-
-    snprintf(msg, sizeof(msg), "%s" RS_UNREADABLE "format %s): "
-             "%" PRIu64 " of %" PRIu64 " lines carry abort phrases", f->path,
-             rg_format_name(sc->format), f->abort_lines, f->lines);
-    f->unreadable = 1;
-    rs_file_set(&f->error, msg);
-
-    return 0;
-}
-
-
-/*
- * The phrases that say a line is about an abort, whatever its layout: a
- * file no parser reads is judged by them (rs_scan_judge).
- */
-static const struct {
-    const char  *s;
-    size_t       len;
-} rs_phrases[] = {
-#define RS_PHRASE(s)  { s, sizeof(s) - 1 }
-    RS_PHRASE("Connection reset"), RS_PHRASE("Broken pipe"),
-    RS_PHRASE("prematurely closed"), RS_PHRASE("Connection refused"),
-    RS_PHRASE("timed out"), RS_PHRASE("ClientAbortException"),
-    RS_PHRASE("forcibly closed"), RS_PHRASE("connection abort"),
-    RS_PHRASE("canceled stream"), RS_PHRASE(" 499 "),
-#undef RS_PHRASE
-};
-
-
-static int
-rs_has_phrase(const char *p, size_t len)
-{
-    size_t  i;
-
-    for (i = 0; i < sizeof(rs_phrases) / sizeof(rs_phrases[0]); i++) {
-        if (rg_find(p, p + len, rs_phrases[i].s, rs_phrases[i].len) != NULL) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
 int
 rs_scan_range(rs_scanner *sc, rs_file *file, const char *path,
     rg_format format, uint64_t off, uint64_t len)
@@ -466,7 +392,7 @@ rs_scan_range(rs_scanner *sc, rs_file *file, const char *path,
     sc->pos = off;
     rs_pairs_reset(&sc->pairs);
     if (format == RG_FORMAT_NGINX_ERROR && off > 0) {
-        rs_scan_lookback(sc, path, off);
+        rs_classify_lookback(sc, path, off);
     }
 
     rs_scan_lines(sc, s, r);
@@ -474,87 +400,6 @@ rs_scan_range(rs_scanner *sc, rs_file *file, const char *path,
     rs_reader_close(r);
 
     return file->error != NULL ? -1 : 0;
-}
-
-
-/*
- * The lines that start in the RS_PAIR_WINDOW bytes before off, through
- * the pairing only (pair.h), as rs_scan_text and rs_classify would take
- * them: a line the light path skips, or outside --since/--until, takes no
- * part.  Nothing is counted.  A file that cannot be read here is read by
- * rs_scan_range, which reports it.
- */
-static void
-rs_scan_lookback(rs_scanner *sc, const char *path, uint64_t off)
-{
-    char        *buf;
-    const char  *p, *end, *nl;
-    uint64_t     from;
-    size_t       len, skip;
-    ssize_t      got;
-    int          fd;
-    rs_parsed    out;
-    rs_ts        sys;
-
-    /* one byte more: whether a line starts right at the window's start */
-    from = off > RS_PAIR_WINDOW + 1 ? off - RS_PAIR_WINDOW - 1 : 0;
-    buf = malloc((size_t) (off - from));
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    if (buf == NULL || fd < 0) {
-        free(buf);
-        if (fd >= 0) {
-            close(fd);
-        }
-        return;
-    }
-
-    got = pread(fd, buf, (size_t) (off - from), (off_t) from);
-    close(fd);
-
-    if (got != (ssize_t) (off - from)) {
-        free(buf);
-        return;
-    }
-
-    p = buf;
-    end = buf + got;
-
-    if (from > 0) {
-        nl = memchr(p, '\n', (size_t) (end - p));
-        p = nl != NULL ? nl + 1 : end;
-    }
-
-    for ( ; p < end; p = nl + 1) {
-        nl = memchr(p, '\n', (size_t) (end - p));
-        if (nl == NULL) {
-            break;
-        }
-
-        len = (size_t) (nl - p);
-        if (len > 0 && p[len - 1] == '\r') {
-            len--;
-        }
-
-        memset(&sys, 0, sizeof(rs_ts));
-        skip = rs_syslog_prefix(p, len, sc->cfg->year, &sys);
-
-        sc->sys = sys;
-        if ((rs_light_on(sc)
-             && !rg_prescan_may_match(sc->prescan, RG_FORMAT_NGINX_ERROR,
-                                      p + skip, len - skip))
-            || rs_parse_nginx_error(&sc->parser, p + skip, len - skip, &out)
-               != 0
-            || !rs_range_keep(sc, &out))
-        {
-            continue;
-        }
-
-        (void) rs_pairs_note(&sc->pairs, &out,
-                             from + (uint64_t) (p - buf));
-    }
-
-    free(buf);
 }
 
 

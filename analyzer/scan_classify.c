@@ -6,11 +6,15 @@
  * a folded Java record.
  */
 
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "formats.h"
 #include "rg_find.h"
 #include "scan_impl.h"
+#include "syslog.h"
 
 
 static void rs_classify_summary(rs_scanner *sc, rs_parsed *out);
@@ -293,4 +297,85 @@ rs_classify_java(rs_scanner *sc, const rs_record_state *rec)
     seen.signature.p = rec->sig_len ? rec->sig : NULL;
     seen.signature.len = rec->sig_len;
     rs_observe(sc, &seen);
+}
+
+
+/*
+ * The lines that start in the RS_PAIR_WINDOW bytes before off, through
+ * the pairing only (pair.h), as rs_scan_text and rs_classify would take
+ * them: a line the light path skips, or outside --since/--until, takes no
+ * part.  Nothing is counted.  A file that cannot be read here is read by
+ * rs_scan_range, which reports it.
+ */
+void
+rs_classify_lookback(rs_scanner *sc, const char *path, uint64_t off)
+{
+    char        *buf;
+    const char  *p, *end, *nl;
+    uint64_t     from;
+    size_t       len, skip;
+    ssize_t      got;
+    int          fd;
+    rs_parsed    out;
+    rs_ts        sys;
+
+    /* one byte more: whether a line starts right at the window's start */
+    from = off > RS_PAIR_WINDOW + 1 ? off - RS_PAIR_WINDOW - 1 : 0;
+    buf = malloc((size_t) (off - from));
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (buf == NULL || fd < 0) {
+        free(buf);
+        if (fd >= 0) {
+            close(fd);
+        }
+        return;
+    }
+
+    got = pread(fd, buf, (size_t) (off - from), (off_t) from);
+    close(fd);
+
+    if (got != (ssize_t) (off - from)) {
+        free(buf);
+        return;
+    }
+
+    p = buf;
+    end = buf + got;
+
+    if (from > 0) {
+        nl = memchr(p, '\n', (size_t) (end - p));
+        p = nl != NULL ? nl + 1 : end;
+    }
+
+    for ( ; p < end; p = nl + 1) {
+        nl = memchr(p, '\n', (size_t) (end - p));
+        if (nl == NULL) {
+            break;
+        }
+
+        len = (size_t) (nl - p);
+        if (len > 0 && p[len - 1] == '\r') {
+            len--;
+        }
+
+        memset(&sys, 0, sizeof(rs_ts));
+        skip = rs_syslog_prefix(p, len, sc->cfg->year, &sys);
+
+        sc->sys = sys;
+        if ((rs_light_on(sc)
+             && !rg_prescan_may_match(sc->prescan, RG_FORMAT_NGINX_ERROR,
+                                      p + skip, len - skip))
+            || rs_parse_nginx_error(&sc->parser, p + skip, len - skip, &out)
+               != 0
+            || !rs_range_keep(sc, &out))
+        {
+            continue;
+        }
+
+        (void) rs_pairs_note(&sc->pairs, &out,
+                             from + (uint64_t) (p - buf));
+    }
+
+    free(buf);
 }

@@ -12,6 +12,7 @@
  *                    summaries added back, its alerts, HTTP/2 pairs, the
  *                    access log's truncation rule; into the aggregate
  *   scan_range.c     a record's time and --since/--until
+ *   scan_judge.c     an input no parser could read
  */
 
 #ifndef RS_SCAN_IMPL_H
@@ -143,6 +144,14 @@ void rs_scan_progress(rs_scanner *sc, uint64_t *n, uint64_t *done,
 /* scan_classify.c */
 void rs_classify(rs_scanner *sc, rs_parsed *out, uint64_t bytes);
 void rs_classify_java(rs_scanner *sc, const rs_record_state *rec);
+/* the HTTP/2 cancels a chunk's first lines may pair with, from the window
+   before off (a split file: scan_split.h) */
+void rs_classify_lookback(rs_scanner *sc, const char *path, uint64_t off);
+
+/* scan_judge.c: whether a line holds an abort phrase; the input's verdict
+   at its end (a file no parser could read), 0 or -1 for another error */
+int rs_has_phrase(const char *p, size_t len);
+int rs_scan_judge(rs_scanner *sc);
 
 /* scan_range.c */
 int rs_range_on(const rs_scan_config *cfg);

@@ -14,15 +14,15 @@
  * access-log findings).
  */
 const rg_format_info  rg_formats[RG_FORMAT_COUNT] = {
-    { RG_FORMAT_NGINX_ERROR, "nginx-error", 0, 0 },
-    { RG_FORMAT_NGINX_ACCESS, "nginx-access", 1, 0 },
-    { RG_FORMAT_APACHE_ERROR, "apache-error", 0, 0 },
-    { RG_FORMAT_APACHE_ACCESS, "apache-access", 1, 0 },
-    { RG_FORMAT_JAVA, "java", 0, 1 },
-    { RG_FORMAT_HAPROXY, "haproxy", 1, 0 },
-    { RG_FORMAT_ENVOY, "envoy", 1, 0 },
-    { RG_FORMAT_CADDY, "caddy", 1, 0 },
-    { RG_FORMAT_GENERIC, "generic", 0, 0 },
+    { RG_FORMAT_NGINX_ERROR, "nginx-error", 0, 0, RG_SERVER_NGINX },
+    { RG_FORMAT_NGINX_ACCESS, "nginx-access", 1, 0, RG_SERVER_NGINX },
+    { RG_FORMAT_APACHE_ERROR, "apache-error", 0, 0, RG_SERVER_APACHE },
+    { RG_FORMAT_APACHE_ACCESS, "apache-access", 1, 0, RG_SERVER_APACHE },
+    { RG_FORMAT_JAVA, "java", 0, 1, RG_SERVER_JAVA },
+    { RG_FORMAT_HAPROXY, "haproxy", 1, 0, RG_SERVER_HAPROXY },
+    { RG_FORMAT_ENVOY, "envoy", 1, 0, RG_SERVER_ENVOY },
+    { RG_FORMAT_CADDY, "caddy", 1, 0, RG_SERVER_CADDY },
+    { RG_FORMAT_GENERIC, "generic", 0, 0, RG_SERVER_NGINX },
 };
 
 
@@ -67,4 +67,12 @@ rg_format_is_multiline(rg_format format)
 {
     return (int) format >= 0 && format < RG_FORMAT_COUNT
            && rg_formats[format].multiline;
+}
+
+
+rg_server
+rg_format_server(rg_format format)
+{
+    return (int) format >= 0 && format < RG_FORMAT_COUNT
+           ? rg_formats[format].server : RG_SERVER_NGINX;
 }

@@ -26,11 +26,27 @@ typedef enum {
     RG_FORMAT_COUNT
 } rg_format;
 
+/*
+ * The server that writes a format: the findings give their advice in its
+ * words and settings (analyzer/README.md "Advice per server").  Lines no
+ * parser knows (generic) get nginx's, the module's server.
+ */
+typedef enum {
+    RG_SERVER_NGINX = 0,
+    RG_SERVER_APACHE,
+    RG_SERVER_JAVA,             /* Tomcat and other servlet containers */
+    RG_SERVER_HAPROXY,
+    RG_SERVER_ENVOY,
+    RG_SERVER_CADDY,
+    RG_SERVER_COUNT
+} rg_server;
+
 typedef struct {
     rg_format    format;
     const char  *name;          /* "nginx-error" */
     unsigned     access:1;      /* one record a request (access-log budgets) */
     unsigned     multiline:1;   /* a record may span lines (Java traces) */
+    rg_server    server;        /* who writes it */
 } rg_format_info;
 
 /* The whole table, indexed by rg_format. */
@@ -44,5 +60,8 @@ const char *rg_format_name(rg_format format);
 /* 0 for an out-of-range value. */
 int rg_format_is_access(rg_format format);
 int rg_format_is_multiline(rg_format format);
+
+/* RG_SERVER_NGINX for an out-of-range value. */
+rg_server rg_format_server(rg_format format);
 
 #endif /* RG_FORMAT_H */

@@ -257,10 +257,8 @@ fuzz_scan(const uint8_t *data, size_t size, int format, const char *layout,
 
     if (observers) {
         rs_findings_total_bytes(obs.findings, agg.bytes);
-        rep.findings = rs_findings_json(obs.findings, &agg);
-        rep.truncations = rs_findings_truncations(obs.findings);
-        if (rep.findings == NULL || rep.truncations == NULL
-            || rs_sim_failed(obs.sim))
+        rep.findings = rs_findings_build(obs.findings, &agg);
+        if (rep.findings == NULL || rs_sim_failed(obs.sim))
         {
             abort();
         }

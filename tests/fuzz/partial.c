@@ -15,7 +15,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char             err[1024];
-    json_t          *doc, *out;
+    json_t          *doc;
+    rs_finding_list *out;
     rs_agg           agg;
     rs_report        rep;
     rs_findings     *f;
@@ -38,8 +39,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             rs_report_free(&rep);
         }
 
-        out = rs_findings_json(f, &agg);
-        json_decref(out);
+        out = rs_findings_build(f, &agg);
+        rs_finding_list_free(out);
     }
 
     rs_agg_free(&agg);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "findings.h"
+#include "print.h"
 
 static rs_findings  *f;
 static rs_agg        agg_one, *agg = &agg_one;  /* the same scan's aggregate */
@@ -31,6 +32,34 @@ static void teardown(void)
 }
 
 TestSuite(findings, .init = setup, .fini = teardown);
+
+/* The findings of c as the --json report writes them. */
+static json_t *
+findings_json(const rs_findings *c, const rs_agg *a)
+{
+    rs_finding_list  *l = rs_findings_build(c, a);
+    json_t           *j;
+
+    cr_assert_not_null(l);
+    j = rs_json_findings(l);
+    rs_finding_list_free(l);
+    cr_assert_not_null(j);
+    return j;
+}
+
+/* The report's `truncations` of c. */
+static json_t *
+truncations_json(const rs_findings *c)
+{
+    rs_finding_list  *l = rs_findings_build(c, agg);
+    json_t           *j;
+
+    cr_assert_not_null(l);
+    j = rs_json_truncations(l);
+    rs_finding_list_free(l);
+    cr_assert_not_null(j);
+    return j;
+}
 
 static rs_obs
 req(int64_t sec, rg_class cls, int status)
@@ -142,7 +171,7 @@ Test(findings, user_navigation_from_many_browsers)
 {
     navigation(40, 20, FIREFOX, 400);
 
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     json_t *nav = json_array_get(kind(all, "user_navigation", 1), 0);
 
     cr_assert_str_eq(json_string_value(json_object_get(nav, "class")),
@@ -161,10 +190,51 @@ Test(findings, user_navigation_from_many_browsers)
     json_decref(all);
 }
 
+/* The same finding as the C value every printer reads (finding.h). */
+Test(findings, user_navigation_as_a_struct)
+{
+    navigation(40, 20, FIREFOX, 400);
+
+    rs_finding_list *l = rs_findings_build(f, agg);
+    cr_assert_not_null(l);
+    cr_assert_eq(l->n, 1);
+    cr_assert_eq(l->ntrunc, 0);
+    const rs_finding *fd = &l->v[0];
+    cr_assert_eq(fd->kind, RS_FD_USER_NAVIGATION);
+    cr_assert_str_eq(rs_finding_name(fd->kind), "user_navigation");
+    cr_assert_eq(fd->cls, RG_CLASS_CLIENT_CLOSED);
+    cr_assert_eq(fd->u.nav.aborts, 40);
+    cr_assert_eq(fd->u.nav.clients, 20);
+    cr_assert_float_eq(fd->u.nav.top_client_share, 0.05, 1e-9);
+    cr_assert_float_eq(fd->u.nav.median_request_s, 0.4, 1e-9);
+    cr_assert_float_eq(fd->u.nav.browser_share, 1.0, 1e-9);
+    cr_assert_not_null(strstr(fd->advice, "if=$rstguard_log"), "%s",
+                       fd->advice);
+    rs_finding_list_free(l);
+}
+
+/* Log text that is not UTF-8 reads the same in every printer: '?'. */
+Test(findings, evidence_not_utf8_is_ascii)
+{
+    rs_obs  o = req(1000, RG_CLASS_UPSTREAM_REFUSED, -1);
+
+    o.access = 0;
+    o.line = "refused \xff\xfe caf\xc3\xa9";
+    o.line_len = strlen(o.line);
+    observe(&o, "10.0.0.1");
+
+    rs_finding_list *l = rs_findings_build(f, agg);
+    cr_assert_not_null(l);
+    cr_assert_eq(l->n, 1);
+    cr_assert_eq(l->v[0].kind, RS_FD_BACKEND_DOWN);
+    cr_assert_str_eq(l->v[0].evidence, "1 record; e.g. refused ?? caf??");
+    rs_finding_list_free(l);
+}
+
 Test(findings, no_user_navigation_from_one_bot)
 {
     navigation(40, 20, "curl/8.0", 400);     /* not browsers */
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     kind(all, "user_navigation", 0);
     json_decref(all);
 }
@@ -172,14 +242,14 @@ Test(findings, no_user_navigation_from_one_bot)
 Test(findings, no_user_navigation_from_long_requests_or_one_client)
 {
     navigation(40, 20, FIREFOX, 30000);      /* 30 s each: not navigation */
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     kind(all, "user_navigation", 0);
     json_decref(all);
 
     rs_findings_free(f);
     f = rs_findings_create();
     navigation(40, 1, FIREFOX, 400);         /* one client */
-    all = rs_findings_json(f, agg);
+    all = findings_json(f, agg);
     kind(all, "user_navigation", 0);
     json_decref(all);
 }
@@ -208,7 +278,7 @@ Test(findings, user_navigation_counts_held_back_aborts_under_their_client)
     navigation(40, 20, FIREFOX, 400);       /* 20 clients, 2 aborts each */
     summary(RG_CLASS_CLIENT_CLOSED, "203.0.113.0", 10);
 
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     json_t *nav = json_array_get(kind(all, "user_navigation", 1), 0);
     cr_assert_eq(num(nav, "aborts"), 50);
     cr_assert_eq(num(nav, "clients"), 20);
@@ -220,7 +290,7 @@ Test(findings, user_navigation_counts_held_back_aborts_under_their_client)
 
     /* 52 of 90 now: one client, not users navigating */
     summary(RG_CLASS_CLIENT_RESET, "203.0.113.0", 40);
-    all = rs_findings_json(f, agg);
+    all = findings_json(f, agg);
     kind(all, "user_navigation", 0);
     json_decref(all);
 }
@@ -239,7 +309,7 @@ Test(findings, user_navigation_counts_only_navigation_aborts_per_client)
         observe(&o, "203.0.113.1");
     }
 
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     json_t *nav = json_array_get(kind(all, "user_navigation", 1), 0);
     cr_assert_eq(num(nav, "aborts"), 40);
     cr_assert_eq(num(nav, "clients"), 20);
@@ -257,7 +327,7 @@ Test(findings, no_user_navigation_from_four_navigating_clients)
         snprintf(ip, sizeof(ip), "192.0.2.%d", i);
         observe(&o, ip);
     }
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     kind(all, "user_navigation", 0);
     json_decref(all);
 }
@@ -281,7 +351,7 @@ Test(findings, user_navigation_past_the_client_limit)
     }
     cr_assert(held >= 5 && held < 30, "%d", (int) held);
 
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     json_t *nav = json_array_get(kind(all, "user_navigation", 1), 0);
     cr_assert_eq(num(nav, "aborts"), 60);
     cr_assert_eq(num(nav, "clients"), held);
@@ -316,7 +386,7 @@ Test(findings, overload_when_aborts_rise_with_the_load)
 {
     traffic(8, rising);
 
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     json_t *o = json_array_get(kind(all, "overload", 1), 0);
 
     cr_assert_eq(num(o, "minutes"), 8);
@@ -336,7 +406,7 @@ Test(findings, overload_when_aborts_rise_with_the_load)
 Test(findings, no_overload_when_aborts_only_follow_the_traffic)
 {
     traffic(8, flat);
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     kind(all, "overload", 0);
     json_decref(all);
 }
@@ -352,7 +422,7 @@ Test(findings, idle_timeout_when_resets_cluster_at_60s)
     o.request_ms = 2000;
     observe(&o, "192.0.2.1");
 
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     json_t *idle = json_array_get(kind(all, "idle_timeout", 1), 0);
 
     cr_assert_eq(num(idle, "records"), 12);
@@ -370,7 +440,7 @@ Test(findings, no_idle_timeout_when_times_spread)
         o.request_ms = 5000 + i * 3000;
         observe(&o, "192.0.2.1");
     }
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     kind(all, "idle_timeout", 0);
     json_decref(all);
 }
@@ -394,7 +464,7 @@ Test(findings, output_buffer_when_a_uri_stops_at_8k)
     response("/report.jsp", 31000, -1, 200);
     response("/other", 4096, -1, 200);
 
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     json_t *ob = json_array_get(kind(all, "output_buffer", 1), 0);
     cr_assert_eq(num(ob, "uris"), 1);
     json_t *t = json_array_get(json_object_get(json_object_get(ob, "numbers"),
@@ -442,7 +512,7 @@ Test(findings, output_buffer_keeps_four_sizes_per_uri_through_merge_and_state)
                  "%s", err);
 
     for (int pass = 0; pass < 2; pass++) {
-        json_t *t = rs_findings_truncations(pass ? back : f);
+        json_t *t = truncations_json(pass ? back : f);
         /* most responses first, then by URI and size */
         long want[][3] = {                  /* uri: count, size, largest */
             { 6, 16384, 2000000 }, { 5, 8192, 2000000 }, { 5, 12288, 2000000 },
@@ -495,7 +565,7 @@ Test(findings, output_buffer_past_the_uri_bound_keeps_the_cut_uri)
     }
     response("/report.jsp", 31000, -1, 200);
 
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     json_t *ob = json_array_get(kind(all, "output_buffer", 1), 0);
     cr_assert_eq(num(ob, "uris"), 1);
     cr_assert_str_eq(json_string_value(json_object_get(ob, "evidence")),
@@ -515,7 +585,7 @@ Test(findings, output_buffer_past_the_uri_bound_keeps_the_cut_uri)
                  "counters"), 2)), 1);
     cr_assert_eq(rs_findings_merge_state(back, state, err, sizeof(err)), 0,
                  "%s", err);
-    json_t *again = rs_findings_json(back, agg);
+    json_t *again = findings_json(back, agg);
     same_json(all, again);
     json_decref(again);
     json_decref(state);
@@ -540,7 +610,7 @@ Test(findings, no_output_buffer_from_users_leaving_or_smaller_pages)
     }
     response("/big", 90000, -1, 200);
 
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     kind(all, "output_buffer", 0);
     json_decref(all);
 }
@@ -555,7 +625,7 @@ Test(findings, output_buffer_names_the_buffer)
     observe(&o, "192.0.2.9");
     observe(&o, "192.0.2.9");
 
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     json_t *ob = json_array_get(kind(all, "output_buffer", 1), 0);
     cr_assert_eq(num(ob, "records"), 2);
     cr_assert_not_null(strstr(json_string_value(json_object_get(ob, "advice")),
@@ -584,7 +654,7 @@ Test(findings, log_bloat_with_java_signatures)
         observe(&o, "-");
     }
 
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     json_t *b = json_array_get(kind(all, "log_bloat", 1), 0);
     cr_assert_eq(num(b, "abort_bytes"), 15000);
     cr_assert_eq(num(b, "total_bytes"), 16000);
@@ -617,7 +687,7 @@ java_abort(const char *sig, uint64_t bytes, uint32_t lines)
 static json_t *
 bloat_of(rs_findings *c)
 {
-    json_t *all = rs_findings_json(c, agg);
+    json_t *all = findings_json(c, agg);
     json_t *b = json_incref(json_array_get(kind(all, "log_bloat", 1), 0));
     json_decref(all);
     return b;
@@ -713,7 +783,7 @@ Test(findings, no_log_bloat_under_ten_percent)
         rs_obs ok = req(100, RG_CLASS_NONE, 200);
         observe(&ok, "x");
     }
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     kind(all, "log_bloat", 0);
     json_decref(all);
 }
@@ -724,7 +794,7 @@ Test(findings, backend_down_port_in_use_socket_misuse)
                         RG_CLASS_SOCKET_CLOSED };
     const char *kinds[] = { "backend_down", "port_in_use", "socket_misuse" };
 
-    json_t *none = rs_findings_json(f, agg);
+    json_t *none = findings_json(f, agg);
     for (int i = 0; i < 3; i++) {
         kind(none, kinds[i], 0);
     }
@@ -737,7 +807,7 @@ Test(findings, backend_down_port_in_use_socket_misuse)
     }
     rs_findings_suppressed(f, RG_CLASS_UPSTREAM_REFUSED, 5);
 
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     for (int i = 0; i < 3; i++) {
         json_t *k = json_array_get(kind(all, kinds[i], 1), 0);
         cr_assert_eq(num(k, "records"), i == 0 ? 6 : 1);
@@ -778,8 +848,8 @@ Test(findings, merged_collectors_equal_one)
 
     cr_assert_eq(rs_findings_merge(a, b), 0);
     cr_assert_eq(rs_agg_merge(&agg_a, &agg_b), 0);
-    json_t *want = rs_findings_json(one, &agg_one);
-    json_t *got = rs_findings_json(a, &agg_a);
+    json_t *want = findings_json(one, &agg_one);
+    json_t *got = findings_json(a, &agg_a);
     same_json(want, got);
     /* the cut URI needs both halves: three at 8 KiB here, the larger there */
     kind(got, "output_buffer", 1);
@@ -791,7 +861,7 @@ Test(findings, merged_collectors_equal_one)
     cr_assert_eq(rs_findings_merge(first, a), 0);
     cr_assert_eq(rs_findings_merge(empty, first), 0);
     rs_findings_free(first);
-    json_t *again = rs_findings_json(empty, &agg_a);
+    json_t *again = findings_json(empty, &agg_a);
     same_json(got, again);
     json_decref(again);
     /* bin by bin, as the state holds every histogram bin and sketch
@@ -828,7 +898,7 @@ Test(findings, output_buffer_names_the_buffer_from_a_java_exception)
     o.signature_len = strlen(o.signature);
     observe(&o, "-");
 
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     json_t *ob = json_array_get(kind(all, "output_buffer", 1), 0);
     cr_assert_not_null(strstr(json_string_value(json_object_get(ob, "advice")),
                               "setBufferSize"));
@@ -856,7 +926,7 @@ Test(findings, output_buffer_from_a_content_length_shortfall)
     o.body_bytes = 8192;
     observe(&o, "192.0.2.9");
 
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     json_t *ob = json_array_get(kind(all, "output_buffer", 1), 0);
     cr_assert_str_eq(json_string_value(json_object_get(ob, "class")),
                      "truncated");
@@ -874,7 +944,7 @@ Test(findings, idle_timeout_on_the_upstream_response_time)
         observe(&o, "192.0.2.1");
     }
 
-    json_t *all = rs_findings_json(f, agg);
+    json_t *all = findings_json(f, agg);
     json_t *idle = json_array_get(kind(all, "idle_timeout", 1), 0);
     cr_assert_str_eq(json_string_value(json_object_get(
         json_object_get(idle, "numbers"), "field")), "upstream_response_time");

@@ -569,3 +569,213 @@ Test(findings_logs, user_navigation_on_haproxy_records_in_its_words)
                    text(b, 0, "advice"));
     json_decref(b);
 }
+
+/*
+ * Advice in the words of the server that wrote the records
+ * (analyzer/findings_words.c): Envoy's and Caddy's records name their own
+ * settings, never nginx's module, proxy_pass or keepalive_timeout.
+ */
+
+/* Envoy's default access log line: time, request, code, flags, bytes
+   received and sent, %DURATION%, upstream service time, XFF, agent, id,
+   authority, upstream host. */
+static void
+envoy(FILE *f, int s, int code, const char *flags, int ms, int client,
+    const char *agent)
+{
+    fprintf(f, "[2026-11-21T10:%02d:%02d.123Z] \"GET /video/%d.mp4 HTTP/1.1\""
+            " %d %s 0 %d %d - \"198.51.100.%d\" \"%s\""
+            " \"00000000-0000-4000-8000-%012d\" \"shop.example.com\""
+            " \"10.0.0.5:8080\"\n", s / 60, s % 60, s % 7, code, flags,
+            code ? 1002 : 0, ms, client, agent, s);
+}
+
+static const char  *envoy_navigation =
+    "harmless: nothing to fix in Envoy (response flag DC: the downstream"
+    " closed the connection); if they flood the access log, sample them"
+    " with a `runtime_filter` or log only what needs a look with a"
+    " `status_code_filter` or `response_flag_filter`";
+static const char  *envoy_backend_down =
+    "check that the cluster's endpoints run and listen where the cluster"
+    " points (flags UF: connection failure, URX: retries exhausted); add"
+    " `health_checks` and `outlier_detection` to the cluster so Envoy stops"
+    " sending to a dead endpoint, and a `retry_policy` with `retry_on:"
+    " connect-failure` on the route";
+
+Test(findings_logs, envoy_records_get_envoys_advice)
+{
+    FILE    *f = create("envoy.log");
+    json_t  *all;
+
+    for (int i = 0; i < 40; i++) {
+        envoy(f, i, 0, "DC", 300, i % 20, BROWSER);
+    }
+    for (int i = 0; i < 5; i++) {
+        envoy(f, 40 + i, 503, "UF,URX", 2, 99, "curl/8.0");
+    }
+    fclose(f);
+
+    expect("--format envoy", "envoy.log", "user_navigation(client_closed)"
+           " log_bloat(client_closed) backend_down(upstream_refused)");
+    all = findings("--format envoy", "envoy.log");
+    cr_assert_str_eq(text(all, 0, "advice"), envoy_navigation);
+    cr_assert_str_eq(text(all, 1, "advice"), "log fewer of them: an access"
+                     " log filter (`runtime_filter` to sample,"
+                     " `status_code_filter` or `response_flag_filter` to keep"
+                     " only what needs a look)");
+    cr_assert_str_eq(text(all, 2, "advice"), envoy_backend_down);
+    for (size_t i = 0; i < 3; i++) {
+        cr_assert_null(strstr(text(all, i, "advice"), "rstguard"));
+        cr_assert_null(strstr(text(all, i, "advice"), "proxy_pass"));
+    }
+    json_decref(all);
+}
+
+/* UT: the route's timeout ends requests at 15 s of %DURATION% */
+Test(findings_logs, envoy_idle_timeout_names_envoys_timeouts)
+{
+    FILE    *f = create("envoy-ut.log");
+    json_t  *b;
+
+    for (int i = 0; i < 30; i++) {
+        envoy(f, i, 200, "-", 12, i % 9, "okhttp/4.9");
+    }
+    for (int i = 0; i < 8; i++) {
+        envoy(f, 30 + i, 504, "UT", 15000 + i * 20, i, "okhttp/4.9");
+    }
+    fclose(f);
+
+    b = of_kind("--format envoy", "envoy-ut.log", "idle_timeout", 1);
+    cr_assert_str_eq(text(b, 0, "class"), "upstream_timeout");
+    cr_assert_eq(num_of(b, 0, "records"), 8);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
+        json_array_get(b, 0), "numbers"), "field")), "DURATION");
+    cr_assert_not_null(strstr(text(b, 0, "evidence"), "8 of 8 resets and"
+                              " timeouts (100%) end after 15.0 s (+-2%) of"
+                              " Envoy's %DURATION%; e.g. ["), "%s",
+                       text(b, 0, "evidence"));
+    cr_assert_str_eq(text(b, 0, "cause"), "an Envoy timeout ends requests or"
+                     " connections that stay idle for a fixed time");
+    cr_assert_str_eq(text(b, 0, "advice"), "Envoy ends them after 15 s: the"
+                     " route's `timeout` (15 s by default, response flag UT),"
+                     " the HTTP connection manager's `stream_idle_timeout` (5"
+                     " min, flag SI) or"
+                     " `common_http_protocol_options.idle_timeout` (1 h, also"
+                     " on the cluster); raise the one that matches above the"
+                     " longest pause the application makes (`timeout: 0s` on"
+                     " a streaming route), or keep the peers sending");
+    json_decref(b);
+}
+
+/* Caddy's JSON log: an access line, or an error line with its message */
+static void
+caddy(FILE *f, int s, const char *level, const char *msg, int status,
+    double duration, int client, const char *agent)
+{
+    fprintf(f, "{\"level\":\"%s\",\"ts\":%d.25,\"logger\":\"http.log.%s."
+            "log0\",\"msg\":\"%s\",\"request\":{\"remote_ip\":\"198.51.100."
+            "%d\",\"remote_port\":\"5%04d\",\"client_ip\":\"198.51.100.%d\","
+            "\"proto\":\"HTTP/2.0\",\"method\":\"GET\",\"host\":"
+            "\"shop.example.com\",\"uri\":\"/api/v1/items/%d\",\"headers\":"
+            "{\"User-Agent\":[\"%s\"]}},\"duration\":%.3f,\"size\":0,"
+            "\"status\":%d}\n", level, 1795255200 + s,
+            strcmp(level, "error") == 0 ? "error" : "access", msg, client, s,
+            client, s % 5, agent, duration, status);
+}
+
+Test(findings_logs, caddy_records_get_caddys_advice)
+{
+    FILE    *f = create("caddy.log");
+    json_t  *b;
+
+    for (int i = 0; i < 40; i++) {
+        caddy(f, i, "info", "handled request", 499, 0.3, i % 20, BROWSER);
+    }
+    for (int i = 0; i < 5; i++) {
+        caddy(f, 40 + i, "error", "dial tcp 10.0.0.9:9000: connect:"
+              " connection refused", 502, 0.001, 99, "curl/8.0");
+    }
+    fclose(f);
+
+    b = of_kind("--format caddy", "caddy.log", "user_navigation", 1);
+    cr_assert_str_eq(text(b, 0, "advice"), "harmless: nothing to fix in"
+                     " Caddy (the client went away: \"context canceled\","
+                     " status 499); if they flood the log, leave the paths"
+                     " out with `log_skip` (`skip_log` before Caddy 2.8) or"
+                     " sample the log");
+    json_decref(b);
+    b = of_kind("--format caddy", "caddy.log", "backend_down", 1);
+    cr_assert_eq(num_of(b, 0, "records"), 5);
+    cr_assert_str_eq(text(b, 0, "advice"), "check that the backend runs and"
+                     " listens on the `reverse_proxy` upstream's address"
+                     " (\"dial tcp ...: connection refused\"); add active"
+                     " (`health_uri`) or passive (`fail_duration`) health"
+                     " checks, a second upstream, and `lb_try_duration` so"
+                     " Caddy tries another");
+    json_decref(b);
+    b = of_kind("--format caddy", "caddy.log", "log_bloat", 1);
+    cr_assert_str_eq(text(b, 0, "advice"), "log fewer of them: `log_skip`"
+                     " for the paths that abort most, or sampling in the"
+                     " `log` directive");
+    json_decref(b);
+}
+
+/* the reverse proxy's response_header_timeout at 30 s of Caddy's duration */
+Test(findings_logs, caddy_idle_timeout_names_caddys_timeouts)
+{
+    FILE    *f = create("caddy-to.log");
+    json_t  *b;
+
+    for (int i = 0; i < 30; i++) {
+        caddy(f, i, "info", "handled request", 200, 0.012, i % 9,
+              "okhttp/4.9");
+    }
+    for (int i = 0; i < 6; i++) {
+        caddy(f, 30 + i, "error", "net/http: timeout awaiting response"
+              " headers", 504, 30.0 + i * 0.05, i, "okhttp/4.9");
+    }
+    fclose(f);
+
+    b = of_kind("--format caddy", "caddy-to.log", "idle_timeout", 1);
+    cr_assert_str_eq(text(b, 0, "class"), "upstream_timeout");
+    cr_assert_eq(num_of(b, 0, "records"), 6);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
+        json_array_get(b, 0), "numbers"), "field")), "duration");
+    cr_assert_not_null(strstr(text(b, 0, "evidence"), "of Caddy's duration;"),
+                       "%s", text(b, 0, "evidence"));
+    cr_assert_str_eq(text(b, 0, "advice"), "Caddy ends them after 30 s: the"
+                     " `reverse_proxy` transport's `read_timeout`,"
+                     " `write_timeout` and `response_header_timeout`"
+                     " (`transport http { ... }`), or the server's `timeouts"
+                     " { read_body read_header write idle }` in the global"
+                     " options (idle 5 min by default); raise the one that"
+                     " matches above the longest pause the application makes,"
+                     " set `flush_interval -1` for streamed responses, or"
+                     " keep the peers sending");
+    cr_assert_null(strstr(text(b, 0, "advice"), "keepalive_timeout"));
+    json_decref(b);
+}
+
+/* Two servers' records of one class: the words of the one that wrote
+   most of them */
+Test(findings_logs, backend_down_of_two_servers_in_the_majoritys_words)
+{
+    FILE    *f = create("mixed-envoy.log"), *g = create("mixed-caddy.log");
+    json_t  *b;
+
+    for (int i = 0; i < 2; i++) {
+        envoy(f, i, 503, "UF", 2, 99, "curl/8.0");
+    }
+    for (int i = 0; i < 3; i++) {
+        caddy(g, i, "error", "dial tcp 10.0.0.9:9000: connect: connection"
+              " refused", 502, 0.001, 99, "curl/8.0");
+    }
+    fclose(f);
+    fclose(g);
+
+    b = of_kind("", "mixed-envoy.log' 'mixed-caddy.log", "backend_down", 1);
+    cr_assert_eq(num_of(b, 0, "records"), 5);
+    cr_assert_not_null(strstr(text(b, 0, "advice"), "Caddy tries another"),
+                       "%s", text(b, 0, "advice"));
+    json_decref(b);
+}

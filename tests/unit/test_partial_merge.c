@@ -253,7 +253,7 @@ Test(partial_merge, a_bad_document_is_named)
 
     snprintf(path, sizeof(path), "%s/bad.json", dir);
     f = fopen(path, "w");
-    fputs("{\"rstscan_partial\": 3, \"lines\": \"x\"}\n", f);
+    fputs("{\"rstscan_partial\": 4, \"lines\": \"x\"}\n", f);
     fclose(f);
     /* version 1 kept a table of aborting clients in its findings state */
     snprintf(path, sizeof(path), "%s/v1.json", dir);
@@ -262,16 +262,17 @@ Test(partial_merge, a_bad_document_is_named)
     fclose(f);
     snprintf(path, sizeof(path), "%s/trunc.json", dir);
     f = fopen(path, "w");
-    fputs("{\"rstscan_partial\": 3,\n \"lines\": ", f);
+    fputs("{\"rstscan_partial\": 4,\n \"lines\": ", f);
     fclose(f);
 
     char *err = sh("%s merge --json bad.json v1.json nope.json trunc.json"
                    " 2>&1 >/dev/null;"
                    " echo status=$?", getenv("RSTGUARD_RSTSCAN"));
-    cr_assert_not_null(strstr(err, "bad.json: Expected integer, got string"),
+    cr_assert_not_null(strstr(err, "bad.json: lines: expected an integer,"
+                              " got a string"),
                        "%s", err);
     cr_assert_not_null(strstr(err, "v1.json: not an rstscan partial document"
-                              " of version 3"), "%s", err);
+                              " of version 4"), "%s", err);
     cr_assert_not_null(strstr(err, "nope.json: unable to open nope.json: No"
                               " such file or directory"), "%s", err);
     cr_assert_not_null(strstr(err, "trunc.json:2:10: not a partial document:"),

@@ -992,7 +992,7 @@ Test(scan_pipeline, timeline_rendered_ahead_is_what_is_streamed)
     scan_cfg(&agg, &cfg, &f, 1);
 
     cr_assert_eq(rs_report_build(&rep, &agg, &o), 0);
-    cr_assert_null(rep.timeline_text);
+    cr_assert_null(rep.ahead);
     m = open_memstream(&a, &alen);
     cr_assert_eq(rs_print_json(&rep, m), 0);
     fclose(m);
@@ -1000,7 +1000,7 @@ Test(scan_pipeline, timeline_rendered_ahead_is_what_is_streamed)
 
     o.series_done = rs_json_timeline_ahead;
     cr_assert_eq(rs_report_build(&rep, &agg, &o), 0);
-    cr_assert_not_null(rep.timeline_text);
+    cr_assert_not_null(rep.ahead);
     cr_assert_gt(rep.ntimeline[RG_CLASS_CLIENT_RESET], 250);
     cr_assert_gt(rep.ntimeline[RG_CLASS_CLIENT_CLOSED], 250);
     m = open_memstream(&b, &blen);
