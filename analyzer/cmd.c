@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "progress.h"
+#include "reader.h"
 #include "rotate.h"
 #include "scan_files.h"
 
@@ -95,32 +96,16 @@ rs_cmd_scan_inputs(rs_run *run, rs_agg *agg)
 uint64_t
 rs_cmd_total_size(const rs_run *run)
 {
-    size_t        i;
-    uint64_t      total = 0;
-    struct stat   st;
-    FILE         *f;
-    unsigned char magic[2];
+    size_t    i;
+    uint64_t  total = 0, size;
 
     for (i = 0; i < run->cli.nfiles; i++) {
-        if (stat(run->cli.files[i], &st) != 0 || !S_ISREG(st.st_mode)) {
+        /* compressed: the decoded size is not known ahead */
+        if (!rs_reader_plain_file(run->cli.files[i], &size)) {
             return 0;
         }
 
-        /* gzip: the inflated size is not known ahead */
-        f = fopen(run->cli.files[i], "rb");
-        if (f == NULL) {
-            return 0;
-        }
-
-        if (fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f
-            && magic[1] == 0x8b)
-        {
-            fclose(f);
-            return 0;
-        }
-
-        fclose(f);
-        total += (uint64_t) st.st_size;
+        total += size;
     }
 
     return total;

@@ -685,6 +685,47 @@ rs_reader_gzip_error(rs_reader *r, int rc, size_t produced)
 }
 
 
+int
+rs_reader_plain_file(const char *path, uint64_t *size)
+{
+    unsigned char  head[4];
+    struct stat    st;
+    ssize_t        n;
+    size_t         i;
+    int            fd;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        return 0;
+    }
+
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return 0;
+    }
+
+    n = pread(fd, head, sizeof(head), 0);
+    close(fd);
+    if (n < 0) {
+        return 0;
+    }
+
+    if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
+        return 0;
+    }
+
+    for (i = 0; i < RS_NCODECS; i++) {
+        if (rs_codecs[i]->magic(head, (size_t) n)) {
+            return 0;
+        }
+    }
+
+    *size = (uint64_t) st.st_size;
+
+    return 1;
+}
+
+
 const char *
 rs_reader_error(const rs_reader *r)
 {

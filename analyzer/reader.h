@@ -80,4 +80,11 @@ uint64_t rs_reader_raw_offset(const rs_reader *r);
 
 void rs_reader_close(rs_reader *r);
 
+/*
+ * Whether path is a regular file of plain text: not gzip nor a codec's
+ * by its first bytes (what rs_reader_open would decode).  1 with its size
+ * in *size, 0 otherwise (compressed, not regular, unreadable).
+ */
+int rs_reader_plain_file(const char *path, uint64_t *size);
+
 #endif /* RS_READER_H */

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reader.h"
 #include "scan_files.h"
+#include "scan_split.h"
 
 /* How far the inputs taken may run ahead of the commits: an input done
    but not committed holds its whole aggregate. */
@@ -19,6 +21,7 @@ typedef struct {
     rs_agg         agg;         /* this input's counts */
     void          *ctx;         /* its observer context; NULL: the run's */
     int            rc;          /* rs_scan_path_once's */
+    int            big;         /* a plain file to split (scan_split.h) */
     int            done;
 } rs_job;
 
@@ -48,6 +51,8 @@ typedef struct {
 } rs_fworker;
 
 
+static void rs_files_segment(rs_files *fs, rs_fworker *w, pthread_t *tid,
+    size_t from, size_t to, size_t nw, int threads);
 static void *rs_files_run(void *arg);
 static void rs_files_scan(rs_fworker *w, rs_job *job);
 static void rs_files_commit(rs_files *fs, rs_job *job);
@@ -61,7 +66,8 @@ rs_scan_files(const rs_scan_config *cfg, rs_agg *run, const char *const *paths,
     rs_files     fs;
     rs_fworker  *w;
     pthread_t   *tid;
-    size_t       i, nw, started = 0;
+    size_t       i, nw, end;
+    uint64_t     size;
 
     memset(&fs, 0, sizeof(fs));
     fs.cfg = cfg;
@@ -103,17 +109,14 @@ rs_scan_files(const rs_scan_config *cfg, rs_agg *run, const char *const *paths,
 
     for (i = 0; i < n; i++) {
         fs.job[i].path = paths[i];
+        fs.job[i].big = nw > 1 && rs_reader_plain_file(paths[i], &size)
+                        && size >= RS_SPLIT_MIN;
         rs_agg_init_limit(&fs.job[i].agg, cfg->key_limit);
     }
 
-    /* each worker's share of the threads splits a large plain file: all
-       of them for a run of one input, none spare when every worker has
-       an input */
     for (i = 0; i < nw; i++) {
         w[i].fs = &fs;
         w[i].cfg = *cfg;
-        w[i].cfg.threads = cfg->threads / (int) nw > 1
-                           ? cfg->threads / (int) nw : 1;
         w[i].sc = rs_scanner_create(&w[i].cfg, run, err, errlen);
         if (w[i].sc == NULL) {
             break;
@@ -128,17 +131,26 @@ rs_scan_files(const rs_scan_config *cfg, rs_agg *run, const char *const *paths,
     /* a worker whose scanner could not be made is simply not started */
     nw = i;
 
-    for (i = 1; i < nw; i++) {
-        if (pthread_create(&tid[i], NULL, rs_files_run, &w[i]) != 0) {
-            break;
+    /*
+     * A large plain file is read alone, cut into chunks for every thread
+     * (scan_split.h); the inputs between two such files are read by the
+     * workers, one each.  A run of one large file and small rotated ones
+     * (error.log beside error.log.1.gz ...) splits the large one as it
+     * would alone, instead of leaving it to one thread.
+     */
+    for (i = 0; i < n; i = end) {
+        if (fs.job[i].big) {
+            end = i + 1;
+            rs_files_segment(&fs, w, tid, i, end, 1, cfg->threads);
+            continue;
         }
-        started = i;
-    }
 
-    rs_files_run(&w[0]);
+        for (end = i + 1; end < n && !fs.job[end].big; end++) {
+            /* void */
+        }
 
-    for (i = 1; i <= started; i++) {
-        pthread_join(tid[i], NULL);
+        rs_files_segment(&fs, w, tid, i, end, end - i < nw ? end - i : nw,
+                         nw > 1 ? 1 : cfg->threads);
     }
 
     if (fs.oom) {
@@ -150,7 +162,7 @@ done:
 
     /* the rules that hit PCRE2's limits go to the run's aggregate, named
        in worker order */
-    for (i = 0; i < nw; i++) {
+    for (i = 0; i < nw && w[i].sc != NULL; i++) {
         rs_scanner_set_agg(w[i].sc, run);
         rs_scanner_destroy(w[i].sc);
     }
@@ -166,6 +178,38 @@ done:
     free(tid);
 
     return fs.status;
+}
+
+
+/*
+ * Inputs [from, to), every one before them committed, read by nw workers
+ * with `threads` threads each (more than one splits a large plain file).
+ */
+static void
+rs_files_segment(rs_files *fs, rs_fworker *w, pthread_t *tid, size_t from,
+    size_t to, size_t nw, int threads)
+{
+    size_t  i, started = 0;
+
+    fs->next = from;
+    fs->n = to;
+
+    for (i = 0; i < nw; i++) {
+        w[i].cfg.threads = threads;
+    }
+
+    for (i = 1; i < nw; i++) {
+        if (pthread_create(&tid[i], NULL, rs_files_run, &w[i]) != 0) {
+            break;
+        }
+        started = i;
+    }
+
+    rs_files_run(&w[0]);
+
+    for (i = 1; i <= started; i++) {
+        pthread_join(tid[i], NULL);
+    }
 }
 
 

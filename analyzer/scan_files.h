@@ -14,9 +14,10 @@
  *   damaged member is counted, every member before it is.
  *
  * - -j over several inputs.  Up to -j workers take the inputs in turn, one
- *   each (a large plain file is cut into chunks, scan_split.h, by the
- *   threads no other input needs); whoever finishes the input next in
- *   order commits it and every finished one after it.  Commits run in the
+ *   each; whoever finishes the input next in order commits it and every
+ *   finished one after it.  A large plain file is read alone, cut into
+ *   chunks for every thread (scan_split.h), between the runs of other
+ *   inputs.  Commits run in the
  *   order given whatever finished first, so the report is the same for
  *   every -j.
  *

@@ -767,8 +767,8 @@ json_count(const char *text, const char *cls)
  * access log (another format), a gzip and a zstd file of its own lines
  * (the first and second halves), read a file per worker, committed in the
  * order given: 1, 2 and 7 threads print the same JSON, with two inputs
- * (7 threads: three per input, the large one split) and with four (one
- * each).
+ * and with four (the large file split alone by every thread, then the
+ * three others a worker each).
  */
 static void
 several_inputs_print_the_same_json(const char *big, const char *text,
