@@ -116,6 +116,16 @@ rs_server_of(const rs_findings *f, rg_class cls, int (*in)(rg_class cls))
 }
 
 
+/* Every class (overload weighs every abort). */
+static int
+rs_is_any_class(rg_class cls)
+{
+    (void) cls;
+
+    return 1;
+}
+
+
 /* The client side's classes (what log_bloat weighs). */
 static int
 rs_is_client_side(rg_class cls)
@@ -211,16 +221,16 @@ static int
 rs_eval_navigation(const rs_findings *f, const rs_agg *agg,
     rs_finding_list *l)
 {
-    int             c, top_cls;
-    char            zone[256], evidence[RS_EVIDENCE_MAX], advice[768];
-    uint64_t        aborts, timed;
-    int64_t         median;
-    double          top_share, browsers;
-    rs_nav_clients  nc;
-    rs_sim_config   cfg;
-    rs_sim_result   res;
-    rs_finding     *fd;
-    rs_server_words w;
+    int              c, top_cls;
+    char             zone[256], evidence[RS_EVIDENCE_MAX], advice[768];
+    uint64_t         aborts, timed;
+    int64_t          median;
+    double           top_share, browsers;
+    rs_nav_clients   nc;
+    rs_sim_config    cfg;
+    rs_sim_result    res;
+    rs_finding      *fd;
+    rs_server_words  w;
 
     aborts = 0;
     top_cls = RG_CLASS_CLIENT_CLOSED;
@@ -354,6 +364,7 @@ rs_eval_overload(const rs_findings *f, rs_finding_list *l)
     double           *rate, *share, *ushare, *up, r_rate, r_up;
     rs_find_minute   *m, *tmp, **v;
     rs_finding       *fd;
+    rs_server_words   w;
     char              evidence[RS_EVIDENCE_MAX];
     int               rc;
 
@@ -420,12 +431,12 @@ rs_eval_overload(const rs_findings *f, rs_finding_list *l)
              PRIu64 " requests", n, r_rate, r_up, v[0]->aborts,
              v[0]->requests);
 
+    rs_server_words_of(rs_server_of(f, RG_CLASS_NONE, rs_is_any_class), &w);
+
     fd = rs_finding_add(l, RS_FD_OVERLOAD, RG_CLASS_CLIENT_CLOSED,
         "the server or its upstream runs out of capacity at peak load:"
-        " clients give up and upstreams reset or time out",
-        "add capacity (workers, upstream servers, connection limits) or shed"
-        " load at the peak minutes listed; check upstream response times"
-        " and worker_connections", evidence);
+        " clients give up and upstreams reset or time out", w.overload,
+        evidence);
     if (fd == NULL) {
         rc = -1;
         goto done;
@@ -910,11 +921,11 @@ rs_signatures(const rs_findings *f, rs_finding *fd)
 static int
 rs_eval_bloat(const rs_findings *f, rs_finding_list *l)
 {
-    int       c, top_cls;
-    uint64_t  bytes, records;
-    double    share;
-    char      evidence[RS_EVIDENCE_MAX], sigs[256];
-    rs_finding  *fd;
+    int              c, top_cls;
+    uint64_t         bytes, records;
+    double           share;
+    char             evidence[RS_EVIDENCE_MAX], sigs[256];
+    rs_finding      *fd;
     rs_server_words  w;
 
     bytes = 0;

@@ -28,7 +28,10 @@ static const rs_server_words  rs_words[RG_SERVER_COUNT] = {
         "log them once per client and interval with the module (rstguard_zone"
         " and access_log ... if=$rstguard_log, rstguard_error_log on); in"
         " Java catch ClientAbortException and the like and log one line"
-        " without the stack trace"
+        " without the stack trace",
+        "add capacity (workers, upstream servers, connection limits) or shed"
+        " load at the peak minutes listed; check upstream response times"
+        " and worker_connections"
     },
 
     [RG_SERVER_APACHE] = {
@@ -44,7 +47,10 @@ static const rs_server_words  rs_words[RG_SERVER_COUNT] = {
         " checks) so Apache stops sending to a dead backend",
         "log fewer of them: a condition on CustomLog (`expr=`) for the"
         " access log, and a lower level for the module that writes the"
-        " error lines (LogLevel takes module:level pairs)"
+        " error lines (LogLevel takes module:level pairs)",
+        "add capacity (MaxRequestWorkers with the MPM's ServerLimit and"
+        " ThreadsPerChild, more backends) or shed load at the peak minutes"
+        " listed; check the backends' response times"
     },
 
     [RG_SERVER_JAVA] = {
@@ -60,7 +66,11 @@ static const rs_server_words  rs_words[RG_SERVER_COUNT] = {
         " with backoff, and a pool that validates its connections",
         "catch ClientAbortException (Tomcat), EofException (Jetty) and the"
         " like where the response is written and log one line without the"
-        " stack trace, or none: the client left"
+        " stack trace, or none: the client left",
+        "add capacity (the <Connector>'s maxThreads and acceptCount, the"
+        " connection pools, more instances) or shed load at the peak"
+        " minutes listed; check the response times of what the application"
+        " calls"
     },
 
     [RG_SERVER_HAPROXY] = {
@@ -81,7 +91,7 @@ static const rs_server_words  rs_words[RG_SERVER_COUNT] = {
         " `server` line; add `check` to it (with `option httpchk` for an"
         " HTTP health check) so HAProxy takes a dead server out of rotation,"
         " and `retries` with `option redispatch` to try another",
-        NULL
+        NULL, NULL
     },
 
     [RG_SERVER_ENVOY] = {
@@ -109,7 +119,12 @@ static const rs_server_words  rs_words[RG_SERVER_COUNT] = {
         " `retry_policy` with `retry_on: connect-failure` on the route",
         "log fewer of them: an access log filter (`runtime_filter` to"
         " sample, `status_code_filter` or `response_flag_filter` to keep"
-        " only what needs a look)"
+        " only what needs a look)",
+        "add capacity (more endpoints in the cluster, its `circuit_breakers`"
+        " max_connections, max_pending_requests and max_requests sized for"
+        " the peak) or shed load at the peak minutes listed (a"
+        " `local_ratelimit` filter, the `overload_manager`); check the"
+        " upstream response times"
     },
 
     [RG_SERVER_CADDY] = {
@@ -120,8 +135,8 @@ static const rs_server_words  rs_words[RG_SERVER_COUNT] = {
         " fixed time",
         "Caddy ends them after %.0f s: the `reverse_proxy` transport's"
         " `read_timeout`, `write_timeout` and `response_header_timeout`"
-        " (`transport http { ... }`), or the server's `timeouts { read_body"
-        " read_header write idle }` in the global options (idle 5 min by"
+        " (`transport http { ... }`), or `servers { timeouts { read_body"
+        " read_header write idle } }` in the global options (idle 5 min by"
         " default); raise the one that matches above the longest pause the"
         " application makes, set `flush_interval -1` for streamed"
         " responses, or keep the peers sending",
@@ -134,7 +149,11 @@ static const rs_server_words  rs_words[RG_SERVER_COUNT] = {
         " active (`health_uri`) or passive (`fail_duration`) health checks,"
         " a second upstream, and `lb_try_duration` so Caddy tries another",
         "log fewer of them: `log_skip` for the paths that abort most, or"
-        " sampling in the `log` directive"
+        " sampling in the `log` directive",
+        "add capacity (more `reverse_proxy` upstreams with an `lb_policy`,"
+        " the transport's `max_conns_per_host` sized for the peak) or shed"
+        " load at the peak minutes listed; check the upstream response"
+        " times"
     },
 };
 
@@ -157,4 +176,5 @@ rs_server_words_of(rg_server s, rs_server_words *w)
     w->idle_advice = w->idle_advice ? w->idle_advice : d->idle_advice;
     w->backend_down = w->backend_down ? w->backend_down : d->backend_down;
     w->bloat = w->bloat ? w->bloat : d->bloat;
+    w->overload = w->overload ? w->overload : d->overload;
 }

@@ -23,11 +23,12 @@ typedef struct {
        (the side whose silence ended it; only HAProxy's names it) */
     const char  *idle_advice;
 
-    /* user_navigation; nginx's row is NULL: the module's zone line is
-       built in findings_eval.c */
+    /* user_navigation (nginx's row is NULL: the module's zone line is
+       built in findings_eval.c), then backend_down, log_bloat, overload */
     const char  *navigation;
     const char  *backend_down;
     const char  *bloat;
+    const char  *overload;
 } rs_server_words;
 
 /* The texts for records of server s, each NULL filled from nginx's. */

@@ -84,9 +84,9 @@ static const rs_option  rs_options[RS_OPT_COUNT] = {
     { "burst", "N", RS_MODE_SIMULATE,
       "the per-client burst (default 5; at most 1000000000)" },
     { "global-rate", "R", RS_MODE_SIMULATE, "the rate per class for all"
-      " clients together (default: 10 times --rate)" },
+      " clients together (default: twice --rate)" },
     { "global-burst", "N", RS_MODE_SIMULATE, "the burst per class for all"
-      " clients together (default: 10 times --burst)" },
+      " clients together (default: twice --burst)" },
     { "key", "client|none", RS_MODE_SIMULATE,
       "a bucket per client address (default) or one for all" },
     { "classes", "C,C...", RS_MODE_SIMULATE, "limit exactly these classes"

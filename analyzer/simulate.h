@@ -70,7 +70,7 @@ typedef struct {
 
 typedef struct rs_sim  rs_sim;
 
-/* The defaults: 10r/m burst 5, global 10 times that, client keys. */
+/* The defaults: 10r/m burst 5, global twice that, client keys. */
 void rs_sim_config_default(rs_sim_config *cfg);
 
 rs_sim *rs_sim_create(const rs_sim_config *cfg);

@@ -388,7 +388,7 @@ ngx_http_rstguard_client_classes(void)
 
 /*
  * "rstguard on;" with no rstguard_zone: a 1m zone with the limits of
- * core/rg_limiter.h (10r/m, burst 5, global budget 10 times that).
+ * core/rg_limiter.h (10r/m, burst 5, global budget twice that).
  */
 
 static ngx_http_rstguard_zone_t *

@@ -6,9 +6,10 @@
  * last_buf in a body filter to catch cut responses of unknown length,
  * and exposes $rstguard_class,
  * $rstguard_missing_bytes and $rstguard_log.  nginx's access log runs
- * before any other log-phase handler, so the limiter decision is taken by
- * the first getter that needs it, once per request; the log-phase handler
- * only makes sure it is taken when no access_log asked.
+ * before any other log-phase handler, so the request is classified and
+ * the limiter decision taken by the first getter that needs them, once per
+ * request; the log-phase handler finds them there, or takes them when no
+ * access_log asked.
  */
 
 
@@ -40,8 +41,10 @@ static ngx_http_rstguard_ctx_t *ngx_http_rstguard_get_ctx(
     ngx_http_request_t *r, ngx_uint_t create);
 static void ngx_http_rstguard_ctx_marker(void *data);
 static ngx_uint_t ngx_http_rstguard_logging(ngx_http_request_t *r);
-static ngx_http_rstguard_ctx_t *ngx_http_rstguard_classified(
-    ngx_http_request_t *r, ngx_http_rstguard_ctx_t *tmp);
+static ngx_inline ngx_http_rstguard_ctx_t *ngx_http_rstguard_classified(
+    ngx_http_request_t *r);
+static ngx_http_rstguard_ctx_t *ngx_http_rstguard_classify_request(
+    ngx_http_request_t *r, ngx_http_rstguard_ctx_t *ctx);
 static rg_class ngx_http_rstguard_classify(ngx_http_request_t *r,
     ngx_http_rstguard_ctx_t *ctx, off_t missing);
 static rg_class ngx_http_rstguard_classify_abort(ngx_http_request_t *r);
@@ -79,6 +82,21 @@ static ngx_http_variable_t  ngx_http_rstguard_vars[] = {
 
 
 static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
+/*
+ * Where a request that is no abort, once classified, points its ctx slot
+ * instead of at a ctx of its own: the class is then worked out once per
+ * request (by the first getter, found again by the others and by the
+ * log-phase handler) and an ordinary request still allocates nothing.
+ * Shared by every such request and never written: classified and decided
+ * are set, and the body filter does not run once a request is logged.
+ * [0]: the promised length is unknown, [1]: nothing is missing.
+ */
+static ngx_http_rstguard_ctx_t  ngx_http_rstguard_ordinary[2] = {
+    { -1, RG_CLASS_NONE, 0, 0, 1, 1, 1 },
+    { 0, RG_CLASS_NONE, 0, 0, 1, 1, 1 }
+};
 
 
 /*
@@ -176,18 +194,35 @@ ngx_http_rstguard_logging(ngx_http_request_t *r)
 
 /*
  * NULL unless rstguard is on where the request ended and it is logged.
- * A request that is no abort keeps no ctx: its class (none) and missing
- * bytes are worked out again, into *tmp, by each getter that asks (a few
- * reads of the request), and it needs no decision.
+ * The first call classifies; the others find the answer in the ctx slot.
+ * A request that is no abort keeps no ctx of its own: the slot points at
+ * ngx_http_rstguard_ordinary.  Only the rare one that is no abort yet sent
+ * less than it promised (a 1xx, or output that failed on nginx's side)
+ * gets a ctx for its missing bytes, as an abort does.
  */
 
+static ngx_inline ngx_http_rstguard_ctx_t *
+ngx_http_rstguard_classified(ngx_http_request_t *r)
+{
+    ngx_http_rstguard_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_rstguard_module);
+
+    /* only set below, while this (main) request is logged */
+    if (ctx != NULL && ctx->classified) {
+        return ctx;
+    }
+
+    return ngx_http_rstguard_classify_request(r, ctx);
+}
+
+
 static ngx_http_rstguard_ctx_t *
-ngx_http_rstguard_classified(ngx_http_request_t *r,
-    ngx_http_rstguard_ctx_t *tmp)
+ngx_http_rstguard_classify_request(ngx_http_request_t *r,
+    ngx_http_rstguard_ctx_t *ctx)
 {
     off_t                          missing;
     rg_class                       cls;
-    ngx_http_rstguard_ctx_t       *ctx;
     ngx_http_rstguard_loc_conf_t  *rlcf;
 
     rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rstguard_module);
@@ -196,22 +231,19 @@ ngx_http_rstguard_classified(ngx_http_request_t *r,
         return NULL;
     }
 
-    ctx = ngx_http_rstguard_get_ctx(r, 0);
-
-    if (ctx != NULL && ctx->classified) {
-        return ctx;
+    if (ctx == NULL && r->internal) {
+        /* a redirect may have zeroed the slot */
+        ctx = ngx_http_rstguard_get_ctx(r, 0);
     }
 
     missing = ngx_http_rstguard_missing(r);
     cls = ngx_http_rstguard_classify(r, ctx, missing);
 
     if (ctx == NULL) {
-        if (cls == RG_CLASS_NONE) {
-            /* what the getters read of a request that is no abort */
-            tmp->cls = RG_CLASS_NONE;
-            tmp->missing = missing;
-            tmp->log = 1;
-            return tmp;
+        if (cls == RG_CLASS_NONE && missing <= 0) {
+            ctx = &ngx_http_rstguard_ordinary[missing == 0];
+            ngx_http_set_ctx(r, ctx, ngx_http_rstguard_module);
+            return ctx;
         }
 
         ctx = ngx_http_rstguard_get_ctx(r, 1);
@@ -493,6 +525,15 @@ ngx_http_rstguard_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return ngx_http_next_body_filter(r, in);
     }
 
+    ctx = ngx_http_get_module_ctx(r, ngx_http_rstguard_module);
+
+    if (ctx == NULL && in->next == NULL && in->buf->last_buf
+        && !r->internal)
+    {
+        /* the whole body in one buffer, as a static file's: see below */
+        return ngx_http_next_body_filter(r, in);
+    }
+
     rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rstguard_module);
 
     if (!rlcf->enable) {
@@ -512,7 +553,9 @@ ngx_http_rstguard_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         }
     }
 
-    ctx = ngx_http_rstguard_get_ctx(r, 0);
+    if (ctx == NULL && r->internal) {
+        ctx = ngx_http_rstguard_get_ctx(r, 0);
+    }
 
     if (ctx == NULL) {
         /*
@@ -526,7 +569,7 @@ ngx_http_rstguard_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         ctx = ngx_http_rstguard_get_ctx(r, 1);
     }
 
-    if (ctx) {
+    if (ctx && !ctx->classified) {
         ctx->last_buf |= last;
         ctx->body |= body;
     }
@@ -538,9 +581,9 @@ ngx_http_rstguard_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 static ngx_int_t
 ngx_http_rstguard_log_handler(ngx_http_request_t *r)
 {
-    ngx_http_rstguard_ctx_t  *ctx, tmp;
+    ngx_http_rstguard_ctx_t  *ctx;
 
-    ctx = ngx_http_rstguard_classified(r, &tmp);
+    ctx = ngx_http_rstguard_classified(r);
 
     if (ctx != NULL && ctx->cls != RG_CLASS_NONE) {
         ngx_http_rstguard_decide_request(r, ctx);
@@ -555,9 +598,9 @@ ngx_http_rstguard_class_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
     const char               *name;
-    ngx_http_rstguard_ctx_t  *ctx, tmp;
+    ngx_http_rstguard_ctx_t  *ctx;
 
-    ctx = ngx_http_rstguard_classified(r, &tmp);
+    ctx = ngx_http_rstguard_classified(r);
 
     name = (ctx != NULL) ? rg_class_name(ctx->cls) : NULL;
 
@@ -576,9 +619,9 @@ ngx_http_rstguard_missing_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
     u_char                   *p;
-    ngx_http_rstguard_ctx_t  *ctx, tmp;
+    ngx_http_rstguard_ctx_t  *ctx;
 
-    ctx = ngx_http_rstguard_classified(r, &tmp);
+    ctx = ngx_http_rstguard_classified(r);
 
     v->valid = 1;
     v->no_cacheable = 1;
@@ -606,9 +649,9 @@ static ngx_int_t
 ngx_http_rstguard_log_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    ngx_http_rstguard_ctx_t  *ctx, tmp;
+    ngx_http_rstguard_ctx_t  *ctx;
 
-    ctx = ngx_http_rstguard_classified(r, &tmp);
+    ctx = ngx_http_rstguard_classified(r);
 
     if (ctx != NULL && ctx->cls != RG_CLASS_NONE) {
         ngx_http_rstguard_decide_request(r, ctx);

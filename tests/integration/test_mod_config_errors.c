@@ -309,9 +309,10 @@ Test(mod_config, rstguard_on_without_zone_uses_the_builtin_default)
     cr_assert_not_null(z);
     cr_assert_str_eq(json_string_value(json_object_get(z, "rate")), "10r/m");
     cr_assert_eq(json_integer_value(json_object_get(z, "burst")), 5);
+    /* RG_DEFAULT_GLOBAL_FACTOR (2) times rate and burst */
     cr_assert_str_eq(json_string_value(json_object_get(z, "global_rate")),
-                     "100r/m");
-    cr_assert_eq(json_integer_value(json_object_get(z, "global_burst")), 50);
+                     "20r/m");
+    cr_assert_eq(json_integer_value(json_object_get(z, "global_burst")), 10);
     cr_assert_eq(json_object_size(json_object_get(doc, "zones")), 1);
     json_decref(doc);
 

@@ -363,6 +363,9 @@ Test(findings, user_navigation_past_the_client_limit)
     json_decref(all);
 }
 
+/* the server whose log the traffic below comes from */
+static rg_server  traffic_server = RG_SERVER_NGINX;
+
 /* minute i has 20*(i+1) requests of which abort_pct(i)% are 499 */
 static void
 traffic(int minutes, int (*abort_pct)(int))
@@ -374,6 +377,7 @@ traffic(int minutes, int (*abort_pct)(int))
                            i < bad ? RG_CLASS_CLIENT_CLOSED : RG_CLASS_NONE,
                            i < bad ? 499 : 200);
             o.upstream_ms = 50;
+            o.server = traffic_server;
             observe(&o, "198.51.100.1");
         }
     }
@@ -400,6 +404,36 @@ Test(findings, overload_when_aborts_rise_with_the_load)
                      "1970-01-01T00:17");
     cr_assert_eq(json_integer_value(json_object_get(top, "requests")), 160);
     cr_assert_eq(json_integer_value(json_object_get(top, "aborts")), 48);
+    json_decref(all);
+}
+
+/* Envoy's records: its capacity settings, not nginx's worker_connections */
+Test(findings, overload_on_envoy_records_in_its_words)
+{
+    traffic_server = RG_SERVER_ENVOY;
+    traffic(8, rising);
+    traffic_server = RG_SERVER_NGINX;
+
+    json_t *all = findings_json(f, agg);
+    json_t *o = json_array_get(kind(all, "overload", 1), 0);
+
+    cr_assert_str_eq(json_string_value(json_object_get(o, "advice")),
+                     "add capacity (more endpoints in the cluster, its"
+                     " `circuit_breakers` max_connections,"
+                     " max_pending_requests and max_requests sized for the"
+                     " peak) or shed load at the peak minutes listed (a"
+                     " `local_ratelimit` filter, the `overload_manager`);"
+                     " check the upstream response times");
+    json_decref(all);
+
+    /* and nginx's own records keep nginx's words */
+    rs_findings_free(f);
+    f = rs_findings_create();
+    traffic(8, rising);
+    all = findings_json(f, agg);
+    o = json_array_get(kind(all, "overload", 1), 0);
+    cr_assert_not_null(strstr(json_string_value(json_object_get(o,
+        "advice")), "worker_connections"));
     json_decref(all);
 }
 

@@ -49,8 +49,9 @@ Test(simulate, defaults_are_the_modules)
     cr_assert_eq(parse(&cfg, err, sizeof(err), "access.log", NULL), 1);
     cr_assert_eq(cfg.key.rate, 166);
     cr_assert_eq(cfg.key.burst, 5);
-    cr_assert_eq(cfg.global.rate, 1660);
-    cr_assert_eq(cfg.global.burst, 50);
+    /* RG_DEFAULT_GLOBAL_FACTOR: twice the per-key 166 and 5 */
+    cr_assert_eq(cfg.global.rate, 332);
+    cr_assert_eq(cfg.global.burst, 10);
     cr_assert_eq(cfg.key_mode, RS_SIM_KEY_CLIENT);
     cr_assert_eq(cfg.json, 0);
     /* the seven client-side classes, nothing else */
@@ -66,8 +67,8 @@ Test(simulate, options_set_both_budgets)
                        "--json", "--key", "none", "a", "b", NULL), 2);
     cr_assert_eq(cfg.key.rate, 2000);
     cr_assert_eq(cfg.key.burst, 3);
-    cr_assert_eq(cfg.global.rate, 20000);
-    cr_assert_eq(cfg.global.burst, 30);
+    cr_assert_eq(cfg.global.rate, 4000);
+    cr_assert_eq(cfg.global.burst, 6);
     cr_assert_eq(cfg.key_mode, RS_SIM_KEY_NONE);
     cr_assert_eq(cfg.json, 1);
 
@@ -200,6 +201,36 @@ Test(simulate, global_budget_limits_a_flood_of_clients)
 
     cr_assert_eq(r->kept[RG_CLASS_CLIENT_CLOSED].records, 4);
     cr_assert_eq(r->held[RG_CLASS_CLIENT_CLOSED].records, 6);
+    rs_sim_free(s);
+}
+
+/*
+ * The default global budget (burst 10) takes 11 events at once however
+ * many clients send them: each of 30 fresh keys could pass its first, the
+ * class's bucket passes 0, 1000, ... 10000 and holds the 12th onwards.
+ * Two clients bursting at once: A's 6 (its own burst 5) and B's first 5
+ * fill the same 11; B's sixth is held by the global budget.
+ */
+Test(simulate, default_global_budget_is_two_clients_worth)
+{
+    rs_sim_config         cfg;
+    rs_sim               *s;
+    const rs_sim_result  *r;
+
+    rs_sim_config_default(&cfg);
+    s = rs_sim_create(&cfg);
+    r = flood(s, 30);
+    cr_assert_eq(r->kept[RG_CLASS_CLIENT_CLOSED].records, 11);
+    cr_assert_eq(r->held[RG_CLASS_CLIENT_CLOSED].records, 19);
+    rs_sim_free(s);
+
+    s = rs_sim_create(&cfg);
+    for (int i = 0; i < 24; i++) {
+        feed(s, RG_CLASS_CLIENT_RESET, i < 12 ? "A" : "B", 1000, 1);
+    }
+    r = rs_sim_get_result(s);
+    cr_assert_eq(r->kept[RG_CLASS_CLIENT_RESET].records, 11);
+    cr_assert_eq(r->held[RG_CLASS_CLIENT_RESET].records, 13);
     rs_sim_free(s);
 }
 
