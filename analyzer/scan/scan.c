@@ -613,7 +613,8 @@ rs_scan_text(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
         return;
     }
 
-    if (rs_light_take(sc, p, len, bytes)) {
+    /* sc->light: an nginx error log without a shipper or a range */
+    if (sc->light && rs_light_take(sc, p, len, bytes)) {
         return;
     }
 
@@ -655,15 +656,3 @@ rs_scan_parsed(rs_scanner *sc, const char *p, size_t len, uint64_t bytes,
 
     sc->format = format;
 }
-
-
-void
-rs_observe(rs_scanner *sc, rs_seen *seen)
-{
-    if (sc->cfg->observe != NULL) {
-        seen->format = sc->format;
-        sc->cfg->observe(sc->cfg->observe_ctx, seen);
-    }
-}
-
-
