@@ -9,8 +9,9 @@
 
 #include "cmd.h"
 #include "progress.h"
+#include "reader.h"
 #include "rotate.h"
-#include "scan.h"
+#include "scan_files.h"
 
 
 int
@@ -49,79 +50,62 @@ rs_cmd_options(rs_run *run, rs_mode mode, int argc, char **argv,
 }
 
 
+/* An input's lines on stderr once it is counted (rs_files_done_fn). */
+static void
+rs_cmd_said(void *ctx, const rs_file *f, int failed)
+{
+    rs_run  *run = ctx;
+
+    (void) failed;
+    rs_progress_clear(run->scan.progress_ctx);
+
+    if (f->error != NULL) {
+        fprintf(stderr, "rstscan: %s\n", f->error);
+    } else if (f->detected && !run->cli.json) {
+        fprintf(stderr, "rstscan: %s: format %s%s%s (detected)\n",
+                f->path, f->format, f->prefix ? " behind a prefix: " : "",
+                f->prefix ? f->prefix : "");
+    }
+}
+
+
 int
 rs_cmd_scan_inputs(rs_run *run, rs_agg *agg)
 {
-    char         err[1024];
-    rs_scanner  *sc;
-    size_t       i;
-    int          status = 0;
+    char  err[1024];
+    int   rc;
 
     if (rs_rotate_order(run->cli.files, run->cli.nfiles) != 0) {
         fprintf(stderr, "rstscan: out of memory\n");
         return 2;
     }
 
-    sc = rs_scanner_create(&run->scan, agg, err, sizeof(err));
-    if (sc == NULL) {
+    /* each input apart, -j of them at once, committed in order
+       (scan_files.h) */
+    rc = rs_scan_files(&run->scan, agg, run->cli.files, run->cli.nfiles,
+                       rs_cmd_said, run, err, sizeof(err));
+    if (rc < 0) {
         fprintf(stderr, "rstscan: %s\n", err);
         return 2;
     }
 
-    for (i = 0; i < run->cli.nfiles; i++) {
-        const rs_file  *f;
-
-        if (rs_scan_path(sc, run->cli.files[i]) != 0) {
-            status = 2;
-        }
-
-        f = &agg->files[agg->nfiles - 1];
-        rs_progress_clear(run->scan.progress_ctx);
-
-        if (f->error != NULL) {
-            fprintf(stderr, "rstscan: %s\n", f->error);
-        } else if (f->detected && !run->cli.json) {
-            fprintf(stderr, "rstscan: %s: format %s%s%s (detected)\n",
-                    f->path, f->format, f->prefix ? " behind a prefix: " : "",
-                    f->prefix ? f->prefix : "");
-        }
-    }
-
-    rs_scanner_destroy(sc);
-
-    return status;
+    return rc != 0 ? 2 : 0;
 }
 
 
 uint64_t
 rs_cmd_total_size(const rs_run *run)
 {
-    size_t        i;
-    uint64_t      total = 0;
-    struct stat   st;
-    FILE         *f;
-    unsigned char magic[2];
+    size_t    i;
+    uint64_t  total = 0, size;
 
     for (i = 0; i < run->cli.nfiles; i++) {
-        if (stat(run->cli.files[i], &st) != 0 || !S_ISREG(st.st_mode)) {
+        /* compressed: the decoded size is not known ahead */
+        if (!rs_reader_plain_file(run->cli.files[i], &size)) {
             return 0;
         }
 
-        /* gzip: the inflated size is not known ahead */
-        f = fopen(run->cli.files[i], "rb");
-        if (f == NULL) {
-            return 0;
-        }
-
-        if (fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f
-            && magic[1] == 0x8b)
-        {
-            fclose(f);
-            return 0;
-        }
-
-        fclose(f);
-        total += (uint64_t) st.st_size;
+        total += size;
     }
 
     return total;

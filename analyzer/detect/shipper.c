@@ -361,14 +361,18 @@ rs_ship_strip(const rs_shipper *sh, const char *line, size_t len,
 }
 
 
-/* Room for need more bytes after what is held; -1: out of memory. */
+/*
+ * Room for need more bytes after what is held; -1: out of memory.  The
+ * buffer exists afterwards even for need 0 (an empty line): the held text
+ * is sh->buf + sh->len, and a record's text is never NULL.
+ */
 static int
 rs_room(rs_shipper *sh, size_t need)
 {
     size_t  cap;
     char   *b;
 
-    if (need <= sh->cap - sh->len) {
+    if (sh->buf != NULL && need <= sh->cap - sh->len) {
         return 0;
     }
 

@@ -17,9 +17,9 @@
 #include "rg_find.h"
 
 
-static void rs_find_times(rs_findings *f, uint32_t *bins, int64_t ms);
+static int rs_find_times(rs_findings *f, uint32_t **bins, int64_t ms);
 static void rs_find_buffers(rs_findings *f, const rs_obs *o);
-static void rs_find_navigation(rs_findings *f, const rs_obs *o);
+static int rs_find_navigation(rs_findings *f, const rs_obs *o);
 static int rs_find_response(rs_findings *f, const rs_obs *o);
 static int rs_find_signature(rs_findings *f, const rs_obs *o);
 static void rs_find_alert(rs_findings *f, const rg_alert *a,
@@ -37,18 +37,8 @@ rs_findings_create(void)
         return NULL;
     }
 
-    f->nav_time = calloc(RS_FIND_BINS, sizeof(uint32_t));
-    f->idle_req = calloc(RS_FIND_BINS, sizeof(uint32_t));
-    f->idle_up = calloc(RS_FIND_BINS, sizeof(uint32_t));
-    f->sketch = calloc(2 * RS_FIND_SKETCH, sizeof(rs_find_cell));
-
-    if (f->nav_time == NULL || f->idle_req == NULL || f->idle_up == NULL
-        || f->sketch == NULL)
-    {
-        rs_findings_free(f);
-        return NULL;
-    }
-
+    /* the histograms and the sketch come with the first record that
+       needs them (rs_find_bin_add, rs_find_sketch) */
     f->bins_lo = RS_FIND_BINS;
     f->bins_hi = -1;
 
@@ -136,13 +126,16 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
         f->timed = 1;
     }
 
-    if (rs_find_is_navigation(c)) {
-        rs_find_navigation(f, o);
+    if (rs_find_is_navigation(c) && rs_find_navigation(f, o) != 0) {
+        rc = -1;
     }
 
     if (rs_find_is_idle_kind(c)) {
-        rs_find_times(f, f->idle_req, o->request_ms);
-        rs_find_times(f, f->idle_up, o->upstream_ms);
+        if (rs_find_times(f, &f->idle_req, o->request_ms) != 0
+            || rs_find_times(f, &f->idle_up, o->upstream_ms) != 0)
+        {
+            rc = -1;
+        }
         f->idle_by_server[o->server] += o->request_ms >= 0;
     }
 
@@ -304,21 +297,71 @@ rs_findings_suppressed(rs_findings *f, rg_class cls, uint64_t n)
 }
 
 
-static void
-rs_find_times(rs_findings *f, uint32_t *bins, int64_t ms)
+static int
+rs_find_times(rs_findings *f, uint32_t **bins, int64_t ms)
 {
     int64_t  b;
 
     if (ms < 0) {
-        return;
+        return 0;
     }
 
     b = ms / RS_FIND_BIN_MS;
     b = b < RS_FIND_BINS ? b : RS_FIND_BINS - 1;
-    bins[b]++;
 
-    f->bins_lo = b < f->bins_lo ? (int32_t) b : f->bins_lo;
-    f->bins_hi = b > f->bins_hi ? (int32_t) b : f->bins_hi;
+    return rs_find_bin_add(f, bins, (int32_t) b, 1);
+}
+
+
+int
+rs_find_bin_add(rs_findings *f, uint32_t **bins, int32_t b, uint32_t n)
+{
+    int32_t     i, cap;
+    uint32_t  **h[3], *p;
+
+    if (b >= f->bins_n) {
+        /* doubling from RS_FIND_BINS_MIN: a few reallocations per
+           collector, never more bins than the longest time needs twice */
+        cap = f->bins_n > 0 ? f->bins_n : RS_FIND_BINS_MIN;
+        while (cap <= b) {
+            cap *= 2;
+        }
+        cap = cap < RS_FIND_BINS ? cap : RS_FIND_BINS;
+
+        h[0] = &f->nav_time;
+        h[1] = &f->idle_req;
+        h[2] = &f->idle_up;
+
+        for (i = 0; i < 3; i++) {
+            p = realloc(*h[i], (size_t) cap * sizeof(uint32_t));
+            if (p == NULL) {
+                return -1;      /* the smaller ones still hold bins_n */
+            }
+            memset(p + f->bins_n, 0,
+                   (size_t) (cap - f->bins_n) * sizeof(uint32_t));
+            *h[i] = p;
+        }
+
+        f->bins_n = cap;
+    }
+
+    (*bins)[b] += n;
+
+    f->bins_lo = b < f->bins_lo ? b : f->bins_lo;
+    f->bins_hi = b > f->bins_hi ? b : f->bins_hi;
+
+    return 0;
+}
+
+
+rs_find_cell *
+rs_find_sketch(rs_findings *f)
+{
+    if (f->sketch == NULL) {
+        f->sketch = calloc(2 * RS_FIND_SKETCH, sizeof(rs_find_cell));
+    }
+
+    return f->sketch;
 }
 
 
@@ -329,10 +372,10 @@ rs_find_times(rs_findings *f, uint32_t *bins, int64_t ms)
  * uthash handle per client, once per scanning thread (97 MiB peak with
  * 250,000 aborting clients on two threads).
  */
-static void
+static int
 rs_find_navigation(rs_findings *f, const rs_obs *o)
 {
-    rs_find_times(f, f->nav_time, o->request_ms);
+    int  rc = rs_find_times(f, &f->nav_time, o->request_ms);
 
     if (o->agent != NULL && o->agent_len > 0
         && !(o->agent_len == 1 && o->agent[0] == '-'))
@@ -342,6 +385,8 @@ rs_find_navigation(rs_findings *f, const rs_obs *o)
         f->nav_browsers += o->agent_len >= 8
                            && memcmp(o->agent, "Mozilla/", 8) == 0;
     }
+
+    return rc;
 }
 
 
@@ -379,7 +424,9 @@ rs_find_response(rs_findings *f, const rs_obs *o)
         h = rs_find_hash(o->uri, o->uri_len);
         size = o->body_bytes > UINT32_MAX ? UINT32_MAX
                                           : (uint32_t) o->body_bytes;
-        f->sketch_used = 1;
+        if (rs_find_sketch(f) == NULL) {
+            return -1;
+        }
         rs_find_cell_raise(&f->sketch[h & (RS_FIND_SKETCH - 1)], size,
                            (uint32_t) (h >> 48) | 1);
         rs_find_cell_raise(&f->sketch[RS_FIND_SKETCH + ((h >> 16)
@@ -687,6 +734,10 @@ rs_find_largest(const rs_findings *f, const char *uri, size_t len)
     uint64_t             h = rs_find_hash(uri, len);
     uint32_t             fp = (uint32_t) (h >> 48) | 1;
     const rs_find_cell  *a, *b;
+
+    if (f->sketch == NULL) {
+        return 0;               /* no body above 4 KiB was seen */
+    }
 
     a = &f->sketch[h & (RS_FIND_SKETCH - 1)];
     b = &f->sketch[RS_FIND_SKETCH + ((h >> 16) & (RS_FIND_SKETCH - 1))];

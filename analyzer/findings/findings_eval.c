@@ -136,14 +136,14 @@ rs_is_client_side(rg_class cls)
 
 /* The value below which half of the histogram's records lie, in ms. */
 static int64_t
-rs_median_ms(const uint32_t *bins, uint64_t *total)
+rs_median_ms(const uint32_t *bins, int nbins, uint64_t *total)
 {
     uint64_t  n, seen;
     int       b;
 
     n = 0;
 
-    for (b = 0; b < RS_FIND_BINS; b++) {
+    for (b = 0; b < nbins; b++) {
         n += bins[b];
     }
 
@@ -155,7 +155,7 @@ rs_median_ms(const uint32_t *bins, uint64_t *total)
 
     seen = 0;
 
-    for (b = 0; b < RS_FIND_BINS; b++) {
+    for (b = 0; b < nbins; b++) {
         seen += bins[b];
 
         if (seen * 2 >= n) {
@@ -245,7 +245,7 @@ rs_eval_navigation(const rs_findings *f, const rs_agg *agg,
     rs_nav_clients_count(&agg->keys[RS_DIM_CLIENT], &nc);
 
     top_share = nc.aborts ? (double) nc.top / (double) nc.aborts : 1.0;
-    median = rs_median_ms(f->nav_time, &timed);
+    median = rs_median_ms(f->nav_time, f->bins_n, &timed);
     browsers = f->nav_agents ? (double) f->nav_browsers / f->nav_agents : -1;
 
     if (aborts < RS_NAV_MIN_ABORTS || nc.clients < RS_NAV_MIN_CLIENTS
@@ -473,42 +473,52 @@ done:
 }
 
 
-/* The bins b*(1-2%) .. b*(1+2%), clamped to the histogram. */
+/* The bins b*(1-2%) .. b*(1+2%), clamped to the nbins a histogram has. */
 static void
-rs_window(int b, int *lo, int *hi)
+rs_window(int b, int nbins, int *lo, int *hi)
 {
     *lo = (int) floor(b * (1 - RS_IDLE_TOLERANCE));
     *hi = (int) ceil(b * (1 + RS_IDLE_TOLERANCE));
-    *hi = *hi < RS_FIND_BINS ? *hi : RS_FIND_BINS - 1;
+    *hi = *hi < nbins ? *hi : nbins - 1;
 }
 
 
 /*
- * The densest +-2% window of a time histogram, at 5 s or more: its record
- * count, and in value_ms the mean of the times inside it.
+ * The densest +-2% window of a time histogram of nbins bins (those past
+ * it are zero: a window centred there holds a part of the one centred on
+ * the last bin, which comes first and wins, as nbins is at least
+ * RS_FIND_BINS_MIN, past the 5 s bin), at 5 s or more: its record count,
+ * and in value_ms the mean of the times inside it.
  */
 static uint64_t
-rs_cluster(const uint32_t *bins, uint64_t *total, double *value_ms)
+rs_cluster(const uint32_t *bins, int nbins, uint64_t *total,
+    double *value_ms)
 {
     int        b, lo, hi, best_b;
     uint64_t  *sum, best, w;
     double     acc;
 
-    sum = calloc(RS_FIND_BINS + 1, sizeof(uint64_t));
+    *total = 0;
+    if (nbins == 0) {
+        return 0;
+    }
+
+    sum = malloc((size_t) (nbins + 1) * sizeof(uint64_t));
     if (sum == NULL) {
         return 0;
     }
 
-    for (b = 0; b < RS_FIND_BINS; b++) {
+    sum[0] = 0;
+    for (b = 0; b < nbins; b++) {
         sum[b + 1] = sum[b] + bins[b];
     }
 
-    *total = sum[RS_FIND_BINS];
+    *total = sum[nbins];
     best = 0;
     best_b = -1;
 
-    for (b = RS_IDLE_MIN_MS / RS_FIND_BIN_MS; b < RS_FIND_BINS; b++) {
-        rs_window(b, &lo, &hi);
+    for (b = RS_IDLE_MIN_MS / RS_FIND_BIN_MS; b < nbins; b++) {
+        rs_window(b, nbins, &lo, &hi);
         w = sum[hi + 1] - sum[lo];
 
         if (w > best) {
@@ -523,7 +533,7 @@ rs_cluster(const uint32_t *bins, uint64_t *total, double *value_ms)
         return 0;
     }
 
-    rs_window(best_b, &lo, &hi);
+    rs_window(best_b, nbins, &lo, &hi);
     acc = 0;
 
     for (b = lo; b <= hi; b++) {
@@ -550,7 +560,8 @@ rs_eval_idle(const rs_findings *f, rs_finding_list *l)
     for (which = 0; which < 2; which++) {
         timed = 0;
         value = 0;
-        records = rs_cluster(which ? f->idle_up : f->idle_req, &timed, &value);
+        records = rs_cluster(which ? f->idle_up : f->idle_req, f->bins_n,
+                             &timed, &value);
         share = timed ? (double) records / (double) timed : 0;
 
         if (records < RS_IDLE_MIN_RECORDS || share < RS_IDLE_MIN_SHARE) {

@@ -13,9 +13,17 @@
 #include "fields.h"
 #include "findings.h"
 
-/* request and upstream times, in 100 ms bins up to one hour */
+/*
+ * Request and upstream times, in 100 ms bins up to one hour.  The three
+ * histograms are allocated as far as the longest time seen reaches
+ * (rs_find_bin_add; bins past it are zero), and the sketch below at its
+ * first write: a collector over a few records, as every chunk of a small
+ * file and every fuzz input has, costs no 1.4 MiB of zeros to allocate,
+ * fill and read back.
+ */
 #define RS_FIND_BIN_MS      100
 #define RS_FIND_BINS        36000
+#define RS_FIND_BINS_MIN    64
 
 /*
  * The keyed tables' bounds, per collector (one per scanning thread).  A
@@ -131,13 +139,13 @@ struct rs_findings {
 
     /* user navigation; its clients are the aggregate's (findings_eval.c) */
     uint64_t         nav_agents, nav_browsers;
-    uint32_t        *nav_time;                  /* RS_FIND_BINS */
+    uint32_t        *nav_time;                  /* bins_n bins */
 
     /* overload; logs are in time order, so the last minute is cached */
     rs_find_minute  *minutes, *last_minute;
 
     /* idle timeout: resets and timeouts */
-    uint32_t        *idle_req, *idle_up;        /* RS_FIND_BINS each */
+    uint32_t        *idle_req, *idle_up;        /* bins_n bins each */
     uint64_t         idle_by_server[RG_SERVER_COUNT];  /* of those timed */
 
     /* records per class and server that wrote them (advice in its words:
@@ -149,7 +157,7 @@ struct rs_findings {
 
     /* output buffer: URIs with page-multiple responses, and the sketch */
     rs_find_key     *uris;
-    rs_find_cell    *sketch;                    /* 2 * RS_FIND_SKETCH */
+    rs_find_cell    *sketch;        /* 2 * RS_FIND_SKETCH; NULL: unused */
     uint64_t         uris_n, uris_bytes;
     uint64_t         uris_dropped;  /* most responses a dropped one had */
     uint64_t         cl_short, cl_short_bytes;  /* Content-Length shortfall */
@@ -158,12 +166,11 @@ struct rs_findings {
     rs_find_sample   buf_sample[RS_BUF_KINDS];
     rs_find_sample   cut_sample;
 
-    /* the bins of the three histograms ever written (none while bins_hi
-       < bins_lo), and whether the sketch was: a merge reads only those.
-       A file's chunks each have a collector, and reading all of their
-       calloc'd zeros faulted in 1.5 MiB of pages per chunk */
+    /* the bins the three histograms have (0: none allocated), and the
+       bins ever written (none while bins_hi < bins_lo): a merge reads
+       only those */
+    int32_t          bins_n;
     int32_t          bins_lo, bins_hi;
-    unsigned         sketch_used:1;
 
     /* log bloat: Java stack traces of aborts */
     rs_find_key     *sigs;
@@ -190,6 +197,16 @@ rs_find_key *rs_find_bounded_get(rs_findings *f, int uris, const char *p,
 /* The URI's hash, and its largest response per the sketch. */
 uint64_t rs_find_hash(const char *p, size_t len);
 int64_t rs_find_largest(const rs_findings *f, const char *uri, size_t len);
+
+/*
+ * Grows the three histograms to hold bin b (0 <= b < RS_FIND_BINS), the
+ * new bins zero; *bins (one of f's histograms) then points to its new
+ * place.  Adds n to bin b of *bins unless n is 0.  -1: out of memory.
+ */
+int rs_find_bin_add(rs_findings *f, uint32_t **bins, int32_t b, uint32_t n);
+
+/* The sketch, allocated at the first call; NULL when out of memory. */
+rs_find_cell *rs_find_sketch(rs_findings *f);
 
 /* Raises a cell to (size, fp) when that is larger: the merge rule too. */
 void rs_find_cell_raise(rs_find_cell *c, uint32_t size, uint32_t fp);

@@ -36,9 +36,20 @@ rs_findings_merge(rs_findings *dst, const rs_findings *src)
         dst->timed = 1;
     }
 
-    for (b = 0; src->sketch_used && b < (int) (2 * RS_FIND_SKETCH); b++) {
+    if (src->sketch != NULL && rs_find_sketch(dst) == NULL) {
+        return -1;
+    }
+
+    for (b = 0; src->sketch != NULL && b < (int) (2 * RS_FIND_SKETCH); b++) {
         rs_find_cell_raise(&dst->sketch[b], src->sketch[b].size,
                            src->sketch[b].fp);
+    }
+
+    /* dst's histograms as far as src's last written bin, then bin by bin */
+    if (src->bins_hi >= 0
+        && rs_find_bin_add(dst, &dst->nav_time, src->bins_hi, 0) != 0)
+    {
+        return -1;
     }
 
     for (b = src->bins_lo; b <= src->bins_hi; b++) {
@@ -47,7 +58,6 @@ rs_findings_merge(rs_findings *dst, const rs_findings *src)
         dst->idle_up[b] += src->idle_up[b];
     }
 
-    dst->sketch_used |= src->sketch_used;
     dst->bins_lo = src->bins_lo < dst->bins_lo ? src->bins_lo : dst->bins_lo;
     dst->bins_hi = src->bins_hi > dst->bins_hi ? src->bins_hi : dst->bins_hi;
 
@@ -111,4 +121,11 @@ rs_findings_join(void *ctx, void *child)
     rs_findings_free(child);
 
     return rc;
+}
+
+
+void
+rs_findings_drop(void *child)
+{
+    rs_findings_free(child);
 }

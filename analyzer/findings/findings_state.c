@@ -63,13 +63,12 @@ static const rs_field_ops  rs_sample_ops = {
 static json_t *
 rs_bins_save(const void *p, const void *base)
 {
-    const uint32_t  *bins = *(uint32_t * const *) p;
-    json_t          *arr = json_array();
-    int              b;
+    const uint32_t     *bins = *(uint32_t * const *) p;
+    const rs_findings  *f = base;
+    json_t             *arr = json_array();
+    int                 b;
 
-    (void) base;
-
-    for (b = 0; arr != NULL && b < RS_FIND_BINS; b++) {
+    for (b = 0; arr != NULL && b < f->bins_n; b++) {
         if (bins[b]) {
             json_array_append_new(arr, json_pack("[i,I]", b,
                                                  (json_int_t) bins[b]));
@@ -83,13 +82,10 @@ rs_bins_save(const void *p, const void *base)
 static int
 rs_bins_load(const json_t *arr, void *p, void *base)
 {
-    uint32_t   *bins = *(uint32_t **) p;
     size_t      i;
     json_t     *v;
     int         b;
     json_int_t  n;
-
-    (void) base;
 
     json_array_foreach(arr, i, v) {
         if (json_unpack((json_t *) v, "[i,I]", &b, &n) != 0 || b < 0
@@ -98,7 +94,10 @@ rs_bins_load(const json_t *arr, void *p, void *base)
             return -1;
         }
 
-        bins[b] += (uint32_t) n;
+        /* p is one of base's histograms: grown to bin b with the others */
+        if (rs_find_bin_add(base, p, b, (uint32_t) n) != 0) {
+            return -1;
+        }
     }
 
     return json_is_array(arr) ? 0 : -1;
@@ -117,7 +116,9 @@ rs_state_sketch(const rs_find_cell *sketch)
     json_t    *arr = json_array();
     uint32_t   i;
 
-    for (i = 0; arr != NULL && i < 2 * RS_FIND_SKETCH; i++) {
+    for (i = 0; arr != NULL && sketch != NULL && i < 2 * RS_FIND_SKETCH;
+         i++)
+    {
         if (sketch[i].fp) {
             json_array_append_new(arr, json_pack("[I,I,I]", (json_int_t) i,
                                   (json_int_t) sketch[i].size,
@@ -202,7 +203,7 @@ rs_state_load_keys(const json_t *arr, rs_findings *f, int uris)
 
 
 static int
-rs_state_load_sketch(const json_t *arr, rs_find_cell *sketch)
+rs_state_load_sketch(const json_t *arr, rs_findings *f)
 {
     size_t      i;
     json_t     *v;
@@ -215,8 +216,12 @@ rs_state_load_sketch(const json_t *arr, rs_find_cell *sketch)
             return -1;
         }
 
-        sketch[x[0]].size = (uint32_t) x[1];
-        sketch[x[0]].fp = (uint32_t) x[2];
+        if (rs_find_sketch(f) == NULL) {
+            return -1;
+        }
+
+        f->sketch[x[0]].size = (uint32_t) x[1];
+        f->sketch[x[0]].fp = (uint32_t) x[2];
     }
 
     return json_is_array(arr) ? 0 : -1;
@@ -235,9 +240,9 @@ rs_sketch_save(const void *p, const void *base)
 static int
 rs_sketch_load(const json_t *v, void *p, void *base)
 {
-    (void) base;
+    (void) p;
 
-    return rs_state_load_sketch(v, *(rs_find_cell **) p);
+    return rs_state_load_sketch(v, base);
 }
 
 
@@ -473,12 +478,9 @@ rs_state_load(const json_t *st, rs_findings *f, char *err, size_t errlen)
     char  why[200];
     int   c;
 
-    /* the histograms and keys are added while loading: what a saved state
-       holds may be merged into another collector */
-    f->sketch_used = 1;
-    f->bins_lo = 0;
-    f->bins_hi = RS_FIND_BINS - 1;
-
+    /* the histograms, the sketch and the keys are added while loading
+       (rs_find_bin_add keeps the range of bins written, which a merge of
+       this state into another collector reads) */
     if (!json_is_object(st)
         || rs_fields_load(st, rs_find_fields, rs_find_nfields, f, why,
                           sizeof(why)) != 0)

@@ -68,8 +68,11 @@ struct rs_scanner {
     int                    light;       /* prescanned lines skip the split */
     int                    hit_next;    /* the next line holds a literal */
     int                    failed;      /* out of memory */
+    int                    damaged;     /* rs_reader_damaged, read once */
     pthread_mutex_t       *lock;        /* the aggregate is shared */
     rs_batch              *batch;       /* records held for it, with lock */
+    rs_held               *held;        /* a split chunk's, or NULL */
+    uint64_t              *rule_hits;   /* per rule, as far as counted */
     rs_searcher           *ranges;      /* kept for chunk after chunk */
     uint64_t               lines, bytes, unparsed, limit_hits;
     rs_ts                  sys;         /* the line's syslog time, if any */

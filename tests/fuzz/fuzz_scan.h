@@ -142,11 +142,74 @@ fuzz_check_html(rs_report *rep)
 }
 
 /*
+ * The scanners kept from input to input, as rstscan's scans file after
+ * file (a scanner's matcher, batch and searcher are large allocations:
+ * made per input they cost more than the scan), one per (format,
+ * observers, layout), the least recently used dropped past
+ * FUZZ_SCANNERS: the nginx_access target's three layouts always find
+ * theirs, log_format's finds one while the fuzzer mutates the lines
+ * under a layout line it keeps.
+ */
+#define FUZZ_SCANNERS  32
+
+typedef struct {
+    rs_scanner      *sc;            /* NULL: a free slot */
+    rs_scan_config   cfg;           /* the scanner points to it */
+    char            *layout;        /* cfg.log_format's own copy */
+    int              format, observers;
+    uint64_t         used;          /* when last used */
+} fuzz_kept;
+
+static fuzz_kept *
+fuzz_kept_find(fuzz_kept *kept, int format, int observers,
+    const char *layout)
+{
+    size_t  i;
+
+    for (i = 0; i < FUZZ_SCANNERS; i++) {
+        if (kept[i].sc != NULL && kept[i].format == format
+            && kept[i].observers == observers
+            && (layout == NULL ? kept[i].layout == NULL
+                : kept[i].layout != NULL && strcmp(kept[i].layout, layout)
+                                            == 0))
+        {
+            return &kept[i];
+        }
+    }
+
+    return NULL;
+}
+
+/* A free slot, or the least recently used one made free. */
+static fuzz_kept *
+fuzz_kept_slot(fuzz_kept *kept, rs_agg *agg)
+{
+    size_t      i;
+    fuzz_kept  *k = &kept[0];
+
+    for (i = 0; i < FUZZ_SCANNERS && k->sc != NULL; i++) {
+        k = kept[i].sc == NULL || kept[i].used < k->used ? &kept[i] : k;
+    }
+
+    if (k->sc != NULL) {
+        /* what the scanner adds to the aggregate as it goes (the rules
+           that hit PCRE2's limits) goes to an aggregate of its own, not
+           to the input being scanned */
+        rs_agg_init(agg);
+        rs_scanner_destroy(k->sc);
+        rs_agg_free(agg);
+        free(k->layout);
+        memset(k, 0, sizeof(*k));
+    }
+
+    return k;
+}
+
+/*
  * Scans data as `format` (an rg_format, or -1 for auto) with the nginx
  * access layout `layout` (NULL: combined).  With `observers`, the findings
- * and simulate's replay watch the scan and the HTML page is checked: they
- * cost about 8 times the rest per input, so only the auto target runs
- * them.  Returns 0, or -1 when the scanner refused the layout (err then
+ * and simulate's replay watch the scan and the HTML page is checked (the
+ * findings target).  Returns 0, or -1 when the scanner refused the layout (err then
  * says why, naming a column).
  */
 static int
@@ -154,16 +217,16 @@ fuzz_scan(const uint8_t *data, size_t size, int format, const char *layout,
     int observers, char *err, size_t errlen)
 {
     static FILE           *devnull;
-    static rs_agg          agg;     /* the cached scanners add to it */
+    static rs_agg          agg;     /* the kept scanners add to it */
     static fuzz_observers  obs;     /* renewed per input */
-    static rs_scan_config  cached_cfg[RG_FORMAT_COUNT + 1][2];
-    static rs_scanner     *cached[RG_FORMAT_COUNT + 1][2];
+    static fuzz_kept       kept[FUZZ_SCANNERS];
+    static uint64_t        clock;
     int                    gzip;
     size_t                 c;
     uint64_t               class_bytes;
     rs_report              rep;
-    rs_scanner            *sc, **slot = NULL;
-    rs_scan_config         own_cfg, *cfg = &own_cfg;
+    rs_scanner            *sc;
+    fuzz_kept             *k;
     rs_report_opts         opts = { .top = 10, .burst_n = 3,
                                         .burst_seconds = 60,
                                         .one_thread = 1 };
@@ -177,26 +240,24 @@ fuzz_scan(const uint8_t *data, size_t size, int format, const char *layout,
         }
     }
 
-    /* without a layout of the input's own, the scanner of (format,
-       observers) is made once and scans input after input, as rstscan's
-       scans file after file (its matcher, batch and searcher are large
-       allocations: made per input they cost more than the scan) */
-    if (layout == NULL) {
-        slot = &cached[format + 1][observers != 0];
-        cfg = &cached_cfg[format + 1][observers != 0];
+    observers = observers != 0;
+    k = fuzz_kept_find(kept, format, observers, layout);
+    if (k == NULL) {
+        k = fuzz_kept_slot(kept, &agg);
+        k->format = format;
+        k->observers = observers;
+        if (layout != NULL && (k->layout = strdup(layout)) == NULL) {
+            abort();
+        }
+        k->cfg.format = format;
+        k->cfg.log_format = k->layout;
+        k->cfg.rules = fuzz_shipped_rules();
+        k->cfg.prescan = fuzz_shipped_prescan();
+        k->cfg.year = 2026;
+        k->cfg.observe = observers ? fuzz_observe : NULL;
+        k->cfg.observe_ctx = &obs;
     }
-
-    memset(&own_cfg, 0, sizeof(own_cfg));
-    if (slot == NULL || *slot == NULL) {
-        memset(cfg, 0, sizeof(*cfg));
-        cfg->format = format;
-        cfg->log_format = layout;
-        cfg->rules = fuzz_shipped_rules();
-        cfg->prescan = fuzz_shipped_prescan();
-        cfg->year = 2026;
-        cfg->observe = observers ? fuzz_observe : NULL;
-        cfg->observe_ctx = &obs;
-    }
+    k->used = ++clock;
 
     rs_sim_config_default(&simcfg);
     obs.findings = observers ? rs_findings_create() : NULL;
@@ -207,23 +268,21 @@ fuzz_scan(const uint8_t *data, size_t size, int format, const char *layout,
 
     rs_agg_init(&agg);
 
-    sc = slot != NULL ? *slot : NULL;
+    sc = k->sc;
     if (sc == NULL) {
-        sc = rs_scanner_create(cfg, &agg, err, errlen);
+        sc = rs_scanner_create(&k->cfg, &agg, err, errlen);
     }
     if (sc == NULL) {
+        free(k->layout);
+        memset(k, 0, sizeof(*k));
         rs_agg_free(&agg);
         rs_findings_free(obs.findings);
         rs_sim_free(obs.sim);
         return -1;
     }
+    k->sc = sc;
 
     (void) rs_scan_memory(sc, "fuzz.log", data, size);
-    if (slot != NULL) {
-        *slot = sc;
-    } else {
-        rs_scanner_destroy(sc);
-    }
 
     if (agg.nfiles != 1) {
         abort();

@@ -15,6 +15,7 @@
 #include "parse.h"
 #include "report.h"
 #include "rg_summary.h"
+#include "shipper.h"
 #include "rgt_nginx.h"
 
 #define SUMMARY_HEAD                                                         \
@@ -184,4 +185,29 @@ Test(fuzz_regressions, reports_keep_log_text_that_is_not_utf8)
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(top, 0),
                                                        "key")), "/??z");
     json_decref(j);
+}
+
+/*
+ * fuzz targets apache and log_format (the long runs): an empty line of a
+ * file whose head looks like Docker's json-file was held at sh->buf +
+ * sh->len while sh->buf was still NULL (rs_room allocated nothing for 0
+ * bytes): NULL + 0 under UBSan, and the record's text came back NULL.
+ * The inputs are kept as corpus/{apache,log_format}/regress-docker-empty-line.
+ */
+Test(fuzz_regressions, docker_empty_line_is_an_empty_record)
+{
+    rs_shipper   sh;
+    const char  *p = "";
+    size_t       len = 0;
+    uint64_t     bytes = 1, lines = 0;
+
+    memset(&sh, 0, sizeof(sh));
+    sh.kind = RS_SHIP_DOCKER;
+
+    cr_assert_eq(rs_ship_line(&sh, &p, &len, &bytes, &lines), 1);
+    cr_assert_not_null(p, "an empty record's text is not NULL");
+    cr_assert_eq(len, 0);
+    cr_assert_eq(lines, 1);
+    cr_assert_eq(bytes, 1);
+    rs_ship_free(&sh);
 }
