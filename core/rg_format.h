@@ -2,7 +2,7 @@
  * rg_format.h - the log formats, one table of what core knows of each: its
  * name in rule files and on the command line, whether it is an access log
  * (one line a request) or an error log, and whether a record may span
- * lines.  The analyzer's own table (analyzer/formats.c) adds the parser
+ * lines.  The analyzer's own table (analyzer/parse/formats.c) adds the parser
  * and the detection order; a new format is a row in each, its parser and
  * its rules file.
  */

@@ -167,10 +167,18 @@ static uint64_t
 rg_ngx_value(const char *p, const char *end)
 {
     rg_str    s;
+    int64_t   v;
     uint64_t  n = 0;
 
     s.p = p;
     s.len = (size_t) (end - p);
+
+    /* 18 digits at most, the usual, read without a bound to check */
+    v = rg_str_number(s);
+    if (v >= 0) {
+        return (uint64_t) v;
+    }
+
     (void) rg_str_digits(s, UINT64_MAX, &n);
 
     return n;

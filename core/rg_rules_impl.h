@@ -47,6 +47,9 @@
 /* Patterns: no UTF (logs carry any bytes), and nobody may turn it on. */
 #define RG_PCRE2_OPTIONS    PCRE2_NEVER_UTF
 
+/* a rule's priority, either way at most */
+#define RG_PRIORITY_MAX  1000000
+
 typedef struct {
     pcre2_code  *code;
     int          jit;           /* JIT-compiled: run with pcre2_jit_match */
@@ -64,7 +67,7 @@ struct rg_rule {
     size_t       pattern_len;
     rg_format    format;
     rg_class     cls;
-    long         priority;
+    long         priority;     /* -RG_PRIORITY_MAX..RG_PRIORITY_MAX */
     size_t       order;         /* load order over the whole ruleset */
     rg_regex     match;
     rg_where     where[RG_FIELD_COUNT];

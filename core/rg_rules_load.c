@@ -9,7 +9,6 @@
  * fast instead of being built into a document.
  */
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,20 +215,18 @@ static int
 rg_load_priority(rg_load_ctx *ctx, rg_rule *rule, const yaml_node_t *node)
 {
     const char  *v;
-    char        *end;
-    long         p;
+    uint64_t     p;
+    int          neg;
 
     if (node->type == YAML_SCALAR_NODE
         && node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
     {
         v = rg_scalar(node);
-        errno = 0;
-        p = strtol(v, &end, 10);
+        neg = v[0] == '-';
+        v += v[0] == '-' || v[0] == '+';
 
-        if (v[0] != '\0' && *end == '\0' && errno == 0
-            && p >= -1000000 && p <= 1000000)
-        {
-            rule->priority = p;
+        if (rg_str_uint_cstr(v, RG_PRIORITY_MAX, &p) == 0) {
+            rule->priority = neg ? -(long) p : (long) p;
             return 0;
         }
     }

@@ -36,7 +36,9 @@ rg_str_digits(rg_str s, uint64_t max, uint64_t *out)
 
     for (i = 0; i < s.len && s.p[i] >= '0' && s.p[i] <= '9'; i++) {
         d = (uint64_t) (s.p[i] - '0');
-        if (v > max / 10 || d > max - v * 10) {
+        /* v * 10 + d > max, asked without computing it (constants when
+           max is: two comparisons a digit) */
+        if (v > max / 10 || (v == max / 10 && d > max % 10)) {
             return 0;
         }
         v = v * 10 + d;
@@ -92,13 +94,23 @@ rg_str_uint_cstr(const char *s, uint64_t max, uint64_t *out)
 static inline int64_t
 rg_str_number(rg_str s)
 {
-    uint64_t  v = 0;
+    int64_t  v = 0;
+    size_t   i;
 
-    if (s.len > RG_STR_DIGITS_MAX || rg_str_uint(s, INT64_MAX, &v) != 0) {
+    /* 18 digits cannot overflow: no bound to check a digit (the status
+       and sizes of every access line come here) */
+    if (s.p == NULL || s.len == 0 || s.len > RG_STR_DIGITS_MAX) {
         return -1;
     }
 
-    return (int64_t) v;
+    for (i = 0; i < s.len; i++) {
+        if (s.p[i] < '0' || s.p[i] > '9') {
+            return -1;
+        }
+        v = v * 10 + (s.p[i] - '0');
+    }
+
+    return v;
 }
 
 #endif /* RG_STR_H */

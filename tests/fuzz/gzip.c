@@ -1,5 +1,5 @@
 /*
- * gzip.c - fuzzes rstscan's reader (analyzer/reader.c) on arbitrary bytes:
+ * gzip.c - fuzzes rstscan's reader (analyzer/input/reader.c) on arbitrary bytes:
  * plain text, gzip members, concatenated, truncated and corrupt streams.
  *
  * The input is read from memory (rs_reader_open_memory): the reader's

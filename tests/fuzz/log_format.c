@@ -1,5 +1,5 @@
 /*
- * log_format.c - fuzzes the --log-format parser (analyzer/logformat.c) and
+ * log_format.c - fuzzes the --log-format parser (analyzer/layout/logformat.c) and
  * the access-log path with whatever layout it accepts: the input's first
  * line is the layout, the rest the log scanned with it.
  *

@@ -99,7 +99,7 @@ roff_name(const char *name, size_t n, char *out)
 /*
  * Every "--name" of the help text (the scanner's table and simulate's
  * usage line) is in the manual as "\-\-name" at the start of a .TP item
- * or in the synopsis, so an option added to analyzer/options.c without a
+ * or in the synopsis, so an option added to analyzer/cli/options.c without a
  * line in the manual fails here.
  */
 Test(version_manpage, manual_documents_every_option)

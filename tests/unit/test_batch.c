@@ -1,5 +1,5 @@
 /*
- * Record batches (analyzer/batch.c): copies of the records' strings, a
+ * Record batches (analyzer/agg/batch.c): copies of the records' strings, a
  * flush tried from RS_BATCH_RECORDS records on only while the shared
  * aggregate's lock is free, and a flush that waits at RS_BATCH_MAX.
  */

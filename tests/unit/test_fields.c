@@ -1,5 +1,5 @@
 /*
- * Field lists (analyzer/fields.h): one table saves, loads and merges a
+ * Field lists (analyzer/findings/fields.h): one table saves, loads and merges a
  * state; a document that lacks or mistypes a member is refused by name.
  */
 

@@ -572,7 +572,7 @@ Test(findings_logs, user_navigation_on_haproxy_records_in_its_words)
 
 /*
  * Advice in the words of the server that wrote the records
- * (analyzer/findings_words.c): Envoy's and Caddy's records name their own
+ * (analyzer/findings/findings_words.c): Envoy's and Caddy's records name their own
  * settings, never nginx's module, proxy_pass or keepalive_timeout.
  */
 

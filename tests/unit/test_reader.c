@@ -669,3 +669,82 @@ Test(reader, truncated_trailer_still_yields_every_byte)
     free(m.p);
     free(text);
 }
+
+/*
+ * Read once (rs_reader_open_once, what rstscan does first): a CRC
+ * mismatch in member 2 of 3 is found at its trailer, after member 2's
+ * bytes were handed out (the caller drops them: scan_files.h), and
+ * rs_reader_damaged says so; a file cut short is no damage (every byte it
+ * holds was decoded right), and an intact one reads like rs_reader_open.
+ */
+Test(reader, read_once_hands_out_the_damaged_member_and_says_damaged)
+{
+    char        path[128], err[1536], *got, *whole;
+    char       *text = some_text(300000, 7);
+    blob        m[3];
+    size_t      len, wlen;
+    ssize_t     last;
+    rs_reader  *r;
+
+    for (int i = 0; i < 3; i++) {
+        m[i] = gz_member(text + 100000 * i, 100000, 6, 0);
+    }
+    snprintf(path, sizeof(path), "%s/once.gz", dir);
+
+    /* intact: the same bytes both ways, no damage */
+    write_blobs(path, m, 3);
+    r = rs_reader_open_once(path, err, sizeof(err));
+    cr_assert_not_null(r, "%s", err);
+    whole = read_by(r, RS_READER_BLOCK, &wlen, &last);
+    cr_assert_eq(last, 0);
+    cr_assert_eq(wlen, 300000);
+    cr_assert_eq(memcmp(whole, text, wlen), 0);
+    cr_assert_eq(rs_reader_damaged(r), 0);
+    rs_reader_close(r);
+    free(whole);
+
+    /* member 2's CRC-32 wrong: its data decodes, then the error */
+    m[1].p[m[1].len - 8] ^= 0x01;
+    write_blobs(path, m, 3);
+    r = rs_reader_open_once(path, err, sizeof(err));
+    cr_assert_not_null(r, "%s", err);
+    got = read_by(r, 7, &len, &last);
+    cr_assert_eq(last, -1);
+    cr_assert_eq(len, 200000, "%zu bytes", len);
+    cr_assert_eq(memcmp(got, text, len), 0);
+    cr_assert_eq(rs_reader_damaged(r), 1);
+    cr_assert_not_null(strstr(rs_reader_error(r), "member 2 (from compressed"
+                              " byte "), "%s", rs_reader_error(r));
+    rs_reader_close(r);
+    free(got);
+
+    /* checked, the same file hands out member 1 alone */
+    r = rs_reader_open(path, err, sizeof(err));
+    cr_assert_not_null(r, "%s", err);
+    got = read_by(r, 7, &len, &last);
+    cr_assert_eq(last, -1);
+    cr_assert_eq(len, 100000);
+    cr_assert_eq(rs_reader_damaged(r), 1);
+    rs_reader_close(r);
+    free(got);
+
+    /* cut inside member 3's trailer: truncated, not damaged */
+    m[1].p[m[1].len - 8] ^= 0x01;
+    m[2].len -= 3;
+    write_blobs(path, m, 3);
+    r = rs_reader_open_once(path, err, sizeof(err));
+    cr_assert_not_null(r, "%s", err);
+    got = read_by(r, RS_READER_BLOCK, &len, &last);
+    cr_assert_eq(last, -1);
+    cr_assert_eq(len, 300000);
+    cr_assert_eq(rs_reader_damaged(r), 0);
+    cr_assert_not_null(strstr(rs_reader_error(r), "truncated gzip input"),
+                       "%s", rs_reader_error(r));
+    rs_reader_close(r);
+    free(got);
+
+    for (int i = 0; i < 3; i++) {
+        free(m[i].p);
+    }
+    free(text);
+}

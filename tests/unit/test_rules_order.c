@@ -73,6 +73,41 @@ Test(rules_order, priority_then_load_order)
 }
 
 
+/* priority: an integer from -1000000 to 1000000, a sign allowed; larger
+   numbers, however many digits, are errors and never wrap */
+Test(rules_order, priority_bounds)
+{
+    static const char  *ok[] = { "1000000", "-1000000", "+7", "-0", "0" };
+    static const char  *bad[] = {
+        "1000001", "-1000001", "99999999999999999999", "18446744073709551617",
+        "--5", "+-5", "5x", "-", "0x10"
+    };
+    char                text[256];
+    size_t              i;
+
+    for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        rg_ruleset  *rs = rg_ruleset_create();
+
+        snprintf(text, sizeof(text), "- {id: p, format: generic, class:"
+                 " client_reset, match: 'a', priority: %s}\n", ok[i]);
+        cr_expect_eq(ADD(rs, "ok.yaml", text), 0, "%s: %s", ok[i], err.msg);
+        rg_ruleset_destroy(rs);
+    }
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rg_ruleset  *rs = rg_ruleset_create();
+
+        snprintf(text, sizeof(text), "- {id: p, format: generic, class:"
+                 " client_reset, match: 'a', priority: %s}\n", bad[i]);
+        cr_expect_eq(ADD(rs, "bad.yaml", text), -1, "%s loaded", bad[i]);
+        cr_expect_not_null(strstr(err.msg, "\"priority\" must be an integer"
+                                  " from -1000000 to 1000000"), "%s: %s",
+                           bad[i], err.msg);
+        rg_ruleset_destroy(rs);
+    }
+}
+
+
 static void
 write_file(const char *dir, const char *name, const char *text)
 {

@@ -20,6 +20,7 @@
 #include "report.h"
 #include "rotate.h"
 #include "scan.h"
+#include "scan_files.h"
 #include "searcher.h"
 #include "rgt_tmp.h"
 
@@ -102,6 +103,10 @@ scan_cfg(rs_agg *agg, const rs_scan_config *cfg, const char **files,
     }
     rs_scanner_destroy(sc);
 }
+
+static char *json_of_files(const char **files, size_t n, int threads,
+    uint64_t chunk, size_t keys);
+static json_int_t json_count(const char *text, const char *cls);
 
 static void
 scan1(rs_agg *agg, const char *file)
@@ -686,6 +691,26 @@ Test(scan_pipeline, two_threads_count_what_one_does)
     rs_agg_free(&two);
 }
 
+/* The --json text of agg's report (agg freed); the caller frees it. */
+static char *
+json_of_agg(rs_agg *agg)
+{
+    rs_report_opts  o = { .top = 5, .burst_n = 3, .burst_seconds = 60 };
+    rs_report       rep;
+    char           *text = NULL;
+    size_t          len = 0;
+    FILE           *out;
+
+    cr_assert_eq(rs_report_build(&rep, agg, &o), 0);
+    out = open_memstream(&text, &len);
+    cr_assert_not_null(out);
+    cr_assert_eq(rs_print_json(&rep, out), 0);
+    fclose(out);
+    rs_report_free(&rep);
+    rs_agg_free(agg);
+    return text;
+}
+
 /* The --json text of one scan of file with `threads` threads, chunks of
    `chunk` bytes; the caller frees it. */
 static char *
@@ -693,23 +718,11 @@ json_of_scan(const char *file, int threads, uint64_t chunk)
 {
     rs_scan_config  cfg = { .format = -1, .year = 2026, .threads = threads,
                             .split_chunk = chunk };
-    rs_report_opts  o = { .top = 5, .burst_n = 3, .burst_seconds = 60 };
     rs_agg          agg;
-    rs_report       rep;
-    char           *text = NULL;
-    size_t          len = 0;
-    FILE           *out;
 
     cfg.rules = rules;
     scan_cfg(&agg, &cfg, &file, 1);
-    cr_assert_eq(rs_report_build(&rep, &agg, &o), 0);
-    out = open_memstream(&text, &len);
-    cr_assert_not_null(out);
-    cr_assert_eq(rs_print_json(&rep, out), 0);
-    fclose(out);
-    rs_report_free(&rep);
-    rs_agg_free(&agg);
-    return text;
+    return json_of_agg(&agg);
 }
 
 /*
@@ -750,6 +763,64 @@ json_count(const char *text, const char *cls)
 }
 
 /*
+ * -j N over several inputs (scan_files.h): the split file beside an
+ * access log (another format), a gzip and a zstd file of its own lines
+ * (the first and second halves), read a file per worker, committed in the
+ * order given: 1, 2 and 7 threads print the same JSON, with two inputs
+ * and with four (the large file split alone by every thread, then the
+ * three others a worker each).
+ */
+static void
+several_inputs_print_the_same_json(const char *big, const char *text,
+    size_t n, int lines)
+{
+    char         cmd[1024], acc[8192], *j1, *j2, *j7, name[4][256];
+    const char  *f[4] = { name[0], name[1], name[2], name[3] };
+    size_t       half, alen = 0, nf, c;
+    gzFile       g;
+    int          k;
+
+    for (k = 0; k < 60; k++) {
+        alen += (size_t) snprintf(acc + alen, sizeof(acc) - alen,
+            "10.5.0.%d - - [21/Nov/2026:10:00:%02d +0000] \"GET /a%d"
+            " HTTP/1.1\" %d 0 \"-\" \"curl/8.0\"\n", k, k, k % 7,
+            k % 3 == 0 ? 499 : 200);
+    }
+
+    half = (const char *) memchr(text + n / 2, '\n', n / 2) + 1 - text;
+    /* path_of's buffers are reused: the names are copied */
+    snprintf(name[0], sizeof(name[0]), "%s", big);
+    snprintf(name[1], sizeof(name[1]), "%s",
+             write_file("jobs-access.log", acc, alen));
+    snprintf(name[2], sizeof(name[2]), "%s", path_of("jobs-a.log.gz"));
+    g = gzopen(f[2], "wb");
+    cr_assert_not_null(g);
+    cr_assert_eq(gzwrite(g, text, (unsigned) half), (int) half);
+    cr_assert_eq(gzclose(g), Z_OK);
+    write_file("jobs-b.log", text + half, n - half);
+    snprintf(cmd, sizeof(cmd), "zstd -q -f -o '%s' '%s'",
+             path_of("jobs-b.log.zst"), path_of("jobs-b.log"));
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    snprintf(name[3], sizeof(name[3]), "%s", path_of("jobs-b.log.zst"));
+
+    for (nf = 2; nf <= 4; nf += 2) {
+        j1 = json_of_files(f, nf, 1, 1u << 20, 0);
+        j2 = json_of_files(f, nf, 2, 1u << 20, 0);
+        j7 = json_of_files(f, nf, 7, 1u << 20, 0);
+        cr_assert_str_eq(j2, j1, "%zu inputs", nf);
+        cr_assert_str_eq(j7, j1, "%zu inputs", nf);
+        c = (size_t) json_count(j1, NULL);
+        cr_assert_eq(c, (size_t) (nf == 2 ? lines + 60 : 2 * lines + 60),
+                     "%zu inputs: %zu lines", nf, c);
+        cr_assert_eq(json_count(j1, "client_closed"),
+                     (nf == 2 ? 1 : 2) * ((lines + 1) / 3) + 20);
+        free(j1);
+        free(j2);
+        free(j7);
+    }
+}
+
+/*
  * -j N: a file cut into nine chunks gives byte for byte the same report
  * with 1, 2 and 7 threads (7 threads leave two chunks to whoever is free
  * first, so the joins happen out of scanning order).
@@ -773,7 +844,6 @@ Test(scan_pipeline, one_two_and_seven_threads_print_the_same_json)
         i++;
     }
     f = write_file("jobs.log", text, n);
-    free(text);
 
     j1 = json_any_threads(f);
     /* and it counted what was written: a third of the lines each */
@@ -781,6 +851,72 @@ Test(scan_pipeline, one_two_and_seven_threads_print_the_same_json)
     cr_assert_eq(json_count(j1, "client_closed"), (i + 1) / 3);
     cr_assert_eq(json_count(j1, NULL), i);
     free(j1);
+
+    several_inputs_print_the_same_json(f, text, n, i);
+    free(text);
+}
+
+/* The --json of files scanned as rstscan scans them (scan_files.h) with
+   `threads` threads, chunks of `chunk` bytes and `keys` keys per table
+   held exactly; the caller frees it. */
+static char *
+json_of_files(const char **files, size_t n, int threads, uint64_t chunk,
+    size_t keys)
+{
+    rs_scan_config  cfg = { .format = -1, .year = 2026, .threads = threads,
+                            .split_chunk = chunk, .key_limit = keys };
+    rs_agg          agg;
+    char            err[256];
+
+    cfg.rules = rules;
+    rs_agg_init(&agg);
+    cr_assert_geq(rs_scan_files(&cfg, &agg, files, n, NULL, NULL, err,
+                                sizeof(err)), 0, "%s", err);
+    return json_of_agg(&agg);
+}
+
+/*
+ * Key tables that overflow (here at 1,500 keys, with 20,000 clients in a
+ * file cut into ten chunks) drop their smallest keys, and which keys
+ * survive depends on the order records arrive in.  Two threads used to
+ * add their chunks' records as they came, so the approximate top lists
+ * changed from run to run; each chunk's records now wait until the chunks
+ * before it are in (batch.h, rs_held), and 1, 2 and 7 threads print the
+ * same JSON, on one file and on that file beside a second one.
+ */
+Test(scan_pipeline, overflowing_key_tables_end_the_same_for_every_j)
+{
+    size_t       n = 0;
+    char        *text = malloc((10u << 20) + 512), *j1, *j2, *j7;
+    const char  *f[2];
+    int          i = 0, k;
+
+    while (n < 9u << 20) {
+        k = (int) ((unsigned) i * 7919u % 20000u);
+        n += (size_t) sprintf(text + n, i % 2 == 0 ? "2026/11/21 10:%02d:%02d"
+            " [info] 1#1: *%d recv() failed (104: Connection reset by peer)"
+            " while reading client request line, client: 10.4.%d.%d,"
+            " server: s\n" : "2026/11/21 10:%02d:%02d [notice] 1#1: *%d"
+            " ordinary %d %d\n", i / 3000 % 60, i / 50 % 60, i, k / 250,
+            k % 250);
+        i++;
+    }
+    f[0] = write_file("keys.log", text, n);
+    f[1] = write_text("keys2.log", NGX_RESET("11:00:00", "10.9.9.9")
+                      NGX_RESET("11:00:01", "10.4.0.0"));
+    free(text);
+
+    for (size_t files = 1; files <= 2; files++) {
+        j1 = json_of_files(f, files, 1, 1u << 20, 1500);
+        j2 = json_of_files(f, files, 2, 1u << 20, 1500);
+        j7 = json_of_files(f, files, 7, 1u << 20, 1500);
+        cr_assert_not_null(strstr(j1, "\"top\": true"), "not approximate");
+        cr_assert_str_eq(j2, j1, "%zu files", files);
+        cr_assert_str_eq(j7, j1, "%zu files", files);
+        free(j1);
+        free(j2);
+        free(j7);
+    }
 }
 
 /*

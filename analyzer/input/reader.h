@@ -35,6 +35,17 @@ typedef struct rs_reader  rs_reader;
 rs_reader *rs_reader_open(const char *path, char *err, size_t errlen);
 
 /*
+ * The same, but a gzip file is inflated once, unchecked: damage is found
+ * only where decoding fails (often at a member's trailer), after what the
+ * member decoded before was handed out.  rs_reader_damaged() then says
+ * so, and a caller that must count nothing of a damaged member drops what
+ * it counted of this input and reads it again with rs_reader_open, which
+ * checks each member before handing out a byte of it (gzip_probe.h).
+ * Damage is rare; the check inflates every member twice.
+ */
+rs_reader *rs_reader_open_once(const char *path, char *err, size_t errlen);
+
+/*
  * Opens bytes [off, off + len) of a plain file, for scanning one file in
  * parallel ranges; no gzip detection.  NULL with err set, as above.
  */
@@ -56,6 +67,10 @@ rs_reader *rs_reader_open_memory(const char *name, const void *data,
 ssize_t rs_reader_read(rs_reader *r, void *buf, size_t cap);
 
 const char *rs_reader_error(const rs_reader *r);
+/* After rs_reader_read returned -1: whether a gzip member proved damaged
+   (bad deflate data, a checksum, no member header) rather than cut short
+   or unreadable. */
+int rs_reader_damaged(const rs_reader *r);
 /* Whether the input is compressed (gzip, or a codec's: zstd). */
 int rs_reader_is_gzip(const rs_reader *r);
 const char *rs_reader_path(const rs_reader *r);
@@ -64,5 +79,12 @@ const char *rs_reader_path(const rs_reader *r);
 uint64_t rs_reader_raw_offset(const rs_reader *r);
 
 void rs_reader_close(rs_reader *r);
+
+/*
+ * Whether path is a regular file of plain text: not gzip nor a codec's
+ * by its first bytes (what rs_reader_open would decode).  1 with its size
+ * in *size, 0 otherwise (compressed, not regular, unreadable).
+ */
+int rs_reader_plain_file(const char *path, uint64_t *size);
 
 #endif /* RS_READER_H */

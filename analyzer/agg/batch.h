@@ -49,4 +49,32 @@ int rs_batch_add(rs_batch *b, const rs_record *r, rs_agg *a,
    it; -1 when out of memory. */
 int rs_batch_flush(rs_batch *b, rs_agg *a, pthread_mutex_t *lock);
 
+/*
+ * The batches of one chunk of a split file (scan_split.h), held back
+ * until every chunk before it is in the aggregate: the aggregate then
+ * takes the records in file order whatever the threads do, so even its
+ * bounded key tables (which drop the smallest keys when full, keytab.h)
+ * end the same for every -j.  `live` (set under the aggregate's lock by
+ * rs_held_release): the chunks before are in, batches go straight in.
+ */
+typedef struct {
+    rs_batch  **v;
+    size_t      n, cap;
+    int         live;
+} rs_held;
+
+/*
+ * rs_batch_add and rs_batch_flush for a chunk: *b is handed to h whole
+ * (and replaced by a new batch) while h is not live.  h NULL: as those.
+ */
+int rs_batch_add_held(rs_batch **b, const rs_record *r, rs_agg *a,
+    pthread_mutex_t *lock, rs_held *h);
+int rs_batch_flush_held(rs_batch **b, rs_agg *a, pthread_mutex_t *lock,
+    rs_held *h);
+
+/* Under the aggregate's lock: what h holds into a, in order, and h live
+   from now on; -1 when out of memory. */
+int rs_held_release(rs_held *h, rs_agg *a);
+void rs_held_free(rs_held *h);
+
 #endif /* RS_BATCH_H */

@@ -99,6 +99,8 @@ int rs_findings_merge(rs_findings *dst, const rs_findings *src);
 /* For the scanner's second thread: a fresh collector, and its merge. */
 void *rs_findings_fork(void *ctx);
 int rs_findings_join(void *ctx, void *child);
+/* A forked context dropped unjoined (an input read again). */
+void rs_findings_drop(void *child);
 
 /*
  * The collector's whole state as JSON (for --partial), and the merge of

@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "batch.h"
 #include "scan.h"
 
 /* Files smaller than this are not worth a thread. */
@@ -46,6 +47,8 @@ rs_agg *rs_scanner_agg(rs_scanner *sc);
 
 /* Record batches go to the aggregate under lock (NULL: not shared). */
 void rs_scanner_set_lock(rs_scanner *sc, pthread_mutex_t *lock);
+/* ... held back in h until the chunks before are in (NULL: never). */
+void rs_scanner_set_held(rs_scanner *sc, rs_held *h);
 const rs_scan_config *rs_scanner_config(rs_scanner *sc);
 
 /* The access-log layout the scanner reads its input with (NULL: combined):

@@ -15,6 +15,8 @@ typedef struct {
     uint64_t      off, len;
     rs_file       file;         /* this chunk's counts */
     void         *ctx;          /* its observer context; NULL: none */
+    rs_held       held;         /* its records, until the chunks before
+                                   are in the aggregate */
     int           done;
 } rs_chunk;
 
@@ -27,7 +29,11 @@ typedef struct {
     size_t                 next;        /* the chunk to hand out next */
     size_t                 joined;      /* chunks joined, in file order */
     size_t                 ahead;       /* how far next may run ahead */
+    size_t                 head;        /* the first chunk not all in the
+                                           aggregate (under agg_lock) */
     int                    failed;      /* out of memory */
+    rs_agg                *agg;
+    pthread_mutex_t       *agg_lock;
     pthread_mutex_t        lock;        /* the four fields above */
     pthread_cond_t         moved;       /* joined moved on */
 } rs_split;
@@ -84,8 +90,10 @@ rs_worker_run(void *arg)
 
         if (ch->ctx != NULL || sp->cfg->observe == NULL) {
             w->cfg.observe_ctx = ch->ctx;
+            rs_scanner_set_held(w->sc, &ch->held);
             rs_scan_range(w->sc, &ch->file, sp->path, sp->format, ch->off,
                           ch->len);
+            rs_scanner_set_held(w->sc, NULL);
         }
 
         rs_split_done(sp, ch);
@@ -93,7 +101,11 @@ rs_worker_run(void *arg)
 }
 
 
-/* Marks ch done; joins every done chunk next in file order. */
+/*
+ * Marks ch done; joins every done chunk next in file order, and lets the
+ * records of those and of the first chunk not done yet into the aggregate
+ * (batch.h, rs_held): it takes them in file order.
+ */
 static void
 rs_split_done(rs_split *sp, rs_chunk *ch)
 {
@@ -102,6 +114,19 @@ rs_split_done(rs_split *sp, rs_chunk *ch)
     pthread_mutex_lock(&sp->lock);
 
     ch->done = 1;
+
+    pthread_mutex_lock(sp->agg_lock);
+    while (sp->head < sp->n) {
+        j = &sp->chunk[sp->head];
+        if (rs_held_release(&j->held, sp->agg) != 0) {
+            sp->failed = 1;
+        }
+        if (!j->done) {
+            break;
+        }
+        sp->head++;
+    }
+    pthread_mutex_unlock(sp->agg_lock);
 
     while (sp->joined < sp->n && sp->chunk[sp->joined].done) {
         j = &sp->chunk[sp->joined++];
@@ -228,6 +253,9 @@ rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
     /* the cuts depend on the file alone, never on the thread count, so
        every -j joins the same chunks in the same order */
     sp.n = rs_split_chunks(sc, path, size, chunk, RS_SPLIT_CHUNKS_MAX);
+    sp.agg = rs_scanner_agg(sc);
+    sp.agg_lock = &agg_lock;
+    chunk[0].held.live = 1;
 
     nw = (size_t) (sp.cfg->threads > 1 ? sp.cfg->threads : 1);
     nw = nw > sp.n ? sp.n : nw;
@@ -315,6 +343,9 @@ done:
 
     for (i = 0; i < nw; i++) {
         rs_scanner_destroy(w[i].sc);
+    }
+    for (i = 0; i < sp.n; i++) {
+        rs_held_free(&chunk[i].held);
     }
     free(w);
     free(tid);

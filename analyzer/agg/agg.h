@@ -134,6 +134,8 @@ typedef struct {
 rs_log_kind rs_format_log(rg_format format);
 
 void rs_agg_init(rs_agg *a);
+/* rs_agg_init with limit keys per table held exactly (0: RS_KEYS_EXACT). */
+void rs_agg_init_limit(rs_agg *a, size_t limit);
 void rs_agg_free(rs_agg *a);
 
 /* Counts one classified record; -1 when out of memory. */
@@ -162,5 +164,12 @@ int rs_agg_limit_rule(rs_agg *a, const char *id, uint64_t hits);
 
 /* dst += src (src is unchanged); -1 when out of memory. */
 int rs_agg_merge(rs_agg *dst, const rs_agg *src);
+
+/*
+ * dst += src, and src left empty (as rs_agg_init leaves it): when dst
+ * holds nothing yet, src's tables are moved into it, not copied, so the
+ * first input of a run (often the only one) costs no merge.
+ */
+int rs_agg_take(rs_agg *dst, rs_agg *src);
 
 #endif /* RS_AGG_H */

@@ -9,15 +9,6 @@
 #include "scan_impl.h"
 
 
-/* Whether --since or --until was given: every record then needs its time
-   (and the fast path, which parses none, is off). */
-int
-rs_range_on(const rs_scan_config *cfg)
-{
-    return cfg->since.valid || cfg->until.valid;
-}
-
-
 /* An input's start: before its first timed line, it is in range unless
    --since is given. */
 void
@@ -27,15 +18,11 @@ rs_range_begin(rs_scanner *sc)
 }
 
 
-/* Whether a parsed record counts: always without a range, else when its
-   time (parsed here) is inside it. */
+/* With a range: whether the record's time (parsed here) is inside it
+   (rs_range_keep). */
 int
-rs_range_keep(rs_scanner *sc, rs_parsed *out)
+rs_range_check(rs_scanner *sc, rs_parsed *out)
 {
-    if (!rs_range_on(sc->cfg)) {
-        return 1;
-    }
-
     rs_scan_time(sc, out);
 
     return rs_in_range(sc, &out->ts);

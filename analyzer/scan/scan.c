@@ -64,11 +64,16 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
         sc->prescan = sc->own_prescan;
     }
     sc->batch = malloc(sizeof(rs_batch));
-    if (sc->matcher == NULL || sc->prescan == NULL || sc->batch == NULL) {
+    sc->rule_hits = calloc(rg_ruleset_count(cfg->rules) + 1,
+                           sizeof(uint64_t));
+    if (sc->matcher == NULL || sc->prescan == NULL || sc->batch == NULL
+        || sc->rule_hits == NULL)
+    {
         snprintf(err, errlen, "out of memory");
         rg_matcher_destroy(sc->matcher);
         rg_prescan_destroy(sc->own_prescan);
         free(sc->batch);
+        free(sc->rule_hits);
         free(sc);
         return NULL;
     }
@@ -79,24 +84,39 @@ rs_scanner_create(const rs_scan_config *cfg, rs_agg *agg, char *err,
 }
 
 
-void
-rs_scanner_destroy(rs_scanner *sc)
+/*
+ * Names the rules that hit PCRE2's limits in the report: the hits since
+ * the last call go to the aggregate the scanner adds to now (after each
+ * input: an input's own, scan_files.h, dropped with it if it is read
+ * again).
+ */
+static void
+rs_scan_rule_hits(rs_scanner *sc)
 {
     size_t    i;
     uint64_t  hits;
 
-    if (sc != NULL) {
-        /* name the rules that hit PCRE2's limits in the report */
-        rs_scan_lock(sc);
-        for (i = 0; i < rg_ruleset_count(sc->cfg->rules); i++) {
-            hits = rg_matcher_rule_limit_hits(sc->matcher, i);
-            if (hits > 0) {
-                rs_agg_limit_rule(sc->agg,
-                    rg_rule_id(rg_ruleset_rule(sc->cfg->rules, i)), hits);
-            }
+    rs_scan_lock(sc);
+    for (i = 0; i < rg_ruleset_count(sc->cfg->rules); i++) {
+        hits = rg_matcher_rule_limit_hits(sc->matcher, i);
+        if (hits > sc->rule_hits[i]) {
+            rs_agg_limit_rule(sc->agg,
+                rg_rule_id(rg_ruleset_rule(sc->cfg->rules, i)),
+                hits - sc->rule_hits[i]);
+            sc->rule_hits[i] = hits;
         }
-        rs_scan_unlock(sc);
+    }
+    rs_scan_unlock(sc);
+}
 
+
+void
+rs_scanner_destroy(rs_scanner *sc)
+{
+    if (sc != NULL) {
+        rs_scan_rule_hits(sc);
+
+        free(sc->rule_hits);
         rs_searcher_destroy(sc->ranges);
         rs_ship_free(&sc->ship);
         rg_matcher_destroy(sc->matcher);
@@ -110,21 +130,42 @@ rs_scanner_destroy(rs_scanner *sc)
 int
 rs_scan_path(rs_scanner *sc, const char *path)
 {
+    return rs_scan_path_once(sc, path, 0, NULL);
+}
+
+
+int
+rs_scan_path_once(rs_scanner *sc, const char *path, int once, int *damaged)
+{
     char          err[1536];
     rs_reader    *r;
+    int           rc;
+
+    sc->damaged = 0;
+    if (damaged != NULL) {
+        *damaged = 0;
+    }
 
     sc->file = rs_agg_file(sc->agg, path);
     if (sc->file == NULL) {
         return -1;
     }
 
-    r = rs_reader_open(path, err, sizeof(err));
+    r = once ? rs_reader_open_once(path, err, sizeof(err))
+             : rs_reader_open(path, err, sizeof(err));
     if (r == NULL) {
         rs_file_set(&sc->file->error, err);
         return -1;
     }
 
-    return rs_scan_reader(sc, path, r);
+    rc = rs_scan_reader(sc, path, r);
+    rs_scan_rule_hits(sc);
+
+    if (damaged != NULL) {
+        *damaged = sc->damaged;
+    }
+
+    return rc;
 }
 
 
@@ -392,9 +433,23 @@ rs_scanner_agg(rs_scanner *sc)
 
 
 void
+rs_scanner_set_agg(rs_scanner *sc, rs_agg *agg)
+{
+    sc->agg = agg;
+}
+
+
+void
 rs_scanner_set_lock(rs_scanner *sc, pthread_mutex_t *lock)
 {
     sc->lock = lock;
+}
+
+
+void
+rs_scanner_set_held(rs_scanner *sc, rs_held *held)
+{
+    sc->held = held;
 }
 
 
@@ -423,7 +478,7 @@ rs_scan_unlock(rs_scanner *sc)
 int
 rs_scan_record(rs_scanner *sc, const rs_record *r)
 {
-    return rs_batch_add(sc->batch, r, sc->agg, sc->lock);
+    return rs_batch_add_held(&sc->batch, r, sc->agg, sc->lock, sc->held);
 }
 
 
@@ -486,7 +541,7 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
 
     rs_record_close(sc);
 
-    if (rs_batch_flush(sc->batch, sc->agg, sc->lock) != 0) {
+    if (rs_batch_flush_held(&sc->batch, sc->agg, sc->lock, sc->held) != 0) {
         sc->failed = 1;
     }
 
@@ -503,6 +558,7 @@ rs_scan_lines(rs_scanner *sc, rs_searcher *s, rs_reader *r)
 
     if (rc < 0) {
         rs_file_set(&sc->file->error, rs_reader_error(r));
+        sc->damaged = rs_reader_damaged(r);
     } else if (sc->failed) {
         rs_file_set(&sc->file->error, "out of memory");
     }
@@ -557,7 +613,8 @@ rs_scan_text(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
         return;
     }
 
-    if (rs_light_take(sc, p, len, bytes)) {
+    /* sc->light: an nginx error log without a shipper or a range */
+    if (sc->light && rs_light_take(sc, p, len, bytes)) {
         return;
     }
 
@@ -599,15 +656,3 @@ rs_scan_parsed(rs_scanner *sc, const char *p, size_t len, uint64_t bytes,
 
     sc->format = format;
 }
-
-
-void
-rs_observe(rs_scanner *sc, rs_seen *seen)
-{
-    if (sc->cfg->observe != NULL) {
-        seen->format = sc->format;
-        sc->cfg->observe(sc->cfg->observe_ctx, seen);
-    }
-}
-
-

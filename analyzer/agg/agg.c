@@ -32,12 +32,19 @@ rs_format_log(rg_format format)
 void
 rs_agg_init(rs_agg *a)
 {
+    rs_agg_init_limit(a, 0);
+}
+
+
+void
+rs_agg_init_limit(rs_agg *a, size_t limit)
+{
     int  d;
 
     memset(a, 0, sizeof(rs_agg));
 
     for (d = 0; d < RS_DIM_COUNT; d++) {
-        rs_keytab_init(&a->keys[d], RS_KEYS_EXACT);
+        rs_keytab_init(&a->keys[d], limit ? limit : RS_KEYS_EXACT);
     }
 }
 
@@ -589,6 +596,8 @@ rs_agg_merge(rs_agg *dst, const rs_agg *src)
             return -1;
         }
         f->detected = s->detected;
+        f->prefix = s->prefix;
+        f->layout_src = s->layout_src;
         f->unreadable = s->unreadable;
         f->abort_lines = s->abort_lines;
         f->lines = s->lines;
@@ -597,4 +606,48 @@ rs_agg_merge(rs_agg *dst, const rs_agg *src)
     }
 
     return 0;
+}
+
+
+/* Whether a holds nothing yet (rs_agg_init's state). */
+static int
+rs_agg_empty(const rs_agg *a)
+{
+    int  c, d;
+
+    for (d = 0; d < RS_DIM_COUNT; d++) {
+        if (a->keys[d].n > 0 || a->keys[d].approximate) {
+            return 0;
+        }
+    }
+
+    for (c = 0; c < RG_CLASS_COUNT; c++) {
+        if (a->cls[c].count > 0 || a->cls[c].bytes > 0) {
+            return 0;
+        }
+    }
+
+    return a->nfiles == 0 && a->nlimit_rules == 0 && a->ncells == 0
+           && a->lines == 0 && a->bytes == 0 && a->limit_hits == 0
+           && a->ticks == 0 && !a->shown.valid;
+}
+
+
+int
+rs_agg_take(rs_agg *dst, rs_agg *src)
+{
+    int  rc = 0;
+
+    if (rs_agg_empty(dst)) {
+        rs_agg_free(dst);
+        *dst = *src;
+        rs_agg_init(src);
+        return 0;
+    }
+
+    rc = rs_agg_merge(dst, src);
+    rs_agg_free(src);
+    rs_agg_init(src);
+
+    return rc;
 }

@@ -71,6 +71,8 @@ struct rs_reader {
     const unsigned char  *mem_all;  /* all of it, for the probe */
     size_t         mem_all_len;
     int            regular;         /* fd is a regular file */
+    int            once;            /* no member check (open_once) */
+    int            damaged;         /* a member proved damaged */
     /* gzip: the member being decoded, and whether it was checked first
        (gzip_probe.h: when the input can be read twice) */
     struct {
@@ -112,8 +114,26 @@ static ssize_t rs_prefetch_read(rs_reader *r, void *buf, size_t cap);
 static void rs_prefetch_stop(rs_reader *r);
 
 
+static rs_reader *rs_reader_open_file(const char *path, int once, char *err,
+    size_t errlen);
+
+
 rs_reader *
 rs_reader_open(const char *path, char *err, size_t errlen)
+{
+    return rs_reader_open_file(path, 0, err, errlen);
+}
+
+
+rs_reader *
+rs_reader_open_once(const char *path, char *err, size_t errlen)
+{
+    return rs_reader_open_file(path, 1, err, errlen);
+}
+
+
+static rs_reader *
+rs_reader_open_file(const char *path, int once, char *err, size_t errlen)
 {
     int          fd;
     rs_reader   *r;
@@ -134,6 +154,9 @@ rs_reader_open(const char *path, char *err, size_t errlen)
     if (r == NULL) {
         return NULL;
     }
+
+    /* before the inflating thread starts: it reads the flag */
+    r->once = once;
 
     return rs_reader_sniff(r, 1, err, errlen);
 }
@@ -598,7 +621,7 @@ rs_reader_probe(rs_reader *r, size_t produced)
 
     r->member.probed = 1;
 
-    if (r->mem_all == NULL && !r->regular) {
+    if (r->once || (r->mem_all == NULL && !r->regular)) {
         return 0;
     }
 
@@ -631,6 +654,7 @@ rs_reader_probe(rs_reader *r, size_t produced)
                  ? " (its trailer: the damage decoded on and lies between"
                    " the member's start and there)" : "",
                  (unsigned long long) (r->decoded + produced));
+        r->damaged = 1;
     }
 
     r->failed = 1;
@@ -646,8 +670,8 @@ rs_reader_probe(rs_reader *r, size_t produced)
 static ssize_t
 rs_reader_gzip_error(rs_reader *r, int rc, size_t produced)
 {
-    /* an input read once (a pipe): what was decoded before the failure
-       was handed out already */
+    /* an input read once (a pipe, or rs_reader_open_once): what was
+       decoded before the failure was handed out already */
     snprintf(r->error, sizeof(r->error), "%s: corrupt gzip input: member"
              " %u (from compressed byte %llu): %s near compressed byte"
              " %llu; read once (a pipe), what it decoded before is counted",
@@ -655,8 +679,50 @@ rs_reader_gzip_error(rs_reader *r, int rc, size_t produced)
              rs_gzip_what(rc),
              (unsigned long long) (r->raw_offset - r->is->avail_in));
     r->failed = 1;
+    r->damaged = 1;
 
     return produced > 0 ? (ssize_t) produced : -1;
+}
+
+
+int
+rs_reader_plain_file(const char *path, uint64_t *size)
+{
+    unsigned char  head[4];
+    struct stat    st;
+    ssize_t        n;
+    size_t         i;
+    int            fd;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        return 0;
+    }
+
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return 0;
+    }
+
+    n = pread(fd, head, sizeof(head), 0);
+    close(fd);
+    if (n < 0) {
+        return 0;
+    }
+
+    if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
+        return 0;
+    }
+
+    for (i = 0; i < RS_NCODECS; i++) {
+        if (rs_codecs[i]->magic(head, (size_t) n)) {
+            return 0;
+        }
+    }
+
+    *size = (uint64_t) st.st_size;
+
+    return 1;
 }
 
 
@@ -664,6 +730,13 @@ const char *
 rs_reader_error(const rs_reader *r)
 {
     return r->error;
+}
+
+
+int
+rs_reader_damaged(const rs_reader *r)
+{
+    return r->damaged;
 }
 
 

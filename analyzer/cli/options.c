@@ -353,8 +353,9 @@ rs_resolve_values(rs_run *run, char *err, size_t errlen)
         }
     }
 
-    /* a thread per online CPU: large files are cut into chunks that the
-       threads take in turn (scan_split.h) */
+    /* a thread per online CPU: inputs are read that many at once and
+       large plain files cut into chunks the threads take in turn
+       (scan_files.h, scan_split.h) */
     v = (uint64_t) sysconf(_SC_NPROCESSORS_ONLN);
     if (cli->jobs != NULL
         && (rg_str_uint_cstr(cli->jobs, RS_MAX_JOBS, &v) != 0 || v == 0))

@@ -67,9 +67,11 @@ typedef struct {
     const char        *tz;          /* NULL: offset-less times stay naive */
     rs_ts              since, until;    /* valid == 0: open */
     int                year;        /* for BSD syslog times */
-    int                threads;     /* scanning threads per file, >= 1 */
+    int                threads;     /* scanning threads (-j), >= 1 */
     uint64_t           split_chunk; /* bytes per chunk of a split file;
                                        0: RS_SPLIT_CHUNK (tests set less) */
+    size_t             key_limit;   /* keys per table held exactly (agg.h);
+                                       0: RS_KEYS_EXACT (tests set less) */
     rs_observe_fn      observe;     /* NULL: none */
     void              *observe_ctx;
     /* a fresh context for a second thread and its merge back into
@@ -77,6 +79,9 @@ typedef struct {
        thread, in order (simulate needs the order) */
     void            *(*observe_fork)(void *ctx);
     int              (*observe_join)(void *ctx, void *child);
+    /* drops a forked context unjoined (scan_files.h: an input read
+       again); NULL: inputs are never read twice */
+    void             (*observe_free)(void *child);
     /* bytes read since the last call, every 64 Ki lines, from any thread
        (progress.h); NULL: none */
     void             (*progress)(void *ctx, uint64_t bytes);
@@ -99,6 +104,19 @@ void rs_scanner_destroy(rs_scanner *sc);
  * its end (the entry's error says why; what was read is counted).
  */
 int rs_scan_path(rs_scanner *sc, const char *path);
+
+/*
+ * The same with `once`: a gzip file is inflated once, unchecked
+ * (rs_reader_open_once), and *damaged set when a member proved damaged
+ * after some of it was counted; the caller then drops what this scan
+ * counted (its own aggregate and observer context: scan_files.h) and
+ * scans the file again without `once`.  Without `once`, as rs_scan_path.
+ */
+int rs_scan_path_once(rs_scanner *sc, const char *path, int once,
+    int *damaged);
+
+/* The aggregate the next input is counted into (the caller's). */
+void rs_scanner_set_agg(rs_scanner *sc, rs_agg *agg);
 
 /* The same for an input in memory (len bytes at data, plain or gzip),
    entered under `name`; read in the caller's thread. */

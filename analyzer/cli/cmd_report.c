@@ -74,6 +74,7 @@ rs_cmd_report(rs_mode mode, int argc, char **argv)
     run.scan.observe_ctx = findings;
     run.scan.observe_fork = rs_findings_fork;
     run.scan.observe_join = rs_findings_join;
+    run.scan.observe_free = rs_findings_drop;
 
     /* a progress line on a terminal's stderr, nothing otherwise */
     progress = merge ? NULL

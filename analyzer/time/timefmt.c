@@ -66,13 +66,14 @@ rs_month_from_name(const char *p)
 static int
 rs_digits(const char *p, size_t n, int *out)
 {
-    rg_str    s;
-    uint64_t  v = 0;
+    rg_str   s;
+    int64_t  v;
 
     s.p = p;
     s.len = n;
+    v = rg_str_number(s);
 
-    if (rg_str_digits(s, 9999, &v) != n) {
+    if (v < 0) {
         return -1;
     }
 

@@ -68,8 +68,11 @@ struct rs_scanner {
     int                    light;       /* prescanned lines skip the split */
     int                    hit_next;    /* the next line holds a literal */
     int                    failed;      /* out of memory */
+    int                    damaged;     /* rs_reader_damaged, read once */
     pthread_mutex_t       *lock;        /* the aggregate is shared */
     rs_batch              *batch;       /* records held for it, with lock */
+    rs_held               *held;        /* a split chunk's, or NULL */
+    uint64_t              *rule_hits;   /* per rule, as far as counted */
     rs_searcher           *ranges;      /* kept for chunk after chunk */
     uint64_t               lines, bytes, unparsed, limit_hits;
     rs_ts                  sys;         /* the line's syslog time, if any */
@@ -94,8 +97,17 @@ void rs_scan_text(rs_scanner *sc, const char *p, size_t len,
     uint64_t bytes);
 /* one record into the aggregate, through the batch (batch.h) */
 int rs_scan_record(rs_scanner *sc, const rs_record *r);
-/* what the scan saw, to the observer if any (scan.h, rs_seen) */
-void rs_observe(rs_scanner *sc, rs_seen *seen);
+
+
+/* What the scan saw, to the observer if any (scan.h, rs_seen). */
+static inline void
+rs_observe(rs_scanner *sc, rs_seen *seen)
+{
+    if (sc->cfg->observe != NULL) {
+        seen->format = sc->format;
+        sc->cfg->observe(sc->cfg->observe_ctx, seen);
+    }
+}
 
 
 static inline void
@@ -151,10 +163,27 @@ int rs_has_phrase(const char *p, size_t len);
 int rs_scan_judge(rs_scanner *sc);
 
 /* scan_range.c */
-int rs_range_on(const rs_scan_config *cfg);
 void rs_range_begin(rs_scanner *sc);
-int rs_range_keep(rs_scanner *sc, rs_parsed *out);
+int rs_range_check(rs_scanner *sc, rs_parsed *out);
 int rs_in_range(rs_scanner *sc, rs_ts *ts);
 void rs_scan_time(rs_scanner *sc, rs_parsed *out);
+
+
+/* Whether --since or --until was given: every record then needs its time
+   (and the fast path, which parses none, is off). */
+static inline int
+rs_range_on(const rs_scan_config *cfg)
+{
+    return cfg->since.valid || cfg->until.valid;
+}
+
+
+/* Whether a parsed record counts: always without a range (inline: every
+   record asks), else when its time is inside it (rs_range_check). */
+static inline int
+rs_range_keep(rs_scanner *sc, rs_parsed *out)
+{
+    return !rs_range_on(sc->cfg) || rs_range_check(sc, out);
+}
 
 #endif /* RS_SCAN_IMPL_H */

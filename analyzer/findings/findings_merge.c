@@ -122,3 +122,10 @@ rs_findings_join(void *ctx, void *child)
 
     return rc;
 }
+
+
+void
+rs_findings_drop(void *child)
+{
+    rs_findings_free(child);
+}

@@ -47,21 +47,27 @@ rs_pair_cid(const rs_parsed *out)
     const char  *line = out->f.f[RG_FIELD_LINE].p;
     const char  *msg = out->f.f[RG_FIELD_MESSAGE].p;
     const char  *q;
-    uint64_t     cid = 0, scale = 1;
+    uint64_t     cid = 0;
+    rg_str       digits;
 
     if (line == NULL || msg == NULL || msg - line < 3 || msg[-1] != ' ') {
         return 0;
     }
 
     for (q = msg - 2; q > line && *q >= '0' && *q <= '9'; q--) {
-        if (scale > UINT64_MAX / 10) {
-            return 0;
-        }
-        cid += (uint64_t) (*q - '0') * scale;
-        scale *= 10;
+        /* back to the '*' */
     }
 
-    return *q == '*' && q < msg - 2 ? cid : 0;
+    digits.p = q + 1;
+    digits.len = (size_t) (msg - 1 - digits.p);
+
+    if (*q != '*' || digits.len == 0
+        || rg_str_uint(digits, UINT64_MAX, &cid) != 0)
+    {
+        return 0;
+    }
+
+    return cid;
 }
 
 
