@@ -707,8 +707,50 @@ rgt_free_tcp_port(void)
 }
 
 
+/*
+ * A port that is merely free could be taken by a test running beside this
+ * one (its nginx or upstream) before nginx connects to it, and then the
+ * connect would not be refused.  So the port stays bound, without
+ * SO_REUSEADDR and without listen(), until the next call or the end of the
+ * process: connects to it are refused (RST), and every other bind of it
+ * fails.  The next call lets the last one go, so a caller that drew one of
+ * its own nginx's ports (they are probed, not held) can draw again.
+ */
 int
 rgt_closed_port(void)
 {
-    return rgt_free_tcp_port();
+    int                 fd, port;
+    struct sockaddr_in  sa;
+    static int          held = -1;
+
+    if (held != -1) {
+        close(held);
+        held = -1;
+    }
+
+    for (int tries = 0; tries < 20; tries++) {
+        port = rgt_free_tcp_port();
+        if (port == -1) {
+            return -1;
+        }
+
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd == -1) {
+            return -1;
+        }
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons((uint16_t) port);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0) {
+            held = fd;
+            return port;
+        }
+
+        close(fd);
+    }
+
+    return -1;
 }

@@ -118,7 +118,11 @@ int rgt_upstream_wait_aborted(rgt_upstream *u, unsigned long n,
  */
 int rgt_free_tcp_port(void);
 
-/* A loopback port nothing listens on, for connect() failed (111). */
+/*
+ * A loopback port nothing listens on, for connect() failed (111): kept
+ * bound (not listening) until the next call or the process exits, so
+ * nothing else takes it.
+ */
 int rgt_closed_port(void);
 
 #endif /* RGT_UPSTREAM_H */
