@@ -1,5 +1,5 @@
 /*
- * options.h - rstscan's command line, in two stages (STYLE.md):
+ * options.h - rstscan's command line, in two stages:
  *
  *   argv -> rs_cli (validated raw values) -> rs_run (compiled rules, scan
  *   configuration, report options, --fail-on conditions)
