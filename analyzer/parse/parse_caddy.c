@@ -124,6 +124,9 @@ rs_caddy_request(rs_parser *ps, size_t *at, json_t *req)
 }
 
 
+/* the longest "duration" taken for a request's time, in seconds */
+#define RS_CADDY_MAX_DURATION  (366.0 * 24 * 3600)
+
 /* ts: seconds since 1970 as a number, or an ISO 8601 string. */
 static int
 rs_caddy_time(json_t *ts, rs_parsed *out)
@@ -216,8 +219,11 @@ rs_parse_caddy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
 
     v = json_object_get(doc, "size");
     out->body_bytes = json_is_integer(v) ? json_integer_value(v) : -1;
+    /* seconds as a float; beyond a year it is no request's time (and a
+       huge number would not fit the integer) */
     d = json_number_value(json_object_get(doc, "duration"));
-    out->request_ms = d > 0 ? (int64_t) (d * 1000 + 0.5) : -1;
+    out->request_ms = (d > 0 && d < RS_CADDY_MAX_DURATION)
+                      ? (int64_t) (d * 1000 + 0.5) : -1;
 
     req = json_object_get(doc, "request");
     if (json_is_object(req)) {

@@ -119,6 +119,25 @@ Test(map_caddy, iso_time_and_remote_addr)
     cr_assert_eq(memcmp(out.f.f[RG_FIELD_CLIENT].p, "2001:db8::7", 11), 0);
 }
 
+/* found by make fuzz in CI: a duration of 4.4e124 s overflowed the
+   integer it was converted to (UBSan) */
+Test(map_caddy, a_duration_out_of_range_is_no_request_time)
+{
+    rs_parsed  out;
+
+    caddy_class("{\"level\":\"info\",\"ts\":1763719200.5,"
+                "\"logger\":\"http.log.access.log0\",\"msg\":"
+                "\"handled request\"," REQ("203.0.113.9") ",\"status\":200,"
+                "\"size\":10,\"duration\":4.44444e+124}", &out);
+    cr_assert_eq(out.request_ms, -1);
+
+    caddy_class("{\"level\":\"info\",\"ts\":1763719200.5,"
+                "\"logger\":\"http.log.access.log0\",\"msg\":"
+                "\"handled request\"," REQ("203.0.113.9") ",\"status\":200,"
+                "\"size\":10,\"duration\":2.5}", &out);
+    cr_assert_eq(out.request_ms, 2500);
+}
+
 Test(map_caddy, other_lines_are_not_caddy)
 {
     static const char *const  lines[] = {
