@@ -244,8 +244,12 @@ ngx_http_rstguard_summary_zone(ngx_http_rstguard_summary_t *sum,
     if (ngx_http_rstguard_summary_take(&hv, zone) == NGX_OK) {
         sh->window_start = ngx_time();
 
-        if (!force) {
-            /* everything is taken: idle until the next count */
+        /*
+         * Everything is taken: idle until the next count.  An exiting
+         * worker leaves a running interval to the others only for its
+         * alert check (summaries written at exit do not alert).
+         */
+        if (!force || !sum->rmcf->alert_rate) {
             sh->next_summary = 0;
         }
 
@@ -891,9 +895,11 @@ ngx_http_rstguard_summary_timer(ngx_event_t *ev)
 
     /*
      * Only while an interval runs; an idle zone's next count arms the
-     * timer of the worker that counts it.
+     * timer of the worker that counts it.  A worker finishing its
+     * connections after a reload still writes at the interval's end if it
+     * lives that long (the timer is cancelable: it never delays the exit).
      */
-    if (wait != 0 && !ngx_exiting && !ngx_terminate && !ngx_quit) {
+    if (wait != 0 && !ngx_terminate && !ngx_quit) {
         ngx_add_timer(ev, (ngx_msec_t) wait);
     }
 }
