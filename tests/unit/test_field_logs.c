@@ -497,3 +497,34 @@ Test(field_logs, nginx_json_access_log)
     cr_expect_eq(json_integer_value(json_object_get(m, "count")), 1);
     json_decref(rep);
 }
+
+
+/*
+ * Shippers that put each line into a JSON object: Filebeat's "message",
+ * Google Cloud Logging's "textPayload", journalctl -o json's "MESSAGE".
+ */
+Test(field_logs, json_envelopes)
+{
+    static const struct { const char *name, *text; } c[] = {
+        { "filebeat.json",
+          "{\"@timestamp\":\"2026-12-05T10:00:01.000Z\",\"log\":{\"file\":{\"path\":\"/var/log/nginx/error.log\"}},\"message\":\"2026/12/05 10:00:01 [info] 31#31: *1 client prematurely closed connection while sending response to client, client: 203.0.113.5, server: shop.example.com, request: \\\"GET /big HTTP/1.1\\\", host: \\\"shop.example.com\\\"\",\"host\":{\"name\":\"web1\"}}\n"
+          "{\"@timestamp\":\"2026-12-05T10:00:02.000Z\",\"log\":{\"file\":{\"path\":\"/var/log/nginx/error.log\"}},\"message\":\"2026/12/05 10:00:02 [info] 31#31: *2 recv() failed (104: Connection reset by peer) while waiting for request, client: 203.0.113.6, server: 0.0.0.0:80\",\"host\":{\"name\":\"web1\"}}\n" },
+        { "gcp.json",
+          "{\"insertId\":\"a1\",\"textPayload\":\"2026/12/05 10:00:01 [info] 31#31: *1 client prematurely closed connection while sending response to client, client: 203.0.113.5, server: shop.example.com\",\"timestamp\":\"2026-12-05T10:00:01Z\"}\n"
+          "{\"insertId\":\"a2\",\"textPayload\":\"2026/12/05 10:00:02 [info] 31#31: *2 recv() failed (104: Connection reset by peer) while waiting for request, client: 203.0.113.6, server: 0.0.0.0:80\\n\",\"timestamp\":\"2026-12-05T10:00:02Z\"}\n" },
+        { "journal.json",
+          "{\"__REALTIME_TIMESTAMP\":\"1764928801000000\",\"_SYSTEMD_UNIT\":\"nginx.service\",\"MESSAGE\":\"2026/12/05 10:00:01 [info] 31#31: *1 client prematurely closed connection while sending response to client, client: 203.0.113.5, server: shop.example.com\"}\n"
+          "{\"__REALTIME_TIMESTAMP\":\"1764928802000000\",\"_SYSTEMD_UNIT\":\"nginx.service\",\"MESSAGE\":\"2026/12/05 10:00:02 [info] 31#31: *2 recv() failed (104: Connection reset by peer) while waiting for request, client: 203.0.113.6, server: 0.0.0.0:80\"}\n" },
+    };
+    json_t  *rep;
+    size_t   i;
+
+    for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        rep = scan(c[i].name, c[i].text, NULL);
+        expect_format(rep, "nginx-error", 2, 0);
+        cr_expect_eq(count(rep, "client_closed"), 1, "%s", c[i].name);
+        cr_expect_eq(count(rep, "client_reset"), 1, "%s", c[i].name);
+        cr_expect_str_eq(top_client(rep, "client_reset", 0), "203.0.113.6");
+        json_decref(rep);
+    }
+}
