@@ -27,30 +27,11 @@
 #include "parse.h"
 
 
-/* Copies s (len n) into the scratch at *at; the copy, or an empty one. */
-static rg_str
-rs_caddy_keep(rs_parser *ps, size_t *at, const char *s, size_t n)
-{
-    rg_str  out = { NULL, 0 };
-
-    if (s == NULL || n == 0 || *at + n > sizeof(ps->scratch)) {
-        return out;
-    }
-
-    memcpy(ps->scratch + *at, s, n);
-    out.p = ps->scratch + *at;
-    out.len = n;
-    *at += n;
-
-    return out;
-}
-
-
 static rg_str
 rs_caddy_string(rs_parser *ps, size_t *at, json_t *v)
 {
     return json_is_string(v)
-           ? rs_caddy_keep(ps, at, json_string_value(v), json_string_length(v))
+           ? rs_parse_keep(ps, at, json_string_value(v), json_string_length(v))
            : (rg_str) { NULL, 0 };
 }
 
@@ -86,7 +67,7 @@ rs_caddy_client(rs_parser *ps, size_t *at, json_t *req)
         n = (size_t) (colon - s);
     }
 
-    return rs_caddy_keep(ps, at, s, n);
+    return rs_parse_keep(ps, at, s, n);
 }
 
 
@@ -202,7 +183,7 @@ rs_parse_caddy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
 
     out->f.f[RG_FIELD_LEVEL] = rs_caddy_string(ps, &at,
                                                json_object_get(doc, "level"));
-    out->f.f[RG_FIELD_MODULE] = rs_caddy_keep(ps, &at, logger,
+    out->f.f[RG_FIELD_MODULE] = rs_parse_keep(ps, &at, logger,
                                               strlen(logger));
     out->f.f[RG_FIELD_UPSTREAM] = rs_caddy_string(ps, &at,
                                      json_object_get(doc, "upstream"));
@@ -214,7 +195,7 @@ rs_parse_caddy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
         out->status = (int) json_integer_value(v);
         char  num[4];
         int   n = snprintf(num, sizeof(num), "%d", out->status);
-        out->f.f[RG_FIELD_STATUS] = rs_caddy_keep(ps, &at, num, (size_t) n);
+        out->f.f[RG_FIELD_STATUS] = rs_parse_keep(ps, &at, num, (size_t) n);
     }
 
     v = json_object_get(doc, "size");
