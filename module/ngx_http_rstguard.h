@@ -175,12 +175,19 @@ typedef struct {
     ngx_http_rstguard_upstream_t upstreams[NGX_HTTP_RSTGUARD_NLOGS]
                                           [RG_CLASS_COUNT]
                                           [NGX_HTTP_RSTGUARD_UPSTREAMS];
-    /* the elected writer: the next interval's end, in wall-clock ms */
+    /*
+     * The running interval's end, in wall-clock ms; 0: none runs, nothing
+     * is pending.  The first count kept starts one (summary.c), its writer
+     * takes everything and ends it.
+     */
     uint64_t                     next_summary;
     time_t                       window_start;  /* of the held counts */
     uint64_t                     alert_start;   /* of window_seen, ms */
 } ngx_http_rstguard_shctx_t;
 
+
+/* the worker's summary writer, defined in ngx_http_rstguard_summary.c */
+typedef struct ngx_http_rstguard_summary_s  ngx_http_rstguard_summary_t;
 
 /* what a decision notes for the summaries besides its verdict */
 typedef struct {
@@ -200,7 +207,10 @@ typedef struct {
     rg_limit                     key_limit;     /* rate=, burst= */
     rg_limit                     global_limit;  /* global_rate= global_burst= */
     ngx_http_complex_value_t     key;           /* key=, $remote_addr */
-    ngx_msec_t                   alert_interval;
+    /* rstguard_summary_interval: summaries, the "zone is full" alert */
+    ngx_msec_t                   interval;
+    /* this worker's summary writer (summary.c), NULL outside workers */
+    ngx_http_rstguard_summary_t *summary;
 } ngx_http_rstguard_zone_t;
 
 
@@ -218,9 +228,6 @@ typedef struct {
     time_t                       until;     /* the window's end */
 } ngx_http_rstguard_guard_t;
 
-
-/* the worker's summary writer, defined in ngx_http_rstguard_summary.c */
-typedef struct ngx_http_rstguard_summary_s  ngx_http_rstguard_summary_t;
 
 /* moderr's error-log filter (recorded chains, the writer's state), errlog.c */
 typedef struct ngx_http_rstguard_errlog_s  ngx_http_rstguard_errlog_t;
@@ -355,10 +362,23 @@ ngx_array_t *ngx_http_rstguard_errlog_chains(ngx_http_rstguard_errlog_t *el);
 /*
  * summary.c, called by the module's init_process and exit_process: the
  * worker's timer, which writes the zone's summaries when this worker is
- * elected for the interval; exit writes what is left (reload, stop).
+ * elected for the interval (armed at init only when an interval runs, as
+ * after a kill -9); exit writes what is left (reload, stop).
  */
 ngx_int_t ngx_http_rstguard_summary_init_process(ngx_cycle_t *cycle);
 void ngx_http_rstguard_summary_exit_process(ngx_cycle_t *cycle);
+
+/*
+ * summary.c, the lazy timer: start() is called locked when a count is
+ * kept (the zone's interval starts if none runs); arm() unlocked after
+ * this worker counted a line in the zone (its timer runs until the
+ * interval ends, if it does not already); counted() after a line counted
+ * without the lock (an unlimited class: only rstguard_alert needs it).
+ */
+void ngx_http_rstguard_summary_start(ngx_http_rstguard_zone_t *zone);
+void ngx_http_rstguard_summary_arm(ngx_http_rstguard_zone_t *zone);
+void ngx_http_rstguard_summary_counted(ngx_http_rstguard_zone_t *zone,
+    rg_class cls, ngx_uint_t flags);
 
 /* summary.c: true while summaries are being written (the writer passes them) */
 ngx_uint_t ngx_http_rstguard_summary_emitting(

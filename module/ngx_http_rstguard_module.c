@@ -919,7 +919,7 @@ ngx_http_rstguard_postconfiguration(ngx_conf_t *cf)
     zones = rmcf->zones.elts;
 
     for (i = 0; i < rmcf->zones.nelts; i++) {
-        zones[i]->alert_interval = rmcf->summary_interval;
+        zones[i]->interval = rmcf->summary_interval;
     }
 
     rmcf->zone = (rmcf->zones.nelts > 0) ? zones[0] : NULL;

@@ -3,15 +3,21 @@
  * Copyright (C) rstguard authors
  *
  * Summaries v3 (module/README.md), server-wide and bounded.  The counts
- * live in the zone (held.c).  Every worker runs a timer; at the end of each
- * interval the first worker to see it due becomes the writer for that
- * interval (the zone's next_summary moves on under the lock), takes every
- * count out of the zone and writes, per (error-log chain, log, class), at
- * most rstguard_summary_keys lines for the keys that held the most back and
- * one key="*" line for all others.  Exiting workers (reload, stop) write
- * what is left at once.  The lines go through the chain the held lines were
- * headed to, at their level raised to the chain's own, so that no file of
- * the chain drops them; the error-log filter passes them untouched.
+ * live in the zone (held.c).  The first count kept in an idle zone starts
+ * an interval (the zone's next_summary); every worker that counts a line
+ * arms its timer for the interval's end, if it is not armed already.  At
+ * the end the first worker to see it due becomes the writer (under the
+ * lock), takes every count out of the zone, ends the interval and writes,
+ * per (error-log chain, log, class), at most rstguard_summary_keys lines
+ * for the keys that held the most back and one key="*" line for all
+ * others.  Timers that find no interval running lapse: a worker that sees
+ * no abort has no timer at all, so nginx's timer tree stays as small as
+ * without the module.  A worker starting while an interval runs (one
+ * respawned after a kill -9, or after a reload) arms at once.  Exiting
+ * workers (reload, stop) write what is left at once.  The lines go through
+ * the chain the held lines were headed to, at their level raised to the
+ * chain's own, so that no file of the chain drops them; the error-log
+ * filter passes them untouched.
  */
 
 
@@ -91,8 +97,9 @@ struct ngx_http_rstguard_summary_s {
     (NGX_HTTP_RSTGUARD_MAX_CHAINS * NGX_HTTP_RSTGUARD_NLOGS * RG_CLASS_COUNT)
 
 
-static void ngx_http_rstguard_summary_zone(ngx_http_rstguard_summary_t *sum,
-    ngx_http_rstguard_zone_t *zone, ngx_uint_t force);
+static uint64_t ngx_http_rstguard_summary_zone(
+    ngx_http_rstguard_summary_t *sum, ngx_http_rstguard_zone_t *zone,
+    ngx_uint_t force);
 static ngx_int_t ngx_http_rstguard_summary_take(
     ngx_http_rstguard_harvest_t *hv, ngx_http_rstguard_zone_t *zone);
 static ngx_http_rstguard_taken_t *ngx_http_rstguard_summary_taken(
@@ -120,6 +127,8 @@ static ngx_log_t *ngx_http_rstguard_summary_log(
 static void ngx_http_rstguard_summary_time(time_t t, u_char *buf);
 static uint64_t ngx_http_rstguard_summary_now(void);
 static void ngx_http_rstguard_summary_timer(ngx_event_t *ev);
+static void ngx_http_rstguard_summary_add_timer(
+    ngx_http_rstguard_summary_t *sum, uint64_t next);
 
 
 ngx_uint_t
@@ -161,14 +170,16 @@ ngx_http_rstguard_summary_emitting(ngx_http_rstguard_main_conf_t *rmcf)
 
 /*
  * One zone: elects this worker as the interval's writer (or, with force,
- * takes whatever is left), takes the counts out under the lock, writes
- * them unlocked.
+ * takes whatever is left), takes the counts out under the lock, ends the
+ * interval, writes them unlocked.  Returns the ms until the zone's running
+ * interval ends, 0 when none runs (nothing is pending: the timer may
+ * lapse).
  */
-static void
+static uint64_t
 ngx_http_rstguard_summary_zone(ngx_http_rstguard_summary_t *sum,
     ngx_http_rstguard_zone_t *zone, ngx_uint_t force)
 {
-    uint64_t                      now, interval;
+    uint64_t                      now, next, wait;
     ngx_uint_t                    i;
     ngx_http_rstguard_harvest_t   hv;
     ngx_http_rstguard_shctx_t    *sh;
@@ -176,15 +187,18 @@ ngx_http_rstguard_summary_zone(ngx_http_rstguard_summary_t *sum,
     sh = zone->sh;
 
     if (sh == NULL) {
-        return;
+        return 0;
     }
 
     now = ngx_http_rstguard_summary_now();
-    interval = sum->rmcf->summary_interval;
 
-    /* most looks find the interval running: a peek, no lock, no pool */
-    if (!force && sh->next_summary != 0 && now < sh->next_summary) {
-        return;
+    /* most looks find the zone idle or the interval running: no lock */
+    if (!force) {
+        next = sh->next_summary;
+
+        if (next == 0 || now < next) {
+            return (next == 0) ? 0 : next - now;
+        }
     }
 
     ngx_memzero(&hv, sizeof(ngx_http_rstguard_harvest_t));
@@ -193,39 +207,31 @@ ngx_http_rstguard_summary_zone(ngx_http_rstguard_summary_t *sum,
     hv.keys = sum->rmcf->summary_keys;
     hv.pool = ngx_create_pool(16384, ngx_cycle->log);
     if (hv.pool == NULL) {
-        return;
+        return force ? 0 : zone->interval;
     }
 
     hv.taken = ngx_pcalloc(hv.pool, NGX_HTTP_RSTGUARD_NGROUPS
                                     * sizeof(ngx_http_rstguard_taken_t *));
     if (hv.taken == NULL) {
         ngx_destroy_pool(hv.pool);
-        return;
+        return force ? 0 : zone->interval;
     }
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    if (sh->next_summary == 0) {
-        /* the zone's first interval starts now */
-        sh->next_summary = now + interval;
-        sh->alert_start = now;
-        sh->window_start = ngx_time();
-    }
+    next = sh->next_summary;
 
-    if (!force && now < sh->next_summary) {
+    if (!force && (next == 0 || now < next)) {
+        /* another worker was elected meanwhile */
         ngx_shmtx_unlock(&zone->shpool->mutex);
         ngx_destroy_pool(hv.pool);
-        return;
+        return (next == 0) ? 0 : next - now;
     }
 
-    if (!force) {
+    if (!force && sum->rmcf->alert_rate && now > sh->alert_start) {
         /* elected: nobody else writes this interval */
-        sh->next_summary = now + interval;
-
-        if (sum->rmcf->alert_rate && now > sh->alert_start) {
-            hv.alert_window = now - sh->alert_start;
-            sh->alert_start = now;
-        }
+        hv.alert_window = now - sh->alert_start;
+        sh->alert_start = now;
     }
 
     hv.window = ngx_time() - sh->window_start;
@@ -233,8 +239,24 @@ ngx_http_rstguard_summary_zone(ngx_http_rstguard_summary_t *sum,
         hv.window = 1;
     }
 
+    wait = 0;
+
     if (ngx_http_rstguard_summary_take(&hv, zone) == NGX_OK) {
         sh->window_start = ngx_time();
+
+        /*
+         * Everything is taken: idle until the next count.  An exiting
+         * worker leaves a running interval to the others only for its
+         * alert check (summaries written at exit do not alert).
+         */
+        if (!force || !sum->rmcf->alert_rate) {
+            sh->next_summary = 0;
+        }
+
+    } else if (!force) {
+        /* no memory: the counts wait for the next interval */
+        sh->next_summary = now + zone->interval;
+        wait = zone->interval;
     }
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
@@ -255,6 +277,8 @@ ngx_http_rstguard_summary_zone(ngx_http_rstguard_summary_t *sum,
     sum->emitting = 0;
 
     ngx_destroy_pool(hv.pool);
+
+    return wait;
 }
 
 
@@ -754,22 +778,129 @@ ngx_http_rstguard_summary_now(void)
 }
 
 
+/*
+ * Called locked whenever a decision kept a count: the first count in an
+ * idle zone starts its interval (and the alert window with it), so the
+ * summary of a burst after a quiet spell comes one interval after its
+ * first line, with window= that interval.
+ */
+void
+ngx_http_rstguard_summary_start(ngx_http_rstguard_zone_t *zone)
+{
+    uint64_t                    now;
+    ngx_http_rstguard_shctx_t  *sh;
+
+    sh = zone->sh;
+
+    if (sh->next_summary != 0) {
+        return;
+    }
+
+    now = ngx_http_rstguard_summary_now();
+
+    sh->next_summary = now + zone->interval;
+    sh->alert_start = now;
+    sh->window_start = ngx_time();
+}
+
+
+/*
+ * After this worker counted a line in the zone (an abort: an ordinary
+ * request never gets here): its timer runs until the interval ends.  A
+ * timer already armed fires no later than that, as every interval is as
+ * long and this one started last, and re-arms then.
+ */
+void
+ngx_http_rstguard_summary_arm(ngx_http_rstguard_zone_t *zone)
+{
+    ngx_http_rstguard_summary_t  *sum = zone->summary;
+
+    if (!sum->timer.timer_set) {
+        ngx_http_rstguard_summary_add_timer(sum, zone->sh->next_summary);
+    }
+}
+
+
+/*
+ * A line counted without the lock (a class not limited here, the second
+ * line of a passed HTTP/2 pair): no count is kept for the summaries, but
+ * rstguard_alert counts client-side lines, so an interval must run.  The
+ * error-log side only try-locks; if that fails the line waits in the
+ * alert count for the next interval, which the next line starts.
+ */
+void
+ngx_http_rstguard_summary_counted(ngx_http_rstguard_zone_t *zone,
+    rg_class cls, ngx_uint_t flags)
+{
+    ngx_http_rstguard_shctx_t  *sh;
+
+    if (zone->summary->rmcf->alert_rate == 0
+        || rg_class_side(cls) != RG_SIDE_CLIENT)
+    {
+        return;
+    }
+
+    sh = zone->sh;
+
+    if (sh->next_summary == 0) {
+        if (flags & NGX_HTTP_RSTGUARD_TRYLOCK) {
+            if (!ngx_shmtx_trylock(&zone->shpool->mutex)) {
+                return;
+            }
+
+        } else {
+            ngx_shmtx_lock(&zone->shpool->mutex);
+        }
+
+        ngx_http_rstguard_summary_start(zone);
+
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+    }
+
+    ngx_http_rstguard_summary_arm(zone);
+}
+
+
+static void
+ngx_http_rstguard_summary_add_timer(ngx_http_rstguard_summary_t *sum,
+    uint64_t next)
+{
+    uint64_t  now;
+
+    now = ngx_http_rstguard_summary_now();
+
+    /* an interval already over (its writer died): at once */
+    ngx_add_timer(&sum->timer, (next > now) ? (ngx_msec_t) (next - now) : 1);
+}
+
+
 static void
 ngx_http_rstguard_summary_timer(ngx_event_t *ev)
 {
-    ngx_uint_t                  i;
-    ngx_http_rstguard_zone_t  **zones;
+    uint64_t                      wait, w;
+    ngx_uint_t                    i;
+    ngx_http_rstguard_zone_t    **zones;
     ngx_http_rstguard_summary_t  *sum = ev->data;
 
     zones = sum->rmcf->zones.elts;
+    wait = 0;
 
     for (i = 0; i < sum->rmcf->zones.nelts; i++) {
-        ngx_http_rstguard_summary_zone(sum, zones[i], 0);
+        w = ngx_http_rstguard_summary_zone(sum, zones[i], 0);
+
+        if (w != 0 && (wait == 0 || w < wait)) {
+            wait = w;
+        }
     }
 
-    if (!ngx_exiting && !ngx_terminate && !ngx_quit) {
-        /* a few looks per interval: the writer is late by at most one */
-        ngx_add_timer(ev, ngx_min(sum->rmcf->summary_interval / 4, 1000));
+    /*
+     * Only while an interval runs; an idle zone's next count arms the
+     * timer of the worker that counts it.  A worker finishing its
+     * connections after a reload still writes at the interval's end if it
+     * lives that long (the timer is cancelable: it never delays the exit).
+     */
+    if (wait != 0 && !ngx_terminate && !ngx_quit) {
+        ngx_add_timer(ev, (ngx_msec_t) wait);
     }
 }
 
@@ -777,6 +908,9 @@ ngx_http_rstguard_summary_timer(ngx_event_t *ev)
 ngx_int_t
 ngx_http_rstguard_summary_init_process(ngx_cycle_t *cycle)
 {
+    uint64_t                        next;
+    ngx_uint_t                      i;
+    ngx_http_rstguard_zone_t      **zones;
     ngx_http_rstguard_summary_t    *sum;
     ngx_http_rstguard_main_conf_t  *rmcf;
 
@@ -799,9 +933,27 @@ ngx_http_rstguard_summary_init_process(ngx_cycle_t *cycle)
     /* a pending summary must not keep a worker from exiting */
     sum->timer.cancelable = 1;
 
-    if (rmcf->zones.nelts > 0) {
-        ngx_add_timer(&sum->timer,
-                      ngx_min(rmcf->summary_interval / 4, 1000));
+    zones = rmcf->zones.elts;
+    next = 0;
+
+    for (i = 0; i < rmcf->zones.nelts; i++) {
+        zones[i]->summary = sum;
+
+        /*
+         * An interval runs: counts are pending, and the worker that kept
+         * them may be gone (killed with -9: this is its respawned
+         * successor) or may be an old one after a reload.  The earliest
+         * end; the handler re-arms for the others.
+         */
+        if (zones[i]->sh != NULL && zones[i]->sh->next_summary != 0
+            && (next == 0 || zones[i]->sh->next_summary < next))
+        {
+            next = zones[i]->sh->next_summary;
+        }
+    }
+
+    if (next != 0) {
+        ngx_http_rstguard_summary_add_timer(sum, next);
     }
 
     rmcf->summary = sum;
@@ -826,11 +978,15 @@ ngx_http_rstguard_summary_exit_process(ngx_cycle_t *cycle)
     zones = rmcf->zones.elts;
 
     for (i = 0; i < rmcf->zones.nelts; i++) {
-        ngx_http_rstguard_summary_zone(rmcf->summary, zones[i], 1);
+        (void) ngx_http_rstguard_summary_zone(rmcf->summary, zones[i], 1);
     }
 
     if (rmcf->summary->timer.timer_set) {
         ngx_del_timer(&rmcf->summary->timer);
+    }
+
+    for (i = 0; i < rmcf->zones.nelts; i++) {
+        zones[i]->summary = NULL;
     }
 
     /* nothing may be decided once the writer is gone */

@@ -71,6 +71,12 @@ ngx_http_rstguard_zone_decide(ngx_http_rstguard_zone_t *zone, ngx_uint_t log,
         /* counted only: no budget is charged */
         rc = (flags & NGX_HTTP_RSTGUARD_FOLLOW_HELD) ? NGX_DECLINED : NGX_OK;
         ngx_http_rstguard_count(zone, log, cls, rc, flags);
+
+        if (zone->summary != NULL) {
+            /* rstguard_alert counts it: an interval must run */
+            ngx_http_rstguard_summary_counted(zone, cls, flags);
+        }
+
         return rc;
     }
 
@@ -120,6 +126,9 @@ ngx_http_rstguard_zone_decide(ngx_http_rstguard_zone_t *zone, ngx_uint_t log,
         }
     }
 
+    /* a count is kept: the summaries' interval runs until it is written */
+    ngx_http_rstguard_summary_start(zone);
+
     /*
      * Another worker's cached clock may be ahead of ours: a negative
      * difference is "not yet", never a wrapped huge one.
@@ -127,7 +136,7 @@ ngx_http_rstguard_zone_decide(ngx_http_rstguard_zone_t *zone, ngx_uint_t log,
     if ((evicted || node == NULL)
         && (sh->last_alert == 0
             || (ngx_msec_int_t) (ngx_current_msec - sh->last_alert)
-               >= (ngx_msec_int_t) zone->alert_interval))
+               >= (ngx_msec_int_t) zone->interval))
     {
         sh->last_alert = ngx_current_msec ? ngx_current_msec : 1;
         alert = 1;
@@ -136,6 +145,11 @@ ngx_http_rstguard_zone_decide(ngx_http_rstguard_zone_t *zone, ngx_uint_t log,
     ngx_shmtx_unlock(&zone->shpool->mutex);
 
     ngx_http_rstguard_count(zone, log, cls, rc, flags);
+
+    if (zone->summary != NULL) {
+        /* only an abort gets here: ordinary requests never see the timer */
+        ngx_http_rstguard_summary_arm(zone);
+    }
 
     if (alert) {
         /* logged unlocked: the error-log side may be the caller */

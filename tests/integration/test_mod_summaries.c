@@ -5,7 +5,10 @@
  * (Debian's default error_log level, long or escaped keys, kill -9, a
  * reload every second), summaries stay bounded whatever the number of
  * keys, dry-run summaries carry the real passed= and first=, and
- * rstguard_alert warns once per interval and counts it.
+ * rstguard_alert warns once per interval and counts it.  The summary timer
+ * is armed only by a worker that counted an abort: a killed worker's held
+ * counts are written by its respawned successor, a quiet spell writes
+ * nothing, and the next burst starts a new interval.
  */
 
 #define _GNU_SOURCE
@@ -198,11 +201,12 @@ real_lines(const char *text, const char *addr)
 #define MAX_SUMS  512
 
 typedef struct {
-    rg_summary  s;
-    int         level;
-    char        key[2048];
-    size_t      key_len;
-    size_t      line_len;
+    rg_summary   s;
+    int          level;
+    char         key[2048];
+    size_t       key_len;
+    size_t       line_len;
+    const char  *line;          /* in the logview's text */
 } sum_line;
 
 typedef struct {
@@ -239,6 +243,7 @@ read_log(logview *v)
             && rg_summary_parse_line(p, n, &v->sums[v->nsums].s, &level) == 0)
         {
             l = &v->sums[v->nsums++];
+            l->line = p;
             l->level = level;
             l->line_len = n;
             l->key_len = rg_summary_unescape(&l->s.key, l->key,
@@ -543,6 +548,179 @@ Test(mod_summaries, kill_9_of_the_workers_loses_no_held_count)
 }
 
 
+static long
+seconds_of(const char *t)
+{
+    return strtol(t + 11, NULL, 10) * 3600 + strtol(t + 14, NULL, 10) * 60
+           + strtol(t + 17, NULL, 10);
+}
+
+/* the pid of an error-log line: "YYYY/MM/DD HH:MM:SS [level] PID#TID: " */
+static pid_t
+line_pid(const char *line)
+{
+    const char  *p = strstr(line, "] ");
+
+    cr_assert_not_null(p);
+
+    return (pid_t) strtol(p + 2, NULL, 10);
+}
+
+/*
+ * A process blocked in epoll_wait(), by /proc/PID/wchan; where the kernel
+ * does not say (wchan "0"), after a second.
+ */
+static int
+in_event_loop(pid_t pid)
+{
+    static long long  since;
+    char              path[64], buf[64];
+    FILE             *f;
+    size_t            n = 0;
+
+    snprintf(path, sizeof(path), "/proc/%d/wchan", (int) pid);
+    f = fopen(path, "r");
+    if (f != NULL) {
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+    }
+    buf[n] = '\0';
+
+    if (strcmp(buf, "0") == 0 || n == 0) {
+        if (since == 0) {
+            since = rgt_now_ms();
+        }
+        return rgt_now_ms() - since > 1000;
+    }
+
+    return strstr(buf, "epoll") != NULL;
+}
+
+/*
+ * The lazy timer (module/README.md, "When the timer runs"): only a worker
+ * that counted an abort arms it, so here the worker holding the lines is
+ * the only one with a timer.  Worker B is stopped (SIGSTOP) while worker A
+ * takes all 10 aborts (2 pass, 8 are held), then A is killed with -9 at
+ * once and B continued: B never counted a line and has no timer; A's
+ * respawned successor finds the zone's interval running when it starts
+ * and writes the 8, within the interval plus a second of the kill.
+ */
+Test(mod_summaries, a_killed_worker_s_held_counts_are_written_by_its_successor)
+{
+    logview    v = { 0 };
+    pid_t      pids[8], now[8], writer;
+    size_t     n, m, i;
+    long long  killed, waited;
+
+    start(INFO_LOG, "rstguard_zone zone=rg:1m rate=1r/m burst=1 " GLOBAL ";\n"
+                    "    rstguard_summary_interval 4s;");
+
+    /*
+     * nginx answers once one worker runs: wait until both wait for events
+     * (so both ran their init_process, when the zone was idle)
+     */
+    for (i = 0; i < 100; i++) {
+        n = workers(ngx.pid, pids, 8);
+        if (n == 2 && in_event_loop(pids[0]) && in_event_loop(pids[1])) {
+            break;
+        }
+        rgt_msleep(50);
+    }
+    cr_assert_eq(n, 2);
+    cr_assert_eq(kill(pids[1], SIGSTOP), 0);
+
+    aborts("127.0.0.2", NULL, 0, 10);
+    cr_assert_eq(status_counter("access", "suppressed"), 8);
+
+    read_log(&v);
+    cr_assert_eq(nsums(&v, "access"), 0, "written too early: %s", v.text);
+
+    killed = rgt_now_ms();
+    cr_assert_eq(kill(pids[0], SIGKILL), 0);
+    cr_assert_eq(kill(pids[1], SIGCONT), 0);
+
+    do {
+        rgt_msleep(100);
+        read_log(&v);
+        waited = rgt_now_ms() - killed;
+    } while (suppressed(&v, "access", 0) < 8 && waited < 4000 + 1000);
+
+    cr_assert_eq(suppressed(&v, "access", 0), 8, "after %lld ms: %s", waited,
+                 v.text);
+    cr_assert_eq(nsums(&v, "access"), 1, "%s", v.text);
+    cr_assert_eq(v.sums[0].s.passed, 2);
+    cr_assert_eq(rgt_count_lines(v.text, "exited on signal 9"), 1, "%s",
+                 v.text);
+    cr_assert_eq(access_lines("127.0.0.2"), 2);
+
+    /* written by A's successor: a worker of the master now, neither A nor B */
+    writer = line_pid(v.sums[0].line);
+    cr_assert_neq(writer, pids[0]);
+    cr_assert_neq(writer, pids[1], "the worker that saw no abort wrote: %s",
+                  v.text);
+
+    m = workers(ngx.pid, now, 8);
+    cr_assert_eq(m, 2);
+    for (i = 0; i < m && now[i] != writer; i++) {
+        /* void */
+    }
+    cr_assert_lt(i, m, "writer %d is no worker", (int) writer);
+
+    free_log(&v);
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+}
+
+
+/*
+ * After a quiet spell the timers lapse: three intervals with nothing held
+ * write no summary, empty or not.  The next abort starts a new interval:
+ * its summary comes one whole interval after its first line (first= and
+ * the line's own time) and says window= that interval.  Exact counts:
+ * 5 aborts (2 pass, 3 held), then 4 from a new key (2 pass, 2 held).
+ */
+Test(mod_summaries, summaries_stop_when_quiet_and_resume_on_the_next_abort)
+{
+    logview    v = { 0 };
+    sum_line  *l;
+
+    start(INFO_LOG, "rstguard_zone zone=rg:1m rate=1r/m burst=1 " GLOBAL ";\n"
+                    "    rstguard_summary_interval 2s;");
+
+    aborts("127.0.0.2", NULL, 0, 5);
+    wait_summaries(&v, "access", 0, 3);
+    cr_assert_eq(v.nsums, 1, "%s", v.text);
+    cr_assert_eq(v.sums[0].s.passed, 2);
+
+    rgt_msleep(6500);
+    read_log(&v);
+    cr_assert_eq(v.nsums, 1, "a summary of a quiet interval: %s", v.text);
+
+    aborts("127.0.0.3", NULL, 0, 4);
+    wait_summaries(&v, "access", 0, 3 + 2);
+    cr_assert_eq(v.nsums, 2, "%s", v.text);
+    cr_assert_eq(v.bad, 0, "%s", v.text);
+
+    l = &v.sums[1];
+    cr_assert_eq(l->key_len, 9);
+    cr_assert_eq(memcmp(l->key, "127.0.0.3", 9), 0);
+    cr_assert_eq(l->s.keys, 1);
+    cr_assert_eq(l->s.suppressed, 2);
+    cr_assert_eq(l->s.passed, 2);
+
+    /* the interval began with the key's first line, not before */
+    cr_assert_geq(seconds_of(l->line) - seconds_of(l->s.first.p), 2,
+                  "written %.19s, first=%.19s", l->line, l->s.first.p);
+    cr_assert(l->s.window >= 2 && l->s.window <= 4, "window=%llus",
+              (unsigned long long) l->s.window);
+
+    cr_assert_eq(status_counter("access", "suppressed"), 5);
+    cr_assert_eq(status_counter("access", "passed"), 4);
+
+    free_log(&v);
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+}
+
+
 /* --- dry run ---------------------------------------------------------------- */
 
 /*
@@ -808,13 +986,6 @@ prometheus_alerts(void)
     free(text);
 
     return v;
-}
-
-static long
-seconds_of(const char *t)
-{
-    return strtol(t + 11, NULL, 10) * 3600 + strtol(t + 14, NULL, 10) * 60
-           + strtol(t + 17, NULL, 10);
 }
 
 /*
