@@ -248,11 +248,23 @@ rs_haproxy_timers(rg_str t, rs_parsed *out)
 }
 
 
-/* A Tomcat, Logback/Log4j or ISO timestamp at the start of a line. */
+/*
+ * A Tomcat, Logback/Log4j or ISO timestamp at the start of a line, a time
+ * of day alone (Logback's and Log4j2's default patterns, WildFly's
+ * console), or java.util.logging's "Nov 21, 2026 10:00:00 AM".
+ */
 static size_t
 rs_leading_time(const char *p, size_t len, rs_ts *ts)
 {
     size_t  n;
+
+    if (len < 13) {
+        return 0;
+    }
+
+    if (p[2] == ':') {
+        return rs_time_of_day(p, len);
+    }
 
     if (len < 19) {
         return 0;
@@ -266,8 +278,41 @@ rs_leading_time(const char *p, size_t len, rs_ts *ts)
         return rs_time_tomcat(p, len, ts);
     }
 
+    if (p[3] == ' ') {
+        return rs_time_jul(p, len, ts);
+    }
+
     if (p[0] == '[' && (n = rs_leading_time(p + 1, len - 1, ts)) != 0) {
         return n + 1;
+    }
+
+    return 0;
+}
+
+
+/* " [thread]" or " LEVEL " after a time of day. */
+static int
+rs_java_after_time_of_day(const char *p, size_t len)
+{
+    static const char *const  levels[] = {
+        "TRACE ", "DEBUG ", "INFO ", "WARN ", "WARNING ", "ERROR ",
+        "FATAL ", "SEVERE ",
+    };
+    size_t                    i, n;
+
+    if (len < 3 || p[0] != ' ') {
+        return 0;
+    }
+
+    if (p[1] == '[') {
+        return 1;
+    }
+
+    for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+        n = strlen(levels[i]);
+        if (len > n && memcmp(p + 1, levels[i], n) == 0) {
+            return 1;
+        }
     }
 
     return 0;
@@ -288,8 +333,20 @@ rs_parse_java(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
 
     n = rs_leading_time(p, len, &out->ts);
 
-    /* a record's first line: the time, then a space */
-    return n != 0 && n < len && (p[n] == ' ' || p[n] == ']') ? 1 : 0;
+    /* a time of day alone starts too many lines of other programs: only
+       as Logback and Log4j2 ("[thread] LEVEL") and WildFly ("LEVEL [")
+       go on after it */
+    if (n != 0 && p[2] == ':' && !rs_java_after_time_of_day(p + n, len - n)) {
+        return 0;
+    }
+
+    /* a record's first line: the time, then a space (or "]"); Jetty's
+       StdErrLog writes "2026-11-21 10:00:00.123:WARN:oejs...", the level
+       after a colon */
+    return n != 0 && n + 1 < len
+           && (p[n] == ' ' || p[n] == ']'
+               || (p[n] == ':' && p[n + 1] >= 'A' && p[n + 1] <= 'Z'))
+           ? 1 : 0;
 }
 
 

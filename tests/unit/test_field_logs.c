@@ -419,3 +419,119 @@ Test(field_logs, docker_logs_of_the_nginx_image)
     cr_expect_str_eq(top_client(rep, "client_closed", 0), "172.17.0.9");
     json_decref(rep);
 }
+
+
+/* The minute of the class's first timeline point, "" when none. */
+static const char *
+first_minute(json_t *rep, const char *cls)
+{
+    json_t  *pt = json_array_get(json_object_get(json_object_get(rep,
+                      "timeline"), cls), 0);
+
+    return pt ? json_string_value(json_object_get(pt, "minute")) : "";
+}
+
+
+/* Exactly these n classes, with these counts. */
+static void
+expect_classes(json_t *rep, size_t n, const char *const *cls,
+    const long long *counts)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        cr_expect_eq(count(rep, cls[i]), counts[i], "%s", cls[i]);
+    }
+    cr_expect_eq(json_object_size(json_object_get(rep, "classes")), n);
+}
+
+
+/* Jetty 9's StdErrLog: "TIME:LEVEL:logger:thread:" (the level after a
+   colon), the exception on the next line, "Caused by: " alone on a line;
+   Jetty's EofException is the client's connection ending. */
+Test(field_logs, jetty_stderrlog_records)
+{
+    json_t  *rep = scan("jetty.log",
+        "2026-11-21 10:04:17.146:INFO:oejs.Server:main: Started @2345ms\n"
+        "2026-11-21 10:04:18.146:WARN::qtp1120731-3316: \n"
+        "org.eclipse.jetty.io.EofException\n"
+        "\tat org.eclipse.jetty.io.ChannelEndPoint.flush(ChannelEndPoint.java:192)\n"
+        "Caused by: \n"
+        "java.io.IOException: Broken pipe\n"
+        "\tat sun.nio.ch.FileDispatcherImpl.write0(Native Method)\n"
+        "2026-11-21 10:05:02.421:WARN :oejs.HttpChannel:qtp4434-44: /api/items\n"
+        "org.eclipse.jetty.io.EofException: null\n"
+        "\tat org.eclipse.jetty.io.ChannelEndPoint.flush(ChannelEndPoint.java:286)\n"
+        "2026-11-21 10:05:03.421:WARN:oejs.HttpChannel:qtp4434-45: /api/items\n"
+        "org.eclipse.jetty.io.EofException\n"
+        "\tat org.eclipse.jetty.io.ChannelEndPoint.flush(ChannelEndPoint.java:286)\n"
+        "Caused by: java.io.IOException: Connection reset by peer\n"
+        "\tat sun.nio.ch.FileDispatcherImpl.write0(Native Method)\n",
+        NULL);
+
+    expect_format(rep, "java", 15, 0);
+    expect_classes(rep, 3, (const char *[]) { "broken_pipe", "client_closed",
+                   "client_reset" }, (long long []) { 1, 1, 1 });
+    cr_expect_str_eq(first_minute(rep, "broken_pipe"), "2026-11-21T10:04");
+    json_decref(rep);
+}
+
+
+/* Logback's and Log4j2's default pattern and WildFly's console write the
+   time of day alone (10:04:17.146, 10:04:17,146): each line so stamped
+   starts a record, which has no time of its own; Undertow's response
+   conduit is the response path. */
+Test(field_logs, time_of_day_only_records)
+{
+    json_t  *rep = scan("app.log",
+        "10:04:17.146 [http-nio-8080-exec-3] ERROR o.a.c.c.C.[.[.[/].[dispatcherServlet] - Servlet.service() threw exception\n"
+        "org.apache.catalina.connector.ClientAbortException: java.io.IOException: Broken pipe\n"
+        "\tat org.apache.catalina.connector.OutputBuffer.realWriteBytes(OutputBuffer.java:351)\n"
+        "10:04:18.001 [http-nio-8080-exec-4] INFO  com.example.Web - ok\n"
+        "10:04:19.146 [task-2] WARN  com.example.PriceClient - call failed\n"
+        "java.net.ConnectException: Connection refused\n"
+        "\tat sun.nio.ch.Net.connect0(Native Method)\n"
+        "10:04:20,146 ERROR [io.undertow.request] (default task-1) UT005023: Exception handling request to /app/x: java.io.IOException: Connection reset by peer\n"
+        "\tat sun.nio.ch.FileDispatcherImpl.write0(Native Method)\n"
+        "\tat io.undertow.server.protocol.http.HttpResponseConduit.write(HttpResponseConduit.java:609)\n"
+        "10:04:21,146 INFO  [org.jboss.as] (Controller Boot Thread) WFLYSRV0025: started\n",
+        NULL);
+
+    expect_format(rep, "java", 11, 0);
+    expect_classes(rep, 3, (const char *[]) { "broken_pipe",
+                   "upstream_refused", "client_reset" },
+                   (long long []) { 1, 1, 1 });
+    json_decref(rep);
+}
+
+
+/* java.util.logging's SimpleFormatter (old Tomcat's catalina.out, plain
+   Java programs): "Nov 21, 2026 1:04:19 PM class method", then
+   "LEVEL: message" and the trace; 12-hour clock. */
+Test(field_logs, java_util_logging_two_line_records)
+{
+    json_t  *rep = scan("catalina.out",
+        "Nov 21, 2026 10:04:17 AM org.apache.catalina.core.StandardWrapperValve invoke\n"
+        "SEVERE: Servlet.service() for servlet [jsp] in context with path [] threw exception\n"
+        "org.apache.catalina.connector.ClientAbortException: java.io.IOException: Broken pipe\n"
+        "\tat org.apache.catalina.connector.OutputBuffer.realWriteBytes(OutputBuffer.java:393)\n"
+        "Nov 21, 2026 10:04:18 AM org.apache.catalina.startup.Catalina start\n"
+        "INFO: Server startup in 1234 ms\n"
+        "Nov 1, 2026 1:04:19 PM com.example.Dao load\n"
+        "SEVERE: query failed\n"
+        "java.net.SocketException: Connection reset\n"
+        "\tat java.net.SocketInputStream.read(SocketInputStream.java:196)\n"
+        "\tat com.mysql.jdbc.util.ReadAheadInputStream.fill(ReadAheadInputStream.java:114)\n"
+        "Nov 21, 2026 12:30:00 AM org.apache.catalina.core.StandardWrapperValve invoke\n"
+        "SEVERE: Servlet.service() threw exception\n"
+        "org.apache.catalina.connector.ClientAbortException: java.net.SocketTimeoutException\n",
+        NULL);
+
+    expect_format(rep, "java", 14, 0);
+    expect_classes(rep, 3, (const char *[]) { "broken_pipe", "upstream_reset",
+                   "client_timeout" }, (long long []) { 1, 1, 1 });
+    cr_expect_str_eq(first_minute(rep, "broken_pipe"), "2026-11-21T10:04");
+    cr_expect_str_eq(first_minute(rep, "upstream_reset"), "2026-11-01T13:04");
+    cr_expect_str_eq(first_minute(rep, "client_timeout"), "2026-11-21T00:30");
+    json_decref(rep);
+}

@@ -58,6 +58,16 @@ Test(map_java, bare_client_abort_is_client_closed)
 }
 
 
+/* Jetty's EofException alone: the client's connection ended. */
+Test(map_java, jetty_eof_is_client_closed)
+{
+    cr_expect_eq(trh_java("2026-11-21 10:06:02.421:WARN:oejs.HttpChannel:qtp4434-45: /api/items\n"
+        "org.eclipse.jetty.io.EofException: null\n"
+        "\tat org.eclipse.jetty.io.ChannelEndPoint.flush(ChannelEndPoint.java:286)\n"),
+        RG_CLASS_CLIENT_CLOSED);
+}
+
+
 Test(map_java, timeout_inside_client_abort_is_client_timeout)
 {
     cr_expect_eq(trh_java(TOMCAT
@@ -109,6 +119,28 @@ Test(map_java, connection_reset_on_the_response_path_is_client_reset)
         "java.io.IOException: Connection reset by peer\n"
         "\tat org.eclipse.jetty.io.ChannelEndPoint.flush(ChannelEndPoint.java:279)\n"
         "\tat org.eclipse.jetty.server.HttpOutput.write(HttpOutput.java:835)\n"),
+        RG_CLASS_CLIENT_RESET);
+
+    /* Jetty's EofException (an asynchronous flush: no HttpOutput frame) */
+    cr_expect_eq(trh_java("2026-11-21 10:00:07.018:WARN:oejs.HttpChannel:qtp1234-18: /download\n"
+        "org.eclipse.jetty.io.EofException\n"
+        "\tat org.eclipse.jetty.io.ChannelEndPoint.flush(ChannelEndPoint.java:279)\n"
+        "Caused by: java.io.IOException: Connection reset by peer\n"
+        "\tat sun.nio.ch.FileDispatcherImpl.write0(Native Method)\n"),
+        RG_CLASS_CLIENT_RESET);
+
+    /* Undertow's response conduit */
+    cr_expect_eq(trh_java("2026-11-21 10:00:07,018 ERROR [io.undertow.request] (default task-1) "
+        "UT005023: Exception handling request to /x: java.io.IOException: Connection reset by peer\n"
+        "\tat sun.nio.ch.FileDispatcherImpl.write0(Native Method)\n"
+        "\tat io.undertow.server.protocol.http.HttpResponseConduit.write(HttpResponseConduit.java:609)\n"),
+        RG_CLASS_CLIENT_RESET);
+
+    /* Spring 6.1's one line for a failed write to the response */
+    cr_expect_eq(trh_java("2026-11-21T10:00:07.018+01:00  WARN 1 --- [demo] [nio-8080-exec-4] "
+        ".m.m.a.ExceptionHandlerExceptionResolver : Resolved "
+        "[org.springframework.web.context.request.async.AsyncRequestNotUsableException: "
+        "ServletOutputStream failed to write: java.io.IOException: Connection reset by peer]"),
         RG_CLASS_CLIENT_RESET);
 
     /* Windows wording */
