@@ -95,14 +95,21 @@ count(json_t *rep, const char *cls)
 }
 
 
-/* The class's classes.cls.top_clients[i].key, "" when none. */
+/* The class's classes.cls.LIST[i].key, "" when none. */
+static const char *
+top_key(json_t *rep, const char *cls, const char *list, size_t i)
+{
+    json_t  *c = json_object_get(json_object_get(rep, "classes"), cls);
+    json_t  *t = json_array_get(json_object_get(c, list), i);
+
+    return t ? json_string_value(json_object_get(t, "key")) : "";
+}
+
+
 static const char *
 top_client(json_t *rep, const char *cls, size_t i)
 {
-    json_t  *c = json_object_get(json_object_get(rep, "classes"), cls);
-    json_t  *t = json_array_get(json_object_get(c, "top_clients"), i);
-
-    return t ? json_string_value(json_object_get(t, "key")) : "";
+    return top_key(rep, cls, "top_clients", i);
 }
 
 
@@ -533,5 +540,32 @@ Test(field_logs, java_util_logging_two_line_records)
     cr_expect_str_eq(first_minute(rep, "broken_pipe"), "2026-11-21T10:04");
     cr_expect_str_eq(first_minute(rep, "upstream_reset"), "2026-11-01T13:04");
     cr_expect_str_eq(first_minute(rep, "client_timeout"), "2026-11-21T00:30");
+    json_decref(rep);
+}
+
+
+/* HAProxy behind syslog: option tcplog lines (Tw/Tc/Tt, no status, a
+   two-letter state) among httplog ones, and option httpslog's TLS fields
+   after the request. */
+Test(field_logs, haproxy_tcplog_and_httpslog)
+{
+    json_t  *rep = scan("haproxy.log",
+        "Nov 21 10:00:01 lb1 haproxy[2314]: 192.0.2.10:51234 [21/Nov/2026:10:00:01.123] www~ app/web1 0/0/1/-1/61002 -1 0 - - cD-- 12/11/1/0/0 0/0 \"GET /api/stream HTTP/1.1\" 0/0000000000000000/0/0/0 shop.example.test/TLSv1.3/TLS_AES_256_GCM_SHA384\n"
+        "Nov 21 10:00:02 lb1 haproxy[2314]: 192.0.2.11:51235 [21/Nov/2026:10:00:02.123] www~ app/web2 10/0/2/30/45 200 1024 - - CD-- 12/11/1/0/0 0/0 \"GET /big.iso HTTP/1.1\"\n"
+        "Nov 21 10:00:04 lb1 haproxy[2314]: 192.0.2.13:51237 [21/Nov/2026:10:00:04.123] pg pg/db1 1/0/6000 1234 sD 1/1/1/1/0 0/0\n"
+        "Nov 21 10:00:05 lb1 haproxy[2314]: 192.0.2.14:51238 [21/Nov/2026:10:00:05.123] pg pg/db1 1/0/+3000 0 CD 1/1/1/1/0 0/0\n"
+        "Nov 21 10:00:06 lb1 haproxy[2314]: 192.0.2.15:51239 [21/Nov/2026:10:00:06.123] pg pg/<NOSRV> -1/-1/0 0 SC 1/1/1/1/0 0/0\n"
+        "Nov 21 10:00:07 lb1 haproxy[2314]: 192.0.2.16:51240 [21/Nov/2026:10:00:07.123] pg pg/db1 0/0/5007 212 -- 0/0/0/0/3 0/0\n"
+        "Nov 21 10:00:08 lb1 haproxy[2314]: Proxy pg started.\n",
+        NULL);
+
+    expect_format(rep, "haproxy", 7, 1);
+    expect_classes(rep, 4, (const char *[]) { "client_timeout",
+                   "client_closed", "upstream_timeout", "upstream_refused" },
+                   (long long []) { 1, 2, 1, 1 });
+    cr_expect_str_eq(top_key(rep, "client_timeout", "top_uris", 0), "/api/stream");
+    cr_expect_str_eq(top_client(rep, "upstream_timeout", 0), "192.0.2.13");
+    cr_expect_str_eq(first_minute(rep, "upstream_refused"),
+                     "2026-11-21T10:00");
     json_decref(rep);
 }
