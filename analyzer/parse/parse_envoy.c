@@ -125,22 +125,27 @@ rs_parse_envoy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
     out->status = (int) v;
 
     /* Istio: RESPONSE_CODE_DETAILS, CONNECTION_TERMINATION_DETAILS and a
-       quoted failure reason come before the byte counts */
-    if ((q = rs_token(q, end, &t)) == NULL) {
+       quoted failure reason come before the byte counts; both details
+       may be "-" (a TCP session), so a quote after two tokens tells */
+    if ((q = rs_token(q, end, &num[0])) == NULL
+        || (q = rs_token(q, end, &num[1])) == NULL)
+    {
         return -1;
     }
-    if (rs_envoy_number(t) == -2) {
-        if ((q = rs_token(q, end, &t)) == NULL
-            || (q = rs_envoy_quoted(q, end, &t)) == NULL
-            || (q = rs_token(q, end, &t)) == NULL)
-        {
+    i = 2;
+    rb = q;
+    while (rb < end && *rb == ' ') {
+        rb++;
+    }
+    if (rb < end && *rb == '"') {
+        if ((q = rs_envoy_quoted(q, end, &t)) == NULL) {
             return -1;
         }
+        i = 0;
     }
 
     /* BYTES_RECEIVED BYTES_SENT DURATION UPSTREAM-SERVICE-TIME */
-    num[0] = t;
-    for (i = 1; i < 4; i++) {
+    for (; i < 4; i++) {
         if ((q = rs_token(q, end, &num[i])) == NULL) {
             return -1;
         }

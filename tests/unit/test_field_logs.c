@@ -569,3 +569,21 @@ Test(field_logs, haproxy_tcplog_and_httpslog)
                      "2026-11-21T10:00");
     json_decref(rep);
 }
+
+
+/* An istio-proxy container's log: HTTP lines and TCP sessions ("- - -");
+   was detected as a Java log (its "[time]" starts), nothing counted. */
+Test(field_logs, istio_proxy_with_tcp_sessions)
+{
+    json_t  *rep = scan("istio-proxy.log",
+        "[2026-11-21T10:00:01.310Z] \"GET /productpage HTTP/1.1\" 0 DC downstream_remote_disconnect - \"-\" 0 0 5001 - \"203.0.113.5\" \"Mozilla/5.0\" \"d3f6f5a2\" \"shop.example.test\" \"10.1.3.4:9080\" outbound|9080||productpage.default.svc.cluster.local 10.1.3.9:40312 10.1.3.9:8080 203.0.113.5:52311 - default\n"
+        "[2026-11-21T10:00:02.310Z] \"- - -\" 0 UF,URX - - \"-\" 0 0 10003 - \"-\" \"-\" \"-\" \"-\" \"10.1.3.7:3306\" outbound|3306||mysql.default.svc.cluster.local - 10.1.3.7:3306 10.1.3.9:41022 - -\n"
+        "[2026-11-21T10:00:04.310Z] \"- - -\" 0 - - - \"-\" 1524 3250 60012 - \"-\" \"-\" \"-\" \"-\" \"10.1.3.7:3306\" outbound|3306||mysql.default.svc.cluster.local 10.1.3.9:41030 10.1.3.7:3306 10.1.3.9:41028 - -\n"
+        "[2026-11-21T10:00:05.310Z] \"- - -\" 0 - - - \"-\" 85 585 1100 - \"-\" \"-\" \"-\" \"-\" \"10.1.3.7:3306\" outbound|3306||mysql.default.svc.cluster.local 10.1.3.9:41032 10.1.3.7:3306 10.1.3.9:41029 - -\n",
+        NULL);
+
+    expect_format(rep, "envoy", 4, 0);
+    expect_classes(rep, 2, (const char *[]) { "client_closed",
+                   "upstream_refused" }, (long long []) { 1, 1 });
+    json_decref(rep);
+}

@@ -101,6 +101,31 @@ Test(map_envoy, istio_layout)
     cr_assert_eq(memcmp(out.f.f[RG_FIELD_CLIENT].p, "10.8.2.9", 8), 0);
 }
 
+/* Istio's TCP sessions: "- - -", response code 0, both details "-"; a
+   failed connect is refused, a session without a flag is normal. */
+Test(map_envoy, istio_tcp_sessions)
+{
+    static const char *const  cases[][2] = {
+        { "[2026-11-21T10:00:08.453Z] \"- - -\" 0 UF,URX - - \"-\" 0 0 10000 -"
+          " \"-\" \"-\" \"-\" \"-\" \"198.51.100.65:9092\" PassthroughCluster -"
+          " 198.51.100.65:9092 10.8.2.33:59026 - - - -", "upstream_refused" },
+        { "[2026-11-21T10:00:09.639Z] \"- - -\" 0 - - - \"-\" 85 585 1100 -"
+          " \"-\" \"-\" \"-\" \"-\" \"172.30.40.31:9092\""
+          " outbound|9092||kafka.example.test 10.8.2.33:54464"
+          " 172.30.40.31:9092 10.8.2.33:54460 - -", "none" },
+    };
+    rs_parsed  out;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cr_expect_str_eq(envoy_class(cases[i][0], &out), cases[i][1], "%s",
+                         cases[i][0]);
+        cr_expect_eq(out.status, 0);
+    }
+    cr_expect_eq(out.request_ms, 1100);
+    cr_expect_eq(out.f.f[RG_FIELD_CLIENT].len, 9);
+    cr_expect_eq(memcmp(out.f.f[RG_FIELD_CLIENT].p, "10.8.2.33", 9), 0);
+}
+
 Test(map_envoy, other_lines_are_not_envoy)
 {
     static const char *const  lines[] = {
