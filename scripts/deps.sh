@@ -6,6 +6,9 @@ set -euo pipefail
 packages=(
     gcc make pkg-config dpkg-dev curl procps
     nginx nginx-dev
+    # the stream module (TCP proxying) as Debian ships it, for the tests of
+    # its lines (tests/integration/test_stream_proxy.c)
+    libnginx-mod-stream
     libpcre2-dev libyaml-dev libjansson-dev
     # zlib writes the gzip files the unit tests read
     zlib1g-dev

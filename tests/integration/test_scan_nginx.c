@@ -68,14 +68,6 @@ rstscan(const char *args)
     return j;
 }
 
-static long long
-count_of(json_t *rep, const char *cls)
-{
-    json_t  *c = json_object_get(json_object_get(rep, "classes"), cls);
-
-    return c ? json_integer_value(json_object_get(c, "count")) : 0;
-}
-
 static void
 abort_waiting(const char *from, rgt_abort_how how, unsigned long nth)
 {
@@ -145,9 +137,10 @@ Test(scan_nginx, counts_every_abort_nginx_logged)
     rep = rstscan(elog);
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
         json_object_get(rep, "files"), 0), "format")), "nginx-error");
-    cr_assert_eq(count_of(rep, "client_reset"), 2);
-    cr_assert_eq(count_of(rep, "client_closed"), 2 + (long long) probes);
-    cr_assert_eq(count_of(rep, "truncated"), 1);
+    cr_assert_eq(rgt_rstscan_count(rep, "client_reset"), 2);
+    cr_assert_eq(rgt_rstscan_count(rep, "client_closed"),
+                 2 + (long long) probes);
+    cr_assert_eq(rgt_rstscan_count(rep, "truncated"), 1);
     cr_assert_eq(json_object_size(json_object_get(rep, "classes")), 3);
     c = json_object_get(json_object_get(rep, "classes"), "client_reset");
     c = json_array_get(json_object_get(c, "top_clients"), 0);
@@ -160,7 +153,7 @@ Test(scan_nginx, counts_every_abort_nginx_logged)
     rep = rstscan(alog);
     cr_assert_eq(json_integer_value(json_object_get(rep, "lines")), 8);
     cr_assert_eq(json_integer_value(json_object_get(rep, "unparsed")), 0);
-    cr_assert_eq(count_of(rep, "client_closed"), 3);
+    cr_assert_eq(rgt_rstscan_count(rep, "client_closed"), 3);
     cr_assert_eq(json_object_size(json_object_get(rep, "classes")), 1);
     json_decref(rep);
 
@@ -168,8 +161,8 @@ Test(scan_nginx, counts_every_abort_nginx_logged)
     snprintf(args, sizeof(args), "--log-format '%s' %s", FULL_LAYOUT, flog);
     rep = rstscan(args);
     cr_assert_eq(json_integer_value(json_object_get(rep, "unparsed")), 0);
-    cr_assert_eq(count_of(rep, "client_closed"), 4);
-    cr_assert_eq(count_of(rep, "truncated"), 1);
+    cr_assert_eq(rgt_rstscan_count(rep, "client_closed"), 4);
+    cr_assert_eq(rgt_rstscan_count(rep, "truncated"), 1);
     cr_assert_eq(json_object_size(json_object_get(rep, "classes")), 2);
     json_decref(rep);
 
@@ -177,7 +170,8 @@ Test(scan_nginx, counts_every_abort_nginx_logged)
     snprintf(args, sizeof(args), "--log-format '%s' %s %s", FULL_LAYOUT,
              elog, flog);
     rep = rstscan(args);
-    cr_assert_eq(count_of(rep, "client_closed"), 6 + (long long) probes);
-    cr_assert_eq(count_of(rep, "truncated"), 2);
+    cr_assert_eq(rgt_rstscan_count(rep, "client_closed"),
+                 6 + (long long) probes);
+    cr_assert_eq(rgt_rstscan_count(rep, "truncated"), 2);
     json_decref(rep);
 }

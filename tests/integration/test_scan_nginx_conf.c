@@ -49,14 +49,6 @@ TestSuite(scan_nginx_conf, .init = setup, .fini = teardown, .timeout = 90);
     "}\n"
 
 
-static long long
-count_of(json_t *rep, const char *cls)
-{
-    json_t  *c = json_object_get(json_object_get(rep, "classes"), cls);
-
-    return c ? json_integer_value(json_object_get(c, "count")) : 0;
-}
-
 
 Test(scan_nginx_conf, module_access_log_in_its_own_layout)
 {
@@ -129,10 +121,10 @@ Test(scan_nginx_conf, module_access_log_in_its_own_layout)
     cr_expect_eq(json_integer_value(json_object_get(rep, "lines")),
                  (json_int_t) lines, "%zu lines", lines);
     cr_expect_eq(json_integer_value(json_object_get(rep, "unparsed")), 0);
-    cr_expect_eq(count_of(rep, "client_reset") + count_of(rep,
-                 "client_closed"), 3);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_reset")
+                 + rgt_rstscan_count(rep, "client_closed"), 3);
     cr_expect_eq(json_object_size(json_object_get(rep, "classes")),
-                 (size_t) ((count_of(rep, "client_reset") > 0)
-                           + (count_of(rep, "client_closed") > 0)));
+                 (size_t) ((rgt_rstscan_count(rep, "client_reset") > 0)
+                           + (rgt_rstscan_count(rep, "client_closed") > 0)));
     json_decref(rep);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rgt_build.h"
 #include "rgt_nginx.h"
@@ -75,6 +76,47 @@ rgt_build_has_arg(const char *text, const char *arg)
 }
 
 
+/*
+ * The stream module: --with-stream builds it in; --with-stream=dynamic
+ * leaves a .so in --modules-path (Debian: /usr/lib/nginx/modules, from
+ * the package libnginx-mod-stream), else in PREFIX/modules.
+ */
+static void
+rgt_build_stream(rgt_build *b, const char *text)
+{
+    const char  *p;
+    char         dir[400];
+    size_t       len;
+
+    if (rgt_build_has_arg(text, "--with-stream")) {
+        b->has[RGT_STREAM] = 1;
+        return;
+    }
+
+    if (!rgt_build_has_arg(text, "--with-stream=dynamic")) {
+        return;
+    }
+
+    p = strstr(text, "--modules-path=");
+    if (p != NULL) {
+        p += sizeof("--modules-path=") - 1;
+        len = strcspn(p, " \n");
+        snprintf(dir, sizeof(dir), "%.*s", (int) len, p);
+
+    } else if ((p = strstr(text, "--prefix=")) != NULL) {
+        p += sizeof("--prefix=") - 1;
+        len = strcspn(p, " \n");
+        snprintf(dir, sizeof(dir), "%.*s/modules", (int) len, p);
+
+    } else {
+        return;
+    }
+
+    snprintf(b->stream, sizeof(b->stream), "%s/ngx_stream_module.so", dir);
+    b->has[RGT_STREAM] = access(b->stream, R_OK) == 0;
+}
+
+
 const rgt_build *
 rgt_build_get(void)
 {
@@ -117,6 +159,7 @@ rgt_build_get(void)
     b->has[RGT_HTTP_V3] = rgt_build_has_arg(out, "--with-http_v3_module");
     b->has[RGT_DEBUG] = rgt_build_has_arg(out, "--with-debug");
     b->has[RGT_THREADS] = rgt_build_has_arg(out, "--with-threads");
+    rgt_build_stream(b, out);
 
     free(out);
 
@@ -141,6 +184,9 @@ rgt_build_missing(rgt_feature feature)
         "this nginx has no thread pools (built without --with-threads)",
         "the module is built into this nginx (RSTGUARD_MODULE=static):"
         " nothing to load",
+        "this nginx has no stream module (neither --with-stream nor"
+        " --with-stream=dynamic with its .so installed: Debian's package"
+        " libnginx-mod-stream)",
     };
 
     if (feature >= RGT_FEATURES || rgt_build_get()->has[feature]) {

@@ -21,6 +21,8 @@ typedef enum {
     RGT_DEBUG,                  /* --with-debug: debug-level lines */
     RGT_THREADS,                /* --with-threads: thread pools, aio threads */
     RGT_DYNAMIC,                /* the module is a .so given to load_module */
+    RGT_STREAM,                 /* the stream module: built in, or its .so
+                                   where --modules-path says */
     RGT_FEATURES
 } rgt_feature;
 
@@ -29,6 +31,8 @@ typedef struct {
     char         name[32];      /* "nginx", "freenginx", ... */
     int          has[RGT_FEATURES];
     const char  *module;        /* the .so under test, NULL when static */
+    char         stream[512];   /* the stream module's .so; "": built in
+                                   or absent (has[RGT_STREAM]) */
 } rgt_build;
 
 /* The nginx under test (runs `nginx -V` on the first call). */

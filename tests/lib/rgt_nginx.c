@@ -229,6 +229,13 @@ rgt_expand(rgt_nginx *n, const char *tmpl, char *out, size_t size)
                 snprintf(value, sizeof(value), "load_module %s;", module);
             }
 
+        } else if (strcmp(name, "LOAD_STREAM") == 0) {
+            /* the stream module's .so, when it is one */
+            if (rgt_build_get()->stream[0] != '\0') {
+                snprintf(value, sizeof(value), "load_module %s;",
+                         rgt_build_get()->stream);
+            }
+
         } else if (strcmp(name, "HTTP2") == 0) {
             snprintf(value, sizeof(value), "%s", rgt_http2());
 

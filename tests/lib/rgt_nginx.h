@@ -29,6 +29,7 @@ typedef struct {
  * The usual head of a test config: the module, 2 workers, the error log at
  * info.  Templates may use @PREFIX@, @PORT0@..@PORT3@, @MODULE@,
  * @LOAD_MODULE@ (nothing when the module is built in: rgt_build.h),
+ * @LOAD_STREAM@ (the stream module's load_module, when it is a .so),
  * @TEMP_PATHS@ (the five *_temp_path lines, for http{}) and @HTTP2@.
  *
  * @HTTP2@ is written last in a listen directive, before its ';':

@@ -101,3 +101,12 @@ rgt_sh(const char *cmd, const char *errpath, char *out, size_t outlen,
 
     return o == NULL || e == NULL ? -1 : status;
 }
+
+
+long long
+rgt_rstscan_count(json_t *report, const char *cls)
+{
+    json_t  *c = json_object_get(json_object_get(report, "classes"), cls);
+
+    return c ? json_integer_value(json_object_get(c, "count")) : 0;
+}

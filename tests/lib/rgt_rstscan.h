@@ -28,6 +28,9 @@ json_t *rgt_rstscan_json(const char *dir, int *status, char *err,
     size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* The count of class cls in a report (classes.CLS.count), 0 when absent. */
+long long rgt_rstscan_count(json_t *report, const char *cls);
+
 /*
  * Runs a shell command with its stderr in the file errpath (a path of the
  * test's directory); what it wrote to stdout and to stderr is copied into

@@ -418,3 +418,66 @@ Test(map_nginx, redacted_client_fields)
 
     CHECK(cases);
 }
+
+
+/*
+ * nginx before 1.21.2 does not set SSL_OP_IGNORE_UNEXPECTED_EOF, so with
+ * OpenSSL 3 (and 1.1.1e) a peer that closes without a TLS close_notify
+ * is written as an SSL error at crit (Ubuntu 22.04: nginx 1.18 with
+ * OpenSSL 3.0): mid-handshake the client gave up (tls_aborted), on an
+ * idle keepalive connection it is a normal close, and on a connection
+ * that never sent its request it is client_closed.  The backend's side of
+ * the same words is the backend's close.
+ */
+Test(map_nginx, tls_unexpected_eof_of_older_nginx)
+{
+    static const map_case  cases[] = {
+        { "2022/09/02 00:07:37 [crit] 1074#1074: *4512 SSL_do_handshake() failed (SSL: error:0A000126:SSL routines::unexpected eof while reading) while SSL handshaking, client: 203.0.113.9, server: 0.0.0.0:443",
+          "tls_aborted", "nginx.tls_aborted.unexpected_eof" },
+        { "2020/03/31 10:00:00 [crit] 16675#0: *358 SSL_do_handshake() failed (SSL: error:14095126:SSL routines:ssl3_read_n:unexpected eof while reading) while SSL handshaking, client: 2001:db8::9, server: [::]:443",
+          "tls_aborted", "nginx.tls_aborted.unexpected_eof" },
+        { "2022/09/02 00:00:23 [crit] 1074#1074: *4505 SSL_read() failed (SSL: error:0A000126:SSL routines::unexpected eof while reading) while keepalive, client: 203.0.113.9, server: 0.0.0.0:443",
+          "none", NULL },
+        { "2022/09/02 00:00:24 [crit] 1074#1074: *4506 SSL_read() failed (SSL: error:0A000126:SSL routines::unexpected eof while reading) while waiting for request, client: 203.0.113.9, server: 0.0.0.0:443",
+          "client_closed", "nginx.client_closed.unexpected_eof" },
+        { "2022/09/02 00:00:25 [crit] 1074#1074: *4507 SSL_read() failed (SSL: error:0A000126:SSL routines::unexpected eof while reading) while reading client request headers" CTX,
+          "client_closed", "nginx.client_closed.unexpected_eof" },
+        { "2022/09/02 00:00:26 [crit] 1074#1074: *4508 SSL_do_handshake() failed (SSL: error:0A000126:SSL routines::unexpected eof while reading) while SSL handshaking to upstream" CTX UPS,
+          "upstream_closed", "nginx.upstream_closed.tls_eof" },
+        /* other handshake failures stay no abort */
+        { "2022/09/02 00:00:27 [crit] 1074#1074: *4509 SSL_do_handshake() failed (SSL: error:0A00006C:SSL routines::bad key share) while SSL handshaking, client: 203.0.113.9, server: 0.0.0.0:443",
+          "none", NULL },
+    };
+
+    CHECK(cases);
+}
+
+
+/*
+ * The stream module (TCP/UDP proxying) names the direction in its action:
+ * "proxying and reading from upstream" and "... sending to upstream" are
+ * the backend's side, "... from client" / "... to client" the client's.
+ */
+Test(map_nginx, stream_proxy_direction)
+{
+#define STREAM ", client: 203.0.113.9, server: 0.0.0.0:5432, upstream: \"10.0.0.5:5432\", bytes from/to client:517/4096, bytes from/to upstream:4096/517"
+    static const map_case  cases[] = {
+        { "2026/12/05 10:00:00 [error] 2112#2112: *1 recv() failed (104: Connection reset by peer) while proxying and reading from upstream" STREAM,
+          "upstream_reset", "nginx.upstream_reset" },
+        { "2026/12/05 10:00:00 [info] 2112#2112: *2 recv() failed (104: Connection reset by peer) while proxying and reading from client" STREAM,
+          "client_reset", "nginx.client_reset.syscall" },
+        { "2026/12/05 10:00:00 [info] 2112#2112: *3 writev() failed (32: Broken pipe) while proxying and sending to client" STREAM,
+          "broken_pipe", "nginx.broken_pipe.syscall" },
+        { "2026/12/05 10:00:00 [error] 2112#2112: *4 writev() failed (32: Broken pipe) while proxying and sending to upstream" STREAM,
+          "none", NULL },
+        { "2026/12/05 10:00:00 [error] 2112#2112: *5 recv() failed (110: Connection timed out) while proxying and reading from upstream" STREAM,
+          "upstream_timeout", "nginx.upstream_timeout.syscall" },
+        { "2026/12/05 10:00:00 [error] 2112#2112: *6 connect() failed (111: Connection refused) while connecting to upstream" STREAM,
+          "upstream_refused", "nginx.upstream_refused" },
+        { "2026/12/05 10:00:00 [error] 2112#2112: *7 upstream timed out (110: Connection timed out) while proxying connection" STREAM,
+          "upstream_timeout", "nginx.upstream_timeout.timed_out" },
+    };
+#undef STREAM
+
+    CHECK(cases);
+}
