@@ -587,3 +587,27 @@ Test(field_logs, istio_proxy_with_tcp_sessions)
                    "upstream_refused" }, (long long []) { 1, 1 });
     json_decref(rep);
 }
+
+
+/* Apache in front of a backend that closes: AH01102 with (20014) or
+   (70014) and no errno class, then AH00898 for the same request (one
+   abort); the client's request body reset under proxy_http; mod_reqtimeout
+   without an errno. */
+Test(field_logs, apache_proxy_backend_closed)
+{
+    json_t  *rep = scan("error.log",
+        "[Sat Nov 21 13:03:08.375594 2026] [proxy_http:error] [pid 12181:tid 14002] (20014)Internal error (specific information not available): [client 198.51.100.20:56870] AH01102: error reading status line from remote server 127.0.0.1:9001\n"
+        "[Sat Nov 21 13:03:08.375838 2026] [proxy:error] [pid 12181:tid 14002] [client 198.51.100.20:56870] AH00898: Error reading from remote server returned by /api/1.1/createSession\n"
+        "[Sat Nov 21 13:03:21.590558 2026] [proxy_http:error] [pid 12181:tid 14003] (70014)End of file found: [client 198.51.100.21:44116] AH01102: error reading status line from remote server 127.0.0.1:9001, referer: https://pad.example.test/p/x\n"
+        "[Sat Nov 21 13:03:21.590747 2026] [proxy:error] [pid 12181:tid 14003] [client 198.51.100.21:44116] AH00898: Error reading from remote server returned by /api/1.1/createSession, referer: https://pad.example.test/p/x\n"
+        "[Sat Nov 21 13:04:00.100000 2026] [proxy_http:error] [pid 12181:tid 14004] (104)Connection reset by peer: [client 198.51.100.22:50006] AH01095: prefetch request body failed to 127.0.0.1:9001 (127.0.0.1) from 198.51.100.22 ()\n"
+        "[Sat Nov 21 13:04:01.100000 2026] [reqtimeout:info] [pid 21290] [client 198.51.100.23:63044] AH01382: Request header read timeout\n",
+        NULL);
+
+    expect_format(rep, "apache-error", 6, 0);
+    expect_classes(rep, 3, (const char *[]) { "upstream_closed",
+                   "client_reset", "client_timeout" },
+                   (long long []) { 2, 1, 1 });
+    cr_expect_str_eq(top_client(rep, "client_reset", 0), "198.51.100.22");
+    json_decref(rep);
+}
