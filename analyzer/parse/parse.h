@@ -60,7 +60,8 @@ typedef struct {
        (combined and "$http_x_forwarded_for"), as `docker logs` shows */
     rs_logformat  main;
     int           default_layout;
-    rs_logformat  apache[2];        /* combined with %X, without */
+    rs_logformat  apache[4];        /* combined with %X, vhost_combined,
+                                       combined, common */
     char          scratch[4096];    /* apache-error's joined message */
     char          tc_text[26];      /* the last $time_local parsed ... */
     rs_ts         tc_ts;            /* ... and its value */

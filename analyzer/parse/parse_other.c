@@ -20,10 +20,17 @@ rs_parser_init(rs_parser *ps, const char *layout, char *err, size_t errlen)
             " [$time_local] \"$request\" $status $body_bytes_sent"
             " \"$http_referer\" \"$http_user_agent\" $request_completion",
             err, errlen) != 0
-        || rs_logformat_compile(&ps->apache[1], "$remote_addr $1"
+        || rs_logformat_compile(&ps->apache[2], "$remote_addr $1"
             " $remote_user [$time_local] \"$request\" $status"
             " $body_bytes_sent \"$http_referer\" \"$http_user_agent\"",
-            err, errlen) != 0)
+            err, errlen) != 0
+        || rs_logformat_compile(&ps->apache[1], "$host:$2 $remote_addr $1"
+            " $remote_user [$time_local] \"$request\" $status"
+            " $body_bytes_sent \"$http_referer\" \"$http_user_agent\"",
+            err, errlen) != 0
+        || rs_logformat_compile(&ps->apache[3], "$remote_addr $1"
+            " $remote_user [$time_local] \"$request\" $status"
+            " $body_bytes_sent", err, errlen) != 0)
     {
         return -1;
     }

@@ -611,3 +611,34 @@ Test(field_logs, apache_proxy_backend_closed)
     cr_expect_str_eq(top_client(rep, "client_reset", 0), "198.51.100.22");
     json_decref(rep);
 }
+
+
+/* Apache's access logs in `common` (httpd.conf's default: no referer, no
+   agent; was generic, its 408s lost) and Debian's vhost_combined
+   (other_vhosts_access.log; the client was read as "host:443"). */
+Test(field_logs, apache_access_common_and_vhost_combined)
+{
+    json_t  *rep = scan("access_log",
+        "198.51.100.40 - - [21/Nov/2026:10:00:01 +0100] \"GET /big.iso HTTP/1.1\" 200 1048576\n"
+        "198.51.100.41 - - [21/Nov/2026:10:00:02 +0100] \"GET / HTTP/1.1\" 408 -\n"
+        "198.51.100.42 - frank [21/Nov/2026:10:00:03 +0100] \"GET /ok HTTP/1.1\" 200 512\n",
+        NULL);
+
+    expect_format(rep, "apache-access", 3, 0);
+    expect_classes(rep, 1, (const char *[]) { "client_timeout" },
+                   (long long []) { 1 });
+    cr_expect_str_eq(top_client(rep, "client_timeout", 0), "198.51.100.41");
+    json_decref(rep);
+
+    rep = scan("other_vhosts_access.log",
+        "shop.example.test:443 198.51.100.50 - - [21/Nov/2026:10:00:01 +0100] \"GET /big.iso HTTP/1.1\" 200 1048576 \"-\" \"Mozilla/5.0\"\n"
+        "shop.example.test:443 198.51.100.51 - - [21/Nov/2026:10:00:02 +0100] \"GET / HTTP/1.1\" 408 0 \"-\" \"-\"\n"
+        "www.example.test:80 198.51.100.52 - - [21/Nov/2026:10:00:03 +0100] \"GET /ok HTTP/1.1\" 301 238 \"-\" \"curl/8.0\"\n",
+        NULL);
+
+    expect_format(rep, "apache-access", 3, 0);
+    expect_classes(rep, 1, (const char *[]) { "client_timeout" },
+                   (long long []) { 1 });
+    cr_expect_str_eq(top_client(rep, "client_timeout", 0), "198.51.100.51");
+    json_decref(rep);
+}
