@@ -64,6 +64,12 @@ Test(map_caddy, status_and_messages)
         { "http.handlers.reverse_proxy", "aborting with incomplete response",
           "\"error\":\"reading: read tcp 10.0.0.2:41000->10.0.0.5:8080:"
           " read: connection reset by peer\"", "upstream_reset" },
+        /* HTTP/2: the client's stream, the backend's stream */
+        { "http.handlers.reverse_proxy", "aborting with incomplete response",
+          "\"error\":\"writing: http2: stream closed\"", "stream_canceled" },
+        { "http.handlers.reverse_proxy", "aborting with incomplete response",
+          "\"error\":\"reading: stream error: stream ID 3; INTERNAL_ERROR;"
+          " received from peer\"", "upstream_reset" },
     };
     char       line[1024];
     rs_parsed  out;
