@@ -642,3 +642,23 @@ Test(field_logs, apache_access_common_and_vhost_combined)
     cr_expect_str_eq(top_client(rep, "client_timeout", 0), "198.51.100.51");
     json_decref(rep);
 }
+
+
+/* Caddy run in a terminal or with `format console`: tab-separated columns,
+   the fields as a JSON object at the end (was: generic). */
+Test(field_logs, caddy_console_layout)
+{
+    json_t  *rep = scan("caddy.log",
+        "2026/11/21 10:00:00.520\tINFO\tusing adjacent Caddyfile\n"
+        "2026/11/21 10:00:00.523\tINFO\tadmin\tadmin endpoint started\t{\"address\": \"localhost:2019\"}\n"
+        "2026/11/21 10:00:01.123\tERROR\thttp.log.error\tcontext canceled\t{\"request\": {\"remote_ip\": \"203.0.113.9\", \"client_ip\": \"203.0.113.9\", \"proto\": \"HTTP/2.0\", \"method\": \"GET\", \"host\": \"shop.example.test\", \"uri\": \"/api/x\"}, \"duration\": 1.2, \"status\": 502}\n"
+        "2026/11/21 10:01:05.363\tERROR\thttp.handlers.reverse_proxy\taborting with incomplete response\t{\"error\": \"short write\"}\n"
+        "2026/11/21 10:01:06.363\tERROR\thttp.handlers.reverse_proxy\taborting with incomplete response\t{\"upstream\": \"10.0.0.5:8080\", \"request\": {\"remote_ip\": \"203.0.113.10\", \"method\": \"GET\", \"host\": \"shop.example.test\", \"uri\": \"/dl\"}, \"error\": \"writing: write tcp 10.0.0.2:443->203.0.113.10:50124: write: broken pipe\"}\n",
+        NULL);
+
+    expect_format(rep, "caddy", 5, 2);
+    expect_classes(rep, 2, (const char *[]) { "client_closed",
+                   "broken_pipe" }, (long long []) { 1, 1 });
+    cr_expect_str_eq(first_minute(rep, "broken_pipe"), "2026-11-21T10:01");
+    json_decref(rep);
+}

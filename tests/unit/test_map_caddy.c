@@ -108,6 +108,54 @@ Test(map_caddy, fields)
     cr_assert_eq(out.agent.len, 11);
 }
 
+/* The console encoder: time, LEVEL, logger, msg and the other fields as a
+   JSON object, tab-separated; the process's own lines have no logger. */
+Test(map_caddy, console_layout)
+{
+    static const char *const  cases[][2] = {
+        { "2026/11/21 10:00:01.123\tERROR\thttp.log.error\tcontext canceled"
+          "\t{\"request\": {\"remote_ip\": \"203.0.113.9\", \"client_ip\":"
+          " \"203.0.113.9\", \"proto\": \"HTTP/2.0\", \"method\": \"GET\","
+          " \"host\": \"shop.example.test\", \"uri\": \"/api/x\"},"
+          " \"duration\": 1.2, \"status\": 502}", "client_closed" },
+        { "2026/11/21 10:00:02.007\tERROR\thttp.handlers.reverse_proxy\t"
+          "aborting with incomplete response\t{\"error\": \"writing: write"
+          " tcp 10.0.0.2:443->203.0.113.10:50124: write: broken pipe\"}",
+          "broken_pipe" },
+        { "2026/11/21 10:00:03.000\terror\thttp.handlers.reverse_proxy\t"
+          "aborting with incomplete response\t{\"error\": \"reading: unexpected"
+          " EOF\"}", "truncated" },
+    };
+    static const char *const  not_caddy[] = {
+        "2026/11/21 10:00:04.123\tINFO\tusing adjacent Caddyfile",
+        "2026/11/21 10:00:04.123\tINFO\tadmin\tadmin endpoint started\t{}",
+        "2026/11/21 10:00:04 [error] 12#12: *1 x, client: 1.2.3.4",
+        "2026/11/21 10:00:04.1x3\tERROR\thttp.log.error\tx",
+        "2026/11/21 10:00:04.123\tERROR\thttp.log.error\tx\t{not json",
+    };
+    rs_parsed  out;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cr_expect_str_eq(caddy_class(cases[i][0], &out), cases[i][1], "%s",
+                         cases[i][0]);
+    }
+
+    caddy_class(cases[0][0], &out);
+    cr_expect_eq(out.ts.valid, 1);
+    cr_expect_eq(out.ms, 123);
+    cr_expect_eq(out.status, 502);
+    cr_expect_eq(out.request_ms, 1200);
+    cr_expect_eq(out.f.f[RG_FIELD_CLIENT].len, 11);
+    cr_expect_eq(memcmp(out.f.f[RG_FIELD_CLIENT].p, "203.0.113.9", 11), 0);
+    cr_expect_eq(out.f.f[RG_FIELD_LEVEL].len, 5);
+    cr_expect_eq(memcmp(out.f.f[RG_FIELD_LEVEL].p, "error", 5), 0);
+
+    for (size_t i = 0; i < sizeof(not_caddy) / sizeof(not_caddy[0]); i++) {
+        cr_expect_eq(rs_parse_caddy(&ps, not_caddy[i], strlen(not_caddy[i]),
+                                    &out), -1, "%s", not_caddy[i]);
+    }
+}
+
 /* an ISO ts (time_format iso8601) and remote_addr with a port (older) */
 Test(map_caddy, iso_time_and_remote_addr)
 {
