@@ -105,6 +105,18 @@ int rs_parse_caddy(rs_parser *ps, const char *p, size_t len,
  */
 int rs_parse_java(rs_parser *ps, const char *p, size_t len, rs_parsed *out);
 
+/*
+ * The scratch buffer of the JSON formats (Caddy, Envoy's JSON access log):
+ * copies s (n bytes) to *at and moves *at on; the copy, or an empty field
+ * when it does not fit.  Fields so kept stay valid until the next line.
+ */
+rg_str rs_scratch_keep(rs_parser *ps, size_t *at, const char *s, size_t n);
+
+/* "METHOD URI PROTO" of the parts given (the third may be NULL) in the
+   scratch; empty when the method or the URI is missing. */
+rg_str rs_scratch_request(rs_parser *ps, size_t *at,
+    const char *const part[3]);
+
 /* Empties a result: no field, no time, no status or sizes. */
 void rs_parsed_reset(rs_parsed *out);
 

@@ -27,9 +27,8 @@
 #include "parse.h"
 
 
-/* Copies s (len n) into the scratch at *at; the copy, or an empty one. */
-static rg_str
-rs_caddy_keep(rs_parser *ps, size_t *at, const char *s, size_t n)
+rg_str
+rs_scratch_keep(rs_parser *ps, size_t *at, const char *s, size_t n)
 {
     rg_str  out = { NULL, 0 };
 
@@ -50,7 +49,8 @@ static rg_str
 rs_caddy_string(rs_parser *ps, size_t *at, json_t *v)
 {
     return json_is_string(v)
-           ? rs_caddy_keep(ps, at, json_string_value(v), json_string_length(v))
+           ? rs_scratch_keep(ps, at, json_string_value(v),
+                             json_string_length(v))
            : (rg_str) { NULL, 0 };
 }
 
@@ -86,21 +86,16 @@ rs_caddy_client(rs_parser *ps, size_t *at, json_t *req)
         n = (size_t) (colon - s);
     }
 
-    return rs_caddy_keep(ps, at, s, n);
+    return rs_scratch_keep(ps, at, s, n);
 }
 
 
-/* "METHOD URI PROTO" from the request object. */
-static rg_str
-rs_caddy_request(rs_parser *ps, size_t *at, json_t *req)
+rg_str
+rs_scratch_request(rs_parser *ps, size_t *at, const char *const part[3])
 {
-    const char  *part[3];
-    rg_str       out;
-    size_t       start = *at, i, n;
+    rg_str  out;
+    size_t  start = *at, i, n;
 
-    part[0] = json_string_value(json_object_get(req, "method"));
-    part[1] = json_string_value(json_object_get(req, "uri"));
-    part[2] = json_string_value(json_object_get(req, "proto"));
     if (part[0] == NULL || part[1] == NULL) {
         return (rg_str) { NULL, 0 };
     }
@@ -121,6 +116,20 @@ rs_caddy_request(rs_parser *ps, size_t *at, json_t *req)
     out.len = *at - start;
 
     return out;
+}
+
+
+/* "METHOD URI PROTO" from the request object. */
+static rg_str
+rs_caddy_request(rs_parser *ps, size_t *at, json_t *req)
+{
+    const char  *part[3];
+
+    part[0] = json_string_value(json_object_get(req, "method"));
+    part[1] = json_string_value(json_object_get(req, "uri"));
+    part[2] = json_string_value(json_object_get(req, "proto"));
+
+    return rs_scratch_request(ps, at, part);
 }
 
 
@@ -180,7 +189,7 @@ rs_caddy_fields(rs_parser *ps, size_t at, json_t *doc, rg_str msg,
 
     /* message: msg, then ": error" */
     start = at;
-    out->f.f[RG_FIELD_MESSAGE] = rs_caddy_keep(ps, &at, msg.p, msg.len);
+    out->f.f[RG_FIELD_MESSAGE] = rs_scratch_keep(ps, &at, msg.p, msg.len);
     v = json_object_get(doc, "error");
     if (json_is_string(v) && at + 2 < sizeof(ps->scratch)) {
         ps->scratch[at++] = ':';
@@ -191,13 +200,13 @@ rs_caddy_fields(rs_parser *ps, size_t at, json_t *doc, rg_str msg,
     }
 
     /* the console layout writes the level in capitals */
-    out->f.f[RG_FIELD_LEVEL] = rs_caddy_keep(ps, &at, level.p, level.len);
+    out->f.f[RG_FIELD_LEVEL] = rs_scratch_keep(ps, &at, level.p, level.len);
     for (i = 0; i < out->f.f[RG_FIELD_LEVEL].len; i++) {
         char  *c = (char *) out->f.f[RG_FIELD_LEVEL].p + i;
 
         *c = (*c >= 'A' && *c <= 'Z') ? (char) (*c - 'A' + 'a') : *c;
     }
-    out->f.f[RG_FIELD_MODULE] = rs_caddy_keep(ps, &at, logger.p, logger.len);
+    out->f.f[RG_FIELD_MODULE] = rs_scratch_keep(ps, &at, logger.p, logger.len);
     out->f.f[RG_FIELD_UPSTREAM] = rs_caddy_string(ps, &at,
                                      json_object_get(doc, "upstream"));
 
@@ -208,7 +217,7 @@ rs_caddy_fields(rs_parser *ps, size_t at, json_t *doc, rg_str msg,
         out->status = (int) json_integer_value(v);
         char  num[4];
         int   n = snprintf(num, sizeof(num), "%d", out->status);
-        out->f.f[RG_FIELD_STATUS] = rs_caddy_keep(ps, &at, num, (size_t) n);
+        out->f.f[RG_FIELD_STATUS] = rs_scratch_keep(ps, &at, num, (size_t) n);
     }
 
     v = json_object_get(doc, "size");

@@ -662,3 +662,21 @@ Test(field_logs, caddy_console_layout)
     cr_expect_str_eq(first_minute(rep, "broken_pipe"), "2026-11-21T10:01");
     json_decref(rep);
 }
+
+
+/* Istio with accessLogEncoding: JSON (was: generic, nothing read). */
+Test(field_logs, envoy_json_access_log)
+{
+    json_t  *rep = scan("istio-proxy.json",
+        "{\"start_time\":\"2026-11-21T10:00:01.310Z\",\"method\":\"GET\",\"path\":\"/productpage\",\"protocol\":\"HTTP/1.1\",\"response_code\":0,\"response_flags\":\"DC\",\"response_code_details\":\"downstream_remote_disconnect\",\"bytes_received\":0,\"bytes_sent\":0,\"duration\":5001,\"x_forwarded_for\":\"203.0.113.5\",\"user_agent\":\"Mozilla/5.0\",\"authority\":\"shop.example.test\",\"upstream_host\":\"10.1.3.4:9080\",\"downstream_remote_address\":\"203.0.113.5:52311\"}\n"
+        "{\"start_time\":\"2026-11-21T10:00:03.310Z\",\"method\":\"GET\",\"path\":\"/reviews\",\"protocol\":\"HTTP/1.1\",\"response_code\":503,\"response_flags\":\"UC\",\"bytes_sent\":95,\"duration\":12,\"x_forwarded_for\":null,\"authority\":\"reviews:9080\",\"upstream_host\":\"10.1.3.5:9080\",\"downstream_remote_address\":\"10.1.3.9:52312\"}\n"
+        "{\"start_time\":\"2026-11-21T10:00:04.310Z\",\"method\":null,\"path\":null,\"protocol\":null,\"response_code\":0,\"response_flags\":\"-\",\"bytes_sent\":3250,\"duration\":60012,\"upstream_host\":\"10.1.3.7:3306\",\"downstream_remote_address\":\"10.1.3.9:41028\"}\n",
+        NULL);
+
+    expect_format(rep, "envoy", 3, 0);
+    expect_classes(rep, 2, (const char *[]) { "client_closed",
+                   "upstream_closed" }, (long long []) { 1, 1 });
+    cr_expect_str_eq(top_key(rep, "client_closed", "top_uris", 0),
+                     "/productpage");
+    json_decref(rep);
+}

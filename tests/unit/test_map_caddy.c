@@ -141,14 +141,11 @@ Test(map_caddy, console_layout)
     }
 
     caddy_class(cases[0][0], &out);
-    cr_expect_eq(out.ts.valid, 1);
-    cr_expect_eq(out.ms, 123);
-    cr_expect_eq(out.status, 502);
-    cr_expect_eq(out.request_ms, 1200);
-    cr_expect_eq(out.f.f[RG_FIELD_CLIENT].len, 11);
-    cr_expect_eq(memcmp(out.f.f[RG_FIELD_CLIENT].p, "203.0.113.9", 11), 0);
-    cr_expect_eq(out.f.f[RG_FIELD_LEVEL].len, 5);
-    cr_expect_eq(memcmp(out.f.f[RG_FIELD_LEVEL].p, "error", 5), 0);
+    cr_expect(out.ts.valid && out.ms == 123 && out.status == 502
+              && out.request_ms == 1200);
+    trh_expect_field(&out.f, RG_FIELD_CLIENT, "203.0.113.9");
+    trh_expect_field(&out.f, RG_FIELD_LEVEL, "error");
+    trh_expect_field(&out.f, RG_FIELD_MODULE, "http.log.error");
 
     for (size_t i = 0; i < sizeof(not_caddy) / sizeof(not_caddy[0]); i++) {
         cr_expect_eq(rs_parse_caddy(&ps, not_caddy[i], strlen(not_caddy[i]),
