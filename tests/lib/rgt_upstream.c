@@ -155,6 +155,72 @@ rgt_up_read_head(rgt_upstream *u, int fd)
 }
 
 
+/*
+ * FastCGI: reads records (8-byte header: version, type, request id, content
+ * length, padding length) up to the request's empty FCGI_STDIN (type 5);
+ * the request id in *id.  0, or -1.
+ */
+static int
+rgt_up_read_fastcgi(rgt_upstream *u, int fd, unsigned *id)
+{
+    unsigned char  buf[RGT_UP_HEAD_MAX];
+    size_t         len = 0, at = 0, rec;
+    ssize_t        n;
+
+    for ( ;; ) {
+        while (len - at >= 8) {
+            rec = 8 + ((size_t) buf[at + 4] << 8 | buf[at + 5]) + buf[at + 6];
+            if (len - at < rec) {
+                break;
+            }
+
+            if (buf[at + 1] == 5 && rec == 8 + (size_t) buf[at + 6]) {
+                *id = (unsigned) buf[at + 2] << 8 | buf[at + 3];
+                return 0;
+            }
+
+            at += rec;
+        }
+
+        if (at > 0) {
+            memmove(buf, buf + at, len - at);
+            len -= at;
+            at = 0;
+        }
+
+        if (len == sizeof(buf)
+            || rgt_up_wait(u, fd, POLLIN, u->opts.io_timeout_ms) != 1)
+        {
+            return -1;
+        }
+
+        n = recv(fd, buf + len, sizeof(buf) - len, MSG_DONTWAIT);
+        if (n == 0 || (n == -1 && errno != EINTR && errno != EAGAIN)) {
+            return -1;
+        }
+
+        len += n > 0 ? (size_t) n : 0;
+    }
+}
+
+
+/* FastCGI: an empty FCGI_STDOUT (stdout ends before any header), then
+   FCGI_END_REQUEST (app status 0, FCGI_REQUEST_COMPLETE). */
+static void
+rgt_up_fastcgi_empty(rgt_upstream *u, int fd, unsigned id)
+{
+    unsigned char  rec[24] = {
+        1, 6, 0, 0, 0, 0, 0, 0,
+        1, 3, 0, 0, 0, 8, 0, 0,   0, 0, 0, 0, 0, 0, 0, 0
+    };
+
+    rec[2] = rec[10] = (unsigned char) (id >> 8);
+    rec[3] = rec[11] = (unsigned char) id;
+
+    rgt_up_send(u, fd, (const char *) rec, sizeof(rec));
+}
+
+
 static void
 rgt_up_reset(int fd)
 {
@@ -269,6 +335,18 @@ rgt_up_serve(rgt_upstream *u, int fd)
     char    head[512], *big;
     size_t  n;
     const rgt_upstream_opts  *o = &u->opts;
+
+    if (o->mode == RGT_UP_FASTCGI_EMPTY) {
+        unsigned  id;
+
+        if (rgt_up_read_fastcgi(u, fd, &id) != 0) {
+            return;
+        }
+        rgt_up_count(u, &u->requests);
+        rgt_up_fastcgi_empty(u, fd, id);
+        rgt_up_count(u, &u->answered);
+        return;
+    }
 
     if (rgt_up_read_head(u, fd) != 0) {
         return;

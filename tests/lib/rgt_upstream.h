@@ -30,6 +30,11 @@
  *                      peer) while proxying upgraded connection"; a
  *                      message "flood" makes it send data without end,
  *                      until nginx closes the tunnel
+ *   RGT_UP_FASTCGI_EMPTY  a FastCGI responder (nginx's fastcgi_pass) that
+ *                      reads the request's records and ends its stdout
+ *                      at once, as a PHP-FPM worker killed mid-request
+ *                      does: "upstream prematurely closed FastCGI stdout
+ *                      while reading response header from upstream"
  *
  * Every connection is bounded (io_timeout_ms) and the server as a whole
  * stops accepting after lifetime_ms; rgt_upstream_stop() wakes every
@@ -51,7 +56,8 @@ typedef enum {
     RGT_UP_RESET_AFTER_HEADERS,
     RGT_UP_BIG_HEADER,
     RGT_UP_LARGE,
-    RGT_UP_UPGRADE
+    RGT_UP_UPGRADE,
+    RGT_UP_FASTCGI_EMPTY
 } rgt_upstream_mode;
 
 typedef struct {

@@ -481,3 +481,33 @@ Test(map_nginx, stream_proxy_direction)
 
     CHECK(cases);
 }
+
+
+/*
+ * The FastCGI and gRPC modules say the backend cut the response short in
+ * their own words: "upstream prematurely closed FastCGI stdout" (PHP-FPM's
+ * worker died mid-request) before the header is upstream_closed, and
+ * mid-body truncated, as "... closed connection" is.
+ */
+Test(map_nginx, fastcgi_and_grpc_backend_closed)
+{
+#define FCGI ", request: \"GET /index.php HTTP/1.1\", upstream: \"fastcgi://unix:/run/php/php8.2-fpm.sock:\", host: \"shop.example.com\""
+#define GRPC ", request: \"POST /svc.Cart/Get HTTP/2.0\", upstream: \"grpc://10.0.0.5:50051\", host: \"shop.example.com\""
+    static const map_case  cases[] = {
+        { "2026/12/05 10:00:00 [error] 2112#2112: *1 upstream prematurely closed FastCGI stdout while reading response header from upstream" CTX FCGI,
+          "upstream_closed", "nginx.upstream_closed" },
+        { "2026/12/05 10:00:00 [error] 2112#2112: *2 upstream prematurely closed FastCGI request while reading response header from upstream" CTX FCGI,
+          "upstream_closed", "nginx.upstream_closed" },
+        { "2026/12/05 10:00:00 [error] 2112#2112: *3 upstream prematurely closed FastCGI stdout while reading upstream" CTX FCGI,
+          "truncated", "nginx.truncated" },
+        { "2026/12/05 10:00:00 [error] 2112#2112: *4 upstream prematurely closed stream while reading response header from upstream" CTX GRPC,
+          "upstream_closed", "nginx.upstream_closed" },
+        /* the FastCGI module's other complaints are no abort */
+        { "2026/12/05 10:00:00 [error] 2112#2112: *5 upstream sent unexpected FastCGI record: 3 while reading response header from upstream" CTX FCGI,
+          "none", NULL },
+    };
+#undef FCGI
+#undef GRPC
+
+    CHECK(cases);
+}
