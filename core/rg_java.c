@@ -19,7 +19,8 @@
  * without an HttpOutput frame when the flush was asynchronous),
  * Undertow's response conduit and servlet stream, and Spring 6.1's
  * wrapper of a failed write to the response (logged on one line, with no
- * frames at all).
+ * frames at all), Reactor Netty's HTTP server (WebFlux; Spring Boot
+ * shortens the logger to "r.n.http.server.").
  */
 static const char *const  rg_java_response_path[] = {
     "org.apache.catalina.connector.OutputBuffer",
@@ -29,6 +30,8 @@ static const char *const  rg_java_response_path[] = {
     "io.undertow.server.protocol.http.HttpResponseConduit",
     "io.undertow.servlet.spec.ServletOutputStreamImpl",
     "AsyncRequestNotUsableException",
+    "reactor.netty.http.server.",
+    "r.n.http.server.",
 };
 
 

@@ -184,6 +184,40 @@ Test(map_java, connection_reset_under_a_jdbc_read_is_upstream_reset)
 }
 
 
+/* Reactor Netty (WebFlux, WebClient, Spring Cloud Gateway): Netty writes
+   the call before the errno's text; the server's logger puts a reset on
+   the response path, WebClient's is the backend's. */
+Test(map_java, reactor_netty)
+{
+    /* the HTTP server's connection to its client */
+    cr_expect_eq(trh_java("2026-11-21 10:14:45.512  WARN 1 --- [or-http-epoll-3] "
+        "r.n.http.server.HttpServerOperations     : [a1b2c3d4-1, L:/10.0.0.7:8080 - "
+        "R:/198.51.100.28:61361] Connection reset\n"
+        "io.netty.channel.unix.Errors$NativeIoException: recvAddress(..) failed: "
+        "Connection reset by peer\n"), RG_CLASS_CLIENT_RESET);
+    cr_expect_eq(trh_java("2026-11-21 10:14:46.512 ERROR 1 --- [or-http-epoll-4] "
+        "reactor.netty.http.server.HttpServerOperations : write failed\n"
+        "io.netty.channel.unix.Errors$NativeIoException: writevAddresses(..) failed: "
+        "Broken pipe\n"), RG_CLASS_BROKEN_PIPE);
+
+    /* WebClient's connection to a backend */
+    cr_expect_eq(trh_java("2026-11-21 10:14:47.512  WARN 1 --- [or-http-epoll-1] "
+        "r.netty.http.client.HttpClientConnect    : [5516f841-13, L:/10.0.0.7:57848 - "
+        "R:gateway.example.test/10.68.1.59:8080] The connection observed an error\n"
+        "io.netty.channel.unix.Errors$NativeIoException: readAddress(..) failed: "
+        "Connection reset by peer\n"), RG_CLASS_UPSTREAM_RESET);
+    cr_expect_eq(trh_java("2026-11-21 10:14:48.512  WARN 1 --- [or-http-epoll-1] "
+        "r.netty.http.client.HttpClientConnect    : [f60a041a/3-1, L:0.0.0.0/0.0.0.0:51495] "
+        "The connection observed an error\n"
+        "reactor.netty.http.client.PrematureCloseException: Connection prematurely "
+        "closed BEFORE response\n"), RG_CLASS_UPSTREAM_CLOSED);
+    cr_expect_eq(trh_java("2026-11-21 10:14:49.512 ERROR 1 --- [or-http-epoll-2] "
+        "a.w.r.e.AbstractErrorWebExceptionHandler : [186f1c37-3]  500 Server Error\n"
+        "reactor.netty.http.client.PrematureCloseException: Connection prematurely "
+        "closed DURING response\n"), RG_CLASS_TRUNCATED);
+}
+
+
 Test(map_java, other_classes_by_text)
 {
     cr_expect_eq(trh_java(TOMCAT
