@@ -52,6 +52,17 @@ Test(map_apache, error_log)
           "software in your host machine.  : AH00574: "
           "ap_content_length_filter: apr_bucket_read() failed",
           "conn_aborted" },
+        /* the system's connect timeout: no answer from the backend */
+        { "proxy", "(110)Connection timed out: AH00957: HTTP: attempt to "
+          "connect to 10.0.0.5:8080 (10.0.0.5) failed", "upstream_timeout" },
+        { "proxy", "(OS 10060)A connection attempt failed because the "
+          "connected party did not properly respond after a period of time, "
+          "or established connection failed because connected host has "
+          "failed to respond.  : AH00957: HTTP: attempt to connect to "
+          "10.0.0.5:8080 (10.0.0.5) failed", "upstream_timeout" },
+        { "core", "(110)Connection timed out: AH00574: "
+          "ap_content_length_filter: apr_bucket_read() failed",
+          "client_timeout" },
         /* the client's request body, read by the proxy */
         { "proxy_http", "(104)Connection reset by peer: AH01095: prefetch "
           "request body failed to 127.0.0.1:8080 (127.0.0.1) from "
