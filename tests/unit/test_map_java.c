@@ -58,9 +58,19 @@ Test(map_java, bare_client_abort_is_client_closed)
 }
 
 
-/* Jetty's EofException alone: the client's connection ended. */
+/* Jetty's EofException alone: the client's connection ended; Undertow's
+   UT000128: the client left before its request body was read. */
 Test(map_java, jetty_eof_is_client_closed)
 {
+    cr_expect_eq(trh_java("2026-11-21 10:06:01,421 ERROR [io.undertow.request] (default task-7) "
+        "UT005023: Exception handling request to /api/events: "
+        "org.springframework.http.converter.HttpMessageNotReadableException: JSON parse error: "
+        "UT000128: Remote peer closed connection before all data could be read\n"
+        "Caused by: java.io.IOException: UT000128: Remote peer closed connection before all "
+        "data could be read\n"
+        "\tat io.undertow.conduits.FixedLengthStreamSourceConduit.read(FixedLengthStreamSourceConduit.java:283)\n"),
+        RG_CLASS_CLIENT_CLOSED);
+
     cr_expect_eq(trh_java("2026-11-21 10:06:02.421:WARN:oejs.HttpChannel:qtp4434-45: /api/items\n"
         "org.eclipse.jetty.io.EofException: null\n"
         "\tat org.eclipse.jetty.io.ChannelEndPoint.flush(ChannelEndPoint.java:286)\n"),
