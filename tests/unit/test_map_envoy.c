@@ -35,6 +35,8 @@ Test(map_envoy, response_flags)
         { "0", "DC", "client_closed" },
         { "200", "DC", "client_closed" },
         { "0", "-", "client_closed" },
+        { "0", "DR", "stream_canceled" },
+        { "200", "DR", "stream_canceled" },
         { "408", "SI", "client_timeout" },
         { "503", "UR", "upstream_reset" },
         { "503", "UC", "upstream_closed" },
