@@ -460,7 +460,7 @@ Test(field_logs, jetty_stderrlog_records)
 {
     json_t  *rep = scan("jetty.log",
         "2026-11-21 10:04:17.146:INFO:oejs.Server:main: Started @2345ms\n"
-        "2026-11-21 10:04:18.146:WARN::qtp1120731-3316: \n"
+        "2026-11-21 10:04:18.146:WARN::qtp1120731-77: \n"
         "org.eclipse.jetty.io.EofException\n"
         "\tat org.eclipse.jetty.io.ChannelEndPoint.flush(ChannelEndPoint.java:192)\n"
         "Caused by: \n"

@@ -150,9 +150,9 @@ Test(map_envoy, json_layout)
           "\"response_flags\":\"-\",\"bytes_sent\":3250,\"duration\":60012,"
           "\"downstream_remote_address\":\"10.1.3.9:41028\"}", "none" },
         { "{\"@timestamp\":\"2026-11-21T10:00:05.288Z\",\"authority\":"
-          "\"offer.example.test\",\"downstream_remote_address\":"
-          "\"172.19.18.38:40336\",\"duration\":12009,\"method\":\"POST\","
-          "\"path\":\"/offer.v1.OfferService/Subscribe\",\"protocol\":"
+          "\"prices.example.test\",\"downstream_remote_address\":"
+          "\"198.51.100.38:40111\",\"duration\":12009,\"method\":\"POST\","
+          "\"path\":\"/price.v1.PriceService/Watch\",\"protocol\":"
           "\"HTTP/2\",\"response_code\":0,\"response_flags\":\"DC\"}",
           "client_closed" },
         { "{\"start_time\":\"2026-11-21T10:00:06.000Z\",\"method\":\"GET\","
