@@ -23,7 +23,8 @@ rs_detect_score(rs_parser *ps, const char *head, size_t len, int format,
     const rs_shipper *sh, size_t *best_score, size_t *tried, rg_format *also)
 {
     const char  *p = head, *end = head + len, *nl, *text;
-    size_t       score[RS_NDETECT] = { 0 }, i, n, tlen, lines = 0, best = 0;
+    size_t       score[RS_NDETECT] = { 0 }, read[RS_NDETECT] = { 0 };
+    size_t       i, n, tlen, lines = 0, best = 0;
     size_t       nfmt;
     rg_format    order[RS_NDETECT];
     int          partial;
@@ -67,9 +68,13 @@ rs_detect_score(rs_parser *ps, const char *head, size_t len, int format,
                 int          rc = fn(ps, text + skip, tlen - skip, &out);
 
                 /* a multi-line format's parser takes every line: count
-                   record starts (1) */
-                score[i] += rg_format_is_multiline(order[i])
-                            ? rc == 1 : rc == 0;
+                   record starts (1); a line read whole scores twice what
+                   a fallback's reading of it does (parse.h, loose) */
+                if (rg_format_is_multiline(order[i]) ? rc == 1 : rc == 0) {
+                    read[i]++;
+                    score[i] += rg_format_is_multiline(order[i]) || !out.loose
+                                ? 2 : 1;
+                }
             }
             lines++;
         }
@@ -83,7 +88,7 @@ rs_detect_score(rs_parser *ps, const char *head, size_t len, int format,
         }
     }
 
-    *best_score = score[best];
+    *best_score = read[best];
     *tried = lines;
 
     /* nginx's error and access lines in one file (`docker logs`, a

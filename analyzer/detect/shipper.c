@@ -2,6 +2,7 @@
  * shipper.c - shippers' prefixes (see shipper.h).
  */
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,8 @@
 static size_t rs_cri(const char *p, size_t len, int *partial);
 static int rs_docker(const char *p, size_t len, char *out, size_t cap,
     size_t *olen, int *partial);
+static int rs_envelope(const char *p, size_t len, char *out, size_t cap,
+    size_t *olen, int *partial);
 static size_t rs_words(const rs_shipper *sh, const char *p, size_t len);
 static int rs_room(rs_shipper *sh, size_t need);
 static int rs_hold(rs_shipper *sh, const char *p, size_t len);
@@ -27,6 +30,7 @@ rs_ship_name(const rs_shipper *sh)
     switch (sh->kind) {
     case RS_SHIP_CRI:     return "cri";
     case RS_SHIP_DOCKER:  return "docker";
+    case RS_SHIP_JSON:    return "json";
     case RS_SHIP_WORDS:   return "words";
     default:              return NULL;
     }
@@ -228,6 +232,64 @@ rs_docker(const char *p, size_t len, char *out, size_t cap, size_t *olen,
 }
 
 
+/*
+ * A JSON envelope (shipper.h): the first of its members "log", "message",
+ * "MESSAGE" and "textPayload" that is a string, decoded by jansson into
+ * out[0..cap) (cut there) without a line end, its length in *olen.  1, or
+ * 0 when the line is no such object.  The text is never longer than the
+ * line (JSON's escapes only shrink), so it may be decoded into a buffer
+ * of the line's size.
+ */
+static int
+rs_envelope(const char *p, size_t len, char *out, size_t cap, size_t *olen,
+    int *partial)
+{
+    static const char  *keys[] = { "log", "message", "MESSAGE",
+                                   "textPayload" };
+    const char         *s = NULL;
+    json_t             *doc, *v;
+    size_t              i, n = 0;
+
+    if (len < 2 || p[0] != '{' || p[len - 1] != '}') {
+        return 0;
+    }
+
+    doc = json_loadb(p, len, 0, NULL);
+
+    for (i = 0; json_is_object(doc) && i < sizeof(keys) / sizeof(keys[0]);
+         i++)
+    {
+        v = json_object_get(doc, keys[i]);
+        if (json_is_string(v)) {
+            s = json_string_value(v);
+            n = json_string_length(v);
+            break;
+        }
+    }
+
+    if (s == NULL) {
+        json_decref(doc);
+        return 0;
+    }
+
+    if (n > 0 && s[n - 1] == '\n') {
+        n--;
+    }
+    if (n > 0 && s[n - 1] == '\r') {
+        n--;
+    }
+
+    n = n < cap ? n : cap;
+    memcpy(out, s, n);
+    *olen = n;
+    *partial = 0;
+
+    json_decref(doc);
+
+    return 1;
+}
+
+
 /* After sh->words words whose first is what the file's first showed; the
    text's offset, 0 when the line does not start so. */
 static size_t
@@ -263,7 +325,7 @@ void
 rs_ship_sniff(rs_shipper *sh, const char *head, size_t len)
 {
     const char  *p = head, *end = head + len, *nl;
-    size_t       n, lines = 0, cri = 0, docker = 0, olen;
+    size_t       n, lines = 0, cri = 0, docker = 0, json = 0, olen;
     int          partial;
     char         scratch[1];
 
@@ -283,6 +345,7 @@ rs_ship_sniff(rs_shipper *sh, const char *head, size_t len)
         if (n > 0) {
             cri += rs_cri(p, n, &partial) != 0;
             docker += rs_docker(p, n, scratch, 0, &olen, &partial);
+            json += rs_envelope(p, n, scratch, 0, &olen, &partial);
             lines++;
         }
 
@@ -294,6 +357,7 @@ rs_ship_sniff(rs_shipper *sh, const char *head, size_t len)
         n = (size_t) (end - p);
         cri = rs_cri(p, n, &partial) != 0;
         docker = (size_t) rs_docker(p, n, scratch, 0, &olen, &partial);
+        json = (size_t) rs_envelope(p, n, scratch, 0, &olen, &partial);
         lines = 1;
     }
 
@@ -301,6 +365,8 @@ rs_ship_sniff(rs_shipper *sh, const char *head, size_t len)
         sh->kind = RS_SHIP_CRI;
     } else if (lines > 0 && docker * 2 > lines) {
         sh->kind = RS_SHIP_DOCKER;
+    } else if (lines > 0 && json * 2 > lines) {
+        sh->kind = RS_SHIP_JSON;
     }
 }
 
@@ -335,6 +401,13 @@ rs_ship_strip(const rs_shipper *sh, const char *line, size_t len,
 
     case RS_SHIP_DOCKER:
         if (!rs_docker(line, len, out, outcap, tlen, partial)) {
+            return 0;
+        }
+        *text = out;
+        return 1;
+
+    case RS_SHIP_JSON:
+        if (!rs_envelope(line, len, out, outcap, tlen, partial)) {
             return 0;
         }
         *text = out;
@@ -421,7 +494,7 @@ rs_ship_line(rs_shipper *sh, const char **p, size_t *len, uint64_t *bytes,
     size_t       tlen, room;
     int          partial = 0, fits;
 
-    if (sh->kind == RS_SHIP_DOCKER) {
+    if (sh->kind == RS_SHIP_DOCKER || sh->kind == RS_SHIP_JSON) {
         /* decoded text is never longer than the line: decode in place at
            the end of what is held */
         if (!sh->open) {
@@ -431,8 +504,9 @@ rs_ship_line(rs_shipper *sh, const char **p, size_t *len, uint64_t *bytes,
             return -1;
         }
         room = RS_SHIP_JOIN_MAX - sh->len;
-        fits = rs_docker(*p, *len, sh->buf + sh->len,
-                         room < *len ? room : *len, &tlen, &partial);
+        fits = (sh->kind == RS_SHIP_DOCKER ? rs_docker : rs_envelope)
+               (*p, *len, sh->buf + sh->len, room < *len ? room : *len,
+                &tlen, &partial);
         if (fits) {
             sh->len += tlen;
         } else if (rs_hold(sh, *p, *len) != 0) {

@@ -7,6 +7,12 @@
  *   Docker json-file:   {"log":"<line, JSON-escaped>\n","stream":"stderr",
  *                       "time":"..."} (a "log" without the "\n" is a part
  *                       of a line over 16 KiB; joined like CRI's P)
+ *   JSON envelopes:     one object a line with the server's line as a
+ *                       string member: "log" (Fluent Bit), "message"
+ *                       (Filebeat, Vector, Datadog), "MESSAGE"
+ *                       (journalctl -o json), "textPayload" (Google
+ *                       Cloud Logging); a line end the shipper kept is
+ *                       dropped, nothing is joined
  *   words:              a fixed number of words before the line, the first
  *                       an ISO time or the same word on every line:
  *                         aws logs tail:  2026-11-21T10:00:00.123000+00:00
@@ -30,6 +36,7 @@ typedef enum {
     RS_SHIP_NONE = 0,
     RS_SHIP_CRI,
     RS_SHIP_DOCKER,
+    RS_SHIP_JSON,
     RS_SHIP_WORDS
 } rs_ship_kind;
 
@@ -61,7 +68,7 @@ const char *rs_ship_name(const rs_shipper *sh);
 
 /*
  * What shipper wrote the lines of head[0..len), from its first lines:
- * sets sh->kind to CRI or DOCKER when most of them are, else NONE (the
+ * sets sh->kind to CRI, DOCKER or JSON when most of them are, else NONE (the
  * words kind is chosen by detect.c, which needs the parsers).
  */
 void rs_ship_sniff(rs_shipper *sh, const char *head, size_t len);

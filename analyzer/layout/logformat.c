@@ -34,6 +34,10 @@ static const char *rs_other_vars[] = {
     "limit_conn_status", "tcpinfo_rtt", "tcpinfo_rttvar",
     "rstguard_missing_bytes", "rstguard_log",
     "geoip_country_code", "cookie", "is_args", "sent_trailer",
+    /* ingress-nginx's own, set by its configuration for its layouts */
+    "proxy_upstream_name", "proxy_alternative_upstream_name", "req_id",
+    "the_real_ip", "namespace", "ingress_name", "service_name",
+    "service_port",
 };
 
 /* variable families with a name part of their own */
@@ -310,5 +314,12 @@ rs_logformat_split(const rs_logformat *lf, const char *p, size_t len,
         p = q;
     }
 
-    return p == end ? 0 : -1;
+    return p == end || (lf->more && *p == ' ') ? 0 : -1;
+}
+
+
+void
+rs_logformat_allow_more(rs_logformat *lf)
+{
+    lf->more = lf->ntok > 0 && lf->tok[lf->ntok - 1].var < 0;
 }

@@ -50,6 +50,9 @@ typedef struct {
 typedef struct {
     rs_lf_token  tok[RS_LF_MAX_TOKENS];
     int          ntok;
+    /* a line may go on after the layout, past a space: the layout is the
+       head of a longer one (rs_logformat_allow_more) */
+    int          more;
     unsigned     has[RS_V_COUNT];   /* which variables the layout logs */
     char         text[4096];        /* the literals, unescaped */
 } rs_logformat;
@@ -58,6 +61,13 @@ typedef struct {
 #define RS_LOGFORMAT_COMBINED                                               \
     "$remote_addr - $remote_user [$time_local] \"$request\" $status "      \
     "$body_bytes_sent \"$http_referer\" \"$http_user_agent\""
+
+/* ingress-nginx's default `upstreaminfo` layout (controller 0.2x on). */
+#define RS_LOGFORMAT_INGRESS                                                \
+    RS_LOGFORMAT_COMBINED " $request_length $request_time"                  \
+    " [$proxy_upstream_name] [$proxy_alternative_upstream_name]"           \
+    " $upstream_addr $upstream_response_length $upstream_response_time"    \
+    " $upstream_status $req_id"
 
 /*
  * Compiles fmt.  Returns 0, or -1 with err naming the variable or the
@@ -76,6 +86,14 @@ typedef struct {
 
 int rs_logformat_split(const rs_logformat *lf, const char *p, size_t len,
     rs_lf_values *out);
+
+/*
+ * From now on lf also takes a line that goes on after it, past a space,
+ * when its last token is a literal: `combined` with fields appended
+ * ($request_time, ingress-nginx's upstream fields, ...) is read by its
+ * combined head.
+ */
+void rs_logformat_allow_more(rs_logformat *lf);
 
 const char *rs_var_name(rs_var v);
 

@@ -30,6 +30,10 @@ typedef struct {
     int64_t    body_bytes;      /* -1 when unknown */
     int64_t    content_length;  /* -1 when unknown */
     unsigned   has_completion:1;
+    /* read by a fallback that takes less than the whole line as a layout
+       (combined's head, a JSON object's keys): detection prefers a format
+       that reads the line whole */
+    unsigned   loose:1;
 
     /* what findings and simulate read; -1 or p == NULL when not logged */
     int        ms;              /* milliseconds within ts.sec ($msec) */
@@ -59,6 +63,11 @@ typedef struct {
     /* without a layout given: also the official nginx image's "main"
        (combined and "$http_x_forwarded_for"), as `docker logs` shows */
     rs_logformat  main;
+    /* ingress-nginx's default (combined, then request length and time,
+       upstream names, address, length, time, status, request id) */
+    rs_logformat  ingress;
+    /* and combined with more fields after it, read by its combined head */
+    rs_logformat  longer;
     int           default_layout;
     rs_logformat  apache[4];        /* combined with %X, vhost_combined,
                                        combined, common */
@@ -77,6 +86,19 @@ int rs_parser_init(rs_parser *ps, const char *layout, char *err,
 /* Splits an access line by a layout into fields (nginx and Apache). */
 int rs_parse_layout(rs_parser *ps, const rs_logformat *lf, const char *p,
     size_t len, rs_parsed *out);
+
+/* The fields of an access line p[0..len) from the values of its
+   variables (has[var]: the line logs var); 0, or -1. */
+int rs_parse_values(rs_parser *ps, const unsigned *has,
+    const rs_lf_values *v, const char *p, size_t len, rs_parsed *out);
+
+/*
+ * An nginx access line written by a JSON layout (`log_format NAME
+ * escape=json '{"status":"$status",...}'`) that no --log-format or
+ * nginx.conf describes: its keys are read by name (parse_nginx_json.c).
+ */
+int rs_parse_nginx_json(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
 
 typedef int (*rs_parse_fn)(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);
@@ -105,12 +127,9 @@ int rs_parse_caddy(rs_parser *ps, const char *p, size_t len,
  */
 int rs_parse_java(rs_parser *ps, const char *p, size_t len, rs_parsed *out);
 
-/*
- * The scratch buffer of the JSON formats (Caddy, Envoy's JSON access log):
- * copies s (n bytes) to *at and moves *at on; the copy, or an empty field
- * when it does not fit.  Fields so kept stay valid until the next line.
- */
-rg_str rs_scratch_keep(rs_parser *ps, size_t *at, const char *s, size_t n);
+/* Copies s[0..n) into the parser's scratch at *at (moved past it): the
+   copy, or an empty string when it does not fit (or n is 0). */
+rg_str rs_parse_keep(rs_parser *ps, size_t *at, const char *s, size_t n);
 
 /* "METHOD URI PROTO" of the parts given (the third may be NULL) in the
    scratch; empty when the method or the URI is missing. */

@@ -27,29 +27,11 @@
 #include "parse.h"
 
 
-rg_str
-rs_scratch_keep(rs_parser *ps, size_t *at, const char *s, size_t n)
-{
-    rg_str  out = { NULL, 0 };
-
-    if (s == NULL || n == 0 || *at + n > sizeof(ps->scratch)) {
-        return out;
-    }
-
-    memcpy(ps->scratch + *at, s, n);
-    out.p = ps->scratch + *at;
-    out.len = n;
-    *at += n;
-
-    return out;
-}
-
-
 static rg_str
 rs_caddy_string(rs_parser *ps, size_t *at, json_t *v)
 {
     return json_is_string(v)
-           ? rs_scratch_keep(ps, at, json_string_value(v),
+           ? rs_parse_keep(ps, at, json_string_value(v),
                              json_string_length(v))
            : (rg_str) { NULL, 0 };
 }
@@ -86,7 +68,7 @@ rs_caddy_client(rs_parser *ps, size_t *at, json_t *req)
         n = (size_t) (colon - s);
     }
 
-    return rs_scratch_keep(ps, at, s, n);
+    return rs_parse_keep(ps, at, s, n);
 }
 
 
@@ -189,7 +171,7 @@ rs_caddy_fields(rs_parser *ps, size_t at, json_t *doc, rg_str msg,
 
     /* message: msg, then ": error" */
     start = at;
-    out->f.f[RG_FIELD_MESSAGE] = rs_scratch_keep(ps, &at, msg.p, msg.len);
+    out->f.f[RG_FIELD_MESSAGE] = rs_parse_keep(ps, &at, msg.p, msg.len);
     v = json_object_get(doc, "error");
     if (json_is_string(v) && at + 2 < sizeof(ps->scratch)) {
         ps->scratch[at++] = ':';
@@ -200,13 +182,13 @@ rs_caddy_fields(rs_parser *ps, size_t at, json_t *doc, rg_str msg,
     }
 
     /* the console layout writes the level in capitals */
-    out->f.f[RG_FIELD_LEVEL] = rs_scratch_keep(ps, &at, level.p, level.len);
+    out->f.f[RG_FIELD_LEVEL] = rs_parse_keep(ps, &at, level.p, level.len);
     for (i = 0; i < out->f.f[RG_FIELD_LEVEL].len; i++) {
         char  *c = (char *) out->f.f[RG_FIELD_LEVEL].p + i;
 
         *c = (*c >= 'A' && *c <= 'Z') ? (char) (*c - 'A' + 'a') : *c;
     }
-    out->f.f[RG_FIELD_MODULE] = rs_scratch_keep(ps, &at, logger.p, logger.len);
+    out->f.f[RG_FIELD_MODULE] = rs_parse_keep(ps, &at, logger.p, logger.len);
     out->f.f[RG_FIELD_UPSTREAM] = rs_caddy_string(ps, &at,
                                      json_object_get(doc, "upstream"));
 
@@ -217,7 +199,7 @@ rs_caddy_fields(rs_parser *ps, size_t at, json_t *doc, rg_str msg,
         out->status = (int) json_integer_value(v);
         char  num[4];
         int   n = snprintf(num, sizeof(num), "%d", out->status);
-        out->f.f[RG_FIELD_STATUS] = rs_scratch_keep(ps, &at, num, (size_t) n);
+        out->f.f[RG_FIELD_STATUS] = rs_parse_keep(ps, &at, num, (size_t) n);
     }
 
     v = json_object_get(doc, "size");

@@ -127,7 +127,7 @@ rs_envoy_json_field(rs_parser *ps, size_t *at, json_t *obj,
         n = (size_t) (c - s);
     }
 
-    return rs_scratch_keep(ps, at, s, n);
+    return rs_parse_keep(ps, at, s, n);
 }
 
 
@@ -192,8 +192,8 @@ rs_parse_envoy_json(rs_parser *ps, const char *p, size_t len,
 
     out->status = (int) code;
     n = (size_t) snprintf(num, sizeof(num), "%d", out->status);
-    out->f.f[RG_FIELD_STATUS] = rs_scratch_keep(ps, &at, num, n);
-    out->f.f[RG_FIELD_MESSAGE] = rs_scratch_keep(ps, &at,
+    out->f.f[RG_FIELD_STATUS] = rs_parse_keep(ps, &at, num, n);
+    out->f.f[RG_FIELD_MESSAGE] = rs_parse_keep(ps, &at,
                                      json_string_value(flags),
                                      json_string_length(flags));
     out->f.f[RG_FIELD_TERMINATION] = out->f.f[RG_FIELD_MESSAGE];
@@ -204,7 +204,7 @@ rs_parse_envoy_json(rs_parser *ps, const char *p, size_t len,
     part[2] = json_string_value(json_object_get(doc, "protocol"));
     out->f.f[RG_FIELD_REQUEST] = part[0] != NULL
                                  ? rs_scratch_request(ps, &at, part)
-                                 : rs_scratch_keep(ps, &at, "- - -", 5);
+                                 : rs_parse_keep(ps, &at, "- - -", 5);
 
     out->body_bytes = rs_envoy_json_number(json_object_get(doc,
                                                            "bytes_sent"));

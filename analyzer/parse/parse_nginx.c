@@ -18,7 +18,7 @@
 static int rs_parse_summary(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out);
 static int64_t rs_seconds_ms(rg_str s);
-static void rs_parse_extras(const rs_logformat *lf, const rs_lf_values *v,
+static void rs_parse_extras(const unsigned *has, const rs_lf_values *v,
     rs_parsed *out);
 
 
@@ -102,11 +102,22 @@ rs_parse_nginx_access(rs_parser *ps, const char *p, size_t len,
 {
     rg_str  *c = &out->f.f[RG_FIELD_COMPLETION];
 
+    /* without --log-format: combined, the image's main, ingress-nginx's
+       default, combined with fields appended (read by its head), or a
+       JSON layout's object */
     if (rs_parse_layout(ps, &ps->layout, p, len, out) != 0
         && (!ps->default_layout
-            || rs_parse_layout(ps, &ps->main, p, len, out) != 0))
+            || (rs_parse_layout(ps, &ps->main, p, len, out) != 0
+                && rs_parse_layout(ps, &ps->ingress, p, len, out) != 0)))
     {
-        return -1;
+        if (!ps->default_layout
+            || (rs_parse_layout(ps, &ps->longer, p, len, out) != 0
+                && rs_parse_nginx_json(ps, p, len, out) != 0))
+        {
+            return -1;
+        }
+
+        out->loose = 1;
     }
 
     /* nginx logs "-" for a variable without a value */
@@ -123,7 +134,6 @@ rs_parse_layout(rs_parser *ps, const rs_logformat *lf, const char *p,
     size_t len, rs_parsed *out)
 {
     rs_lf_values  v;
-    rg_str        s;
 
     rs_parsed_reset(out);
 
@@ -131,7 +141,17 @@ rs_parse_layout(rs_parser *ps, const rs_logformat *lf, const char *p,
         return -1;
     }
 
-    s = v.v[RS_V_STATUS];
+    return rs_parse_values(ps, lf->has, &v, p, len, out);
+}
+
+
+int
+rs_parse_values(rs_parser *ps, const unsigned *has, const rs_lf_values *v,
+    const char *p, size_t len, rs_parsed *out)
+{
+    rg_str  s;
+
+    s = v->v[RS_V_STATUS];
     if (s.p != NULL) {
         if (s.len != 3 || (out->status = (int) rg_str_number(s)) < 0) {
             return -1;
@@ -140,8 +160,8 @@ rs_parse_layout(rs_parser *ps, const rs_logformat *lf, const char *p,
         out->f.f[RG_FIELD_STATUS] = s;
     }
 
-    if (lf->has[RS_V_TIME_LOCAL]) {
-        s = v.v[RS_V_TIME_LOCAL];
+    if (has[RS_V_TIME_LOCAL]) {
+        s = v->v[RS_V_TIME_LOCAL];
 
         /* busy logs repeat a second on many lines: parse it once */
         if (s.len == sizeof(ps->tc_text) && ps->tc_ts.valid
@@ -157,32 +177,32 @@ rs_parse_layout(rs_parser *ps, const rs_logformat *lf, const char *p,
             ps->tc_ts = out->ts;
         }
 
-    } else if (lf->has[RS_V_TIME_ISO8601]) {
-        s = v.v[RS_V_TIME_ISO8601];
+    } else if (has[RS_V_TIME_ISO8601]) {
+        s = v->v[RS_V_TIME_ISO8601];
         if (rs_time_iso(s.p, s.len, &out->ts) != s.len) {
             return -1;
         }
     }
 
-    rs_parse_extras(lf, &v, out);
+    rs_parse_extras(has, v, out);
 
-    if (lf->has[RS_V_MSEC] && out->ms < 0) {
+    if (has[RS_V_MSEC] && out->ms < 0) {
         return -1;
     }
 
-    if (lf->has[RS_V_REQUEST_COMPLETION]) {
-        out->f.f[RG_FIELD_COMPLETION] = v.v[RS_V_REQUEST_COMPLETION];
+    if (has[RS_V_REQUEST_COMPLETION]) {
+        out->f.f[RG_FIELD_COMPLETION] = v->v[RS_V_REQUEST_COMPLETION];
         out->has_completion = 1;
     }
 
-    out->body_bytes = rg_str_number(v.v[RS_V_BODY_BYTES_SENT]);
-    out->content_length = rg_str_number(v.v[RS_V_SENT_HTTP_CONTENT_LENGTH]);
+    out->body_bytes = rg_str_number(v->v[RS_V_BODY_BYTES_SENT]);
+    out->content_length = rg_str_number(v->v[RS_V_SENT_HTTP_CONTENT_LENGTH]);
 
-    out->f.f[RG_FIELD_CLIENT] = v.v[RS_V_REMOTE_ADDR];
-    out->f.f[RG_FIELD_REQUEST] = v.v[RS_V_REQUEST];
-    out->f.f[RG_FIELD_HOST] = v.v[RS_V_HOST];
+    out->f.f[RG_FIELD_CLIENT] = v->v[RS_V_REMOTE_ADDR];
+    out->f.f[RG_FIELD_REQUEST] = v->v[RS_V_REQUEST];
+    out->f.f[RG_FIELD_HOST] = v->v[RS_V_HOST];
 
-    s = v.v[RS_V_UPSTREAM_ADDR];
+    s = v->v[RS_V_UPSTREAM_ADDR];
     if (s.p != NULL && !(s.len == 1 && s.p[0] == '-')) {
         out->f.f[RG_FIELD_UPSTREAM] = s;
     }
@@ -250,13 +270,12 @@ rs_seconds_ms(rg_str s)
 /* $msec, $request_time, $upstream_response_time, $http_user_agent and
    the module's $rstguard_class */
 static void
-rs_parse_extras(const rs_logformat *lf, const rs_lf_values *v,
-    rs_parsed *out)
+rs_parse_extras(const unsigned *has, const rs_lf_values *v, rs_parsed *out)
 {
     int64_t  ms;
     rg_str   s;
 
-    if (lf->has[RS_V_MSEC] && (ms = rs_seconds_ms(v->v[RS_V_MSEC])) >= 0) {
+    if (has[RS_V_MSEC] && (ms = rs_seconds_ms(v->v[RS_V_MSEC])) >= 0) {
         out->ms = (int) (ms % 1000);
 
         if (!out->ts.valid) {
@@ -272,7 +291,7 @@ rs_parse_extras(const rs_logformat *lf, const rs_lf_values *v,
     out->upstream_ms = rs_seconds_ms(v->v[RS_V_UPSTREAM_RESPONSE_TIME]);
     out->agent = v->v[RS_V_HTTP_USER_AGENT];
 
-    if (lf->has[RS_V_RSTGUARD_CLASS]) {
+    if (has[RS_V_RSTGUARD_CLASS]) {
         s = v->v[RS_V_RSTGUARD_CLASS];
         out->has_logged_class = 1;
         out->logged_class = s.p != NULL ? rg_class_from_name(s.p, s.len)

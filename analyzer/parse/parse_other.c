@@ -38,12 +38,18 @@ rs_parser_init(rs_parser *ps, const char *layout, char *err, size_t errlen)
     ps->default_layout = layout == NULL;
 
     if (layout == NULL
-        && rs_logformat_compile(&ps->main, RS_LOGFORMAT_COMBINED
-                                " \"$http_x_forwarded_for\"", err, errlen)
-           != 0)
+        && (rs_logformat_compile(&ps->main, RS_LOGFORMAT_COMBINED
+                                 " \"$http_x_forwarded_for\"", err, errlen)
+            != 0
+            || rs_logformat_compile(&ps->ingress, RS_LOGFORMAT_INGRESS, err,
+                                    errlen) != 0
+            || rs_logformat_compile(&ps->longer, RS_LOGFORMAT_COMBINED, err,
+                                    errlen) != 0))
     {
         return -1;
     }
+
+    rs_logformat_allow_more(&ps->longer);
 
     return rs_logformat_compile(&ps->layout,
                                 layout ? layout : RS_LOGFORMAT_COMBINED,
@@ -412,4 +418,22 @@ rs_parse_generic(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
     rs_leading_time(p, len, &out->ts);
 
     return 0;
+}
+
+
+rg_str
+rs_parse_keep(rs_parser *ps, size_t *at, const char *s, size_t n)
+{
+    rg_str  out = { NULL, 0 };
+
+    if (s == NULL || n == 0 || *at + n > sizeof(ps->scratch)) {
+        return out;
+    }
+
+    memcpy(ps->scratch + *at, s, n);
+    out.p = ps->scratch + *at;
+    out.len = n;
+    *at += n;
+
+    return out;
 }

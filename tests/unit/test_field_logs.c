@@ -680,3 +680,112 @@ Test(field_logs, envoy_json_access_log)
                      "/productpage");
     json_decref(rep);
 }
+
+
+/*
+ * combined with fields appended, the most common custom layout: $request_time
+ * and $upstream_response_time at the end, or ingress-nginx's default
+ * (request length and time, [upstream name], upstream address, length,
+ * time, status, request id).  Without --log-format the line is read by its
+ * combined head.
+ */
+Test(field_logs, combined_with_fields_appended)
+{
+    json_t  *rep = scan("access.log",
+        "203.0.113.5 - - [05/Dec/2026:10:00:01 +0000] \"GET /api/items HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\" 312 0.012 [shop-api-8080] [] 10.244.1.12:8080 512 0.012 200 5f2c7e0a1b2c3d4e5f60718293a4b5c6\n"
+        "203.0.113.6 - - [05/Dec/2026:10:00:02 +0000] \"GET /api/slow HTTP/1.1\" 499 0 \"-\" \"curl/8.4.0\" 85 4.001 [shop-api-8080] [] 10.244.1.12:8080 0 4.000 - 6a2c7e0a1b2c3d4e5f60718293a4b5c6\n"
+        "203.0.113.7 - - [05/Dec/2026:10:00:03 +0000] \"POST /upload HTTP/1.1\" 408 0 \"-\" \"okhttp/4.9\" 1200 60.001 [shop-api-8080] [] - - - - 7a2c7e0a1b2c3d4e5f60718293a4b5c6\n"
+        "203.0.113.8 - - [05/Dec/2026:10:00:04 +0000] \"GET /big.iso HTTP/1.1\" 499 65536 \"-\" \"Wget/1.21\" 0.512 0.500\n",
+        NULL);
+
+    expect_format(rep, "nginx-access", 4, 0);
+    cr_expect_eq(count(rep, "client_closed"), 2);
+    cr_expect_str_eq(top_client(rep, "client_closed", 0), "203.0.113.6");
+    cr_expect_eq(count(rep, "client_timeout"), 1);
+    cr_expect_eq(json_object_size(json_object_get(rep, "classes")), 2);
+    /* ingress-nginx's own layout is read whole: its upstream address */
+    {
+        json_t  *c = json_object_get(json_object_get(rep, "classes"),
+                                     "client_closed");
+        json_t  *u = json_array_get(json_object_get(c, "top_upstreams"), 0);
+
+        cr_expect_str_eq(json_string_value(json_object_get(u, "key")),
+                         "10.244.1.12:8080", "%s", out);
+    }
+    json_decref(rep);
+
+    /* a line that is not combined up to its user agent stays unparsed */
+    rep = scan("access2.log",
+        "203.0.113.5 - - [05/Dec/2026:10:00:01 +0000] \"GET / HTTP/1.1\" 499 0 \"-\" \"curl/8.4.0\" 0.5\n"
+        "203.0.113.5 - - [05/Dec/2026:10:00:02 +0000] \"GET / HTTP/1.1\" 499 0 \"-\"x 0.5\n",
+        NULL);
+    expect_format(rep, "nginx-access", 2, 1);
+    cr_expect_eq(count(rep, "client_closed"), 1);
+    json_decref(rep);
+}
+
+
+/*
+ * A JSON layout (log_format ... escape=json '{...}') that no --log-format
+ * or nginx.conf describes: its keys are read by name (the variables', or
+ * the shippers' @timestamp, client_ip, method + uri), a status as a string
+ * or a number.
+ */
+Test(field_logs, nginx_json_access_log)
+{
+    json_t  *rep = scan("access.json",
+        "{\"time\":\"2026-12-05T10:00:01+00:00\",\"remote_addr\":\"203.0.113.5\",\"request\":\"GET /api/items HTTP/1.1\",\"status\":\"200\",\"body_bytes_sent\":\"512\",\"request_time\":\"0.012\",\"http_referrer\":\"\",\"http_user_agent\":\"Mozilla/5.0\"}\n"
+        "{\"time\":\"2026-12-05T10:00:02+00:00\",\"remote_addr\":\"203.0.113.6\",\"request\":\"GET /api/slow HTTP/1.1\",\"status\":\"499\",\"body_bytes_sent\":\"0\",\"request_time\":\"4.001\",\"http_referrer\":\"\",\"http_user_agent\":\"curl/8.4.0\"}\n"
+        "{\"@timestamp\":\"2026-12-05T10:01:03+00:00\",\"client_ip\":\"203.0.113.7\",\"method\":\"POST\",\"uri\":\"/upload\",\"protocol\":\"HTTP/1.1\",\"status\":408,\"body_bytes_sent\":0,\"request_time\":60.001,\"upstream_addr\":\"10.0.0.5:8080\"}\n"
+        "{\"time\":\"05/Dec/2026:10:01:04 +0000\",\"remote_addr\":\"203.0.113.6\",\"request\":\"GET /api/slow HTTP/1.1\",\"status\":\"499\",\"body_bytes_sent\":\"0\"}\n"
+        "{\"level\":\"info\",\"msg\":\"an application's own JSON line\"}\n",
+        NULL);
+    json_t  *tl, *m;
+
+    expect_format(rep, "nginx-access", 5, 1);
+    cr_expect_eq(count(rep, "client_closed"), 2);
+    cr_expect_str_eq(top_client(rep, "client_closed", 0), "203.0.113.6");
+    cr_expect_eq(count(rep, "client_timeout"), 1);
+    cr_expect_str_eq(top_client(rep, "client_timeout", 0), "203.0.113.7");
+
+    /* the times were read, ISO 8601 and $time_local's text alike */
+    tl = json_object_get(json_object_get(rep, "timeline"), "client_closed");
+    cr_assert(json_is_array(tl), "%s", out);
+    cr_expect_eq(json_array_size(tl), 2, "%s", out);
+    m = json_array_get(tl, 1);
+    cr_expect_str_eq(json_string_value(json_object_get(m, "minute")),
+                     "2026-12-05T10:01+00:00");
+    cr_expect_eq(json_integer_value(json_object_get(m, "count")), 1);
+    json_decref(rep);
+}
+
+
+/*
+ * Shippers that put each line into a JSON object: Filebeat's "message",
+ * Google Cloud Logging's "textPayload", journalctl -o json's "MESSAGE".
+ */
+Test(field_logs, json_envelopes)
+{
+    static const struct { const char *name, *text; } c[] = {
+        { "filebeat.json",
+          "{\"@timestamp\":\"2026-12-05T10:00:01.000Z\",\"log\":{\"file\":{\"path\":\"/var/log/nginx/error.log\"}},\"message\":\"2026/12/05 10:00:01 [info] 31#31: *1 client prematurely closed connection while sending response to client, client: 203.0.113.5, server: shop.example.com, request: \\\"GET /big HTTP/1.1\\\", host: \\\"shop.example.com\\\"\",\"host\":{\"name\":\"web1\"}}\n"
+          "{\"@timestamp\":\"2026-12-05T10:00:02.000Z\",\"log\":{\"file\":{\"path\":\"/var/log/nginx/error.log\"}},\"message\":\"2026/12/05 10:00:02 [info] 31#31: *2 recv() failed (104: Connection reset by peer) while waiting for request, client: 203.0.113.6, server: 0.0.0.0:80\",\"host\":{\"name\":\"web1\"}}\n" },
+        { "gcp.json",
+          "{\"insertId\":\"a1\",\"textPayload\":\"2026/12/05 10:00:01 [info] 31#31: *1 client prematurely closed connection while sending response to client, client: 203.0.113.5, server: shop.example.com\",\"timestamp\":\"2026-12-05T10:00:01Z\"}\n"
+          "{\"insertId\":\"a2\",\"textPayload\":\"2026/12/05 10:00:02 [info] 31#31: *2 recv() failed (104: Connection reset by peer) while waiting for request, client: 203.0.113.6, server: 0.0.0.0:80\\n\",\"timestamp\":\"2026-12-05T10:00:02Z\"}\n" },
+        { "journal.json",
+          "{\"__REALTIME_TIMESTAMP\":\"1764928801000000\",\"_SYSTEMD_UNIT\":\"nginx.service\",\"MESSAGE\":\"2026/12/05 10:00:01 [info] 31#31: *1 client prematurely closed connection while sending response to client, client: 203.0.113.5, server: shop.example.com\"}\n"
+          "{\"__REALTIME_TIMESTAMP\":\"1764928802000000\",\"_SYSTEMD_UNIT\":\"nginx.service\",\"MESSAGE\":\"2026/12/05 10:00:02 [info] 31#31: *2 recv() failed (104: Connection reset by peer) while waiting for request, client: 203.0.113.6, server: 0.0.0.0:80\"}\n" },
+    };
+    json_t  *rep;
+    size_t   i;
+
+    for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        rep = scan(c[i].name, c[i].text, NULL);
+        expect_format(rep, "nginx-error", 2, 0);
+        cr_expect_eq(count(rep, "client_closed"), 1, "%s", c[i].name);
+        cr_expect_eq(count(rep, "client_reset"), 1, "%s", c[i].name);
+        cr_expect_str_eq(top_client(rep, "client_reset", 0), "203.0.113.6");
+        json_decref(rep);
+    }
+}

@@ -511,3 +511,28 @@ Test(map_nginx, fastcgi_and_grpc_backend_closed)
 
     CHECK(cases);
 }
+
+
+/*
+ * nginx for Windows writes Winsock's numbers and words: 10054 is 104's
+ * reset, 10053 103's abort, 10060 110's timeout and 10061 111's refusal.
+ */
+Test(map_nginx, windows_winsock_errors)
+{
+    static const map_case  cases[] = {
+        { "2026/12/05 10:00:00 [info] 4321#1234: *12 WSARecv() failed (10054: An existing connection was forcibly closed by the remote host) while waiting for request, client: 198.51.100.7, server: 0.0.0.0:80",
+          "client_reset", "nginx.client_reset.syscall" },
+        { "2026/12/05 10:00:00 [info] 4321#1234: *11 WSASend() failed (10053: An established connection was aborted by the software in your host machine) while sending to client" CTX REQ,
+          "conn_aborted", "nginx.conn_aborted.syscall" },
+        { "2026/12/05 10:00:00 [error] 4321#1234: *10 WSARecv() failed (10054: An existing connection was forcibly closed by the remote host) while reading response header from upstream" CTX UPS,
+          "upstream_reset", "nginx.upstream_reset" },
+        { "2026/12/05 10:00:00 [error] 4321#1234: *14 connect() failed (10061: No connection could be made because the target machine actively refused it) while connecting to upstream" CTX UPS,
+          "upstream_refused", "nginx.upstream_refused" },
+        { "2026/12/05 10:00:00 [error] 4321#1234: *15 WSARecv() failed (10060: A connection attempt failed because the connected party did not properly respond after a period of time, or established connection failed because connected host has failed to respond) while reading upstream" CTX UPS,
+          "upstream_timeout", "nginx.upstream_timeout.syscall" },
+        { "2026/12/05 10:00:00 [info] 4321#1234: *16 peer closed connection in SSL handshake (10054: An existing connection was forcibly closed by the remote host) while SSL handshaking, client: 198.51.100.7, server: 0.0.0.0:443",
+          "tls_aborted", "nginx.tls_aborted.peer_closed" },
+    };
+
+    CHECK(cases);
+}
