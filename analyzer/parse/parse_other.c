@@ -374,6 +374,42 @@ rs_java_after_time_of_day(const char *p, size_t len)
 }
 
 
+/*
+ * A Java logger's JSON line (logstash-logback-encoder: "@timestamp",
+ * "logger_name", the trace in "stack_trace"; ECS: "log.logger",
+ * "error.stack_trace") is a record of its own, read as it stands: the
+ * rules find the exception in its escaped text.  1 with its time, 0 when
+ * the line is no such object.
+ */
+static int
+rs_java_json(const char *p, size_t len, rs_ts *ts)
+{
+    static const char *const  times[] = { "\"@timestamp\":\"",
+                                          "\"timestamp\":\"" };
+    const char               *t;
+    size_t                    i, n;
+
+    if (len < 2 || p[0] != '{'
+        || (memmem(p, len, "\"logger_name\":\"", 15) == NULL
+            && memmem(p, len, "\"log.logger\":\"", 14) == NULL))
+    {
+        return 0;
+    }
+
+    for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+        n = strlen(times[i]);
+        t = memmem(p, len, times[i], n);
+        if (t != NULL && rs_time_iso(t + n, (size_t) (p + len - t - n), ts)
+                         != 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 int
 rs_parse_java(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
 {
@@ -385,6 +421,10 @@ rs_parse_java(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
     out->f.f[RG_FIELD_MESSAGE].p = p;
     out->f.f[RG_FIELD_MESSAGE].len = len;
     out->f.f[RG_FIELD_LINE] = out->f.f[RG_FIELD_MESSAGE];
+
+    if (len > 0 && p[0] == '{') {
+        return rs_java_json(p, len, &out->ts);
+    }
 
     n = rs_leading_time(p, len, &out->ts);
 

@@ -789,3 +789,33 @@ Test(field_logs, json_envelopes)
         json_decref(rep);
     }
 }
+
+
+/* Spring Boot's JSON logs (logstash-logback-encoder; the ECS layout), also
+   behind Kubernetes' CRI prefix: each object is a Java record with its
+   time, and the exception is in "stack_trace" (was: read as a shipper's
+   envelope, its "message" alone, or generic: nothing counted). */
+Test(field_logs, java_json_logs)
+{
+    static const char  ls[] =
+        "{\"@timestamp\":\"2026-11-21T10:00:01.147+01:00\",\"@version\":\"1\",\"message\":\"Servlet.service() threw exception\",\"logger_name\":\"o.a.c.c.C.[.[.[/].[dispatcherServlet]\",\"thread_name\":\"http-nio-8080-exec-3\",\"level\":\"ERROR\",\"level_value\":40000,\"stack_trace\":\"org.apache.catalina.connector.ClientAbortException: java.io.IOException: Broken pipe\\n\\tat org.apache.catalina.connector.OutputBuffer.realWriteBytes(OutputBuffer.java:353)\\n\"}\n"
+        "{\"@timestamp\":\"2026-11-21T10:00:02.147+01:00\",\"@version\":\"1\",\"message\":\"Started App in 3.1 seconds\",\"logger_name\":\"com.example.App\",\"thread_name\":\"main\",\"level\":\"INFO\",\"level_value\":20000}\n";
+    static const char  cri[] =
+        "2026-11-21T09:00:01.150000000Z stdout F {\"@timestamp\":\"2026-11-21T09:00:01.147Z\",\"log.level\":\"ERROR\",\"log.logger\":\"com.example.PriceClient\",\"message\":\"call failed\",\"error.type\":\"java.net.SocketException\",\"error.stack_trace\":\"java.net.SocketException: Connection reset\\n\\tat java.base/sun.nio.ch.NioSocketImpl.implRead(NioSocketImpl.java:323)\\n\",\"ecs.version\":\"8.11\"}\n"
+        "2026-11-21T09:00:02.150000000Z stdout F {\"@timestamp\":\"2026-11-21T09:00:02.147Z\",\"@version\":\"1\",\"message\":\"Started App in 3.1 seconds\",\"logger_name\":\"com.example.App\",\"level\":\"INFO\"}\n";
+    json_t             *rep;
+
+    rep = scan("app.json", ls, NULL);
+    expect_format(rep, "java", 2, 0);
+    expect_classes(rep, 1, (const char *[]) { "broken_pipe" },
+                   (long long []) { 1 });
+    cr_expect_str_eq(first_minute(rep, "broken_pipe"),
+                     "2026-11-21T10:00+01:00");
+    json_decref(rep);
+
+    rep = scan("app-cri.log", cri, NULL);
+    expect_format(rep, "java", 2, 0);
+    expect_classes(rep, 1, (const char *[]) { "upstream_reset" },
+                   (long long []) { 1 });
+    json_decref(rep);
+}
