@@ -13,11 +13,25 @@
 
 #define RG_BIT(c)  (1u << (c))
 
-/* Frames and exceptions that put a record on the response path. */
+/*
+ * Frames and exceptions that put a record on the response path: Tomcat's,
+ * Jetty's (EofException is its "the client's connection ended", often
+ * without an HttpOutput frame when the flush was asynchronous),
+ * Undertow's response conduit and servlet stream, and Spring 6.1's
+ * wrapper of a failed write to the response (logged on one line, with no
+ * frames at all), Reactor Netty's HTTP server (WebFlux; Spring Boot
+ * shortens the logger to "r.n.http.server.").
+ */
 static const char *const  rg_java_response_path[] = {
     "org.apache.catalina.connector.OutputBuffer",
     "org.apache.coyote",
     "org.eclipse.jetty.server.HttpOutput",
+    "org.eclipse.jetty.io.EofException",
+    "io.undertow.server.protocol.http.HttpResponseConduit",
+    "io.undertow.servlet.spec.ServletOutputStreamImpl",
+    "AsyncRequestNotUsableException",
+    "reactor.netty.http.server.",
+    "r.n.http.server.",
 };
 
 

@@ -34,20 +34,19 @@ rs_syslog_parse(const char *line, size_t len, int year, rs_ts *ts)
         }
     }
 
-    if (len - i < 16) {
-        return 0;
-    }
-
-    if (line[i] >= 'A' && line[i] <= 'Z') {
-        n = rs_time_syslog(line + i, len - i, year, ts);
-    } else if (line[i] >= '0' && line[i] <= '9' && line[i + 4] == '-') {
-        n = rs_time_iso(line + i, len - i, ts);
-    } else {
-        return 0;
+    n = 0;
+    if (len - i >= 16) {
+        if (line[i] >= 'A' && line[i] <= 'Z') {
+            n = rs_time_syslog(line + i, len - i, year, ts);
+        } else if (line[i] >= '0' && line[i] <= '9' && line[i + 4] == '-') {
+            n = rs_time_iso(line + i, len - i, ts);
+        }
     }
 
     if (n == 0 || i + n >= len || line[i + n] != ' ') {
-        return 0;
+        /* "<PRI>" and the message (HAProxy's `format short` and
+           `priority`): only the priority is stripped */
+        return i;
     }
 
     i += n + 1;
@@ -63,8 +62,17 @@ rs_syslog_parse(const char *line, size_t len, int year, rs_ts *ts)
 
     i++;
     tag = rs_syslog_tag(line + i, len - i);
+    if (tag != 0) {
+        return i + tag;
+    }
 
-    return tag == 0 ? 0 : i + tag;
+    /* no host: a program's own RFC 3164 line ("<134>Nov 21 10:00:01
+       haproxy[8]: ..." on stdout, HAProxy's `format rfc3164`); only
+       after a priority, as "TIME word: text" is a common application
+       layout too */
+    tag = line[0] == '<' ? rs_syslog_tag(line + host, len - host) : 0;
+
+    return tag == 0 ? 0 : host + tag;
 }
 
 

@@ -6,6 +6,9 @@
  *   2026-11-21T10:00:00+00:00 host nginx[12]: ...   (journalctl -o short-iso,
  *                                                    rsyslog's high-precision)
  *   <13>1 2026-11-21T10:00:00Z host nginx 12 - - ... (RFC 5424)
+ *   <134>Nov 21 10:00:00 haproxy[8]: ...             (no host: a program's
+ *                                                    own line on stdout)
+ *   <134>...                                         (the priority alone)
  *
  * It is recognised and stripped before every format's parser, so a log
  * shipped through syslog reads like the file the program would write.

@@ -295,6 +295,20 @@ rs_logformat_split(const rs_logformat *lf, const char *p, size_t len,
             }
         }
 
+        /* an address, a host, a status or a byte count never holds a
+           space: Apache's vhost_combined ("host:443 10.0.0.1 - - [...")
+           is not combined with an address "host:443 10.0.0.1", nor the
+           vhost layout a combined line with a host "10.0.0.1 - -
+           [21/Nov/2026", nor `common` (whose byte count ends the line) a
+           longer layout's line */
+        if ((t->var == RS_V_REMOTE_ADDR || t->var == RS_V_HOST
+             || t->var == RS_V_STATUS || t->var == RS_V_BODY_BYTES_SENT
+             || t->var == RS_V_BYTES_SENT)
+            && memchr(p, ' ', (size_t) (q - p)) != NULL)
+        {
+            return -1;
+        }
+
         out->v[t->var].p = p;
         out->v[t->var].len = (size_t) (q - p);
         p = q;

@@ -69,7 +69,8 @@ typedef struct {
     /* and combined with more fields after it, read by its combined head */
     rs_logformat  longer;
     int           default_layout;
-    rs_logformat  apache[2];        /* combined with %X, without */
+    rs_logformat  apache[4];        /* combined with %X, vhost_combined,
+                                       combined, common */
     char          scratch[4096];    /* apache-error's joined message */
     char          tc_text[26];      /* the last $time_local parsed ... */
     rs_ts         tc_ts;            /* ... and its value */
@@ -129,6 +130,11 @@ int rs_parse_java(rs_parser *ps, const char *p, size_t len, rs_parsed *out);
 /* Copies s[0..n) into the parser's scratch at *at (moved past it): the
    copy, or an empty string when it does not fit (or n is 0). */
 rg_str rs_parse_keep(rs_parser *ps, size_t *at, const char *s, size_t n);
+
+/* "METHOD URI PROTO" of the parts given (the third may be NULL) in the
+   scratch; empty when the method or the URI is missing. */
+rg_str rs_scratch_request(rs_parser *ps, size_t *at,
+    const char *const part[3]);
 
 /* Empties a result: no field, no time, no status or sizes. */
 void rs_parsed_reset(rs_parsed *out);

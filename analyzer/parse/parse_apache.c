@@ -279,8 +279,9 @@ rs_parse_apache_access(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out)
 {
     rg_str  c;
+    int     i;
 
-    /* combined with %X, then plain combined */
+    /* combined with %X first */
     if (rs_parse_layout(ps, &ps->apache[0], p, len, out) == 0) {
         c = out->f.f[RG_FIELD_COMPLETION];
 
@@ -290,8 +291,13 @@ rs_parse_apache_access(rs_parser *ps, const char *p, size_t len,
         }
     }
 
-    if (rs_parse_layout(ps, &ps->apache[1], p, len, out) == 0) {
-        return 0;
+    /* Debian's vhost_combined (other_vhosts_access.log: "%v:%p %h ...",
+       before combined, whose %u would take "%h %l"); combined; the Common
+       Log Format (httpd.conf's default, `common`: no referer, no agent) */
+    for (i = 1; i < 4; i++) {
+        if (rs_parse_layout(ps, &ps->apache[i], p, len, out) == 0) {
+            return 0;
+        }
     }
 
     return -1;

@@ -31,7 +31,8 @@ static rg_str
 rs_caddy_string(rs_parser *ps, size_t *at, json_t *v)
 {
     return json_is_string(v)
-           ? rs_parse_keep(ps, at, json_string_value(v), json_string_length(v))
+           ? rs_parse_keep(ps, at, json_string_value(v),
+                             json_string_length(v))
            : (rg_str) { NULL, 0 };
 }
 
@@ -71,17 +72,12 @@ rs_caddy_client(rs_parser *ps, size_t *at, json_t *req)
 }
 
 
-/* "METHOD URI PROTO" from the request object. */
-static rg_str
-rs_caddy_request(rs_parser *ps, size_t *at, json_t *req)
+rg_str
+rs_scratch_request(rs_parser *ps, size_t *at, const char *const part[3])
 {
-    const char  *part[3];
-    rg_str       out;
-    size_t       start = *at, i, n;
+    rg_str  out;
+    size_t  start = *at, i, n;
 
-    part[0] = json_string_value(json_object_get(req, "method"));
-    part[1] = json_string_value(json_object_get(req, "uri"));
-    part[2] = json_string_value(json_object_get(req, "proto"));
     if (part[0] == NULL || part[1] == NULL) {
         return (rg_str) { NULL, 0 };
     }
@@ -102,6 +98,20 @@ rs_caddy_request(rs_parser *ps, size_t *at, json_t *req)
     out.len = *at - start;
 
     return out;
+}
+
+
+/* "METHOD URI PROTO" from the request object. */
+static rg_str
+rs_caddy_request(rs_parser *ps, size_t *at, json_t *req)
+{
+    const char  *part[3];
+
+    part[0] = json_string_value(json_object_get(req, "method"));
+    part[1] = json_string_value(json_object_get(req, "uri"));
+    part[2] = json_string_value(json_object_get(req, "proto"));
+
+    return rs_scratch_request(ps, at, part);
 }
 
 
@@ -138,40 +148,30 @@ rs_caddy_time(json_t *ts, rs_parsed *out)
 }
 
 
-int
-rs_parse_caddy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
+/* Is logger one whose lines are about requests (http.*, tls)? */
+static int
+rs_caddy_logger(const char *logger, size_t n)
 {
-    json_error_t  je;
-    json_t       *doc, *req, *v, *hdr;
-    const char   *logger;
-    size_t        at = 0, start;
-    double        d;
+    return (n >= 5 && memcmp(logger, "http.", 5) == 0)
+           || (n == 3 && memcmp(logger, "tls", 3) == 0);
+}
 
-    rs_parsed_reset(out);
 
-    if (len < 2 || p[0] != '{') {
-        return -1;
-    }
-
-    doc = json_loadb(p, len, JSON_REJECT_DUPLICATES, &je);
-    if (doc == NULL) {
-        return -1;
-    }
-
-    logger = json_string_value(json_object_get(doc, "logger"));
-    if (!json_is_object(doc) || logger == NULL
-        || (strncmp(logger, "http.", 5) != 0 && strcmp(logger, "tls") != 0)
-        || json_string_value(json_object_get(doc, "msg")) == NULL
-        || rs_caddy_time(json_object_get(doc, "ts"), out) != 0)
-    {
-        json_decref(doc);
-        return -1;
-    }
+/*
+ * The fields of one record: msg, level and logger as given (from the JSON
+ * object, or the console layout's columns), the rest from doc.
+ */
+static void
+rs_caddy_fields(rs_parser *ps, size_t at, json_t *doc, rg_str msg,
+    rg_str level, rg_str logger, rs_parsed *out)
+{
+    json_t  *req, *v, *hdr;
+    size_t   start, i;
+    double   d;
 
     /* message: msg, then ": error" */
     start = at;
-    out->f.f[RG_FIELD_MESSAGE] = rs_caddy_string(ps, &at,
-                                                 json_object_get(doc, "msg"));
+    out->f.f[RG_FIELD_MESSAGE] = rs_parse_keep(ps, &at, msg.p, msg.len);
     v = json_object_get(doc, "error");
     if (json_is_string(v) && at + 2 < sizeof(ps->scratch)) {
         ps->scratch[at++] = ':';
@@ -181,10 +181,14 @@ rs_parse_caddy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
         out->f.f[RG_FIELD_MESSAGE].len = at - start;
     }
 
-    out->f.f[RG_FIELD_LEVEL] = rs_caddy_string(ps, &at,
-                                               json_object_get(doc, "level"));
-    out->f.f[RG_FIELD_MODULE] = rs_parse_keep(ps, &at, logger,
-                                              strlen(logger));
+    /* the console layout writes the level in capitals */
+    out->f.f[RG_FIELD_LEVEL] = rs_parse_keep(ps, &at, level.p, level.len);
+    for (i = 0; i < out->f.f[RG_FIELD_LEVEL].len; i++) {
+        char  *c = (char *) out->f.f[RG_FIELD_LEVEL].p + i;
+
+        *c = (*c >= 'A' && *c <= 'Z') ? (char) (*c - 'A' + 'a') : *c;
+    }
+    out->f.f[RG_FIELD_MODULE] = rs_parse_keep(ps, &at, logger.p, logger.len);
     out->f.f[RG_FIELD_UPSTREAM] = rs_caddy_string(ps, &at,
                                      json_object_get(doc, "upstream"));
 
@@ -215,6 +219,135 @@ rs_parse_caddy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
         hdr = json_object_get(json_object_get(req, "headers"), "User-Agent");
         out->agent = rs_caddy_string(ps, &at, json_array_get(hdr, 0));
     }
+}
+
+
+static rg_str
+rs_caddy_json_str(json_t *v)
+{
+    rg_str  s = { NULL, 0 };
+
+    if (json_is_string(v)) {
+        s.p = json_string_value(v);
+        s.len = json_string_length(v);
+    }
+
+    return s;
+}
+
+
+/* The column up to the next tab (or the end); *p moves past the tab. */
+static rg_str
+rs_caddy_column(const char **p, const char *end)
+{
+    rg_str       c;
+    const char  *tab = memchr(*p, '\t', (size_t) (end - *p));
+
+    c.p = *p;
+    c.len = (size_t) ((tab ? tab : end) - *p);
+    *p = tab ? tab + 1 : end;
+
+    return c;
+}
+
+
+/*
+ * Caddy's console encoder (`format console`, or a terminal's default):
+ *   2026/11/21 10:00:01.123<TAB>ERROR<TAB>http.log.error<TAB>context
+ *   canceled<TAB>{"request": {...}, "status": 502}
+ * the same fields as the JSON object's, the time local and without an
+ * offset; a line without a logger (the process's own) is no request's.
+ */
+static int
+rs_parse_caddy_console(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out)
+{
+    const char    *end = p + len, *q;
+    rg_str         level, logger, msg, rest;
+    json_error_t   je;
+    json_t        *doc;
+    size_t         n, i;
+
+    n = rs_time_nginx_error(p, len, &out->ts);
+    if (n == 0 || n + 5 > len || p[n] != '.' || p[n + 4] != '\t') {
+        return -1;
+    }
+    for (out->ms = 0, i = 1; i < 4; i++) {
+        if (p[n + i] < '0' || p[n + i] > '9') {
+            return -1;
+        }
+        out->ms = out->ms * 10 + (p[n + i] - '0');
+    }
+
+    q = p + n + 5;
+    level = rs_caddy_column(&q, end);
+    logger = rs_caddy_column(&q, end);
+    msg = rs_caddy_column(&q, end);
+    rest.p = q;
+    rest.len = (size_t) (end - q);
+
+    if (level.len == 0 || msg.len == 0
+        || !rs_caddy_logger(logger.p, logger.len))
+    {
+        return -1;
+    }
+
+    if (rest.len > 0) {
+        doc = json_loadb(rest.p, rest.len, JSON_REJECT_DUPLICATES, &je);
+        if (!json_is_object(doc)) {
+            json_decref(doc);
+            return -1;
+        }
+    } else {
+        doc = json_object();
+    }
+
+    rs_caddy_fields(ps, 0, doc, msg, level, logger, out);
+
+    out->f.f[RG_FIELD_LINE].p = p;
+    out->f.f[RG_FIELD_LINE].len = len;
+
+    json_decref(doc);
+
+    return 0;
+}
+
+
+int
+rs_parse_caddy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
+{
+    json_error_t  je;
+    json_t       *doc;
+    rg_str        logger;
+
+    rs_parsed_reset(out);
+
+    if (len >= 2 && p[0] >= '0' && p[0] <= '9') {
+        return rs_parse_caddy_console(ps, p, len, out);
+    }
+
+    if (len < 2 || p[0] != '{') {
+        return -1;
+    }
+
+    doc = json_loadb(p, len, JSON_REJECT_DUPLICATES, &je);
+    if (doc == NULL) {
+        return -1;
+    }
+
+    logger = rs_caddy_json_str(json_object_get(doc, "logger"));
+    if (!json_is_object(doc) || logger.p == NULL
+        || !rs_caddy_logger(logger.p, logger.len)
+        || json_string_value(json_object_get(doc, "msg")) == NULL
+        || rs_caddy_time(json_object_get(doc, "ts"), out) != 0)
+    {
+        json_decref(doc);
+        return -1;
+    }
+
+    rs_caddy_fields(ps, 0, doc, rs_caddy_json_str(json_object_get(doc, "msg")),
+                    rs_caddy_json_str(json_object_get(doc, "level")), logger,
+                    out);
 
     out->f.f[RG_FIELD_LINE].p = p;
     out->f.f[RG_FIELD_LINE].len = len;

@@ -17,8 +17,15 @@
  * several) say who ended the request: they are the message the rules
  * match (rules/envoy.yaml); a response code of 0 means no response was
  * ever started, usually because the client went away.
+ *
+ * The JSON access log (Istio's `accessLogEncoding: JSON`, Envoy Gateway's
+ * and Contour's defaults) is read too: one object a line with the same
+ * operators' values under their names ("response_flags", "response_code",
+ * "start_time" or "@timestamp", ...).
  */
 
+#include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "parse.h"
@@ -86,6 +93,143 @@ rs_envoy_client(rg_str xff)
 }
 
 
+/* The string of the first of the keys obj has as a string ("-" is none). */
+static const char *
+rs_envoy_key(json_t *obj, const char *const *keys, size_t *len)
+{
+    json_t  *v;
+
+    for ( ; *keys != NULL; keys++) {
+        v = json_object_get(obj, *keys);
+        if (json_is_string(v) && json_string_length(v) > 0
+            && strcmp(json_string_value(v), "-") != 0)
+        {
+            *len = json_string_length(v);
+            return json_string_value(v);
+        }
+    }
+
+    *len = 0;
+    return NULL;
+}
+
+
+/* A field kept from the first of keys, with the port cut when strip. */
+static rg_str
+rs_envoy_json_field(rs_parser *ps, size_t *at, json_t *obj,
+    const char *const *keys, int strip)
+{
+    const char  *s, *c;
+    size_t       n;
+
+    s = rs_envoy_key(obj, keys, &n);
+    if (s != NULL && strip && (c = memrchr(s, ':', n)) != NULL) {
+        n = (size_t) (c - s);
+    }
+
+    return rs_parse_keep(ps, at, s, n);
+}
+
+
+/* A JSON number, or a number written as a string; -1 otherwise. */
+static int64_t
+rs_envoy_json_number(json_t *v)
+{
+    rg_str  t;
+
+    if (json_is_integer(v)) {
+        return json_integer_value(v) >= 0 ? json_integer_value(v) : -1;
+    }
+
+    if (!json_is_string(v)) {
+        return -1;
+    }
+
+    t.p = json_string_value(v);
+    t.len = json_string_length(v);
+
+    return rg_str_number(t);
+}
+
+
+static int
+rs_parse_envoy_json(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out)
+{
+    static const char *const  k_time[] = { "start_time", "@timestamp",
+                                           "timestamp", NULL };
+    static const char *const  k_xff[] = { "x_forwarded_for",
+                                          "x-forwarded-for", NULL };
+    static const char *const  k_peer[] = { "downstream_remote_address",
+                                           NULL };
+    static const char *const  k_host[] = { "authority", ":authority",
+                                           NULL };
+    static const char *const  k_up[] = { "upstream_host", NULL };
+    static const char *const  k_ua[] = { "user_agent", "user-agent", NULL };
+    static const char *const  k_path[] = { "path", "x-envoy-origin-path",
+                                           NULL };
+    json_error_t  je;
+    json_t       *doc, *flags;
+    const char   *ts, *part[3];
+    char          num[8];
+    size_t        at = 0, n;
+    int64_t       code;
+    rg_str        xff;
+
+    doc = json_loadb(p, len, JSON_REJECT_DUPLICATES, &je);
+    flags = json_object_get(doc, "response_flags");
+    code = rs_envoy_json_number(json_object_get(doc, "response_code"));
+    ts = rs_envoy_key(doc, k_time, &n);
+
+    if (!json_is_string(flags) || json_string_length(flags) == 0
+        || code < 0 || code > 999 || ts == NULL
+        || rs_time_iso(ts, n, &out->ts) == 0)
+    {
+        json_decref(doc);
+        return -1;
+    }
+    out->ts.valid = 1;
+
+    out->status = (int) code;
+    n = (size_t) snprintf(num, sizeof(num), "%d", out->status);
+    out->f.f[RG_FIELD_STATUS] = rs_parse_keep(ps, &at, num, n);
+    out->f.f[RG_FIELD_MESSAGE] = rs_parse_keep(ps, &at,
+                                     json_string_value(flags),
+                                     json_string_length(flags));
+    out->f.f[RG_FIELD_TERMINATION] = out->f.f[RG_FIELD_MESSAGE];
+
+    /* a TCP session has no method: written "- - -" as in the text log */
+    part[0] = json_string_value(json_object_get(doc, "method"));
+    part[1] = rs_envoy_key(doc, k_path, &n);
+    part[2] = json_string_value(json_object_get(doc, "protocol"));
+    out->f.f[RG_FIELD_REQUEST] = part[0] != NULL
+                                 ? rs_scratch_request(ps, &at, part)
+                                 : rs_parse_keep(ps, &at, "- - -", 5);
+
+    out->body_bytes = rs_envoy_json_number(json_object_get(doc,
+                                                           "bytes_sent"));
+    out->request_ms = rs_envoy_json_number(json_object_get(doc, "duration"));
+
+    /* the client: the first X-Forwarded-For address, else the peer */
+    xff = rs_envoy_json_field(ps, &at, doc, k_xff, 0);
+    if (xff.len > 0) {
+        xff = rs_envoy_client(xff);
+    }
+    out->f.f[RG_FIELD_CLIENT] = xff.len > 0
+        ? xff : rs_envoy_json_field(ps, &at, doc, k_peer, 1);
+    out->f.f[RG_FIELD_HOST] = rs_envoy_json_field(ps, &at, doc, k_host, 0);
+    out->f.f[RG_FIELD_UPSTREAM] = rs_envoy_json_field(ps, &at, doc, k_up, 0);
+    out->agent = rs_envoy_json_field(ps, &at, doc, k_ua, 0);
+
+    out->f.f[RG_FIELD_LINE].p = p;
+    out->f.f[RG_FIELD_LINE].len = len;
+
+    json_decref(doc);
+
+    return 0;
+}
+
+
 int
 rs_parse_envoy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
 {
@@ -94,8 +238,11 @@ rs_parse_envoy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
     int64_t      v;
     size_t       n, i;
 
-    (void) ps;
     rs_parsed_reset(out);
+
+    if (len >= 2 && p[0] == '{') {
+        return rs_parse_envoy_json(ps, p, len, out);
+    }
 
     /* [START_TIME] */
     if (len < 30 || p[0] != '[') {
@@ -125,22 +272,27 @@ rs_parse_envoy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
     out->status = (int) v;
 
     /* Istio: RESPONSE_CODE_DETAILS, CONNECTION_TERMINATION_DETAILS and a
-       quoted failure reason come before the byte counts */
-    if ((q = rs_token(q, end, &t)) == NULL) {
+       quoted failure reason come before the byte counts; both details
+       may be "-" (a TCP session), so a quote after two tokens tells */
+    if ((q = rs_token(q, end, &num[0])) == NULL
+        || (q = rs_token(q, end, &num[1])) == NULL)
+    {
         return -1;
     }
-    if (rs_envoy_number(t) == -2) {
-        if ((q = rs_token(q, end, &t)) == NULL
-            || (q = rs_envoy_quoted(q, end, &t)) == NULL
-            || (q = rs_token(q, end, &t)) == NULL)
-        {
+    i = 2;
+    rb = q;
+    while (rb < end && *rb == ' ') {
+        rb++;
+    }
+    if (rb < end && *rb == '"') {
+        if ((q = rs_envoy_quoted(q, end, &t)) == NULL) {
             return -1;
         }
+        i = 0;
     }
 
     /* BYTES_RECEIVED BYTES_SENT DURATION UPSTREAM-SERVICE-TIME */
-    num[0] = t;
-    for (i = 1; i < 4; i++) {
+    for (; i < 4; i++) {
         if ((q = rs_token(q, end, &num[i])) == NULL) {
             return -1;
         }

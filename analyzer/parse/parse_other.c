@@ -20,10 +20,17 @@ rs_parser_init(rs_parser *ps, const char *layout, char *err, size_t errlen)
             " [$time_local] \"$request\" $status $body_bytes_sent"
             " \"$http_referer\" \"$http_user_agent\" $request_completion",
             err, errlen) != 0
-        || rs_logformat_compile(&ps->apache[1], "$remote_addr $1"
+        || rs_logformat_compile(&ps->apache[2], "$remote_addr $1"
             " $remote_user [$time_local] \"$request\" $status"
             " $body_bytes_sent \"$http_referer\" \"$http_user_agent\"",
-            err, errlen) != 0)
+            err, errlen) != 0
+        || rs_logformat_compile(&ps->apache[1], "$host:$2 $remote_addr $1"
+            " $remote_user [$time_local] \"$request\" $status"
+            " $body_bytes_sent \"$http_referer\" \"$http_user_agent\"",
+            err, errlen) != 0
+        || rs_logformat_compile(&ps->apache[3], "$remote_addr $1"
+            " $remote_user [$time_local] \"$request\" $status"
+            " $body_bytes_sent", err, errlen) != 0)
     {
         return -1;
     }
@@ -134,10 +141,16 @@ rs_token(const char *p, const char *end, rg_str *tok)
 
 
 /*
- * 10.0.0.1:52000 [21/Nov/2026:10:00:00.123] fe be/srv 10/0/30/-1/40 -1 0
- *     - - CD-- 1/1/0/0/0 0/0 "GET /x HTTP/1.1"
+ * HTTP log (option httplog; option httpslog adds TLS fields after the
+ * request):
+ *   10.0.0.1:52000 [21/Nov/2026:10:00:00.123] fe be/srv 10/0/30/-1/40 -1 0
+ *       - - CD-- 1/1/0/0/0 0/0 "GET /x HTTP/1.1"
+ * TCP log (option tcplog): three timers Tw/Tc/Tt, no status, a
+ * two-letter termination state:
+ *   10.0.0.1:52000 [21/Nov/2026:10:00:00.123] fe be/srv 0/0/5007 212 --
+ *       0/0/0/0/3 0/0
  */
-static void rs_haproxy_timers(rg_str t, rs_parsed *out);
+static int rs_haproxy_timers(rg_str t, int n, rs_parsed *out);
 
 
 int
@@ -145,13 +158,13 @@ rs_parse_haproxy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
 {
     const char  *end = p + len, *q = p, *r;
     rg_str       t[10];
-    int          i, slashes;
-    size_t       k;
+    int          i, tcp;
+    size_t       k, slashes;
 
     (void) ps;
     rs_parsed_reset(out);
 
-    for (i = 0; i < 10; i++) {
+    for (i = 0; i < 5; i++) {
         q = rs_token(q, end, &t[i]);
         if (q == NULL) {
             return -1;
@@ -170,8 +183,36 @@ rs_parse_haproxy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
         slashes += t[4].p[k] == '/';
     }
 
-    if (slashes != 4 || t[9].len != 4 || t[5].len == 0) {
+    if (slashes != 4 && slashes != 2) {
         return -1;
+    }
+    tcp = slashes == 2;
+
+    /* HTTP: status bytes cookie cookie state; TCP: bytes state conns */
+    for (i = 5; i < (tcp ? 8 : 10); i++) {
+        q = rs_token(q, end, &t[i]);
+        if (q == NULL) {
+            return -1;
+        }
+    }
+
+    if (tcp) {
+        for (slashes = 0, k = 0; k < t[7].len; k++) {
+            slashes += t[7].p[k] == '/';
+        }
+        if (t[6].len != 2 || slashes != 4
+            || rs_haproxy_timers(t[4], 3, out) != 0)
+        {
+            return -1;
+        }
+        t[9] = t[6];
+        t[5].len = 0;
+
+    } else {
+        if (t[9].len != 4 || t[5].len == 0) {
+            return -1;
+        }
+        rs_haproxy_timers(t[4], 5, out);
     }
 
     /* 10.0.0.1:52000, ::1:52000: the port follows the last colon */
@@ -181,7 +222,9 @@ rs_parse_haproxy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
 
     out->f.f[RG_FIELD_MESSAGE] = t[9];
     out->f.f[RG_FIELD_TERMINATION] = t[9];
-    out->f.f[RG_FIELD_STATUS] = t[5];
+    if (t[5].len > 0) {
+        out->f.f[RG_FIELD_STATUS] = t[5];
+    }
     out->f.f[RG_FIELD_UPSTREAM] = t[3];
     out->status = -1;
 
@@ -190,31 +233,33 @@ rs_parse_haproxy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
                       + (t[5].p[2] - '0');
     }
 
-    q = memchr(q, '"', (size_t) (end - q));
-    if (q != NULL && end - q >= 2 && end[-1] == '"') {
+    /* the request: the first quoted field after the state, to its last
+       quote (httpslog writes TLS fields after it) */
+    q = tcp ? NULL : memchr(q, '"', (size_t) (end - q));
+    r = q ? memrchr(q + 1, '"', (size_t) (end - q - 1)) : NULL;
+    if (r != NULL) {
         out->f.f[RG_FIELD_REQUEST].p = q + 1;
-        out->f.f[RG_FIELD_REQUEST].len = (size_t) (end - q - 2);
+        out->f.f[RG_FIELD_REQUEST].len = (size_t) (r - q - 1);
     }
 
     out->f.f[RG_FIELD_LINE].p = p;
     out->f.f[RG_FIELD_LINE].len = len;
-
-    rs_haproxy_timers(t[4], out);
 
     return 0;
 }
 
 
 /*
- * HAProxy's timers "Tq/Tw/Tc/Tr/Ta" (TR/Tw/Tc/Tr/Ta since 1.7): the last
- * is the session's total active time, the fourth the server's response
- * time, in ms; -1 when that phase was not reached, and "+" before Ta with
+ * HAProxy's timers "Tq/Tw/Tc/Tr/Ta" (TR/Tw/Tc/Tr/Ta since 1.7; n = 5) or,
+ * in a TCP log, "Tw/Tc/Tt" (n = 3): the last is the session's total
+ * (active) time, the HTTP log's fourth the server's response time, in ms;
+ * -1 when that phase was not reached, and "+" before the last with
  * `option logasap`.  They feed the findings as $request_time and
  * $upstream_response_time would (an abort at a fixed total time is an
- * idle timeout).  Left unknown unless all five read.
+ * idle timeout).  Left unknown unless all read: -1 then.
  */
-static void
-rs_haproxy_timers(rg_str t, rs_parsed *out)
+static int
+rs_haproxy_timers(rg_str t, int n, rs_parsed *out)
 {
     const char  *p = t.p, *end = t.p + t.len;
     int64_t      v[5];
@@ -223,7 +268,7 @@ rs_haproxy_timers(rg_str t, rs_parsed *out)
     uint64_t     u;
     rg_str       num;
 
-    for (i = 0; i < 5; i++) {
+    for (i = 0; i < n; i++) {
         v[i] = 0;
         neg = 0;
 
@@ -238,27 +283,43 @@ rs_haproxy_timers(rg_str t, rs_parsed *out)
         v[i] = digits ? (int64_t) u : 0;
         p += digits;
 
-        if (digits == 0 || (i < 4 && (p == end || *p++ != '/'))) {
-            return;
+        if (digits == 0 || (i < n - 1 && (p == end || *p++ != '/'))) {
+            return -1;
         }
 
         v[i] = neg ? -1 : v[i];
     }
 
     if (p != end) {
-        return;
+        return -1;
     }
 
-    out->request_ms = v[4];
-    out->upstream_ms = v[3];
+    out->request_ms = v[n - 1];
+    if (n == 5) {
+        out->upstream_ms = v[3];
+    }
+
+    return 0;
 }
 
 
-/* A Tomcat, Logback/Log4j or ISO timestamp at the start of a line. */
+/*
+ * A Tomcat, Logback/Log4j or ISO timestamp at the start of a line, a time
+ * of day alone (Logback's and Log4j2's default patterns, WildFly's
+ * console), or java.util.logging's "Nov 21, 2026 10:00:00 AM".
+ */
 static size_t
 rs_leading_time(const char *p, size_t len, rs_ts *ts)
 {
     size_t  n;
+
+    if (len < 13) {
+        return 0;
+    }
+
+    if (p[2] == ':') {
+        return rs_time_of_day(p, len);
+    }
 
     if (len < 19) {
         return 0;
@@ -272,8 +333,77 @@ rs_leading_time(const char *p, size_t len, rs_ts *ts)
         return rs_time_tomcat(p, len, ts);
     }
 
+    if (p[3] == ' ') {
+        return rs_time_jul(p, len, ts);
+    }
+
     if (p[0] == '[' && (n = rs_leading_time(p + 1, len - 1, ts)) != 0) {
         return n + 1;
+    }
+
+    return 0;
+}
+
+
+/* " [thread]" or " LEVEL " after a time of day. */
+static int
+rs_java_after_time_of_day(const char *p, size_t len)
+{
+    static const char *const  levels[] = {
+        "TRACE ", "DEBUG ", "INFO ", "WARN ", "WARNING ", "ERROR ",
+        "FATAL ", "SEVERE ",
+    };
+    size_t                    i, n;
+
+    if (len < 3 || p[0] != ' ') {
+        return 0;
+    }
+
+    if (p[1] == '[') {
+        return 1;
+    }
+
+    for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+        n = strlen(levels[i]);
+        if (len > n && memcmp(p + 1, levels[i], n) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * A Java logger's JSON line (logstash-logback-encoder: "@timestamp",
+ * "logger_name", the trace in "stack_trace"; ECS: "log.logger",
+ * "error.stack_trace") is a record of its own, read as it stands: the
+ * rules find the exception in its escaped text.  1 with its time, 0 when
+ * the line is no such object.
+ */
+static int
+rs_java_json(const char *p, size_t len, rs_ts *ts)
+{
+    static const char *const  times[] = { "\"@timestamp\":\"",
+                                          "\"timestamp\":\"" };
+    const char               *t;
+    size_t                    i, n;
+
+    if (len < 2 || p[0] != '{'
+        || (memmem(p, len, "\"logger_name\":\"", 15) == NULL
+            && memmem(p, len, "\"log.logger\":\"", 14) == NULL))
+    {
+        return 0;
+    }
+
+    for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+        n = strlen(times[i]);
+        t = memmem(p, len, times[i], n);
+        if (t != NULL && rs_time_iso(t + n, (size_t) (p + len - t - n), ts)
+                         != 0)
+        {
+            return 1;
+        }
     }
 
     return 0;
@@ -292,10 +422,26 @@ rs_parse_java(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
     out->f.f[RG_FIELD_MESSAGE].len = len;
     out->f.f[RG_FIELD_LINE] = out->f.f[RG_FIELD_MESSAGE];
 
+    if (len > 0 && p[0] == '{') {
+        return rs_java_json(p, len, &out->ts);
+    }
+
     n = rs_leading_time(p, len, &out->ts);
 
-    /* a record's first line: the time, then a space */
-    return n != 0 && n < len && (p[n] == ' ' || p[n] == ']') ? 1 : 0;
+    /* a time of day alone starts too many lines of other programs: only
+       as Logback and Log4j2 ("[thread] LEVEL") and WildFly ("LEVEL [")
+       go on after it */
+    if (n != 0 && p[2] == ':' && !rs_java_after_time_of_day(p + n, len - n)) {
+        return 0;
+    }
+
+    /* a record's first line: the time, then a space (or "]"); Jetty's
+       StdErrLog writes "2026-11-21 10:00:00.123:WARN:oejs...", the level
+       after a colon */
+    return n != 0 && n + 1 < len
+           && (p[n] == ' ' || p[n] == ']'
+               || (p[n] == ':' && p[n + 1] >= 'A' && p[n + 1] <= 'Z'))
+           ? 1 : 0;
 }
 
 

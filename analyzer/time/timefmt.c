@@ -301,6 +301,76 @@ rs_time_apache_error(const char *p, size_t len, rs_ts *ts)
 
 
 size_t
+rs_time_of_day(const char *p, size_t len)
+{
+    int     hh, mm, ss;
+    size_t  n;
+
+    if (rs_hms(p, len, &hh, &mm, &ss) == 0) {
+        return 0;
+    }
+
+    n = rs_frac(p + 8, len - 8);
+
+    return n == 4 ? 8 + n : 0;
+}
+
+
+/* 1 or 2 digits at p (up to len): their value in *v, the digits taken. */
+static size_t
+rs_one_or_two(const char *p, size_t len, int *v)
+{
+    if (len >= 2 && rs_digits(p, 2, v) == 0) {
+        return 2;
+    }
+
+    return len >= 1 && rs_digits(p, 1, v) == 0 ? 1 : 0;
+}
+
+
+size_t
+rs_time_jul(const char *p, size_t len, rs_ts *ts)
+{
+    int     y, mo, d, hh, mm, ss;
+    size_t  n, k;
+
+    /* "Nov 21, 2026 10:00:00 AM", "Nov 1, 2026 1:04:19 PM" */
+    if (len < 23 || p[3] != ' ' || (mo = rs_month_from_name(p)) == 0
+        || (k = rs_one_or_two(p + 4, len - 4, &d)) == 0)
+    {
+        return 0;
+    }
+
+    n = 4 + k;
+    if (len < n + 19 || p[n] != ',' || p[n + 1] != ' '
+        || rs_digits(p + n + 2, 4, &y) || p[n + 6] != ' ')
+    {
+        return 0;
+    }
+
+    n += 7;
+    if ((k = rs_one_or_two(p + n, len - n, &hh)) == 0 || hh < 1 || hh > 12
+        || len < n + k + 9 || p[n + k] != ':'
+        || rs_digits(p + n + k + 1, 2, &mm) || p[n + k + 3] != ':'
+        || rs_digits(p + n + k + 4, 2, &ss) || p[n + k + 6] != ' '
+        || (p[n + k + 7] != 'A' && p[n + k + 7] != 'P')
+        || p[n + k + 8] != 'M' || mm > 59 || ss > 60)
+    {
+        return 0;
+    }
+
+    /* 12 AM is midnight, 12 PM noon */
+    hh = hh % 12 + (p[n + k + 7] == 'P' ? 12 : 0);
+
+    if (rs_set(ts, y, mo, d, hh, mm, ss)) {
+        return 0;
+    }
+
+    return n + k + 9;
+}
+
+
+size_t
 rs_time_haproxy(const char *p, size_t len, rs_ts *ts)
 {
     return rs_time_day_month_year(p, len, '/', ':', ts);

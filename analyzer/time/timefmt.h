@@ -45,6 +45,21 @@ size_t rs_time_iso(const char *p, size_t len, rs_ts *ts);
 /* 21-Nov-2026 10:00:00.123 (Tomcat). */
 size_t rs_time_tomcat(const char *p, size_t len, rs_ts *ts);
 
+/*
+ * 10:00:00.123 or 10:00:00,123 with no date (the default patterns of
+ * Logback and Log4j2, WildFly's console): the bytes it takes, 0 when it is
+ * not one.  The fraction is required (a bare "10:00:00" starts too much
+ * else); no time is set, as the day is unknown.
+ */
+size_t rs_time_of_day(const char *p, size_t len);
+
+/*
+ * Nov 21, 2026 10:00:00 AM (java.util.logging's SimpleFormatter, the first
+ * of its two lines; old Tomcat's catalina.out): day and hour may have one
+ * digit.
+ */
+size_t rs_time_jul(const char *p, size_t len, rs_ts *ts);
+
 /* Sat Nov 21 10:00:00.123456 2026 (Apache 2.4 error log, in brackets). */
 size_t rs_time_apache_error(const char *p, size_t len, rs_ts *ts);
 

@@ -95,14 +95,21 @@ count(json_t *rep, const char *cls)
 }
 
 
-/* The class's classes.cls.top_clients[i].key, "" when none. */
+/* The class's classes.cls.LIST[i].key, "" when none. */
+static const char *
+top_key(json_t *rep, const char *cls, const char *list, size_t i)
+{
+    json_t  *c = json_object_get(json_object_get(rep, "classes"), cls);
+    json_t  *t = json_array_get(json_object_get(c, list), i);
+
+    return t ? json_string_value(json_object_get(t, "key")) : "";
+}
+
+
 static const char *
 top_client(json_t *rep, const char *cls, size_t i)
 {
-    json_t  *c = json_object_get(json_object_get(rep, "classes"), cls);
-    json_t  *t = json_array_get(json_object_get(c, "top_clients"), i);
-
-    return t ? json_string_value(json_object_get(t, "key")) : "";
+    return top_key(rep, cls, "top_clients", i);
 }
 
 
@@ -421,6 +428,260 @@ Test(field_logs, docker_logs_of_the_nginx_image)
 }
 
 
+/* The minute of the class's first timeline point, "" when none. */
+static const char *
+first_minute(json_t *rep, const char *cls)
+{
+    json_t  *pt = json_array_get(json_object_get(json_object_get(rep,
+                      "timeline"), cls), 0);
+
+    return pt ? json_string_value(json_object_get(pt, "minute")) : "";
+}
+
+
+/* Exactly these n classes, with these counts. */
+static void
+expect_classes(json_t *rep, size_t n, const char *const *cls,
+    const long long *counts)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        cr_expect_eq(count(rep, cls[i]), counts[i], "%s", cls[i]);
+    }
+    cr_expect_eq(json_object_size(json_object_get(rep, "classes")), n);
+}
+
+
+/* Jetty 9's StdErrLog: "TIME:LEVEL:logger:thread:" (the level after a
+   colon), the exception on the next line, "Caused by: " alone on a line;
+   Jetty's EofException is the client's connection ending. */
+Test(field_logs, jetty_stderrlog_records)
+{
+    json_t  *rep = scan("jetty.log",
+        "2026-11-21 10:04:17.146:INFO:oejs.Server:main: Started @2345ms\n"
+        "2026-11-21 10:04:18.146:WARN::qtp1120731-77: \n"
+        "org.eclipse.jetty.io.EofException\n"
+        "\tat org.eclipse.jetty.io.ChannelEndPoint.flush(ChannelEndPoint.java:192)\n"
+        "Caused by: \n"
+        "java.io.IOException: Broken pipe\n"
+        "\tat sun.nio.ch.FileDispatcherImpl.write0(Native Method)\n"
+        "2026-11-21 10:05:02.421:WARN :oejs.HttpChannel:qtp4434-44: /api/items\n"
+        "org.eclipse.jetty.io.EofException: null\n"
+        "\tat org.eclipse.jetty.io.ChannelEndPoint.flush(ChannelEndPoint.java:286)\n"
+        "2026-11-21 10:05:03.421:WARN:oejs.HttpChannel:qtp4434-45: /api/items\n"
+        "org.eclipse.jetty.io.EofException\n"
+        "\tat org.eclipse.jetty.io.ChannelEndPoint.flush(ChannelEndPoint.java:286)\n"
+        "Caused by: java.io.IOException: Connection reset by peer\n"
+        "\tat sun.nio.ch.FileDispatcherImpl.write0(Native Method)\n",
+        NULL);
+
+    expect_format(rep, "java", 15, 0);
+    expect_classes(rep, 3, (const char *[]) { "broken_pipe", "client_closed",
+                   "client_reset" }, (long long []) { 1, 1, 1 });
+    cr_expect_str_eq(first_minute(rep, "broken_pipe"), "2026-11-21T10:04");
+    json_decref(rep);
+}
+
+
+/* Logback's and Log4j2's default pattern and WildFly's console write the
+   time of day alone (10:04:17.146, 10:04:17,146): each line so stamped
+   starts a record, which has no time of its own; Undertow's response
+   conduit is the response path. */
+Test(field_logs, time_of_day_only_records)
+{
+    json_t  *rep = scan("app.log",
+        "10:04:17.146 [http-nio-8080-exec-3] ERROR o.a.c.c.C.[.[.[/].[dispatcherServlet] - Servlet.service() threw exception\n"
+        "org.apache.catalina.connector.ClientAbortException: java.io.IOException: Broken pipe\n"
+        "\tat org.apache.catalina.connector.OutputBuffer.realWriteBytes(OutputBuffer.java:351)\n"
+        "10:04:18.001 [http-nio-8080-exec-4] INFO  com.example.Web - ok\n"
+        "10:04:19.146 [task-2] WARN  com.example.PriceClient - call failed\n"
+        "java.net.ConnectException: Connection refused\n"
+        "\tat sun.nio.ch.Net.connect0(Native Method)\n"
+        "10:04:20,146 ERROR [io.undertow.request] (default task-1) UT005023: Exception handling request to /app/x: java.io.IOException: Connection reset by peer\n"
+        "\tat sun.nio.ch.FileDispatcherImpl.write0(Native Method)\n"
+        "\tat io.undertow.server.protocol.http.HttpResponseConduit.write(HttpResponseConduit.java:609)\n"
+        "10:04:21,146 INFO  [org.jboss.as] (Controller Boot Thread) WFLYSRV0025: started\n",
+        NULL);
+
+    expect_format(rep, "java", 11, 0);
+    expect_classes(rep, 3, (const char *[]) { "broken_pipe",
+                   "upstream_refused", "client_reset" },
+                   (long long []) { 1, 1, 1 });
+    json_decref(rep);
+}
+
+
+/* java.util.logging's SimpleFormatter (old Tomcat's catalina.out, plain
+   Java programs): "Nov 21, 2026 1:04:19 PM class method", then
+   "LEVEL: message" and the trace; 12-hour clock. */
+Test(field_logs, java_util_logging_two_line_records)
+{
+    json_t  *rep = scan("catalina.out",
+        "Nov 21, 2026 10:04:17 AM org.apache.catalina.core.StandardWrapperValve invoke\n"
+        "SEVERE: Servlet.service() for servlet [jsp] in context with path [] threw exception\n"
+        "org.apache.catalina.connector.ClientAbortException: java.io.IOException: Broken pipe\n"
+        "\tat org.apache.catalina.connector.OutputBuffer.realWriteBytes(OutputBuffer.java:393)\n"
+        "Nov 21, 2026 10:04:18 AM org.apache.catalina.startup.Catalina start\n"
+        "INFO: Server startup in 1234 ms\n"
+        "Nov 1, 2026 1:04:19 PM com.example.Dao load\n"
+        "SEVERE: query failed\n"
+        "java.net.SocketException: Connection reset\n"
+        "\tat java.net.SocketInputStream.read(SocketInputStream.java:196)\n"
+        "\tat com.mysql.jdbc.util.ReadAheadInputStream.fill(ReadAheadInputStream.java:114)\n"
+        "Nov 21, 2026 12:30:00 AM org.apache.catalina.core.StandardWrapperValve invoke\n"
+        "SEVERE: Servlet.service() threw exception\n"
+        "org.apache.catalina.connector.ClientAbortException: java.net.SocketTimeoutException\n",
+        NULL);
+
+    expect_format(rep, "java", 14, 0);
+    expect_classes(rep, 3, (const char *[]) { "broken_pipe", "upstream_reset",
+                   "client_timeout" }, (long long []) { 1, 1, 1 });
+    cr_expect_str_eq(first_minute(rep, "broken_pipe"), "2026-11-21T10:04");
+    cr_expect_str_eq(first_minute(rep, "upstream_reset"), "2026-11-01T13:04");
+    cr_expect_str_eq(first_minute(rep, "client_timeout"), "2026-11-21T00:30");
+    json_decref(rep);
+}
+
+
+/* HAProxy behind syslog: option tcplog lines (Tw/Tc/Tt, no status, a
+   two-letter state) among httplog ones, and option httpslog's TLS fields
+   after the request. */
+Test(field_logs, haproxy_tcplog_and_httpslog)
+{
+    json_t  *rep = scan("haproxy.log",
+        "Nov 21 10:00:01 lb1 haproxy[2314]: 192.0.2.10:51234 [21/Nov/2026:10:00:01.123] www~ app/web1 0/0/1/-1/61002 -1 0 - - cD-- 12/11/1/0/0 0/0 \"GET /api/stream HTTP/1.1\" 0/0000000000000000/0/0/0 shop.example.test/TLSv1.3/TLS_AES_256_GCM_SHA384\n"
+        "Nov 21 10:00:02 lb1 haproxy[2314]: 192.0.2.11:51235 [21/Nov/2026:10:00:02.123] www~ app/web2 10/0/2/30/45 200 1024 - - CD-- 12/11/1/0/0 0/0 \"GET /big.iso HTTP/1.1\"\n"
+        "Nov 21 10:00:04 lb1 haproxy[2314]: 192.0.2.13:51237 [21/Nov/2026:10:00:04.123] pg pg/db1 1/0/6000 1234 sD 1/1/1/1/0 0/0\n"
+        "Nov 21 10:00:05 lb1 haproxy[2314]: 192.0.2.14:51238 [21/Nov/2026:10:00:05.123] pg pg/db1 1/0/+3000 0 CD 1/1/1/1/0 0/0\n"
+        "Nov 21 10:00:06 lb1 haproxy[2314]: 192.0.2.15:51239 [21/Nov/2026:10:00:06.123] pg pg/<NOSRV> -1/-1/0 0 SC 1/1/1/1/0 0/0\n"
+        "Nov 21 10:00:07 lb1 haproxy[2314]: 192.0.2.16:51240 [21/Nov/2026:10:00:07.123] pg pg/db1 0/0/5007 212 -- 0/0/0/0/3 0/0\n"
+        "Nov 21 10:00:08 lb1 haproxy[2314]: Proxy pg started.\n",
+        NULL);
+
+    expect_format(rep, "haproxy", 7, 1);
+    expect_classes(rep, 4, (const char *[]) { "client_timeout",
+                   "client_closed", "upstream_timeout", "upstream_refused" },
+                   (long long []) { 1, 2, 1, 1 });
+    cr_expect_str_eq(top_key(rep, "client_timeout", "top_uris", 0), "/api/stream");
+    cr_expect_str_eq(top_client(rep, "upstream_timeout", 0), "192.0.2.13");
+    cr_expect_str_eq(first_minute(rep, "upstream_refused"),
+                     "2026-11-21T10:00");
+    json_decref(rep);
+}
+
+
+/* An istio-proxy container's log: HTTP lines and TCP sessions ("- - -");
+   was detected as a Java log (its "[time]" starts), nothing counted. */
+Test(field_logs, istio_proxy_with_tcp_sessions)
+{
+    json_t  *rep = scan("istio-proxy.log",
+        "[2026-11-21T10:00:01.310Z] \"GET /productpage HTTP/1.1\" 0 DC downstream_remote_disconnect - \"-\" 0 0 5001 - \"203.0.113.5\" \"Mozilla/5.0\" \"d3f6f5a2\" \"shop.example.test\" \"10.1.3.4:9080\" outbound|9080||productpage.default.svc.cluster.local 10.1.3.9:40312 10.1.3.9:8080 203.0.113.5:52311 - default\n"
+        "[2026-11-21T10:00:02.310Z] \"- - -\" 0 UF,URX - - \"-\" 0 0 10003 - \"-\" \"-\" \"-\" \"-\" \"10.1.3.7:3306\" outbound|3306||mysql.default.svc.cluster.local - 10.1.3.7:3306 10.1.3.9:41022 - -\n"
+        "[2026-11-21T10:00:04.310Z] \"- - -\" 0 - - - \"-\" 1524 3250 60012 - \"-\" \"-\" \"-\" \"-\" \"10.1.3.7:3306\" outbound|3306||mysql.default.svc.cluster.local 10.1.3.9:41030 10.1.3.7:3306 10.1.3.9:41028 - -\n"
+        "[2026-11-21T10:00:05.310Z] \"- - -\" 0 - - - \"-\" 85 585 1100 - \"-\" \"-\" \"-\" \"-\" \"10.1.3.7:3306\" outbound|3306||mysql.default.svc.cluster.local 10.1.3.9:41032 10.1.3.7:3306 10.1.3.9:41029 - -\n",
+        NULL);
+
+    expect_format(rep, "envoy", 4, 0);
+    expect_classes(rep, 2, (const char *[]) { "client_closed",
+                   "upstream_refused" }, (long long []) { 1, 1 });
+    json_decref(rep);
+}
+
+
+/* Apache in front of a backend that closes: AH01102 with (20014) or
+   (70014) and no errno class, then AH00898 for the same request (one
+   abort); the client's request body reset under proxy_http; mod_reqtimeout
+   without an errno. */
+Test(field_logs, apache_proxy_backend_closed)
+{
+    json_t  *rep = scan("error.log",
+        "[Sat Nov 21 13:03:08.375594 2026] [proxy_http:error] [pid 12181:tid 14002] (20014)Internal error (specific information not available): [client 198.51.100.20:56870] AH01102: error reading status line from remote server 127.0.0.1:9001\n"
+        "[Sat Nov 21 13:03:08.375838 2026] [proxy:error] [pid 12181:tid 14002] [client 198.51.100.20:56870] AH00898: Error reading from remote server returned by /api/1.1/createSession\n"
+        "[Sat Nov 21 13:03:21.590558 2026] [proxy_http:error] [pid 12181:tid 14003] (70014)End of file found: [client 198.51.100.21:44116] AH01102: error reading status line from remote server 127.0.0.1:9001, referer: https://pad.example.test/p/x\n"
+        "[Sat Nov 21 13:03:21.590747 2026] [proxy:error] [pid 12181:tid 14003] [client 198.51.100.21:44116] AH00898: Error reading from remote server returned by /api/1.1/createSession, referer: https://pad.example.test/p/x\n"
+        "[Sat Nov 21 13:04:00.100000 2026] [proxy_http:error] [pid 12181:tid 14004] (104)Connection reset by peer: [client 198.51.100.22:50006] AH01095: prefetch request body failed to 127.0.0.1:9001 (127.0.0.1) from 198.51.100.22 ()\n"
+        "[Sat Nov 21 13:04:01.100000 2026] [reqtimeout:info] [pid 21290] [client 198.51.100.23:63044] AH01382: Request header read timeout\n",
+        NULL);
+
+    expect_format(rep, "apache-error", 6, 0);
+    expect_classes(rep, 3, (const char *[]) { "upstream_closed",
+                   "client_reset", "client_timeout" },
+                   (long long []) { 2, 1, 1 });
+    cr_expect_str_eq(top_client(rep, "client_reset", 0), "198.51.100.22");
+    json_decref(rep);
+}
+
+
+/* Apache's access logs in `common` (httpd.conf's default: no referer, no
+   agent; was generic, its 408s lost) and Debian's vhost_combined
+   (other_vhosts_access.log; the client was read as "host:443"). */
+Test(field_logs, apache_access_common_and_vhost_combined)
+{
+    json_t  *rep = scan("access_log",
+        "198.51.100.40 - - [21/Nov/2026:10:00:01 +0100] \"GET /big.iso HTTP/1.1\" 200 1048576\n"
+        "198.51.100.41 - - [21/Nov/2026:10:00:02 +0100] \"GET / HTTP/1.1\" 408 -\n"
+        "198.51.100.42 - frank [21/Nov/2026:10:00:03 +0100] \"GET /ok HTTP/1.1\" 200 512\n",
+        NULL);
+
+    expect_format(rep, "apache-access", 3, 0);
+    expect_classes(rep, 1, (const char *[]) { "client_timeout" },
+                   (long long []) { 1 });
+    cr_expect_str_eq(top_client(rep, "client_timeout", 0), "198.51.100.41");
+    json_decref(rep);
+
+    rep = scan("other_vhosts_access.log",
+        "shop.example.test:443 198.51.100.50 - - [21/Nov/2026:10:00:01 +0100] \"GET /big.iso HTTP/1.1\" 200 1048576 \"-\" \"Mozilla/5.0\"\n"
+        "shop.example.test:443 198.51.100.51 - - [21/Nov/2026:10:00:02 +0100] \"GET / HTTP/1.1\" 408 0 \"-\" \"-\"\n"
+        "www.example.test:80 198.51.100.52 - - [21/Nov/2026:10:00:03 +0100] \"GET /ok HTTP/1.1\" 301 238 \"-\" \"curl/8.0\"\n",
+        NULL);
+
+    expect_format(rep, "apache-access", 3, 0);
+    expect_classes(rep, 1, (const char *[]) { "client_timeout" },
+                   (long long []) { 1 });
+    cr_expect_str_eq(top_client(rep, "client_timeout", 0), "198.51.100.51");
+    json_decref(rep);
+}
+
+
+/* Caddy run in a terminal or with `format console`: tab-separated columns,
+   the fields as a JSON object at the end (was: generic). */
+Test(field_logs, caddy_console_layout)
+{
+    json_t  *rep = scan("caddy.log",
+        "2026/11/21 10:00:00.520\tINFO\tusing adjacent Caddyfile\n"
+        "2026/11/21 10:00:00.523\tINFO\tadmin\tadmin endpoint started\t{\"address\": \"localhost:2019\"}\n"
+        "2026/11/21 10:00:01.123\tERROR\thttp.log.error\tcontext canceled\t{\"request\": {\"remote_ip\": \"203.0.113.9\", \"client_ip\": \"203.0.113.9\", \"proto\": \"HTTP/2.0\", \"method\": \"GET\", \"host\": \"shop.example.test\", \"uri\": \"/api/x\"}, \"duration\": 1.2, \"status\": 502}\n"
+        "2026/11/21 10:01:05.363\tERROR\thttp.handlers.reverse_proxy\taborting with incomplete response\t{\"error\": \"short write\"}\n"
+        "2026/11/21 10:01:06.363\tERROR\thttp.handlers.reverse_proxy\taborting with incomplete response\t{\"upstream\": \"10.0.0.5:8080\", \"request\": {\"remote_ip\": \"203.0.113.10\", \"method\": \"GET\", \"host\": \"shop.example.test\", \"uri\": \"/dl\"}, \"error\": \"writing: write tcp 10.0.0.2:443->203.0.113.10:50124: write: broken pipe\"}\n",
+        NULL);
+
+    expect_format(rep, "caddy", 5, 2);
+    expect_classes(rep, 2, (const char *[]) { "client_closed",
+                   "broken_pipe" }, (long long []) { 1, 1 });
+    cr_expect_str_eq(first_minute(rep, "broken_pipe"), "2026-11-21T10:01");
+    json_decref(rep);
+}
+
+
+/* Istio with accessLogEncoding: JSON (was: generic, nothing read). */
+Test(field_logs, envoy_json_access_log)
+{
+    json_t  *rep = scan("istio-proxy.json",
+        "{\"start_time\":\"2026-11-21T10:00:01.310Z\",\"method\":\"GET\",\"path\":\"/productpage\",\"protocol\":\"HTTP/1.1\",\"response_code\":0,\"response_flags\":\"DC\",\"response_code_details\":\"downstream_remote_disconnect\",\"bytes_received\":0,\"bytes_sent\":0,\"duration\":5001,\"x_forwarded_for\":\"203.0.113.5\",\"user_agent\":\"Mozilla/5.0\",\"authority\":\"shop.example.test\",\"upstream_host\":\"10.1.3.4:9080\",\"downstream_remote_address\":\"203.0.113.5:52311\"}\n"
+        "{\"start_time\":\"2026-11-21T10:00:03.310Z\",\"method\":\"GET\",\"path\":\"/reviews\",\"protocol\":\"HTTP/1.1\",\"response_code\":503,\"response_flags\":\"UC\",\"bytes_sent\":95,\"duration\":12,\"x_forwarded_for\":null,\"authority\":\"reviews:9080\",\"upstream_host\":\"10.1.3.5:9080\",\"downstream_remote_address\":\"10.1.3.9:52312\"}\n"
+        "{\"start_time\":\"2026-11-21T10:00:04.310Z\",\"method\":null,\"path\":null,\"protocol\":null,\"response_code\":0,\"response_flags\":\"-\",\"bytes_sent\":3250,\"duration\":60012,\"upstream_host\":\"10.1.3.7:3306\",\"downstream_remote_address\":\"10.1.3.9:41028\"}\n",
+        NULL);
+
+    expect_format(rep, "envoy", 3, 0);
+    expect_classes(rep, 2, (const char *[]) { "client_closed",
+                   "upstream_closed" }, (long long []) { 1, 1 });
+    cr_expect_str_eq(top_key(rep, "client_closed", "top_uris", 0),
+                     "/productpage");
+    json_decref(rep);
+}
+
+
 /*
  * combined with fields appended, the most common custom layout: $request_time
  * and $upstream_response_time at the end, or ingress-nginx's default
@@ -527,4 +788,34 @@ Test(field_logs, json_envelopes)
         cr_expect_str_eq(top_client(rep, "client_reset", 0), "203.0.113.6");
         json_decref(rep);
     }
+}
+
+
+/* Spring Boot's JSON logs (logstash-logback-encoder; the ECS layout), also
+   behind Kubernetes' CRI prefix: each object is a Java record with its
+   time, and the exception is in "stack_trace" (was: read as a shipper's
+   envelope, its "message" alone, or generic: nothing counted). */
+Test(field_logs, java_json_logs)
+{
+    static const char  ls[] =
+        "{\"@timestamp\":\"2026-11-21T10:00:01.147+01:00\",\"@version\":\"1\",\"message\":\"Servlet.service() threw exception\",\"logger_name\":\"o.a.c.c.C.[.[.[/].[dispatcherServlet]\",\"thread_name\":\"http-nio-8080-exec-3\",\"level\":\"ERROR\",\"level_value\":40000,\"stack_trace\":\"org.apache.catalina.connector.ClientAbortException: java.io.IOException: Broken pipe\\n\\tat org.apache.catalina.connector.OutputBuffer.realWriteBytes(OutputBuffer.java:353)\\n\"}\n"
+        "{\"@timestamp\":\"2026-11-21T10:00:02.147+01:00\",\"@version\":\"1\",\"message\":\"Started App in 3.1 seconds\",\"logger_name\":\"com.example.App\",\"thread_name\":\"main\",\"level\":\"INFO\",\"level_value\":20000}\n";
+    static const char  cri[] =
+        "2026-11-21T09:00:01.150000000Z stdout F {\"@timestamp\":\"2026-11-21T09:00:01.147Z\",\"log.level\":\"ERROR\",\"log.logger\":\"com.example.PriceClient\",\"message\":\"call failed\",\"error.type\":\"java.net.SocketException\",\"error.stack_trace\":\"java.net.SocketException: Connection reset\\n\\tat java.base/sun.nio.ch.NioSocketImpl.implRead(NioSocketImpl.java:323)\\n\",\"ecs.version\":\"8.11\"}\n"
+        "2026-11-21T09:00:02.150000000Z stdout F {\"@timestamp\":\"2026-11-21T09:00:02.147Z\",\"@version\":\"1\",\"message\":\"Started App in 3.1 seconds\",\"logger_name\":\"com.example.App\",\"level\":\"INFO\"}\n";
+    json_t             *rep;
+
+    rep = scan("app.json", ls, NULL);
+    expect_format(rep, "java", 2, 0);
+    expect_classes(rep, 1, (const char *[]) { "broken_pipe" },
+                   (long long []) { 1 });
+    cr_expect_str_eq(first_minute(rep, "broken_pipe"),
+                     "2026-11-21T10:00+01:00");
+    json_decref(rep);
+
+    rep = scan("app-cri.log", cri, NULL);
+    expect_format(rep, "java", 2, 0);
+    expect_classes(rep, 1, (const char *[]) { "upstream_reset" },
+                   (long long []) { 1 });
+    json_decref(rep);
 }

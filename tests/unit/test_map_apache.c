@@ -52,7 +52,40 @@ Test(map_apache, error_log)
           "software in your host machine.  : AH00574: "
           "ap_content_length_filter: apr_bucket_read() failed",
           "conn_aborted" },
+        /* the system's connect timeout: no answer from the backend */
+        { "proxy", "(110)Connection timed out: AH00957: HTTP: attempt to "
+          "connect to 10.0.0.5:8080 (10.0.0.5) failed", "upstream_timeout" },
+        { "proxy", "(OS 10060)A connection attempt failed because the "
+          "connected party did not properly respond after a period of time, "
+          "or established connection failed because connected host has "
+          "failed to respond.  : AH00957: HTTP: attempt to connect to "
+          "10.0.0.5:8080 (10.0.0.5) failed", "upstream_timeout" },
+        { "core", "(110)Connection timed out: AH00574: "
+          "ap_content_length_filter: apr_bucket_read() failed",
+          "client_timeout" },
+        /* the client's request body, read by the proxy */
+        { "proxy_http", "(104)Connection reset by peer: AH01095: prefetch "
+          "request body failed to 127.0.0.1:8080 (127.0.0.1) from "
+          "198.51.100.24 ()", "client_reset" },
+        /* writing the request to the backend */
+        { "proxy_http", "(32)Broken pipe: AH01084: pass request body "
+          "failed to [::1]:8080 (localhost)", "upstream_closed" },
+        /* no status line from the backend */
+        { "proxy_http", "(20014)Internal error (specific information not "
+          "available): AH01102: error reading status line from remote "
+          "server 127.0.0.1:9001", "upstream_closed" },
+        { "proxy_http", "(70014)End of file found: AH01102: error reading "
+          "status line from remote server 127.0.0.1:8080", "upstream_closed" },
+        { "proxy", "(70014)End of file found: proxy: error reading status "
+          "line from remote server 127.0.0.1:8080", "upstream_closed" },
+        { "reqtimeout", "AH01382: Request header read timeout",
+          "client_timeout" },
+        { "reqtimeout", "AH01382: Request body read timeout",
+          "client_timeout" },
         /* not aborts */
+        { "proxy", "AH00898: Error reading from remote server returned by "
+          "/api/1.1/createSession", "none" },
+
         { "core", "AH00126: Invalid URI in request GET /%(104)Connection "
           "reset by peer HTTP/1.1", "none" },
         { "authz_core", "AH01630: client denied by server configuration: "

@@ -64,6 +64,12 @@ Test(map_caddy, status_and_messages)
         { "http.handlers.reverse_proxy", "aborting with incomplete response",
           "\"error\":\"reading: read tcp 10.0.0.2:41000->10.0.0.5:8080:"
           " read: connection reset by peer\"", "upstream_reset" },
+        /* HTTP/2: the client's stream, the backend's stream */
+        { "http.handlers.reverse_proxy", "aborting with incomplete response",
+          "\"error\":\"writing: http2: stream closed\"", "stream_canceled" },
+        { "http.handlers.reverse_proxy", "aborting with incomplete response",
+          "\"error\":\"reading: stream error: stream ID 3; INTERNAL_ERROR;"
+          " received from peer\"", "upstream_reset" },
     };
     char       line[1024];
     rs_parsed  out;
@@ -100,6 +106,51 @@ Test(map_caddy, fields)
                         "GET /video.mp4?t=3 HTTP/2.0", 27), 0);
     cr_assert_eq(out.f.f[RG_FIELD_HOST].len, 16);
     cr_assert_eq(out.agent.len, 11);
+}
+
+/* The console encoder: time, LEVEL, logger, msg and the other fields as a
+   JSON object, tab-separated; the process's own lines have no logger. */
+Test(map_caddy, console_layout)
+{
+    static const char *const  cases[][2] = {
+        { "2026/11/21 10:00:01.123\tERROR\thttp.log.error\tcontext canceled"
+          "\t{\"request\": {\"remote_ip\": \"203.0.113.9\", \"client_ip\":"
+          " \"203.0.113.9\", \"proto\": \"HTTP/2.0\", \"method\": \"GET\","
+          " \"host\": \"shop.example.test\", \"uri\": \"/api/x\"},"
+          " \"duration\": 1.2, \"status\": 502}", "client_closed" },
+        { "2026/11/21 10:00:02.007\tERROR\thttp.handlers.reverse_proxy\t"
+          "aborting with incomplete response\t{\"error\": \"writing: write"
+          " tcp 10.0.0.2:443->203.0.113.10:50124: write: broken pipe\"}",
+          "broken_pipe" },
+        { "2026/11/21 10:00:03.000\terror\thttp.handlers.reverse_proxy\t"
+          "aborting with incomplete response\t{\"error\": \"reading: unexpected"
+          " EOF\"}", "truncated" },
+    };
+    static const char *const  not_caddy[] = {
+        "2026/11/21 10:00:04.123\tINFO\tusing adjacent Caddyfile",
+        "2026/11/21 10:00:04.123\tINFO\tadmin\tadmin endpoint started\t{}",
+        "2026/11/21 10:00:04 [error] 12#12: *1 x, client: 1.2.3.4",
+        "2026/11/21 10:00:04.1x3\tERROR\thttp.log.error\tx",
+        "2026/11/21 10:00:04.123\tERROR\thttp.log.error\tx\t{not json",
+    };
+    rs_parsed  out;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cr_expect_str_eq(caddy_class(cases[i][0], &out), cases[i][1], "%s",
+                         cases[i][0]);
+    }
+
+    caddy_class(cases[0][0], &out);
+    cr_expect(out.ts.valid && out.ms == 123 && out.status == 502
+              && out.request_ms == 1200);
+    trh_expect_field(&out.f, RG_FIELD_CLIENT, "203.0.113.9");
+    trh_expect_field(&out.f, RG_FIELD_LEVEL, "error");
+    trh_expect_field(&out.f, RG_FIELD_MODULE, "http.log.error");
+
+    for (size_t i = 0; i < sizeof(not_caddy) / sizeof(not_caddy[0]); i++) {
+        cr_expect_eq(rs_parse_caddy(&ps, not_caddy[i], strlen(not_caddy[i]),
+                                    &out), -1, "%s", not_caddy[i]);
+    }
 }
 
 /* an ISO ts (time_format iso8601) and remote_addr with a port (older) */

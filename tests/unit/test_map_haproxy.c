@@ -22,6 +22,10 @@ Test(map_haproxy, termination_state)
         { "----", "none" }, { "--NI", "none" }, { "--VN", "none" },
         { "PR--", "none" }, { "LR--", "none" }, { "RC--", "none" },
         { "IH--", "none" }, { "cC--", "none" }, { "SR--", "none" },
+        /* option tcplog writes two letters */
+        { "CD", "client_closed" }, { "cD", "client_timeout" },
+        { "SD", "truncated" }, { "sD", "upstream_timeout" },
+        { "SC", "upstream_refused" }, { "--", "none" },
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -58,6 +58,26 @@ Test(map_java, bare_client_abort_is_client_closed)
 }
 
 
+/* Jetty's EofException alone: the client's connection ended; Undertow's
+   UT000128: the client left before its request body was read. */
+Test(map_java, jetty_eof_is_client_closed)
+{
+    cr_expect_eq(trh_java("2026-11-21 10:06:01,421 ERROR [io.undertow.request] (default task-7) "
+        "UT005023: Exception handling request to /api/events: "
+        "org.springframework.http.converter.HttpMessageNotReadableException: JSON parse error: "
+        "UT000128: Remote peer closed connection before all data could be read\n"
+        "Caused by: java.io.IOException: UT000128: Remote peer closed connection before all "
+        "data could be read\n"
+        "\tat io.undertow.conduits.FixedLengthStreamSourceConduit.read(FixedLengthStreamSourceConduit.java:283)\n"),
+        RG_CLASS_CLIENT_CLOSED);
+
+    cr_expect_eq(trh_java("2026-11-21 10:06:02.421:WARN:oejs.HttpChannel:qtp4434-45: /api/items\n"
+        "org.eclipse.jetty.io.EofException: null\n"
+        "\tat org.eclipse.jetty.io.ChannelEndPoint.flush(ChannelEndPoint.java:286)\n"),
+        RG_CLASS_CLIENT_CLOSED);
+}
+
+
 Test(map_java, timeout_inside_client_abort_is_client_timeout)
 {
     cr_expect_eq(trh_java(TOMCAT
@@ -111,6 +131,28 @@ Test(map_java, connection_reset_on_the_response_path_is_client_reset)
         "\tat org.eclipse.jetty.server.HttpOutput.write(HttpOutput.java:835)\n"),
         RG_CLASS_CLIENT_RESET);
 
+    /* Jetty's EofException (an asynchronous flush: no HttpOutput frame) */
+    cr_expect_eq(trh_java("2026-11-21 10:00:07.018:WARN:oejs.HttpChannel:qtp1234-18: /download\n"
+        "org.eclipse.jetty.io.EofException\n"
+        "\tat org.eclipse.jetty.io.ChannelEndPoint.flush(ChannelEndPoint.java:279)\n"
+        "Caused by: java.io.IOException: Connection reset by peer\n"
+        "\tat sun.nio.ch.FileDispatcherImpl.write0(Native Method)\n"),
+        RG_CLASS_CLIENT_RESET);
+
+    /* Undertow's response conduit */
+    cr_expect_eq(trh_java("2026-11-21 10:00:07,018 ERROR [io.undertow.request] (default task-1) "
+        "UT005023: Exception handling request to /x: java.io.IOException: Connection reset by peer\n"
+        "\tat sun.nio.ch.FileDispatcherImpl.write0(Native Method)\n"
+        "\tat io.undertow.server.protocol.http.HttpResponseConduit.write(HttpResponseConduit.java:609)\n"),
+        RG_CLASS_CLIENT_RESET);
+
+    /* Spring 6.1's one line for a failed write to the response */
+    cr_expect_eq(trh_java("2026-11-21T10:00:07.018+01:00  WARN 1 --- [demo] [nio-8080-exec-4] "
+        ".m.m.a.ExceptionHandlerExceptionResolver : Resolved "
+        "[org.springframework.web.context.request.async.AsyncRequestNotUsableException: "
+        "ServletOutputStream failed to write: java.io.IOException: Connection reset by peer]"),
+        RG_CLASS_CLIENT_RESET);
+
     /* Windows wording */
     cr_expect_eq(trh_java(TOMCAT
         "\tjava.io.IOException: An existing connection was forcibly closed by the remote host\n"
@@ -149,6 +191,40 @@ Test(map_java, connection_reset_under_a_jdbc_read_is_upstream_reset)
         "\tat java.base/java.net.SocketInputStream.read(SocketInputStream.java:186)\n"
         "\tat org.apache.http.impl.io.SessionInputBufferImpl.fillBuffer(SessionInputBufferImpl.java:153)\n"),
         RG_CLASS_UPSTREAM_RESET);
+}
+
+
+/* Reactor Netty (WebFlux, WebClient, Spring Cloud Gateway): Netty writes
+   the call before the errno's text; the server's logger puts a reset on
+   the response path, WebClient's is the backend's. */
+Test(map_java, reactor_netty)
+{
+    /* the HTTP server's connection to its client */
+    cr_expect_eq(trh_java("2026-11-21 10:14:45.512  WARN 1 --- [or-http-epoll-3] "
+        "r.n.http.server.HttpServerOperations     : [a1b2c3d4-1, L:/10.0.0.7:8080 - "
+        "R:/198.51.100.28:61361] Connection reset\n"
+        "io.netty.channel.unix.Errors$NativeIoException: recvAddress(..) failed: "
+        "Connection reset by peer\n"), RG_CLASS_CLIENT_RESET);
+    cr_expect_eq(trh_java("2026-11-21 10:14:46.512 ERROR 1 --- [or-http-epoll-4] "
+        "reactor.netty.http.server.HttpServerOperations : write failed\n"
+        "io.netty.channel.unix.Errors$NativeIoException: writevAddresses(..) failed: "
+        "Broken pipe\n"), RG_CLASS_BROKEN_PIPE);
+
+    /* WebClient's connection to a backend */
+    cr_expect_eq(trh_java("2026-11-21 10:14:47.512  WARN 1 --- [or-http-epoll-1] "
+        "r.netty.http.client.HttpClientConnect    : [5516f841-13, L:/10.0.0.7:57848 - "
+        "R:gateway.example.test/10.68.1.59:8080] The connection observed an error\n"
+        "io.netty.channel.unix.Errors$NativeIoException: readAddress(..) failed: "
+        "Connection reset by peer\n"), RG_CLASS_UPSTREAM_RESET);
+    cr_expect_eq(trh_java("2026-11-21 10:14:48.512  WARN 1 --- [or-http-epoll-1] "
+        "r.netty.http.client.HttpClientConnect    : [f60a041a/3-1, L:0.0.0.0/0.0.0.0:51495] "
+        "The connection observed an error\n"
+        "reactor.netty.http.client.PrematureCloseException: Connection prematurely "
+        "closed BEFORE response\n"), RG_CLASS_UPSTREAM_CLOSED);
+    cr_expect_eq(trh_java("2026-11-21 10:14:49.512 ERROR 1 --- [or-http-epoll-2] "
+        "a.w.r.e.AbstractErrorWebExceptionHandler : [186f1c37-3]  500 Server Error\n"
+        "reactor.netty.http.client.PrematureCloseException: Connection prematurely "
+        "closed DURING response\n"), RG_CLASS_TRUNCATED);
 }
 
 

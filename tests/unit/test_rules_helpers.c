@@ -140,6 +140,18 @@ trh_java(const char *record)
 }
 
 
+void
+trh_expect_field(const rg_fields *f, rg_field id, const char *want)
+{
+    rg_str  v = f->f[id];
+
+    cr_expect(v.len == strlen(want)
+              && (v.len == 0 || memcmp(v.p, want, v.len) == 0),
+              "field %d: \"%.*s\", expected \"%s\"", (int) id, (int) v.len,
+              v.p ? v.p : "", want);
+}
+
+
 const char *
 trh_data(const char *rel)
 {

@@ -29,6 +29,9 @@ const rg_rule *trh_message(rg_format format, const char *message,
 /* Resolves a Java record given as lines separated by '\n'. */
 rg_class trh_java(const char *record);
 
+/* Expects field id of f to be want, byte for byte. */
+void trh_expect_field(const rg_fields *f, rg_field id, const char *want);
+
 /* A path under tests/data (RSTGUARD_ROOT, else the current directory). */
 const char *trh_data(const char *rel);
 

@@ -138,6 +138,19 @@ Test(scan_parse, syslog_and_journald_prefixes)
     cr_assert_str_eq(fmt(&ts, 1), "2026-11-21T10:00:00+01:00");
     cr_assert_eq(rs_syslog_prefix(g, strlen(g), 2026, &ts), strlen(g) - 1);
     cr_assert_eq(rs_syslog_prefix(h, strlen(h), 2026, &ts), 0);
+
+    /* a program's own line on stdout: no host; the priority alone */
+    const char  *i = "<134>Nov 21 10:00:01 haproxy[8]: 192.0.2.10:51234 x";
+    const char  *j = "<134>192.0.2.10:51234 [21/Nov/2026:10:00:01.123] x";
+    const char  *k = "<1x>Nov 21 10:00:01 haproxy[8]: x";
+    const char  *l = "2026-11-21 10:00:01,123 com.example.Dao: x";
+
+    cr_assert_eq(rs_syslog_prefix(i, strlen(i), 2026, &ts), 33);
+    cr_assert_str_eq(i + 33, "192.0.2.10:51234 x");
+    cr_assert_str_eq(fmt(&ts, 1), "2026-11-21T10:00:01");
+    cr_assert_eq(rs_syslog_prefix(j, strlen(j), 2026, &ts), 5);
+    cr_assert_eq(rs_syslog_prefix(k, strlen(k), 2026, &ts), 0);
+    cr_assert_eq(rs_syslog_prefix(l, strlen(l), 2026, &ts), 0);
 }
 
 /* --- nginx log_format layouts -------------------------------------------- */
