@@ -30,6 +30,13 @@
  * client_closed from 127.0.0.1), written long before the first abort.
  */
 #define GLOBAL_AT_ONCE  3
+/*
+ * The summaries are written at the exit, after the traffic (interval 60s):
+ * a summary written on the timer takes the zone's lock, and an abort line
+ * another worker writes meanwhile passes uncharged as `contended` (the
+ * filter never waits), which a busy machine made happen now and then.
+ * The timer's own summaries are tested in test_mod_summaries.c.
+ */
 #define WRITTEN         (GLOBAL_AT_ONCE - 1)
 
 static rgt_nginx     ngx;
@@ -62,7 +69,7 @@ TestSuite(exact_counts, .init = setup, .fini = teardown, .timeout = 90);
     "    access_log off;\n"                                                  \
     "    rstguard_zone zone=rg:1m rate=1r/m burst=1;\n"                      \
     "    rstguard_error_log on;\n"                                           \
-    "    rstguard_summary_interval 1s;\n"                                    \
+    "    rstguard_summary_interval 60s;\n"                                   \
     "    %s\n"                                                               \
     "    upstream slow { server 127.0.0.1:%d; }\n"                           \
     "    server {\n"                                                         \
