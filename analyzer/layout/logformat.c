@@ -50,8 +50,9 @@ static const char *rs_var_prefixes[] = {
 static int rs_var_lookup(const char *name, size_t len);
 static int rs_lf_add(rs_logformat *lf, int var, const char *lit, size_t len);
 static const char *rs_lf_find(int var, const char *p, const char *end,
-    const rs_lf_token *next);
+    const rs_lf_token *next, int *passed);
 static int rs_name_char(char c);
+static void rs_lf_mark_spaceless(rs_logformat *lf);
 
 
 const char *
@@ -202,6 +203,8 @@ rs_logformat_compile(rs_logformat *lf, const char *fmt, char *err,
         i = (size_t) (name - fmt) + n + braces - 1;
     }
 
+    rs_lf_mark_spaceless(lf);
+
     return 0;
 
 too_many:
@@ -213,15 +216,45 @@ too_many:
 
 
 /*
+ * An address, a host, a status or a byte count never holds a space: Apache's
+ * vhost_combined ("host:443 10.0.0.1 - - [...") is not combined with an
+ * address "host:443 10.0.0.1", nor the vhost layout a combined line with a
+ * host "10.0.0.1 - - [21/Nov/2026", nor `common` (whose byte count ends the
+ * line) a longer layout's line.  Marked once here, so a line's split checks
+ * only those values, and only where the next literal does not settle it.
+ */
+static void
+rs_lf_mark_spaceless(rs_logformat *lf)
+{
+    rs_lf_token  *t;
+    int           i;
+
+    for (i = 0; i < lf->ntok; i++) {
+        t = &lf->tok[i];
+        t->spaceless = t->var == RS_V_REMOTE_ADDR || t->var == RS_V_HOST
+                       || t->var == RS_V_STATUS
+                       || t->var == RS_V_BODY_BYTES_SENT
+                       || t->var == RS_V_BYTES_SENT;
+        t->before_space = i + 1 < lf->ntok && lf->tok[i + 1].var < 0
+                          && lf->tok[i + 1].len > 0
+                          && lf->tok[i + 1].lit[0] == ' ';
+    }
+}
+
+
+/*
  * Where a variable's text ends: at the next literal.  Lists of upstream
  * values ("10.0.0.1:80, 10.0.0.2:80", "502 : 200") carry ", " and " : "
  * themselves, so a separator that is part of such a list is passed over.
  */
 static const char *
-rs_lf_find(int var, const char *p, const char *end, const rs_lf_token *next)
+rs_lf_find(int var, const char *p, const char *end, const rs_lf_token *next,
+    int *passed)
 {
     const char  *q = p;
     int          list;
+
+    *passed = 0;
 
     list = var == RS_V_UPSTREAM_ADDR || var == RS_V_UPSTREAM_STATUS
            || var == RS_V_UPSTREAM_RESPONSE_TIME;
@@ -245,6 +278,7 @@ rs_lf_find(int var, const char *p, const char *end, const rs_lf_token *next)
                 break;
             }
             q++;
+            *passed = 1;
         }
 
         if (q == NULL || !list) {
@@ -269,7 +303,7 @@ rs_logformat_split(const rs_logformat *lf, const char *p, size_t len,
 {
     const char         *end = p + len, *q;
     const rs_lf_token  *t;
-    int                 i;
+    int                 i, passed;
 
     memset(out, 0, sizeof(rs_lf_values));
 
@@ -285,25 +319,21 @@ rs_logformat_split(const rs_logformat *lf, const char *p, size_t len,
             continue;
         }
 
+        passed = 0;
+
         if (i + 1 == lf->ntok) {
             q = end;
 
         } else {
-            q = rs_lf_find(t->var, p, end, &lf->tok[i + 1]);
+            q = rs_lf_find(t->var, p, end, &lf->tok[i + 1], &passed);
             if (q == NULL) {
                 return -1;
             }
         }
 
-        /* an address, a host, a status or a byte count never holds a
-           space: Apache's vhost_combined ("host:443 10.0.0.1 - - [...")
-           is not combined with an address "host:443 10.0.0.1", nor the
-           vhost layout a combined line with a host "10.0.0.1 - -
-           [21/Nov/2026", nor `common` (whose byte count ends the line) a
-           longer layout's line */
-        if ((t->var == RS_V_REMOTE_ADDR || t->var == RS_V_HOST
-             || t->var == RS_V_STATUS || t->var == RS_V_BODY_BYTES_SENT
-             || t->var == RS_V_BYTES_SENT)
+        /* rs_lf_mark_spaceless: before a literal that starts with a space
+           the value holds one only if the search passed one over */
+        if (t->spaceless && (passed || !t->before_space)
             && memchr(p, ' ', (size_t) (q - p)) != NULL)
         {
             return -1;

@@ -45,6 +45,10 @@ typedef struct {
     int          var;           /* rs_var, or -1 for a literal */
     const char  *lit;           /* into rs_logformat.text */
     size_t       len;
+    /* a variable whose value never holds a space (an address, a host, a
+       status, a byte count), and whether the literal after it starts
+       with one (then only a space the search passed over can be in it) */
+    unsigned char  spaceless, before_space;
 } rs_lf_token;
 
 typedef struct {
