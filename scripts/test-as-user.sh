@@ -28,5 +28,8 @@ done
 chmod -R a+rX "$stage"
 
 echo "=== again as user '$user' (uid $(id -u "$user"))"
+# from the staged copy: the checkout's own directory may be one the user
+# cannot enter, and a test's shell would start there
+cd "$stage"
 setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups \
     env HOME=/tmp TMPDIR=/tmp "$stage/scripts/run-tests.sh" "${suites[@]}"

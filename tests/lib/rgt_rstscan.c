@@ -24,8 +24,12 @@ rgt_rstscan_va(const char *dir, int *status, const char *fmt, va_list ap)
         return NULL;
     }
 
-    n = asprintf(&cmd, "cd '%s' && '%s' %s", dir ? dir : ".",
-                 getenv("RSTGUARD_RSTSCAN"), args);
+    /* no `cd .`: a shell cannot cd to a directory whose parents the
+       test's user may not search (a 0700 checkout run as nobody) */
+    n = dir != NULL ? asprintf(&cmd, "cd '%s' && '%s' %s", dir,
+                               getenv("RSTGUARD_RSTSCAN"), args)
+                    : asprintf(&cmd, "'%s' %s", getenv("RSTGUARD_RSTSCAN"),
+                               args);
     free(args);
     if (n < 0) {
         return NULL;
