@@ -91,7 +91,14 @@ static const rs_server_words  rs_words[RG_SERVER_COUNT] = {
         " `server` line; add `check` to it (with `option httpchk` for an"
         " HTTP health check) so HAProxy takes a dead server out of rotation,"
         " and `retries` with `option redispatch` to try another",
-        NULL, NULL
+        "log fewer of them: `option dontlognull` leaves out the connections"
+        " that sent nothing, and a `log` line of their own with `sample"
+        " 1:10` (HAProxy 2.2+) keeps one session in ten",
+        "add capacity (`maxconn` in the global and frontend sections sized"
+        " for the peak, more `server` lines, a `maxconn` on each of them"
+        " with `timeout queue` so the excess waits in HAProxy's queue rather"
+        " than on a saturated server) or shed load at the peak minutes"
+        " listed; check the servers' response times (Tr)"
     },
 
     [RG_SERVER_ENVOY] = {

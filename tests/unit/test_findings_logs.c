@@ -779,3 +779,41 @@ Test(findings_logs, backend_down_of_two_servers_in_the_majoritys_words)
                        "%s", text(b, 0, "advice"));
     json_decref(b);
 }
+
+
+/*
+ * HAProxy's own words for log_bloat and overload: its logging and its
+ * capacity settings, never the nginx module's directives or nginx's
+ * worker_connections.  The share of CD sessions climbs with the load.
+ */
+Test(findings_logs, bloat_and_overload_on_haproxy_records_in_its_words)
+{
+    FILE    *f = create("busy.log");
+    json_t  *b;
+
+    for (int m = 0; m < 10; m++) {
+        int n = 40 + 40 * m;
+        for (int i = 0; i < n; i++) {
+            fprintf(f, "Nov 21 10:%02d:%02d lb1 haproxy[2101]:"
+                    " 198.51.100.%d:4%04d [21/Nov/2026:10:%02d:%02d.120] www~"
+                    " app/web1 0/0/1/-1/350 200 512 - - %s 1/1/0/0/0 0/0"
+                    " \"GET /api HTTP/1.1\"\n", m, i * 60 / n, i % 90, i, m,
+                    i * 60 / n, i * 100 < n * 3 * m ? "CD--" : "----");
+        }
+    }
+    fclose(f);
+
+    b = of_kind("--format haproxy", "busy.log", "log_bloat", 1);
+    cr_assert_not_null(strstr(text(b, 0, "advice"), "`sample 1:10`"), "%s",
+                       text(b, 0, "advice"));
+    cr_assert_null(strstr(text(b, 0, "advice"), "rstguard"), "%s",
+                   text(b, 0, "advice"));
+    json_decref(b);
+
+    b = of_kind("--format haproxy", "busy.log", "overload", 1);
+    cr_assert_not_null(strstr(text(b, 0, "advice"), "`timeout queue`"), "%s",
+                       text(b, 0, "advice"));
+    cr_assert_null(strstr(text(b, 0, "advice"), "worker_connections"), "%s",
+                   text(b, 0, "advice"));
+    json_decref(b);
+}
