@@ -112,36 +112,6 @@ rs_json_text(rs_parser *ps, size_t *at, json_t *v)
 }
 
 
-/* "GET /x HTTP/1.1" from the request's parts, at *at in the scratch. */
-static rg_str
-rs_json_request(rs_parser *ps, size_t *at, const rg_str *part)
-{
-    rg_str  out = { NULL, 0 };
-    size_t  start = *at, i;
-
-    if (part[0].p == NULL || part[1].p == NULL) {
-        return out;
-    }
-
-    for (i = 0; i < 3 && part[i].p != NULL; i++) {
-        if (*at + part[i].len + 1 > sizeof(ps->scratch)) {
-            return out;
-        }
-        if (i > 0) {
-            ps->scratch[(*at)++] = ' ';
-        }
-        /* the parts stand before *at in the scratch: copied after them */
-        memcpy(ps->scratch + *at, part[i].p, part[i].len);
-        *at += part[i].len;
-    }
-
-    out.p = ps->scratch + start;
-    out.len = *at - start;
-
-    return out;
-}
-
-
 int
 rs_parse_nginx_json(rs_parser *ps, const char *p, size_t len,
     rs_parsed *out)
@@ -150,7 +120,8 @@ rs_parse_nginx_json(rs_parser *ps, const char *p, size_t len,
     json_t        *doc, *v;
     rs_lf_values   vals;
     rs_ts          ts;
-    rg_str         part[3], text;
+    const char    *part[3];
+    rg_str         text;
     unsigned       has[RS_V_COUNT];
     size_t         at = 0, i;
     int            rc;
@@ -177,8 +148,8 @@ rs_parse_nginx_json(rs_parser *ps, const char *p, size_t len,
         }
 
         if (rs_json_keys[i].var < 0) {
-            if (part[rs_json_keys[i].part].p == NULL) {
-                part[rs_json_keys[i].part] = rs_json_text(ps, &at, v);
+            if (part[rs_json_keys[i].part] == NULL) {
+                part[rs_json_keys[i].part] = json_string_value(v);
             }
             continue;
         }
@@ -196,12 +167,13 @@ rs_parse_nginx_json(rs_parser *ps, const char *p, size_t len,
         has[rs_json_keys[i].var] = 1;
     }
 
-    json_decref(doc);
-
+    /* the parts are the document's strings: joined before it goes */
     if (!has[RS_V_REQUEST]) {
-        vals.v[RS_V_REQUEST] = rs_json_request(ps, &at, part);
+        vals.v[RS_V_REQUEST] = rs_scratch_request(ps, &at, part);
         has[RS_V_REQUEST] = vals.v[RS_V_REQUEST].p != NULL;
     }
+
+    json_decref(doc);
 
     if (!has[RS_V_STATUS] || !has[RS_V_REQUEST]) {
         return -1;

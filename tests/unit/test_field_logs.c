@@ -86,15 +86,6 @@ file0(json_t *rep)
 }
 
 
-static long long
-count(json_t *rep, const char *cls)
-{
-    json_t  *c = json_object_get(json_object_get(rep, "classes"), cls);
-
-    return c ? json_integer_value(json_object_get(c, "count")) : 0;
-}
-
-
 /* The class's classes.cls.LIST[i].key, "" when none. */
 static const char *
 top_key(json_t *rep, const char *cls, const char *list, size_t i)
@@ -141,12 +132,12 @@ Test(field_logs, apache_22_error_log)
         NULL);
 
     expect_format(rep, "apache-error", 7, 0);
-    cr_expect_eq(count(rep, "client_reset"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_reset"), 1);
     cr_expect_str_eq(top_client(rep, "client_reset", 0), "192.0.2.10");
-    cr_expect_eq(count(rep, "broken_pipe"), 1);
-    cr_expect_eq(count(rep, "upstream_timeout"), 1);
-    cr_expect_eq(count(rep, "upstream_refused"), 1);
-    cr_expect_eq(count(rep, "client_timeout"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "broken_pipe"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "upstream_timeout"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "upstream_refused"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_timeout"), 1);
     cr_expect_eq(json_object_size(json_object_get(rep, "classes")), 5);
     json_decref(rep);
 }
@@ -164,10 +155,10 @@ Test(field_logs, apache_24_error_log_format)
         NULL);
 
     expect_format(rep, "apache-error", 4, 0);
-    cr_expect_eq(count(rep, "client_reset"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_reset"), 1);
     cr_expect_str_eq(top_client(rep, "client_reset", 0), "198.51.100.7");
-    cr_expect_eq(count(rep, "upstream_timeout"), 2);
-    cr_expect_eq(count(rep, "client_timeout"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "upstream_timeout"), 2);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_timeout"), 1);
     json_decref(rep);
 }
 
@@ -194,21 +185,21 @@ Test(field_logs, kubernetes_cri_prefix)
     expect_format(rep, "nginx-error", 4, 0);
     cr_expect_eq(json_integer_value(json_object_get(file0(rep), "bytes")),
                  (json_int_t) strlen(log));
-    cr_expect_eq(count(rep, "client_reset"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_reset"), 1);
     cr_expect_str_eq(top_client(rep, "client_reset", 0), "203.0.113.5");
-    cr_expect_eq(count(rep, "upstream_timeout"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "upstream_timeout"), 1);
     c = json_object_get(json_object_get(rep, "classes"), "upstream_timeout");
     /* the record is both physical lines */
     cr_expect_eq(json_integer_value(json_object_get(c, "bytes")),
                  (json_int_t) (2 * strlen("2026-11-21T10:00:01.5Z stderr P ")
                                + strlen(NGX_TIMEOUT_A NGX_TIMEOUT_B) + 2));
-    cr_expect_eq(count(rep, "client_closed"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_closed"), 1);
     cr_expect_str_eq(top_client(rep, "client_closed", 0), "203.0.113.7");
     json_decref(rep);
 
     /* the prefix is looked past with --format too */
     rep = scan("x.log", log, "--format nginx-error");
-    cr_expect_eq(count(rep, "upstream_timeout"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "upstream_timeout"), 1);
     json_decref(rep);
 }
 
@@ -226,14 +217,14 @@ Test(field_logs, docker_json_file_prefix)
     json_t  *c, *u;
 
     expect_format(rep, "nginx-error", 4, 0);
-    cr_expect_eq(count(rep, "client_reset"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_reset"), 1);
     c = json_object_get(json_object_get(rep, "classes"), "client_reset");
     u = json_array_get(json_object_get(c, "top_uris"), 0);
     cr_expect_str_eq(json_string_value(json_object_get(u, "key")),
                      "/caf\xc3\xa9");
-    cr_expect_eq(count(rep, "upstream_timeout"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "upstream_timeout"), 1);
     cr_expect_str_eq(top_client(rep, "upstream_timeout", 0), "203.0.113.6");
-    cr_expect_eq(count(rep, "client_closed"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_closed"), 1);
     json_decref(rep);
 }
 
@@ -255,9 +246,10 @@ Test(field_logs, cloudwatch_prefixes)
         json_t  *rep = scan("cw.log", logs[i], NULL);
 
         expect_format(rep, "nginx-error", 2, 0);
-        cr_expect_eq(count(rep, "client_reset"), 1, "log %zu", i);
+        cr_expect_eq(rgt_rstscan_count(rep, "client_reset"), 1, "log %zu", i);
         cr_expect_str_eq(top_client(rep, "client_reset", 0), "203.0.113.5");
-        cr_expect_eq(count(rep, "upstream_timeout"), 1, "log %zu", i);
+        cr_expect_eq(rgt_rstscan_count(rep, "upstream_timeout"), 1,
+                     "log %zu", i);
         json_decref(rep);
     }
 }
@@ -339,8 +331,8 @@ Test(field_logs, zstd_input)
         rep = json_loads(out, 0, NULL);
         cr_assert_not_null(rep, "%s", out);
         expect_format(rep, "nginx-error", 4, 0);
-        cr_expect_eq(count(rep, "client_reset"), 2);
-        cr_expect_eq(count(rep, "upstream_timeout"), 2);
+        cr_expect_eq(rgt_rstscan_count(rep, "client_reset"), 2);
+        cr_expect_eq(rgt_rstscan_count(rep, "upstream_timeout"), 2);
         cr_expect_eq(json_integer_value(json_object_get(rep, "bytes")),
                      (json_int_t) (2 * strlen(NGX_RESET "\n" NGX_TIMEOUT_A
                                               NGX_TIMEOUT_B "\n")));
@@ -401,7 +393,7 @@ Test(field_logs, rotated_zst_set_oldest_first)
 
         cr_expect_str_eq(strrchr(p, '/') + 1, want[i], "file %zu", i);
     }
-    cr_expect_eq(count(rep, "client_reset"), 5);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_reset"), 5);
     json_decref(rep);
 }
 
@@ -420,9 +412,9 @@ Test(field_logs, docker_logs_of_the_nginx_image)
         NULL);
 
     expect_format(rep, "nginx-access", 5, 1);
-    cr_expect_eq(count(rep, "upstream_refused"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "upstream_refused"), 1);
     cr_expect_str_eq(top_client(rep, "upstream_refused", 0), "172.17.0.1");
-    cr_expect_eq(count(rep, "client_closed"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_closed"), 1);
     cr_expect_str_eq(top_client(rep, "client_closed", 0), "172.17.0.9");
     json_decref(rep);
 }
@@ -447,7 +439,7 @@ expect_classes(json_t *rep, size_t n, const char *const *cls,
     size_t  i;
 
     for (i = 0; i < n; i++) {
-        cr_expect_eq(count(rep, cls[i]), counts[i], "%s", cls[i]);
+        cr_expect_eq(rgt_rstscan_count(rep, cls[i]), counts[i], "%s", cls[i]);
     }
     cr_expect_eq(json_object_size(json_object_get(rep, "classes")), n);
 }
@@ -699,9 +691,9 @@ Test(field_logs, combined_with_fields_appended)
         NULL);
 
     expect_format(rep, "nginx-access", 4, 0);
-    cr_expect_eq(count(rep, "client_closed"), 2);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_closed"), 2);
     cr_expect_str_eq(top_client(rep, "client_closed", 0), "203.0.113.6");
-    cr_expect_eq(count(rep, "client_timeout"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_timeout"), 1);
     cr_expect_eq(json_object_size(json_object_get(rep, "classes")), 2);
     /* ingress-nginx's own layout is read whole: its upstream address */
     {
@@ -720,7 +712,7 @@ Test(field_logs, combined_with_fields_appended)
         "203.0.113.5 - - [05/Dec/2026:10:00:02 +0000] \"GET / HTTP/1.1\" 499 0 \"-\"x 0.5\n",
         NULL);
     expect_format(rep, "nginx-access", 2, 1);
-    cr_expect_eq(count(rep, "client_closed"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_closed"), 1);
     json_decref(rep);
 }
 
@@ -743,9 +735,9 @@ Test(field_logs, nginx_json_access_log)
     json_t  *tl, *m;
 
     expect_format(rep, "nginx-access", 5, 1);
-    cr_expect_eq(count(rep, "client_closed"), 2);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_closed"), 2);
     cr_expect_str_eq(top_client(rep, "client_closed", 0), "203.0.113.6");
-    cr_expect_eq(count(rep, "client_timeout"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_timeout"), 1);
     cr_expect_str_eq(top_client(rep, "client_timeout", 0), "203.0.113.7");
 
     /* the times were read, ISO 8601 and $time_local's text alike */
@@ -783,8 +775,10 @@ Test(field_logs, json_envelopes)
     for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
         rep = scan(c[i].name, c[i].text, NULL);
         expect_format(rep, "nginx-error", 2, 0);
-        cr_expect_eq(count(rep, "client_closed"), 1, "%s", c[i].name);
-        cr_expect_eq(count(rep, "client_reset"), 1, "%s", c[i].name);
+        cr_expect_eq(rgt_rstscan_count(rep, "client_closed"), 1, "%s",
+                     c[i].name);
+        cr_expect_eq(rgt_rstscan_count(rep, "client_reset"), 1, "%s",
+                     c[i].name);
         cr_expect_str_eq(top_client(rep, "client_reset", 0), "203.0.113.6");
         json_decref(rep);
     }
