@@ -597,6 +597,41 @@ in_event_loop(pid_t pid)
 }
 
 /*
+ * kill(SIGSTOP) only queues the signal: until the process has run and
+ * stopped it still sits in epoll_wait(), and an exclusive wakeup (nginx's
+ * EPOLLEXCLUSIVE listener) may hand it the next connection, which then
+ * waits until SIGCONT.  So wait for state "T" in /proc/PID/stat.
+ */
+static int
+stopped(pid_t pid)
+{
+    char   path[64], buf[512], *p;
+    FILE  *f;
+    size_t n;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+
+    for (int i = 0; i < 200; i++) {
+        f = fopen(path, "r");
+        if (f == NULL) {
+            return 0;
+        }
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+
+        /* "PID (comm) S ...": comm may hold spaces, the state follows ") " */
+        p = strrchr(buf, ')');
+        if (p != NULL && p[1] == ' ' && (p[2] == 'T' || p[2] == 't')) {
+            return 1;
+        }
+        rgt_msleep(10);
+    }
+
+    return 0;
+}
+
+/*
  * The lazy timer (module/README.md, "When the timer runs"): only a worker
  * that counted an abort arms it, so here the worker holding the lines is
  * the only one with a timer.  Worker B is stopped (SIGSTOP) while worker A
@@ -628,6 +663,7 @@ Test(mod_summaries, a_killed_worker_s_held_counts_are_written_by_its_successor)
     }
     cr_assert_eq(n, 2);
     cr_assert_eq(kill(pids[1], SIGSTOP), 0);
+    cr_assert(stopped(pids[1]), "worker %d did not stop", (int) pids[1]);
 
     aborts("127.0.0.2", NULL, 0, 10);
     cr_assert_eq(status_counter("access", "suppressed"), 8);
