@@ -151,6 +151,8 @@ rs_token(const char *p, const char *end, rg_str *tok)
  *       0/0/0/0/3 0/0
  */
 static int rs_haproxy_timers(rg_str t, int n, rs_parsed *out);
+static int rs_haproxy_conn_error(const char *p, size_t len, const rg_str *t,
+    rs_parsed *out);
 
 
 int
@@ -164,7 +166,7 @@ rs_parse_haproxy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
     (void) ps;
     rs_parsed_reset(out);
 
-    for (i = 0; i < 5; i++) {
+    for (i = 0; i < 3; i++) {
         q = rs_token(q, end, &t[i]);
         if (q == NULL) {
             return -1;
@@ -177,6 +179,21 @@ rs_parse_haproxy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
            != t[1].len - 2)
     {
         return -1;
+    }
+
+    /* a connection error: "FE/BIND: message" where a log has the
+       frontend's name */
+    if (t[2].len > 1 && t[2].p[t[2].len - 1] == ':'
+        && memchr(t[2].p, '/', t[2].len) != NULL)
+    {
+        return rs_haproxy_conn_error(p, len, t, out);
+    }
+
+    for (i = 3; i < 5; i++) {
+        q = rs_token(q, end, &t[i]);
+        if (q == NULL) {
+            return -1;
+        }
     }
 
     for (slashes = 0, k = 0; k < t[4].len; k++) {
@@ -244,6 +261,47 @@ rs_parse_haproxy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
 
     out->f.f[RG_FIELD_LINE].p = p;
     out->f.f[RG_FIELD_LINE].len = len;
+
+    return 0;
+}
+
+
+/*
+ * A connection that ended before it carried a request is logged in
+ * HAProxy's error-log format, the frontend and the listener ("bind")
+ * and the error in words (conn_err_code_str in HAProxy's connection.c):
+ *   10.0.0.1:52000 [21/Nov/2026:10:00:00.123] fe_https/1: Connection
+ *       closed during SSL handshake
+ * The words are the message; there is no termination state, status,
+ * server or request.
+ */
+static int
+rs_haproxy_conn_error(const char *p, size_t len, const rg_str *t,
+    rs_parsed *out)
+{
+    const char  *end = p + len, *m, *r;
+
+    m = t[2].p + t[2].len;
+    while (m < end && *m == ' ') {
+        m++;
+    }
+    while (end > m && end[-1] == ' ') {
+        end--;
+    }
+
+    if (m == end) {
+        return -1;
+    }
+
+    r = memrchr(t[0].p, ':', t[0].len);
+    out->f.f[RG_FIELD_CLIENT].p = t[0].p;
+    out->f.f[RG_FIELD_CLIENT].len = r ? (size_t) (r - t[0].p) : t[0].len;
+
+    out->f.f[RG_FIELD_MESSAGE].p = m;
+    out->f.f[RG_FIELD_MESSAGE].len = (size_t) (end - m);
+    out->f.f[RG_FIELD_LINE].p = p;
+    out->f.f[RG_FIELD_LINE].len = len;
+    out->status = -1;
 
     return 0;
 }

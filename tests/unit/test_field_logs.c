@@ -563,6 +563,34 @@ Test(field_logs, haproxy_tcplog_and_httpslog)
 }
 
 
+/* A TLS frontend's connection errors, written in HAProxy's error-log
+   format ("fe/bind: words", no termination state) between its HTTP
+   records: were unparsed. A client that closed or reset during the
+   handshake is tls_aborted as in nginx; a handshake timeout is the
+   client's timeout; a failed handshake and a missing PROXY header are
+   parsed lines of no class. */
+Test(field_logs, haproxy_connection_errors)
+{
+    json_t  *rep = scan("haproxy.log",
+        "Oct 23 10:45:31 lb1 haproxy[812]: 198.51.100.7:58533 [23/Oct/2026:10:45:31.414] fe_https/1: Connection closed during SSL handshake\n"
+        "Oct 23 10:45:32 lb1 haproxy[812]: 198.51.100.7:58540 [23/Oct/2026:10:45:32.020] fe_https/1: Connection error during SSL handshake\n"
+        "Oct 23 10:45:33 lb1 haproxy[812]: 203.0.113.9:61022 [23/Oct/2026:10:45:23.001] fe_https/1: Timeout during SSL handshake\n"
+        "Oct 23 10:45:34 lb1 haproxy[812]: 203.0.113.10:61030 [23/Oct/2026:10:45:34.500] fe_https/1: SSL handshake failure\n"
+        "Oct 23 10:45:35 lb1 haproxy[812]: 192.0.2.44:40112 [23/Oct/2026:10:45:35.100] fe_proxy/ipv4: Connection closed while waiting for PROXY protocol header\n"
+        "Oct 23 10:45:36 lb1 haproxy[812]: 192.0.2.45:40120 [23/Oct/2026:10:45:36.100] fe_https~ app/web1 0/0/1/12/80 200 1024 - - CD-- 3/3/1/1/0 0/0 \"GET /report.pdf HTTP/1.1\"\n",
+        NULL);
+
+    expect_format(rep, "haproxy", 6, 0);
+    expect_classes(rep, 3, (const char *[]) { "tls_aborted",
+                   "client_timeout", "client_closed" },
+                   (long long []) { 2, 1, 1 });
+    cr_expect_str_eq(top_client(rep, "tls_aborted", 0), "198.51.100.7");
+    cr_expect_str_eq(top_client(rep, "client_timeout", 0), "203.0.113.9");
+    cr_expect_str_eq(first_minute(rep, "tls_aborted"), "2026-10-23T10:45");
+    json_decref(rep);
+}
+
+
 /* An istio-proxy container's log: HTTP lines and TCP sessions ("- - -");
    was detected as a Java log (its "[time]" starts), nothing counted. */
 Test(field_logs, istio_proxy_with_tcp_sessions)

@@ -7,6 +7,19 @@
 TestSuite(map_haproxy, .init = trh_shipped_setup, .fini = trh_teardown);
 
 
+/* Each case's text as the message and as `field`, and its class. */
+static void
+expect_classes(const char *const (*cases)[2], size_t n, rg_field field)
+{
+    for (size_t i = 0; i < n; i++) {
+        cr_expect_str_eq(trh_class(trh_message(RG_FORMAT_HAPROXY,
+                                               cases[i][0], field,
+                                               cases[i][0])),
+                         cases[i][1], "%s", cases[i][0]);
+    }
+}
+
+
 Test(map_haproxy, termination_state)
 {
     static const char *const  cases[][2] = {
@@ -28,11 +41,26 @@ Test(map_haproxy, termination_state)
         { "SC", "upstream_refused" }, { "--", "none" },
     };
 
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        cr_expect_str_eq(trh_class(trh_message(RG_FORMAT_HAPROXY,
-                                               cases[i][0],
-                                               RG_FIELD_TERMINATION,
-                                               cases[i][0])),
-                         cases[i][1], "%s", cases[i][0]);
-    }
+    expect_classes(cases, sizeof(cases) / sizeof(cases[0]),
+                   RG_FIELD_TERMINATION);
+}
+
+
+/* A connection error's words (no termination state): the message alone. */
+Test(map_haproxy, connection_errors)
+{
+    static const char *const  cases[][2] = {
+        { "Connection closed during SSL handshake", "tls_aborted" },
+        { "Connection error during SSL handshake", "tls_aborted" },
+        { "Timeout during SSL handshake", "client_timeout" },
+        /* failures that are no client leaving, and no state */
+        { "SSL handshake failure", "none" },
+        { "SSL client certificate not trusted", "none" },
+        { "Connection closed while waiting for PROXY protocol header",
+          "none" },
+        { "Connection closed during SSL handshake after 3s", "none" },
+    };
+
+    expect_classes(cases, sizeof(cases) / sizeof(cases[0]),
+                   RG_FIELD_LINE);
 }
