@@ -137,6 +137,7 @@ rs_findings_observe(rs_findings *f, const rs_obs *o)
             rc = -1;
         }
         f->idle_by_server[o->server] += o->request_ms >= 0;
+        f->idle_sessions += o->request_ms >= 0 && o->session;
     }
 
     if (c == RG_CLASS_TRUNCATED || c == RG_CLASS_BUFFER_OVERFLOW) {
@@ -196,6 +197,8 @@ rs_findings_seen(void *ctx, const rs_seen *seen)
                           || (p->f.f[RG_FIELD_REQUEST].len >= 5
                               && memcmp(p->f.f[RG_FIELD_REQUEST].p, "HEAD ", 5)
                                  == 0);
+        o.session = seen->format == RG_FORMAT_HAPROXY
+                    && p->f.f[RG_FIELD_STATUS].len == 0;
         o.body_bytes = p->body_bytes;
         o.content_length = p->content_length;
         o.completion = !p->has_completion ? -1

@@ -37,6 +37,8 @@ typedef struct {
     int          access;            /* a request (access log) record */
     rg_server    server;            /* who wrote it: advice in its words */
     int          partial_reply;     /* 206 or HEAD: no whole body sent */
+    int          session;           /* a TCP session, no request (HAProxy's
+                                       TCP log: its time is Tt, not Ta) */
 
     const char  *uri;               /* path without query; NULL: unknown */
     size_t       uri_len;

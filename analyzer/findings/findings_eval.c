@@ -553,7 +553,7 @@ rs_eval_idle(const rs_findings *f, rs_finding_list *l)
     uint64_t         records, timed;
     double           value, share;
     char             evidence[RS_EVIDENCE_MAX], advice[768];
-    const char      *field;
+    const char      *field, *name;
     rs_finding      *fd;
     rs_server_words  w;
 
@@ -587,11 +587,21 @@ rs_eval_idle(const rs_findings *f, rs_finding_list *l)
 
         rs_server_words_of((rg_server) srv, &w);
         field = w.time_field[which];
+        name = w.time_name[which];
+
+        /* HAProxy's TCP log times the whole session (Tt) where its HTTP
+           log has Ta */
+        if (which == 0 && w.session_field != NULL
+            && 2 * f->idle_sessions >= f->idle_by_server[srv])
+        {
+            field = w.session_field;
+            name = w.session_name;
+        }
 
         snprintf(evidence, sizeof(evidence),
                  "%" PRIu64 " of %" PRIu64 " resets and timeouts (%.0f%%) end"
                  " after %.1f s (+-2%%) of %s; e.g. %s", records, timed,
-                 share * 100, value / 1000, w.time_name[which],
+                 share * 100, value / 1000, name,
                  f->sample[top_cls].text);
 
         /* the format is the words table's; HAProxy's names the side */

@@ -147,6 +147,7 @@ struct rs_findings {
     /* idle timeout: resets and timeouts */
     uint32_t        *idle_req, *idle_up;        /* bins_n bins each */
     uint64_t         idle_by_server[RG_SERVER_COUNT];  /* of those timed */
+    uint64_t         idle_sessions;     /* of those, TCP sessions (Tt) */
 
     /* records per class and server that wrote them (advice in its words:
        findings_words.c) */

@@ -439,6 +439,8 @@ const rs_field  rs_find_fields[] = {
     RS_FIELD_SUB("counters", 0, RS_FT_LIST, rs_counter_fields, 0, 0),
     RS_FIELD_N("idle_servers", rs_findings, idle_by_server, RG_SERVER_COUNT,
                RS_FM_SUM),
+    RS_FIELD("idle_sessions", rs_findings, idle_sessions, RS_FT_U64,
+             RS_FM_SUM),
     RS_FIELD_OPS("cut_sample", rs_findings, cut_sample, &rs_sample_ops,
                  RS_FM_OPS),
     RS_FIELD_SUB("buf", 0, RS_FT_ROWS, rs_buf_fields, RS_BUF_KINDS, 0),

@@ -15,6 +15,7 @@ static const rs_server_words  rs_words[RG_SERVER_COUNT] = {
         "nginx",
         { "request_time", "upstream_response_time" },
         { "$request_time", "$upstream_response_time" },
+        NULL, NULL,
         "a firewall, NAT or load balancer drops connections that stay idle"
         " for a fixed time",
         "keep connections busier than every %.0f s or raise that idle"
@@ -36,7 +37,7 @@ static const rs_server_words  rs_words[RG_SERVER_COUNT] = {
 
     [RG_SERVER_APACHE] = {
         "Apache",
-        { NULL, NULL }, { NULL, NULL }, NULL, NULL,
+        { NULL, NULL }, { NULL, NULL }, NULL, NULL, NULL, NULL,
         "harmless: nothing to fix in Apache (the client closed the"
         " connection); if they flood the log, leave them out of it with a"
         " condition on CustomLog (Apache 2.4: `CustomLog ... \"expr=...\"`)"
@@ -55,7 +56,7 @@ static const rs_server_words  rs_words[RG_SERVER_COUNT] = {
 
     [RG_SERVER_JAVA] = {
         "Tomcat",
-        { NULL, NULL }, { NULL, NULL }, NULL, NULL,
+        { NULL, NULL }, { NULL, NULL }, NULL, NULL, NULL, NULL,
         "harmless: nothing to fix in the server (ClientAbortException,"
         " Broken pipe: the client left); catch ClientAbortException"
         " (Tomcat) or EofException (Jetty) around the response writes and"
@@ -77,6 +78,7 @@ static const rs_server_words  rs_words[RG_SERVER_COUNT] = {
         "HAProxy",
         { "Ta", "Tr" },
         { "HAProxy's Ta", "HAProxy's Tr" },
+        "Tt", "HAProxy's Tt",
         "HAProxy's timeout closes connections that stay idle for a fixed"
         " time",
         "HAProxy ends sessions idle for %.0f s: `timeout %s` (cD/sD"
@@ -106,6 +108,7 @@ static const rs_server_words  rs_words[RG_SERVER_COUNT] = {
         { "DURATION", "X-ENVOY-UPSTREAM-SERVICE-TIME" },
         { "Envoy's %DURATION%",
           "Envoy's %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)%" },
+        NULL, NULL,
         "an Envoy timeout ends requests or connections that stay idle for a"
         " fixed time",
         "Envoy ends them after %.0f s: the route's `timeout` (15 s by"
@@ -138,6 +141,7 @@ static const rs_server_words  rs_words[RG_SERVER_COUNT] = {
         "Caddy",
         { "duration", "duration" },
         { "Caddy's duration", "Caddy's duration" },
+        NULL, NULL,
         "a Caddy timeout ends requests or connections that stay idle for a"
         " fixed time",
         "Caddy ends them after %.0f s: the `reverse_proxy` transport's"

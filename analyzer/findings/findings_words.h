@@ -18,6 +18,9 @@ typedef struct {
        name them (`field`) and as the evidence does */
     const char  *time_field[2];
     const char  *time_name[2];
+    /* the request's time when the records are TCP sessions, or NULL */
+    const char  *session_field;
+    const char  *session_name;
     const char  *idle_cause;
     /* a printf format: %.0f the seconds, then %s "client" or "server"
        (the side whose silence ended it; only HAProxy's names it) */

@@ -22,7 +22,7 @@
 #include "findings.h"
 
 /* The "rstscan_partial" version this build writes and reads. */
-#define RS_PARTIAL_VERSION  4
+#define RS_PARTIAL_VERSION  5
 
 /*
  * A JSON string of len bytes; bytes that are not UTF-8 (a log may hold

@@ -459,6 +459,29 @@ hap(FILE *f, int s, const char *timers, int st, const char *term)
             timers, st, term);
 }
 
+/* haproxy.log's one idle_timeout finding: 8 client timeouts at one time
+   of HAProxy's timer `field`, named in the evidence, with HAProxy's
+   advice */
+static json_t *
+haproxy_idle(const char *field)
+{
+    json_t  *b = of_kind("--format haproxy", "haproxy.log", "idle_timeout",
+                         1);
+    char     name[64];
+
+    snprintf(name, sizeof(name), "of HAProxy's %s;", field);
+    cr_assert_str_eq(text(b, 0, "class"), "client_timeout");
+    cr_assert_eq(num_of(b, 0, "records"), 8);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
+        json_array_get(b, 0), "numbers"), "field")), field);
+    cr_assert_not_null(strstr(text(b, 0, "evidence"), name), "%s",
+                       text(b, 0, "evidence"));
+    cr_assert_not_null(strstr(text(b, 0, "advice"), "`timeout client`"),
+                       "%s", text(b, 0, "advice"));
+
+    return b;
+}
+
 /* cD sessions all ending at ~61 s of HAProxy's total time (Ta) */
 Test(findings_logs, haproxy_timers_feed_idle_timeout_in_its_words)
 {
@@ -475,15 +498,28 @@ Test(findings_logs, haproxy_timers_feed_idle_timeout_in_its_words)
     }
     fclose(f);
 
-    b = of_kind("--format haproxy", "haproxy.log", "idle_timeout", 1);
-    cr_assert_str_eq(text(b, 0, "class"), "client_timeout");
-    cr_assert_eq(num_of(b, 0, "records"), 8);
-    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
-        json_array_get(b, 0), "numbers"), "field")), "Ta");
-    cr_assert_not_null(strstr(text(b, 0, "advice"), "`timeout client`"),
-                       "%s", text(b, 0, "advice"));
+    b = haproxy_idle("Ta");
     cr_assert_null(strstr(text(b, 0, "advice"), "keepalive_timeout"), "%s",
                    text(b, 0, "advice"));
+    json_decref(b);
+}
+
+/* The same in a TCP log (option tcplog): its timers are Tw/Tc/Tt, and the
+   evidence names Tt, the session's time, not the HTTP log's Ta */
+Test(findings_logs, haproxy_tcp_sessions_name_tt)
+{
+    FILE    *f = create("haproxy.log");
+    json_t  *b;
+
+    for (int i = 0; i < 30; i++) {
+        fprintf(f, "Nov 21 10:00:%02d lb1 haproxy[2101]: 198.51.100.%d:4%04d"
+                " [21/Nov/2026:10:00:%02d.120] pg pg/db1 0/1/%d 2048 %s"
+                " 1/1/1/1/0 0/0\n", i, i % 11, i, i,
+                i < 22 ? 95 + i : 3600000 + i * 100, i < 22 ? "--" : "cD");
+    }
+    fclose(f);
+
+    b = haproxy_idle("Tt");
     json_decref(b);
 }
 
