@@ -70,6 +70,28 @@ Test(map_caddy, status_and_messages)
         { "http.handlers.reverse_proxy", "aborting with incomplete response",
           "\"error\":\"reading: stream error: stream ID 3; INTERNAL_ERROR;"
           " received from peer\"", "upstream_reset" },
+        /* HTTP/3 (quic-go): the client's stream reset, before and after
+           Caddy 2.7's "writing: "; its connection silent past QUIC's idle
+           timeout; a reset by the server itself is no client's */
+        { "http.handlers.reverse_proxy", "aborting with incomplete response",
+          "\"error\":\"stream 100 canceled with error code 268\"",
+          "stream_canceled" },
+        { "http.handlers.reverse_proxy", "aborting with incomplete response",
+          "\"error\":\"writing: stream 8 canceled by remote with error code"
+          " 268\"", "stream_canceled" },
+        { "http.handlers.reverse_proxy", "aborting with incomplete response",
+          "\"error\":\"writing: H3_REQUEST_CANCELLED\"", "stream_canceled" },
+        { "http.handlers.reverse_proxy", "aborting with incomplete response",
+          "\"error\":\"writing: stream 8 canceled by local with error code"
+          " 268\"", "none" },
+        { "http.handlers.reverse_proxy", "aborting with incomplete response",
+          "\"error\":\"writing: timeout: no recent network activity\"",
+          "client_timeout" },
+        /* a response-wrapping plugin cut the body (io.ErrShortWrite) */
+        { "http.handlers.reverse_proxy", "aborting with incomplete response",
+          "\"error\":\"short write\"", "truncated" },
+        { "http.handlers.reverse_proxy", "aborting with incomplete response",
+          "\"error\":\"writing: short write\"", "truncated" },
     };
     char       line[1024];
     rs_parsed  out;
