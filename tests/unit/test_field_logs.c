@@ -563,6 +563,27 @@ Test(field_logs, haproxy_tcplog_and_httpslog)
 }
 
 
+/* Apache in front of Tomcat over AJP: one failed read is written up to
+   three times (AH01030 with the socket's error, AH00992, AH00878 with the
+   same status or APR's 120006): one abort each, was two for a timeout. */
+Test(field_logs, apache_ajp_failure_counts_once)
+{
+    json_t  *rep = scan("error.log",
+        "[Mon Apr 15 12:57:52.497337 2026] [proxy_ajp:error] [pid 313979:tid 139718817662720] (70007)The timeout specified has expired: AH01030: ajp_ilink_receive() can't receive header\n"
+        "[Mon Apr 15 12:57:52.520477 2026] [proxy_ajp:error] [pid 313979:tid 139718817662720] [client 10.30.20.100:63548] AH00992: ajp_read_header: ajp_ilink_receive failed\n"
+        "[Mon Apr 15 12:57:52.520531 2026] [proxy_ajp:error] [pid 313979:tid 139718817662720] (70007)The timeout specified has expired: [client 10.30.20.100:63548] AH00878: read response failed from [::1]:8009 (localhost)\n"
+        "[Mon Apr 15 18:06:19.375949 2026] [proxy_ajp:error] [pid 4337:tid 140133135910656] (104)Connection reset by peer: AH01030: ajp_ilink_receive() can't receive header\n"
+        "[Mon Apr 15 18:06:19.375982 2026] [proxy_ajp:error] [pid 4337:tid 140133135910656] [client 192.0.2.8:43648] AH00992: ajp_read_header: ajp_ilink_receive failed\n"
+        "[Mon Apr 15 18:06:19.375992 2026] [proxy_ajp:error] [pid 4337:tid 140133135910656] (120006)APR does not understand this error code: [client 192.0.2.8:43648] AH00878: read response failed from [::1]:8009 (localhost)\n",
+        NULL);
+
+    expect_format(rep, "apache-error", 6, 0);
+    expect_classes(rep, 2, (const char *[]) { "upstream_timeout",
+                   "upstream_reset" }, (long long []) { 1, 1 });
+    json_decref(rep);
+}
+
+
 /* A TLS frontend's connection errors, written in HAProxy's error-log
    format ("fe/bind: words", no termination state) between its HTTP
    records: were unparsed. A client that closed or reset during the

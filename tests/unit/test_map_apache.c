@@ -82,6 +82,21 @@ Test(map_apache, error_log)
           "client_timeout" },
         { "reqtimeout", "AH01382: Request body read timeout",
           "client_timeout" },
+        /* mod_proxy_ajp: the failed read (AH01030) counts, its repeats
+           (AH00992, AH00878 with the same status) do not */
+        { "proxy_ajp", "(70007)The timeout specified has expired: AH01030: "
+          "ajp_ilink_receive() can't receive header", "upstream_timeout" },
+        { "proxy_ajp", "(104)Connection reset by peer: AH01030: "
+          "ajp_ilink_receive() can't receive header", "upstream_reset" },
+        { "proxy_ajp", "AH00992: ajp_read_header: ajp_ilink_receive failed",
+          "none" },
+        { "proxy_ajp", "(70007)The timeout specified has expired: AH00878: "
+          "read response failed from [::1]:8009 (localhost)", "none" },
+        { "proxy_ajp", "(104)Connection reset by peer: AH00878: read "
+          "response failed from 127.0.0.1:8009 (localhost)", "none" },
+        { "proxy_ajp", "(120006)APR does not understand this error code: "
+          "AH00878: read response failed from [::1]:8009 (localhost)",
+          "none" },
         /* not aborts */
         { "proxy", "AH00898: Error reading from remote server returned by "
           "/api/1.1/createSession", "none" },
