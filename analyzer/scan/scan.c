@@ -289,7 +289,7 @@ static int
 rs_scan_begin(rs_scanner *sc, const char *path, rs_searcher *s)
 {
     const char  *head;
-    size_t       hlen;
+    size_t       hlen, bom;
     rg_format    also;
 
     if (rs_scan_layout(sc, path) != 0) {
@@ -298,6 +298,9 @@ rs_scan_begin(rs_scanner *sc, const char *path, rs_searcher *s)
 
     /* the shipper's prefix is looked for with --format too */
     rs_searcher_peek(s, &head, &hlen);
+    bom = rs_bom(head, hlen, sc->pos);
+    head += bom;
+    hlen -= bom;
     sc->format = rs_detect(&sc->parser, head, hlen, sc->cfg->format,
                            &sc->ship, &also);
     sc->file->detected = sc->cfg->format < 0;
@@ -584,6 +587,16 @@ rs_scan_progress(rs_scanner *sc, uint64_t *n, uint64_t *done, uint64_t lines,
 static void
 rs_scan_line(rs_scanner *sc, const rs_line *ln)
 {
+    rs_line  first;
+    size_t   bom = rs_bom(ln->p, ln->len, sc->pos);
+
+    if (bom > 0) {
+        first = *ln;
+        first.p += bom;
+        first.len -= bom;
+        ln = &first;
+    }
+
     sc->line_pos = sc->pos;
     sc->pos += ln->bytes;
 

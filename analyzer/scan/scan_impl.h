@@ -123,6 +123,20 @@ rs_count_lines(rs_scanner *sc, uint64_t lines, uint64_t bytes,
 }
 
 
+/*
+ * A UTF-8 byte order mark (EF BB BF) at the input's first byte, which
+ * Windows editors and some shippers write: its length, 3, or 0.  The
+ * parsers see the first line without it; its bytes are still counted.
+ */
+static inline size_t
+rs_bom(const char *p, size_t len, uint64_t pos)
+{
+    return pos == 0 && len >= 3 && (unsigned char) p[0] == 0xef
+           && (unsigned char) p[1] == 0xbb && (unsigned char) p[2] == 0xbf
+           ? 3 : 0;
+}
+
+
 /* One record's lines (sc->phys: more than one when a shipper joined
    parts). */
 static inline void

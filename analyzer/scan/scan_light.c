@@ -103,7 +103,9 @@ rs_light_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
                 len--;
             }
 
-            skip = rs_syslog_prefix(q, len, sc->cfg->year, &sys);
+            skip = q == p ? rs_bom(q, len, sc->pos) : 0;
+            skip += rs_syslog_prefix(q + skip, len - skip, sc->cfg->year,
+                                     &sys);
 
             if (rg_nginx_error_head_ok(q + skip, len - skip)) {
                 none++;

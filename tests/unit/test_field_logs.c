@@ -563,6 +563,45 @@ Test(field_logs, haproxy_tcplog_and_httpslog)
 }
 
 
+/* A UTF-8 byte order mark before the first line (a log saved by a Windows
+   editor, or a shipper's file): the first line was unparsed and its abort
+   lost; read now, its 3 bytes still counted. The light path (nginx error
+   log), the access parser and Java records each see the line without it. */
+Test(field_logs, utf8_bom_before_the_first_line)
+{
+    json_t  *rep = scan("error.log",
+        "\xef\xbb\xbf" "2026/11/21 10:00:01 [info] 811#811: *11 writev() failed (104: Connection reset by peer) while sending to client, client: 198.51.100.1, server: a.example, request: \"GET /x HTTP/1.1\", host: \"a.example\"\n"
+        "2026/11/21 10:00:02 [info] 811#811: *12 client 198.51.100.2 closed keepalive connection\n",
+        NULL);
+
+    expect_format(rep, "nginx-error", 2, 0);
+    expect_classes(rep, 1, (const char *[]) { "client_reset" },
+                   (long long []) { 1 });
+    cr_expect_eq(json_integer_value(json_object_get(file0(rep), "bytes")),
+                 3 + 200 + 88);
+    json_decref(rep);
+
+    rep = scan("access.log",
+        "\xef\xbb\xbf" "198.51.100.3 - - [21/Nov/2026:10:00:03 +0000] \"GET /v.mp4 HTTP/1.1\" 499 0 \"-\" \"Mozilla/5.0\"\n"
+        "198.51.100.4 - - [21/Nov/2026:10:00:04 +0000] \"GET / HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0\"\n",
+        NULL);
+    expect_format(rep, "nginx-access", 2, 0);
+    expect_classes(rep, 1, (const char *[]) { "client_closed" },
+                   (long long []) { 1 });
+    json_decref(rep);
+
+    rep = scan("catalina.out",
+        "\xef\xbb\xbf" "21-Nov-2026 10:00:05.123 SEVERE [http-nio-8080-exec-3] org.apache.catalina.core.StandardWrapperValve.invoke Servlet.service() threw exception\n"
+        "org.apache.catalina.connector.ClientAbortException: java.io.IOException: Broken pipe\n"
+        "\tat org.apache.catalina.connector.OutputBuffer.realWriteBytes(OutputBuffer.java:351)\n",
+        NULL);
+    expect_format(rep, "java", 3, 0);
+    expect_classes(rep, 1, (const char *[]) { "broken_pipe" },
+                   (long long []) { 1 });
+    json_decref(rep);
+}
+
+
 /* Apache in front of Tomcat over AJP: one failed read is written up to
    three times (AH01030 with the socket's error, AH00992, AH00878 with the
    same status or APR's 120006): one abort each, was two for a timeout. */
@@ -686,7 +725,8 @@ Test(field_logs, apache_access_common_and_vhost_combined)
 
 
 /* Caddy run in a terminal or with `format console`: tab-separated columns,
-   the fields as a JSON object at the end (was: generic). */
+   the fields as a JSON object at the end (was: generic). The short write
+   (a plugin cut the body) is truncated. */
 Test(field_logs, caddy_console_layout)
 {
     json_t  *rep = scan("caddy.log",
@@ -698,8 +738,8 @@ Test(field_logs, caddy_console_layout)
         NULL);
 
     expect_format(rep, "caddy", 5, 2);
-    expect_classes(rep, 2, (const char *[]) { "client_closed",
-                   "broken_pipe" }, (long long []) { 1, 1 });
+    expect_classes(rep, 3, (const char *[]) { "client_closed",
+                   "broken_pipe", "truncated" }, (long long []) { 1, 1, 1 });
     cr_expect_str_eq(first_minute(rep, "broken_pipe"), "2026-11-21T10:01");
     json_decref(rep);
 }
