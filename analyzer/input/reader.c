@@ -27,7 +27,8 @@
 #include "reader_codec.h"
 
 /* The other compressed formats, by their magic bytes (reader_codec.h). */
-static const rs_codec *const  rs_codecs[] = { &rs_codec_zstd };
+static const rs_codec *const  rs_codecs[] = { &rs_codec_zstd,
+                                              &rs_codec_utf16 };
 
 #define RS_NCODECS  (sizeof(rs_codecs) / sizeof(rs_codecs[0]))
 

@@ -28,6 +28,7 @@ typedef struct {
 } rs_codec;
 
 extern const rs_codec  rs_codec_zstd;
+extern const rs_codec  rs_codec_utf16;
 
 /* One read(2) of compressed input: bytes, 0 at the end, -1 (error set). */
 ssize_t rs_reader_raw(rs_reader *r, void *buf, size_t cap);

@@ -61,21 +61,34 @@ run(const char *args)
 }
 
 
-/* rstscan --json [opts] on a log of text; the report (0 exit expected). */
+/* rstscan --json [opts] on the test's file name; the report (0 exit
+   expected). */
 static json_t *
-scan(const char *name, const char *text, const char *opts)
+scan_file(const char *name, const char *opts)
 {
-    char          path[256], args[1024];
+    char          args[1024];
     json_t       *rep;
     json_error_t  je;
 
-    put(name, text, path, sizeof(path));
-    snprintf(args, sizeof(args), "--json %s '%s'", opts ? opts : "", path);
+    snprintf(args, sizeof(args), "--json %s '%s/%s'", opts ? opts : "", dir,
+             name);
     cr_assert_eq(run(args), 0, "%s", errtext);
     rep = json_loads(out, 0, &je);
     cr_assert_not_null(rep, "%s: %s", je.text, out);
 
     return rep;
+}
+
+
+/* rstscan --json [opts] on a log of text; the report (0 exit expected). */
+static json_t *
+scan(const char *name, const char *text, const char *opts)
+{
+    char  path[256];
+
+    put(name, text, path, sizeof(path));
+
+    return scan_file(name, opts);
 }
 
 
@@ -294,19 +307,29 @@ Test(field_logs, unreadable_file_is_never_clean)
 }
 
 
-/* A shell command in the test's directory; skipped when zstd is missing. */
+/* A shell command in the test's directory, asserted to succeed. */
+static void
+sh2(const char *c)
+{
+    char  cmd[2048];
+
+    snprintf(cmd, sizeof(cmd), "cd '%s' && %s", dir, c);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+
+/* The same with one argument; skipped when zstd is missing. */
 static void
 sh(const char *fmt, const char *a)
 {
-    char  cmd[2048], c2[1024];
+    char  c[1024];
 
     if (system("command -v zstd > /dev/null") != 0) {
         cr_skip_test("zstd is not installed (scripts/deps.sh installs it)");
     }
 
-    snprintf(c2, sizeof(c2), fmt, a);
-    snprintf(cmd, sizeof(cmd), "cd '%s' && %s", dir, c2);
-    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    snprintf(c, sizeof(c), fmt, a);
+    sh2(c);
 }
 
 
@@ -597,6 +620,31 @@ Test(field_logs, utf8_bom_before_the_first_line)
         NULL);
     expect_format(rep, "java", 3, 0);
     expect_classes(rep, 1, (const char *[]) { "broken_pipe" },
+                   (long long []) { 1 });
+    json_decref(rep);
+}
+
+
+/* A Java server's console kept by Windows PowerShell (`> console.log`):
+   UTF-16 with a byte order mark and CRLF. Was: generic, "0 lines carry
+   abort phrases"; now read as UTF-8, the same records as the text. */
+Test(field_logs, utf16_console_log)
+{
+    char     path[256];
+    json_t  *rep;
+
+    put("c.log",
+        "2026-11-21 10:00:05.123 ERROR 4242 --- [nio-8080-exec-3] o.a.c.c.C.[.[.[/].[dispatcherServlet] : Servlet.service() threw exception\r\n"
+        "org.apache.catalina.connector.ClientAbortException: java.io.IOException: An established connection was aborted by the software in your host machine\r\n"
+        "\tat org.apache.catalina.connector.OutputBuffer.realWriteBytes(OutputBuffer.java:351)\r\n"
+        "2026-11-21 10:00:06.123  INFO 4242 --- [nio-8080-exec-4] c.e.shop.Cart : checkout for caf\xc3\xa9 \xf0\x9f\x9b\x92\r\n",
+        path, sizeof(path));
+    sh2("iconv -f UTF-8 -t UTF-16 c.log > u.log && head -c 2 u.log | od -An"
+        " -tx1 | grep -q 'ff fe'");
+
+    rep = scan_file("u.log", NULL);
+    expect_format(rep, "java", 4, 0);
+    expect_classes(rep, 1, (const char *[]) { "conn_aborted" },
                    (long long []) { 1 });
     json_decref(rep);
 }

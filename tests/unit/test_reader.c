@@ -41,11 +41,13 @@ write_gz(const char *path, const char *mode, const char *text)
     cr_assert_eq(gzclose(gz), Z_OK);
 }
 
+static char  read_all_buf[1 << 20];
+
 static char *
 read_all(rs_reader *r, size_t *len, ssize_t *last)
 {
-    static char  buf[1 << 20];
-    ssize_t      n;
+    char     *buf = read_all_buf;
+    ssize_t   n;
 
     *len = 0;
     /* small reads exercise the buffer boundaries */
@@ -747,4 +749,91 @@ Test(reader, read_once_hands_out_the_damaged_member_and_says_damaged)
         free(m[i].p);
     }
     free(text);
+}
+
+
+/* UTF-16 code units of s (ASCII) in the order big-endian or not. */
+static size_t
+put_ascii16(unsigned char *p, const char *s, int be)
+{
+    size_t  n = 0;
+
+    for ( ; *s != '\0'; s++, n += 2) {
+        p[n + (be ? 1 : 0)] = (unsigned char) *s;
+        p[n + (be ? 0 : 1)] = 0;
+    }
+
+    return n;
+}
+
+static size_t
+put_unit16(unsigned char *p, unsigned u, int be)
+{
+    p[be ? 1 : 0] = (unsigned char) (u & 0xff);
+    p[be ? 0 : 1] = (unsigned char) (u >> 8);
+
+    return 2;
+}
+
+/*
+ * UTF-16 with a byte order mark (Windows PowerShell's `>`), little- and
+ * big-endian: read as UTF-8.  720 KB of U+1F600 and "a" (a surrogate
+ * pair every 6 bytes, so a read of the file ends between a pair's units),
+ * then a lone surrogate and an odd last byte, each read as U+FFFD.
+ * Nothing before or after is lost.
+ */
+Test(reader, utf16_text_is_read_as_utf8)
+{
+    static unsigned char  text[800000];
+    static char           want[700000];
+    char                  path[128], err[256];
+    size_t                n, w, len;
+    ssize_t               last;
+    rs_reader            *r;
+    FILE                 *f;
+
+    for (int be = 0; be <= 1; be++) {
+        n = put_unit16(text, 0xfeff, be);
+        w = 0;
+
+        /* the pairs start at 2 + 6k: the reader's 256 KiB reads end at
+           4 mod 6, between a pair's two units */
+        for (int i = 0; i < 120000; i++) {
+            n += put_unit16(text + n, 0xd83d, be);
+            n += put_unit16(text + n, 0xde00, be);
+            n += put_ascii16(text + n, "a", be);
+            memcpy(want + w, "\xf0\x9f\x98\x80" "a", 5);
+            w += 5;
+        }
+
+        n += put_ascii16(text + n, "\r\n", be);
+        n += put_unit16(text + n, 0xe9, be);
+        memcpy(want + w, "\r\n\xc3\xa9", 4);
+        w += 4;
+
+        n += put_unit16(text + n, 0xdc00, be);
+        n += put_ascii16(text + n, "end\n", be);
+        memcpy(want + w, "\xef\xbf\xbd" "end\n", 7);
+        w += 7;
+
+        text[n++] = 'z';
+        memcpy(want + w, "\xef\xbf\xbd", 3);
+        w += 3;
+        want[w] = '\0';
+
+        snprintf(path, sizeof(path), "%s/u16-%d.log", dir, be);
+        f = fopen(path, "w");
+        cr_assert_not_null(f);
+        cr_assert_eq(fwrite(text, 1, n, f), n);
+        fclose(f);
+
+        r = rs_reader_open(path, err, sizeof(err));
+        cr_assert_not_null(r, "%s", err);
+        read_all(r, &len, &last);
+        cr_assert_eq(len, w, "%s: %zu bytes, want %zu",
+                     be ? "big-endian" : "little-endian", len, w);
+        cr_assert_eq(memcmp(read_all_buf, want, w), 0);
+        cr_assert_eq(last, 0);
+        rs_reader_close(r);
+    }
 }
