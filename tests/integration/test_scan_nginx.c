@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rgt_client.h"
 #include "rgt_nginx.h"
@@ -68,6 +69,19 @@ rstscan(const char *args)
     return j;
 }
 
+/* The first of a class's top clients is key, with count records. */
+static void
+expect_top_client(json_t *rep, const char *cls, const char *key,
+    long long count)
+{
+    json_t  *c;
+
+    c = json_object_get(json_object_get(rep, "classes"), cls);
+    c = json_array_get(json_object_get(c, "top_clients"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(c, "key")), key);
+    cr_assert_eq(json_integer_value(json_object_get(c, "count")), count);
+}
+
 static void
 abort_waiting(const char *from, rgt_abort_how how, unsigned long nth)
 {
@@ -86,7 +100,7 @@ Test(scan_nginx, counts_every_abort_nginx_logged)
                               .send_len = 1000 };
     char               conf[4096], resp[4096], args[2048];
     char               elog[700], alog[700], flog[700];
-    json_t            *rep, *c;
+    json_t            *rep;
 
     cr_assert_eq(rgt_upstream_start(&slow, &so), 0);
     cr_assert_eq(rgt_upstream_start(&trunc, &to), 0);
@@ -142,11 +156,7 @@ Test(scan_nginx, counts_every_abort_nginx_logged)
                  2 + (long long) probes);
     cr_assert_eq(rgt_rstscan_count(rep, "truncated"), 1);
     cr_assert_eq(json_object_size(json_object_get(rep, "classes")), 3);
-    c = json_object_get(json_object_get(rep, "classes"), "client_reset");
-    c = json_array_get(json_object_get(c, "top_clients"), 0);
-    cr_assert_str_eq(json_string_value(json_object_get(c, "key")),
-                     "127.0.0.2");
-    cr_assert_eq(json_integer_value(json_object_get(c, "count")), 2);
+    expect_top_client(rep, "client_reset", "127.0.0.2", 2);
     json_decref(rep);
 
     /* combined: only the three 499s */
@@ -173,5 +183,85 @@ Test(scan_nginx, counts_every_abort_nginx_logged)
     cr_assert_eq(rgt_rstscan_count(rep, "client_closed"),
                  6 + (long long) probes);
     cr_assert_eq(rgt_rstscan_count(rep, "truncated"), 2);
+    json_decref(rep);
+}
+
+
+#define PP_CONF                                                              \
+    RGT_CONF_HEAD                                                            \
+    "http {\n"                                                               \
+    "    @TEMP_PATHS@\n"                                                     \
+    "    access_log off;\n"                                                  \
+    "    server {\n"                                                         \
+    "        listen 127.0.0.1:@PORT0@;\n"                                    \
+    "        listen 127.0.0.1:@PORT1@ proxy_protocol;\n"                     \
+    "        root @PREFIX@/html;\n"                                          \
+    "    }\n"                                                                \
+    "}\n"
+
+/*
+ * Behind a load balancer that speaks the PROXY protocol (AWS NLB, HAProxy
+ * `send-proxy`), its health checks connect and close: nginx writes
+ * "client closed connection while reading PROXY protocol" (was: no class)
+ * and, for a reset, "recv() failed (104: ...) while reading PROXY
+ * protocol".  Three closes and two resets on the proxy_protocol port; a
+ * client that sends the header and a request is served.
+ */
+Test(scan_nginx, proxy_protocol_health_checks_are_client_closes)
+{
+    static const char  req[] = "PROXY TCP4 203.0.113.7 127.0.0.1 40000 80\r\n"
+                               "GET /index.html HTTP/1.0\r\n\r\n";
+    char               elog[700], buf[512];
+    char              *text;
+    size_t             probes;
+    json_t            *rep;
+    int                fd;
+
+    cr_assert_eq(rgt_nginx_write_conf(&ngx, PP_CONF), 0);
+    cr_assert_eq(rgt_nginx_write_file(&ngx, "html/index.html", "hello\n", 6),
+                 0);
+    cr_assert_eq(rgt_nginx_start(&ngx), 0);
+    rgt_nginx_path(&ngx, "logs/error.log", elog, sizeof(elog));
+
+    for (int i = 0; i < 3; i++) {
+        fd = rgt_connect(ngx.port[1], "127.0.0.8", 0);
+        cr_assert_neq(fd, -1);
+        close(fd);
+    }
+    cr_assert_eq(rgt_wait_lines(elog, "client closed connection while"
+                                " reading PROXY protocol", 3, 10000), 0);
+
+    for (int i = 0; i < 2; i++) {
+        fd = rgt_connect(ngx.port[1], "127.0.0.9", 0);
+        cr_assert_neq(fd, -1);
+        rgt_msleep(50);
+        rgt_close_rst(fd);
+    }
+    cr_assert_eq(rgt_wait_lines(elog, "(104: Connection reset by peer) while"
+                                " reading PROXY protocol", 2, 10000), 0);
+
+    fd = rgt_connect(ngx.port[1], "127.0.0.10", 0);
+    cr_assert_neq(fd, -1);
+    cr_assert_eq(rgt_send_all(fd, req, sizeof(req) - 1), 0);
+    cr_assert_gt(read(fd, buf, sizeof(buf)), 12);
+    cr_assert_eq(strncmp(buf, "HTTP/1.1 200", 12), 0, "%.40s", buf);
+    close(fd);
+
+    cr_assert_eq(rgt_nginx_stop(&ngx), 0);
+
+    /* the readiness probes on both ports ("waiting for request", or
+       "reading PROXY protocol") are closes too */
+    text = rgt_read_file(elog, NULL);
+    cr_assert_not_null(text);
+    probes = rgt_count_lines(text, "client closed connection while");
+    cr_assert_geq(probes, 3);
+    free(text);
+
+    rep = rstscan(elog);
+    cr_assert_eq(json_integer_value(json_object_get(rep, "unparsed")), 0);
+    cr_assert_eq(rgt_rstscan_count(rep, "client_closed"), (long long) probes);
+    cr_assert_eq(rgt_rstscan_count(rep, "client_reset"), 2);
+    cr_assert_eq(json_object_size(json_object_get(rep, "classes")), 2);
+    expect_top_client(rep, "client_reset", "127.0.0.9", 2);
     json_decref(rep);
 }

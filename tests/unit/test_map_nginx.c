@@ -51,6 +51,11 @@ Test(map_nginx, client_side_connection_and_request)
           "client_closed", "nginx.client_closed.waiting" },
         { "2026/11/21 10:00:01 [info] 2112#2112: *2 recv() failed (104: Connection reset by peer) while waiting for request, client: 198.51.100.23, server: 0.0.0.0:80",
           "client_reset", "nginx.client_reset.syscall" },
+        /* a load balancer's health check on a proxy_protocol port */
+        { "2026/11/21 10:00:01 [info] 2112#2112: *7 client closed connection while reading PROXY protocol, client: 10.0.3.17, server: 0.0.0.0:443",
+          "client_closed", "nginx.client_closed.waiting" },
+        { "2026/11/21 10:00:01 [info] 2112#2112: *8 recv() failed (104: Connection reset by peer) while reading PROXY protocol, client: 10.0.3.17, server: 0.0.0.0:443",
+          "client_reset", "nginx.client_reset.syscall" },
         { "2026/11/21 10:00:02 [info] 2112#2112: *3 client timed out (110: Connection timed out) while waiting for request, client: 198.51.100.23, server: 0.0.0.0:80",
           "client_timeout", "nginx.client_timeout.timed_out" },
         { "2026/11/21 10:00:02 [info] 2112#2112: *4 client prematurely closed connection while reading client request line, client: 2001:db8::7, server: shop.example.com",
