@@ -82,6 +82,18 @@ Test(map_apache, error_log)
           "client_timeout" },
         { "reqtimeout", "AH01382: Request body read timeout",
           "client_timeout" },
+        /* Windows in another language: the number decides */
+        { "core", "(OS 10054)Eine vorhandene Verbindung wurde vom Remotehost "
+          "geschlossen.  : AH00574: ap_content_length_filter: "
+          "apr_bucket_read() failed", "client_reset" },
+        { "proxy", "(OS 10061)No se puede establecer una conexión ya que el "
+          "equipo de destino denegó expresamente dicha conexión.  : AH00957: "
+          "HTTP: attempt to connect to 127.0.0.1:8080 (localhost) failed",
+          "upstream_refused" },
+        { "core", "(OS 10053)Une connexion établie a été abandonnée par un "
+          "logiciel de votre ordinateur hôte.  : AH00574: "
+          "ap_content_length_filter: apr_bucket_read() failed",
+          "conn_aborted" },
         /* mod_proxy_ajp: the failed read (AH01030) counts, its repeats
            (AH00992, AH00878 with the same status) do not */
         { "proxy_ajp", "(70007)The timeout specified has expired: AH01030: "

@@ -4,6 +4,7 @@
  */
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "test_rules_helpers.h"
@@ -292,4 +293,63 @@ Test(map_java, where_record_sees_the_first_line)
                           "c.e.FeedClosed: by peer\n"), RG_CLASS_SOCKET_CLOSED);
     cr_expect_eq(trh_java("2026-11-21 10:00:14,000 WARN [main] c.e.Feed - gone\n"
                           "c.e.FeedClosed: by peer\n"), RG_CLASS_NONE);
+}
+
+
+/*
+ * On Windows the JDK writes the system's text for 10054 and 10053 in the
+ * installed language, German's 10053 over two lines. Was: a bare
+ * ClientAbortException (client_closed), or nothing at all.
+ */
+Test(map_java, windows_socket_errors_in_other_languages)
+{
+    static const struct {
+        const char  *text;
+        rg_class     cls;
+    } cases[] = {
+        { "Eine bestehende Verbindung wurde softwaregesteuert\n"
+          "durch den Hostcomputer abgebrochen", RG_CLASS_CONN_ABORTED },
+        { "Eine vorhandene Verbindung wurde vom Remotehost geschlossen",
+          RG_CLASS_CLIENT_RESET },
+        { "Une connexion établie a été abandonnée par un logiciel de votre"
+          " ordinateur hôte", RG_CLASS_CONN_ABORTED },
+        { "Une connexion existante a dû être fermée par l’hôte distant",
+          RG_CLASS_CLIENT_RESET },
+        { "Se ha anulado una conexión establecida por el software en su"
+          " equipo host", RG_CLASS_CONN_ABORTED },
+        { "Se ha forzado la interrupción de una conexión existente por el"
+          " host remoto", RG_CLASS_CLIENT_RESET },
+        { "Uma conexão estabelecida foi anulada pelo software no computador"
+          " host", RG_CLASS_CONN_ABORTED },
+        { "Uma ligação estabelecida foi anulada pelo software no computador"
+          " anfitrião", RG_CLASS_CONN_ABORTED },
+        { "Удаленный хост принудительно разорвал существующее подключение",
+          RG_CLASS_CLIENT_RESET },
+        { "Программа на вашем хост-компьютере разорвала установленное"
+          " подключение", RG_CLASS_CONN_ABORTED },
+        { "你的主机中的软件中止了一个已建立的连接。", RG_CLASS_CONN_ABORTED },
+        { "您的主机中的软件中止了一个已建立的连接。", RG_CLASS_CONN_ABORTED },
+        { "远程主机强迫关闭了一个现有的连接。", RG_CLASS_CLIENT_RESET },
+        { "既存の接続はリモート ホストに強制的に切断されました。",
+          RG_CLASS_CLIENT_RESET },
+        { "確立された接続がホスト コンピュータのソウトウェアによって中止され"
+          "ました。", RG_CLASS_CONN_ABORTED },
+    };
+    char  rec[1024];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(rec, sizeof(rec), TOMCAT
+                 "org.apache.catalina.connector.ClientAbortException:"
+                 " java.io.IOException: %s\n" OUTPUT_FRAMES, cases[i].text);
+        cr_expect_eq(trh_java(rec), cases[i].cls, "%s", cases[i].text);
+    }
+
+    /* a JDBC read the database reset: the backend's, in any language */
+    cr_expect_eq(trh_java("2026-11-21 10:00:06,330 ERROR [pool-2-thread-4] "
+        "c.e.orders.OrderRepository - query failed\n"
+        "com.mysql.cj.jdbc.exceptions.CommunicationsException: Communications link failure\n"
+        "Caused by: java.net.SocketException: Eine vorhandene Verbindung wurde vom Remotehost geschlossen\n"
+        "\tat java.base/sun.nio.ch.NioSocketImpl.implRead(NioSocketImpl.java:325)\n"
+        "\tat com.mysql.cj.protocol.ReadAheadInputStream.fill(ReadAheadInputStream.java:107)\n"),
+        RG_CLASS_UPSTREAM_RESET);
 }
