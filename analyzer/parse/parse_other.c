@@ -395,6 +395,14 @@ rs_leading_time(const char *p, size_t len, rs_ts *ts)
         return rs_time_jul(p, len, ts);
     }
 
+    /* GlassFish's and Payara's uniform log format: "[#|2026-11-21T10:00:
+       03.412+0100|WARNING|..." up to a line "|#]" */
+    if (p[0] == '[' && p[1] == '#' && p[2] == '|'
+        && (n = rs_time_iso(p + 3, len - 3, ts)) != 0)
+    {
+        return n + 3;
+    }
+
     if (p[0] == '[' && (n = rs_leading_time(p + 1, len - 1, ts)) != 0) {
         return n + 1;
     }
@@ -495,10 +503,11 @@ rs_parse_java(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
 
     /* a record's first line: the time, then a space (or "]"); Jetty's
        StdErrLog writes "2026-11-21 10:00:00.123:WARN:oejs...", the level
-       after a colon */
+       after a colon; GlassFish "[#|time|" */
     return n != 0 && n + 1 < len
            && (p[n] == ' ' || p[n] == ']'
-               || (p[n] == ':' && p[n + 1] >= 'A' && p[n + 1] <= 'Z'))
+               || (p[n] == ':' && p[n + 1] >= 'A' && p[n + 1] <= 'Z')
+               || (p[n] == '|' && p[1] == '#'))
            ? 1 : 0;
 }
 

@@ -625,6 +625,33 @@ Test(field_logs, utf8_bom_before_the_first_line)
 }
 
 
+/* GlassFish's server.log in its uniform log format ("[#|time|LEVEL|...",
+   the record up to a line "|#]"; was: 4 unparsed lines, its broken pipe
+   lost) and Payara's ODL format ("[time] [Payara ...] [LEVEL] ... [[" up
+   to "]]"). */
+Test(field_logs, glassfish_and_payara_server_log)
+{
+    json_t  *rep = scan("server.log",
+        "[#|2026-11-21T10:00:03.412+0100|WARNING|glassfish3.1.2|javax.enterprise.system.container.web.com.sun.enterprise.web|_ThreadID=33;_ThreadName=Thread-2;|StandardWrapperValve[default]: PWC1406: Servlet.service() for servlet default threw exception\n"
+        "org.apache.catalina.connector.ClientAbortException: java.io.IOException: Broken pipe\n"
+        "\tat org.apache.catalina.connector.OutputBuffer.realWriteBytes(OutputBuffer.java:430)\n"
+        "|#]\n"
+        "\n"
+        "[2026-11-21T10:00:04.412+0100] [Payara 5.2021.1] [WARNING] [] [javax.enterprise.web] [tid: _ThreadID=81 _ThreadName=http-thread-pool::http-listener-1(3)] [timeMillis: 1795255204412] [levelValue: 900] [[\n"
+        "  StandardWrapperValve[default]: Servlet.service() for servlet default threw exception\n"
+        "org.apache.catalina.connector.ClientAbortException: java.io.IOException: Connection reset by peer\n"
+        "\tat org.apache.catalina.connector.OutputBuffer.realWriteBytes(OutputBuffer.java:430)\n"
+        "]]\n",
+        NULL);
+
+    expect_format(rep, "java", 10, 0);
+    expect_classes(rep, 2, (const char *[]) { "broken_pipe", "client_reset" },
+                   (long long []) { 1, 1 });
+    cr_expect_str_eq(first_minute(rep, "broken_pipe"), "2026-11-21T10:00+01:00");
+    json_decref(rep);
+}
+
+
 /* A Java server's console kept by Windows PowerShell (`> console.log`):
    UTF-16 with a byte order mark and CRLF. Was: generic, "0 lines carry
    abort phrases"; now read as UTF-8, the same records as the text. */
