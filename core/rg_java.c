@@ -20,7 +20,9 @@
  * Undertow's response conduit and servlet stream, and Spring 6.1's
  * wrapper of a failed write to the response (logged on one line, with no
  * frames at all), Reactor Netty's HTTP server (WebFlux; Spring Boot
- * shortens the logger to "r.n.http.server.").
+ * shortens the logger to "r.n.http.server."), WebLogic's servlet
+ * container and WebSphere's web container (its ClosedConnectionException
+ * is its ClientAbortException).
  */
 static const char *const  rg_java_response_path[] = {
     "org.apache.catalina.connector.OutputBuffer",
@@ -32,6 +34,9 @@ static const char *const  rg_java_response_path[] = {
     "AsyncRequestNotUsableException",
     "reactor.netty.http.server.",
     "r.n.http.server.",
+    "weblogic.servlet.internal.",
+    "com.ibm.ws.webcontainer.",
+    "ClosedConnectionException",
 };
 
 

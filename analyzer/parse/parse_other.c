@@ -395,6 +395,23 @@ rs_leading_time(const char *p, size_t len, rs_ts *ts)
         return rs_time_jul(p, len, ts);
     }
 
+    /* WebLogic's server log "####<Nov 21, 2026 10:00:03,412 AM CET>
+       <Error> ..." up to a line ">", and its console "<Nov 21, ..." */
+    if (p[0] == '#' && memcmp(p, "####<", 5) == 0
+        && (n = rs_time_jul(p + 5, len - 5, ts)) != 0)
+    {
+        return n + 5;
+    }
+
+    if (p[0] == '<' && (n = rs_time_jul(p + 1, len - 1, ts)) != 0) {
+        return n + 1;
+    }
+
+    /* WebSphere's SystemOut.log "[11/21/26 10:00:04:412 CET] 0000004a" */
+    if (p[1] == '/' || p[2] == '/') {
+        return rs_time_websphere(p, len, ts);
+    }
+
     /* GlassFish's and Payara's uniform log format: "[#|2026-11-21T10:00:
        03.412+0100|WARNING|..." up to a line "|#]" */
     if (p[0] == '[' && p[1] == '#' && p[2] == '|'

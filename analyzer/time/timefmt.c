@@ -352,21 +352,69 @@ rs_time_jul(const char *p, size_t len, rs_ts *ts)
     if ((k = rs_one_or_two(p + n, len - n, &hh)) == 0 || hh < 1 || hh > 12
         || len < n + k + 9 || p[n + k] != ':'
         || rs_digits(p + n + k + 1, 2, &mm) || p[n + k + 3] != ':'
-        || rs_digits(p + n + k + 4, 2, &ss) || p[n + k + 6] != ' '
-        || (p[n + k + 7] != 'A' && p[n + k + 7] != 'P')
-        || p[n + k + 8] != 'M' || mm > 59 || ss > 60)
+        || rs_digits(p + n + k + 4, 2, &ss) || mm > 59 || ss > 60)
+    {
+        return 0;
+    }
+
+    /* WebLogic's milliseconds, then the half of the day */
+    n += k + 6;
+    n += rs_frac(p + n, len - n);
+
+    if (len < n + 3 || p[n] != ' ' || (p[n + 1] != 'A' && p[n + 1] != 'P')
+        || p[n + 2] != 'M')
     {
         return 0;
     }
 
     /* 12 AM is midnight, 12 PM noon */
-    hh = hh % 12 + (p[n + k + 7] == 'P' ? 12 : 0);
+    hh = hh % 12 + (p[n + 1] == 'P' ? 12 : 0);
 
     if (rs_set(ts, y, mo, d, hh, mm, ss)) {
         return 0;
     }
 
-    return n + k + 9;
+    return n + 3;
+}
+
+
+size_t
+rs_time_websphere(const char *p, size_t len, rs_ts *ts)
+{
+    int     y, mo, d, hh, mm, ss;
+    size_t  n, k;
+
+    /* "11/21/26 10:00:00:123", "1/5/26 9:03:04:412" */
+    if ((n = rs_one_or_two(p, len, &mo)) == 0 || len < n + 16
+        || p[n] != '/')
+    {
+        return 0;
+    }
+    n++;
+
+    if ((k = rs_one_or_two(p + n, len - n, &d)) == 0 || p[n + k] != '/'
+        || rs_digits(p + n + k + 1, 2, &y) || p[n + k + 3] != ' ')
+    {
+        return 0;
+    }
+    n += k + 4;
+
+    if ((k = rs_one_or_two(p + n, len - n, &hh)) == 0 || len < n + k + 10
+        || p[n + k] != ':' || rs_digits(p + n + k + 1, 2, &mm)
+        || p[n + k + 3] != ':' || rs_digits(p + n + k + 4, 2, &ss)
+        || p[n + k + 6] != ':' || p[n + k + 7] < '0' || p[n + k + 7] > '9'
+        || hh > 23 || mm > 59 || ss > 60
+        || rs_set(ts, 2000 + y, mo, d, hh, mm, ss))
+    {
+        return 0;
+    }
+    n += k + 7;
+
+    while (n < len && p[n] >= '0' && p[n] <= '9') {
+        n++;
+    }
+
+    return n;
 }
 
 

@@ -56,9 +56,16 @@ size_t rs_time_of_day(const char *p, size_t len);
 /*
  * Nov 21, 2026 10:00:00 AM (java.util.logging's SimpleFormatter, the first
  * of its two lines; old Tomcat's catalina.out): day and hour may have one
- * digit.
+ * digit; WebLogic writes milliseconds, "10:00:00,123 AM".
  */
 size_t rs_time_jul(const char *p, size_t len, rs_ts *ts);
+
+/*
+ * 11/21/26 10:00:00:123 (WebSphere's SystemOut.log, in brackets, a time
+ * zone's name after it): month, day and hour may have one digit, the year
+ * two.
+ */
+size_t rs_time_websphere(const char *p, size_t len, rs_ts *ts);
 
 /* Sat Nov 21 10:00:00.123456 2026 (Apache 2.4 error log, in brackets). */
 size_t rs_time_apache_error(const char *p, size_t len, rs_ts *ts);

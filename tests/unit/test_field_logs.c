@@ -652,6 +652,43 @@ Test(field_logs, glassfish_and_payara_server_log)
 }
 
 
+/* WebLogic's server log ("####<Nov 21, 2026 10:00:03,412 AM CET> <Error>
+   ..." up to a line ">", its console "<Nov 21, ...>") and WebSphere's
+   SystemOut.log ("[11/21/26 10:00:05:412 CET] 0000004b ..."; its
+   ClosedConnectionException is Tomcat's ClientAbortException): was
+   generic, nothing read. Resets in their servlet containers' frames are
+   the client's. */
+Test(field_logs, weblogic_and_websphere_logs)
+{
+    json_t  *rep = scan("server.log",
+        "####<Nov 21, 2026 10:00:03,412 AM CET> <Error> <HTTP> <web01> <AdminServer> <[ACTIVE] ExecuteThread: '3' for queue: 'weblogic.kernel.Default (self-tuning)'> <<WLS Kernel>> <> <> <1795255203412> <BEA-101083> <Connection failure.\n"
+        "java.net.SocketException: Broken pipe\n"
+        "\tat java.net.SocketOutputStream.socketWrite0(Native Method)\n"
+        "\tat weblogic.servlet.internal.ChunkOutput.write(ChunkOutput.java:326)\n"
+        ">\n"
+        "####<Nov 21, 2026 10:00:04,100 AM CET> <Error> <HTTP> <web01> <AdminServer> <[ACTIVE] ExecuteThread: '5' for queue: 'weblogic.kernel.Default (self-tuning)'> <<WLS Kernel>> <> <> <1795255204100> <BEA-101083> <Connection failure.\n"
+        "java.net.SocketException: Connection reset by peer\n"
+        "\tat java.net.SocketOutputStream.socketWrite0(Native Method)\n"
+        "\tat weblogic.servlet.internal.ServletOutputStreamImpl.flush(ServletOutputStreamImpl.java:195)\n"
+        ">\n"
+        "<Nov 21, 2026 10:00:04,800 AM CET> <Notice> <WebLogicServer> <BEA-000360> <The server started in RUNNING mode.>\n"
+        "[11/21/26 10:00:05:412 CET] 0000004b servlet       E com.ibm.ws.webcontainer.servlet.ServletWrapper service SRVE0014E: Uncaught service() exception root cause dispatcher: com.ibm.wsspi.webcontainer.ClosedConnectionException: OutputStream encountered error during write\n"
+        "\tat com.ibm.ws.webcontainer.channel.WCCByteBufferOutputStream.write(WCCByteBufferOutputStream.java:111)\n"
+        "Caused by: java.io.IOException: Connection reset by peer\n"
+        "[11/21/26 10:00:06:412 CET] 0000004c servlet       E com.ibm.ws.webcontainer.servlet.ServletWrapper service SRVE0014E: Uncaught service() exception root cause dispatcher: com.ibm.wsspi.webcontainer.ClosedConnectionException: OutputStream encountered error during write\n"
+        "\tat com.ibm.ws.webcontainer.channel.WCCByteBufferOutputStream.write(WCCByteBufferOutputStream.java:111)\n"
+        "[1/5/26 9:03:04:412 CET] 00000001 WsServerImpl  A   WSVR0001I: Server server1 open for e-business\n",
+        NULL);
+
+    expect_format(rep, "java", 17, 0);
+    expect_classes(rep, 3, (const char *[]) { "client_reset", "broken_pipe",
+                   "client_closed" }, (long long []) { 2, 1, 1 });
+    cr_expect_str_eq(first_minute(rep, "broken_pipe"), "2026-11-21T10:00");
+    cr_expect_str_eq(first_minute(rep, "client_closed"), "2026-11-21T10:00");
+    json_decref(rep);
+}
+
+
 /* A Java server's console kept by Windows PowerShell (`> console.log`):
    UTF-16 with a byte order mark and CRLF. Was: generic, "0 lines carry
    abort phrases"; now read as UTF-8, the same records as the text. */
