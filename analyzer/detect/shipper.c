@@ -268,11 +268,12 @@ rs_envelope(const char *p, size_t len, char *out, size_t cap, size_t *olen,
     }
 
     /* a Java logger's own JSON (logstash-logback-encoder's "logger_name",
-       ECS's "log.logger") is the server's line, not a shipper's envelope:
-       its "message" alone would lose the stack trace and the time (the
-       java parser reads the line itself) */
+       ECS's "log.logger", Log4j2's "loggerName") is the server's line,
+       not a shipper's envelope: its "message" alone would lose the stack
+       trace and the time (the java parser reads the line itself) */
     if (s == NULL || json_is_string(json_object_get(doc, "logger_name"))
-        || json_is_string(json_object_get(doc, "log.logger")))
+        || json_is_string(json_object_get(doc, "log.logger"))
+        || json_is_string(json_object_get(doc, "loggerName")))
     {
         json_decref(doc);
         return 0;

@@ -458,9 +458,54 @@ rs_java_after_time_of_day(const char *p, size_t len)
 
 
 /*
+ * Log4j2's JsonLayout writes the time as seconds since the epoch:
+ * "instant":{"epochSecond":1795255203,"nanoOfSecond":...} since 2.11,
+ * "timeMillis":1795255203412 before.  1 with the time (UTC), else 0.
+ */
+static int
+rs_java_json_epoch(const char *p, size_t len, rs_ts *ts)
+{
+    static const struct {
+        const char  *key;
+        uint64_t     per_sec;
+    } keys[] = {
+        { "\"instant\":{\"epochSecond\":", 1 },
+        { "\"timeMillis\":", 1000 },
+    };
+    const char  *t;
+    rg_str       num;
+    uint64_t     v;
+    size_t       i, n;
+
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        n = strlen(keys[i].key);
+        t = memmem(p, len, keys[i].key, n);
+        if (t == NULL) {
+            continue;
+        }
+
+        num.p = t + n;
+        num.len = (size_t) (p + len - num.p);
+        if (rg_str_digits(num, 999999999999999ULL, &v) == 0) {
+            continue;
+        }
+
+        ts->sec = (int64_t) (v / keys[i].per_sec);
+        ts->off_min = 0;
+        ts->has_off = 1;
+        ts->valid = 1;
+        return 1;
+    }
+
+    return 0;
+}
+
+
+/*
  * A Java logger's JSON line (logstash-logback-encoder: "@timestamp",
  * "logger_name", the trace in "stack_trace"; ECS: "log.logger",
- * "error.stack_trace") is a record of its own, read as it stands: the
+ * "error.stack_trace"; Log4j2's JsonLayout: "loggerName", the exception
+ * in "thrown") is a record of its own, read as it stands: the
  * rules find the exception in its escaped text.  1 with its time, 0 when
  * the line is no such object.
  */
@@ -474,7 +519,8 @@ rs_java_json(const char *p, size_t len, rs_ts *ts)
 
     if (len < 2 || p[0] != '{'
         || (memmem(p, len, "\"logger_name\":\"", 15) == NULL
-            && memmem(p, len, "\"log.logger\":\"", 14) == NULL))
+            && memmem(p, len, "\"log.logger\":\"", 14) == NULL
+            && memmem(p, len, "\"loggerName\":\"", 14) == NULL))
     {
         return 0;
     }
@@ -489,7 +535,7 @@ rs_java_json(const char *p, size_t len, rs_ts *ts)
         }
     }
 
-    return 0;
+    return rs_java_json_epoch(p, len, ts);
 }
 
 

@@ -689,6 +689,29 @@ Test(field_logs, weblogic_and_websphere_logs)
 }
 
 
+/* Log4j2's JsonLayout (a Spring Boot app in a container): "loggerName",
+   the time as "instant":{"epochSecond":...} (2.11+) or "timeMillis", the
+   exception in "thrown". Was: taken for a shipper's envelope, its
+   "message" alone read, nothing found. */
+Test(field_logs, log4j2_json_layout)
+{
+    json_t  *rep = scan("app.json",
+        "{\"instant\":{\"epochSecond\":1795255203,\"nanoOfSecond\":412000000},\"thread\":\"http-nio-8080-exec-7\",\"level\":\"ERROR\",\"loggerName\":\"org.apache.catalina.core.ContainerBase.[Tomcat].[localhost].[/].[dispatcherServlet]\",\"message\":\"Servlet.service() for servlet [dispatcherServlet] threw exception\",\"thrown\":{\"commonElementCount\":0,\"localizedMessage\":\"java.io.IOException: Broken pipe\",\"message\":\"java.io.IOException: Broken pipe\",\"name\":\"org.apache.catalina.connector.ClientAbortException\",\"extendedStackTrace\":[{\"class\":\"org.apache.catalina.connector.OutputBuffer\",\"method\":\"realWriteBytes\",\"file\":\"OutputBuffer.java\",\"line\":353,\"exact\":false,\"location\":\"tomcat-embed-core-9.0.83.jar\",\"version\":\"9.0.83\"}]},\"endOfBatch\":false,\"loggerFqcn\":\"org.apache.logging.log4j.spi.AbstractLogger\",\"threadId\":33,\"threadPriority\":5}\n"
+        "{\"timeMillis\":1795255264412,\"thread\":\"http-nio-8080-exec-8\",\"level\":\"WARN\",\"loggerName\":\"org.springframework.web.servlet.mvc.method.annotation.ExceptionHandlerExceptionResolver\",\"message\":\"Resolved [org.springframework.web.context.request.async.AsyncRequestNotUsableException: ServletOutputStream failed to write: java.io.IOException: Connection reset by peer]\",\"endOfBatch\":false,\"loggerFqcn\":\"org.apache.commons.logging.LogAdapter$Log4jLog\",\"threadId\":34,\"threadPriority\":5}\n"
+        "{\"instant\":{\"epochSecond\":1795255265,\"nanoOfSecond\":0},\"thread\":\"main\",\"level\":\"INFO\",\"loggerName\":\"com.example.App\",\"message\":\"Started App in 3.2 seconds\",\"endOfBatch\":false,\"loggerFqcn\":\"x\",\"threadId\":1,\"threadPriority\":5}\n",
+        NULL);
+
+    expect_format(rep, "java", 3, 0);
+    expect_classes(rep, 2, (const char *[]) { "broken_pipe",
+                   "client_reset" }, (long long []) { 1, 1 });
+    cr_expect_str_eq(first_minute(rep, "broken_pipe"),
+                     "2026-11-21T10:00+00:00");
+    cr_expect_str_eq(first_minute(rep, "client_reset"),
+                     "2026-11-21T10:01+00:00");
+    json_decref(rep);
+}
+
+
 /* A Java server's console kept by Windows PowerShell (`> console.log`):
    UTF-16 with a byte order mark and CRLF. Was: generic, "0 lines carry
    abort phrases"; now read as UTF-8, the same records as the text. */
