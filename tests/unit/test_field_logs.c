@@ -712,6 +712,30 @@ Test(field_logs, log4j2_json_layout)
 }
 
 
+/* Quarkus and Keycloak (Vert.x): "VertxException: Connection was closed"
+   while writing a response (a reload held down), "HttpClosedException"
+   while reading a request body: the client's; the Vert.x HTTP client's
+   "Connection was closed" on a pooled connection: the backend's. Was:
+   nothing counted. */
+Test(field_logs, vertx_connection_was_closed)
+{
+    json_t  *rep = scan("quarkus.log",
+        "2026-11-21 17:51:03,913 ERROR [org.jbo.thr.errors] (executor-thread-4) Thread Thread[executor-thread-4,5,main] threw an uncaught exception: java.lang.RuntimeException: java.io.IOException: java.io.IOException: io.vertx.core.VertxException: Connection was closed\n"
+        "\tat io.quarkus.resteasy.runtime.standalone.VertxHttpRequest$VertxExecutionContext$VertxHttpAsyncResponse.vertxFlush(VertxHttpRequest.java:396)\n"
+        "\tat org.jboss.threads.EnhancedQueueExecutor$Task.run(EnhancedQueueExecutor.java:2449)\n"
+        "2026-11-21 17:51:04,100 ERROR [io.ver.cor.htt.imp.HttpClientRequestImpl] (vert.x-eventloop-thread-1) {} Connection was closed\n"
+        "2026-11-21 17:51:05,100 ERROR [io.qua.ver.htt.run.QuarkusErrorHandler] (executor-thread-2) HTTP Request to /upload failed, error id: 6c9d5a9e-1: java.io.IOException: java.io.IOException: io.vertx.core.http.HttpClosedException: Connection was closed\n"
+        "\tat org.jboss.resteasy.reactive.server.vertx.VertxInputStream$VertxBlockingInput.readBlocking(VertxInputStream.java:255)\n"
+        "2026-11-21 17:51:06,100 INFO  [io.quarkus] (main) app 1.0 started in 1.2s\n",
+        NULL);
+
+    expect_format(rep, "java", 7, 0);
+    expect_classes(rep, 2, (const char *[]) { "client_closed",
+                   "upstream_closed" }, (long long []) { 2, 1 });
+    json_decref(rep);
+}
+
+
 /* A Java server's console kept by Windows PowerShell (`> console.log`):
    UTF-16 with a byte order mark and CRLF. Was: generic, "0 lines carry
    abort phrases"; now read as UTF-8, the same records as the text. */
