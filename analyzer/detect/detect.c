@@ -116,11 +116,13 @@ rg_format
 rs_detect(rs_parser *ps, const char *head, size_t len, int format,
     rs_shipper *sh, rg_format *also)
 {
-    const char  *p = head, *nl;
-    size_t       best, tried, sc, t, n;
-    rg_format    f, got, a;
-    rs_shipper   words;
-    unsigned     k, best_k = 0;
+    static const rs_ship_kind  kinds[] = { RS_SHIP_GREP, RS_SHIP_INDENT };
+    const char                *p = head, *nl;
+    size_t                     best, tried, sc, t, n, i;
+    rg_format                  f, got, a;
+    rs_shipper                 words;
+    rs_ship_kind               glued = RS_SHIP_NONE;
+    unsigned                   k, best_k = 0;
 
     rs_ship_sniff(sh, head, len);
 
@@ -160,7 +162,26 @@ rs_detect(rs_parser *ps, const char *head, size_t len, int format,
         }
     }
 
-    if (best_k > 0) {
+    /* or a file's name glued before each line (grep over several files),
+       or blanks (lines pasted into a document) */
+    for (i = 0; i < 2; i++) {
+        memset(&words, 0, sizeof(rs_shipper));
+        words.kind = kinds[i];
+        f = rs_detect_score(ps, head, len, format, &words, &sc, &t, &a);
+        if (f != RG_FORMAT_GENERIC && sc > best) {
+            best = sc;
+            best_k = 0;
+            glued = kinds[i];
+            got = f;
+            *also = a;
+        }
+    }
+
+    if (glued != RS_SHIP_NONE) {
+        memset(sh, 0, sizeof(rs_shipper));
+        sh->kind = glued;
+
+    } else if (best_k > 0) {
         rs_ship_words(sh, best_k, p, n);
     }
 

@@ -32,6 +32,8 @@ rs_ship_name(const rs_shipper *sh)
     case RS_SHIP_DOCKER:  return "docker";
     case RS_SHIP_JSON:    return "json";
     case RS_SHIP_WORDS:   return "words";
+    case RS_SHIP_GREP:    return "grep";
+    case RS_SHIP_INDENT:  return "indent";
     default:              return NULL;
     }
 }
@@ -321,10 +323,72 @@ rs_words(const rs_shipper *sh, const char *p, size_t len)
             return 0;
         }
 
-        q = sp + 1;
+        /* docker compose pads its service's name: "nginx-1  | " */
+        for (q = sp + 1; q < end && *q == ' '; q++) {
+            /* void */
+        }
     }
 
     return (size_t) (q - p);
+}
+
+
+/*
+ * grep's "FILE:" or "FILE:N:" glued before the line (FILE has no blank
+ * and names a file: a '/' or a '.' in it; with -n over one file only
+ * "N:"): its length, 0 when the line does not start so.
+ */
+static size_t
+rs_grep(const char *p, size_t len)
+{
+    const char  *c, *q;
+    size_t       i;
+    int          file = 0, digits = 1;
+
+    c = memchr(p, ':', len);
+    if (c == NULL || c == p) {
+        return 0;
+    }
+
+    for (i = 0; p + i < c; i++) {
+        if (p[i] == ' ' || p[i] == '\t') {
+            return 0;
+        }
+        file |= p[i] == '/' || p[i] == '.';
+        digits &= p[i] >= '0' && p[i] <= '9';
+    }
+
+    if (!file && !digits) {
+        return 0;
+    }
+
+    q = c + 1;
+
+    /* then grep -n's line number */
+    if (file) {
+        for (i = 0; q + i < p + len && q[i] >= '0' && q[i] <= '9'; i++) {
+            /* void */
+        }
+        if (i > 0 && q + i < p + len && q[i] == ':') {
+            q += i + 1;
+        }
+    }
+
+    return (size_t) (q - p);
+}
+
+
+/* Blanks before the line: their length, 0 when there are none. */
+static size_t
+rs_indent(const char *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len && (p[i] == ' ' || p[i] == '\t'); i++) {
+        /* void */
+    }
+
+    return i < len ? i : 0;
 }
 
 
@@ -422,6 +486,14 @@ rs_ship_strip(const rs_shipper *sh, const char *line, size_t len,
 
     case RS_SHIP_WORDS:
         n = rs_words(sh, line, len);
+        break;
+
+    case RS_SHIP_GREP:
+        n = rs_grep(line, len);
+        break;
+
+    case RS_SHIP_INDENT:
+        n = rs_indent(line, len);
         break;
 
     default:

@@ -21,6 +21,13 @@
  *                         --format short, CloudWatch's export to S3:
  *                                         2026-11-21T10:00:00.123Z <line>
  *                         awslogs get:    <group> <stream> <line>
+ *                         docker compose: nginx-1  | <line> (the words
+ *                                         may be padded with spaces)
+ *   grep:               a file's name glued before the line, as grep
+ *                       prints it over several files, with -n its line
+ *                       number too: error.log:<line>, error.log:12:<line>
+ *   indent:             blanks before every line (lines pasted into a
+ *                       document or an issue)
  *
  * The kind is chosen once per file, from its head (detect.c), so a plain
  * log pays one compare per line.  The syslog/journald prefix (syslog.h) is
@@ -38,7 +45,9 @@ typedef enum {
     RS_SHIP_CRI,
     RS_SHIP_DOCKER,
     RS_SHIP_JSON,
-    RS_SHIP_WORDS
+    RS_SHIP_WORDS,
+    RS_SHIP_GREP,
+    RS_SHIP_INDENT
 } rs_ship_kind;
 
 /* The words skipped at most (RS_SHIP_WORDS). */

@@ -736,6 +736,65 @@ Test(field_logs, vertx_connection_was_closed)
 }
 
 
+/* Logs as people paste and share them: grep's output over rotated files
+   (the file's name glued before each line, with -n its line number too),
+   `docker compose logs` ("nginx-1  | "), and lines indented in a document
+   (a Java trace too). Each was generic, nothing counted. */
+Test(field_logs, pasted_and_grepped_prefixes)
+{
+    static const struct {
+        const char  *name, *text, *format, *prefix;
+        long long    resets, timeouts;
+    } cases[] = {
+        { "grep.txt",
+          "/var/log/nginx/error.log:" NGX_RESET "\n"
+          "/var/log/nginx/error.log.1:" NGX_RESET "\n"
+          "/var/log/nginx/error.log.1:" NGX_TIMEOUT_A NGX_TIMEOUT_B "\n",
+          "nginx-error", "grep", 2, 1 },
+        { "grep-n.txt",
+          "error.log:120:" NGX_RESET "\n"
+          "error.log:121:" NGX_TIMEOUT_A NGX_TIMEOUT_B "\n"
+          "error.log:200:" NGX_RESET "\n",
+          "nginx-error", "grep", 2, 1 },
+        { "compose.txt",
+          "nginx-1  | " NGX_RESET "\n"
+          "nginx-1  | " NGX_TIMEOUT_A NGX_TIMEOUT_B "\n"
+          "nginx-1  | " NGX_RESET "\n",
+          "nginx-error", "words", 2, 1 },
+        { "issue.md",
+          "    " NGX_RESET "\n"
+          "    " NGX_RESET "\n"
+          "    " NGX_TIMEOUT_A NGX_TIMEOUT_B "\n",
+          "nginx-error", "indent", 2, 1 },
+        { "trace.md",
+          "    2026-11-21 10:00:04.100  WARN 4121 --- [nio-8080-exec-2] o.a.c.c.C.[.[.[/].[dispatcherServlet] : Servlet.service() threw exception\n"
+          "    org.apache.catalina.connector.ClientAbortException: java.io.IOException: Connection reset by peer\n"
+          "    \tat org.apache.catalina.connector.OutputBuffer.realWriteBytes(OutputBuffer.java:353)\n",
+          "java", "indent", 1, 0 },
+    };
+    char     want[64], args[512];
+    json_t  *rep;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        rep = scan(cases[i].name, cases[i].text, NULL);
+        expect_format(rep, cases[i].format, 3, 0);
+        cr_expect_eq(rgt_rstscan_count(rep, "client_reset"), cases[i].resets,
+                     "%s", cases[i].name);
+        cr_expect_eq(rgt_rstscan_count(rep, "upstream_timeout"),
+                     cases[i].timeouts, "%s", cases[i].name);
+        json_decref(rep);
+
+        /* the text report's run names the prefix on stderr */
+        snprintf(args, sizeof(args), "'%s/%s'", dir, cases[i].name);
+        cr_assert_eq(run(args), 0, "%s", errtext);
+        snprintf(want, sizeof(want), "behind a prefix: %s (detected)",
+                 cases[i].prefix);
+        cr_expect_not_null(strstr(errtext, want), "%s: %s", cases[i].name,
+                           errtext);
+    }
+}
+
+
 /* A Java server's console kept by Windows PowerShell (`> console.log`):
    UTF-16 with a byte order mark and CRLF. Was: generic, "0 lines carry
    abort phrases"; now read as UTF-8, the same records as the text. */
