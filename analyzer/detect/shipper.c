@@ -299,6 +299,26 @@ rs_envelope(const char *p, size_t len, char *out, size_t cap, size_t *olen,
 }
 
 
+/*
+ * A first word that may change from line to line: kubectl's
+ * "[pod/nginx-7d9f/nginx]", or docker compose's replica name before its
+ * "|" (sp: the blank after the word, end: the line's end).
+ */
+static int
+rs_any_word(const char *w, size_t n, const char *sp, const char *end)
+{
+    if (n > 2 && w[0] == '[' && w[n - 1] == ']') {
+        return 1;
+    }
+
+    while (sp < end && *sp == ' ') {
+        sp++;
+    }
+
+    return end - sp >= 2 && sp[0] == '|' && sp[1] == ' ';
+}
+
+
 /* After sh->words words whose first is what the file's first showed; the
    text's offset, 0 when the line does not start so. */
 static size_t
@@ -317,6 +337,8 @@ rs_words(const rs_shipper *sh, const char *p, size_t len)
         if (i == 0
             && (sh->first_iso
                 ? rs_time_iso(p, (size_t) (sp - p), &ts) != (size_t) (sp - p)
+                : sh->first_any
+                ? !rs_any_word(p, (size_t) (sp - p), sp, end)
                 : ((size_t) (sp - p) != sh->first_len
                    || memcmp(p, sh->first, sh->first_len) != 0)))
         {
@@ -452,6 +474,8 @@ rs_ship_words(rs_shipper *sh, unsigned n, const char *p, size_t len)
     sh->kind = RS_SHIP_WORDS;
     sh->words = n;
     sh->first_iso = rs_time_iso(p, w, &ts) == w && w > 0;
+    sh->first_any = rs_any_word(p, w, p + w, p + len)
+                    && (p[0] == '[' || n > 1);
     sh->first_len = w < sizeof(sh->first) ? w : sizeof(sh->first);
     memcpy(sh->first, p, sh->first_len);
 }

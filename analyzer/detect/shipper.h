@@ -62,6 +62,10 @@ typedef struct {
     /* RS_SHIP_WORDS: how many, and what the first is */
     unsigned      words;
     int           first_iso;        /* an ISO time; else first[] */
+    int           first_any;        /* any word: "[pod/name/container]"
+                                       (kubectl logs --prefix), or one
+                                       before "|" (docker compose's
+                                       replicas "nginx-1", "nginx-2") */
     char          first[128];
     size_t        first_len;
 

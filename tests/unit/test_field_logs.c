@@ -738,8 +738,9 @@ Test(field_logs, vertx_connection_was_closed)
 
 /* Logs as people paste and share them: grep's output over rotated files
    (the file's name glued before each line, with -n its line number too),
-   `docker compose logs` ("nginx-1  | "), and lines indented in a document
-   (a Java trace too). Each was generic, nothing counted. */
+   `docker compose logs` ("nginx-1  | ", replicas "nginx-2  | " too),
+   `kubectl logs --prefix` over several pods, and lines indented in a
+   document (a Java trace too). Each was generic or partly read. */
 Test(field_logs, pasted_and_grepped_prefixes)
 {
     static const struct {
@@ -760,6 +761,16 @@ Test(field_logs, pasted_and_grepped_prefixes)
           "nginx-1  | " NGX_RESET "\n"
           "nginx-1  | " NGX_TIMEOUT_A NGX_TIMEOUT_B "\n"
           "nginx-1  | " NGX_RESET "\n",
+          "nginx-error", "words", 2, 1 },
+        { "replicas.txt",
+          "nginx-1  | " NGX_RESET "\n"
+          "nginx-2  | " NGX_TIMEOUT_A NGX_TIMEOUT_B "\n"
+          "nginx-1  | " NGX_RESET "\n",
+          "nginx-error", "words", 2, 1 },
+        { "pods.txt",
+          "[pod/nginx-7d9f5-x2k4p/nginx] " NGX_RESET "\n"
+          "[pod/nginx-7d9f5-q8r2m/nginx] " NGX_RESET "\n"
+          "[pod/nginx-7d9f5-q8r2m/nginx] " NGX_TIMEOUT_A NGX_TIMEOUT_B "\n",
           "nginx-error", "words", 2, 1 },
         { "issue.md",
           "    " NGX_RESET "\n"
