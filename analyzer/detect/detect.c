@@ -178,8 +178,10 @@ rs_detect(rs_parser *ps, const char *head, size_t len, int format,
     }
 
     if (glued != RS_SHIP_NONE) {
-        memset(sh, 0, sizeof(rs_shipper));
+        /* only the kind: sh's buffer (a scanner's, kept from file to
+           file) stays */
         sh->kind = glued;
+        sh->words = 0;
 
     } else if (best_k > 0) {
         rs_ship_words(sh, best_k, p, n);

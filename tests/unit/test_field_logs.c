@@ -783,7 +783,7 @@ Test(field_logs, pasted_and_grepped_prefixes)
           "    \tat org.apache.catalina.connector.OutputBuffer.realWriteBytes(OutputBuffer.java:353)\n",
           "java", "indent", 1, 0 },
     };
-    char     want[64], args[512];
+    char     want[64], args[1024], path[512];
     json_t  *rep;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -803,6 +803,24 @@ Test(field_logs, pasted_and_grepped_prefixes)
         cr_expect_not_null(strstr(errtext, want), "%s: %s", cases[i].name,
                            errtext);
     }
+
+    /* one scanner (-j 1) over a Docker log (its joined parts use the
+       scanner's buffer) and then the grep output: each file its own
+       prefix, the buffer kept (a leak here failed the fuzzers; under make
+       asan, LeakSanitizer's exit status fails the run) */
+    put("docker.log", "{\"log\":\"" NGX_TIMEOUT_A "\",\"stream\":\"stderr\","
+        "\"time\":\"2026-11-21T10:00:01.1Z\"}\n{\"log\":\"" NGX_TIMEOUT_B
+        "\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-21T10:00:01.1Z\"}\n",
+        path, sizeof(path));
+    snprintf(args, sizeof(args), "-j 1 --json '%s/docker.log' '%s/grep.txt'",
+             dir, dir);
+    cr_assert_eq(run(args), 0, "%s", errtext);
+    rep = json_loads(out, 0, NULL);
+    cr_assert_not_null(rep, "%s", out);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_reset"), 2);
+    cr_expect_eq(rgt_rstscan_count(rep, "upstream_timeout"), 2);
+    cr_expect_eq(json_integer_value(json_object_get(rep, "unparsed")), 0);
+    json_decref(rep);
 }
 
 
