@@ -288,13 +288,17 @@ fuzz_scan(const uint8_t *data, size_t size, int format, const char *layout,
         abort();
     }
     f = &agg.files[0];
-    /* compressed input (gzip, or zstd's frame or skippable frame) decodes
-       to other bytes than it has */
+    /* compressed input (gzip, or zstd's frame or skippable frame) and
+       UTF-16 after its byte order mark (not UTF-32's FF FE 00 00) decode
+       to other bytes than they have */
     gzip = (size >= 2 && data[0] == 0x1f && data[1] == 0x8b)
            || (size >= 4 && ((data[0] == 0x28 && data[1] == 0xb5
                               && data[2] == 0x2f && data[3] == 0xfd)
                              || ((data[0] & 0xf0) == 0x50 && data[1] == 0x2a
-                                 && data[2] == 0x4d && data[3] == 0x18)));
+                                 && data[2] == 0x4d && data[3] == 0x18)))
+           || (size >= 2 && data[0] == 0xfe && data[1] == 0xff)
+           || (size >= 2 && data[0] == 0xff && data[1] == 0xfe
+               && !(size >= 4 && data[2] == 0 && data[3] == 0));
 
     if ((!gzip && f->error == NULL && f->bytes != size)
         || f->unparsed > f->lines || agg.unparsed > agg.lines)
