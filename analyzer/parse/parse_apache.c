@@ -170,7 +170,8 @@ rs_apache_field(rg_str in, rs_parsed *out)
 
 /*
  * Apache 2.0/2.2 name no module: their proxy writes "proxy: " at the head
- * of its messages (after the errno text), which stands for the module.
+ * of its messages (after the errno text), which stands for the module, and
+ * mod_proxy_ajp names its function.
  */
 static void
 rs_apache_proxy_module(rg_str msg, rs_parsed *out)
@@ -193,6 +194,12 @@ rs_apache_proxy_module(rg_str msg, rs_parsed *out)
     if (end - p >= 7 && memcmp(p, "proxy: ", 7) == 0) {
         out->f.f[RG_FIELD_MODULE].p = p;
         out->f.f[RG_FIELD_MODULE].len = 5;
+
+    } else if (end - p >= 17 && memcmp(p, "ajp_ilink_receive", 17) == 0) {
+        /* mod_proxy_ajp's read from the backend, "ajp_ilink_receive()
+           can't receive header" (2.4 writes AH01030 and the module) */
+        out->f.f[RG_FIELD_MODULE].p = "proxy_ajp";
+        out->f.f[RG_FIELD_MODULE].len = 9;
     }
 }
 

@@ -870,6 +870,30 @@ Test(field_logs, apache_ajp_failure_counts_once)
 }
 
 
+/* Apache 2.2 names no module: its proxy's "proxy: " and mod_proxy_ajp's
+   "ajp_ilink_receive()" stand for it (the AJP timeout was the client's);
+   the AJP failure's repeat "proxy: read response failed" is not counted;
+   core_output_filter's lines are the client's. */
+Test(field_logs, apache_22_proxy_lines_are_the_backend_s)
+{
+    json_t  *rep = scan("error_log",
+        "[Tue Apr 14 12:48:31 2015] [error] [client 10.0.0.1] (70007)The timeout specified has expired: proxy: error reading status line from remote server 127.0.0.1:8080\n"
+        "[Tue Apr 14 12:48:32 2015] [error] (70007)The timeout specified has expired: ajp_ilink_receive() can't receive header\n"
+        "[Tue Apr 14 12:48:32 2015] [error] [client 10.0.0.2] (70007)The timeout specified has expired: proxy: read response failed from [::1]:8009 (localhost)\n"
+        "[Tue Apr 14 12:48:33 2015] [error] [client 10.0.0.3] (104)Connection reset by peer: proxy: error reading status line from remote server 127.0.0.1:8080\n"
+        "[Tue Apr 14 12:48:34 2015] [error] [client 10.0.0.4] (111)Connection refused: proxy: HTTP: attempt to connect to 127.0.0.1:8080 (localhost) failed\n"
+        "[Tue Apr 14 12:48:35 2015] [info] [client 10.0.0.5] (104)Connection reset by peer: core_output_filter: writing data to the network\n"
+        "[Tue Apr 14 12:48:36 2015] [info] [client 10.0.0.6] (70007)The timeout specified has expired: core_output_filter: writing data to the network\n",
+        NULL);
+
+    expect_format(rep, "apache-error", 7, 0);
+    expect_classes(rep, 5, (const char *[]) { "upstream_timeout",
+                   "upstream_reset", "upstream_refused", "client_timeout",
+                   "client_reset" }, (long long []) { 2, 1, 1, 1, 1 });
+    json_decref(rep);
+}
+
+
 /* A TLS frontend's connection errors, written in HAProxy's error-log
    format ("fe/bind: words", no termination state) between its HTTP
    records: were unparsed. A client that closed or reset during the
