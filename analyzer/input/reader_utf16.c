@@ -24,6 +24,8 @@ typedef struct {
     unsigned char  *in;
     size_t          cap, len, pos;
     int             eof;
+    char            hold[4];        /* converted, not yet handed out */
+    size_t          held;
 } rs_utf16;
 
 
@@ -78,19 +80,18 @@ rs_utf16_open(rs_reader *r, const unsigned char *head, size_t n)
 }
 
 
-static ssize_t
-rs_utf16_decode(rs_reader *r, void *state, void *buf, size_t cap)
+/*
+ * Converts into out[0..cap), cap >= 4 (one character's UTF-8 at most):
+ * the bytes written; *failed when the raw input broke.
+ */
+static size_t
+rs_utf16_convert(rs_reader *r, rs_utf16 *u, char *out, size_t cap,
+    int *failed)
 {
     static const char  replacement[] = "\xef\xbf\xbd";
-    rs_utf16          *u = state;
-    char              *out = buf, *in;
+    char              *o = out, *in;
     size_t             outleft = cap, inleft;
     ssize_t            n;
-    int                failed = 0;
-
-    if (u->cd == (iconv_t) -1) {
-        return -1;
-    }
 
     while (outleft >= 4) {
         /* at least one whole unit pair in hand, unless at the end */
@@ -101,7 +102,7 @@ rs_utf16_decode(rs_reader *r, void *state, void *buf, size_t cap)
 
             n = rs_reader_raw(r, u->in + u->len, u->cap - u->len);
             if (n < 0) {
-                failed = 1;
+                *failed = 1;
                 break;
             }
             u->eof = n == 0;
@@ -115,7 +116,7 @@ rs_utf16_decode(rs_reader *r, void *state, void *buf, size_t cap)
         in = (char *) u->in + u->pos;
         inleft = u->len - u->pos;
 
-        if (iconv(u->cd, &in, &inleft, &out, &outleft) != (size_t) -1) {
+        if (iconv(u->cd, &in, &inleft, &o, &outleft) != (size_t) -1) {
             u->pos = u->len;
             continue;
         }
@@ -131,14 +132,53 @@ rs_utf16_decode(rs_reader *r, void *state, void *buf, size_t cap)
             continue;
         }
 
-        /* EILSEQ, or an odd byte at the very end */
+        /* EILSEQ, or an odd byte at the very end: U+FFFD, when it fits
+           (else the next call starts with it) */
         if (outleft < sizeof(replacement) - 1) {
             break;
         }
-        memcpy(out, replacement, sizeof(replacement) - 1);
-        out += sizeof(replacement) - 1;
+        memcpy(o, replacement, sizeof(replacement) - 1);
+        o += sizeof(replacement) - 1;
         outleft -= sizeof(replacement) - 1;
         u->pos += inleft >= 2 ? 2 : inleft;
+    }
+
+    return (size_t) (o - out);
+}
+
+
+static ssize_t
+rs_utf16_decode(rs_reader *r, void *state, void *buf, size_t cap)
+{
+    rs_utf16  *u = state;
+    char      *out = buf, small[4];
+    size_t     n, got;
+    int        failed = 0;
+
+    if (u->cd == (iconv_t) -1) {
+        return -1;
+    }
+
+    /* what a read smaller than a character left over comes first */
+    n = u->held < cap ? u->held : cap;
+    memcpy(out, u->hold, n);
+    memmove(u->hold, u->hold + n, u->held - n);
+    u->held -= n;
+    out += n;
+    cap -= n;
+
+    if (cap >= 4) {
+        out += rs_utf16_convert(r, u, out, cap, &failed);
+
+    } else if (cap > 0 && u->held == 0) {
+        /* a read smaller than one character: convert into room for one,
+           hand out what fits, hold the rest */
+        got = rs_utf16_convert(r, u, small, sizeof(small), &failed);
+        n = got < cap ? got : cap;
+        memcpy(out, small, n);
+        out += n;
+        memcpy(u->hold, small + n, got - n);
+        u->held = got - n;
     }
 
     if (out == (char *) buf && failed) {

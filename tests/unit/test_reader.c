@@ -780,7 +780,8 @@ put_unit16(unsigned char *p, unsigned u, int be)
  * big-endian: read as UTF-8.  720 KB of U+1F600 and "a" (a surrogate
  * pair every 6 bytes, so a read of the file ends between a pair's units),
  * then a lone surrogate and an odd last byte, each read as U+FFFD.
- * Nothing before or after is lost.
+ * Nothing before or after is lost, also when read a byte or two at a
+ * time.
  */
 Test(reader, utf16_text_is_read_as_utf8)
 {
@@ -834,6 +835,21 @@ Test(reader, utf16_text_is_read_as_utf8)
                      be ? "big-endian" : "little-endian", len, w);
         cr_assert_eq(memcmp(read_all_buf, want, w), 0);
         cr_assert_eq(last, 0);
+        rs_reader_close(r);
+
+        /* in memory there is no decoding thread: the caller's reads of
+           1, 2 and 3 bytes, smaller than a character, reach the codec */
+        r = rs_reader_open_memory("u16", text, n, err, sizeof(err));
+        cr_assert_not_null(r, "%s", err);
+        len = 0;
+        while ((last = rs_reader_read(r, read_all_buf + len,
+                                      1 + len % 3)) > 0)
+        {
+            len += (size_t) last;
+        }
+        cr_assert_eq(last, 0);
+        cr_assert_eq(len, w, "in memory: %zu bytes, want %zu", len, w);
+        cr_assert_eq(memcmp(read_all_buf, want, w), 0);
         rs_reader_close(r);
     }
 }
