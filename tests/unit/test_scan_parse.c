@@ -128,6 +128,13 @@ Test(scan_parse, syslog_and_journald_prefixes)
     cr_assert_eq(rs_syslog_prefix(d, strlen(d), 2026, &ts), 0);
     cr_assert_eq(rs_syslog_prefix(e, strlen(e), 2026, &ts), 0);
 
+    /* journalctl -o short-precise: microseconds after the time */
+    const char  *p = "Nov 21 10:00:00.123456 web1 nginx[12]: x";
+
+    cr_assert_eq(rs_syslog_prefix(p, strlen(p), 2026, &ts), 39);
+    cr_assert_str_eq(p + 39, "x");
+    cr_assert_str_eq(fmt(&ts, 1), "2026-11-21T10:00:00");
+
     /* RFC 5424, with and without structured data */
     const char  *f = "<13>1 2026-11-21T10:00:00.5+01:00 web1 nginx 12 - - x";
     const char  *g = "<13>1 2026-11-21T10:00:00Z web1 nginx - ID7"
