@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse.h"
 #include "shipper.h"
 #include "timefmt.h"
 
@@ -252,7 +253,12 @@ rs_envelope(const char *p, size_t len, char *out, size_t cap, size_t *olen,
     json_t             *doc, *v;
     size_t              i, n = 0;
 
-    if (len < 2 || p[0] != '{' || p[len - 1] != '}') {
+    /* a Java logger's own JSON is the server's line, not a shipper's
+       envelope: its "message" alone would lose the stack trace and the
+       time (the java parser reads the line itself) */
+    if (len < 2 || p[0] != '{' || p[len - 1] != '}'
+        || rs_java_json_logger(p, len))
+    {
         return 0;
     }
 
@@ -269,14 +275,7 @@ rs_envelope(const char *p, size_t len, char *out, size_t cap, size_t *olen,
         }
     }
 
-    /* a Java logger's own JSON (logstash-logback-encoder's "logger_name",
-       ECS's "log.logger", Log4j2's "loggerName") is the server's line,
-       not a shipper's envelope: its "message" alone would lose the stack
-       trace and the time (the java parser reads the line itself) */
-    if (s == NULL || json_is_string(json_object_get(doc, "logger_name"))
-        || json_is_string(json_object_get(doc, "log.logger"))
-        || json_is_string(json_object_get(doc, "loggerName")))
-    {
+    if (s == NULL) {
         json_decref(doc);
         return 0;
     }

@@ -13,7 +13,7 @@
  *                       (journalctl -o json), "textPayload" (Google
  *                       Cloud Logging); a line end the shipper kept is
  *                       dropped, nothing is joined; a Java logger's own
- *                       JSON ("logger_name", "log.logger") is no envelope
+ *                       JSON (rs_java_json_logger, parse.h) is no envelope
  *   words:              a fixed number of words before the line, the first
  *                       an ISO time or the same word on every line:
  *                         aws logs tail:  2026-11-21T10:00:00.123000+00:00

@@ -39,17 +39,6 @@ rs_syslog_parse(const char *line, size_t len, int year, rs_ts *ts)
         if (line[i] >= 'A' && line[i] <= 'Z') {
             n = rs_time_syslog(line + i, len - i, year, ts);
 
-            /* journalctl -o short-precise: "Nov 21 10:00:01.123456" */
-            if (n != 0 && i + n + 1 < len && line[i + n] == '.'
-                && line[i + n + 1] >= '0' && line[i + n + 1] <= '9')
-            {
-                for (n++; i + n < len && line[i + n] >= '0'
-                          && line[i + n] <= '9'; n++)
-                {
-                    /* void */
-                }
-            }
-
         } else if (line[i] >= '0' && line[i] <= '9' && line[i + 4] == '-') {
             n = rs_time_iso(line + i, len - i, ts);
         }
@@ -193,4 +182,3 @@ rs_syslog_5424(const char *line, size_t len, size_t i, rs_ts *ts)
 
     return i;
 }
-

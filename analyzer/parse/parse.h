@@ -127,6 +127,13 @@ int rs_parse_caddy(rs_parser *ps, const char *p, size_t len,
  */
 int rs_parse_java(rs_parser *ps, const char *p, size_t len, rs_parsed *out);
 
+/*
+ * Whether a JSON line is a Java logger's own (logstash-logback-encoder's
+ * "logger_name", ECS's "log.logger", Log4j2's "loggerName"): the java
+ * parser reads it, and it is no shipper's envelope.
+ */
+int rs_java_json_logger(const char *p, size_t len);
+
 /* Copies s[0..n) into the parser's scratch at *at (moved past it): the
    copy, or an empty string when it does not fit (or n is 0). */
 rg_str rs_parse_keep(rs_parser *ps, size_t *at, const char *s, size_t n);

@@ -138,10 +138,7 @@ rs_caddy_time(json_t *ts, rs_parsed *out)
         return -1;
     }
 
-    out->ts.sec = (int64_t) t;
-    out->ts.has_off = 1;
-    out->ts.off_min = 0;
-    out->ts.valid = 1;
+    rs_ts_utc(&out->ts, (int64_t) t);
     out->ms = (int) ((t - floor(t)) * 1000);
 
     return 0;

@@ -280,10 +280,7 @@ rs_parse_extras(const unsigned *has, const rs_lf_values *v, rs_parsed *out)
 
         if (!out->ts.valid) {
             /* seconds since the epoch: UTC */
-            out->ts.sec = ms / 1000;
-            out->ts.off_min = 0;
-            out->ts.has_off = 1;
-            out->ts.valid = 1;
+            rs_ts_utc(&out->ts, ms / 1000);
         }
     }
 

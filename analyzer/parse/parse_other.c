@@ -153,6 +153,8 @@ rs_token(const char *p, const char *end, rg_str *tok)
 static int rs_haproxy_timers(rg_str t, int n, rs_parsed *out);
 static int rs_haproxy_conn_error(const char *p, size_t len, const rg_str *t,
     rs_parsed *out);
+static void rs_haproxy_client(rg_str addr, rs_parsed *out);
+static size_t rs_haproxy_slashes(rg_str field);
 
 
 int
@@ -161,7 +163,7 @@ rs_parse_haproxy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
     const char  *end = p + len, *q = p, *r;
     rg_str       t[10];
     int          i, tcp;
-    size_t       k, slashes;
+    size_t       slashes;
 
     (void) ps;
     rs_parsed_reset(out);
@@ -196,9 +198,7 @@ rs_parse_haproxy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
         }
     }
 
-    for (slashes = 0, k = 0; k < t[4].len; k++) {
-        slashes += t[4].p[k] == '/';
-    }
+    slashes = rs_haproxy_slashes(t[4]);
 
     if (slashes != 4 && slashes != 2) {
         return -1;
@@ -214,10 +214,7 @@ rs_parse_haproxy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
     }
 
     if (tcp) {
-        for (slashes = 0, k = 0; k < t[7].len; k++) {
-            slashes += t[7].p[k] == '/';
-        }
-        if (t[6].len != 2 || slashes != 4
+        if (t[6].len != 2 || rs_haproxy_slashes(t[7]) != 4
             || rs_haproxy_timers(t[4], 3, out) != 0)
         {
             return -1;
@@ -232,10 +229,7 @@ rs_parse_haproxy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
         rs_haproxy_timers(t[4], 5, out);
     }
 
-    /* 10.0.0.1:52000, ::1:52000: the port follows the last colon */
-    r = memrchr(t[0].p, ':', t[0].len);
-    out->f.f[RG_FIELD_CLIENT].p = t[0].p;
-    out->f.f[RG_FIELD_CLIENT].len = r ? (size_t) (r - t[0].p) : t[0].len;
+    rs_haproxy_client(t[0], out);
 
     out->f.f[RG_FIELD_MESSAGE] = t[9];
     out->f.f[RG_FIELD_TERMINATION] = t[9];
@@ -266,6 +260,32 @@ rs_parse_haproxy(rs_parser *ps, const char *p, size_t len, rs_parsed *out)
 }
 
 
+/* The '/'s of a field: how many timers or counters it holds, less one. */
+static size_t
+rs_haproxy_slashes(rg_str field)
+{
+    size_t  i, n = 0;
+
+    for (i = 0; i < field.len; i++) {
+        n += field.p[i] == '/';
+    }
+
+    return n;
+}
+
+
+/* 10.0.0.1:52000, ::1:52000: the client without the port, which follows
+   the last colon. */
+static void
+rs_haproxy_client(rg_str addr, rs_parsed *out)
+{
+    const char  *r = memrchr(addr.p, ':', addr.len);
+
+    out->f.f[RG_FIELD_CLIENT].p = addr.p;
+    out->f.f[RG_FIELD_CLIENT].len = r ? (size_t) (r - addr.p) : addr.len;
+}
+
+
 /*
  * A connection that ended before it carried a request is logged in
  * HAProxy's error-log format, the frontend and the listener ("bind")
@@ -279,7 +299,7 @@ static int
 rs_haproxy_conn_error(const char *p, size_t len, const rg_str *t,
     rs_parsed *out)
 {
-    const char  *end = p + len, *m, *r;
+    const char  *end = p + len, *m;
 
     m = t[2].p + t[2].len;
     while (m < end && *m == ' ') {
@@ -293,9 +313,7 @@ rs_haproxy_conn_error(const char *p, size_t len, const rg_str *t,
         return -1;
     }
 
-    r = memrchr(t[0].p, ':', t[0].len);
-    out->f.f[RG_FIELD_CLIENT].p = t[0].p;
-    out->f.f[RG_FIELD_CLIENT].len = r ? (size_t) (r - t[0].p) : t[0].len;
+    rs_haproxy_client(t[0], out);
 
     out->f.f[RG_FIELD_MESSAGE].p = m;
     out->f.f[RG_FIELD_MESSAGE].len = (size_t) (end - m);
@@ -490,10 +508,7 @@ rs_java_json_epoch(const char *p, size_t len, rs_ts *ts)
             continue;
         }
 
-        ts->sec = (int64_t) (v / keys[i].per_sec);
-        ts->off_min = 0;
-        ts->has_off = 1;
-        ts->valid = 1;
+        rs_ts_utc(ts, (int64_t) (v / keys[i].per_sec));
         return 1;
     }
 
@@ -517,11 +532,7 @@ rs_java_json(const char *p, size_t len, rs_ts *ts)
     const char               *t;
     size_t                    i, n;
 
-    if (len < 2 || p[0] != '{'
-        || (memmem(p, len, "\"logger_name\":\"", 15) == NULL
-            && memmem(p, len, "\"log.logger\":\"", 14) == NULL
-            && memmem(p, len, "\"loggerName\":\"", 14) == NULL))
-    {
+    if (len < 2 || p[0] != '{' || !rs_java_json_logger(p, len)) {
         return 0;
     }
 
@@ -536,6 +547,24 @@ rs_java_json(const char *p, size_t len, rs_ts *ts)
     }
 
     return rs_java_json_epoch(p, len, ts);
+}
+
+
+int
+rs_java_json_logger(const char *p, size_t len)
+{
+    static const char *const  keys[] = { "\"logger_name\":\"",
+                                         "\"log.logger\":\"",
+                                         "\"loggerName\":\"" };
+    size_t                    i;
+
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if (memmem(p, len, keys[i], strlen(keys[i])) != NULL) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

@@ -16,6 +16,16 @@ static size_t rs_hms(const char *p, size_t len, int *hh, int *mm, int *ss);
 static int rs_set(rs_ts *ts, int y, int mo, int d, int hh, int mm, int ss);
 
 
+void
+rs_ts_utc(rs_ts *ts, int64_t sec)
+{
+    ts->sec = sec;
+    ts->off_min = 0;
+    ts->has_off = 1;
+    ts->valid = 1;
+}
+
+
 int64_t
 rs_civil_to_sec(int year, int mon, int day, int hh, int mm, int ss)
 {
@@ -446,7 +456,7 @@ rs_time_syslog(const char *p, size_t len, int year, rs_ts *ts)
         return 0;
     }
 
-    return 15;
+    return 15 + rs_frac(p + 15, len - 15);
 }
 
 

@@ -23,6 +23,9 @@ typedef struct {
     uint8_t  has_off;
 } rs_ts;
 
+/* ts = sec seconds since the epoch, in UTC (offset +00:00). */
+void rs_ts_utc(rs_ts *ts, int64_t sec);
+
 /* Seconds of a civil date and time, proleptic Gregorian, as if UTC. */
 int64_t rs_civil_to_sec(int year, int mon, int day, int hh, int mm, int ss);
 
@@ -73,7 +76,8 @@ size_t rs_time_apache_error(const char *p, size_t len, rs_ts *ts);
 /* 21/Nov/2026:10:00:00.123 (HAProxy accept date). */
 size_t rs_time_haproxy(const char *p, size_t len, rs_ts *ts);
 
-/* Nov 21 10:00:00 (syslog; `year` supplies what the line leaves out). */
+/* Nov 21 10:00:00 (syslog; `year` supplies what the line leaves out), or
+   with a fraction, Nov 21 10:00:00.123456 (journalctl -o short-precise). */
 size_t rs_time_syslog(const char *p, size_t len, int year, rs_ts *ts);
 
 /*

@@ -58,12 +58,8 @@ TestSuite(stream_proxy, .init = setup, .fini = teardown, .timeout = 90);
  * the rest are held back and summarised at the exit.
  */
 #define CONF                                                                 \
-    "@LOAD_MODULE@\n"                                                        \
     "@LOAD_STREAM@\n"                                                        \
-    "worker_processes 2;\n"                                                  \
-    "pid @PREFIX@/nginx.pid;\n"                                              \
-    "error_log @PREFIX@/logs/error.log info;\n"                              \
-    "events { worker_connections 512; }\n"                                   \
+    RGT_CONF_HEAD                                                            \
     "http {\n"                                                               \
     "    @TEMP_PATHS@\n"                                                     \
     "    access_log off;\n"                                                  \

@@ -356,6 +356,21 @@ text(json_t *arr, size_t i, const char *key)
     return json_string_value(json_object_get(json_array_get(arr, i), key));
 }
 
+/* The first finding's advice says `has` and not `lacks` (either may be
+   NULL): another server's words, not nginx's. */
+static void
+expect_advice(json_t *arr, const char *has, const char *lacks)
+{
+    const char  *advice = text(arr, 0, "advice");
+
+    if (has != NULL) {
+        cr_assert_not_null(strstr(advice, has), "%s", advice);
+    }
+    if (lacks != NULL) {
+        cr_assert_null(strstr(advice, lacks), "%s", advice);
+    }
+}
+
 static json_int_t
 num_of(json_t *arr, size_t i, const char *key)
 {
@@ -476,8 +491,7 @@ haproxy_idle(const char *field)
         json_array_get(b, 0), "numbers"), "field")), field);
     cr_assert_not_null(strstr(text(b, 0, "evidence"), name), "%s",
                        text(b, 0, "evidence"));
-    cr_assert_not_null(strstr(text(b, 0, "advice"), "`timeout client`"),
-                       "%s", text(b, 0, "advice"));
+    expect_advice(b, "`timeout client`", NULL);
 
     return b;
 }
@@ -499,8 +513,7 @@ Test(findings_logs, haproxy_timers_feed_idle_timeout_in_its_words)
     fclose(f);
 
     b = haproxy_idle("Ta");
-    cr_assert_null(strstr(text(b, 0, "advice"), "keepalive_timeout"), "%s",
-                   text(b, 0, "advice"));
+    expect_advice(b, NULL, "keepalive_timeout");
     json_decref(b);
 }
 
@@ -536,10 +549,7 @@ Test(findings_logs, backend_down_on_haproxy_records_in_its_words)
 
     b = of_kind("--format haproxy", "refused.log", "backend_down", 1);
     cr_assert_eq(num_of(b, 0, "records"), 5);
-    cr_assert_not_null(strstr(text(b, 0, "advice"), "`option httpchk`"),
-                       "%s", text(b, 0, "advice"));
-    cr_assert_null(strstr(text(b, 0, "advice"), "proxy_pass"), "%s",
-                   text(b, 0, "advice"));
+    expect_advice(b, "`option httpchk`", "proxy_pass");
     json_decref(b);
 }
 
@@ -580,8 +590,7 @@ Test(findings_logs, abort_storm_from_the_module_s_alert_lines)
                               " against a limit of 10r/s over 60 s, top key"
                               " \"203.0.113.8\""), "%s",
                        text(b, 0, "evidence"));
-    cr_assert_not_null(strstr(text(b, 0, "advice"), "10.0.0.5:8080"), "%s",
-                       text(b, 0, "advice"));
+    expect_advice(b, "10.0.0.5:8080", NULL);
     json_decref(b);
 }
 
@@ -599,10 +608,7 @@ Test(findings_logs, user_navigation_on_haproxy_records_in_its_words)
 
     b = of_kind("--format haproxy", "leaving.log", "user_navigation", 1);
     cr_assert_str_eq(text(b, 0, "class"), "client_closed");
-    cr_assert_not_null(strstr(text(b, 0, "advice"), "nothing to fix in"
-                              " HAProxy"), "%s", text(b, 0, "advice"));
-    cr_assert_null(strstr(text(b, 0, "advice"), "rstguard"), "%s",
-                   text(b, 0, "advice"));
+    expect_advice(b, "nothing to fix in HAProxy", "rstguard");
     json_decref(b);
 }
 
@@ -788,7 +794,7 @@ Test(findings_logs, caddy_idle_timeout_names_caddys_timeouts)
                      " matches above the longest pause the application makes,"
                      " set `flush_interval -1` for streamed responses, or"
                      " keep the peers sending");
-    cr_assert_null(strstr(text(b, 0, "advice"), "keepalive_timeout"));
+    expect_advice(b, NULL, "keepalive_timeout");
     json_decref(b);
 }
 
@@ -811,8 +817,7 @@ Test(findings_logs, backend_down_of_two_servers_in_the_majoritys_words)
 
     b = of_kind("", "mixed-envoy.log' 'mixed-caddy.log", "backend_down", 1);
     cr_assert_eq(num_of(b, 0, "records"), 5);
-    cr_assert_not_null(strstr(text(b, 0, "advice"), "Caddy tries another"),
-                       "%s", text(b, 0, "advice"));
+    expect_advice(b, "Caddy tries another", NULL);
     json_decref(b);
 }
 
@@ -840,16 +845,10 @@ Test(findings_logs, bloat_and_overload_on_haproxy_records_in_its_words)
     fclose(f);
 
     b = of_kind("--format haproxy", "busy.log", "log_bloat", 1);
-    cr_assert_not_null(strstr(text(b, 0, "advice"), "`sample 1:10`"), "%s",
-                       text(b, 0, "advice"));
-    cr_assert_null(strstr(text(b, 0, "advice"), "rstguard"), "%s",
-                   text(b, 0, "advice"));
+    expect_advice(b, "`sample 1:10`", "rstguard");
     json_decref(b);
 
     b = of_kind("--format haproxy", "busy.log", "overload", 1);
-    cr_assert_not_null(strstr(text(b, 0, "advice"), "`timeout queue`"), "%s",
-                       text(b, 0, "advice"));
-    cr_assert_null(strstr(text(b, 0, "advice"), "worker_connections"), "%s",
-                   text(b, 0, "advice"));
+    expect_advice(b, "`timeout queue`", "worker_connections");
     json_decref(b);
 }
