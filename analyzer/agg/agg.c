@@ -299,9 +299,9 @@ int
 rs_agg_records(rs_agg *a, const rs_record *r, size_t n)
 {
     uint32_t       h[RS_AGG_BATCH][RS_DIM_COUNT], hint[RS_AGG_BATCH];
-    const rg_str  *key[RS_AGG_BATCH][RS_DIM_COUNT];
+    uint8_t        cls[RS_AGG_BATCH];
     size_t         i, done, m;
-    int            stage, d, big[RS_DIM_COUNT], rc = 0;
+    int            d, big[RS_DIM_COUNT], rc = 0;
 
     /* a table that fits in the caches gains nothing from the hints */
     for (d = 0; d < RS_DIM_COUNT; d++) {
@@ -312,28 +312,29 @@ rs_agg_records(rs_agg *a, const rs_record *r, size_t n)
         m = n - done < RS_AGG_BATCH ? n - done : RS_AGG_BATCH;
 
         for (i = 0; i < m; i++) {
-            key[i][RS_DIM_CLIENT] = &r[done + i].client;
-            key[i][RS_DIM_URI] = &r[done + i].uri;
-            key[i][RS_DIM_UPSTREAM] = &r[done + i].upstream;
+            const rs_record  *ri = &r[done + i];
 
-            for (d = 0; d < RS_DIM_COUNT; d++) {
-                h[i][d] = r[done + i].hashed ? r[done + i].hash[d]
-                                             : rs_key_hash(key[i][d]);
+            cls[i] = (uint8_t) ri->cls;
+
+            if (ri->hashed) {
+                for (d = 0; d < RS_DIM_COUNT; d++) {
+                    h[i][d] = ri->hash[d];
+                }
+
+            } else {
+                h[i][RS_DIM_CLIENT] = rs_key_hash(&ri->client);
+                h[i][RS_DIM_URI] = rs_key_hash(&ri->uri);
+                h[i][RS_DIM_UPSTREAM] = rs_key_hash(&ri->upstream);
             }
         }
 
-        for (d = 0; d < RS_DIM_COUNT; d++) {
+        for (d = 0; d < RS_DIM_COUNT && m > 1; d++) {
             /* only the client's cells have event lists (bursts) */
-            for (stage = 0; big[d] && m > 1
-                 && stage < (d == RS_DIM_CLIENT ? RS_KEYTAB_STAGES : 3);
-                 stage++)
-            {
-                for (i = 0; i < m; i++) {
-                    if (key[i][d]->p != NULL && key[i][d]->len > 0) {
-                        rs_keytab_prefetch(&a->keys[d], h[i][d],
-                                           r[done + i].cls, stage, &hint[i]);
-                    }
-                }
+            if (big[d]) {
+                rs_keytab_prefetch(&a->keys[d], m, &h[0][d], RS_DIM_COUNT,
+                                   cls, d == RS_DIM_CLIENT
+                                        ? RS_KEYTAB_STAGES
+                                        : RS_KEYTAB_CELL_STAGES, hint);
             }
         }
 

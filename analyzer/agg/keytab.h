@@ -94,18 +94,20 @@ rs_kcell *rs_keytab_cell_h(rs_keytab *t, uint32_t h, int cls, const char *p,
     size_t len);
 
 /*
- * A hint before a lookup of (cls, key with hash h), for batches (agg.c):
- * the tables are larger than the caches, so a lookup is a chain of cache
- * misses (slot, key, text, the key's first cell, its event list: the
- * pointer to it, the list, the last tick).
- * Stage s prefetches the s-th link, which needs the links before it in
- * the cache: call stage 0 for every lookup of a batch, then stage 1 for
- * every one, and so on, up to RS_KEYTAB_STAGES - 1.  *hint carries the
- * key stage 1 found to the later stages (the probe is not repeated).
+ * Hints before n lookups of (cls[i], the key with hash h[i * stride]), for
+ * batches (agg.c): the tables are larger than the caches, so a lookup is a
+ * chain of cache misses (slot, key, text, the key's cells up to the one of
+ * cls, its event list: the pointer to it, the list, the last tick).  Each
+ * stage fetches one link of every lookup, so the misses of a stage
+ * overlap and the next stage finds the links before it in the cache.
+ * `stages`: RS_KEYTAB_STAGES, or RS_KEYTAB_CELL_STAGES for a table
+ * without event lists.  A hash of 0 (an empty field) is skipped; hint is
+ * scratch for n entries.
  */
-#define RS_KEYTAB_STAGES  6
-void rs_keytab_prefetch(const rs_keytab *t, uint32_t h, int cls, int stage,
-    uint32_t *hint);
+#define RS_KEYTAB_CELL_STAGES  5        /* up to a key's third cell */
+#define RS_KEYTAB_STAGES       (RS_KEYTAB_CELL_STAGES + 3)
+void rs_keytab_prefetch(const rs_keytab *t, size_t n, const uint32_t *h,
+    size_t stride, const uint8_t *cls, int stages, uint32_t *hint);
 
 const char *rs_keytab_text(const rs_keytab *t, const rs_key *k);
 

@@ -55,6 +55,8 @@ typedef struct {
     rs_block         blocks[RS_PREFETCH_BLOCKS];
     unsigned         head;      /* the block the reader takes next */
     unsigned         tail;      /* the block the inflater fills next */
+    unsigned         nfull;     /* blocks filled, not all handed out */
+    int              room_wait; /* the inflater waits for room */
     int              stop;
     int              done;      /* the consumer saw the end or an error */
 } rs_prefetch;
@@ -852,8 +854,20 @@ rs_prefetch_run(void *arg)
     for ( ;; ) {
         pthread_mutex_lock(&pf->lock);
         b = &pf->blocks[pf->tail];
-        while (b->full && !pf->stop) {
-            pthread_cond_wait(&pf->cond, &pf->lock);
+
+        /*
+         * When the ring is full, wait until half of it is free: woken for
+         * every block handed out, this thread slept and woke four
+         * thousand times a GB, each a futex call and a context switch on
+         * both sides, which cost the scanning thread, the slower one, a
+         * tenth of a second a GB.
+         */
+        if (b->full && !pf->stop) {
+            pf->room_wait = 1;
+            while (pf->nfull > RS_PREFETCH_BLOCKS / 2 && !pf->stop) {
+                pthread_cond_wait(&pf->cond, &pf->lock);
+            }
+            pf->room_wait = 0;
         }
         if (pf->stop) {
             pthread_mutex_unlock(&pf->lock);
@@ -867,6 +881,7 @@ rs_prefetch_run(void *arg)
         b->len = n;
         b->pos = 0;
         b->full = 1;
+        pf->nfull++;
         pf->tail = (pf->tail + 1) % RS_PREFETCH_BLOCKS;
         pthread_cond_broadcast(&pf->cond);
         pthread_mutex_unlock(&pf->lock);
@@ -909,8 +924,11 @@ rs_prefetch_read(rs_reader *r, void *buf, size_t cap)
     if (b->pos == (size_t) b->len) {
         pthread_mutex_lock(&pf->lock);
         b->full = 0;
+        pf->nfull--;
         pf->head = (pf->head + 1) % RS_PREFETCH_BLOCKS;
-        pthread_cond_broadcast(&pf->cond);
+        if (pf->room_wait && pf->nfull <= RS_PREFETCH_BLOCKS / 2) {
+            pthread_cond_broadcast(&pf->cond);
+        }
         pthread_mutex_unlock(&pf->lock);
     }
 
