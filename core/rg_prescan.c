@@ -294,6 +294,28 @@ rg_prescan_active(const rg_prescan *ps, rg_format format)
 }
 
 
+int
+rg_prescan_in_lines(const rg_prescan *ps, rg_format format)
+{
+    const rg_pfmt  *pf;
+    size_t          i;
+
+    if (!rg_prescan_active(ps, format)) {
+        return 0;
+    }
+
+    pf = &ps->fmt[format];
+
+    for (i = 0; i < pf->n; i++) {
+        if (memchr(pf->lits[i].s, '\n', pf->lits[i].len) != NULL) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 /* Whether a literal of the buckets in `hit` has its fingerprint at i. */
 static int
 rg_pfmt_verify(const rg_pfmt *pf, const unsigned char *s, size_t len,

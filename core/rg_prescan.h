@@ -67,6 +67,14 @@ size_t rg_prescan_find(const rg_prescan *ps, rg_format format,
     const char *p, size_t len);
 
 /*
+ * Whether every literal of the format (active) lies within one line: then
+ * which lines rg_prescan_find stops at depends on each line alone, not on
+ * where a block of lines starts or ends, and a search over other blocks
+ * finds the same lines (scan_hits.h).
+ */
+int rg_prescan_in_lines(const rg_prescan *ps, rg_format format);
+
+/*
  * The literals read from one pattern, for tests: "lit1|lit2|..." into
  * buf (NUL-terminated, cut to size); returns how many, 0 when the pattern
  * requires none that can be read with certainty.

@@ -56,6 +56,9 @@ typedef struct {
     unsigned         head;      /* the block the reader takes next */
     unsigned         tail;      /* the block the inflater fills next */
     unsigned         nfull;     /* blocks filled, not all handed out */
+    uint64_t         decoded;   /* bytes decoded (the inflater's) */
+    rs_block_fn      on_block;  /* rs_reader_on_block's, under lock */
+    void            *on_block_ctx;
     int              room_wait; /* the inflater waits for room */
     int              stop;
     int              done;      /* the consumer saw the end or an error */
@@ -850,6 +853,8 @@ rs_prefetch_run(void *arg)
     rs_prefetch  *pf = r->pf;
     rs_block     *b;
     ssize_t       n;
+    rs_block_fn   fn;
+    void         *fn_ctx;
 
     for ( ;; ) {
         pthread_mutex_lock(&pf->lock);
@@ -873,9 +878,20 @@ rs_prefetch_run(void *arg)
             pthread_mutex_unlock(&pf->lock);
             return NULL;
         }
+        fn = pf->on_block;
+        fn_ctx = pf->on_block_ctx;
         pthread_mutex_unlock(&pf->lock);
 
         n = r->failed ? -1 : rs_reader_decode(r, b->data, RS_PREFETCH_BLOCK);
+
+        /* before the block is handed out: the consumer finds what the
+           function made of a block with the block */
+        if (n > 0 && fn != NULL) {
+            fn(fn_ctx, b->data, (size_t) n, pf->decoded);
+        }
+        if (n > 0) {
+            pf->decoded += (uint64_t) n;
+        }
 
         pthread_mutex_lock(&pf->lock);
         b->len = n;
@@ -933,6 +949,24 @@ rs_prefetch_read(rs_reader *r, void *buf, size_t cap)
     }
 
     return (ssize_t) n;
+}
+
+
+int
+rs_reader_on_block(rs_reader *r, rs_block_fn fn, void *ctx)
+{
+    rs_prefetch  *pf = r->pf;
+
+    if (pf == NULL) {
+        return -1;
+    }
+
+    pthread_mutex_lock(&pf->lock);
+    pf->on_block = fn;
+    pf->on_block_ctx = ctx;
+    pthread_mutex_unlock(&pf->lock);
+
+    return 0;
 }
 
 

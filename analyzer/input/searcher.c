@@ -24,6 +24,7 @@ struct rs_searcher {
     int         eof;
     int         failed;
     uint64_t    lineno;
+    uint64_t    taken;          /* bytes read from the reader */
 };
 
 
@@ -74,6 +75,7 @@ rs_searcher_reset(rs_searcher *s, rs_reader *r)
     s->eof = 0;
     s->failed = 0;
     s->lineno = 0;
+    s->taken = 0;
 }
 
 
@@ -113,6 +115,7 @@ rs_searcher_fill(rs_searcher *s)
     }
 
     s->end += (size_t) n;
+    s->taken += (uint64_t) n;
 
     return 1;
 }
@@ -209,6 +212,7 @@ rs_searcher_long_line(rs_searcher *s, rs_line *line)
             break;
         }
 
+        s->taken += (uint64_t) n;
         nl = memchr(s->buf + RS_LINE_CAP, '\n', (size_t) n);
 
         if (nl != NULL) {
@@ -253,6 +257,13 @@ rs_searcher_lines(rs_searcher *s, const char **p, size_t *len)
     *len = nl != NULL ? (size_t) (nl + 1 - *p) : 0;
 
     return *len > 0;
+}
+
+
+uint64_t
+rs_searcher_offset(const rs_searcher *s, const char *p)
+{
+    return s->taken - (uint64_t) (s->buf + s->end - p);
 }
 
 

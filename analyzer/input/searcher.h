@@ -57,6 +57,9 @@ int rs_searcher_next(rs_searcher *s, rs_line *line);
 int rs_searcher_lines(rs_searcher *s, const char **p, size_t *len);
 void rs_searcher_skip(rs_searcher *s, size_t bytes, uint64_t lines);
 
+/* Where p (in what rs_searcher_lines gave) is in the reader's output. */
+uint64_t rs_searcher_offset(const rs_searcher *s, const char *p);
+
 /*
  * The first bytes of the input (up to 64 KiB, fewer at the end), without
  * consuming them: for format detection.

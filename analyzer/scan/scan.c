@@ -270,10 +270,23 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
         return rs_scan_judge(sc);
     }
 
+    /* a compressed nginx error log: the decoding thread searches for
+       the rules' literals too (scan_hits.h) */
+    sc->hits = rs_reader_is_gzip(r) && rs_light_on(sc)
+               ? rs_hits_create(sc->prescan, sc->format) : NULL;
+    if (sc->hits != NULL && rs_reader_on_block(r, rs_hits_block, sc->hits)) {
+        rs_hits_free(sc->hits);
+        sc->hits = NULL;
+    }
+
     rs_scan_lines(sc, s, r);
 
     rs_searcher_destroy(s);
     rs_reader_close(r);
+
+    /* after the close: the decoding thread is gone */
+    rs_hits_free(sc->hits);
+    sc->hits = NULL;
 
     return rs_scan_judge(sc);
 }

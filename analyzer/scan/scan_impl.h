@@ -24,6 +24,7 @@
 #include "pair.h"
 #include "rg_java.h"
 #include "scan.h"
+#include "scan_hits.h"
 #include "searcher.h"
 #include "shipper.h"
 
@@ -67,6 +68,8 @@ struct rs_scanner {
     int                    in_range;    /* of the last timed line */
     int                    light;       /* prescanned lines skip the split */
     int                    hit_next;    /* the next line holds a literal */
+    rs_hits               *hits;        /* the decoder's search, when it
+                                           runs one (scan_hits.h) */
     int                    failed;      /* out of memory */
     int                    damaged;     /* rs_reader_damaged, read once */
     pthread_mutex_t       *lock;        /* the aggregate is shared */

@@ -80,7 +80,12 @@ rs_light_block(rs_scanner *sc, rs_searcher *s, uint64_t *n, uint64_t *done)
             len = q != NULL ? (size_t) (q + 1 - p) : len;
         }
 
-        hit = rg_prescan_find(sc->prescan, sc->format, p, len);
+        /* searched already by the decoding thread, most often */
+        if (sc->hits == NULL
+            || !rs_hits_find(sc->hits, rs_searcher_offset(s, p), len, &hit))
+        {
+            hit = rg_prescan_find(sc->prescan, sc->format, p, len);
+        }
 
         end = p + len;
         stop = end;
