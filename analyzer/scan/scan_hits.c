@@ -103,7 +103,6 @@ rs_hits_block(void *ctx, const char *data, size_t len, uint64_t off)
         }
         atomic_store_explicit(&h->from, off + (uint64_t) (p - data),
                               memory_order_relaxed);
-        h->carry_off = off + (uint64_t) (p - data);
         h->started = 1;
     }
 
