@@ -855,6 +855,7 @@ rs_prefetch_run(void *arg)
     ssize_t       n;
     rs_block_fn   fn;
     void         *fn_ctx;
+    unsigned      ahead;
 
     for ( ;; ) {
         pthread_mutex_lock(&pf->lock);
@@ -887,7 +888,11 @@ rs_prefetch_run(void *arg)
         /* before the block is handed out: the consumer finds what the
            function made of a block with the block */
         if (n > 0 && fn != NULL) {
-            fn(fn_ctx, b->data, (size_t) n, pf->decoded);
+            pthread_mutex_lock(&pf->lock);
+            ahead = pf->nfull;
+            pthread_mutex_unlock(&pf->lock);
+
+            fn(fn_ctx, b->data, (size_t) n, pf->decoded, ahead);
         }
         if (n > 0) {
             pf->decoded += (uint64_t) n;

@@ -81,15 +81,18 @@ uint64_t rs_reader_raw_offset(const rs_reader *r);
 /*
  * A function the reader's decoding thread (gzip, zstd) runs on every block
  * it decodes from now on, in order, before the block is handed out:
- * fn(ctx, data, len, off), off the offset of data[0] in the decoded
- * input.  For work on the bytes that the consumer would do anyway, done
- * on the other core (scan_hits.h); whatever fn records of a block is
- * visible to the consumer once rs_reader_read handed out a byte of it.
- * The blocks decoded before the call (a few MiB) are not seen.  Returns
- * 0, or -1 when the reader has no such thread (plain input, memory).
+ * fn(ctx, data, len, off, ahead), off the offset of data[0] in the
+ * decoded input.  For work on the bytes that the consumer would do
+ * anyway, done on the other core (scan_hits.h); whatever fn records of a
+ * block is visible to the consumer once rs_reader_read handed out a byte
+ * of it.  `ahead` is how many blocks decoded before this one the consumer
+ * has not finished: 0 when it waits for this one, so fn can leave its
+ * work to the consumer when the decoding thread is the slower one.  The
+ * blocks decoded before the call (a few MiB) are not seen.  Returns 0, or
+ * -1 when the reader has no such thread (plain input, memory).
  */
 typedef void (*rs_block_fn)(void *ctx, const char *data, size_t len,
-    uint64_t off);
+    uint64_t off, unsigned ahead);
 int rs_reader_on_block(rs_reader *r, rs_block_fn fn, void *ctx);
 
 void rs_reader_close(rs_reader *r);

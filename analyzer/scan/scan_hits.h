@@ -17,6 +17,14 @@
  * was set up, a line longer than the carry between two blocks, the last
  * line when no newline ends it, everything after the queue ran full.
  *
+ * The search goes to the thread with time to spare: the decoder searches
+ * a block only when the scanner has RS_HITS_AHEAD blocks or more left to
+ * read (reader.h's `ahead`).  When the scanner waits for the decoder, the
+ * decoder leaves the block to it, and starts again at the first whole
+ * line of a later block.  The lines searched are a queue of ranges, one
+ * for each run of searched blocks; with zstd's slower decoding the two
+ * threads settle where both are busy, whichever core the machine slows.
+ *
  * One producer (the decoding thread) and one consumer (the scanning
  * thread), without a lock: the producer publishes how far it searched
  * (release) after the hits before that point, the consumer reads it
@@ -37,6 +45,14 @@
 #define RS_HITS_QUEUE  (1u << 16)
 #define RS_HITS_CARRY  (128 * 1024)
 
+/* Ranges of searched lines queued ahead of the consumer: beyond it the
+   decoder leaves blocks to the scanner until one is read. */
+#define RS_HITS_RANGES  1024
+
+/* The decoder searches a block when the scanner has this many blocks or
+   more left to read. */
+#define RS_HITS_AHEAD  2
+
 typedef struct rs_hits  rs_hits;
 
 /* NULL when the format's literals may span lines, or out of memory. */
@@ -44,7 +60,8 @@ rs_hits *rs_hits_create(const rg_prescan *ps, rg_format format);
 void rs_hits_free(rs_hits *h);
 
 /* The decoding thread's part: an rs_block_fn (reader.h). */
-void rs_hits_block(void *ctx, const char *data, size_t len, uint64_t off);
+void rs_hits_block(void *ctx, const char *data, size_t len, uint64_t off,
+    unsigned ahead);
 
 /*
  * The scanning thread's part, for whole lines p[0..len) at offset off of

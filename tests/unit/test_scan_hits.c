@@ -4,7 +4,8 @@
  * rg_prescan_find's, whatever the blocks the decoder saw (one byte, odd
  * sizes, a first block that starts inside a line), and where the decoder
  * could not search (a line longer than the carry, a full queue, the last
- * line without a newline) it says so and the scanner searches itself.
+ * line without a newline, a block left to the scanner because the decoder
+ * was the slower thread) it says so and the scanner searches itself.
  * End to end, a compressed error log reports byte for byte what the plain
  * one does.
  */
@@ -13,6 +14,7 @@
 
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,7 +170,7 @@ feed(rs_hits *h, const char *t, size_t start, size_t len, size_t block)
 
     for (off = start; off < len; off += n) {
         n = len - off < block ? len - off : block;
-        rs_hits_block(h, t + off, n, off);
+        rs_hits_block(h, t + off, n, off, RS_HITS_AHEAD);
     }
 }
 
@@ -242,9 +244,9 @@ Test(scan_hits, a_first_block_inside_a_line_is_searched_from_the_next)
     free(t);
 }
 
-Test(scan_hits, a_line_longer_than_the_carry_stops_the_decoder_s_search)
+Test(scan_hits, a_line_longer_than_the_carry_is_left_to_the_scanner)
 {
-    size_t       len, got, miss, long_start;
+    size_t       len, got, miss, long_start, long_end;
     char        *t = error_log(4000, 2000, RS_HITS_CARRY + 5000, 0, &len);
     rs_hits     *h = rs_hits_create(ps, RG_FORMAT_NGINX_ERROR);
     const char  *p;
@@ -259,10 +261,22 @@ Test(scan_hits, a_line_longer_than_the_carry_stops_the_decoder_s_search)
     }
     long_start = (size_t) (p - t);
 
+    long_end = (size_t) ((char *) memchr(p, '\n', len - long_start) + 1 - t);
+
     got = walk(h, t, 0, len, 65536, &miss);
     cr_assert_eq(miss, long_start, "first unsearched at %zu, line at %zu",
                  miss, long_start);
     cr_assert_geq(got, 660);
+
+    /* the search goes on from the line after it (one window of 1 byte is
+       one line) */
+    rs_hits_free(h);
+    h = rs_hits_create(ps, RG_FORMAT_NGINX_ERROR);
+    feed(h, t, 0, len, 65536);
+    got = walk(h, t, long_end, len, 1, &miss);
+    cr_assert_eq(miss, len, "not searched from %zu (the line ends at %zu)",
+                 miss, long_end);
+    cr_assert_geq(got, literal_lines(t + long_end));
 
     rs_hits_free(h);
     free(t);
@@ -285,7 +299,7 @@ Test(scan_hits, the_last_line_without_a_newline_is_the_scanner_s)
     free(t);
 }
 
-Test(scan_hits, a_full_queue_stops_the_search_where_it_ran_full)
+Test(scan_hits, a_full_queue_leaves_the_rest_to_the_scanner)
 {
     size_t   len, got, miss, n = RS_HITS_QUEUE * 3 + 3000;
     char    *t = error_log(n, -1, 0, 0, &len);
@@ -300,6 +314,168 @@ Test(scan_hits, a_full_queue_stops_the_search_where_it_ran_full)
     cr_assert_lt(miss, len);
     cr_assert_gt(miss, 0);
     cr_assert_gt(got, 0);
+
+    rs_hits_free(h);
+    free(t);
+}
+
+/*
+ * Blocks left to the scanner (the decoder was the slower thread): each
+ * line is asked about alone, in order, as the decoder goes on (the ranges
+ * of searched lines wrap around their queue).  A line is answered exactly
+ * when every block it touches was searched and it starts at or after the
+ * first whole line of its run of searched blocks (the input's first block
+ * excepted); the answer is rg_prescan_find's.
+ */
+static int
+searched(size_t b)
+{
+    return b % 3 != 1;
+}
+
+/* Where the decoder's range holding byte `at` of t starts, or SIZE_MAX
+   when `at` is in a block left to the scanner. */
+static size_t
+range_start(const char *t, size_t len, size_t at, size_t block)
+{
+    size_t       b = at / block, first = b;
+    const char  *nl;
+
+    if (!searched(b)) {
+        return SIZE_MAX;
+    }
+
+    while (first > 0 && searched(first - 1)) {
+        first--;
+    }
+
+    if (first == 0) {
+        return 0;
+    }
+
+    /* the log's lines are shorter than a block: each holds a newline */
+    nl = memchr(t + first * block, '\n', len - first * block);
+    cr_assert(nl != NULL && nl < t + (first + 1) * block);
+    return (size_t) (nl + 1 - t);
+}
+
+/* Hands the decoder's side the block at off, with the scanner one block
+   short of RS_HITS_AHEAD behind when searched() says no; its length. */
+static size_t
+feed_block(rs_hits *h, const char *t, size_t len, size_t off, size_t block)
+{
+    size_t  n = len - off < block ? len - off : block;
+
+    rs_hits_block(h, t + off, n, off,
+                  searched(off / block) ? RS_HITS_AHEAD : RS_HITS_AHEAD - 1);
+
+    return n;
+}
+
+static int
+expect_answer(const char *t, size_t len, size_t ls, size_t le, size_t block)
+{
+    size_t  start = range_start(t, len, ls, block), b;
+
+    if (start == SIZE_MAX || ls < start) {
+        return 0;
+    }
+
+    for (b = ls / block; b <= (le - 1) / block; b++) {
+        if (!searched(b)) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+Test(scan_hits, blocks_left_to_the_scanner_are_its_own_to_search)
+{
+    size_t       len, block = 256, off, n, pos = 0, ls, le, hit, want;
+    size_t       answered = 0, expected = 0, ranges = 0;
+    char        *t = error_log(30000, -1, 0, 0, &len);
+    rs_hits     *h = rs_hits_create(ps, RG_FORMAT_NGINX_ERROR);
+    const char  *nl;
+
+    cr_assert_not_null(h);
+
+    for (off = 0; off < len; off += n) {
+        n = feed_block(h, t, len, off, block);
+        ranges += off > 0 && searched(off / block)
+                  && !searched(off / block - 1);
+
+        /* the lines that end in what was decoded */
+        while (pos < len
+               && (nl = memchr(t + pos, '\n', len - pos)) != NULL
+               && (size_t) (nl + 1 - t) <= off + n)
+        {
+            ls = pos;
+            le = (size_t) (nl + 1 - t);
+            want = rg_prescan_find(ps, RG_FORMAT_NGINX_ERROR, t + ls, le - ls);
+
+            if (expect_answer(t, len, ls, le, block)) {
+                expected++;
+                cr_assert_eq(rs_hits_find(h, ls, le - ls, &hit), 1,
+                             "line at %zu", ls);
+                cr_assert_eq(hit, want, "line at %zu", ls);
+                answered++;
+            } else {
+                cr_assert_eq(rs_hits_find(h, ls, le - ls, &hit), 0,
+                             "line at %zu", ls);
+            }
+
+            pos = le;
+        }
+    }
+
+    cr_assert_eq(pos, len);
+    cr_assert_gt(ranges, RS_HITS_RANGES, "%zu ranges", ranges);
+    cr_assert_eq(answered, expected);
+    /* most lines touch one block or two, two in three blocks are searched */
+    cr_assert_gt(answered, 30000 / 4, "%zu of 30,000 lines", answered);
+
+    rs_hits_free(h);
+    free(t);
+}
+
+/* The scanner far behind: the decoder opens no range past the queue of
+   ranges, and the lines of the ranges it did open are answered. */
+Test(scan_hits, a_full_queue_of_ranges_leaves_the_rest_to_the_scanner)
+{
+    size_t       len, block = 256, off, n, opened = 0, last_open = 0;
+    size_t       got, miss;
+    char        *t = error_log(30000, -1, 0, 0, &len);
+    rs_hits     *h = rs_hits_create(ps, RG_FORMAT_NGINX_ERROR);
+    const char  *nl;
+
+    cr_assert_not_null(h);
+
+    for (off = 0; off < len; off += n) {
+        n = feed_block(h, t, len, off, block);
+
+        /* where the decoder opened a range, as long as the queue had room
+           (every block holds a newline: range_start) */
+        if (searched(off / block) && (off == 0 || !searched(off / block - 1))
+            && opened < RS_HITS_RANGES)
+        {
+            opened++;
+            nl = off == 0 ? t - 1 : memchr(t + off, '\n', n);
+            last_open = (size_t) (nl + 1 - t);
+        }
+    }
+
+    cr_assert_eq(opened, RS_HITS_RANGES);
+
+    /* the last range opened is answered from its start, nothing after it
+       (the blocks after the range are left or not opened) */
+    got = walk(h, t, last_open, len, 1, &miss);
+    cr_assert_gt(got, 0);
+    cr_assert_gt(miss, last_open);
+    nl = memchr(t + miss, '\n', len - miss);
+    cr_assert_not_null(nl);
+    got = walk(h, t, miss, len, 1, &miss);
+    cr_assert_eq(got, 0, "answered past the last range");
 
     rs_hits_free(h);
     free(t);
