@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agg.h"
+#include "hugearr.h"
 
 
 static int rs_agg_key(rs_agg *a, rs_dim dim, int cls, rg_str key,
@@ -71,7 +72,7 @@ rs_agg_free(rs_agg *a)
 
     free(a->limit_rules);
     free(a->files);
-    free(a->cells);
+    rs_hugearr_free(a->cells, a->cells_cap * sizeof(rs_cell));
     memset(a, 0, sizeof(rs_agg));
 }
 
@@ -194,11 +195,10 @@ rs_agg_key(rs_agg *a, rs_dim dim, int cls, rg_str key, uint32_t h,
 static int
 rs_agg_cells_grow(rs_agg *a)
 {
-    rs_cell  *old = a->cells, *c;
+    rs_cell  *old = a->cells, *c = NULL;
     size_t    cap = a->cells_cap ? a->cells_cap * 2 : 1024, i, j;
 
-    c = calloc(cap, sizeof(rs_cell));
-    if (c == NULL) {
+    if (rs_hugearr_resize((void **) &c, 0, cap * sizeof(rs_cell), 1) != 0) {
         return -1;
     }
 
@@ -214,7 +214,7 @@ rs_agg_cells_grow(rs_agg *a)
         c[j] = old[i];
     }
 
-    free(old);
+    rs_hugearr_free(old, a->cells_cap * sizeof(rs_cell));
     a->cells = c;
     a->cells_cap = cap;
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hugearr.h"
 #include "keytab.h"
 
 
@@ -39,11 +40,11 @@ rs_keytab_free(rs_keytab *t)
         rs_times_free(t->times[i]);
     }
 
-    free(t->times);
-    free(t->cells);
-    free(t->keys);
-    free(t->slots);
-    free(t->arena);
+    rs_hugearr_free(t->times, t->times_cap * sizeof(rs_times *));
+    rs_hugearr_free(t->cells, t->cells_cap * sizeof(rs_kcell));
+    rs_hugearr_free(t->keys, t->cap * sizeof(rs_key));
+    rs_hugearr_free(t->slots, t->nslots * sizeof(uint64_t));
+    rs_hugearr_free(t->arena, t->acap);
     memset(t, 0, sizeof(rs_keytab));
 }
 
@@ -85,7 +86,6 @@ static int
 rs_grow(void **arr, size_t *cap, size_t need, size_t size)
 {
     size_t  c = *cap ? *cap : 64;
-    void   *p;
 
     if (need <= *cap) {
         return 0;
@@ -97,12 +97,10 @@ rs_grow(void **arr, size_t *cap, size_t need, size_t size)
         c += c / 2 + 1;
     }
 
-    p = realloc(*arr, c * size);
-    if (p == NULL) {
+    if (rs_hugearr_resize(arr, *cap * size, c * size, 0) != 0) {
         return -1;
     }
 
-    *arr = p;
     *cap = c;
 
     return 0;
@@ -112,11 +110,12 @@ rs_grow(void **arr, size_t *cap, size_t need, size_t size)
 static int
 rs_keytab_rehash(rs_keytab *t, size_t nslots)
 {
-    uint64_t  *slots;
+    uint64_t  *slots = NULL;
     size_t     i, j;
 
-    slots = calloc(nslots, sizeof(uint64_t));
-    if (slots == NULL) {
+    if (rs_hugearr_resize((void **) &slots, 0, nslots * sizeof(uint64_t), 1)
+        != 0)
+    {
         return -1;
     }
 
@@ -129,7 +128,7 @@ rs_keytab_rehash(rs_keytab *t, size_t nslots)
         slots[j] = RS_SLOT(t->keys[i].hash, i);
     }
 
-    free(t->slots);
+    rs_hugearr_free(t->slots, t->nslots * sizeof(uint64_t));
     t->slots = slots;
     t->nslots = nslots;
 
@@ -452,10 +451,13 @@ rs_keytab_prune(rs_keytab *t)
     }
 
     map = calloc(t->ncells ? t->ncells : 1, sizeof(uint32_t));
-    times = malloc((t->ntimes ? t->ntimes : 1) * sizeof(rs_times *));
-    if (map == NULL || times == NULL) {
+    times = NULL;
+    if (map == NULL
+        || rs_hugearr_resize((void **) &times, 0, (t->ntimes ? t->ntimes : 1)
+                                                  * sizeof(rs_times *), 0)
+           != 0)
+    {
         free(map);
-        free(times);
         return -1;
     }
 
@@ -507,7 +509,7 @@ rs_keytab_prune(rs_keytab *t)
     }
 
     free(map);
-    free(t->times);
+    rs_hugearr_free(t->times, t->times_cap * sizeof(rs_times *));
     t->times = times;
     t->times_cap = t->ntimes ? t->ntimes : 1;
     t->ncells = ncells;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hugearr.h"
 #include "partial.h"
 #include "print.h"
 
@@ -244,9 +245,12 @@ rs_json_timeline(const rs_report *rep, FILE *out)
 
 
 /* the timeline's text, rendered ahead (rep->ahead) */
+/* The timeline rendered ahead: megabytes for a week, grown in pages the
+   kernel may back with 2 MiB ones (hugearr.h), without open_memstream's
+   zeroing and copying of every step. */
 typedef struct {
     char    *text;
-    size_t   len;
+    size_t   len, cap;
 } rs_json_ahead;
 
 
@@ -255,8 +259,33 @@ rs_json_ahead_free(void *p)
 {
     rs_json_ahead  *a = p;
 
-    free(a->text);
+    rs_hugearr_free(a->text, a->cap);
     free(a);
+}
+
+
+/* fopencookie's write: n, or 0 (an error) when out of memory. */
+static ssize_t
+rs_json_ahead_write(void *p, const char *buf, size_t n)
+{
+    rs_json_ahead  *a = p;
+    size_t          cap = a->cap ? a->cap : 64 * 1024;
+
+    while (cap - a->len < n) {
+        cap *= 2;
+    }
+
+    if (cap != a->cap) {
+        if (rs_hugearr_resize((void **) &a->text, a->cap, cap, 0) != 0) {
+            return 0;
+        }
+        a->cap = cap;
+    }
+
+    memcpy(a->text + a->len, buf, n);
+    a->len += n;
+
+    return (ssize_t) n;
 }
 
 
@@ -287,11 +316,13 @@ rs_json_timeline_ahead(rs_report *rep)
         return -1;
     }
 
-    mem = open_memstream(&a->text, &a->len);
+    mem = fopencookie(a, "w", (cookie_io_functions_t) {
+                          .write = rs_json_ahead_write });
     if (mem == NULL) {
         free(a);
         return -1;
     }
+    (void) setvbuf(mem, NULL, _IOFBF, 64 * 1024);
 
     rc = rs_json_timeline(rep, mem);
 
