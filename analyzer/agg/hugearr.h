@@ -23,7 +23,7 @@
 
 #include <stddef.h>
 
-#define RS_HUGEARR_MIN  (2u << 20)
+#define RS_HUGEARR_MIN  (1u << 20)
 
 /*
  * Resizes *p from `old` bytes to `size` (old 0: a new array, NULL *p).
