@@ -14,6 +14,9 @@
 
 static uint32_t rs_hash(const char *p, size_t len);
 static int rs_grow(void **arr, size_t *cap, size_t need, size_t size);
+static size_t rs_keytab_tchunk(size_t i);
+static rs_times *rs_keytab_times_new(rs_keytab *t);
+static void rs_keytab_times_free(rs_keytab *t, rs_times *tm);
 static int rs_keytab_rehash(rs_keytab *t, size_t nslots);
 static rs_key *rs_keytab_add(rs_keytab *t, uint32_t h, const char *p,
     size_t len);
@@ -37,8 +40,13 @@ rs_keytab_free(rs_keytab *t)
     size_t  i;
 
     for (i = 0; i < t->ntimes; i++) {
-        rs_times_free(t->times[i]);
+        rs_keytab_times_free(t, t->times[i]);
     }
+
+    for (i = 0; i < t->ntchunks; i++) {
+        rs_hugearr_free(t->tchunks[i], rs_keytab_tchunk(i));
+    }
+    free(t->tchunks);
 
     rs_hugearr_free(t->times, t->times_cap * sizeof(rs_times *));
     rs_hugearr_free(t->cells, t->cells_cap * sizeof(rs_kcell));
@@ -470,7 +478,7 @@ rs_keytab_prune(rs_keytab *t)
             if (keep) {
                 map[c - t->cells] = 1;
             } else if (c->times) {
-                rs_times_free(t->times[c->times - 1]);
+                rs_keytab_times_free(t, t->times[c->times - 1]);
             }
         }
 
@@ -564,11 +572,11 @@ rs_kcell_event(rs_keytab *t, rs_kcell *c, int64_t when, int32_t off_min,
             return -1;
         }
 
-        tm = rs_times_new();
+        tm = rs_keytab_times_new(t);
         if (tm == NULL
             || rs_times_add(tm, c->t0, c->off_min, c->has_off, c->n0) != 0)
         {
-            rs_times_free(tm);
+            rs_keytab_times_free(t, tm);
             return -1;
         }
 
@@ -710,6 +718,74 @@ rs_times_normalize(rs_times *tm)
 
     tm->n = n;
     tm->sorted = 1;
+}
+
+
+/* The size of a table's i-th chunk of list headers. */
+static size_t
+rs_keytab_tchunk(size_t i)
+{
+    return i < 5 ? (size_t) (64 * 1024) << i : (size_t) 2 << 20;
+}
+
+
+/* An empty list of the table's, as rs_times_new's; NULL on no memory. */
+static rs_times *
+rs_keytab_times_new(rs_keytab *t)
+{
+    const size_t   hdr = sizeof(rs_times) + RS_TIMES_FIRST * sizeof(rs_tick);
+    rs_times      *tm;
+    char         **chunks, *chunk = NULL;
+
+    if (t->tfree != NULL) {
+        tm = t->tfree;
+        t->tfree = (rs_times *) (void *) tm->v;
+
+    } else {
+        if (t->ntchunks == 0
+            || rs_keytab_tchunk(t->ntchunks - 1) - t->tused < hdr)
+        {
+            chunks = realloc(t->tchunks, (t->ntchunks + 1) * sizeof(char *));
+            if (chunks == NULL) {
+                return NULL;
+            }
+            t->tchunks = chunks;
+
+            if (rs_hugearr_resize((void **) &chunk, 0,
+                                  rs_keytab_tchunk(t->ntchunks), 0) != 0)
+            {
+                return NULL;
+            }
+            t->tchunks[t->ntchunks++] = chunk;
+            t->tused = 0;
+        }
+
+        tm = (rs_times *) (void *) (t->tchunks[t->ntchunks - 1] + t->tused);
+        t->tused += hdr;
+    }
+
+    memset(tm, 0, hdr);
+    tm->v = RS_TIMES_INLINE(tm);
+    tm->cap = RS_TIMES_FIRST;
+
+    return tm;
+}
+
+
+/* A list of the table's back to it (its ticks beyond the first freed). */
+static void
+rs_keytab_times_free(rs_keytab *t, rs_times *tm)
+{
+    if (tm == NULL) {
+        return;
+    }
+
+    if (tm->v != RS_TIMES_INLINE(tm)) {
+        free(tm->v);
+    }
+
+    tm->v = (rs_tick *) (void *) t->tfree;
+    t->tfree = tm;
 }
 
 

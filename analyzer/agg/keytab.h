@@ -15,7 +15,8 @@
  * a dropped count was, which bounds the error of every count still held.
  *
  * A cell may also keep its events' times (for bursts): inline while they
- * fall in one second, in an rs_times list from the second second on.
+ * fall in one second, in an rs_times list from the second second on (the
+ * lists of a table share its chunks: one page fault for thousands).
  * Pointers to cells stay valid only until the next insertion.
  */
 
@@ -68,6 +69,12 @@ typedef struct {
     size_t      ncells, cells_cap;
     rs_times  **times;
     size_t      ntimes, times_cap;
+    /* the lists' headers (with their first ticks): carved from chunks of
+       the table's own, 64 KiB doubling to 2 MiB (hugearr.h), not a
+       calloc each; those pruning frees are reused first */
+    char      **tchunks;
+    size_t      ntchunks, tused;
+    rs_times   *tfree;
     char       *arena;
     size_t      alen, acap;
     size_t      limit;          /* keys held before pruning */

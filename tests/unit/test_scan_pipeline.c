@@ -1117,6 +1117,102 @@ Test(scan_pipeline, keytab_grows_its_lists_after_a_prune_that_kept_none)
     alarm(0);
 }
 
+/* The event list of the key 10.3.x.y (i = x * 256 + y) as written below:
+   seconds 5000 + i % 7 .. with i % 5 + 2 ticks of n = tick + 1. */
+static void
+expect_list(const rs_keytab *t, int i)
+{
+    char             key[32];
+    int              n = snprintf(key, sizeof(key), "10.3.%d.%d", i / 256,
+                                  i % 256);
+    size_t           j;
+    const rs_key    *k = NULL;
+    const rs_times  *tm;
+    rs_times         one;
+    rs_tick          tick;
+
+    for (j = 0; j < t->n; j++) {
+        if (t->keys[j].len == (uint32_t) n
+            && memcmp(rs_keytab_text(t, &t->keys[j]), key, (size_t) n) == 0)
+        {
+            k = &t->keys[j];
+        }
+    }
+    cr_assert_not_null(k, "%s", key);
+
+    tm = rs_kcell_times(t, rs_keytab_first(t, k), &one, &tick);
+    cr_assert_eq(tm->n, (uint32_t) (i % 5 + 2), "%s", key);
+    cr_assert_eq(tm->base, 5000 + i % 7, "%s", key);
+    for (j = 0; j < tm->n; j++) {
+        cr_assert_eq(tm->v[j].d, (int32_t) j, "%s", key);
+        cr_assert_eq(tm->v[j].n, (uint32_t) j + 1, "%s", key);
+    }
+}
+
+/*
+ * A table's lists are carved from its own chunks (keytab.h): 30,000 lists
+ * of two to six ticks take several chunks, and each reads back what was
+ * added; the lists a prune frees are used again before a new chunk.
+ */
+Test(scan_pipeline, keytab_lists_share_chunks_and_reuse_what_a_prune_frees)
+{
+    rs_keytab  t;
+    rs_kcell  *c;
+    uint64_t   ticks = 0;
+    char       key[32];
+    int        i, j, n;
+    size_t     chunks;
+
+    rs_keytab_init(&t, 40000);
+    for (i = 0; i < 30000; i++) {
+        n = snprintf(key, sizeof(key), "10.3.%d.%d", i / 256, i % 256);
+        c = rs_keytab_cell(&t, 1, key, (size_t) n);
+        cr_assert_not_null(c);
+        /* one more event for the first 10,000: they stay in a prune */
+        c->count += (uint64_t) (i < 10000) + 1;
+        for (j = 0; j < i % 5 + 2; j++) {
+            cr_assert_eq(rs_kcell_event(&t, c, 5000 + i % 7 + j, 0, 0,
+                                        (uint64_t) j + 1, 1, &ticks), 0);
+        }
+    }
+    cr_assert_eq(t.ntimes, 30000);
+    cr_assert_gt(t.ntchunks, 3, "%zu chunks", t.ntchunks);
+    for (i = 0; i < 30000; i += 97) {
+        expect_list(&t, i);
+    }
+
+    /* 10,001 keys more prune the table: the 20,000 counted once go, and
+       their lists with them */
+    for (i = 0; i < 10001; i++) {
+        n = snprintf(key, sizeof(key), "10.4.%d.%d", i / 256, i % 256);
+        cr_assert_not_null(rs_keytab_cell(&t, 0, key, (size_t) n));
+    }
+    cr_assert_eq(t.approximate, 1);
+    cr_assert_eq(t.ntimes, 10000);
+    chunks = t.ntchunks;
+
+    /* 20,000 lists again: into the freed headers, no chunk more */
+    for (i = 30000; i < 50000; i++) {
+        n = snprintf(key, sizeof(key), "10.3.%d.%d", i / 256, i % 256);
+        c = rs_keytab_cell(&t, 1, key, (size_t) n);
+        cr_assert_not_null(c);
+        c->count += 2;
+        for (j = 0; j < i % 5 + 2; j++) {
+            cr_assert_eq(rs_kcell_event(&t, c, 5000 + i % 7 + j, 0, 0,
+                                        (uint64_t) j + 1, 1, &ticks), 0);
+        }
+    }
+    cr_assert_eq(t.ntchunks, chunks);
+    for (i = 0; i < 10000; i += 37) {
+        expect_list(&t, i);
+    }
+    for (i = 30000; i < 50000; i += 41) {
+        expect_list(&t, i);
+    }
+
+    rs_keytab_free(&t);
+}
+
 /* Long keys: the table prunes when their texts pass text_limit bytes,
    long before `limit` keys, and says so. */
 Test(scan_pipeline, keytab_bounds_the_bytes_of_its_keys)
