@@ -49,13 +49,14 @@ typedef struct {
     size_t    top;              /* --top N */
     uint64_t  burst_n;          /* --burst N/SECONDS */
     int64_t   burst_seconds;
-    /* run by the thread that builds the timeline once it is built, and
-       before that thread builds the bursts, while the calling thread
-       builds the top lists (a printer renders the timeline meanwhile);
-       NULL: none.  0 or -1 (out of memory). */
+    /* run by the thread that builds the timeline once it is built,
+       while the calling thread builds the top lists and the bursts (a
+       printer renders the timeline meanwhile); NULL: none.  0 or -1 (out
+       of memory). */
     int     (*series_done)(rs_report *rep);
-    /* run by the calling thread after the top lists, while the other may
-       still work (the findings); NULL: none.  0 or -1. */
+    /* run by the calling thread after the top lists and the bursts,
+       while the other may still work (the findings); NULL: none.  0 or
+       -1. */
     int     (*alongside)(rs_report *rep, void *ctx);
     void     *alongside_ctx;
     /* build everything in the calling thread, in the same order (the
