@@ -121,15 +121,21 @@ rs_searcher_fill(rs_searcher *s)
 }
 
 
+/* A line found whole in the buffer; one longer than RS_LINE_CAP is cut
+   as rs_searcher_long_line cuts it, wherever the reads or blocks put
+   its ends. */
 static void
 rs_searcher_emit(rs_searcher *s, rs_line *line, size_t len, size_t bytes)
 {
     line->p = s->buf + s->start;
     line->bytes = bytes;
     line->lineno = ++s->lineno;
-    line->truncated = 0;
+    line->truncated = len > RS_LINE_CAP;
 
-    if (len > 0 && line->p[len - 1] == '\r') {
+    if (line->truncated) {
+        len = RS_LINE_CAP;
+
+    } else if (len > 0 && line->p[len - 1] == '\r') {
         len--;
     }
 

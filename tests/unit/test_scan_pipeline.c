@@ -7,6 +7,8 @@
  * shipped rules are pinned by their own tests.
  */
 
+#define _GNU_SOURCE
+
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -538,6 +540,133 @@ Test(scan_pipeline, searcher_hands_out_capped_long_lines)
     cr_assert_eq(rs_searcher_next(s, &ln), 0);
     rs_searcher_destroy(s);
     rs_reader_close(r);
+    free(text);
+}
+
+/*
+ * The lines a searcher hands out from r: every third step through
+ * rs_searcher_lines and rs_searcher_skip (the light path's way, one line
+ * at a time), the others through rs_searcher_next, as one text of
+ * "lineno bytes truncated|line" records.  The caller frees it.
+ */
+static char *
+searched_lines(rs_reader *r, size_t *len)
+{
+    rs_searcher  *s = rs_searcher_create(r);
+    size_t        cap = 1u << 20, n = 0, k, step = 0, ll;
+    char         *out = malloc(cap);
+    const char   *p, *nl;
+    rs_line       ln;
+    int           rc;
+
+    cr_assert_not_null(s);
+    cr_assert_not_null(out);
+
+    for ( ;; step++) {
+        if (step % 3 == 0 && rs_searcher_lines(s, &p, &k)) {
+            nl = memchr(p, '\n', k);
+            cr_assert_not_null(nl);
+            ll = (size_t) (nl - p);
+            ln.p = p;
+            ln.bytes = ll + 1;
+            ln.truncated = ll > RS_LINE_CAP;
+            ln.len = ln.truncated ? RS_LINE_CAP
+                     : ll > 0 && p[ll - 1] == '\r' ? ll - 1 : ll;
+            ln.lineno = 0;
+            rs_searcher_skip(s, ll + 1, 1);
+        } else {
+            rc = rs_searcher_next(s, &ln);
+            cr_assert_geq(rc, 0);
+            if (rc == 0) {
+                break;
+            }
+        }
+
+        if (cap - n < ln.len + 64) {
+            cap = cap * 2 + ln.len;
+            out = realloc(out, cap);
+            cr_assert_not_null(out);
+        }
+        n += (size_t) snprintf(out + n, cap - n, "%llu %d|",
+                               (unsigned long long) ln.bytes,
+                               (int) ln.truncated);
+        memcpy(out + n, ln.p, ln.len);
+        n += ln.len;
+        out[n++] = '\n';
+    }
+
+    rs_searcher_destroy(s);
+    *len = n;
+    return out;
+}
+
+/*
+ * A plain file is read 128 KiB at a time, a gzip or zstd one from its
+ * decoding thread's 256 KiB blocks: the buffer's edges fall elsewhere.
+ * From a gzip and a zstd copy the searcher hands out the plain file's
+ * lines, byte for byte: lines longer than RS_LINE_CAP are cut whether the
+ * buffer held them whole or not (a 70 KiB line used to come whole from
+ * one read and cut from another), lines just under it, CRLF, no newline
+ * at the end.
+ */
+Test(scan_pipeline, searcher_hands_out_the_same_lines_from_plain_gzip_and_zstd)
+{
+    size_t       cap = 6u << 20, n = 0, i, k, len[3];
+    char        *text = malloc(cap), err[256], cmd[1024], *got[3];
+    const char  *plain, *names[3];
+    rs_reader   *r;
+    gzFile       g;
+
+    cr_assert_not_null(text);
+    for (i = 0; n < (5u << 20); i++) {
+        k = i % 40 == 7 ? 300000 + i           /* longer than a block */
+            : i % 40 == 9 ? 70000 + i % 5000   /* past the cap, whole in
+                                                  a block */
+            : i % 40 == 11 ? RS_LINE_CAP - 1
+            : i * 37 % 500;
+        for (size_t j = 0; j < k; j++) {
+            text[n + j] = (char) ('a' + (i + j) % 26);
+        }
+        n += k;
+        if (i % 13 == 0) {
+            text[n++] = '\r';
+        }
+        text[n++] = '\n';
+    }
+    memcpy(text + n, "the last line", 13);
+    n += 13;
+
+    plain = write_file("swap.log", text, n);
+    g = gzopen(path_of("swap.log.gz"), "wb1");
+    cr_assert_not_null(g);
+    cr_assert_eq(gzwrite(g, text, (unsigned) n), (int) n);
+    cr_assert_eq(gzclose(g), Z_OK);
+    snprintf(cmd, sizeof(cmd), "zstd -q -f -o '%s' '%s'",
+             path_of("swap.log.zst"), plain);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+
+    names[0] = "swap.log";
+    names[1] = "swap.log.gz";
+    names[2] = "swap.log.zst";
+    for (i = 0; i < 3; i++) {
+        r = rs_reader_open(path_of(names[i]), err, sizeof(err));
+        cr_assert_not_null(r, "%s", err);
+        got[i] = searched_lines(r, &len[i]);
+        rs_reader_close(r);
+    }
+
+    /* the plain file's own: the 300 KiB lines cut, the last line there */
+    cr_assert_not_null(memmem(got[0], len[0], "\n300008 1|", 10));
+    cr_assert_not_null(memmem(got[0], len[0], "\n13 0|the last line\n",
+                              20));
+
+    for (i = 1; i < 3; i++) {
+        cr_assert_eq(len[i], len[0], "%s", names[i]);
+        cr_assert(memcmp(got[i], got[0], len[0]) == 0, "%s", names[i]);
+        free(got[i]);
+    }
+
+    free(got[0]);
     free(text);
 }
 
