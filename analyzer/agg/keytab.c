@@ -646,9 +646,12 @@ rs_times_add(rs_times *tm, int64_t t, int32_t off_min, int has_off,
         tm->sorted = 1;
     }
 
-    d = t - tm->base;
-    if (d > INT32_MAX || d < INT32_MIN) {
-        return 0;               /* 68 years away: not a burst partner */
+    /* 68 years away, or beyond int64_t's reach (times of a --partial
+       document): not a burst partner */
+    if (__builtin_sub_overflow(t, tm->base, &d)
+        || d > INT32_MAX || d < INT32_MIN)
+    {
+        return 0;
     }
 
     if (tm->n > 0 && tm->v[tm->n - 1].d == (int32_t) d) {

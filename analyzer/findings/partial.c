@@ -3,6 +3,7 @@
  * with libjansson.
  */
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,7 +260,10 @@ rs_timeline_load(const json_t *timeline, void *p, void *base)
     (void) p;
 
     json_array_foreach(timeline, i, v) {
+        /* a minute whose seconds do not fit in 64 bits is no scan's (the
+           report multiplies it by 60) */
         if (json_unpack(v, "[I,o,I]", &minute, &cls, &n) != 0
+            || minute > INT64_MAX / 60 || minute < INT64_MIN / 60
             || (c = rs_partial_class(cls)) == RG_CLASS_NONE
             || rs_agg_add_cell(a, minute, c, (uint64_t) n) != 0)
         {

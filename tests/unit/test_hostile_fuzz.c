@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "agg.h"
+#include "findings.h"
+#include "partial.h"
 #include "parse.h"
 #include "report.h"
 #include "rg_summary.h"
@@ -210,4 +212,76 @@ Test(fuzz_regressions, docker_empty_line_is_an_empty_record)
     cr_assert_eq(lines, 1);
     cr_assert_eq(bytes, 1);
     rs_ship_free(&sh);
+}
+
+
+/*
+ * fuzz target partial: a --partial document's timeline held the minute
+ * 179525538829920923, and the report multiplied it by 60 into seconds
+ * (UBSan: signed integer overflow in rs_report_timeline).  No scan writes
+ * a minute whose seconds do not fit in 64 bits: such a document is
+ * rejected, naming the timeline; the largest minute that fits is taken.
+ */
+static int
+add_timeline_minute(long long minute, char *err, size_t errlen)
+{
+    char         *text = NULL;
+    size_t        len = 0;
+    FILE         *mem;
+    json_t       *doc;
+    rs_agg        agg;
+    rs_findings  *f = rs_findings_create();
+    int           rc;
+
+    /* a document of one cell as a scan writes it, its minute then set */
+    cr_assert_not_null(f);
+    rs_agg_init(&agg);
+    cr_assert_eq(rs_agg_add_cell(&agg, 29920920, RG_CLASS_CLIENT_RESET, 2),
+                 0);
+    mem = open_memstream(&text, &len);
+    cr_assert_not_null(mem);
+    cr_assert_eq(rs_partial_write(mem, &agg, f), 0);
+    fclose(mem);
+    rs_agg_free(&agg);
+
+    doc = json_loads(text, 0, NULL);
+    cr_assert_not_null(doc, "%s", text);
+    free(text);
+    cr_assert_eq(json_array_set_new(json_array_get(json_object_get(doc,
+                     "timeline"), 0), 0, json_integer(minute)), 0);
+
+    rs_agg_init(&agg);
+    rc = rs_partial_add(doc, &agg, f, err, errlen);
+    if (rc == 0) {
+        rs_report       rep;
+        rs_report_opts  o = { .top = 10, .burst_n = 10, .burst_seconds = 60 };
+
+        cr_assert_eq(agg.ncells, 1);
+        cr_assert_eq(rs_report_build(&rep, &agg, &o), 0);
+        cr_assert_eq(rep.ntimeline[RG_CLASS_CLIENT_RESET], 1);
+        cr_assert_eq(rep.timeline[RG_CLASS_CLIENT_RESET][0].minute.sec,
+                     (int64_t) minute * 60);
+        rs_report_free(&rep);
+    }
+
+    rs_agg_free(&agg);
+    rs_findings_free(f);
+    json_decref(doc);
+
+    return rc;
+}
+
+Test(fuzz_regressions, partial_timeline_minute_past_64_bit_seconds_is_rejected)
+{
+    char  err[256] = "";
+
+    cr_assert_eq(add_timeline_minute(179525538829920923LL, err, sizeof(err)),
+                 -1);
+    cr_assert_not_null(strstr(err, "timeline"), "%s", err);
+    cr_assert_eq(add_timeline_minute(INT64_MIN / 60 - 1, err, sizeof(err)),
+                 -1);
+    cr_assert_eq(add_timeline_minute(INT64_MAX / 60, err, sizeof(err)), 0,
+                 "%s", err);
+    cr_assert_eq(add_timeline_minute(INT64_MIN / 60, err, sizeof(err)), 0,
+                 "%s", err);
 }

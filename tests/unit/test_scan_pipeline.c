@@ -1342,6 +1342,23 @@ Test(scan_pipeline, keytab_lists_share_chunks_and_reuse_what_a_prune_frees)
     rs_keytab_free(&t);
 }
 
+/* Times as far apart as int64_t allows (a --partial document may hold
+   any): no burst partners, and no overflow on the way (UBSan, make asan). */
+Test(scan_pipeline, times_beyond_int64_reach_are_no_burst_partners)
+{
+    rs_times  *tm = rs_times_new();
+
+    cr_assert_not_null(tm);
+    cr_assert_eq(rs_times_add(tm, -1000, 0, 0, 1), 0);
+    cr_assert_eq(rs_times_add(tm, INT64_MAX, 0, 0, 1), 0);
+    cr_assert_eq(rs_times_add(tm, INT64_MIN, 0, 0, 1), 0);
+    cr_assert_eq(rs_times_add(tm, -1000 + INT32_MAX, 0, 0, 2), 0);
+    cr_assert_eq(tm->n, 2);
+    cr_assert_eq(tm->v[1].d, INT32_MAX);
+    cr_assert_eq(tm->v[1].n, 2);
+    rs_times_free(tm);
+}
+
 /* Long keys: the table prunes when their texts pass text_limit bytes,
    long before `limit` keys, and says so. */
 Test(scan_pipeline, keytab_bounds_the_bytes_of_its_keys)
