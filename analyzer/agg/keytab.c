@@ -724,6 +724,28 @@ rs_times_normalize(rs_times *tm)
 }
 
 
+/* A list header with room for its first ticks in itself: empty. */
+#define RS_TIMES_HDR  (sizeof(rs_times) + RS_TIMES_FIRST * sizeof(rs_tick))
+
+static void
+rs_times_init(rs_times *tm)
+{
+    memset(tm, 0, RS_TIMES_HDR);
+    tm->v = RS_TIMES_INLINE(tm);
+    tm->cap = RS_TIMES_FIRST;
+}
+
+
+/* Frees the ticks a list grew out of its header with. */
+static void
+rs_times_drop_ticks(rs_times *tm)
+{
+    if (tm->v != RS_TIMES_INLINE(tm)) {
+        free(tm->v);
+    }
+}
+
+
 /* The size of a table's i-th chunk of list headers. */
 static size_t
 rs_keytab_tchunk(size_t i)
@@ -736,7 +758,6 @@ rs_keytab_tchunk(size_t i)
 static rs_times *
 rs_keytab_times_new(rs_keytab *t)
 {
-    const size_t   hdr = sizeof(rs_times) + RS_TIMES_FIRST * sizeof(rs_tick);
     rs_times      *tm;
     char         **chunks, *chunk = NULL;
 
@@ -746,7 +767,7 @@ rs_keytab_times_new(rs_keytab *t)
 
     } else {
         if (t->ntchunks == 0
-            || rs_keytab_tchunk(t->ntchunks - 1) - t->tused < hdr)
+            || rs_keytab_tchunk(t->ntchunks - 1) - t->tused < RS_TIMES_HDR)
         {
             chunks = realloc(t->tchunks, (t->ntchunks + 1) * sizeof(char *));
             if (chunks == NULL) {
@@ -764,12 +785,10 @@ rs_keytab_times_new(rs_keytab *t)
         }
 
         tm = (rs_times *) (void *) (t->tchunks[t->ntchunks - 1] + t->tused);
-        t->tused += hdr;
+        t->tused += RS_TIMES_HDR;
     }
 
-    memset(tm, 0, hdr);
-    tm->v = RS_TIMES_INLINE(tm);
-    tm->cap = RS_TIMES_FIRST;
+    rs_times_init(tm);
 
     return tm;
 }
@@ -783,10 +802,7 @@ rs_keytab_times_free(rs_keytab *t, rs_times *tm)
         return;
     }
 
-    if (tm->v != RS_TIMES_INLINE(tm)) {
-        free(tm->v);
-    }
-
+    rs_times_drop_ticks(tm);
     tm->v = (rs_tick *) (void *) t->tfree;
     t->tfree = tm;
 }
@@ -799,10 +815,9 @@ rs_times_new(void)
 
     /* one allocation for the header and its first ticks: most lists stay
        that short, and a malloc less per client counts at 200,000 keys */
-    tm = calloc(1, sizeof(rs_times) + RS_TIMES_FIRST * sizeof(rs_tick));
+    tm = malloc(RS_TIMES_HDR);
     if (tm != NULL) {
-        tm->v = RS_TIMES_INLINE(tm);
-        tm->cap = RS_TIMES_FIRST;
+        rs_times_init(tm);
     }
 
     return tm;
@@ -813,9 +828,7 @@ void
 rs_times_free(rs_times *tm)
 {
     if (tm != NULL) {
-        if (tm->v != RS_TIMES_INLINE(tm)) {
-            free(tm->v);
-        }
+        rs_times_drop_ticks(tm);
         free(tm);
     }
 }

@@ -244,10 +244,9 @@ rs_json_timeline(const rs_report *rep, FILE *out)
 }
 
 
-/* the timeline's text, rendered ahead (rep->ahead) */
-/* The timeline rendered ahead: megabytes for a week, grown in pages the
-   kernel may back with 2 MiB ones (hugearr.h), without open_memstream's
-   zeroing and copying of every step. */
+/* The timeline's text, rendered ahead (rep->ahead): megabytes for a
+   week, grown in pages the kernel may back with 2 MiB ones (hugearr.h),
+   without open_memstream's zeroing and copying of every step. */
 typedef struct {
     char    *text;
     size_t   len, cap;

@@ -38,6 +38,7 @@ struct rs_hits {
 
 
 static int rs_hits_open(rs_hits *h, uint64_t from);
+static rs_hits_range *rs_hits_last(rs_hits *h);
 static int rs_hits_lines(rs_hits *h, const char *p, size_t len,
     uint64_t off);
 static int rs_hits_carry(rs_hits *h, const char *p, size_t len);
@@ -128,8 +129,7 @@ rs_hits_block(void *ctx, const char *data, size_t len, uint64_t off,
         }
     }
 
-    rg = &h->r[(atomic_load_explicit(&h->rtail, memory_order_relaxed) - 1)
-               % RS_HITS_RANGES];
+    rg = rs_hits_last(h);
 
     if (h->carry_len > 0) {
         nl = memchr(p, '\n', (size_t) (end - p));
@@ -145,8 +145,7 @@ rs_hits_block(void *ctx, const char *data, size_t len, uint64_t off,
                 return;
             }
 
-            rg = &h->r[(atomic_load_explicit(&h->rtail, memory_order_relaxed)
-                        - 1) % RS_HITS_RANGES];
+            rg = rs_hits_last(h);
             p = nl + 1;
 
         } else if (nl == NULL) {
@@ -215,6 +214,15 @@ rs_hits_open(rs_hits *h, uint64_t from)
     h->carry_len = 0;
 
     return 0;
+}
+
+
+/* The range opened last (the decoder's own: rtail moves only here). */
+static rs_hits_range *
+rs_hits_last(rs_hits *h)
+{
+    return &h->r[(atomic_load_explicit(&h->rtail, memory_order_relaxed) - 1)
+                 % RS_HITS_RANGES];
 }
 
 
