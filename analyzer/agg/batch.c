@@ -13,6 +13,8 @@
 
 static rg_str rs_batch_copy(rs_batch *b, rg_str s);
 static void rs_batch_put(rs_batch *b, const rs_record *r);
+static rs_batch *rs_batch_take(rs_held *h, pthread_mutex_t *lock);
+static void rs_batch_give(rs_held *h, rs_batch *b);
 
 
 void
@@ -112,11 +114,10 @@ rs_batch_flush_held(rs_batch **b, rs_agg *a, pthread_mutex_t *lock,
         return 0;
     }
 
-    fresh = malloc(sizeof(rs_batch));
+    fresh = rs_batch_take(h, lock);
     if (fresh == NULL) {
         return -1;
     }
-    rs_batch_init(fresh);
 
     if (lock != NULL) {
         pthread_mutex_lock(lock);
@@ -126,14 +127,14 @@ rs_batch_flush_held(rs_batch **b, rs_agg *a, pthread_mutex_t *lock,
         /* went live since the caller looked */
         rc = rs_agg_records(a, (*b)->rec, (*b)->n);
         rs_batch_init(*b);
-        free(fresh);
+        rs_batch_give(h, fresh);
 
     } else if (h->n == h->cap
                && (v = realloc(h->v, (h->cap ? 2 * h->cap : 8)
                                      * sizeof(rs_batch *))) == NULL)
     {
         rc = -1;
-        free(fresh);
+        rs_batch_give(h, fresh);
 
     } else {
         if (h->n == h->cap) {
@@ -163,7 +164,7 @@ rs_held_release(rs_held *h, rs_agg *a)
         if (rs_agg_records(a, h->v[i]->rec, h->v[i]->n) != 0) {
             rc = -1;
         }
-        free(h->v[i]);
+        rs_batch_give(h, h->v[i]);
     }
 
     h->n = 0;
@@ -184,6 +185,59 @@ rs_held_free(rs_held *h)
 
     free(h->v);
     memset(h, 0, sizeof(rs_held));
+}
+
+
+void
+rs_batch_spare_free(rs_batch_spare *s)
+{
+    while (s->n > 0) {
+        free(s->v[--s->n]);
+    }
+}
+
+
+/* An empty batch: a spare one (taken under lock) or a new one. */
+static rs_batch *
+rs_batch_take(rs_held *h, pthread_mutex_t *lock)
+{
+    rs_batch  *b = NULL;
+
+    if (h->spare != NULL) {
+        if (lock != NULL) {
+            pthread_mutex_lock(lock);
+        }
+        if (h->spare->n > 0) {
+            b = h->spare->v[--h->spare->n];
+        }
+        if (lock != NULL) {
+            pthread_mutex_unlock(lock);
+        }
+    }
+
+    if (b == NULL) {
+        b = malloc(sizeof(rs_batch));
+        if (b == NULL) {
+            return NULL;
+        }
+    }
+
+    rs_batch_init(b);
+
+    return b;
+}
+
+
+/* Under the aggregate's lock: b, done with, to the spares or freed. */
+static void
+rs_batch_give(rs_held *h, rs_batch *b)
+{
+    if (h->spare != NULL && h->spare->n < RS_BATCH_SPARE) {
+        h->spare->v[h->spare->n++] = b;
+        return;
+    }
+
+    free(b);
 }
 
 

@@ -36,6 +36,7 @@ typedef struct {
     pthread_mutex_t       *agg_lock;
     pthread_mutex_t        lock;        /* the four fields above */
     pthread_cond_t         moved;       /* joined moved on */
+    rs_batch_spare         spare;       /* the chunks' (under agg_lock) */
 } rs_split;
 
 typedef struct {
@@ -256,6 +257,9 @@ rs_scan_split(rs_scanner *sc, const char *path, uint64_t size)
     sp.agg = rs_scanner_agg(sc);
     sp.agg_lock = &agg_lock;
     chunk[0].held.live = 1;
+    for (i = 0; i < sp.n; i++) {
+        chunk[i].held.spare = &sp.spare;
+    }
 
     nw = (size_t) (sp.cfg->threads > 1 ? sp.cfg->threads : 1);
     nw = nw > sp.n ? sp.n : nw;
@@ -347,6 +351,7 @@ done:
     for (i = 0; i < sp.n; i++) {
         rs_held_free(&chunk[i].held);
     }
+    rs_batch_spare_free(&sp.spare);
     free(w);
     free(tid);
 
