@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "ansi.h"
 #include "detect.h"
 #include "formats.h"
 #include "shipper.h"
@@ -28,7 +29,7 @@ rs_detect_score(rs_parser *ps, const char *head, size_t len, int format,
     size_t       nfmt;
     rg_format    order[RS_NDETECT];
     int          partial;
-    char         dec[8192];
+    char         dec[8192], plain[8192];
     rs_parsed    out;
     rs_ts        ts;
 
@@ -55,6 +56,15 @@ rs_detect_score(rs_parser *ps, const char *head, size_t len, int format,
             {
                 text = p;
                 tlen = n;
+            }
+
+            /* a colored line is read without its colors (ansi.h) */
+            if (memchr(text, 0x1b, tlen) != NULL) {
+                if (tlen > sizeof(plain)) {
+                    tlen = sizeof(plain);
+                }
+                tlen = rs_ansi_strip(text, tlen, plain);
+                text = plain;
             }
 
             size_t  skip = rs_syslog_prefix(text, tlen, 1970, &ts);

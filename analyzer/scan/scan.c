@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ansi.h"
 #include "detect.h"
 #include "formats.h"
 #include "reader.h"
@@ -31,6 +32,7 @@ static int rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r);
 static int rs_scan_begin(rs_scanner *sc, const char *path, rs_searcher *s);
 static rs_searcher *rs_scan_searcher(rs_scanner *sc, rs_reader *r);
 static int rs_scan_layout(rs_scanner *sc, const char *path);
+static void rs_scan_plain(rs_scanner *sc, const char **p, size_t *len);
 
 
 rs_scanner *
@@ -119,6 +121,7 @@ rs_scanner_destroy(rs_scanner *sc)
         free(sc->rule_hits);
         rs_searcher_destroy(sc->ranges);
         rs_ship_free(&sc->ship);
+        free(sc->plain);
         rg_matcher_destroy(sc->matcher);
         rg_prescan_destroy(sc->own_prescan);
         free(sc->batch);
@@ -256,6 +259,7 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
        0.42-0.48 s on one */
     if (sc->cfg->threads > 1 && !rs_reader_is_gzip(r)
         && sc->ship.kind == RS_SHIP_NONE && sc->alt_parse == NULL
+        && !sc->ansi
         && (sc->cfg->observe == NULL || sc->cfg->observe_fork != NULL)
         && path != NULL && strcmp(path, "-") != 0
         && stat(path, &st) == 0 && S_ISREG(st.st_mode)
@@ -318,6 +322,7 @@ rs_scan_begin(rs_scanner *sc, const char *path, rs_searcher *s)
                            &sc->ship, &also);
     sc->file->detected = sc->cfg->format < 0;
     sc->file->prefix = rs_ship_name(&sc->ship);
+    sc->ansi = rs_ansi_seen(head, hlen);
 
     sc->alt_parse = NULL;
     if ((sc->ship.kind != RS_SHIP_NONE || also != RG_FORMAT_GENERIC)
@@ -621,12 +626,41 @@ rs_scan_line(rs_scanner *sc, const rs_line *ln)
 }
 
 
+/*
+ * *p, *len without their color codes (ansi.h), in sc->plain.  Out of
+ * memory, the text stays as it is: its line is then counted unparsed.
+ */
+static void
+rs_scan_plain(rs_scanner *sc, const char **p, size_t *len)
+{
+    char    *buf;
+    size_t   cap;
+
+    if (*len > sc->plain_cap) {
+        cap = *len > 4096 ? *len : 4096;
+        buf = realloc(sc->plain, cap);
+        if (buf == NULL) {
+            return;
+        }
+        sc->plain = buf;
+        sc->plain_cap = cap;
+    }
+
+    *len = rs_ansi_strip(*p, *len, sc->plain);
+    *p = sc->plain;
+}
+
+
 /* One record's text (a physical line, or what a shipper joined). */
 void
 rs_scan_text(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
 {
     size_t  skip;
     rs_ts   sys;
+
+    if (sc->ansi && memchr(p, 0x1b, len) != NULL) {
+        rs_scan_plain(sc, &p, &len);
+    }
 
     memset(&sys, 0, sizeof(rs_ts));
     skip = rs_syslog_prefix(p, len, sc->cfg->year, &sys);

@@ -80,6 +80,9 @@ struct rs_scanner {
     uint64_t               lines, bytes, unparsed, limit_hits;
     rs_ts                  sys;         /* the line's syslog time, if any */
     rs_shipper             ship;        /* the input's shipper prefix */
+    int                    ansi;        /* its head had color codes */
+    char                  *plain;       /* a record without them (ansi.h) */
+    size_t                 plain_cap;
     /* behind a shipper, a container's stdout and stderr share one file:
        nginx's access lines among its error lines (and the reverse) */
     rg_format              alt_format;

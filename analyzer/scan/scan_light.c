@@ -51,6 +51,7 @@ rs_light_on(const rs_scanner *sc)
 {
     return sc->format == RG_FORMAT_NGINX_ERROR
            && sc->ship.kind == RS_SHIP_NONE && sc->alt_parse == NULL
+           && !sc->ansi
            && rg_prescan_active(sc->prescan, sc->format)
            && !rs_range_on(sc->cfg);
 }

@@ -1173,3 +1173,130 @@ Test(field_logs, java_json_logs)
                    (long long []) { 1 });
     json_decref(rep);
 }
+
+
+/*
+ * Spring Boot's console colors (spring.output.ansi.enabled=always), as
+ * `docker logs` or a file of the console keeps them: ESC[..m around the
+ * time, the level, the pid, the thread and the logger.  C() colors a
+ * field; the plain text is the same without them.
+ */
+#define C(code, text)  "\033[" code "m" text "\033[0;39m"
+#define SPRING_COLORED \
+    C("2", "2026-12-01 10:15:32.123") " " C("31", "ERROR") " " C("35", "4242") \
+    " " C("2", "---") " " C("2", "[nio-8080-exec-7]") " " \
+    C("36", "o.a.c.c.C.[.[.[/].[dispatcherServlet]   ") " " C("2", ":") \
+    " Servlet.service() for servlet [dispatcherServlet] threw exception\n" \
+    "org.apache.catalina.connector.ClientAbortException: java.io.IOException: Broken pipe\n" \
+    "\tat org.apache.catalina.connector.OutputBuffer.realWriteBytes(OutputBuffer.java:353)\n" \
+    "Caused by: java.io.IOException: Broken pipe\n" \
+    C("2", "2026-12-01 10:15:33.456") " " C("33", " WARN") " " C("35", "4242") \
+    " " C("2", "---") " " C("2", "[nio-8080-exec-2]") " " \
+    C("36", ".m.m.a.ExceptionHandlerExceptionResolver") " " C("2", ":") \
+    " Resolved [org.apache.catalina.connector.ClientAbortException: java.io.IOException: Connection reset by peer]\n" \
+    C("2", "2026-12-01 10:15:34.789") " " C("32", " INFO") " " C("35", "4242") \
+    " " C("2", "---") " " C("2", "[           main]") " " \
+    C("36", "o.s.b.w.embedded.tomcat.TomcatWebServer ") " " C("2", ":") \
+    " Tomcat started on port(s): 8080 (http) with context path ''\n"
+
+
+/* A Java log's colored copy reads as the plain one: same records, same
+   classes, nothing unparsed; so does an nginx error log with a colored
+   level (its fast path, which reads no colors, is off for it). */
+Test(field_logs, colored_lines_read_as_plain_ones)
+{
+    const char  *colored[] = { SPRING_COLORED,
+        "2026/11/21 10:00:00 \033[36m[info]\033[0m 12#12: *5 writev() failed (104: Connection reset by peer) while sending to client, client: 203.0.113.5, server: shop.example.com, request: \"GET /app.js HTTP/1.1\", host: \"shop.example.com\"\n"
+        "2026/11/21 10:00:00 \033[33m[warn]\033[0m 12#12: *6 an upstream response is buffered to a temporary file /var/cache/nginx/1 while reading upstream, client: 203.0.113.6, server: shop.example.com, request: \"GET /big HTTP/1.1\", upstream: \"http://10.0.0.5:8080/big\", host: \"shop.example.com\"\n"
+        "2026/11/21 10:00:01 \033[31m[error]\033[0m 12#12: *7 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 203.0.113.6, server: shop.example.com, request: \"GET /api HTTP/1.1\", upstream: \"http://10.0.0.5:8080/api\", host: \"shop.example.com\"\n"
+        "2026/11/21 10:00:02 \033[36m[info]\033[0m 12#12: *8 client 203.0.113.9 closed keepalive connection\n" };
+    const char  *format[] = { "java", "nginx-error" };
+    const char  *cls[][3] = { { "broken_pipe", "client_reset", NULL },
+                              { "client_reset", "upstream_timeout",
+                                "buffer_overflow" } };
+    long long    lines[] = { 6, 4 };
+    char         plain[4096], path[256];
+    const char  *p;
+    size_t       n, i, k;
+
+    for (i = 0; i < 2; i++) {
+        json_t  *rep[2];
+
+        /* the plain copy: every ESC[...m taken out */
+        for (n = 0, p = colored[i]; *p != '\0'; p++) {
+            if (*p == '\033') {
+                p = strchr(p, 'm');
+                continue;
+            }
+            plain[n++] = *p;
+        }
+        plain[n] = '\0';
+        cr_assert_null(strchr(plain, '\033'));
+
+        put("plain.log", plain, path, sizeof(path));
+        put("colored.log", colored[i], path, sizeof(path));
+        rep[0] = scan_file("plain.log", NULL);
+        rep[1] = scan_file("colored.log", NULL);
+
+        for (k = 0; k < 2; k++) {
+            expect_format(rep[k], format[i], lines[i], 0);
+            cr_expect_eq(json_object_size(json_object_get(rep[k], "classes")),
+                         cls[i][2] ? 3 : 2, "%s", format[i]);
+            cr_expect_eq(rgt_rstscan_count(rep[k], cls[i][0]), 1);
+            cr_expect_eq(rgt_rstscan_count(rep[k], cls[i][1]), 1);
+        }
+        cr_expect_str_eq(top_client(rep[1], "client_reset", 0),
+                         i == 0 ? "" : "203.0.113.5");
+        json_decref(rep[0]);
+        json_decref(rep[1]);
+    }
+}
+
+
+/* The colors inside a Docker json-file line (JSON-escaped, \u001b) and
+   behind Kubernetes' CRI prefix: the same two aborts. */
+Test(field_logs, colored_lines_behind_a_shipper)
+{
+    const char  *text = SPRING_COLORED, *p, *nl;
+    char         docker[8192], cri[8192], path[256];
+    size_t       d = 0, c = 0, i = 0;
+    json_t      *rep;
+
+    for (p = text; (nl = strchr(p, '\n')) != NULL; p = nl + 1, i++) {
+        json_t  *o = json_object();
+        char    *line, *js;
+
+        line = strndup(p, (size_t) (nl + 1 - p));
+        json_object_set_new(o, "log", json_string(line));
+        json_object_set_new(o, "stream", json_string("stdout"));
+        json_object_set_new(o, "time", json_string("2026-12-01T10:15:32.1Z"));
+        js = json_dumps(o, JSON_COMPACT);
+        /* as Docker (Go) writes it: \u001b, where jansson writes \u001B */
+        for (char *e = js; (e = strstr(e, "\\u001B")) != NULL; e++) {
+            e[5] = 'b';
+        }
+        if (i == 0) {
+            cr_assert_not_null(strstr(js, "\\u001b["), "%s", js);
+        }
+        d += (size_t) snprintf(docker + d, sizeof(docker) - d, "%s\n", js);
+        c += (size_t) snprintf(cri + c, sizeof(cri) - c,
+                               "2026-12-01T10:15:3%zu.123456789Z stdout F %s",
+                               i, line);
+        free(js);
+        free(line);
+        json_decref(o);
+    }
+    cr_assert_eq(i, 6);
+
+    put("docker.log", docker, path, sizeof(path));
+    put("cri.log", cri, path, sizeof(path));
+
+    for (i = 0; i < 2; i++) {
+        rep = scan_file(i == 0 ? "docker.log" : "cri.log", NULL);
+        expect_format(rep, "java", 6, 0);
+        cr_expect_eq(json_object_size(json_object_get(rep, "classes")), 2);
+        cr_expect_eq(rgt_rstscan_count(rep, "broken_pipe"), 1);
+        cr_expect_eq(rgt_rstscan_count(rep, "client_reset"), 1);
+        json_decref(rep);
+    }
+}
