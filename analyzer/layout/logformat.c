@@ -322,7 +322,11 @@ rs_logformat_split(const rs_logformat *lf, const char *p, size_t len,
         passed = 0;
 
         if (i + 1 == lf->ntok) {
-            q = end;
+            /* a last value that holds no space ends at one when the line
+               may go on (rs_logformat_allow_more) */
+            q = lf->more && t->spaceless ? memchr(p, ' ', (size_t) (end - p))
+                                         : NULL;
+            q = q != NULL ? q : end;
 
         } else {
             q = rs_lf_find(t->var, p, end, &lf->tok[i + 1], &passed);
@@ -351,5 +355,6 @@ rs_logformat_split(const rs_logformat *lf, const char *p, size_t len,
 void
 rs_logformat_allow_more(rs_logformat *lf)
 {
-    lf->more = lf->ntok > 0 && lf->tok[lf->ntok - 1].var < 0;
+    lf->more = lf->ntok > 0 && (lf->tok[lf->ntok - 1].var < 0
+                                || lf->tok[lf->ntok - 1].spaceless);
 }

@@ -93,9 +93,10 @@ int rs_logformat_split(const rs_logformat *lf, const char *p, size_t len,
 
 /*
  * From now on lf also takes a line that goes on after it, past a space,
- * when its last token is a literal: `combined` with fields appended
- * ($request_time, ingress-nginx's upstream fields, ...) is read by its
- * combined head.
+ * when its last token is a literal or a value that holds no space (a
+ * status, a byte count): `combined` with fields appended ($request_time,
+ * ingress-nginx's upstream fields, ...) is read by its combined head, the
+ * Common Log Format with Tomcat's `%D` after it by its head.
  */
 void rs_logformat_allow_more(rs_logformat *lf);
 

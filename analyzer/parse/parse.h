@@ -69,8 +69,9 @@ typedef struct {
     /* and combined with more fields after it, read by its combined head */
     rs_logformat  longer;
     int           default_layout;
-    rs_logformat  apache[4];        /* combined with %X, vhost_combined,
-                                       combined, common */
+    rs_logformat  apache[5];        /* combined with %X, vhost_combined,
+                                       combined, common, and common with
+                                       more fields after it */
     char          scratch[4096];    /* apache-error's joined message */
     char          tc_text[26];      /* the last $time_local parsed ... */
     rs_ts         tc_ts;            /* ... and its value */

@@ -22,6 +22,8 @@
 static const char *rs_bracket(const char *p, const char *end, rg_str *in);
 static rg_str rs_strip_port(rg_str addr);
 static void rs_join(rs_parser *ps, rg_str a, rg_str b, rg_str *out);
+static int rs_parse_common_more(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out);
 
 
 /* "[...]" at p (after blanks); the text inside; NULL when not there. */
@@ -307,5 +309,42 @@ rs_parse_apache_access(rs_parser *ps, const char *p, size_t len,
         }
     }
 
-    return -1;
+    return rs_parse_common_more(ps, p, len, out);
+}
+
+
+/*
+ * common with fields after it, read by its head: Tomcat's AccessLogValve
+ * with %D or %T appended (Spring Boot's server.tomcat.accesslog.pattern),
+ * Apache's common with %D, an nginx log_format of common's head and
+ * $request_time.  Not when a quoted field follows (combined's referer:
+ * combined's parsers read those), and loose (parse.h), so that combined
+ * with more fields stays nginx-access's.
+ */
+static int
+rs_parse_common_more(rs_parser *ps, const char *p, size_t len,
+    rs_parsed *out)
+{
+    const rs_logformat  *lf = &ps->apache[4];
+    rs_lf_values         v;
+    const char          *e;
+
+    rs_parsed_reset(out);
+
+    if (rs_logformat_split(lf, p, len, &v) != 0) {
+        return -1;
+    }
+
+    e = v.v[RS_V_BODY_BYTES_SENT].p + v.v[RS_V_BODY_BYTES_SENT].len;
+    if (p + len - e >= 2 && e[1] == '"') {
+        return -1;
+    }
+
+    if (rs_parse_values(ps, lf->has, &v, p, len, out) != 0) {
+        return -1;
+    }
+
+    out->loose = 1;
+
+    return 0;
 }

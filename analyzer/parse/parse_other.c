@@ -30,10 +30,15 @@ rs_parser_init(rs_parser *ps, const char *layout, char *err, size_t errlen)
             err, errlen) != 0
         || rs_logformat_compile(&ps->apache[3], "$remote_addr $1"
             " $remote_user [$time_local] \"$request\" $status"
+            " $body_bytes_sent", err, errlen) != 0
+        || rs_logformat_compile(&ps->apache[4], "$remote_addr $1"
+            " $remote_user [$time_local] \"$request\" $status"
             " $body_bytes_sent", err, errlen) != 0)
     {
         return -1;
     }
+
+    rs_logformat_allow_more(&ps->apache[4]);
 
     ps->default_layout = layout == NULL;
 

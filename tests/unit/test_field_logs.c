@@ -1300,3 +1300,46 @@ Test(field_logs, colored_lines_behind_a_shipper)
         json_decref(rep);
     }
 }
+
+
+/*
+ * The Common Log Format with fields after it: Tomcat's AccessLogValve
+ * with %D (Spring Boot's server.tomcat.accesslog.pattern "common %D", "-"
+ * for no body), and an nginx log_format of the same head with
+ * $request_time, whose 499 is a client that left.  Both were "no parser
+ * could read it".  (Combined with more fields stays nginx's:
+ * combined_with_fields_appended.)
+ */
+Test(field_logs, common_format_with_fields_after_it)
+{
+    static const struct {
+        const char  *name, *text, *client;
+        size_t       classes;
+        long long    closed, timeout;
+    } logs[] = {
+        { "localhost_access_log.2026-12-01.txt",
+          "192.0.2.9 - - [01/Dec/2026:10:00:01 +0000] \"GET /app/report HTTP/1.1\" 200 - 15023\n"
+          "192.0.2.9 - alice [01/Dec/2026:10:00:02 +0000] \"POST /app/save HTTP/1.1\" 302 - 41\n"
+          "192.0.2.10 - - [01/Dec/2026:10:00:03 +0000] \"GET /app/big.pdf HTTP/1.1\" 200 1048576 3120\n",
+          "", 0, 0, 0 },
+        { "access.log",
+          "203.0.113.7 - - [01/Dec/2026:10:00:01 +0000] \"GET /feed HTTP/1.1\" 499 0 12.004\n"
+          "203.0.113.8 - - [01/Dec/2026:10:00:02 +0000] \"GET /feed HTTP/1.1\" 200 5120 0.031\n"
+          "203.0.113.9 - - [01/Dec/2026:10:00:03 +0000] \"GET /slow HTTP/1.1\" 408 0 60.000\n",
+          "203.0.113.7", 2, 1, 1 },
+    };
+    size_t  i;
+
+    for (i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+        json_t  *rep = scan(logs[i].name, logs[i].text, NULL);
+
+        expect_format(rep, "apache-access", 3, 0);
+        cr_expect_eq(json_object_size(json_object_get(rep, "classes")),
+                     logs[i].classes, "%s", logs[i].name);
+        cr_expect_eq(rgt_rstscan_count(rep, "client_closed"), logs[i].closed);
+        cr_expect_eq(rgt_rstscan_count(rep, "client_timeout"),
+                     logs[i].timeout);
+        cr_expect_str_eq(top_client(rep, "client_closed", 0), logs[i].client);
+        json_decref(rep);
+    }
+}

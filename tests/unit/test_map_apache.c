@@ -158,7 +158,12 @@ Test(map_apache, access_log)
     cr_expect_str_eq(trh_class(trh_message(RG_FORMAT_APACHE_ACCESS, "200",
                                            0, NULL)),
                      "none");
+    /* 499 is no status of Apache's: a common-format log of nginx's,
+       Traefik's or Caddy's, whose client went away */
     cr_expect_str_eq(trh_class(trh_message(RG_FORMAT_APACHE_ACCESS, "499",
+                                           0, NULL)),
+                     "client_closed");
+    cr_expect_str_eq(trh_class(trh_message(RG_FORMAT_APACHE_ACCESS, "498",
                                            0, NULL)),
                      "none");
 }
