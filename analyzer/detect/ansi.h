@@ -11,8 +11,9 @@
  * (a Docker or journald envelope carries them JSON-escaped, and they
  * reappear once the line is decoded).  They are taken out of a record's
  * text before it is parsed, in detection and in the scan; the scan looks
- * for them only in a file whose head had some (rs_ansi_seen), so a log
- * without colors pays nothing.
+ * for them in every line of a file whose head had some (rs_ansi_seen), and
+ * elsewhere in a line that starts with ESC, so a log without colors pays
+ * one compare a line.
  */
 
 #ifndef RS_ANSI_H

@@ -658,7 +658,11 @@ rs_scan_text(rs_scanner *sc, const char *p, size_t len, uint64_t bytes)
     size_t  skip;
     rs_ts   sys;
 
-    if (sc->ansi && memchr(p, 0x1b, len) != NULL) {
+    /* colors in a file whose head had some, or at a line's start (they
+       may begin past the head: one compare a line) */
+    if ((sc->ansi || (len > 0 && p[0] == 0x1b))
+        && memchr(p, 0x1b, len) != NULL)
+    {
         rs_scan_plain(sc, &p, &len);
     }
 

@@ -1253,6 +1253,34 @@ Test(field_logs, colored_lines_read_as_plain_ones)
 }
 
 
+/* Colors that begin past the head (64 KiB of plain lines first: a process
+   that forced them on later) are taken out of the lines they start. */
+Test(field_logs, colors_past_the_head)
+{
+    char     text[96 * 1024], path[256];
+    size_t   n = 0;
+    json_t  *rep;
+    int      i;
+
+    for (i = 0; n < 70 * 1024; i++) {
+        n += (size_t) snprintf(text + n, sizeof(text) - n,
+                               "2026-12-01 10:15:%02d.%03d  INFO 4242 --- [main]"
+                               " o.s.b.StartupInfoLogger : starting part %d\n",
+                               i / 1000 % 60, i % 1000, i);
+    }
+    cr_assert_lt(n + sizeof(SPRING_COLORED), sizeof(text));
+    memcpy(text + n, SPRING_COLORED, sizeof(SPRING_COLORED));
+
+    put("late.log", text, path, sizeof(path));
+    rep = scan_file("late.log", NULL);
+    expect_format(rep, "java", i + 6, 0);
+    cr_expect_eq(json_object_size(json_object_get(rep, "classes")), 2);
+    cr_expect_eq(rgt_rstscan_count(rep, "broken_pipe"), 1);
+    cr_expect_eq(rgt_rstscan_count(rep, "client_reset"), 1);
+    json_decref(rep);
+}
+
+
 /* The colors inside a Docker json-file line (JSON-escaped, \u001b) and
    behind Kubernetes' CRI prefix: the same two aborts. */
 Test(field_logs, colored_lines_behind_a_shipper)
