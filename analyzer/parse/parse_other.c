@@ -8,6 +8,14 @@
 #include "parse.h"
 
 
+/* Apache's `common` (the Common Log Format, `%l` as $1), which the
+   other Apache access layouts extend */
+#define RS_APACHE_COMMON                                                     \
+    "$remote_addr $1 $remote_user [$time_local] \"$request\" $status"        \
+    " $body_bytes_sent"
+#define RS_APACHE_REFERER_AGENT  " \"$http_referer\" \"$http_user_agent\""
+
+
 static size_t rs_leading_time(const char *p, size_t len, rs_ts *ts);
 
 
@@ -16,24 +24,17 @@ rs_parser_init(rs_parser *ps, const char *layout, char *err, size_t errlen)
 {
     memset(ps, 0, sizeof(rs_parser));
 
-    if (rs_logformat_compile(&ps->apache[0], "$remote_addr $1 $remote_user"
-            " [$time_local] \"$request\" $status $body_bytes_sent"
-            " \"$http_referer\" \"$http_user_agent\" $request_completion",
-            err, errlen) != 0
-        || rs_logformat_compile(&ps->apache[2], "$remote_addr $1"
-            " $remote_user [$time_local] \"$request\" $status"
-            " $body_bytes_sent \"$http_referer\" \"$http_user_agent\"",
-            err, errlen) != 0
-        || rs_logformat_compile(&ps->apache[1], "$host:$2 $remote_addr $1"
-            " $remote_user [$time_local] \"$request\" $status"
-            " $body_bytes_sent \"$http_referer\" \"$http_user_agent\"",
-            err, errlen) != 0
-        || rs_logformat_compile(&ps->apache[3], "$remote_addr $1"
-            " $remote_user [$time_local] \"$request\" $status"
-            " $body_bytes_sent", err, errlen) != 0
-        || rs_logformat_compile(&ps->apache[4], "$remote_addr $1"
-            " $remote_user [$time_local] \"$request\" $status"
-            " $body_bytes_sent", err, errlen) != 0)
+    if (rs_logformat_compile(&ps->apache[0], RS_APACHE_COMMON
+                             RS_APACHE_REFERER_AGENT " $request_completion",
+                             err, errlen) != 0
+        || rs_logformat_compile(&ps->apache[1], "$host:$2 " RS_APACHE_COMMON
+                                RS_APACHE_REFERER_AGENT, err, errlen) != 0
+        || rs_logformat_compile(&ps->apache[2], RS_APACHE_COMMON
+                                RS_APACHE_REFERER_AGENT, err, errlen) != 0
+        || rs_logformat_compile(&ps->apache[3], RS_APACHE_COMMON, err, errlen)
+           != 0
+        || rs_logformat_compile(&ps->apache[4], RS_APACHE_COMMON, err, errlen)
+           != 0)
     {
         return -1;
     }

@@ -258,8 +258,7 @@ rs_scan_reader(rs_scanner *sc, const char *path, rs_reader *r)
        150 MB (60% aborts) took 0.27-0.30 s on two threads against
        0.42-0.48 s on one */
     if (sc->cfg->threads > 1 && !rs_reader_is_gzip(r)
-        && sc->ship.kind == RS_SHIP_NONE && sc->alt_parse == NULL
-        && !sc->ansi
+        && rs_lines_as_written(sc)
         && (sc->cfg->observe == NULL || sc->cfg->observe_fork != NULL)
         && path != NULL && strcmp(path, "-") != 0
         && stat(path, &st) == 0 && S_ISREG(st.st_mode)

@@ -105,6 +105,17 @@ void rs_scan_text(rs_scanner *sc, const char *p, size_t len,
 int rs_scan_record(rs_scanner *sc, const rs_record *r);
 
 
+/* Whether the input's lines are records as the server wrote them: no
+   shipper's prefix, no second format among them, no colors.  The error
+   log's fast path and the split over threads read only such inputs. */
+static inline int
+rs_lines_as_written(const rs_scanner *sc)
+{
+    return sc->ship.kind == RS_SHIP_NONE && sc->alt_parse == NULL
+           && !sc->ansi;
+}
+
+
 /* What the scan saw, to the observer if any (scan.h, rs_seen). */
 static inline void
 rs_observe(rs_scanner *sc, rs_seen *seen)

@@ -49,9 +49,7 @@ rs_scan_prescan_create(const rg_ruleset *rules)
 int
 rs_light_on(const rs_scanner *sc)
 {
-    return sc->format == RG_FORMAT_NGINX_ERROR
-           && sc->ship.kind == RS_SHIP_NONE && sc->alt_parse == NULL
-           && !sc->ansi
+    return sc->format == RG_FORMAT_NGINX_ERROR && rs_lines_as_written(sc)
            && rg_prescan_active(sc->prescan, sc->format)
            && !rs_range_on(sc->cfg);
 }

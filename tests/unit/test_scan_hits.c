@@ -162,6 +162,17 @@ walk(rs_hits *h, const char *t, size_t from, size_t len, size_t step,
     return answered;
 }
 
+/* An empty queue of the decoder's search, for an nginx error log. */
+static rs_hits *
+new_hits(void)
+{
+    rs_hits  *h = rs_hits_create(ps, RG_FORMAT_NGINX_ERROR);
+
+    cr_assert_not_null(h);
+
+    return h;
+}
+
 /* Feeds t[start..len) to the decoder's side in blocks of `block` bytes. */
 static void
 feed(rs_hits *h, const char *t, size_t start, size_t len, size_t block)
@@ -187,8 +198,7 @@ Test(scan_hits, every_answer_is_the_prescan_s_whatever_the_blocks)
     cr_assert_eq(lines, 9000);
 
     for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
-        h = rs_hits_create(ps, RG_FORMAT_NGINX_ERROR);
-        cr_assert_not_null(h);
+        h = new_hits();
         feed(h, t, 0, len, blocks[i]);
         /* 3,000 lines with a literal, each answered from the queue */
         got = walk(h, t, 0, len, 65536, &miss);
@@ -219,9 +229,7 @@ Test(scan_hits, a_first_block_inside_a_line_is_searched_from_the_next)
 {
     size_t   len, got, miss, start, from;
     char    *t = error_log(3000, -1, 0, 0, &len);
-    rs_hits *h = rs_hits_create(ps, RG_FORMAT_NGINX_ERROR);
-
-    cr_assert_not_null(h);
+    rs_hits *h = new_hits();
 
     /* the decoder saw nothing before `start` (set up late) */
     start = 100000 + 17;
@@ -234,7 +242,7 @@ Test(scan_hits, a_first_block_inside_a_line_is_searched_from_the_next)
     cr_assert_gt(got, 0);
 
     rs_hits_free(h);
-    h = rs_hits_create(ps, RG_FORMAT_NGINX_ERROR);
+    h = new_hits();
     feed(h, t, start, len, 4096);
     got = walk(h, t, from, len, 65536, &miss);
     cr_assert_eq(miss, len);
@@ -248,10 +256,9 @@ Test(scan_hits, a_line_longer_than_the_carry_is_left_to_the_scanner)
 {
     size_t       len, got, miss, long_start, long_end;
     char        *t = error_log(4000, 2000, RS_HITS_CARRY + 5000, 0, &len);
-    rs_hits     *h = rs_hits_create(ps, RG_FORMAT_NGINX_ERROR);
+    rs_hits     *h = new_hits();
     const char  *p;
 
-    cr_assert_not_null(h);
     feed(h, t, 0, len, 65536);
 
     /* the long line starts where line 2,000 does */
@@ -271,7 +278,7 @@ Test(scan_hits, a_line_longer_than_the_carry_is_left_to_the_scanner)
     /* the search goes on from the line after it (one window of 1 byte is
        one line) */
     rs_hits_free(h);
-    h = rs_hits_create(ps, RG_FORMAT_NGINX_ERROR);
+    h = new_hits();
     feed(h, t, 0, len, 65536);
     got = walk(h, t, long_end, len, 1, &miss);
     cr_assert_eq(miss, len, "not searched from %zu (the line ends at %zu)",
@@ -286,10 +293,9 @@ Test(scan_hits, the_last_line_without_a_newline_is_the_scanner_s)
 {
     size_t       len, got, miss;
     char        *t = error_log(600, -1, 0, 1, &len);
-    rs_hits     *h = rs_hits_create(ps, RG_FORMAT_NGINX_ERROR);
+    rs_hits     *h = new_hits();
     const char  *last = memrchr(t, '\n', len) + 1;
 
-    cr_assert_not_null(h);
     feed(h, t, 0, len, 5000);
     got = walk(h, t, 0, len, 4096, &miss);
     cr_assert_eq(miss, (size_t) (last - t));
@@ -303,9 +309,7 @@ Test(scan_hits, a_full_queue_leaves_the_rest_to_the_scanner)
 {
     size_t   len, got, miss, n = RS_HITS_QUEUE * 3 + 3000;
     char    *t = error_log(n, -1, 0, 0, &len);
-    rs_hits *h = rs_hits_create(ps, RG_FORMAT_NGINX_ERROR);
-
-    cr_assert_not_null(h);
+    rs_hits *h = new_hits();
 
     /* the scanner far behind: more lines with a literal than the queue
        holds are decoded before it asks */
@@ -395,10 +399,8 @@ Test(scan_hits, blocks_left_to_the_scanner_are_its_own_to_search)
     size_t       len, block = 256, off, n, pos = 0, ls, le, hit, want;
     size_t       answered = 0, expected = 0, ranges = 0;
     char        *t = error_log(30000, -1, 0, 0, &len);
-    rs_hits     *h = rs_hits_create(ps, RG_FORMAT_NGINX_ERROR);
+    rs_hits     *h = new_hits();
     const char  *nl;
-
-    cr_assert_not_null(h);
 
     for (off = 0; off < len; off += n) {
         n = feed_block(h, t, len, off, block);
@@ -446,10 +448,8 @@ Test(scan_hits, a_full_queue_of_ranges_leaves_the_rest_to_the_scanner)
     size_t       len, block = 256, off, n, opened = 0, last_open = 0;
     size_t       got, miss;
     char        *t = error_log(30000, -1, 0, 0, &len);
-    rs_hits     *h = rs_hits_create(ps, RG_FORMAT_NGINX_ERROR);
+    rs_hits     *h = new_hits();
     const char  *nl;
-
-    cr_assert_not_null(h);
 
     for (off = 0; off < len; off += n) {
         n = feed_block(h, t, len, off, block);
